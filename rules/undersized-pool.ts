@@ -1,0 +1,17 @@
+import { z } from 'zod';
+import { defineRule } from '../src/rule.js';
+
+// Work in progress: being written in this session.
+export default defineRule({
+  meta: {
+    id: 'undersized-pool',
+    category: 'Async/Concurrency',
+    defaultSeverity: 'high',
+    description: 'TODO',
+    messages: {},
+    triggers: [],
+    requiresTypeInfo: false,
+    options: z.strictObject({}),
+  },
+  create: () => ({ kinds: {} }),
+});

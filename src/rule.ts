@@ -1,0 +1,97 @@
+import type { z } from 'zod';
+import type { Category, Confidence, Effort, Fix, Severity } from './findings.js';
+import type { ImportScope } from './scanner/imports.js';
+import type { ProjectFacts } from './scanner/project-facts.js';
+import type { FileRole, SiteRole } from './scanner/roles.js';
+import type { ts } from './scanner/ts.js';
+
+export interface RuleMeta<Options> {
+  /** Public id, equal to the module's file name. */
+  id: string;
+  category: Category;
+  defaultSeverity: Severity;
+  /** One line for `bottleneck rules`. */
+  description: string;
+  /** Message templates by id; `{{name}}` placeholders are filled from `data`. */
+  messages: Record<string, string>;
+  /**
+   * Words at least one of which must occur in a file's text for this rule to possibly report. The engine
+   * skips parsing a file that holds none of the enabled rules' triggers.
+   */
+  triggers: string[];
+  requiresTypeInfo: boolean;
+  /** Options schema; every field has a default so `parse({})` yields the full options. */
+  options: z.ZodType<Options>;
+}
+
+export interface ReportDescriptor {
+  /** The smallest node that shows the problem. */
+  node: ts.Node;
+  /** Extends the reported range to the end of this node. */
+  endNode?: ts.Node;
+  /** Reported as `<rule id>/<variant>`. */
+  variant?: string;
+  messageId: string;
+  data?: Record<string, string | number>;
+  severity: Severity;
+  confidence: Confidence;
+  evidence: string[];
+  impact: string;
+  fix: Fix;
+  effort: Effort;
+  params?: Record<string, string | number | boolean | null | Array<string | number>>;
+}
+
+export interface RuleContext<Options> {
+  /** Relative to the working directory, `/` separators. */
+  readonly file: string;
+  readonly sourceFile: ts.SourceFile;
+  readonly options: Options;
+  readonly project: ProjectFacts;
+  readonly imports: ImportScope;
+  readonly fileRole: FileRole;
+  siteRole(node: ts.Node): SiteRole;
+  /** Source text of a node, as written. */
+  text(node: ts.Node): string;
+  report(descriptor: ReportDescriptor): void;
+}
+
+export type NodeVisitor = (node: ts.Node) => void;
+
+export interface RuleVisitors {
+  /** Keyed by `ts.SyntaxKind`; called on entering each node of that kind. */
+  kinds: Partial<Record<ts.SyntaxKind, NodeVisitor>>;
+  /** Called once after the walk, for checks that need the whole file. */
+  fileEnd?: () => void;
+}
+
+export interface Rule<Options = unknown> {
+  meta: RuleMeta<Options>;
+  create(context: RuleContext<Options>): RuleVisitors;
+}
+
+/** A rule as the engine holds it: options arrive as raw config and are parsed by the rule's own schema. */
+export interface RegisteredRule {
+  meta: RuleMeta<unknown>;
+  /** Validates raw options against the rule's schema (throws a ZodError). */
+  parseOptions(raw: unknown): unknown;
+  create(context: RuleContext<unknown>): RuleVisitors;
+}
+
+/** One shape for every rule, typed options merged with defaults (after typescript-eslint's `createRule`). */
+export function defineRule<Options>(rule: Rule<Options>): RegisteredRule {
+  const parsed = new Map<unknown, Options>();
+  const parse = (raw: unknown): Options => {
+    let options = parsed.get(raw);
+    if (options === undefined) {
+      options = rule.meta.options.parse(raw ?? {});
+      parsed.set(raw, options);
+    }
+    return options;
+  };
+  return {
+    meta: rule.meta,
+    parseOptions: parse,
+    create: (context) => rule.create({ ...context, options: parse(context.options) }),
+  };
+}

@@ -1,0 +1,127 @@
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import path from 'node:path';
+import fg from 'fast-glob';
+import ignore, { type Ignore } from 'ignore';
+import picomatch from 'picomatch';
+import { UsageError } from '../errors.js';
+
+export const SOURCE_EXTENSIONS = ['ts', 'tsx', 'mts', 'cts', 'js', 'jsx', 'mjs', 'cjs'] as const;
+
+/** Directories that hold dependencies or build output, never hand-written source. */
+export const DEFAULT_IGNORES = [
+  '**/node_modules/**',
+  '**/.git/**',
+  '**/dist/**',
+  '**/build/**',
+  '**/out/**',
+  '**/coverage/**',
+  '**/.next/**',
+  '**/.nuxt/**',
+  '**/.output/**',
+  '**/.turbo/**',
+  '**/.cache/**',
+  '**/*.d.ts',
+  '**/*.d.mts',
+  '**/*.d.cts',
+  '**/*.min.js',
+];
+
+export interface DiscoverOptions {
+  cwd: string;
+  /** Files or directories, relative to cwd or absolute. */
+  paths: string[];
+  /** Globs relative to cwd; when non-empty a file must match one. */
+  include: string[];
+  exclude: string[];
+}
+
+export interface DiscoveredFile {
+  absolute: string;
+  /** Relative to cwd with `/` separators. */
+  relative: string;
+}
+
+const SOURCE_FILE = new RegExp(`\\.(${SOURCE_EXTENSIONS.join('|')})$`);
+const DECLARATION_FILE = /\.d\.[cm]?ts$/;
+
+export function toPosixRelative(cwd: string, absolute: string): string {
+  const relative = path.relative(cwd, absolute).split(path.sep).join('/');
+  return relative === '' ? '.' : relative;
+}
+
+/** `.gitignore` rules from every directory between the scan root's git root and each file. */
+class GitignoreMatcher {
+  private readonly byDir = new Map<string, Ignore | null>();
+
+  ignores(absoluteFile: string, stopAt: string): boolean {
+    let dir = path.dirname(absoluteFile);
+    for (;;) {
+      const rules = this.rulesFor(dir);
+      if (rules) {
+        const relative = path.relative(dir, absoluteFile).split(path.sep).join('/');
+        if (relative && !relative.startsWith('..') && rules.ignores(relative)) return true;
+      }
+      if (dir === stopAt || existsSync(path.join(dir, '.git'))) return false;
+      const parent = path.dirname(dir);
+      if (parent === dir) return false;
+      dir = parent;
+    }
+  }
+
+  private rulesFor(dir: string): Ignore | null {
+    if (this.byDir.has(dir)) return this.byDir.get(dir) ?? null;
+    const file = path.join(dir, '.gitignore');
+    let rules: Ignore | null = null;
+    if (existsSync(file)) {
+      try {
+        rules = ignore().add(readFileSync(file, 'utf8'));
+      } catch {
+        rules = null;
+      }
+    }
+    this.byDir.set(dir, rules);
+    return rules;
+  }
+}
+
+export async function discoverFiles(options: DiscoverOptions): Promise<DiscoveredFile[]> {
+  const { cwd } = options;
+  const includeMatcher = options.include.length > 0 ? picomatch(options.include, { dot: true }) : undefined;
+  const excludeMatcher = options.exclude.length > 0 ? picomatch(options.exclude, { dot: true }) : undefined;
+  const gitignore = new GitignoreMatcher();
+  const found = new Map<string, DiscoveredFile>();
+
+  const accept = (absolute: string, explicit: boolean) => {
+    const relative = toPosixRelative(cwd, absolute);
+    if (includeMatcher && !includeMatcher(relative)) return;
+    if (excludeMatcher && excludeMatcher(relative)) return;
+    if (!explicit && gitignore.ignores(absolute, cwd)) return;
+    found.set(absolute, { absolute, relative });
+  };
+
+  for (const given of options.paths) {
+    const absolute = path.resolve(cwd, given);
+    let stats;
+    try {
+      stats = statSync(absolute);
+    } catch {
+      throw new UsageError(`Path not found: ${given}`);
+    }
+    if (stats.isFile()) {
+      // A file named on the command line is scanned even if ignored, as ESLint does.
+      if (SOURCE_FILE.test(absolute) && !DECLARATION_FILE.test(absolute)) accept(absolute, true);
+      continue;
+    }
+    const entries = await fg(`**/*.{${SOURCE_EXTENSIONS.join(',')}}`, {
+      cwd: absolute,
+      absolute: true,
+      dot: false,
+      onlyFiles: true,
+      followSymbolicLinks: false,
+      ignore: DEFAULT_IGNORES,
+      suppressErrors: true,
+    });
+    for (const entry of entries) accept(path.normalize(entry), false);
+  }
+  return [...found.values()].sort((a, b) => (a.relative < b.relative ? -1 : a.relative > b.relative ? 1 : 0));
+}

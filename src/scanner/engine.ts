@@ -1,0 +1,267 @@
+import { openSync, readSync, closeSync, fstatSync } from 'node:fs';
+import path from 'node:path';
+import { Project } from 'ts-morph';
+import { FindingsCollector, type RawFinding } from '../collector.js';
+import type { ScanResult, Severity } from '../findings.js';
+import type { RegisteredRule, ReportDescriptor, RuleContext, RuleVisitors, NodeVisitor } from '../rule.js';
+import { discoverFiles } from './discover.js';
+import { ImportScope } from './imports.js';
+import { ProjectFactsCache, type ProjectFacts } from './project-facts.js';
+import { fileRoleOf, siteRoleOf } from './roles.js';
+import { ts } from './ts.js';
+
+export interface EnabledRule {
+  rule: RegisteredRule;
+  /** Raw options from config; the rule's schema parses them. */
+  options: unknown;
+  /** Replaces the rule's reasoned severity when the user configured one. */
+  severityOverride?: Severity;
+}
+
+export interface ScanRequest {
+  cwd: string;
+  paths: string[];
+  include: string[];
+  exclude: string[];
+  maxFileSize: number;
+  rules: EnabledRule[];
+  /** Skip parsing files that hold none of the enabled rules' trigger words. */
+  prefilter?: boolean;
+}
+
+const BINARY_SNIFF_BYTES = 8000;
+const MAX_SNIPPET_LINES = 12;
+
+const SCRIPT_KINDS: Record<string, ts.ScriptKind> = {
+  '.ts': ts.ScriptKind.TS,
+  '.mts': ts.ScriptKind.TS,
+  '.cts': ts.ScriptKind.TS,
+  '.tsx': ts.ScriptKind.TSX,
+  '.js': ts.ScriptKind.JS,
+  '.mjs': ts.ScriptKind.JS,
+  '.cjs': ts.ScriptKind.JS,
+  '.jsx': ts.ScriptKind.JSX,
+};
+
+type ReadOutcome = { text: string } | { skip: string };
+
+function readSource(absolute: string, maxFileSize: number): ReadOutcome {
+  const fd = openSync(absolute, 'r');
+  try {
+    const size = fstatSync(fd).size;
+    if (size > maxFileSize) return { skip: `larger than the size limit (${size} > ${maxFileSize} bytes)` };
+    const buffer = Buffer.alloc(size);
+    let offset = 0;
+    while (offset < size) {
+      const read = readSync(fd, buffer, offset, size - offset, offset);
+      if (read === 0) break;
+      offset += read;
+    }
+    if (buffer.subarray(0, Math.min(offset, BINARY_SNIFF_BYTES)).includes(0)) return { skip: 'binary file (contains NUL bytes)' };
+    return { text: buffer.toString('utf8', 0, offset) };
+  } finally {
+    closeSync(fd);
+  }
+}
+
+function fillMessage(template: string, data: Record<string, string | number> | undefined): string {
+  return template.replace(/\{\{\s*(\w+)\s*\}\}/g, (whole, key: string) => (data && key in data ? String(data[key]) : whole));
+}
+
+function parseErrors(sourceFile: ts.SourceFile): readonly ts.DiagnosticWithLocation[] {
+  // The parser records syntax errors on the source file; reading them avoids building a Program.
+  return (sourceFile as ts.SourceFile & { parseDiagnostics?: readonly ts.DiagnosticWithLocation[] }).parseDiagnostics ?? [];
+}
+
+function lineCount(text: string): number {
+  let count = text.length > 0 ? 1 : 0;
+  for (let i = text.indexOf('\n'); i !== -1; i = text.indexOf('\n', i + 1)) count += 1;
+  return count;
+}
+
+export interface FileAnalysis {
+  findings: RawFinding[];
+  errors: Array<{ message: string; ruleId?: string; line?: number }>;
+}
+
+/** Parses one file, walks it once and dispatches nodes to the rules subscribed to their kind. */
+export function analyzeSource(
+  project: Project,
+  absolute: string,
+  relative: string,
+  text: string,
+  rules: EnabledRule[],
+  facts: ProjectFacts,
+): FileAnalysis {
+  const findings: RawFinding[] = [];
+  const errors: FileAnalysis['errors'] = [];
+  const scriptKind = SCRIPT_KINDS[path.extname(absolute).toLowerCase()] ?? ts.ScriptKind.TS;
+  const wrapped = project.createSourceFile(absolute, text, { overwrite: true, scriptKind });
+  try {
+    const sourceFile = wrapped.compilerNode;
+    const syntaxErrors = parseErrors(sourceFile);
+    const firstError = syntaxErrors[0];
+    if (firstError) {
+      const { line, character } = sourceFile.getLineAndCharacterOfPosition(firstError.start);
+      errors.push({
+        message: `Parse error at ${line + 1}:${character + 1}: ${ts.flattenDiagnosticMessageText(firstError.messageText, ' ')}`,
+        line: line + 1,
+      });
+      return { findings, errors };
+    }
+    const imports = new ImportScope(sourceFile);
+    const fileRole = fileRoleOf(relative);
+    const dispatch = new Map<ts.SyntaxKind, Array<{ ruleIndex: number; visit: NodeVisitor }>>();
+    const active: Array<{ enabled: EnabledRule; visitors: RuleVisitors | undefined; failed: boolean }> = [];
+
+    rules.forEach((enabled, ruleIndex) => {
+      const { rule } = enabled;
+      const context: RuleContext<unknown> = {
+        file: relative,
+        sourceFile,
+        options: enabled.options,
+        project: facts,
+        imports,
+        fileRole,
+        siteRole: siteRoleOf,
+        text: (node) => node.getText(sourceFile),
+        report: (descriptor) => findings.push(toRawFinding(descriptor, enabled, relative, sourceFile)),
+      };
+      const entry = { enabled, visitors: undefined as RuleVisitors | undefined, failed: false };
+      active.push(entry);
+      try {
+        entry.visitors = rule.create(context);
+      } catch (error) {
+        entry.failed = true;
+        errors.push({ ruleId: rule.meta.id, message: `Rule ${rule.meta.id} failed to start: ${describe(error)}` });
+        return;
+      }
+      for (const [kind, visit] of Object.entries(entry.visitors.kinds)) {
+        if (!visit) continue;
+        const key = Number(kind) as ts.SyntaxKind;
+        const list = dispatch.get(key) ?? [];
+        list.push({ ruleIndex, visit });
+        dispatch.set(key, list);
+      }
+    });
+
+    const fail = (ruleIndex: number, node: ts.Node | undefined, error: unknown) => {
+      const entry = active[ruleIndex];
+      if (!entry || entry.failed) return;
+      entry.failed = true;
+      const line = node ? sourceFile.getLineAndCharacterOfPosition(node.getStart(sourceFile)).line + 1 : undefined;
+      errors.push({
+        ruleId: entry.enabled.rule.meta.id,
+        line,
+        message: `Rule ${entry.enabled.rule.meta.id} threw${line ? ` at line ${line}` : ''}: ${describe(error)}`,
+      });
+    };
+
+    const walk = (node: ts.Node): void => {
+      const handlers = dispatch.get(node.kind);
+      if (handlers) {
+        for (const { ruleIndex, visit } of handlers) {
+          if (active[ruleIndex]?.failed) continue;
+          try {
+            visit(node);
+          } catch (error) {
+            fail(ruleIndex, node, error);
+          }
+        }
+      }
+      ts.forEachChild(node, walk);
+    };
+    walk(sourceFile);
+
+    active.forEach((entry, ruleIndex) => {
+      if (entry.failed || !entry.visitors?.fileEnd) return;
+      try {
+        entry.visitors.fileEnd();
+      } catch (error) {
+        fail(ruleIndex, undefined, error);
+      }
+    });
+    return { findings, errors };
+  } finally {
+    project.removeSourceFile(wrapped);
+  }
+}
+
+function describe(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+function toRawFinding(descriptor: ReportDescriptor, enabled: EnabledRule, file: string, sourceFile: ts.SourceFile): RawFinding {
+  const { meta } = enabled.rule;
+  const start = descriptor.node.getStart(sourceFile);
+  const end = (descriptor.endNode ?? descriptor.node).getEnd();
+  const startPos = sourceFile.getLineAndCharacterOfPosition(start);
+  const endPos = sourceFile.getLineAndCharacterOfPosition(end);
+  const template = meta.messages[descriptor.messageId];
+  if (template === undefined) throw new Error(`unknown messageId "${descriptor.messageId}"`);
+  const lines = sourceFile.text.split('\n').slice(startPos.line, Math.min(endPos.line + 1, startPos.line + MAX_SNIPPET_LINES));
+  return {
+    ruleId: descriptor.variant ? `${meta.id}/${descriptor.variant}` : meta.id,
+    severity: enabled.severityOverride ?? descriptor.severity,
+    confidence: descriptor.confidence,
+    file,
+    line: startPos.line + 1,
+    column: startPos.character + 1,
+    endLine: endPos.line + 1,
+    endColumn: endPos.character + 1,
+    message: fillMessage(template, descriptor.data),
+    evidence: descriptor.evidence,
+    impact: descriptor.impact,
+    fix: descriptor.fix,
+    effort: descriptor.effort,
+    category: meta.category,
+    ...(descriptor.params ? { params: descriptor.params } : {}),
+    snippet: lines.join('\n').replace(/\r/g, ''),
+    fingerprintText: sourceFile.text.slice(start, end),
+  };
+}
+
+export function createProject(): Project {
+  return new Project({
+    useInMemoryFileSystem: false,
+    skipAddingFilesFromTsConfig: true,
+    skipFileDependencyResolution: true,
+    skipLoadingLibFiles: true,
+    compilerOptions: { allowJs: true, jsx: ts.JsxEmit.Preserve, noLib: true },
+  });
+}
+
+function mayMatch(text: string, triggers: string[]): boolean {
+  return triggers.length === 0 || triggers.some((word) => text.includes(word));
+}
+
+export async function scan(request: ScanRequest): Promise<ScanResult> {
+  const started = performance.now();
+  const collector = new FindingsCollector();
+  const files = await discoverFiles(request);
+  const project = createProject();
+  const facts = new ProjectFactsCache();
+  const prefilter = request.prefilter ?? true;
+
+  for (const file of files) {
+    let outcome: ReadOutcome;
+    try {
+      outcome = readSource(file.absolute, request.maxFileSize);
+    } catch (error) {
+      collector.addError({ file: file.relative, message: `Cannot read file: ${describe(error)}` });
+      continue;
+    }
+    if ('skip' in outcome) {
+      collector.addSkipped({ file: file.relative, reason: outcome.skip });
+      continue;
+    }
+    const { text } = outcome;
+    collector.countFile(lineCount(text));
+    const rules = prefilter ? request.rules.filter((enabled) => mayMatch(text, enabled.rule.meta.triggers)) : request.rules;
+    if (rules.length === 0) continue;
+    const analysis = analyzeSource(project, file.absolute, file.relative, text, rules, facts.forFile(file.absolute));
+    collector.addFileFindings(analysis.findings);
+    for (const error of analysis.errors) collector.addError({ file: file.relative, ...error });
+  }
+  return collector.result(performance.now() - started);
+}
