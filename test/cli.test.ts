@@ -1,0 +1,200 @@
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+
+const bin = path.resolve(import.meta.dirname, '../bin/bottleneck.js');
+const temps: string[] = [];
+
+function project(files: Record<string, string | Buffer>): string {
+  const dir = mkdtempSync(path.join(tmpdir(), 'bottleneck-cli-'));
+  temps.push(dir);
+  for (const [name, content] of Object.entries(files)) {
+    const target = path.join(dir, name);
+    mkdirSync(path.dirname(target), { recursive: true });
+    writeFileSync(target, content);
+  }
+  return dir;
+}
+
+function run(cwd: string, ...args: string[]) {
+  const child = spawnSync(process.execPath, [bin, ...args], { cwd, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
+  return { code: child.status, stdout: child.stdout, stderr: child.stderr };
+}
+
+afterAll(() => {
+  for (const dir of temps) rmSync(dir, { recursive: true, force: true });
+});
+
+// A cache write path whose "compression" only base64-encodes: reported by fake-compression.
+const FAKE_COMPRESSION = `export function compress(value: string): string {
+  return Buffer.from(value).toString('base64');
+}
+`;
+const CLEAN = `export function add(a: number, b: number): number {
+  return a + b;
+}
+`;
+
+describe('bottleneck CLI', () => {
+  it('prints help with examples and the version', () => {
+    const help = run(process.cwd(), '--help');
+    expect(help.code).toBe(0);
+    expect(help.stdout).toMatch(/Examples:/);
+    expect(help.stdout).toMatch(/scan \[options\] \[paths\.\.\.\]/);
+    const version = run(process.cwd(), '--version');
+    expect(version.code).toBe(0);
+    expect(version.stdout.trim()).toMatch(/^\d+\.\d+\.\d+/);
+  });
+
+  it('exits 0 on a clean tree and 0 on an empty directory', () => {
+    const clean = run(project({ 'src/math.ts': CLEAN }), 'scan');
+    expect(clean.code).toBe(0);
+    expect(clean.stdout).toMatch(/No performance findings in 1 file/);
+    const empty = run(project({ 'README.md': '# nothing' }), 'scan', '--format', 'json');
+    expect(empty.code).toBe(0);
+    expect(JSON.parse(empty.stdout).summary.files).toBe(0);
+  });
+
+  it('exits 1 only for findings at or above --fail-on', () => {
+    const dir = project({ 'src/cache.ts': FAKE_COMPRESSION });
+    const json = JSON.parse(run(dir, 'scan', '--format', 'json').stdout);
+    expect(json.findings.length).toBeGreaterThan(0);
+    expect(run(dir, 'scan', '--fail-on', 'info').code).toBe(1);
+    expect(run(dir, 'scan', '--fail-on', 'none').code).toBe(0);
+  });
+
+  it('prints JSON in the documented shape', () => {
+    const dir = project({ 'src/cache.ts': FAKE_COMPRESSION });
+    const { stdout, code } = run(dir, 'scan', 'src', '--format', 'json', '--fail-on', 'none');
+    expect(code).toBe(0);
+    const json = JSON.parse(stdout);
+    expect(json.tool).toEqual({ name: 'bottleneck', version: expect.stringMatching(/^\d+\.\d+\.\d+/) });
+    const finding = json.findings[0];
+    expect(Object.keys(finding)).toEqual(expect.arrayContaining([
+      'ruleId', 'severity', 'confidence', 'file', 'line', 'column', 'endLine', 'endColumn', 'message', 'evidence', 'impact', 'fix', 'effort', 'category', 'fingerprint',
+    ]));
+    expect(finding.file).toBe('src/cache.ts');
+    expect(finding.line).toBeGreaterThanOrEqual(1);
+    expect(finding.column).toBeGreaterThanOrEqual(1);
+    expect(finding.fix).toEqual({ description: expect.any(String), replacement: expect.any(String) });
+    expect(Object.keys(json.summary.bySeverity)).toEqual(['critical', 'high', 'medium', 'low', 'info']);
+    expect(json.summary.files).toBe(1);
+    expect(json.errors).toEqual([]);
+  });
+
+  it('writes the report to --output and keeps stdout empty', () => {
+    const dir = project({ 'src/cache.ts': FAKE_COMPRESSION });
+    const { stdout, code } = run(dir, 'scan', '--format', 'json', '--output', 'out/report.json', '--fail-on', 'none');
+    expect(code).toBe(0);
+    expect(stdout).toBe('');
+  });
+
+  it('reports an unparsable file in errors and scans the rest', () => {
+    const dir = project({ 'src/broken.ts': 'export const x = ;\nfunction (\n', 'src/cache.ts': FAKE_COMPRESSION });
+    const { stdout, code } = run(dir, 'scan', '--format', 'json', '--fail-on', 'none');
+    expect(code).toBe(0);
+    const json = JSON.parse(stdout);
+    expect(json.errors).toEqual([{ file: 'src/broken.ts', message: expect.stringMatching(/^Parse error at 1:18/), line: 1 }]);
+    expect(json.findings.map((f: { file: string }) => f.file)).toContain('src/cache.ts');
+  });
+
+  it('skips binary and oversized files with a note', () => {
+    const dir = project({
+      'src/blob.js': Buffer.from([0x63, 0x6f, 0x00, 0x01, 0x02]),
+      'src/huge.ts': `// ${'x'.repeat(2048)}\n`,
+      '.bottleneckrc.json': JSON.stringify({ maxFileSize: 1024 }),
+    });
+    const json = JSON.parse(run(dir, 'scan', '--format', 'json').stdout);
+    expect(json.skipped).toEqual([
+      { file: 'src/blob.js', reason: 'binary file (contains NUL bytes)' },
+      { file: 'src/huge.ts', reason: expect.stringMatching(/larger than the size limit/) },
+    ]);
+  });
+
+  it('exits 2 naming a missing path', () => {
+    const { code, stderr, stdout } = run(project({}), 'scan', 'does-not-exist');
+    expect(code).toBe(2);
+    expect(stderr).toMatch(/Path not found: does-not-exist/);
+    expect(stdout).toBe('');
+  });
+
+  it('exits 2 on usage errors: unknown option, format, rule, severity', () => {
+    const dir = project({ 'a.ts': CLEAN });
+    expect(run(dir, 'scan', '--bogus').code).toBe(2);
+    expect(run(dir, 'scan', '--format', 'xml').stderr).toMatch(/Unknown format "xml"/);
+    expect(run(dir, 'scan', '--rule', 'nope').stderr).toMatch(/Unknown rule "nope"/);
+    expect(run(dir, 'scan', '--fail-on', 'sometimes').code).toBe(2);
+  });
+
+  it('exits 2 on a bad config, naming the key path and what was expected', () => {
+    const badType = run(project({ 'a.ts': CLEAN, '.bottleneckrc.json': JSON.stringify({ failOn: 'sometimes' }) }), 'scan');
+    expect(badType.code).toBe(2);
+    expect(badType.stderr).toMatch(/failOn: .*expected one of "critical"\|"high"/i);
+    const unknownKey = run(project({ 'a.ts': CLEAN, '.bottleneckrc.json': JSON.stringify({ rulez: {} }) }), 'scan');
+    expect(unknownKey.code).toBe(2);
+    expect(unknownKey.stderr).toMatch(/\(root\): Unknown key: rulez/);
+    const unknownRule = run(project({ 'a.ts': CLEAN, '.bottleneckrc.json': JSON.stringify({ rules: { 'no-such-rule': 'off' } }) }), 'scan');
+    expect(unknownRule.stderr).toMatch(/rules: Unknown key: no-such-rule/);
+    const badSeverity = run(project({ 'a.ts': CLEAN, '.bottleneckrc.json': JSON.stringify({ rules: { 'sequential-await': 'loud' } }) }), 'scan');
+    expect(badSeverity.code).toBe(2);
+    expect(badSeverity.stderr).toMatch(/rules\.sequential-await/);
+    const broken = run(project({ 'a.ts': CLEAN, '.bottleneckrc.json': '{ "failOn": ' }), 'scan');
+    expect(broken.code).toBe(2);
+    expect(broken.stderr).toMatch(/Cannot load/);
+    expect(broken.stderr).not.toMatch(/\n\s+at /);
+  });
+
+  it('reads config from package.json, YAML rc files and bottleneck.config.ts', () => {
+    const fromPackage = project({ 'src/cache.ts': FAKE_COMPRESSION, 'package.json': JSON.stringify({ name: 'x', bottleneck: { failOn: 'info' } }) });
+    expect(run(fromPackage, 'scan').code).toBe(1);
+    const fromYaml = project({ 'src/cache.ts': FAKE_COMPRESSION, '.bottleneckrc.yaml': 'failOn: info\n' });
+    expect(run(fromYaml, 'scan').code).toBe(1);
+    const fromTs = project({
+      'src/cache.ts': FAKE_COMPRESSION,
+      'bottleneck.config.ts': "const config: { failOn: string; rules: Record<string, string> } = { failOn: 'info', rules: { 'fake-compression': 'off' } };\nexport default config;\n",
+    });
+    const result = run(fromTs, 'scan', '--format', 'json');
+    expect(result.code).toBe(0);
+    expect(JSON.parse(result.stdout).findings).toEqual([]);
+  });
+
+  it('lets config override a rule severity and the CLI override failOn', () => {
+    const dir = project({ 'src/cache.ts': FAKE_COMPRESSION, '.bottleneckrc.json': JSON.stringify({ rules: { 'fake-compression': 'low' } }) });
+    const json = JSON.parse(run(dir, 'scan', '--format', 'json').stdout);
+    expect(json.findings.every((f: { severity: string }) => f.severity === 'low')).toBe(true);
+    expect(run(dir, 'scan', '--fail-on', 'low').code).toBe(1);
+    expect(run(dir, 'scan', '--fail-on', 'medium').code).toBe(0);
+  });
+
+  it('honours --include, --exclude and .gitignore', () => {
+    const dir = project({
+      'src/cache.ts': FAKE_COMPRESSION,
+      'src/gen/cache.ts': FAKE_COMPRESSION,
+      'vendor/cache.ts': FAKE_COMPRESSION,
+      'node_modules/pkg/cache.js': FAKE_COMPRESSION,
+      '.gitignore': 'vendor/\n',
+    });
+    const files = (args: string[]) => [...new Set(JSON.parse(run(dir, 'scan', '--format', 'json', ...args).stdout).findings.map((f: { file: string }) => f.file))];
+    expect(files([])).toEqual(['src/cache.ts', 'src/gen/cache.ts']);
+    expect(files(['--exclude', 'src/gen/**'])).toEqual(['src/cache.ts']);
+    expect(files(['--include', 'src/gen/**'])).toEqual(['src/gen/cache.ts']);
+  });
+
+  it('lists rules and shows one rule doc', () => {
+    const list = run(process.cwd(), 'rules');
+    expect(list.code).toBe(0);
+    for (const id of ['fake-compression', 'sequential-await', 'uncleared-timer', 'missing-keep-alive', 'undersized-pool']) expect(list.stdout).toContain(id);
+    const doc = run(process.cwd(), 'rules', 'uncleared-timer');
+    expect(doc.code).toBe(0);
+    expect(doc.stdout).toMatch(/^# uncleared-timer/);
+    expect(run(process.cwd(), 'rules', 'nope').code).toBe(2);
+  });
+
+  it('prints no colour codes when NO_COLOR is set', () => {
+    const { stdout } = run(project({ 'src/cache.ts': FAKE_COMPRESSION }), 'scan', '--fail-on', 'none');
+    expect(stdout).not.toMatch(/\u001b\[/);
+    expect(stdout).toMatch(/src\/cache\.ts/);
+  });
+});
