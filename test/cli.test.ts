@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -180,6 +180,21 @@ describe('bottleneck CLI', () => {
     expect(files([])).toEqual(['src/cache.ts', 'src/gen/cache.ts']);
     expect(files(['--exclude', 'src/gen/**'])).toEqual(['src/cache.ts']);
     expect(files(['--include', 'src/gen/**'])).toEqual(['src/gen/cache.ts']);
+  });
+
+  it('scans a directory named explicitly even when an outer .gitignore ignores it', () => {
+    const dir = project({ 'generated/cache.ts': FAKE_COMPRESSION, 'generated/skip/cache.ts': FAKE_COMPRESSION, 'generated/.gitignore': 'skip/\n', '.gitignore': 'generated/\n' });
+    const scanned = (args: string[]) => JSON.parse(run(dir, 'scan', '--format', 'json', ...args).stdout).summary.files;
+    expect(scanned([])).toBe(0);
+    expect(scanned(['generated'])).toBe(1);
+  });
+
+  it('does not follow symbolic links, so a link loop cannot hang the scan', () => {
+    const dir = project({ 'src/math.ts': CLEAN });
+    symlinkSync(path.join(dir, 'src'), path.join(dir, 'src', 'loop'));
+    const { code, stdout } = run(dir, 'scan', '--format', 'json');
+    expect(code).toBe(0);
+    expect(JSON.parse(stdout).summary.files).toBe(1);
   });
 
   it('lists rules and shows one rule doc', () => {

@@ -53,12 +53,13 @@ export function toPosixRelative(cwd: string, absolute: string): string {
 class GitignoreMatcher {
   private readonly byDir = new Map<string, Ignore | null>();
 
-  ignores(absoluteFile: string, stopAt: string): boolean {
+  /** Whether a file or directory is ignored by .gitignore files between it and its git root (or `stopAt`). */
+  ignores(absoluteFile: string, stopAt: string, isDirectory = false): boolean {
     let dir = path.dirname(absoluteFile);
     for (;;) {
       const rules = this.rulesFor(dir);
       if (rules) {
-        const relative = path.relative(dir, absoluteFile).split(path.sep).join('/');
+        const relative = path.relative(dir, absoluteFile).split(path.sep).join('/') + (isDirectory ? '/' : '');
         if (relative && !relative.startsWith('..') && rules.ignores(relative)) return true;
       }
       if (dir === stopAt || existsSync(path.join(dir, '.git'))) return false;
@@ -91,11 +92,12 @@ export async function discoverFiles(options: DiscoverOptions): Promise<Discovere
   const gitignore = new GitignoreMatcher();
   const found = new Map<string, DiscoveredFile>();
 
-  const accept = (absolute: string, explicit: boolean) => {
+  /** `gitignoreStop`: the directory above which .gitignore files are not consulted; undefined for explicit files. */
+  const accept = (absolute: string, gitignoreStop: string | undefined) => {
     const relative = toPosixRelative(cwd, absolute);
     if (includeMatcher && !includeMatcher(relative)) return;
     if (excludeMatcher && excludeMatcher(relative)) return;
-    if (!explicit && gitignore.ignores(absolute, cwd)) return;
+    if (gitignoreStop !== undefined && gitignore.ignores(absolute, gitignoreStop)) return;
     found.set(absolute, { absolute, relative });
   };
 
@@ -109,9 +111,12 @@ export async function discoverFiles(options: DiscoverOptions): Promise<Discovere
     }
     if (stats.isFile()) {
       // A file named on the command line is scanned even if ignored, as ESLint does.
-      if (SOURCE_FILE.test(absolute) && !DECLARATION_FILE.test(absolute)) accept(absolute, true);
+      if (SOURCE_FILE.test(absolute) && !DECLARATION_FILE.test(absolute)) accept(absolute, undefined);
       continue;
     }
+    // A directory the user names is scanned even when an outer .gitignore ignores it (as with files);
+    // .gitignore files inside it still apply.
+    const stopAt = gitignore.ignores(absolute, path.parse(absolute).root, true) ? absolute : path.parse(absolute).root;
     const entries = await fg(`**/*.{${SOURCE_EXTENSIONS.join(',')}}`, {
       cwd: absolute,
       absolute: true,
@@ -121,7 +126,7 @@ export async function discoverFiles(options: DiscoverOptions): Promise<Discovere
       ignore: DEFAULT_IGNORES,
       suppressErrors: true,
     });
-    for (const entry of entries) accept(path.normalize(entry), false);
+    for (const entry of entries) accept(path.normalize(entry), stopAt);
   }
   return [...found.values()].sort((a, b) => (a.relative < b.relative ? -1 : a.relative > b.relative ? 1 : 0));
 }

@@ -1,0 +1,122 @@
+/**
+ * `npm run bench`: times whole commands (median of several warm runs, with min and max) on generated
+ * corpora of 1k, 5k and 20k files, or on a real directory (`--corpus <dir>`), and prints the scan time
+ * beside the raw-parse floor and ESLint (`no-await-in-loop` only) measured in the same run.
+ * A benchmark, not a test: it asserts nothing.
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { generateCorpus } from './corpus.js';
+
+interface Args {
+  sizes: number[];
+  corpus: string[];
+  runs: number;
+  eslintMaxFiles: number;
+  scanArgs: string[];
+}
+
+function parseArgs(argv: string[]): Args {
+  const args: Args = { sizes: [1000, 5000, 20000], corpus: [], runs: 3, eslintMaxFiles: 5000, scanArgs: [] };
+  for (let i = 0; i < argv.length; i++) {
+    const flag = argv[i];
+    const value = argv[i + 1];
+    if (flag === '--corpus' && value) (args.corpus.push(value), i++);
+    else if (flag === '--sizes' && value) (args.sizes = value.split(',').filter(Boolean).map(Number), i++);
+    else if (flag === '--runs' && value) (args.runs = Math.max(1, Number(value)), i++);
+    else if (flag === '--eslint-max-files' && value) (args.eslintMaxFiles = Number(value), i++);
+    else if (flag === '--scan-arg' && value) (args.scanArgs.push(value), i++);
+    else if (flag === '--help') {
+      process.stdout.write('usage: npm run bench -- [--sizes 1000,5000,20000] [--corpus <dir>]... [--runs 3] [--eslint-max-files 5000] [--scan-arg <arg>]...\n');
+      process.exit(0);
+    }
+  }
+  if (args.corpus.length > 0 && !argv.includes('--sizes')) args.sizes = [];
+  return args;
+}
+
+interface Sample {
+  wallSeconds: number;
+  peakRssMb: number;
+  output: string;
+}
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+
+/** One run of a command as a whole process, timed by GNU time (wall seconds, peak RSS). */
+function timeOnce(command: string[]): Sample {
+  const hasGnuTime = existsSync('/usr/bin/time');
+  const started = performance.now();
+  const child = hasGnuTime
+    ? spawnSync('/usr/bin/time', ['-f', '__TIME__ %e %M', ...command], { encoding: 'utf8', maxBuffer: 1 << 30 })
+    : spawnSync(command[0] ?? 'node', command.slice(1), { encoding: 'utf8', maxBuffer: 1 << 30 });
+  const wall = (performance.now() - started) / 1000;
+  if (child.status !== 0 && child.status !== 1) throw new Error(`${command.join(' ')} failed (${child.status}): ${child.stderr.slice(-500)}`);
+  const match = /__TIME__ ([\d.]+) (\d+)/.exec(child.stderr);
+  return {
+    wallSeconds: match ? Number(match[1]) : wall,
+    peakRssMb: match ? Number(match[2]) / 1024 : NaN,
+    output: child.stdout,
+  };
+}
+
+interface Stats {
+  median: number;
+  min: number;
+  max: number;
+}
+
+function stats(values: number[]): Stats {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  const median = sorted.length % 2 ? (sorted[mid] ?? NaN) : ((sorted[mid - 1] ?? NaN) + (sorted[mid] ?? NaN)) / 2;
+  return { median, min: sorted[0] ?? NaN, max: sorted[sorted.length - 1] ?? NaN };
+}
+
+function measure(command: string[], runs: number): { wall: Stats; rss: Stats; output: string } {
+  timeOnce(command); // warm-up: disk cache, V8 code cache
+  const samples = Array.from({ length: runs }, () => timeOnce(command));
+  return { wall: stats(samples.map((s) => s.wallSeconds)), rss: stats(samples.map((s) => s.peakRssMb)), output: samples[0]?.output ?? '' };
+}
+
+const fmt = (s: Stats, digits = 2) => `${s.median.toFixed(digits)} (${s.min.toFixed(digits)}–${s.max.toFixed(digits)})`;
+
+function benchOne(label: string, dir: string, args: Args): string {
+  const node = process.execPath;
+  const scan = measure([node, path.join(root, 'bin/bottleneck.js'), 'scan', dir, '--format', 'json', '--fail-on', 'none', ...args.scanArgs], args.runs);
+  const summary = JSON.parse(scan.output) as { summary: { files: number }; findings: unknown[] };
+  const files = summary.summary.files;
+  const floor = measure([node, path.join(root, 'dist/bench/floor.js'), dir], args.runs);
+  const eslint = files <= args.eslintMaxFiles ? measure([node, path.join(root, 'dist/bench/eslint-runner.js'), dir], Math.min(args.runs, 3)) : undefined;
+  const cells = [
+    label,
+    String(files),
+    String(summary.findings.length),
+    fmt(scan.wall),
+    (files / scan.wall.median).toFixed(0),
+    scan.rss.median.toFixed(0),
+    fmt(floor.wall),
+    (scan.wall.median / floor.wall.median).toFixed(2),
+    eslint ? fmt(eslint.wall) : 'skipped',
+    eslint ? (scan.wall.median / eslint.wall.median).toFixed(2) : '–',
+  ];
+  return `| ${cells.join(' | ')} |`;
+}
+
+function main(): void {
+  const args = parseArgs(process.argv.slice(2));
+  const header = [
+    '| corpus | files | findings | scan wall s, median (min–max) | files/s | scan peak RSS MB | parse floor s | scan / floor | ESLint no-await-in-loop s | scan / ESLint |',
+    '|---|---|---|---|---|---|---|---|---|---|',
+  ];
+  process.stdout.write(`Node ${process.version}, ${args.runs} measured runs after 1 warm-up (ESLint: at most 3)\n\n${header.join('\n')}\n`);
+  for (const size of args.sizes) {
+    const dir = generateCorpus(path.join(root, '.bench', `corpus-${size}`), size);
+    process.stdout.write(`${benchOne(`generated ${size}`, dir, args)}\n`);
+  }
+  for (const dir of args.corpus) process.stdout.write(`${benchOne(path.basename(path.resolve(dir)), path.resolve(dir), args)}\n`);
+}
+
+main();
