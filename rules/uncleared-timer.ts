@@ -1,17 +1,1031 @@
 import { z } from 'zod';
-import { defineRule } from '../src/rule.js';
+import type { Confidence, Severity } from '../src/findings.js';
+import { shiftSeverity } from '../src/findings.js';
+import { defineRule, type RuleContext } from '../src/rule.js';
+import { bindingIdentifiers } from '../src/scanner/imports.js';
+import { enclosingFunction, type SiteRole } from '../src/scanner/roles.js';
+import { ts } from '../src/scanner/ts.js';
 
-// Work in progress: being written in this session.
+/**
+ * uncleared-timer: timers whose handle is never cleared, so the timer (and everything its closure holds)
+ * stays alive after the work it guarded is done.
+ *
+ * - race-timeout: a `setTimeout` that settles a promise raced against other work (`Promise.race`, a
+ *   timeout helper, or an executor that also settles from another callback). Once the work wins, the timer
+ *   still lives for the whole timeout: one live timer + closure per call.
+ * - abort-timeout: `setTimeout(() => controller.abort(), ms)` guarding a request, never cleared.
+ * - interval: a `setInterval` whose handle is discarded, or stored but never cleared anywhere in the file.
+ */
+
+const options = z.strictObject({
+  /** Report `setInterval` handles that are discarded or never cleared. */
+  checkIntervals: z.boolean().default(true),
+  /** Report race / abort timeouts that are never cleared. */
+  checkTimeouts: z.boolean().default(true),
+  /** Report one-per-process intervals (module top level, start-up functions) that are neither cleared nor unref'd. */
+  reportStartupIntervals: z.boolean().default(true),
+  /** Call rate used to turn a per-call leak into a number of live timers in the impact text. */
+  assumedCallsPerSecond: z.number().positive().default(1000),
+});
+type Options = z.infer<typeof options>;
+
+type TimerKind = 'setTimeout' | 'setInterval';
+type Ctx = RuleContext<Options>;
+
+const TIMER_METHODS_NEUTRAL = new Set(['ref', 'hasRef', 'refresh']);
+const COLLECTION_WRITES = new Set(['push', 'unshift', 'add', 'set']);
+const COLLECTION_NEUTRAL_READS = new Set(['length', 'size', 'has']);
+const FRONTEND_MODULES = new Set(['react', 'react-dom', 'preact', 'vue', 'svelte', 'solid-js', '@angular/core', 'react-native']);
+
+// ---------------------------------------------------------------------------------------------------------
+// Small AST helpers
+
+function isOuterWrapper(node: ts.Node): node is ts.ParenthesizedExpression | ts.AsExpression | ts.NonNullExpression | ts.SatisfiesExpression | ts.TypeAssertion {
+  return ts.isParenthesizedExpression(node) || ts.isAsExpression(node) || ts.isNonNullExpression(node) || ts.isSatisfiesExpression(node) || ts.isTypeAssertionExpression(node);
+}
+
+/** Climbs through parentheses and type-only wrappers. */
+function climb(node: ts.Node): ts.Node {
+  let current = node;
+  while (current.parent && isOuterWrapper(current.parent)) current = current.parent;
+  return current;
+}
+
+function climbAwait(node: ts.Node): ts.Node {
+  let current = climb(node);
+  while (current.parent && ts.isAwaitExpression(current.parent)) current = climb(current.parent);
+  return current;
+}
+
+function isFunctionLikeExpression(node: ts.Node | undefined): node is ts.ArrowFunction | ts.FunctionExpression {
+  return node !== undefined && (ts.isArrowFunction(node) || ts.isFunctionExpression(node));
+}
+
+function isWithin(node: ts.Node, ancestor: ts.Node | undefined): boolean {
+  if (!ancestor) return false;
+  for (let current: ts.Node | undefined = node; current; current = current.parent) if (current === ancestor) return true;
+  return false;
+}
+
+function forEachDescendant(root: ts.Node, visit: (node: ts.Node) => void): void {
+  const walk = (node: ts.Node): void => {
+    visit(node);
+    ts.forEachChild(node, walk);
+  };
+  ts.forEachChild(root, walk);
+}
+
+function paramName(fn: ts.SignatureDeclaration, index: number): string | undefined {
+  const parameter = fn.parameters[index];
+  return parameter && ts.isIdentifier(parameter.name) ? parameter.name.text : undefined;
+}
+
+function functionName(fn: ts.Node): string | undefined {
+  if ((ts.isFunctionDeclaration(fn) || ts.isMethodDeclaration(fn) || ts.isFunctionExpression(fn)) && fn.name && ts.isIdentifier(fn.name)) return fn.name.text;
+  const parent = fn.parent;
+  if (parent && (ts.isVariableDeclaration(parent) || ts.isPropertyAssignment(parent) || ts.isPropertyDeclaration(parent)) && ts.isIdentifier(parent.name)) return parent.name.text;
+  return undefined;
+}
+
+/** The statement directly inside a block (or source file) that holds `node`. */
+function enclosingStatement(node: ts.Node): ts.Statement | undefined {
+  for (let current: ts.Node = node; current.parent; current = current.parent) {
+    const parent = current.parent;
+    if ((ts.isBlock(parent) || ts.isSourceFile(parent) || ts.isModuleBlock(parent) || ts.isCaseClause(parent) || ts.isDefaultClause(parent)) && ts.isStatement(current)) return current;
+  }
+  return undefined;
+}
+
+function declaresDirectly(statements: ts.NodeArray<ts.Statement>, name: string): ts.VariableDeclarationList | 'other' | undefined {
+  for (const statement of statements) {
+    if (ts.isVariableStatement(statement)) {
+      for (const declaration of statement.declarationList.declarations) {
+        if (bindingIdentifiers(declaration.name).includes(name)) return statement.declarationList;
+      }
+    } else if ((ts.isFunctionDeclaration(statement) || ts.isClassDeclaration(statement)) && statement.name?.text === name) {
+      return 'other';
+    }
+  }
+  return undefined;
+}
+
+/** The node whose subtree holds every reference to the variable `name` visible at `from` (generous for `var`). */
+function declarationScope(name: string, from: ts.Node): ts.Node {
+  for (let current = from.parent; current; current = current.parent) {
+    if (ts.isFunctionLike(current) && current.parameters.some((p) => bindingIdentifiers(p.name).includes(name))) return current;
+    if ((ts.isForStatement(current) || ts.isForOfStatement(current) || ts.isForInStatement(current)) && current.initializer && ts.isVariableDeclarationList(current.initializer)) {
+      if (current.initializer.declarations.some((d) => bindingIdentifiers(d.name).includes(name))) return current;
+    }
+    if (ts.isBlock(current) || ts.isSourceFile(current) || ts.isModuleBlock(current)) {
+      const found = declaresDirectly(current.statements, name);
+      if (found === undefined) continue;
+      if (found !== 'other' && (found.flags & ts.NodeFlags.BlockScoped) === 0) {
+        // `var` is function-scoped: widen to the enclosing function body.
+        return enclosingFunction(current) ?? current.getSourceFile();
+      }
+      return current;
+    }
+  }
+  return from.getSourceFile();
+}
+
+/** True for an identifier that is a use of a variable (not a property name or a declaration name). */
+function isVariableReference(id: ts.Identifier): boolean {
+  const parent = id.parent;
+  if (ts.isPropertyAccessExpression(parent) && parent.name === id) return false;
+  if ((ts.isPropertyAssignment(parent) || ts.isPropertyDeclaration(parent) || ts.isMethodDeclaration(parent) || ts.isPropertySignature(parent)) && parent.name === id) return false;
+  if ((ts.isVariableDeclaration(parent) || ts.isParameter(parent) || ts.isFunctionDeclaration(parent) || ts.isClassDeclaration(parent)) && parent.name === id) return false;
+  if (ts.isBindingElement(parent) && (parent.name === id || parent.propertyName === id)) return false;
+  if (ts.isTypeReferenceNode(parent) || ts.isQualifiedName(parent)) return false;
+  return true;
+}
+
+function evaluateNumber(node: ts.Node | undefined, sourceFile: ts.SourceFile, depth = 0): number | undefined {
+  if (!node || depth > 4) return undefined;
+  const expr = ts.isParenthesizedExpression(node) || ts.isAsExpression(node) ? node.expression : node;
+  if (ts.isNumericLiteral(expr)) return Number(expr.text.replace(/_/g, ''));
+  if (ts.isBinaryExpression(expr)) {
+    const left = evaluateNumber(expr.left, sourceFile, depth + 1);
+    const right = evaluateNumber(expr.right, sourceFile, depth + 1);
+    if (left === undefined || right === undefined) return undefined;
+    switch (expr.operatorToken.kind) {
+      case ts.SyntaxKind.AsteriskToken:
+        return left * right;
+      case ts.SyntaxKind.PlusToken:
+        return left + right;
+      case ts.SyntaxKind.MinusToken:
+        return left - right;
+      case ts.SyntaxKind.SlashToken:
+        return right === 0 ? undefined : left / right;
+      default:
+        return undefined;
+    }
+  }
+  if (ts.isIdentifier(expr)) {
+    // A module-level `const NAME = <number>` in the same file.
+    for (const statement of sourceFile.statements) {
+      if (!ts.isVariableStatement(statement) || (statement.declarationList.flags & ts.NodeFlags.Const) === 0) continue;
+      for (const declaration of statement.declarationList.declarations) {
+        if (ts.isIdentifier(declaration.name) && declaration.name.text === expr.text) return evaluateNumber(declaration.initializer, sourceFile, depth + 1);
+      }
+    }
+  }
+  return undefined;
+}
+
+function formatMs(ms: number): string {
+  if (ms >= 60_000 && ms % 60_000 === 0) return `${ms / 60_000} min`;
+  if (ms >= 1000) return `${Number((ms / 1000).toFixed(1))} s`;
+  return `${ms} ms`;
+}
+
+function formatCount(n: number): string {
+  return Math.round(n).toLocaleString('en-US');
+}
+
+/** Applies non-overlapping text edits (absolute positions) to the text of `node`. */
+function editText(node: ts.Node, sourceFile: ts.SourceFile, edits: Array<{ start: number; end: number; text: string }>): string {
+  const base = node.getStart(sourceFile);
+  let text = node.getText(sourceFile);
+  for (const edit of [...edits].filter((e) => e.start >= base && e.end <= node.getEnd()).sort((a, b) => b.start - a.start)) {
+    text = text.slice(0, edit.start - base) + edit.text + text.slice(edit.end - base);
+  }
+  return dedent(text, sourceFile, node);
+}
+
+/** Removes the indentation of the first line from every line of a multi-line node text. */
+function dedent(text: string, sourceFile: ts.SourceFile, node: ts.Node): string {
+  const { character } = sourceFile.getLineAndCharacterOfPosition(node.getStart(sourceFile));
+  if (character === 0) return text;
+  const prefix = new RegExp(`^[ \\t]{0,${character}}`);
+  return text
+    .split('\n')
+    .map((line, index) => (index === 0 ? line : line.replace(prefix, '')))
+    .join('\n');
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Handle analysis: where does the value a timer call returns go, and is it ever cleared?
+
+type HandleFate =
+  | { kind: 'discarded' }
+  | { kind: 'variable'; name: string; scope: ts.Node; declaration?: ts.VariableDeclaration; holder: string }
+  | { kind: 'member'; name: string; holder: string }
+  | { kind: 'collection'; name: string; holder: string }
+  | { kind: 'escaped'; how: string };
+
+interface HandleInfo {
+  fate: HandleFate;
+  unrefChained: boolean;
+  /** The outermost expression that carries the handle (the call, or `call.unref()`). */
+  expression: ts.Node;
+}
+
+function isPromiseExecutor(ctx: Ctx, fn: ts.Node): fn is ts.ArrowFunction | ts.FunctionExpression {
+  if (!isFunctionLikeExpression(fn)) return false;
+  const parent = climb(fn).parent;
+  if (!parent || !ts.isNewExpression(parent) || parent.arguments?.[0] !== climb(fn)) return false;
+  const ref = ctx.imports.resolve(parent.expression);
+  return ref?.module === 'global' && ref.path.join('.') === 'Promise';
+}
+
+function memberLike(node: ts.Node): { name: string; holder: string } | undefined {
+  if (ts.isPropertyAccessExpression(node)) return { name: node.name.text, holder: node.getText() };
+  if (ts.isElementAccessExpression(node) && ts.isStringLiteralLike(node.argumentExpression)) return { name: node.argumentExpression.text, holder: node.getText() };
+  return undefined;
+}
+
+function handleOf(ctx: Ctx, call: ts.CallExpression): HandleInfo {
+  let expression: ts.Node = call;
+  let unrefChained = false;
+  for (;;) {
+    const outer = climb(expression);
+    const parent = outer.parent;
+    if (parent && ts.isPropertyAccessExpression(parent) && parent.expression === outer && (parent.name.text === 'unref' || parent.name.text === 'ref')) {
+      const invoked = parent.parent;
+      if (invoked && ts.isCallExpression(invoked) && invoked.expression === parent) {
+        if (parent.name.text === 'unref') unrefChained = true;
+        expression = invoked;
+        continue;
+      }
+    }
+    expression = outer;
+    break;
+  }
+  const parent = expression.parent;
+  const fate = ((): HandleFate => {
+    if (!parent) return { kind: 'discarded' };
+    if (ts.isExpressionStatement(parent) || ts.isVoidExpression(parent)) return { kind: 'discarded' };
+    if (ts.isArrowFunction(parent) && parent.body === expression) {
+      return isPromiseExecutor(ctx, parent) ? { kind: 'discarded' } : { kind: 'escaped', how: 'returned from an arrow function (the caller owns it)' };
+    }
+    if (ts.isVariableDeclaration(parent) && parent.initializer === expression) {
+      if (!ts.isIdentifier(parent.name)) return { kind: 'escaped', how: 'destructured' };
+      const list = parent.parent;
+      if (ts.isVariableDeclarationList(list) && ((list.flags & ts.NodeFlags.BlockScoped) === ts.NodeFlags.Using || (list.flags & ts.NodeFlags.BlockScoped) === ts.NodeFlags.AwaitUsing)) return { kind: 'escaped', how: 'disposed by a `using` declaration' };
+      const name = parent.name.text;
+      return { kind: 'variable', name, scope: declarationScope(name, parent.name), declaration: parent, holder: name };
+    }
+    if (ts.isBinaryExpression(parent) && parent.right === expression && parent.operatorToken.kind === ts.SyntaxKind.EqualsToken) {
+      const assignmentUse = climb(parent).parent;
+      if (assignmentUse && !ts.isExpressionStatement(assignmentUse) && !(ts.isArrowFunction(assignmentUse) && isPromiseExecutor(ctx, assignmentUse))) {
+        return { kind: 'escaped', how: 'the assignment value is used further' };
+      }
+      const target = ts.isParenthesizedExpression(parent.left) ? parent.left.expression : parent.left;
+      if (ts.isIdentifier(target)) return { kind: 'variable', name: target.text, scope: declarationScope(target.text, parent), holder: target.text };
+      const member = memberLike(target);
+      if (member) return { kind: 'member', ...member };
+      if (ts.isElementAccessExpression(target)) {
+        const collection = memberLike(target.expression) ?? (ts.isIdentifier(target.expression) ? { name: target.expression.text, holder: target.expression.text } : undefined);
+        if (collection) return { kind: 'collection', ...collection };
+      }
+      return { kind: 'escaped', how: `stored in ${target.getText()}` };
+    }
+    if (ts.isCallExpression(parent) && parent.arguments.some((a) => a === expression)) {
+      const callee = parent.expression;
+      if (ts.isPropertyAccessExpression(callee) && COLLECTION_WRITES.has(callee.name.text) && parent.parent && ts.isExpressionStatement(climb(parent).parent ?? parent)) {
+        const receiver = callee.expression;
+        const collection = memberLike(receiver) ?? (ts.isIdentifier(receiver) ? { name: receiver.text, holder: receiver.text } : undefined);
+        if (collection) return { kind: 'collection', ...collection };
+      }
+      return { kind: 'escaped', how: `passed to ${callee.getText()}(), which may clear it` };
+    }
+    if (ts.isReturnStatement(parent)) return { kind: 'escaped', how: 'returned to the caller, who owns it' };
+    return { kind: 'escaped', how: 'used as a value' };
+  })();
+  return { fate, unrefChained, expression };
+}
+
+type UseKind = 'clear' | 'unref' | 'neutral' | 'escape';
+
+function isClearCall(ctx: Ctx, call: ts.CallExpression): boolean {
+  const ref = ctx.imports.resolve(call.expression);
+  if (!ref || (ref.module !== 'global' && ref.module !== 'timers')) return false;
+  const name = ref.path.join('.');
+  return name === 'clearTimeout' || name === 'clearInterval';
+}
+
+/** How one read of a handle (an identifier or `this.x`) uses it. */
+function classifyUse(ctx: Ctx, reference: ts.Node): UseKind {
+  const node = climb(reference);
+  const parent = node.parent;
+  if (!parent) return 'escape';
+  if (ts.isCallExpression(parent)) {
+    if (parent.arguments.some((a) => a === node)) return isClearCall(ctx, parent) ? 'clear' : 'escape';
+    return 'escape';
+  }
+  if (ts.isPropertyAccessExpression(parent) && parent.expression === node) {
+    const name = parent.name.text;
+    if (name === 'unref') return 'unref';
+    if (TIMER_METHODS_NEUTRAL.has(name)) return 'neutral';
+    if (name === 'close') return 'clear';
+    return 'escape';
+  }
+  if (ts.isBinaryExpression(parent)) {
+    const op = parent.operatorToken.kind;
+    if (op >= ts.SyntaxKind.FirstAssignment && op <= ts.SyntaxKind.LastAssignment) return parent.left === node ? 'neutral' : 'escape';
+    if (
+      op === ts.SyntaxKind.EqualsEqualsEqualsToken ||
+      op === ts.SyntaxKind.ExclamationEqualsEqualsToken ||
+      op === ts.SyntaxKind.EqualsEqualsToken ||
+      op === ts.SyntaxKind.ExclamationEqualsToken ||
+      op === ts.SyntaxKind.AmpersandAmpersandToken ||
+      op === ts.SyntaxKind.InstanceOfKeyword
+    ) {
+      return 'neutral';
+    }
+    if ((op === ts.SyntaxKind.BarBarToken || op === ts.SyntaxKind.QuestionQuestionToken) && parent.left === node) return 'neutral';
+    return 'escape';
+  }
+  if (ts.isPrefixUnaryExpression(parent) && parent.operator === ts.SyntaxKind.ExclamationToken) return 'neutral';
+  if (ts.isTypeOfExpression(parent) || ts.isDeleteExpression(parent)) return 'neutral';
+  if ((ts.isIfStatement(parent) || ts.isWhileStatement(parent) || ts.isDoStatement(parent)) && parent.expression === node) return 'neutral';
+  if (ts.isConditionalExpression(parent) && parent.condition === node) return 'neutral';
+  if (ts.isExpressionStatement(parent)) return 'neutral';
+  return 'escape';
+}
+
+interface ClearVerdict {
+  /** Cleared (or handed to code that may clear it) somewhere outside the timer's own callback. */
+  cleared: boolean;
+  /** Why we believe it is cleared / escapes, for silence; or where it is stored, for evidence. */
+  detail: string;
+  /** `.unref()` called on the handle somewhere. */
+  unref: boolean;
+  /** A clear inside the timer's own callback (does not count for setTimeout). */
+  selfClearOnly: boolean;
+}
+
+function verdictFromUses(ctx: Ctx, uses: ts.Node[], ownCallback: ts.Node | undefined, kind: TimerKind, collection = false): ClearVerdict {
+  let unref = false;
+  let selfClear = false;
+  for (const use of uses) {
+    if (collection) {
+      const outer = climb(use);
+      const parent = outer.parent;
+      if (parent && ts.isPropertyAccessExpression(parent) && parent.expression === outer) {
+        const name = parent.name.text;
+        if (COLLECTION_WRITES.has(name) && parent.parent && ts.isCallExpression(parent.parent) && parent.parent.expression === parent) continue;
+        if (COLLECTION_NEUTRAL_READS.has(name)) continue;
+      }
+      if (parent && ts.isElementAccessExpression(parent) && parent.expression === outer) {
+        const access = climb(parent);
+        const assignment = access.parent;
+        if (assignment && ts.isBinaryExpression(assignment) && assignment.left === access && assignment.operatorToken.kind === ts.SyntaxKind.EqualsToken) continue;
+      }
+      if (parent && ts.isBinaryExpression(parent) && parent.left === outer && parent.operatorToken.kind === ts.SyntaxKind.EqualsToken) continue;
+      return { cleared: true, detail: `${use.getText()} is read elsewhere (e.g. iterated to clear its handles)`, unref, selfClearOnly: false };
+    }
+    const inOwn = isWithin(use, ownCallback);
+    const kindOfUse = classifyUse(ctx, use);
+    if (kindOfUse === 'unref') unref = true;
+    if (kindOfUse === 'neutral' || kindOfUse === 'unref') continue;
+    if (inOwn && kind === 'setTimeout') {
+      if (kindOfUse === 'clear') selfClear = true;
+      continue;
+    }
+    const line = use.getSourceFile().getLineAndCharacterOfPosition(use.getStart()).line + 1;
+    return {
+      cleared: true,
+      detail: kindOfUse === 'clear' ? `cleared at line ${line}` : `handed on at line ${line}`,
+      unref,
+      selfClearOnly: false,
+    };
+  }
+  return { cleared: false, detail: '', unref, selfClearOnly: selfClear };
+}
+
+function clearVerdict(ctx: Ctx, handle: HandleInfo, ownCallback: ts.Node | undefined, kind: TimerKind): ClearVerdict {
+  const { fate } = handle;
+  const sourceFile = ctx.sourceFile;
+  if (fate.kind === 'discarded') return { cleared: false, detail: 'the handle is discarded', unref: false, selfClearOnly: false };
+  if (fate.kind === 'escaped') return { cleared: true, detail: fate.how, unref: false, selfClearOnly: false };
+  if (fate.kind === 'variable') {
+    const uses: ts.Node[] = [];
+    forEachDescendant(fate.scope, (node) => {
+      if (ts.isIdentifier(node) && node.text === fate.name && isVariableReference(node)) {
+        if (ts.isShorthandPropertyAssignment(node.parent)) uses.push(node.parent);
+        else uses.push(node);
+      }
+    });
+    // `clearInterval(this)` in a `function` callback clears the interval itself.
+    if (kind === 'setInterval' && ownCallback && ts.isFunctionExpression(ownCallback) && selfClearsWithThis(ctx, ownCallback)) {
+      return { cleared: true, detail: 'the callback clears its own interval', unref: false, selfClearOnly: false };
+    }
+    const verdict = verdictFromUses(ctx, uses, ownCallback, kind);
+    return { ...verdict, detail: verdict.cleared ? verdict.detail : `stored in \`${fate.name}\`, never passed to clearTimeout/clearInterval` };
+  }
+  // Member or collection: any access to the same property name anywhere in the file.
+  const uses: ts.Node[] = [];
+  forEachDescendant(sourceFile, (node) => {
+    if (ts.isPropertyAccessExpression(node) && node.name.text === fate.name) uses.push(node);
+    else if (ts.isElementAccessExpression(node) && ts.isStringLiteralLike(node.argumentExpression) && node.argumentExpression.text === fate.name) uses.push(node);
+    else if (fate.kind === 'collection' && ts.isIdentifier(node) && node.text === fate.name && isVariableReference(node)) uses.push(node);
+    else if (ts.isBindingElement(node) && ((node.propertyName && ts.isIdentifier(node.propertyName) && node.propertyName.text === fate.name) || (!node.propertyName && ts.isIdentifier(node.name) && node.name.text === fate.name))) uses.push(node);
+    else if (ts.isShorthandPropertyAssignment(node) && node.name.text === fate.name) uses.push(node);
+  });
+  if (kind === 'setInterval' && ownCallback && ts.isFunctionExpression(ownCallback) && selfClearsWithThis(ctx, ownCallback)) {
+    return { cleared: true, detail: 'the callback clears its own interval', unref: false, selfClearOnly: false };
+  }
+  if (uses.some((use) => ts.isBindingElement(use) || ts.isShorthandPropertyAssignment(use))) {
+    return { cleared: true, detail: `${fate.name} is destructured or copied elsewhere`, unref: false, selfClearOnly: false };
+  }
+  const verdict = verdictFromUses(ctx, uses, ownCallback, kind, fate.kind === 'collection');
+  return {
+    ...verdict,
+    detail: verdict.cleared ? verdict.detail : fate.kind === 'collection' ? `stored in \`${fate.holder}\`, which is only ever added to` : `stored in \`${fate.holder}\`, never cleared anywhere in the file`,
+  };
+}
+
+function selfClearsWithThis(ctx: Ctx, callback: ts.FunctionExpression): boolean {
+  let found = false;
+  forEachDescendant(callback, (node) => {
+    if (ts.isCallExpression(node) && isClearCall(ctx, node) && node.arguments[0]?.kind === ts.SyntaxKind.ThisKeyword) found = true;
+  });
+  return found;
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Race detection for setTimeout
+
+type RaceShape = 'race' | 'helper-race' | 'manual-race' | 'reject-helper';
+
+interface RaceInfo {
+  shape: RaceShape;
+  executor: ts.ArrowFunction | ts.FunctionExpression;
+  promise: ts.NewExpression;
+  raceCall?: ts.CallExpression;
+  helper?: ts.SignatureDeclaration;
+  helperName?: string;
+  settles: 'resolve' | 'reject';
+  /** Where the per-call-ness is decided. */
+  roleNode: ts.Node;
+  raced: string;
+}
+
+function isPromiseCombinator(ctx: Ctx, call: ts.CallExpression): boolean {
+  const callee = call.expression;
+  if (!ts.isPropertyAccessExpression(callee) || (callee.name.text !== 'race' && callee.name.text !== 'any')) return false;
+  const ref = ctx.imports.resolve(callee.expression);
+  return ref?.module === 'global' && ref.path.join('.') === 'Promise';
+}
+
+/** The `Promise.race([...])` that has `expression` as an element of its array argument. */
+function raceHolding(ctx: Ctx, expression: ts.Node): ts.CallExpression | undefined {
+  const element = climbAwait(expression);
+  const array = element.parent;
+  if (!array || !ts.isArrayLiteralExpression(array)) return undefined;
+  const call = climb(array).parent;
+  if (!call || !ts.isCallExpression(call) || call.arguments[0] !== climb(array) || !isPromiseCombinator(ctx, call)) return undefined;
+  return call;
+}
+
+/** A race holding `expression` directly, or through a `const v = expression` raced in the same scope. */
+function raceOfValue(ctx: Ctx, expression: ts.Node): ts.CallExpression | undefined {
+  const direct = raceHolding(ctx, expression);
+  if (direct) return direct;
+  const outer = climb(expression);
+  const declaration = outer.parent;
+  if (declaration && ts.isVariableDeclaration(declaration) && declaration.initializer === outer && ts.isIdentifier(declaration.name)) {
+    const name = declaration.name.text;
+    const scope = declarationScope(name, declaration.name);
+    let race: ts.CallExpression | undefined;
+    forEachDescendant(scope, (node) => {
+      if (!race && ts.isIdentifier(node) && node.text === name && isVariableReference(node)) race = raceHolding(ctx, node);
+    });
+    return race;
+  }
+  return undefined;
+}
+
+function timerSettles(callback: ts.Node | undefined, resolveName: string | undefined, rejectName: string | undefined): 'resolve' | 'reject' | undefined {
+  if (!callback) return undefined;
+  const names = (id: ts.Node): 'resolve' | 'reject' | undefined => {
+    if (!ts.isIdentifier(id)) return undefined;
+    if (rejectName && id.text === rejectName) return 'reject';
+    if (resolveName && id.text === resolveName) return 'resolve';
+    return undefined;
+  };
+  const direct = names(callback);
+  if (direct) return direct;
+  if (ts.isCallExpression(callback) && ts.isPropertyAccessExpression(callback.expression) && callback.expression.name.text === 'bind') return names(callback.expression.expression);
+  if (!isFunctionLikeExpression(callback)) return undefined;
+  let settles: 'resolve' | 'reject' | undefined;
+  forEachDescendant(callback, (node) => {
+    if (ts.isCallExpression(node)) {
+      const which = names(node.expression);
+      if (which === 'reject' || (which === 'resolve' && settles === undefined)) settles = which;
+    }
+  });
+  return settles;
+}
+
+/**
+ * The executor can also settle from another asynchronous path (a callback, `.then(resolve, reject)`, an
+ * event listener): the timer races that path. Direct synchronous calls in the executor body are early
+ * exits, not a race.
+ */
+function settlesElsewhere(executor: ts.SignatureDeclaration, timerCall: ts.CallExpression, names: string[]): boolean {
+  let found = false;
+  const body = 'body' in executor ? executor.body : undefined;
+  if (!body) return false;
+  forEachDescendant(body, (node) => {
+    if (found || !ts.isIdentifier(node) || !names.includes(node.text) || !isVariableReference(node)) return;
+    if (isWithin(node, timerCall)) return;
+    const fn = enclosingFunction(node);
+    const nested = fn !== undefined && fn !== executor;
+    const parent = climb(node).parent;
+    const isDirectCall = parent !== undefined && ts.isCallExpression(parent) && parent.expression === climb(node);
+    if (nested || !isDirectCall) found = true;
+  });
+  return found;
+}
+
+function callSitesOf(sourceFile: ts.SourceFile, name: string): ts.CallExpression[] {
+  const calls: ts.CallExpression[] = [];
+  forEachDescendant(sourceFile, (node) => {
+    if (!ts.isCallExpression(node)) return;
+    const callee = node.expression;
+    if ((ts.isIdentifier(callee) && callee.text === name) || (ts.isPropertyAccessExpression(callee) && callee.name.text === name)) calls.push(node);
+  });
+  return calls;
+}
+
+function raceInfo(ctx: Ctx, call: ts.CallExpression): RaceInfo | undefined {
+  const executor = enclosingFunction(call);
+  if (!executor || !isPromiseExecutor(ctx, executor)) return undefined;
+  const promise = climb(executor).parent;
+  if (!promise || !ts.isNewExpression(promise)) return undefined;
+  const resolveName = paramName(executor, 0);
+  const rejectName = paramName(executor, 1);
+  const settles = timerSettles(call.arguments[0], resolveName, rejectName);
+  if (!settles) return undefined;
+  const base = { executor, promise, settles };
+
+  const race = raceOfValue(ctx, promise);
+  if (race) return { ...base, shape: 'race', raceCall: race, roleNode: race, raced: describeRace(race, promise) };
+
+  // Returned from a helper: `const timeout = (ms) => new Promise(...)`, `function withTimeout() { return new Promise(...) }`.
+  const outer = climb(promise);
+  const holder = outer.parent;
+  const returned = holder !== undefined && (ts.isReturnStatement(holder) || (ts.isArrowFunction(holder) && holder.body === outer));
+  const helper = returned ? enclosingFunction(promise) : undefined;
+  const helperName = helper ? functionName(helper) : undefined;
+  if (helper && helperName) {
+    for (const site of callSitesOf(ctx.sourceFile, helperName)) {
+      if (isWithin(site, helper)) continue;
+      const raceCall = raceOfValue(ctx, site);
+      if (raceCall) return { ...base, shape: 'helper-race', raceCall, helper, helperName, roleNode: raceCall, raced: describeRace(raceCall, site) };
+    }
+  }
+  const names = [resolveName, rejectName].filter((n): n is string => n !== undefined);
+  if (settlesElsewhere(executor, call, names)) return { ...base, shape: 'manual-race', roleNode: promise, raced: 'the other settle path of the same promise' };
+  if (helper && helperName && settles === 'reject') return { ...base, shape: 'reject-helper', helper, helperName, roleNode: promise, raced: `the promise ${helperName}() returns` };
+  return undefined;
+}
+
+function describeRace(race: ts.CallExpression, timerSide: ts.Node): string {
+  const array = race.arguments[0];
+  if (!array || !ts.isArrayLiteralExpression(array)) return 'other work';
+  const others = array.elements.filter((e) => !isWithin(timerSide, e) && !(ts.isIdentifier(e) && isTimerAlias(e, timerSide)));
+  const text = others.map((e) => e.getText()).join(', ');
+  return text.length > 0 && text.length <= 80 ? text : 'other work';
+}
+
+function isTimerAlias(id: ts.Identifier, timerSide: ts.Node): boolean {
+  const declaration = climb(timerSide).parent;
+  return declaration !== undefined && ts.isVariableDeclaration(declaration) && ts.isIdentifier(declaration.name) && declaration.name.text === id.text;
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Abort timers: setTimeout(() => controller.abort(), ms)
+
+interface AbortInfo {
+  controller: string;
+  declaration: ts.VariableDeclaration;
+}
+
+function abortInfo(ctx: Ctx, call: ts.CallExpression): AbortInfo | undefined {
+  const callback = call.arguments[0];
+  let target: ts.Node | undefined;
+  if (isFunctionLikeExpression(callback)) {
+    const body = callback.body;
+    let expression: ts.Node | undefined;
+    if (ts.isBlock(body)) {
+      const only = body.statements.length === 1 ? body.statements[0] : undefined;
+      if (only && ts.isExpressionStatement(only)) expression = only.expression;
+    } else {
+      expression = body;
+    }
+    if (expression && ts.isCallExpression(expression) && ts.isPropertyAccessExpression(expression.expression) && expression.expression.name.text === 'abort') {
+      target = expression.expression.expression;
+    }
+  } else if (callback && ts.isCallExpression(callback) && ts.isPropertyAccessExpression(callback.expression) && callback.expression.name.text === 'bind') {
+    const bound = callback.expression.expression;
+    if (ts.isPropertyAccessExpression(bound) && bound.name.text === 'abort') target = bound.expression;
+  }
+  if (!target || !ts.isIdentifier(target)) return undefined;
+  const name = target.text;
+  const scope = declarationScope(name, call);
+  let declaration: ts.VariableDeclaration | undefined;
+  forEachDescendant(scope, (node) => {
+    if (declaration || !ts.isVariableDeclaration(node) || !ts.isIdentifier(node.name) || node.name.text !== name) return;
+    const init = node.initializer;
+    if (init && ts.isNewExpression(init)) {
+      const ref = ctx.imports.resolve(init.expression);
+      if (ref?.module === 'global' && ref.path.join('.') === 'AbortController') declaration = node;
+    }
+  });
+  return declaration ? { controller: name, declaration } : undefined;
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Roles and severity
+
+function isFrontend(ctx: Ctx): boolean {
+  if (/\.[jt]sx$/i.test(ctx.file)) return true;
+  if (/(^|\/)(frontend|browser|public|client)\//i.test(ctx.file)) return true;
+  for (const module of ctx.imports.importedModules()) if (FRONTEND_MODULES.has(module)) return true;
+  return false;
+}
+
+function isConstructorSite(node: ts.Node): boolean {
+  for (let current = node.parent; current; current = current.parent) {
+    if (ts.isFunctionLike(current)) {
+      if (ts.isConstructorDeclaration(current)) return true;
+      // Callbacks inside a constructor still run per instance.
+      if (!isFunctionLikeExpression(current)) return false;
+    }
+  }
+  return false;
+}
+
+function hasProcessExit(sourceFile: ts.SourceFile): boolean {
+  return /\bprocess\.exit\s*\(/.test(sourceFile.text);
+}
+
+function perCallSeverity(role: SiteRole, base: Severity): { severity: Severity; reason: string } {
+  if (role.kind === 'request') return { severity: shiftSeverity(base, -1), reason: 'runs per request: the number of live timers grows with traffic' };
+  if (role.inLoop) return { severity: shiftSeverity(base, -1), reason: 'created once per loop iteration' };
+  return { severity: base, reason: 'runs per call: the number of live timers grows with the call rate (assumed to be called on a hot path)' };
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Fix text builders
+
+function tsFile(ctx: Ctx): boolean {
+  return /\.[cm]?tsx?$/i.test(ctx.file);
+}
+
+function handleDeclaration(ctx: Ctx, name: string): string {
+  return tsFile(ctx) ? `let ${name}: ReturnType<typeof setTimeout> | undefined;` : `let ${name};`;
+}
+
+function freshName(scopeText: string, preferred: string[]): string {
+  for (const name of preferred) if (!new RegExp(`\\b${name}\\b`).test(scopeText)) return name;
+  return `${preferred[0] ?? 'timer'}Handle`;
+}
+
+/** Edits that make the timer call store its handle in `name` (for a discarded or executor-local handle). */
+function captureEdits(ctx: Ctx, call: ts.CallExpression, handle: HandleInfo, name: string): Array<{ start: number; end: number; text: string }> {
+  const fate = handle.fate;
+  if (fate.kind === 'discarded') return [{ start: call.getStart(ctx.sourceFile), end: call.getStart(ctx.sourceFile), text: `${name} = ` }];
+  if (fate.kind === 'variable' && fate.declaration) {
+    const statement = fate.declaration.parent.parent;
+    if (ts.isVariableStatement(statement) && statement.declarationList.declarations.length === 1) {
+      return [{ start: statement.getStart(ctx.sourceFile), end: fate.declaration.name.getEnd(), text: name }];
+    }
+  }
+  return [];
+}
+
+function raceFix(ctx: Ctx, call: ts.CallExpression, handle: HandleInfo, race: RaceInfo, msText: string): { description: string; replacement: string } {
+  const sf = ctx.sourceFile;
+  const outerFn = enclosingFunction(race.promise);
+  const scopeText = outerFn ? outerFn.getText(sf) : sf.text;
+  const fate = handle.fate;
+  // A handle already kept in a variable declared outside the executor only needs clearing.
+  const existingOutside = fate.kind === 'variable' && !isWithin(fate.scope, race.executor) ? fate.name : undefined;
+  const existingMember = fate.kind === 'member' ? fate.holder : undefined;
+  const name = existingOutside ?? existingMember ?? (fate.kind === 'variable' ? fate.name : freshName(scopeText, ['timer', 'timeoutTimer', 'raceTimer']));
+  const declare = existingOutside || existingMember ? '' : `${handleDeclaration(ctx, name)}\n`;
+  const capture = existingOutside || existingMember ? [] : captureEdits(ctx, call, handle, name);
+  const clear = `.finally(() => clearTimeout(${name}))`;
+
+  if ((race.shape === 'race' && race.raceCall !== undefined) || race.shape === 'manual-race') {
+    const settleNode = race.shape === 'race' && race.raceCall ? race.raceCall : race.promise;
+    const timerStatement = enclosingStatement(race.promise);
+    const settleStatement = enclosingStatement(settleNode);
+    if (timerStatement && settleStatement) {
+      const settleEdit = { start: settleNode.getEnd(), end: settleNode.getEnd(), text: clear };
+      const edits = [...capture, settleEdit];
+      const body =
+        timerStatement === settleStatement || isWithin(settleStatement, timerStatement)
+          ? editText(timerStatement, sf, edits)
+          : isWithin(timerStatement, settleStatement)
+            ? editText(settleStatement, sf, edits)
+            : `${editText(timerStatement, sf, capture)}\n${editText(settleStatement, sf, [settleEdit])}`;
+      const what = race.shape === 'race' ? 'the race' : 'the promise';
+      return {
+        description: `Keep the timer handle in \`${name}\` and clear it as soon as ${what} settles (\`.finally(() => clearTimeout(${name}))\`), so the timer dies with the race instead of living ${msText}. On Node >= 16, \`setTimeout\` from \`timers/promises\` with an AbortSignal is an alternative.`,
+        replacement: `${declare}${body}`,
+      };
+    }
+  }
+  // Helper shapes: make the helper own the race so it can clear its timer.
+  const helperName = race.helperName ?? 'withTimeout';
+  const executorText = editText(race.promise, sf, capture);
+  const params = race.helper ? race.helper.parameters.map((p) => p.getText(sf)).join(', ') : '';
+  const typed = tsFile(ctx);
+  const work = typed ? 'work: Promise<T>' : 'work';
+  const signature = typed ? `function ${helperName}<T>(${[work, params].filter(Boolean).join(', ')}): Promise<T>` : `function ${helperName}(${[work, params].filter(Boolean).join(', ')})`;
+  const replacement = `${signature} {\n  ${handleDeclaration(ctx, name)}\n  const timeout = ${executorText.split('\n').join('\n  ')};\n  return Promise.race([work, timeout])${clear};\n}`;
+  return {
+    description: `${helperName}() hands out a timer nobody can clear. Let it take the work promise, race it itself and clear the timer when the race settles; callers write \`${helperName}(work, ...)\` instead of \`Promise.race([work, ${helperName}(...)])\`. Alternatively use \`AbortSignal.timeout(${msText === 'its delay' ? 'ms' : msText})\` where the work accepts a signal.`,
+    replacement,
+  };
+}
+
+function abortFix(ctx: Ctx, call: ts.CallExpression, handle: HandleInfo, info: AbortInfo, msText: string, msSource: string): { description: string; replacement: string } {
+  const sf = ctx.sourceFile;
+  const scope = declarationScope(info.controller, info.declaration.name);
+  const signalUses: ts.PropertyAccessExpression[] = [];
+  let otherUses = 0;
+  forEachDescendant(scope, (node) => {
+    if (!ts.isIdentifier(node) || node.text !== info.controller || !isVariableReference(node) || isWithin(node, call)) return;
+    const parent = node.parent;
+    if (ts.isPropertyAccessExpression(parent) && parent.expression === node && parent.name.text === 'signal') signalUses.push(parent);
+    else otherUses += 1;
+  });
+  const firstSignal = signalUses[0];
+  const nodeOk = ctx.project.minNodeMajor === undefined || ctx.project.minNodeMajor >= 18;
+  if (nodeOk && firstSignal && signalUses.length === 1) {
+    const statement = enclosingStatement(firstSignal);
+    const signalExpression = otherUses === 0 ? `AbortSignal.timeout(${msSource})` : `AbortSignal.any([${info.controller}.signal, AbortSignal.timeout(${msSource})])`;
+    if (statement) {
+      return {
+        description:
+          otherUses === 0
+            ? `Drop the AbortController and the setTimeout: \`AbortSignal.timeout(${msSource})\` aborts after ${msText} without a ref'd timer holding the controller after the request finishes (Node >= 17.3).`
+            : `Combine the controller's signal with \`AbortSignal.timeout(${msSource})\` (Node >= 20.3) and drop the setTimeout; nothing stays alive after the request finishes.`,
+        replacement: editText(statement, sf, [{ start: firstSignal.getStart(sf), end: firstSignal.getEnd(), text: signalExpression }]),
+      };
+    }
+  }
+  // Fallback: keep the handle and clear it when the guarded call settles.
+  const name = handle.fate.kind === 'variable' ? handle.fate.name : freshName(enclosingFunction(call)?.getText(sf) ?? sf.text, ['timer', 'abortTimer']);
+  const timerStatement = enclosingStatement(call);
+  const consumer = firstSignal ? enclosingCall(firstSignal) : undefined;
+  const consumerStatement = consumer ? enclosingStatement(consumer) : undefined;
+  const captured = timerStatement
+    ? handle.fate.kind === 'discarded'
+      ? editText(timerStatement, sf, [{ start: call.getStart(sf), end: call.getStart(sf), text: `const ${name} = ` }])
+      : editText(timerStatement, sf, [])
+    : `const ${name} = ${call.getText(sf)};`;
+  const cleared = consumer && consumerStatement ? `\n${editText(consumerStatement, sf, [{ start: consumer.getEnd(), end: consumer.getEnd(), text: `.finally(() => clearTimeout(${name}))` }])}` : `\n// when the request settles:\nclearTimeout(${name});`;
+  return {
+    description: `Clear the abort timer as soon as the guarded call settles, so it does not keep \`${info.controller}\` alive for ${msText} afterwards.`,
+    replacement: `${captured}${cleared}`,
+  };
+}
+
+function enclosingCall(node: ts.Node): ts.CallExpression | undefined {
+  for (let current = node.parent; current; current = current.parent) {
+    if (ts.isCallExpression(current)) return current;
+    if (ts.isStatement(current) || ts.isFunctionLike(current)) return undefined;
+  }
+  return undefined;
+}
+
+function intervalFix(ctx: Ctx, call: ts.CallExpression, handle: HandleInfo, startup: boolean, inClass: boolean): { description: string; replacement: string } {
+  const sf = ctx.sourceFile;
+  const callText = handle.expression.getText(sf);
+  const fate = handle.fate;
+  if (fate.kind === 'discarded') {
+    const scopeText = enclosingFunction(call)?.getText(sf) ?? sf.text;
+    const name = freshName(scopeText, ['interval', 'intervalTimer', 'pollTimer']);
+    const holder = inClass ? `this.${name}` : name;
+    const store = inClass ? `${holder} = ${callText};` : `const ${name} = ${callText};`;
+    if (startup) {
+      return {
+        description: `Keep the handle and clear it on shutdown (or call \`.unref()\` if the interval must not keep the process alive): a discarded interval can never be stopped.`,
+        replacement: `${store}\n\n// in the shutdown / stop path:\nclearInterval(${holder});`,
+      };
+    }
+    return {
+      description: `This runs on every call and starts a new interval each time. Keep one handle, clear the previous interval before starting another, and clear it in the teardown path.`,
+      replacement: `${inClass ? `if (${holder}) clearInterval(${holder});\n${store}` : `${store}\n// when the work it polls for is done:\nclearInterval(${holder});`}`,
+    };
+  }
+  const holder = fate.kind === 'escaped' ? callText : fate.holder;
+  if (fate.kind === 'collection') {
+    return {
+      description: `Clear every handle kept in \`${holder}\` in the teardown path (stop/close/dispose), then empty it.`,
+      replacement: `${holder}.forEach((timer) => clearInterval(timer));\n${holder}${/Map|Set/.test(holder) ? '.clear()' : '.length = 0'};`,
+    };
+  }
+  return {
+    description: `Clear \`${holder}\` in the teardown path (a stop/close/dispose method, a shutdown hook or a React effect cleanup).`,
+    replacement: `clearInterval(${holder});`,
+  };
+}
+
+// ---------------------------------------------------------------------------------------------------------
+
 export default defineRule({
   meta: {
     id: 'uncleared-timer',
-    category: 'Async/Concurrency',
+    category: 'Memory',
     defaultSeverity: 'high',
-    description: 'TODO',
-    messages: {},
-    triggers: [],
+    description: 'Timers that are never cleared: race timeouts and abort timers that outlive their request, intervals that can never stop.',
+    messages: {
+      raceTimeout: 'setTimeout racing {{raced}} is never cleared: the timer and its closure stay alive for {{duration}} after the race settles, {{rate}}.',
+      abortTimeout: 'Abort timer for `{{controller}}` is never cleared: it keeps the timer and the controller alive for {{duration}} after the request finishes, {{rate}}.',
+      intervalDiscarded: 'setInterval handle is discarded: the interval can never be stopped ({{where}}).',
+      intervalNeverCleared: 'setInterval handle {{holder}} is never cleared: the interval runs forever ({{where}}).',
+    },
+    triggers: ['setTimeout', 'setInterval'],
     requiresTypeInfo: false,
-    options: z.strictObject({}),
+    options,
   },
-  create: () => ({ kinds: {} }),
+  create(context) {
+    const ctx = context;
+    if (ctx.fileRole === 'test' || /\.d\.[cm]?ts$/i.test(ctx.file)) return { kinds: {} };
+    const frontend = isFrontend(ctx);
+    const sf = ctx.sourceFile;
+
+    const timerKindOf = (call: ts.CallExpression): TimerKind | undefined => {
+      const ref = ctx.imports.resolve(call.expression);
+      if (!ref || (ref.module !== 'global' && ref.module !== 'timers')) return undefined;
+      const name = ref.path.join('.');
+      return name === 'setTimeout' || name === 'setInterval' ? name : undefined;
+    };
+
+    const delayOf = (call: ts.CallExpression) => {
+      const arg = call.arguments[1];
+      const ms = arg ? evaluateNumber(arg, sf) : 1;
+      return { ms, text: ms !== undefined ? formatMs(ms) : 'its delay', source: arg ? arg.getText(sf) : '0' };
+    };
+
+    const liveTimers = (ms: number | undefined): string => {
+      const rate = ctx.options.assumedCallsPerSecond;
+      if (ms === undefined) return `at ${formatCount(rate)} calls/s that is ${formatCount(rate)} × the delay in seconds of live timers`;
+      return `at ${formatCount(rate)} calls/s that is ~${formatCount((rate * ms) / 1000)} live timers`;
+    };
+
+    const checkTimeout = (call: ts.CallExpression) => {
+      const race = raceInfo(ctx, call);
+      const abort = race ? undefined : abortInfo(ctx, call);
+      if (!race && !abort) return;
+      const handle = handleOf(ctx, call);
+      const ownCallback = call.arguments[0];
+      const verdict = clearVerdict(ctx, handle, ownCallback, 'setTimeout');
+      if (verdict.cleared) return;
+      const unref = handle.unrefChained || verdict.unref;
+      const roleNode = race ? race.roleNode : call;
+      const role = ctx.siteRole(roleNode);
+      const delay = delayOf(call);
+      const evidence: string[] = [];
+      let severity: Severity;
+      let confidence: Confidence = 'high';
+      let perCall = true;
+      if (role.kind === 'startup') {
+        // A one-shot timer at start-up does not grow; it only matters where it delays a CLI's exit.
+        if (ctx.fileRole !== 'script' || hasProcessExit(sf) || unref) return;
+        severity = 'medium';
+        perCall = false;
+        evidence.push(...role.reasons, `script file (${ctx.file}): the ref'd timer keeps the CLI alive for up to ${delay.text} after its work is done`);
+      } else {
+        const base: Severity = race ? 'high' : 'medium';
+        const reasoned = perCallSeverity(role, base);
+        severity = reasoned.severity;
+        evidence.push(...role.reasons, reasoned.reason);
+      }
+      if (race) {
+        const where = race.raceCall ? `line ${sf.getLineAndCharacterOfPosition(race.raceCall.getStart(sf)).line + 1}` : '';
+        if (race.shape === 'race') evidence.push(`the timer ${race.settles}s a promise raced with ${race.raced} in Promise.${race.raceCall && ts.isPropertyAccessExpression(race.raceCall.expression) ? race.raceCall.expression.name.text : 'race'}() at ${where}`);
+        if (race.shape === 'helper-race') evidence.push(`${race.helperName}() returns a promise its timer ${race.settles}s; it is raced with ${race.raced} at ${where}`);
+        if (race.shape === 'manual-race') {
+          evidence.push(`the timer ${race.settles}s a promise whose executor also settles from another callback: whichever wins, the timer keeps running`);
+        }
+        if (race.shape === 'reject-helper') {
+          evidence.push(`${race.helperName}() returns a promise that only rejects after ${delay.text}: it exists to be raced, and callers cannot clear its timer`);
+          confidence = 'medium';
+        }
+      } else if (abort) {
+        evidence.push(`the timer only calls ${abort.controller}.abort() on a per-call AbortController`);
+      }
+      evidence.push(verdict.detail === '' || handle.fate.kind === 'discarded' ? 'the timer handle is discarded, so nothing can clear it' : verdict.detail);
+      if (verdict.selfClearOnly) evidence.push('the only clearTimeout runs inside the timer callback itself, after the delay has already elapsed');
+      if (unref) {
+        severity = shiftSeverity(severity, 1);
+        evidence.push(".unref() lets the process exit, but each pending timer still retains its closure until it fires (severity lowered one step)");
+      }
+      if (frontend) {
+        severity = shiftSeverity(severity, 1);
+        evidence.push('front-end code: one user per page, so the count is bounded by that user’s actions (severity lowered one step)');
+      }
+      if (delay.ms !== undefined && delay.ms < 1000 && perCall) {
+        severity = shiftSeverity(severity, 1);
+        evidence.push(`short delay (${delay.text}): each timer lives briefly (severity lowered one step)`);
+      }
+      const fix = race ? raceFix(ctx, call, handle, race, delay.text) : abort ? abortFix(ctx, call, handle, abort, delay.text, delay.source) : { description: '', replacement: '' };
+      const rate = perCall ? liveTimers(delay.ms) : 'once per run';
+      ctx.report({
+        node: call,
+        variant: race ? 'race-timeout' : 'abort-timeout',
+        messageId: race ? 'raceTimeout' : 'abortTimeout',
+        data: race ? { raced: race.raced, duration: delay.text, rate } : { controller: abort?.controller ?? '', duration: delay.text, rate },
+        severity,
+        confidence,
+        evidence,
+        impact: perCall
+          ? `One timer plus its closure (${race ? 'the promise, its reject/resolve and whatever the callback references' : `the AbortController \`${abort?.controller ?? ''}\``}) stays alive for ${delay.text} after each call completes: ${liveTimers(delay.ms)}. Clearing it when the work settles returns the count to the number of in-flight calls.`
+          : `The process stays alive up to ${delay.text} after the work is done; clearing the timer lets it exit immediately.`,
+        fix,
+        effort: race && (race.shape === 'helper-race' || race.shape === 'reject-helper') ? 'small' : 'trivial',
+        params: { timeoutMs: delay.ms ?? null, perCall, unref, timer: 'setTimeout', shape: race ? race.shape : 'abort' },
+      });
+    };
+
+    const checkInterval = (call: ts.CallExpression) => {
+      const handle = handleOf(ctx, call);
+      const verdict = clearVerdict(ctx, handle, call.arguments[0], 'setInterval');
+      if (verdict.cleared) return;
+      const unref = handle.unrefChained || verdict.unref;
+      const role = ctx.siteRole(call);
+      const delay = delayOf(call);
+      const constructorSite = isConstructorSite(call);
+      const inClass = (() => {
+        const fn = enclosingFunction(call);
+        return fn !== undefined && (ts.isMethodDeclaration(fn) || ts.isConstructorDeclaration(fn) || (fn.parent !== undefined && ts.isPropertyDeclaration(fn.parent)));
+      })();
+      const evidence: string[] = [...role.reasons];
+      let severity: Severity;
+      let confidence: Confidence = 'high';
+      let perCall = false;
+      let where: string;
+      const startupLike = role.kind === 'startup' && !constructorSite;
+      if (startupLike) {
+        if (!ctx.options.reportStartupIntervals || unref || frontend) return;
+        if (ctx.fileRole === 'script' && !hasProcessExit(sf)) {
+          severity = 'high';
+          evidence.push(`script file (${ctx.file}) without process.exit(): a ref'd interval keeps the CLI running forever`);
+          where = 'the CLI can never exit on its own';
+        } else {
+          severity = 'medium';
+          confidence = 'medium';
+          evidence.push("one interval per process: it does not grow, but it is ref'd, so the process cannot exit on its own and a graceful shutdown must call process.exit()");
+          where = 'one per process; it keeps the process alive';
+        }
+      } else if (constructorSite) {
+        severity = 'medium';
+        confidence = 'medium';
+        evidence.push('created in a constructor: one interval per instance, and its closure keeps the instance alive forever; if instances are created per request this grows without bound');
+        where = 'one per instance, which it keeps alive';
+      } else {
+        const reasoned = perCallSeverity(role, 'high');
+        severity = reasoned.severity;
+        perCall = true;
+        evidence.push(reasoned.reason.replace('live timers', 'running intervals'));
+        where = role.kind === 'request' ? 'a new one per request' : 'a new one per call';
+      }
+      evidence.push(handle.fate.kind === 'discarded' ? 'the handle is discarded, so nothing can ever clear the interval' : verdict.detail);
+      if (unref) {
+        severity = shiftSeverity(severity, 1);
+        evidence.push('.unref() lets the process exit, but every interval still runs and retains its closure (severity lowered one step)');
+      }
+      if (frontend) {
+        severity = shiftSeverity(severity, 1);
+        evidence.push('front-end code: the leak is bounded by one user’s session (severity lowered one step)');
+      }
+      const holder = handle.fate.kind === 'variable' || handle.fate.kind === 'member' || handle.fate.kind === 'collection' ? `\`${handle.fate.holder}\`` : '';
+      ctx.report({
+        node: call,
+        variant: 'interval',
+        messageId: handle.fate.kind === 'discarded' ? 'intervalDiscarded' : 'intervalNeverCleared',
+        data: { holder, where },
+        severity,
+        confidence,
+        evidence,
+        impact: perCall
+          ? `Every call adds an interval firing every ${delay.text} that never stops: after N calls, N callbacks run every ${delay.text} and their closures are never freed (CPU and memory grow linearly with calls). Clearing it bounds both to the live work.`
+          : `One interval firing every ${delay.text} for the life of the process; its closure is never freed and the event loop never empties, so the process only exits through process.exit().`,
+        fix: intervalFix(ctx, call, handle, startupLike, inClass),
+        effort: perCall ? 'small' : 'trivial',
+        params: { timeoutMs: delay.ms ?? null, perCall, unref, timer: 'setInterval' },
+      });
+    };
+
+    return {
+      kinds: {
+        [ts.SyntaxKind.CallExpression]: (node) => {
+          if (!ts.isCallExpression(node)) return;
+          const kind = timerKindOf(node);
+          if (kind === 'setTimeout' && ctx.options.checkTimeouts) checkTimeout(node);
+          else if (kind === 'setInterval' && ctx.options.checkIntervals) checkInterval(node);
+        },
+      },
+    };
+  },
 });
