@@ -1,17 +1,972 @@
 import { z } from 'zod';
+import type { Confidence, Severity } from '../src/findings.js';
+import { shiftSeverity } from '../src/findings.js';
+import type { ReportDescriptor, RuleContext } from '../src/rule.js';
 import { defineRule } from '../src/rule.js';
+import { skipOuter, type ResolvedRef } from '../src/scanner/imports.js';
+import { siteRoleOf, type SiteRole } from '../src/scanner/roles.js';
+import { ts } from '../src/scanner/ts.js';
 
-// Work in progress: being written in this session.
-export default defineRule({
+/**
+ * undersized-pool: database (and outbound HTTP) connection pools whose size or acquire timeout the code
+ * itself proves wrong for a server: a literal max below what a server needs or below the fan-out the code
+ * shows, an acquire timeout long enough to hide saturation, `min > max`, a max above what the database
+ * accepts, one shared connection serving a server, and pools or connections built per request.
+ */
+
+const options = z.strictObject({
+  /** A literal pool max below this, in a file or project that serves HTTP, is reported. 10 = pg's and mysql2's own default. */
+  minServerPoolSize: z.number().int().positive().default(10),
+  /** An explicit acquire / connection-wait timeout at or above this (ms) hides pool saturation. */
+  maxAcquireTimeoutMs: z.number().int().positive().default(30000),
+  /** Requests in flight per process at peak, used for sizing advice (Little's law). */
+  expectedConcurrency: z.number().int().positive().default(50),
+  /** Server-side connection limits per database (defaults: PostgreSQL max_connections 100, MySQL/MariaDB max_connections 151). */
+  databaseMaxConnections: z
+    .strictObject({
+      postgres: z.number().int().positive().default(100),
+      mysql: z.number().int().positive().default(151),
+    })
+    .default({ postgres: 100, mysql: 151 }),
+});
+type Options = z.infer<typeof options>;
+
+type Db = 'postgres' | 'mysql' | 'sqlite' | 'other' | 'unknown';
+
+/** What the code says about one numeric setting. */
+type Value =
+  | { kind: 'number'; value: number }
+  /** From the environment or a config object; `fallback` when the code names a literal default. */
+  | { kind: 'external'; fallback: number | undefined; source: string }
+  | { kind: 'unknown' };
+
+interface Setting {
+  key: string;
+  value: Value;
+  /** The property that sets it; undefined when the driver default applies. */
+  property: ts.ObjectLiteralElementLike | undefined;
+  /** True when the key is absent and nothing (no spread) could set it: the driver default applies. */
+  defaulted: boolean;
+  defaultValue: number | undefined;
+}
+
+interface PoolSite {
+  driver: string;
+  db: Db;
+  /** Where the pool is configured: the driver call, or a config object recognised by shape. */
+  site: ts.Node;
+  /** The call or `new` expression that builds the pool, when there is one. */
+  call: ts.CallExpression | ts.NewExpression | undefined;
+  /** Proven through the import (high) or recognised by object shape only (medium). */
+  proven: boolean;
+  /** The object holding the size keys (`pool: {...}` for Sequelize/knex), when written inline or as a local const. */
+  sizeObject: ts.ObjectLiteralExpression | undefined;
+  max: Setting | undefined;
+  min: Setting | undefined;
+  acquire: Setting | undefined;
+  /** A value of 0 here means "wait forever". */
+  acquireZeroIsForever: boolean;
+  /** Key to add when max is defaulted, and where (`pool` nests it). */
+  maxKey: string;
+  acquireKey: string | undefined;
+  nestUnder: string | undefined;
+  kind: 'db' | 'http';
+}
+
+const HTTP_FRAMEWORKS = [
+  'express', 'koa', '@koa/router', 'koa-router', 'fastify', '@nestjs/core', '@nestjs/common', '@hapi/hapi', 'hapi', 'restify',
+  '@apollo/server', 'apollo-server', 'apollo-server-express', 'apollo-server-koa', 'hono', 'h3', 'next', '@trpc/server',
+  'graphql-yoga', 'micro', 'polka', '@adonisjs/core', 'feathers', '@feathersjs/feathers', 'sails', 'loopback', '@loopback/core',
+];
+const HTTP_FRAMEWORK_PREFIXES = ['@nestjs/', '@fastify/', '@hapi/', '@koa/', 'apollo-server'];
+
+/** A comment that reasons about the size: a number and a word about capacity ("8 per replica x 12 = 96 of max_connections 100"). */
+const SIZING_WORDS = /connections?\b|replica|instance|pods?\b|process|workers?\b|max_connections|little'?s law|concurren|pgbouncer|proxy|headroom|cpus?\b|cores?\b|vcpu/i;
+const ANNOTATION_COMMENT = /^\/[/*]\s*(ruleid|ok|todoruleid|todook)\s*:/;
+
+function reasonsAboutSize(comment: string): boolean {
+  return !ANNOTATION_COMMENT.test(comment) && /\d/.test(comment) && SIZING_WORDS.test(comment);
+}
+const ACQUIRE_FIX_MS = 5000;
+const ASSUMED_QUERY_MS = 20;
+
+function isFramework(module: string): boolean {
+  return HTTP_FRAMEWORKS.includes(module) || HTTP_FRAMEWORK_PREFIXES.some((prefix) => module.startsWith(prefix));
+}
+
+function propertyName(name: ts.PropertyName | undefined): string | undefined {
+  if (!name) return undefined;
+  if (ts.isIdentifier(name) || ts.isStringLiteralLike(name) || ts.isNumericLiteral(name)) return name.text;
+  return undefined;
+}
+
+/** The declaration initializer of a `const` visible from `at`, searched in enclosing blocks and the file. */
+function constInitializer(identifier: ts.Identifier): ts.Expression | undefined {
+  for (let scope: ts.Node | undefined = identifier.parent; scope; scope = scope.parent) {
+    let statements: ts.NodeArray<ts.Statement> | undefined;
+    if (ts.isBlock(scope) || ts.isSourceFile(scope) || ts.isModuleBlock(scope) || ts.isCaseClause(scope) || ts.isDefaultClause(scope)) statements = scope.statements;
+    if (ts.isFunctionLike(scope) && scope.parameters.some((p) => ts.isIdentifier(p.name) && p.name.text === identifier.text)) return undefined;
+    if (!statements) continue;
+    for (const statement of statements) {
+      if (!ts.isVariableStatement(statement)) continue;
+      if (!(statement.declarationList.flags & ts.NodeFlags.Const)) continue;
+      for (const declaration of statement.declarationList.declarations) {
+        if (ts.isIdentifier(declaration.name) && declaration.name.text === identifier.text) return declaration.initializer;
+      }
+    }
+  }
+  return undefined;
+}
+
+function resolveObject(expression: ts.Expression | undefined, depth = 0): ts.ObjectLiteralExpression | undefined {
+  if (!expression || depth > 3) return undefined;
+  const node = skipOuter(expression);
+  if (ts.isObjectLiteralExpression(node)) return node;
+  if (ts.isIdentifier(node)) {
+    const init = constInitializer(node);
+    return init ? resolveObject(init, depth + 1) : undefined;
+  }
+  return undefined;
+}
+
+function resolveString(expression: ts.Expression | undefined, depth = 0): string | undefined {
+  if (!expression || depth > 3) return undefined;
+  const node = skipOuter(expression);
+  if (ts.isStringLiteralLike(node)) return node.text;
+  if (ts.isTemplateExpression(node)) return node.head.text + node.templateSpans.map((s) => `\${}${s.literal.text}`).join('');
+  if (ts.isIdentifier(node)) {
+    const init = constInitializer(node);
+    return init ? resolveString(init, depth + 1) : undefined;
+  }
+  return undefined;
+}
+
+/** The text of an environment or config read, e.g. `process.env.DB_POOL_MAX`, `config.db.max`. */
+function externalSource(node: ts.Node): string | undefined {
+  const inner = skipOuter(node);
+  if (ts.isPropertyAccessExpression(inner) || ts.isElementAccessExpression(inner)) {
+    let text = inner.getText();
+    if (text.length > 60) text = `${text.slice(0, 57)}...`;
+    return text;
+  }
+  if (ts.isIdentifier(inner)) return inner.text;
+  if (ts.isCallExpression(inner)) {
+    const hasEnv = inner.arguments.some((a) => /\benv\b|config/i.test(a.getText()));
+    if (hasEnv || /env|config|get/i.test(inner.expression.getText())) return inner.getText().slice(0, 60);
+  }
+  return undefined;
+}
+
+function evalNumber(expression: ts.Expression | undefined, depth = 0): Value {
+  if (!expression || depth > 4) return { kind: 'unknown' };
+  const node = skipOuter(expression);
+  if (ts.isNumericLiteral(node)) return { kind: 'number', value: Number(node.text) };
+  if (ts.isPrefixUnaryExpression(node)) {
+    const inner = evalNumber(node.operand, depth + 1);
+    if (node.operator === ts.SyntaxKind.PlusToken) return inner;
+    if (node.operator === ts.SyntaxKind.MinusToken && inner.kind === 'number') return { kind: 'number', value: -inner.value };
+    return { kind: 'unknown' };
+  }
+  if (ts.isBinaryExpression(node)) {
+    const op = node.operatorToken.kind;
+    if (op === ts.SyntaxKind.AsteriskToken) {
+      const left = evalNumber(node.left, depth + 1);
+      const right = evalNumber(node.right, depth + 1);
+      if (left.kind === 'number' && right.kind === 'number') return { kind: 'number', value: left.value * right.value };
+      return { kind: 'unknown' };
+    }
+    if (op === ts.SyntaxKind.QuestionQuestionToken || op === ts.SyntaxKind.BarBarToken) {
+      const right = evalNumber(node.right, depth + 1);
+      const left = evalNumber(node.left, depth + 1);
+      const source = left.kind === 'external' ? left.source : externalSource(node.left);
+      if (source !== undefined && left.kind !== 'number') {
+        return { kind: 'external', fallback: right.kind === 'number' ? right.value : right.kind === 'external' ? right.fallback : undefined, source };
+      }
+      return { kind: 'unknown' };
+    }
+    return { kind: 'unknown' };
+  }
+  if (ts.isStringLiteralLike(node) && /^\d+$/.test(node.text)) return { kind: 'number', value: Number(node.text) };
+  if (ts.isCallExpression(node)) {
+    const callee = node.expression.getText();
+    const first = node.arguments[0];
+    if (/^(Number|parseInt|parseFloat|Number\.parseInt|Number\.parseFloat)$/.test(callee)) return evalNumber(first, depth + 1);
+    // parseEnvNumber(process.env.X, 4), getEnv('X', 4), env.int('X', 4)...
+    const source = externalSource(node);
+    if (source !== undefined) {
+      const literal = node.arguments.map((a) => evalNumber(a, depth + 1)).find((v): v is { kind: 'number'; value: number } => v.kind === 'number');
+      return { kind: 'external', fallback: literal?.value, source };
+    }
+    return { kind: 'unknown' };
+  }
+  if (ts.isIdentifier(node)) {
+    const init = constInitializer(node);
+    if (init) return evalNumber(init, depth + 1);
+    return { kind: 'unknown' };
+  }
+  if (ts.isPropertyAccessExpression(node) || ts.isElementAccessExpression(node)) {
+    const source = externalSource(node);
+    return source !== undefined ? { kind: 'external', fallback: undefined, source } : { kind: 'unknown' };
+  }
+  return { kind: 'unknown' };
+}
+
+/** Last property named `key`; a spread after it (or anywhere, when absent) makes the value unknown. */
+function findProperty(object: ts.ObjectLiteralExpression | undefined, key: string): { property: ts.ObjectLiteralElementLike | undefined; overridable: boolean } {
+  if (!object) return { property: undefined, overridable: false };
+  let property: ts.ObjectLiteralElementLike | undefined;
+  let overridable = false;
+  for (const element of object.properties) {
+    if (ts.isSpreadAssignment(element)) {
+      overridable = true;
+      continue;
+    }
+    if (propertyName(element.name) === key) {
+      property = element;
+      overridable = false;
+    }
+  }
+  return { property, overridable };
+}
+
+function propertyValue(property: ts.ObjectLiteralElementLike): ts.Expression | undefined {
+  if (ts.isPropertyAssignment(property)) return property.initializer;
+  if (ts.isShorthandPropertyAssignment(property)) return property.name;
+  return undefined;
+}
+
+function setting(object: ts.ObjectLiteralExpression | undefined, key: string, defaultValue: number | undefined, objectKnown: boolean): Setting {
+  const { property, overridable } = findProperty(object, key);
+  if (property) {
+    const expression = propertyValue(property);
+    return { key, value: expression ? evalNumber(expression) : { kind: 'unknown' }, property, defaulted: false, defaultValue };
+  }
+  const defaulted = objectKnown && !overridable;
+  return { key, value: defaulted && defaultValue !== undefined ? { kind: 'number', value: defaultValue } : { kind: 'unknown' }, property: undefined, defaulted, defaultValue };
+}
+
+/** The first of several keys that is present, else the first one as defaulted. */
+function firstSetting(object: ts.ObjectLiteralExpression | undefined, keys: string[], defaultValue: number | undefined, objectKnown: boolean): Setting | undefined {
+  for (const key of keys) {
+    const found = findProperty(object, key);
+    if (found.property) return setting(object, key, defaultValue, objectKnown);
+  }
+  const first = keys[0];
+  return first === undefined ? undefined : setting(object, first, defaultValue, objectKnown);
+}
+
+/** The object under `key`; `known` when it is written here, or provably absent from a known parent. */
+function nested(object: ts.ObjectLiteralExpression | undefined, key: string, parentKnown: boolean): { object: ts.ObjectLiteralExpression | undefined; known: boolean } {
+  const { property, overridable } = findProperty(object, key);
+  if (!property) return { object: undefined, known: parentKnown && !overridable };
+  const value = propertyValue(property);
+  const resolved = resolveObject(value);
+  return { object: resolved, known: resolved !== undefined };
+}
+
+function stringProp(object: ts.ObjectLiteralExpression | undefined, key: string): string | undefined {
+  const { property } = findProperty(object, key);
+  const value = property ? propertyValue(property) : undefined;
+  return value ? resolveString(value) : undefined;
+}
+
+function dbFromName(name: string | undefined): Db {
+  if (name === undefined) return 'unknown';
+  const n = name.toLowerCase();
+  if (/^(pg|postgres|postgresql|pgnative|aurora-postgres|cockroachdb)/.test(n)) return 'postgres';
+  if (/^(mysql|mysql2|mariadb|aurora-mysql)/.test(n)) return 'mysql';
+  if (/sqlite|sqljs|capacitor|cordova|expo|react-native|nativescript/.test(n)) return 'sqlite';
+  return 'other';
+}
+
+function dbFromUrl(url: string | undefined): Db {
+  if (url === undefined) return 'unknown';
+  const scheme = /^([a-z0-9+]+):/i.exec(url)?.[1];
+  return scheme ? dbFromName(scheme) : 'unknown';
+}
+
+function refIs(ref: ResolvedRef | undefined, modules: string[], paths: string[][]): boolean {
+  if (!ref || !modules.includes(ref.module)) return false;
+  return paths.some((p) => p.length === ref.path.length && p.every((part, i) => ref.path[i] === part));
+}
+
+function argumentOf(site: ts.CallExpression | ts.NewExpression, index: number): ts.Expression | undefined {
+  return site.arguments?.[index];
+}
+
+function lastArgument(site: ts.CallExpression | ts.NewExpression): ts.Expression | undefined {
+  const args = site.arguments;
+  return args && args.length > 0 ? args[args.length - 1] : undefined;
+}
+
+function argsKnown(site: ts.CallExpression | ts.NewExpression, index: number): { object: ts.ObjectLiteralExpression | undefined; known: boolean } {
+  const arg = argumentOf(site, index);
+  if (!arg) return { object: undefined, known: true };
+  const object = resolveObject(arg);
+  return { object, known: object !== undefined };
+}
+
+/** Recognises a pool built through a proven driver import. */
+function poolFromDriver(site: ts.CallExpression | ts.NewExpression, ref: ResolvedRef | undefined): PoolSite | undefined {
+  const isNew = ts.isNewExpression(site);
+  if (isNew && refIs(ref, ['pg'], [['Pool']]) || isNew && refIs(ref, ['pg-pool'], [[], ['Pool']])) {
+    const { object, known } = argsKnown(site, 0);
+    return {
+      driver: 'pg', db: 'postgres', site, call: site, proven: true, sizeObject: object, kind: 'db',
+      max: setting(object, 'max', 10, known), min: setting(object, 'min', 0, known),
+      acquire: setting(object, 'connectionTimeoutMillis', 0, known), acquireZeroIsForever: true,
+      maxKey: 'max', acquireKey: 'connectionTimeoutMillis', nestUnder: undefined,
+    };
+  }
+  if (!isNew && refIs(ref, ['mysql', 'mysql2', 'mysql2/promise'], [['createPool']])) {
+    const first = argumentOf(site, 0);
+    if (first && resolveString(first) !== undefined) {
+      return { driver: ref?.module ?? 'mysql2', db: 'mysql', site, call: site, proven: true, sizeObject: undefined, kind: 'db', max: undefined, min: undefined, acquire: undefined, acquireZeroIsForever: false, maxKey: 'connectionLimit', acquireKey: undefined, nestUnder: undefined };
+    }
+    const { object, known } = argsKnown(site, 0);
+    const isMysql1 = ref?.module === 'mysql';
+    return {
+      driver: ref?.module ?? 'mysql2', db: 'mysql', site, call: site, proven: true, sizeObject: object, kind: 'db',
+      max: setting(object, 'connectionLimit', 10, known), min: undefined,
+      acquire: isMysql1 ? setting(object, 'acquireTimeout', 10000, known) : undefined, acquireZeroIsForever: true,
+      maxKey: 'connectionLimit', acquireKey: isMysql1 ? 'acquireTimeout' : undefined, nestUnder: undefined,
+    };
+  }
+  if (isNew && refIs(ref, ['sequelize', 'sequelize-typescript', '@sequelize/core'], [['Sequelize'], []])) {
+    const last = lastArgument(site);
+    const firstString = resolveString(argumentOf(site, 0));
+    let opts: ts.ObjectLiteralExpression | undefined;
+    let known = true;
+    if (last && (site.arguments?.length ?? 0) > 0 && !(site.arguments?.length === 1 && firstString !== undefined) && !(site.arguments?.length === 3)) {
+      opts = resolveObject(last);
+      known = opts !== undefined;
+    }
+    const db = dbFromName(stringProp(opts, 'dialect')) !== 'unknown' ? dbFromName(stringProp(opts, 'dialect')) : dbFromUrl(firstString ?? stringProp(opts, 'url'));
+    const pool = nested(opts, 'pool', known);
+    return {
+      driver: 'sequelize', db, site, call: site, proven: true, sizeObject: pool.object, kind: 'db',
+      max: setting(pool.object, 'max', 5, pool.known), min: setting(pool.object, 'min', 0, pool.known),
+      acquire: setting(pool.object, 'acquire', 60000, pool.known), acquireZeroIsForever: false,
+      maxKey: 'max', acquireKey: 'acquire', nestUnder: pool.object ? undefined : 'pool',
+    };
+  }
+  if (!isNew && refIs(ref, ['knex'], [[], ['knex'], ['default']])) {
+    const { object, known } = argsKnown(site, 0);
+    if (!object) return undefined;
+    return knexShape(site, object, known, true);
+  }
+  if (refIs(ref, ['typeorm'], [['DataSource'], ['createConnection'], ['Connection']]) || (!isNew && refIs(ref, ['@nestjs/typeorm'], [['TypeOrmModule', 'forRoot']]))) {
+    const { object } = argsKnown(site, 0);
+    if (!object) return undefined;
+    return typeormShape(site, object, true);
+  }
+  if (!isNew && refIs(ref, ['@nestjs/sequelize'], [['SequelizeModule', 'forRoot']])) {
+    const { object } = argsKnown(site, 0);
+    if (!object) return undefined;
+    return sequelizeShape(site, object, true);
+  }
+  if (!isNew && refIs(ref, ['generic-pool'], [['createPool']])) {
+    const { object, known } = argsKnown(site, 1);
+    return {
+      driver: 'generic-pool', db: 'unknown', site, call: site, proven: true, sizeObject: object, kind: 'db',
+      max: setting(object, 'max', 1, known), min: setting(object, 'min', 0, known),
+      acquire: setting(object, 'acquireTimeoutMillis', undefined, known), acquireZeroIsForever: false,
+      maxKey: 'max', acquireKey: 'acquireTimeoutMillis', nestUnder: undefined,
+    };
+  }
+  if (isNew && refIs(ref, ['http', 'https'], [['Agent']])) {
+    const { object, known } = argsKnown(site, 0);
+    if (!object) return undefined;
+    return {
+      driver: `${ref?.module ?? 'http'}.Agent`, db: 'other', site, call: site, proven: true, sizeObject: object, kind: 'http',
+      max: setting(object, 'maxSockets', undefined, known), min: undefined, acquire: undefined, acquireZeroIsForever: false,
+      maxKey: 'maxSockets', acquireKey: undefined, nestUnder: undefined,
+    };
+  }
+  if (isNew && refIs(ref, ['undici'], [['Agent'], ['Pool']])) {
+    const { object, known } = argsKnown(site, ref?.path[0] === 'Pool' ? 1 : 0);
+    if (!object) return undefined;
+    return {
+      driver: `undici.${ref?.path[0] ?? 'Agent'}`, db: 'other', site, call: site, proven: true, sizeObject: object, kind: 'http',
+      max: setting(object, 'connections', undefined, known), min: undefined, acquire: undefined, acquireZeroIsForever: false,
+      maxKey: 'connections', acquireKey: undefined, nestUnder: undefined,
+    };
+  }
+  return undefined;
+}
+
+function asCall(node: ts.Node): ts.CallExpression | ts.NewExpression | undefined {
+  return ts.isCallExpression(node) || ts.isNewExpression(node) ? node : undefined;
+}
+
+const KNEX_CLIENTS = /^(pg|postgres|postgresql|pgnative|cockroachdb|mysql|mysql2|mariadb|mssql|oracledb|sqlite3|better-sqlite3|redshift)$/;
+
+function knexShape(site: ts.Node, object: ts.ObjectLiteralExpression, known: boolean, proven: boolean): PoolSite | undefined {
+  const client = stringProp(object, 'client') ?? stringProp(object, 'dialect');
+  const db = dbFromName(client);
+  const pool = nested(object, 'pool', known);
+  const poolKnown = pool.known;
+  const acquirePool = findProperty(pool.object, 'acquireTimeoutMillis').property;
+  return {
+    driver: 'knex', db, site, call: asCall(site), proven, sizeObject: pool.object, kind: 'db',
+    max: setting(pool.object, 'max', 10, poolKnown), min: setting(pool.object, 'min', 2, poolKnown),
+    acquire: acquirePool ? setting(pool.object, 'acquireTimeoutMillis', undefined, poolKnown) : setting(object, 'acquireConnectionTimeout', 60000, known),
+    acquireZeroIsForever: false, maxKey: 'max', acquireKey: 'acquireConnectionTimeout', nestUnder: pool.object ? undefined : 'pool',
+  };
+}
+
+function typeormShape(site: ts.Node, object: ts.ObjectLiteralExpression, proven: boolean): PoolSite | undefined {
+  const type = stringProp(object, 'type');
+  const db = dbFromName(type);
+  if (db === 'sqlite' || db === 'other') return undefined;
+  const extra = nested(object, 'extra', true);
+  const poolSize = findProperty(object, 'poolSize').property;
+  const extraKeys = db === 'mysql' ? ['connectionLimit'] : db === 'postgres' ? ['max'] : ['max', 'connectionLimit'];
+  let max: Setting | undefined;
+  if (poolSize) max = setting(object, 'poolSize', 10, true);
+  else {
+    const fromExtra = firstSetting(extra.object, extraKeys, 10, extra.known && !findProperty(object, 'poolSize').overridable);
+    max = fromExtra ? { ...fromExtra, key: fromExtra.property ? fromExtra.key : 'poolSize' } : undefined;
+  }
+  const acquire = db === 'postgres' ? setting(extra.object, 'connectionTimeoutMillis', 0, extra.known) : undefined;
+  return {
+    driver: 'typeorm', db, site, call: asCall(site), proven, sizeObject: poolSize || !extra.object ? object : extra.object, kind: 'db',
+    max, min: undefined, acquire, acquireZeroIsForever: true,
+    maxKey: poolSize || !extra.object ? 'poolSize' : (extraKeys[0] ?? 'max'), acquireKey: 'connectionTimeoutMillis', nestUnder: undefined,
+  };
+}
+
+function sequelizeShape(site: ts.Node, object: ts.ObjectLiteralExpression, proven: boolean): PoolSite | undefined {
+  const db = dbFromName(stringProp(object, 'dialect'));
+  const pool = nested(object, 'pool', true);
+  return {
+    driver: 'sequelize', db, site, call: asCall(site), proven, sizeObject: pool.object, kind: 'db',
+    max: setting(pool.object, 'max', 5, pool.known), min: setting(pool.object, 'min', 0, pool.known),
+    acquire: setting(pool.object, 'acquire', 60000, pool.known), acquireZeroIsForever: false,
+    maxKey: 'max', acquireKey: 'acquire', nestUnder: pool.object ? undefined : 'pool',
+  };
+}
+
+/** A single connection through a proven driver: `mysql.createConnection`, `new pg.Client`. */
+function singleConnection(site: ts.CallExpression | ts.NewExpression, ref: ResolvedRef | undefined): { driver: string; poolCall: string } | undefined {
+  if (ts.isNewExpression(site) && refIs(ref, ['pg'], [['Client']])) return { driver: 'pg', poolCall: 'Pool' };
+  if (ts.isCallExpression(site) && refIs(ref, ['mysql', 'mysql2', 'mysql2/promise'], [['createConnection']])) return { driver: ref?.module ?? 'mysql2', poolCall: 'createPool' };
+  return undefined;
+}
+
+/** Clients that keep their own connection(s) and are meant to be created once: building one per request pays the handshake each time. */
+function connectionClient(site: ts.CallExpression | ts.NewExpression, ref: ResolvedRef | undefined): string | undefined {
+  if (ts.isNewExpression(site) && (refIs(ref, ['ioredis'], [[], ['Redis'], ['default']]))) return 'ioredis';
+  if (ts.isCallExpression(site) && refIs(ref, ['redis'], [['createClient']])) return 'redis';
+  if (ts.isNewExpression(site) && refIs(ref, ['@prisma/client'], [['PrismaClient']])) return 'PrismaClient';
+  if (ts.isNewExpression(site) && refIs(ref, ['mongodb'], [['MongoClient']])) return 'MongoClient';
+  return undefined;
+}
+
+interface ServerEvidence {
+  level: 'file' | 'project' | 'none';
+  reason: string;
+}
+
+function poolVariable(site: ts.Node): string | undefined {
+  let node = site.parent;
+  while (node && (ts.isAwaitExpression(node) || ts.isParenthesizedExpression(node) || ts.isAsExpression(node))) node = node.parent;
+  if (node && ts.isVariableDeclaration(node) && ts.isIdentifier(node.name)) return node.name.text;
+  return undefined;
+}
+
+/** Kept for the life of the process: module level, a class field, or assigned to `this.x` / a module variable. */
+function isShared(site: ts.Node): boolean {
+  let node: ts.Node = site;
+  while (node.parent && (ts.isAwaitExpression(node.parent) || ts.isParenthesizedExpression(node.parent) || ts.isAsExpression(node.parent) || ts.isNonNullExpression(node.parent))) node = node.parent;
+  const parent = node.parent;
+  if (parent && ts.isPropertyDeclaration(parent)) return true;
+  let fn: ts.Node | undefined = site.parent;
+  while (fn && !ts.isFunctionLike(fn)) fn = fn.parent;
+  if (!fn) return true;
+  if (parent && ts.isBinaryExpression(parent) && parent.operatorToken.kind === ts.SyntaxKind.EqualsToken && parent.right === node) {
+    const left = parent.left;
+    if (ts.isPropertyAccessExpression(left) && left.expression.kind === ts.SyntaxKind.ThisKeyword) return true;
+    if (ts.isIdentifier(left)) {
+      // A variable declared outside the function.
+      for (let scope: ts.Node | undefined = fn.parent; scope; scope = scope.parent) {
+        if (ts.isSourceFile(scope)) return scope.statements.some((st) => ts.isVariableStatement(st) && st.declarationList.declarations.some((d) => ts.isIdentifier(d.name) && d.name.text === left.text));
+      }
+    }
+  }
+  return false;
+}
+
+function containsIdentifier(node: ts.Node, name: string): boolean {
+  let found = false;
+  const visit = (current: ts.Node): void => {
+    if (found) return;
+    if (ts.isIdentifier(current) && current.text === name && !(ts.isPropertyAccessExpression(current.parent) && current.parent.name === current)) {
+      found = true;
+      return;
+    }
+    ts.forEachChild(current, visit);
+  };
+  visit(node);
+  return found;
+}
+
+function lineOf(node: ts.Node): number {
+  const sf = node.getSourceFile();
+  return sf.getLineAndCharacterOfPosition(node.getStart(sf)).line + 1;
+}
+
+/** `Promise.all([pool.query(a), pool.query(b), ...])` or `Promise.all([a, b, c].map((x) => pool.query(x)))`. */
+function fanOuts(sourceFile: ts.SourceFile, poolName: string, context: RuleContext<Options>): Array<{ count: number; call: ts.CallExpression }> {
+  const found: Array<{ count: number; call: ts.CallExpression }> = [];
+  const visit = (node: ts.Node): void => {
+    if (ts.isCallExpression(node) && ts.isPropertyAccessExpression(node.expression) && ['all', 'allSettled'].includes(node.expression.name.text)) {
+      const ref = context.imports.resolve(node.expression.expression);
+      const arg = node.arguments[0] ? skipOuter(node.arguments[0]) : undefined;
+      if (ref?.module === 'global' && ref.path.join('.') === 'Promise' && arg) {
+        let count = 0;
+        if (ts.isArrayLiteralExpression(arg)) {
+          count = arg.elements.filter((e) => !ts.isSpreadElement(e) && containsIdentifier(e, poolName)).length;
+        } else if (ts.isCallExpression(arg) && ts.isPropertyAccessExpression(arg.expression) && arg.expression.name.text === 'map') {
+          const source = skipOuter(arg.expression.expression);
+          const callback = arg.arguments[0];
+          if (ts.isArrayLiteralExpression(source) && !source.elements.some(ts.isSpreadElement) && callback && containsIdentifier(callback, poolName)) count = source.elements.length;
+        }
+        if (count > 0) found.push({ count, call: node });
+      }
+    }
+    ts.forEachChild(node, visit);
+  };
+  visit(sourceFile);
+  return found;
+}
+
+/** A comment on the property (leading or same-line trailing) that explains the sizing. */
+function hasSizingReason(property: ts.Node, sourceFile: ts.SourceFile): boolean {
+  const text = sourceFile.text;
+  const ranges = [...(ts.getLeadingCommentRanges(text, property.getFullStart()) ?? [])];
+  const lineEnd = text.indexOf('\n', property.getEnd());
+  const rest = text.slice(property.getEnd(), lineEnd === -1 ? undefined : lineEnd);
+  const trailing = /\/[/*].*$/.exec(rest)?.[0];
+  const comments = ranges.map((r) => text.slice(r.pos, r.end));
+  if (trailing) comments.push(trailing);
+  return comments.some(reasonsAboutSize);
+}
+
+function addProperty(objectText: string, property: string): string {
+  const body = objectText.replace(/\s*}\s*$/, '');
+  if (/^\{\s*$/.test(body)) return `{ ${property} }`;
+  const multiline = body.includes('\n');
+  const trimmed = body.replace(/,\s*$/, '');
+  if (!multiline) return `${trimmed}, ${property} }`;
+  const indent = /\n(\s*)\S[^\n]*$/.exec(trimmed)?.[1] ?? '  ';
+  const closingIndent = /\n(\s*)}\s*$/.exec(objectText)?.[1] ?? '';
+  return `${trimmed},\n${indent}${property},\n${closingIndent}}`;
+}
+
+export default defineRule<Options>({
   meta: {
     id: 'undersized-pool',
-    category: 'Async/Concurrency',
+    category: 'Database',
     defaultSeverity: 'high',
-    description: 'TODO',
-    messages: {},
-    triggers: [],
+    description: 'Connection pools sized or timed without reasoning: small max for a server, max below the code\'s own fan-out or above the database limit, long acquire waits, min > max, one shared connection, pools built per call.',
+    messages: {
+      smallMax: '{{driver}} pool {{key}} is {{max}}{{defaultNote}}: a server with ~{{concurrency}} requests in flight queues behind {{max}} connection(s)',
+      smallMaxFallback: '{{driver}} pool {{key}} comes from {{source}} and falls back to {{max}} when it is unset',
+      smallSockets: '{{driver}} {{key}} is {{max}}: at most {{max}} outbound request(s) in flight per origin, the rest queue',
+      belowFanOut: '{{driver}} pool {{key}} is {{max}} but line {{line}} runs {{count}} queries through it at once: they run in {{waves}} waves',
+      longAcquire: '{{driver}} pool {{key}} is {{timeout}}: a saturated pool makes requests wait {{wait}} instead of failing fast',
+      minExceedsMax: '{{driver}} pool min {{min}} is greater than max {{max}}',
+      exceedsDbLimit: '{{driver}} pool {{key}} is {{max}}, {{relation}} {{db}} max_connections ({{limit}}) for a single process',
+      singleConnection: 'One shared {{driver}} connection serves the whole server: every query waits for the previous one',
+      perCall: 'A new {{what}} is created {{where}}: each call pays connection set-up and the pool never warms',
+    },
+    triggers: [
+      'Pool', 'createPool', 'Sequelize', 'knex', 'DataSource', 'createConnection', 'TypeOrmModule', 'SequelizeModule', 'generic-pool',
+      'PrismaClient', 'Agent', 'Client', 'ioredis', 'createClient', 'MongoClient', 'pool', 'connectionLimit', 'maxSockets', 'connections',
+    ],
     requiresTypeInfo: false,
-    options: z.strictObject({}),
+    options,
   },
-  create: () => ({ kinds: {} }),
+  create(context) {
+    const { options: opts, sourceFile } = context;
+    const sites: Array<{ node: ts.CallExpression | ts.NewExpression; ref: ResolvedRef | undefined }> = [];
+    const shapes: ts.ObjectLiteralExpression[] = [];
+    const reported = new Set<string>();
+    const report = (descriptor: ReportDescriptor): void => {
+      const key = `${descriptor.variant ?? ''}:${descriptor.node.pos}:${descriptor.node.end}`;
+      if (reported.has(key)) return;
+      reported.add(key);
+      context.report(descriptor);
+    };
+    if (context.fileRole === 'test' || context.fileRole === 'script' || context.fileRole === 'migration') return { kinds: {} };
+
+    const visitCall = (node: ts.Node): void => {
+      if (!ts.isCallExpression(node) && !ts.isNewExpression(node)) return;
+      const ref = context.imports.resolve(node.expression);
+      if (!ref || ref.module === 'global') return;
+      sites.push({ node, ref });
+    };
+
+    let evidenceCache: ServerEvidence | undefined;
+    const serverEvidence = (): ServerEvidence => {
+      if (evidenceCache) return evidenceCache;
+      const framework = [...context.imports.importedModules()].find(isFramework);
+      if (framework) return (evidenceCache = { level: 'file', reason: `this file imports ${framework}: it runs inside an HTTP server` });
+      let handler: string | undefined;
+      const visit = (node: ts.Node): void => {
+        if (handler) return;
+        if (ts.isFunctionLike(node) && 'body' in node && node.body) {
+          const role = siteRoleOf(node.body);
+          if (role.kind === 'request') handler = `line ${lineOf(node)}: ${role.reasons.find((r) => !r.startsWith('runs')) ?? 'request handler'}`;
+        }
+        if (ts.isCallExpression(node) && ts.isPropertyAccessExpression(node.expression) && node.expression.name.text === 'createServer') {
+          const ref = context.imports.resolve(node.expression);
+          if (ref && (ref.module === 'http' || ref.module === 'https' || ref.module === 'http2')) handler = `line ${lineOf(node)}: ${ref.module}.createServer`;
+        }
+        ts.forEachChild(node, visit);
+      };
+      visit(sourceFile);
+      if (handler) return (evidenceCache = { level: 'file', reason: `this file serves requests (${handler})` });
+      const dependency = Object.keys(context.project.dependencies).find(isFramework);
+      if (dependency) return (evidenceCache = { level: 'project', reason: `the project depends on ${dependency}: assumed to serve HTTP traffic through this pool` });
+      return (evidenceCache = { level: 'none', reason: 'no HTTP server in this file or the project dependencies' });
+    };
+
+    const recommendedMax = (db: Db, atLeast = 0): number => {
+      // Little's law: busy connections = query arrival rate x time each query holds a connection. With C requests in
+      // flight that each spend ~40% of their time in the database, ~0.4 C connections are busy on average.
+      const base = Math.max(opts.minServerPoolSize, Math.ceil(opts.expectedConcurrency * 0.4), atLeast);
+      const limit = db === 'postgres' ? opts.databaseMaxConnections.postgres : db === 'mysql' ? opts.databaseMaxConnections.mysql : undefined;
+      // Leave room for ~5 processes (replicas, workers, migrations) on one database.
+      return limit ? Math.min(base, Math.max(1, Math.floor(limit / 5))) : base;
+    };
+    const envName = (pool: PoolSite): string => (pool.kind === 'http' ? 'HTTP_MAX_SOCKETS' : 'DB_POOL_MAX');
+    const dbLimit = (db: Db): number | undefined => (db === 'postgres' ? opts.databaseMaxConnections.postgres : db === 'mysql' ? opts.databaseMaxConnections.mysql : undefined);
+
+    const baseParams = (pool: PoolSite): Record<string, string | number | boolean | null> => {
+      const max = pool.max?.value.kind === 'number' ? pool.max.value.value : pool.max?.value.kind === 'external' ? (pool.max.value.fallback ?? null) : null;
+      const acquire = pool.acquire?.value.kind === 'number' ? pool.acquire.value.value : null;
+      return { driver: pool.driver, max, acquireTimeoutMs: acquire, expectedConcurrency: opts.expectedConcurrency, database: pool.db, recommendedMax: pool.kind === 'http' ? opts.expectedConcurrency : recommendedMax(pool.db), serviceTimeMs: ASSUMED_QUERY_MS };
+    };
+
+    /** The whole call rewritten with one more option, for defaulted settings. */
+    const siteWithOption = (pool: PoolSite, property: string): string => {
+      const call = pool.call;
+      const object = pool.sizeObject;
+      if (!call) return object ? addProperty(context.text(object), property) : `{ ${property} }`;
+      const callText = context.text(call);
+      const prefix = ts.isNewExpression(call) ? 'new ' : '';
+      const args = (call.arguments ?? []).map((a) => context.text(a));
+      if (pool.nestUnder && object === undefined) {
+        const lastArg = lastArgument(call);
+        const optionsObject = lastArg ? resolveObject(lastArg) : undefined;
+        const nestedProp = `${pool.nestUnder}: { ${property} }`;
+        if (optionsObject && lastArg && skipOuter(lastArg) === optionsObject) return callText.replace(context.text(optionsObject), addProperty(context.text(optionsObject), nestedProp));
+        if (optionsObject) return `${addProperty(context.text(optionsObject), nestedProp)} // the options passed at line ${lineOf(call)}`;
+        return `${prefix}${context.text(call.expression)}(${[...args, `{ ${nestedProp} }`].join(', ')})`;
+      }
+      if (object && call.getStart() <= object.getStart() && object.getEnd() <= call.getEnd()) return callText.replace(context.text(object), addProperty(context.text(object), property));
+      if (object) return `${addProperty(context.text(object), property)} // the options passed at line ${lineOf(call)}`;
+      return `${prefix}${context.text(call.expression)}(${[...args, `{ ${property} }`].join(', ')})`;
+    };
+
+    const reportPool = (pool: PoolSite): void => {
+      if (pool.db === 'sqlite') return;
+      const evidence = serverEvidence();
+      const driverFact = pool.proven ? `${pool.driver} identified through its import (${pool.call ? context.text(pool.call.expression) : pool.driver})` : `object shape of a ${pool.driver} config (not passed to a proven driver call here)`;
+      const confidence: Confidence = pool.proven ? 'high' : 'medium';
+      const shapeShift = pool.proven ? 0 : 1;
+      const role = context.siteRole(pool.site);
+      const maxSetting = pool.max;
+      const maxValue = maxSetting?.value.kind === 'number' ? maxSetting.value.value : undefined;
+      const maxNode = maxSetting?.property ?? pool.site;
+      const params = baseParams(pool);
+      let maxReported = false;
+
+      // min > max: wrong anywhere (tarn throws at start-up, generic-pool silently clamps).
+      const minSetting = pool.min;
+      if (minSetting?.property && minSetting.value.kind === 'number' && maxValue !== undefined && minSetting.value.value > maxValue && maxSetting?.property) {
+        report({
+          node: minSetting.property,
+          variant: 'min-exceeds-max',
+          messageId: 'minExceedsMax',
+          data: { driver: pool.driver, min: minSetting.value.value, max: maxValue },
+          severity: shiftSeverity('medium', shapeShift),
+          confidence,
+          evidence: [driverFact, `${context.text(minSetting.property)} and ${context.text(maxSetting.property)}: min > max`, pool.driver === 'knex' ? 'tarn (knex) rejects min > max when the pool is created' : `the pool cannot keep ${minSetting.value.value} idle connections under a cap of ${maxValue}; the configuration does not say which was meant`],
+          impact: `The pool size is not what either number says (${pool.driver === 'knex' ? 'tarn throws at start-up' : 'min is ignored or clamped'}); pick one reasoned max`,
+          fix: { description: 'Keep min at or below max; min is the idle connections kept warm, max the cap.', replacement: `${minSetting.key}: ${Math.min(maxValue, 2)}` },
+          effort: 'trivial',
+          params,
+        });
+      }
+
+      const limit = dbLimit(pool.db);
+      if (pool.kind === 'db' && limit !== undefined && maxValue !== undefined && maxSetting?.property && maxValue >= limit) {
+        const recommended = recommendedMax(pool.db);
+        report({
+          node: maxSetting.property,
+          variant: 'exceeds-db-limit',
+          messageId: 'exceedsDbLimit',
+          data: { driver: pool.driver, key: maxSetting.key, max: maxValue, relation: maxValue > limit ? 'above' : 'equal to', db: pool.db === 'postgres' ? 'PostgreSQL' : 'MySQL', limit },
+          severity: shiftSeverity(maxValue > limit ? 'high' : 'medium', shapeShift),
+          confidence,
+          evidence: [
+            driverFact,
+            `${context.text(maxSetting.property)} against ${pool.db === 'postgres' ? 'PostgreSQL' : 'MySQL'}'s default max_connections of ${limit} (option databaseMaxConnections.${pool.db})`,
+            pool.db === 'postgres' ? 'PostgreSQL also reserves 3 of them for superusers; every extra process (replica, worker, migration) multiplies the pool' : 'every extra process (replica, worker, migration) multiplies the pool',
+          ],
+          impact: `Under load the pool opens connections until the server refuses them ("too many connections"): requests fail instead of queueing. ${recommended} per process leaves room for ${Math.floor(limit / recommended)} processes.`,
+          fix: { description: `Size per process so that processes x max stays under max_connections (or put PgBouncer/RDS Proxy in front); ${recommended} fits ${Math.floor(limit / recommended)} processes.`, replacement: `${maxSetting.key}: Number(process.env.${envName(pool)} ?? ${recommended})` },
+          effort: 'small',
+          params: { ...params, databaseMaxConnections: limit },
+        });
+        maxReported = true;
+      }
+
+      // Fan-out through this very pool.
+      const name = poolVariable(pool.site);
+      if (!maxReported && maxValue !== undefined && name && pool.kind === 'db') {
+        const widest = fanOuts(sourceFile, name, context).sort((a, b) => b.count - a.count)[0];
+        if (widest && widest.count > maxValue) {
+          const waves = Math.ceil(widest.count / maxValue);
+          const fanRole = context.siteRole(widest.call);
+          const cap = limit !== undefined ? Math.max(1, Math.floor(limit / 5)) : Number.MAX_SAFE_INTEGER;
+          const recommendedFinal = Math.min(Math.max(widest.count, recommendedMax(pool.db)), Math.max(cap, maxValue + 1));
+          report({
+            node: maxNode,
+            variant: 'below-fan-out',
+            messageId: 'belowFanOut',
+            data: { driver: pool.driver, key: maxSetting?.key ?? pool.maxKey, max: maxValue, line: lineOf(widest.call), count: widest.count, waves },
+            severity: shiftSeverity(fanRole.kind === 'request' ? 'high' : 'medium', shapeShift),
+            confidence,
+            evidence: [
+              driverFact,
+              maxSetting?.property ? `${context.text(maxSetting.property)}` : `${maxSetting?.key ?? pool.maxKey} not set: ${pool.driver} defaults to ${maxValue}`,
+              `line ${lineOf(widest.call)}: Promise.${ts.isPropertyAccessExpression(widest.call.expression) ? widest.call.expression.name.text : 'all'} starts ${widest.count} queries through ${name} at once`,
+              ...fanRole.reasons.map((r) => `the fan-out ${r}`),
+            ],
+            impact: `${widest.count} concurrent queries on ${maxValue} connection(s) run in ${waves} waves: ~${waves}Q instead of ~Q for query time Q (e.g. ${waves * ASSUMED_QUERY_MS} ms instead of ${ASSUMED_QUERY_MS} ms at ${ASSUMED_QUERY_MS} ms per query), and the fan-out holds every connection while it runs`,
+            fix: maxSetting?.property
+              ? { description: `Let the pool cover the fan-out (${widest.count}) with an env override.`, replacement: `${maxSetting.key}: Number(process.env.${envName(pool)} ?? ${recommendedFinal})` }
+              : { description: `Set the pool size to cover the fan-out (${widest.count}) with an env override.`, replacement: siteWithOption(pool, `${pool.maxKey}: Number(process.env.${envName(pool)} ?? ${recommendedFinal})`) },
+            effort: 'trivial',
+            params: { ...params, fanOut: widest.count, recommendedMax: recommendedFinal },
+          });
+          maxReported = true;
+        }
+      }
+
+      // Small max for a server.
+      if (!maxReported && maxSetting && evidence.level !== 'none' && !(maxSetting.property && hasSizingReason(maxSetting.property, sourceFile))) {
+        const value = maxSetting.value;
+        const recommended = recommendedMax(pool.db);
+        const evidenceBase = evidence.level === 'file' ? 'high' : 'medium';
+        const isHttp = pool.kind === 'http';
+        if (value.kind === 'number' && value.value < opts.minServerPoolSize && (maxSetting.property || maxSetting.defaulted)) {
+          const max = value.value;
+          const severity: Severity = shiftSeverity(evidenceBase, shapeShift + (maxSetting.property ? 0 : 1) + (isHttp ? 1 : 0));
+          const queued = Math.max(0, opts.expectedConcurrency - max);
+          const replacementProp = `${maxSetting.property ? maxSetting.key : pool.maxKey}: Number(process.env.${envName(pool)} ?? ${isHttp ? opts.expectedConcurrency : recommended})`;
+          report({
+            node: maxNode,
+            variant: 'small-max',
+            messageId: isHttp ? 'smallSockets' : 'smallMax',
+            data: { driver: pool.driver, key: maxSetting.property ? maxSetting.key : pool.maxKey, max, defaultNote: maxSetting.property ? '' : ` (the ${pool.driver} default, not set here)`, concurrency: opts.expectedConcurrency },
+            severity,
+            confidence: maxSetting.property ? confidence : 'medium',
+            evidence: [
+              driverFact,
+              maxSetting.property ? `${context.text(maxSetting.property)}: below minServerPoolSize ${opts.minServerPoolSize}` : `${maxSetting.key} not set: ${pool.driver} defaults to ${max}, below minServerPoolSize ${opts.minServerPoolSize}`,
+              evidence.reason,
+              `assumes ~${opts.expectedConcurrency} requests in flight per process (option expectedConcurrency)`,
+              ...(role.kind === 'startup' ? [`pool created once (${role.reasons[0] ?? 'module level'}) and shared by every request`] : []),
+            ],
+            impact: isHttp
+              ? `At ${opts.expectedConcurrency} concurrent outbound calls, ${queued} wait for one of ${max} sockets: each waits ~${Math.ceil(opts.expectedConcurrency / max) - 1} extra round trips`
+              : `Little's law: ${max} connection(s) at ~${ASSUMED_QUERY_MS} ms per query cap throughput near ${Math.round((max * 1000) / ASSUMED_QUERY_MS)} queries/s; with ${opts.expectedConcurrency} requests in flight ~${queued} wait for a connection (~${(Math.ceil(opts.expectedConcurrency / max) - 1) * ASSUMED_QUERY_MS} ms added per query). ${recommended} connections serve ${opts.expectedConcurrency} in-flight requests that spend ~40% of their time in the database`,
+            fix: maxSetting.property
+              ? { description: `Size the pool from expected load (Little's law: connections ~= query rate x query time) and keep an env override${pool.db !== 'unknown' && dbLimit(pool.db) ? `; ${recommended} stays under a fifth of max_connections` : ''}.`, replacement: replacementProp }
+              : { description: `Set the pool size explicitly instead of relying on the ${pool.driver} default of ${max}.`, replacement: siteWithOption(pool, replacementProp) },
+            effort: 'trivial',
+            params,
+          });
+        } else if (value.kind === 'external' && value.fallback !== undefined && value.fallback < opts.minServerPoolSize && maxSetting.property) {
+          report({
+            node: maxSetting.property,
+            variant: 'small-max',
+            messageId: 'smallMaxFallback',
+            data: { driver: pool.driver, key: maxSetting.key, source: value.source, max: value.fallback },
+            severity: 'info',
+            confidence: 'low',
+            evidence: [driverFact, `${context.text(maxSetting.property)}: configurable, default ${value.fallback} below minServerPoolSize ${opts.minServerPoolSize}`, evidence.reason, 'reported at info: deployments may set the variable'],
+            impact: `Only when ${value.source} is unset: ${value.fallback} connection(s) at ~${ASSUMED_QUERY_MS} ms per query cap throughput near ${Math.round((value.fallback * 1000) / ASSUMED_QUERY_MS)} queries/s`,
+            fix: { description: 'Keep the override, raise the fallback to a size reasoned from load.', replacement: context.text(maxSetting.property).replace(new RegExp(`\\b${value.fallback}\\b(?![\\s\\S]*\\b${value.fallback}\\b)`), String(recommended)) },
+            effort: 'trivial',
+            params: { ...params, max: value.fallback },
+          });
+        }
+      }
+
+      // Long acquire wait.
+      const acquire = pool.acquire;
+      if (acquire?.property && acquire.value.kind === 'number' && evidence.level !== 'none' && pool.kind === 'db') {
+        const timeout = acquire.value.value;
+        const forever = timeout === 0 && pool.acquireZeroIsForever;
+        if (forever || timeout >= opts.maxAcquireTimeoutMs) {
+          const fixMs = Math.min(ACQUIRE_FIX_MS, Math.floor(opts.maxAcquireTimeoutMs / 2));
+          report({
+            node: acquire.property,
+            variant: 'long-acquire-timeout',
+            messageId: 'longAcquire',
+            data: { driver: pool.driver, key: acquire.key, timeout: forever ? '0 (no limit)' : `${timeout} ms`, wait: forever ? 'forever' : `up to ${timeout / 1000} s` },
+            severity: shiftSeverity(evidence.level === 'file' ? 'medium' : 'low', shapeShift),
+            confidence,
+            evidence: [
+              driverFact,
+              `${context.text(acquire.property)}: ${forever ? 'waits without limit' : `at or above maxAcquireTimeoutMs ${opts.maxAcquireTimeoutMs}`}`,
+              evidence.reason,
+              'when every connection is busy, requests wait this long for one instead of failing fast; clients and load balancers usually give up sooner',
+            ],
+            impact: `At saturation each queued request holds its socket and memory for ${forever ? 'an unbounded time' : `up to ${timeout / 1000} s`}; a ${fixMs / 1000} s limit turns the overload into fast errors (retries, 503) and bounds p99 at ~${fixMs / 1000} s`,
+            fix: { description: 'Fail fast when the pool is exhausted; the error is the signal to resize or shed load.', replacement: `${acquire.key}: Number(process.env.DB_POOL_ACQUIRE_TIMEOUT_MS ?? ${fixMs})` },
+            effort: 'trivial',
+            params,
+          });
+        }
+      }
+    };
+
+    /** A pool built per request, per loop iteration, or used and ended within one ordinary function. */
+    const reportPerCall = (site: ts.CallExpression | ts.NewExpression, what: string, isPool: boolean): boolean => {
+      const role: SiteRole = context.siteRole(site);
+      if (role.kind === 'startup') return false;
+      let where: string | undefined;
+      let severity: Severity = 'high';
+      const reasons = [...role.reasons];
+      if (role.kind === 'request') where = 'in a request handler';
+      else if (role.inLoop) where = 'once per loop iteration';
+      else if (isPool && role.kind === 'per-call') {
+        // Only when the function also uses and closes it: then nothing caches it.
+        const name = poolVariable(site);
+        let fn: ts.Node | undefined = site.parent;
+        while (fn && !ts.isFunctionLike(fn)) fn = fn.parent;
+        if (!name || !fn) return false;
+        let ended = false;
+        const visit = (node: ts.Node): void => {
+          if (ts.isCallExpression(node) && ts.isPropertyAccessExpression(node.expression) && ts.isIdentifier(node.expression.expression) && node.expression.expression.text === name && ['end', 'destroy', 'close', 'disconnect'].includes(node.expression.name.text)) ended = true;
+          ts.forEachChild(node, visit);
+        };
+        visit(fn);
+        if (!ended) return false;
+        where = 'and closed on every call';
+        severity = 'medium';
+        reasons.push(`${name} is closed in the same function: nothing reuses it`);
+      }
+      if (!where) return false;
+      const siteText = context.text(site);
+      report({
+        node: site,
+        variant: 'per-call',
+        messageId: 'perCall',
+        data: { what, where },
+        severity,
+        confidence: 'high',
+        evidence: [`${context.text(site.expression)} builds a new ${what}`, ...reasons],
+        impact: `Each call opens fresh connection(s): TCP + TLS + authentication, typically 5-30 ms and several round trips per call, and the database sees a connection storm under load; created once, the set-up is paid at start-up only`,
+        fix: { description: `Create the ${what} once at module load (or in start-up code) and reuse it; drop the per-call close.`, replacement: `// module scope: created once, shared by every call\nconst ${poolVariable(site) ?? (isPool ? 'pool' : 'client')} = ${siteText};` },
+        effort: 'small',
+        params: { driver: what, max: null, acquireTimeoutMs: null, expectedConcurrency: opts.expectedConcurrency },
+      });
+      return true;
+    };
+
+    const reportSingle = (site: ts.CallExpression | ts.NewExpression, driver: string, poolCall: string): void => {
+      if (reportPerCall(site, `${driver} connection`, false)) return;
+      const role = context.siteRole(site);
+      if (role.kind !== 'startup' || !isShared(site)) return;
+      const evidence = serverEvidence();
+      if (evidence.level === 'none') return;
+      const callee = context.text(site.expression);
+      const newCallee = callee.replace(/(createConnection|Client)$/, poolCall);
+      const args = (site.arguments ?? []).map((a) => context.text(a));
+      const firstObject = resolveObject(site.arguments?.[0]);
+      const maxKey = driver === 'pg' ? 'max' : 'connectionLimit';
+      const recommended = recommendedMax(driver === 'pg' ? 'postgres' : 'mysql');
+      const sizedArgs = firstObject && site.arguments?.[0] && skipOuter(site.arguments[0]) === firstObject ? [addProperty(context.text(firstObject), `${maxKey}: Number(process.env.DB_POOL_MAX ?? ${recommended})`), ...args.slice(1)] : args;
+      report({
+        node: site,
+        variant: 'single-connection',
+        messageId: 'singleConnection',
+        data: { driver },
+        severity: evidence.level === 'file' ? 'high' : 'medium',
+        confidence: evidence.level === 'file' ? 'high' : 'medium',
+        evidence: [`${callee} opens exactly one connection (${driver} identified through its import)`, ...role.reasons, evidence.reason, 'a connection runs one query at a time: concurrent requests queue behind each other'],
+        impact: `Throughput is capped at one query at a time (~${Math.round(1000 / ASSUMED_QUERY_MS)} queries/s at ${ASSUMED_QUERY_MS} ms each) and one broken connection takes the server down; a pool of ${recommended} runs ${recommended} at once and replaces dead connections`,
+        fix: { description: `Use a pool${driver === 'pg' ? ' (import Pool from pg; pool.query() has the same signature)' : ' (pool.query()/execute() have the same signature)'}.`, replacement: `${ts.isNewExpression(site) ? 'new ' : ''}${newCallee}(${sizedArgs.join(', ')})` },
+        effort: 'small',
+        params: { driver, max: 1, acquireTimeoutMs: null, expectedConcurrency: opts.expectedConcurrency },
+      });
+    };
+
+    const SHAPE_KEYS = new Set(['pool', 'extra', 'poolSize']);
+    const visitObject = (node: ts.Node): void => {
+      if (!ts.isObjectLiteralExpression(node)) return;
+      if (node.properties.some((p) => !ts.isSpreadAssignment(p) && SHAPE_KEYS.has(propertyName(p.name) ?? ''))) shapes.push(node);
+    };
+
+    return {
+      kinds: {
+        [ts.SyntaxKind.CallExpression]: visitCall,
+        [ts.SyntaxKind.NewExpression]: visitCall,
+        [ts.SyntaxKind.ObjectLiteralExpression]: visitObject,
+      },
+      fileEnd: () => {
+        const handledObjects = new Set<ts.Node>();
+        for (const { node, ref } of sites) {
+          const pool = poolFromDriver(node, ref);
+          if (pool) {
+            for (const arg of node.arguments ?? []) {
+              const object = resolveObject(arg);
+              if (object) handledObjects.add(object);
+            }
+            if (!(pool.kind === 'db' && reportPerCall(node, `${pool.driver} pool`, true))) reportPool(pool);
+            continue;
+          }
+          const single = singleConnection(node, ref);
+          if (single) {
+            reportSingle(node, single.driver, single.poolCall);
+            continue;
+          }
+          const client = connectionClient(node, ref);
+          if (client) reportPerCall(node, `${client} client`, false);
+        }
+        // Config objects with an unmistakable driver shape, not passed to a driver call in this file.
+        for (const object of shapes) {
+          if (handledObjects.has(object)) continue;
+          let inner: ts.Node = object;
+          while (inner.parent && (ts.isParenthesizedExpression(inner.parent) || ts.isAsExpression(inner.parent) || ts.isSatisfiesExpression(inner.parent))) inner = inner.parent;
+          const parentCall = inner.parent;
+          if (parentCall && (ts.isCallExpression(parentCall) || ts.isNewExpression(parentCall)) && sites.some((s) => s.node === parentCall)) continue;
+          const site = parentCall && (ts.isCallExpression(parentCall) || ts.isNewExpression(parentCall)) ? parentCall : undefined;
+          const client = stringProp(object, 'client');
+          const dialect = stringProp(object, 'dialect');
+          const type = stringProp(object, 'type');
+          const has = (key: string): boolean => findProperty(object, key).property !== undefined;
+          let pool: PoolSite | undefined;
+          if (client && KNEX_CLIENTS.test(client) && has('pool') && has('connection')) pool = knexShape(object, object, true, false);
+          else if (dialect && ['postgres', 'mysql'].includes(dbFromName(dialect)) && has('pool')) pool = sequelizeShape(object, object, false);
+          else if (type && ['postgres', 'mysql'].includes(dbFromName(type)) && (has('extra') || has('poolSize')) && (has('entities') || has('database') || has('url') || has('host'))) pool = typeormShape(object, object, false);
+          if (!pool) continue;
+          // Without a driver call nothing proves the defaults apply: only settings written here are checked.
+          const written = (s: Setting | undefined): Setting | undefined => (s?.property ? s : undefined);
+          pool = { ...pool, call: site, max: written(pool.max), min: written(pool.min), acquire: written(pool.acquire) };
+          reportPool(pool);
+        }
+      },
+    };
+
+  },
 });
+
