@@ -193,14 +193,16 @@ function editText(node: ts.Node, sourceFile: ts.SourceFile, edits: Array<{ start
   return dedent(text, sourceFile, node);
 }
 
-/** Removes the indentation of the first line from every line of a multi-line node text. */
+/** Removes the indentation of the line `node` starts on from every following line of its text. */
 function dedent(text: string, sourceFile: ts.SourceFile, node: ts.Node): string {
-  const { character } = sourceFile.getLineAndCharacterOfPosition(node.getStart(sourceFile));
-  if (character === 0) return text;
-  const prefix = new RegExp(`^[ \\t]{0,${character}}`);
+  const { line } = sourceFile.getLineAndCharacterOfPosition(node.getStart(sourceFile));
+  const lineStart = sourceFile.getPositionOfLineAndCharacter(line, 0);
+  const indent = /^[ \t]*/.exec(sourceFile.text.slice(lineStart, lineStart + 200))?.[0].length ?? 0;
+  if (indent === 0) return text;
+  const prefix = new RegExp(`^[ \\t]{0,${indent}}`);
   return text
     .split('\n')
-    .map((line, index) => (index === 0 ? line : line.replace(prefix, '')))
+    .map((current, index) => (index === 0 ? current : current.replace(prefix, '')))
     .join('\n');
 }
 
@@ -398,6 +400,10 @@ function verdictFromUses(ctx: Ctx, uses: ts.Node[], ownCallback: ts.Node | undef
 function clearVerdict(ctx: Ctx, handle: HandleInfo, ownCallback: ts.Node | undefined, kind: TimerKind): ClearVerdict {
   const { fate } = handle;
   const sourceFile = ctx.sourceFile;
+  // `clearInterval(this)` in a `function` callback clears the interval itself.
+  if (kind === 'setInterval' && ownCallback && ts.isFunctionExpression(ownCallback) && selfClearsWithThis(ctx, ownCallback)) {
+    return { cleared: true, detail: 'the callback clears its own interval', unref: false, selfClearOnly: false };
+  }
   if (fate.kind === 'discarded') return { cleared: false, detail: 'the handle is discarded', unref: false, selfClearOnly: false };
   if (fate.kind === 'escaped') return { cleared: true, detail: fate.how, unref: false, selfClearOnly: false };
   if (fate.kind === 'variable') {
@@ -408,10 +414,6 @@ function clearVerdict(ctx: Ctx, handle: HandleInfo, ownCallback: ts.Node | undef
         else uses.push(node);
       }
     });
-    // `clearInterval(this)` in a `function` callback clears the interval itself.
-    if (kind === 'setInterval' && ownCallback && ts.isFunctionExpression(ownCallback) && selfClearsWithThis(ctx, ownCallback)) {
-      return { cleared: true, detail: 'the callback clears its own interval', unref: false, selfClearOnly: false };
-    }
     const verdict = verdictFromUses(ctx, uses, ownCallback, kind);
     return { ...verdict, detail: verdict.cleared ? verdict.detail : `stored in \`${fate.name}\`, never passed to clearTimeout/clearInterval` };
   }
@@ -424,9 +426,6 @@ function clearVerdict(ctx: Ctx, handle: HandleInfo, ownCallback: ts.Node | undef
     else if (ts.isBindingElement(node) && ((node.propertyName && ts.isIdentifier(node.propertyName) && node.propertyName.text === fate.name) || (!node.propertyName && ts.isIdentifier(node.name) && node.name.text === fate.name))) uses.push(node);
     else if (ts.isShorthandPropertyAssignment(node) && node.name.text === fate.name) uses.push(node);
   });
-  if (kind === 'setInterval' && ownCallback && ts.isFunctionExpression(ownCallback) && selfClearsWithThis(ctx, ownCallback)) {
-    return { cleared: true, detail: 'the callback clears its own interval', unref: false, selfClearOnly: false };
-  }
   if (uses.some((use) => ts.isBindingElement(use) || ts.isShorthandPropertyAssignment(use))) {
     return { cleared: true, detail: `${fate.name} is destructured or copied elsewhere`, unref: false, selfClearOnly: false };
   }
@@ -579,7 +578,7 @@ function raceInfo(ctx: Ctx, call: ts.CallExpression): RaceInfo | undefined {
     }
   }
   const names = [resolveName, rejectName].filter((n): n is string => n !== undefined);
-  if (settlesElsewhere(executor, call, names)) return { ...base, shape: 'manual-race', roleNode: promise, raced: 'the other settle path of the same promise' };
+  if (settlesElsewhere(executor, call, names)) return { ...base, shape: 'manual-race', roleNode: promise, raced: 'the executor\'s other callbacks' };
   if (helper && helperName && settles === 'reject') return { ...base, shape: 'reject-helper', helper, helperName, roleNode: promise, raced: `the promise ${helperName}() returns` };
   return undefined;
 }
@@ -734,11 +733,15 @@ function raceFix(ctx: Ctx, call: ts.CallExpression, handle: HandleInfo, race: Ra
   }
   // Helper shapes: make the helper own the race so it can clear its timer.
   const helperName = race.helperName ?? 'withTimeout';
-  const executorText = editText(race.promise, sf, capture);
+  const typeArgumentEdit =
+    tsFile(ctx) && race.settles === 'reject' && !race.promise.typeArguments
+      ? [{ start: race.promise.expression.getEnd(), end: race.promise.expression.getEnd(), text: '<never>' }]
+      : [];
+  const executorText = editText(race.promise, sf, [...capture, ...typeArgumentEdit]);
   const params = race.helper ? race.helper.parameters.map((p) => p.getText(sf)).join(', ') : '';
   const typed = tsFile(ctx);
   const work = typed ? 'work: Promise<T>' : 'work';
-  const signature = typed ? `function ${helperName}<T>(${[work, params].filter(Boolean).join(', ')}): Promise<T>` : `function ${helperName}(${[work, params].filter(Boolean).join(', ')})`;
+  const signature = typed ? `function ${helperName}<T>(${[work, params].filter(Boolean).join(', ')})` : `function ${helperName}(${[work, params].filter(Boolean).join(', ')})`;
   const replacement = `${signature} {\n  ${handleDeclaration(ctx, name)}\n  const timeout = ${executorText.split('\n').join('\n  ')};\n  return Promise.race([work, timeout])${clear};\n}`;
   return {
     description: `${helperName}() hands out a timer nobody can clear. Let it take the work promise, race it itself and clear the timer when the race settles; callers write \`${helperName}(work, ...)\` instead of \`Promise.race([work, ${helperName}(...)])\`. Alternatively use \`AbortSignal.timeout(${msText === 'its delay' ? 'ms' : msText})\` where the work accepts a signal.`,
@@ -797,15 +800,38 @@ function enclosingCall(node: ts.Node): ts.CallExpression | undefined {
   return undefined;
 }
 
-function intervalFix(ctx: Ctx, call: ts.CallExpression, handle: HandleInfo, startup: boolean, inClass: boolean): { description: string; replacement: string } {
+function isEffectCallback(ctx: Ctx, call: ts.CallExpression): boolean {
+  const fn = enclosingFunction(call);
+  const parent = fn ? climb(fn).parent : undefined;
+  if (!fn || !parent || !ts.isCallExpression(parent) || parent.arguments[0] !== climb(fn)) return false;
+  const ref = ctx.imports.resolve(parent.expression);
+  const name = ref?.path[ref.path.length - 1] ?? (ts.isIdentifier(parent.expression) ? parent.expression.text : '');
+  return /^use(Layout|Insertion)?Effect$/.test(name);
+}
+
+function intervalFix(ctx: Ctx, call: ts.CallExpression, handle: HandleInfo, startup: boolean, inClass: boolean, constructorSite: boolean): { description: string; replacement: string } {
   const sf = ctx.sourceFile;
-  const callText = handle.expression.getText(sf);
+  const callText = dedent(handle.expression.getText(sf), sf, handle.expression);
   const fate = handle.fate;
+  const effect = isEffectCallback(ctx, call);
+  if (effect && (fate.kind === 'discarded' || fate.kind === 'variable')) {
+    const name = fate.kind === 'variable' ? fate.name : freshName(enclosingFunction(call)?.getText(sf) ?? sf.text, ['interval', 'intervalId']);
+    return {
+      description: 'Return a cleanup from the effect so React clears the interval when the component unmounts or the dependencies change.',
+      replacement: `${fate.kind === 'discarded' ? `const ${name} = ${callText};\n` : ''}return () => clearInterval(${name});`,
+    };
+  }
   if (fate.kind === 'discarded') {
     const scopeText = enclosingFunction(call)?.getText(sf) ?? sf.text;
     const name = freshName(scopeText, ['interval', 'intervalTimer', 'pollTimer']);
     const holder = inClass ? `this.${name}` : name;
     const store = inClass ? `${holder} = ${callText};` : `const ${name} = ${callText};`;
+    if (constructorSite) {
+      return {
+        description: 'Keep the handle on the instance and clear it in a teardown method, so a discarded instance (and its interval) can be collected.',
+        replacement: `${store}\n\n${inClass ? `dispose(): void {\n  clearInterval(${holder});\n}` : `// in the teardown path:\nclearInterval(${holder});`}`,
+      };
+    }
     if (startup) {
       return {
         description: `Keep the handle and clear it on shutdown (or call \`.unref()\` if the interval must not keep the process alive): a discarded interval can never be stopped.`,
@@ -869,7 +895,7 @@ export default defineRule({
 
     const liveTimers = (ms: number | undefined): string => {
       const rate = ctx.options.assumedCallsPerSecond;
-      if (ms === undefined) return `at ${formatCount(rate)} calls/s that is ${formatCount(rate)} × the delay in seconds of live timers`;
+      if (ms === undefined) return `at ${formatCount(rate)} calls/s that is ${formatCount(rate)} live timers per second of delay`;
       return `at ${formatCount(rate)} calls/s that is ~${formatCount((rate * ms) / 1000)} live timers`;
     };
 
@@ -1010,8 +1036,10 @@ export default defineRule({
         evidence,
         impact: perCall
           ? `Every call adds an interval firing every ${delay.text} that never stops: after N calls, N callbacks run every ${delay.text} and their closures are never freed (CPU and memory grow linearly with calls). Clearing it bounds both to the live work.`
-          : `One interval firing every ${delay.text} for the life of the process; its closure is never freed and the event loop never empties, so the process only exits through process.exit().`,
-        fix: intervalFix(ctx, call, handle, startupLike, inClass),
+          : constructorSite
+            ? `Each instance starts an interval firing every ${delay.text} whose closure references the instance, so no instance is ever collected: N instances means N intervals and N retained objects. With one long-lived instance the cost is one interval; clearing it in a teardown method frees both.`
+            : `One interval firing every ${delay.text} for the life of the process; its closure is never freed and the event loop never empties, so the process only exits through process.exit().`,
+        fix: intervalFix(ctx, call, handle, startupLike, inClass, constructorSite),
         effort: perCall ? 'small' : 'trivial',
         params: { timeoutMs: delay.ms ?? null, perCall, unref, timer: 'setInterval' },
       });

@@ -1,0 +1,231 @@
+import { describe, expect, it } from 'vitest';
+import { analyzeText } from '../helpers.js';
+
+const run = (code: string, options: Parameters<typeof analyzeText>[1] = {}) => {
+  const result = analyzeText(code, { rules: ['uncleared-timer'], ...options });
+  expect(result.errors).toEqual([]);
+  return result.findings;
+};
+
+const raceInMethod = `
+export class Gateway {
+  async call(work: Promise<string>): Promise<string> {
+    return Promise.race([
+      work,
+      new Promise<never>((_, reject) => setTimeout(() => reject(new Error('timeout')), 30_000)),
+    ]);
+  }
+}`;
+
+describe('uncleared-timer: race-timeout', () => {
+  it('reports a discarded race timer with the probe params and a finally-based fix built from the site', () => {
+    const [finding, ...rest] = run(raceInMethod);
+    expect(rest).toEqual([]);
+    expect(finding?.ruleId).toBe('uncleared-timer/race-timeout');
+    expect(finding?.severity).toBe('high');
+    expect(finding?.confidence).toBe('high');
+    expect(finding?.params).toEqual({ timeoutMs: 30000, perCall: true, unref: false, timer: 'setTimeout', shape: 'race' });
+    expect(finding?.message).toContain('~30,000 live timers');
+    expect(finding?.fix.replacement).toContain('let timer: ReturnType<typeof setTimeout> | undefined;');
+    expect(finding?.fix.replacement).toContain('timer = setTimeout(() => reject(new Error');
+    expect(finding?.fix.replacement).toContain('return Promise.race([');
+    expect(finding?.fix.replacement).toContain(']).finally(() => clearTimeout(timer));');
+    expect(finding?.evidence.some((e) => e.includes('method of Gateway'))).toBe(true);
+  });
+
+  it('is critical per request and says why', () => {
+    const [finding] = run(`
+import express from 'express';
+const app = express();
+app.get('/x', async (req, res) => {
+  const timeout = new Promise((_, reject) => { setTimeout(() => reject(new Error('slow')), 10_000); });
+  res.json(await Promise.race([fetch('http://upstream'), timeout]));
+});`);
+    expect(finding?.severity).toBe('critical');
+    expect(finding?.evidence.join('\n')).toMatch(/per request/);
+  });
+
+  it('lowers severity one step for .unref() and states it', () => {
+    const [finding] = run(raceInMethod.replace("30_000)),", '30_000).unref()),'));
+    expect(finding?.severity).toBe('medium');
+    expect(finding?.params?.['unref']).toBe(true);
+    expect(finding?.evidence.join('\n')).toMatch(/unref/);
+  });
+
+  it('is silent when the handle is cleared in finally, in .finally, or in .then', () => {
+    expect(
+      run(`
+export async function a(work: Promise<void>) {
+  let t: NodeJS.Timeout | undefined;
+  try {
+    await Promise.race([work, new Promise((_, reject) => { t = setTimeout(reject, 1000); })]);
+  } finally {
+    clearTimeout(t);
+  }
+}
+export function b(work: Promise<void>) {
+  let t: NodeJS.Timeout | undefined;
+  return Promise.race([work, new Promise((_, reject) => { t = setTimeout(reject, 1000); })]).finally(() => t && clearTimeout(t));
+}
+export function c(work: Promise<void>) {
+  let t: NodeJS.Timeout | undefined;
+  work.then(() => clearTimeout(t));
+  return Promise.race([work, new Promise((_, reject) => { t = setTimeout(reject, 1000); })]);
+}`),
+    ).toEqual([]);
+  });
+
+  it('does not count a clearTimeout inside the timer callback', () => {
+    const findings = run(`
+export function a(work: Promise<void>) {
+  let t: NodeJS.Timeout | undefined;
+  return Promise.race([work, new Promise((_, reject) => { t = setTimeout(() => { clearTimeout(t); reject(); }, 1000); })]);
+}`);
+    expect(findings).toHaveLength(1);
+    expect(findings[0]?.evidence.join('\n')).toMatch(/inside the timer callback/);
+  });
+
+  it('ignores sleeps, timers/promises, shadowed setTimeout and start-up races', () => {
+    expect(
+      run(`
+import { setTimeout as wait } from 'timers/promises';
+export async function sleep(ms: number) { await new Promise((r) => setTimeout(r, ms)); }
+export async function raceSleep(work: Promise<void>) { await Promise.race([work, wait(1000)]); }
+export function shadowed(setTimeout: (f: () => void, ms: number) => void, work: Promise<void>) {
+  return Promise.race([work, new Promise((_, reject) => setTimeout(() => reject(), 5))]);
+}
+export async function bootstrap(connect: () => Promise<void>) {
+  await Promise.race([connect(), new Promise((_, reject) => setTimeout(() => reject(new Error('boot')), 30_000))]);
+}`),
+    ).toEqual([]);
+  });
+
+  it('reports a reject-only timeout helper with medium confidence and a helper rewrite', () => {
+    const [finding] = run(`
+export const timeoutAfter = (ms: number) => new Promise<never>((_, reject) => setTimeout(() => reject(new Error('timeout')), ms));`);
+    expect(finding?.ruleId).toBe('uncleared-timer/race-timeout');
+    expect(finding?.confidence).toBe('medium');
+    expect(finding?.params?.['shape']).toBe('reject-helper');
+    expect(finding?.params?.['timeoutMs']).toBeNull();
+    expect(finding?.fix.replacement).toContain('function timeoutAfter<T>(work: Promise<T>, ms: number)');
+    expect(finding?.fix.replacement).toContain('return Promise.race([work, timeout]).finally(() => clearTimeout(timer));');
+  });
+
+  it('writes a JavaScript fix without type annotations in .js files', () => {
+    const [finding] = run(
+      `
+export function call(work) {
+  return Promise.race([work, new Promise((_, reject) => setTimeout(() => reject(new Error('timeout')), 2000))]);
+}`,
+      { file: 'src/gateway.js' },
+    );
+    expect(finding?.fix.replacement.startsWith('let timer;\n')).toBe(true);
+  });
+
+  it('skips test files', () => {
+    expect(run(raceInMethod, { file: 'src/__tests__/gateway.test.ts' })).toEqual([]);
+  });
+});
+
+describe('uncleared-timer: abort-timeout', () => {
+  it('suggests AbortSignal.timeout() using the actual delay when Node allows it', () => {
+    const [finding] = run(
+      `
+export async function load(url: string) {
+  const ac = new AbortController();
+  setTimeout(() => ac.abort(), 15_000);
+  const res = await fetch(url, { signal: ac.signal });
+  return res.json();
+}`,
+      { nodeMajor: 18 },
+    );
+    expect(finding?.ruleId).toBe('uncleared-timer/abort-timeout');
+    expect(finding?.severity).toBe('medium');
+    expect(finding?.fix.replacement).toBe('const res = await fetch(url, { signal: AbortSignal.timeout(15_000) });');
+  });
+
+  it('falls back to clearing in .finally on old Node', () => {
+    const [finding] = run(
+      `
+export async function load(url: string) {
+  const ac = new AbortController();
+  setTimeout(() => ac.abort(), 15_000);
+  const res = await fetch(url, { signal: ac.signal });
+  return res.json();
+}`,
+      { nodeMajor: 16 },
+    );
+    expect(finding?.fix.replacement).toContain('const timer = setTimeout(() => ac.abort(), 15_000);');
+    expect(finding?.fix.replacement).toContain('const res = await fetch(url, { signal: ac.signal }).finally(() => clearTimeout(timer));');
+  });
+
+  it('is silent when the abort timer is cleared', () => {
+    expect(
+      run(`
+export async function load(url: string) {
+  const ac = new AbortController();
+  const t = setTimeout(() => ac.abort(), 15_000);
+  try { return await fetch(url, { signal: ac.signal }); } finally { clearTimeout(t); }
+}`),
+    ).toEqual([]);
+  });
+});
+
+describe('uncleared-timer: interval', () => {
+  it('accepts clears in any method of the class, forEach(clearInterval) and self-clearing callbacks', () => {
+    expect(
+      run(`
+export class Poller {
+  private t?: NodeJS.Timeout;
+  private list: NodeJS.Timeout[] = [];
+  begin() { this.t = setInterval(() => undefined, 1000); }
+  add() { this.list.push(setInterval(() => undefined, 1000)); }
+  stopPolling() { clearInterval(this.t); this.list.forEach(clearInterval); }
+}
+export function once(done: () => boolean) {
+  const h = setInterval(() => { if (done()) clearInterval(h); }, 50);
+}
+export function withThis(done: () => boolean) {
+  setInterval(function (this: NodeJS.Timeout) { if (done()) clearInterval(this); }, 50);
+}`),
+    ).toEqual([]);
+  });
+
+  it('reports a per-request interval as critical', () => {
+    const [finding] = run(`
+export function handler(req: { id: string }, res: { write(s: string): void }) {
+  setInterval(() => res.write(req.id), 1000);
+}`);
+    expect(finding?.ruleId).toBe('uncleared-timer/interval');
+    expect(finding?.severity).toBe('critical');
+    expect(finding?.params).toEqual({ timeoutMs: 1000, perCall: true, unref: false, timer: 'setInterval' });
+  });
+
+  it('treats a start-up interval as medium, an unref\'d one as fine, and a CLI one as high', () => {
+    const code = `setInterval(() => console.log('tick'), 1000);`;
+    expect(run(code)[0]?.severity).toBe('medium');
+    expect(run(`setInterval(() => console.log('tick'), 1000).unref();`)).toEqual([]);
+    expect(run(code, { file: 'scripts/watch.ts' })[0]?.severity).toBe('high');
+    expect(run(`${code}\nprocess.exit(0);`, { file: 'scripts/watch.ts' })[0]?.severity).toBe('medium');
+    expect(run(code, { options: { 'uncleared-timer': { reportStartupIntervals: false } } })).toEqual([]);
+  });
+
+  it('stays silent for module-level intervals in browser code', () => {
+    expect(run(`import { useState } from 'react';\nsetInterval(() => useState, 1000);`, { file: 'src/hooks/clock.ts' })).toEqual([]);
+  });
+
+  it('respects checkIntervals: false', () => {
+    expect(run(`export function f() { setInterval(() => undefined, 10); }`, { options: { 'uncleared-timer': { checkIntervals: false } } })).toEqual([]);
+  });
+
+  it('is silent for handles returned, passed on or disposed with using', () => {
+    expect(
+      run(`
+declare function track(t: NodeJS.Timeout): void;
+export function a() { return setInterval(() => undefined, 10); }
+export function b() { track(setInterval(() => undefined, 10)); }
+export function c() { const t = setInterval(() => undefined, 10); return { t }; }
+`),
+    ).toEqual([]);
+  });
+});
