@@ -1,0 +1,67 @@
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { Command, Option } from 'commander';
+import { ZodError } from 'zod';
+import { failOnSchema, formatConfigIssues, type FailOn } from '../config/schema.js';
+import { UsageError } from '../errors.js';
+import { emptySeverityCounts, type ScanResult } from '../findings.js';
+import { mergeResults } from '../merge.js';
+import { REPORTERS } from '../reporters/index.js';
+import { jsonReportSchema } from '../result-schema.js';
+import { TOOL_NAME, toolVersion } from '../version.js';
+import { exitCodeFor } from './scan.js';
+import type { Io } from './io.js';
+
+interface MergeFlags {
+  format: string;
+  output?: string;
+  failOn: FailOn;
+  color: boolean;
+}
+
+function readReport(file: string, cwd: string): ScanResult {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(readFileSync(path.resolve(cwd, file), 'utf8'));
+  } catch (error) {
+    throw new UsageError(`Cannot read ${file}: ${error instanceof Error ? error.message : String(error)}`);
+  }
+  try {
+    const report = jsonReportSchema.parse(raw);
+    return {
+      findings: report.findings,
+      errors: report.errors,
+      skipped: report.skipped,
+      summary: { ...report.summary, bySeverity: { ...emptySeverityCounts(), ...report.summary.bySeverity } },
+    };
+  } catch (error) {
+    if (error instanceof ZodError) throw new UsageError(`${file} is not a bottleneck JSON report:\n${formatConfigIssues(error).map((l) => `  - ${l}`).join('\n')}`);
+    throw error;
+  }
+}
+
+/** `bottleneck merge a.json b.json --format sarif`: one report from the JSON outputs of sharded scans. */
+export function mergeCommand(io: Io, setExit: (code: number) => void): Command {
+  return new Command('merge')
+    .description('Merge the JSON reports of sharded scans (scan --shard i/n --format json) into one report')
+    .argument('<reports...>', 'JSON reports written by "bottleneck scan --format json"')
+    .option('-f, --format <name>', `output format (${Object.keys(REPORTERS).join(', ')})`, 'terminal')
+    .option('-o, --output <file>', 'write the report to a file instead of stdout')
+    .addOption(new Option('--fail-on <severity>', 'exit 1 when a finding is at or above this severity').choices(failOnSchema.options).default('critical'))
+    .option('--no-color', 'disable colours')
+    .action((reports: string[], flags: MergeFlags) => {
+      const reporter = REPORTERS[flags.format];
+      if (!reporter) throw new UsageError(`Unknown format "${flags.format}". Available: ${Object.keys(REPORTERS).join(', ')}`);
+      const result = mergeResults(reports.map((file) => readReport(file, io.cwd)));
+      const color = flags.color && !flags.output && io.isTTY && !('NO_COLOR' in io.env);
+      const text = reporter({ result, tool: { name: TOOL_NAME, version: toolVersion() }, color, failOn: flags.failOn, quiet: false });
+      if (flags.output) {
+        const target = path.resolve(io.cwd, flags.output);
+        mkdirSync(path.dirname(target), { recursive: true });
+        writeFileSync(target, text);
+      } else {
+        io.stdout(text);
+      }
+      setExit(exitCodeFor(result, flags.failOn));
+    });
+}
