@@ -35,6 +35,13 @@ type Ctx = RuleContext<Options>;
 const TIMER_METHODS_NEUTRAL = new Set(['ref', 'hasRef', 'refresh']);
 const COLLECTION_WRITES = new Set(['push', 'unshift', 'add', 'set']);
 const COLLECTION_NEUTRAL_READS = new Set(['length', 'size', 'has']);
+/** Registering a callback with these runs it once per event: the callback's own role is per-call. */
+const LISTENER_METHODS = new Set(['on', 'addListener', 'addEventListener', 'prependListener', 'subscribe', 'handle', 'use', 'get', 'post', 'put', 'patch', 'delete', 'all', 'route', 'process', 'consume', 'onMessage']);
+const ITERATION_METHODS = new Set(['forEach', 'map', 'flatMap', 'filter', 'reduce', 'some', 'every', 'find']);
+/** Lifecycle hooks and entry points that run once per process or per service start. */
+const ONCE_NAMES = /^(main|run|bootstrap|init\w*|initialize|setup\w*|start|startup|started|created|ready|onReady|onStart|onInit|ngOnInit|afterInit|onModuleInit|onApplicationBootstrap|boot\w*|listen|serve|configure|register\w*|connect|createServer|createApp|buildApp)$/;
+/** Demo and benchmark code runs until Ctrl-C by design: a process-lifetime interval there is intended. */
+const DEMO_PATH = /(^|\/)(examples?|demos?|samples?|benchmarks?|bench|dev|playground|sandbox|extra)\//i;
 const FRONTEND_MODULES = new Set(['react', 'react-dom', 'preact', 'vue', 'svelte', 'solid-js', '@angular/core', 'react-native']);
 
 // ---------------------------------------------------------------------------------------------------------
@@ -540,6 +547,16 @@ function settlesElsewhere(executor: ts.SignatureDeclaration, timerCall: ts.CallE
   return found;
 }
 
+function callsName(root: ts.Node | undefined, name: string | undefined): boolean {
+  if (!root || !name) return false;
+  if (ts.isIdentifier(root)) return root.text === name;
+  let found = false;
+  forEachDescendant(root, (node) => {
+    if (ts.isCallExpression(node) && ts.isIdentifier(node.expression) && node.expression.text === name) found = true;
+  });
+  return found;
+}
+
 function callSitesOf(sourceFile: ts.SourceFile, name: string): ts.CallExpression[] {
   const calls: ts.CallExpression[] = [];
   forEachDescendant(sourceFile, (node) => {
@@ -579,7 +596,7 @@ function raceInfo(ctx: Ctx, call: ts.CallExpression): RaceInfo | undefined {
   }
   const names = [resolveName, rejectName].filter((n): n is string => n !== undefined);
   if (settlesElsewhere(executor, call, names)) return { ...base, shape: 'manual-race', roleNode: promise, raced: 'the executor\'s other callbacks' };
-  if (helper && helperName && settles === 'reject') return { ...base, shape: 'reject-helper', helper, helperName, roleNode: promise, raced: `the promise ${helperName}() returns` };
+  if (helper && helperName && settles === 'reject' && !callsName(call.arguments[0], resolveName)) return { ...base, shape: 'reject-helper', helper, helperName, roleNode: promise, raced: `the promise ${helperName}() returns` };
   return undefined;
 }
 
@@ -635,7 +652,22 @@ function abortInfo(ctx: Ctx, call: ts.CallExpression): AbortInfo | undefined {
       if (ref?.module === 'global' && ref.path.join('.') === 'AbortController') declaration = node;
     }
   });
-  return declaration ? { controller: name, declaration } : undefined;
+  if (!declaration) return undefined;
+  // The controller (or its signal) must only be consumed inside this function: when it is returned or
+  // stored elsewhere, the timer is the timeout of a signal the caller owns.
+  let escapes = false;
+  forEachDescendant(scope, (node) => {
+    if (escapes || !ts.isIdentifier(node) || node.text !== name || !isVariableReference(node) || isWithin(node, call)) return;
+    let value: ts.Node = climb(node);
+    if (value.parent && ts.isPropertyAccessExpression(value.parent) && value.parent.expression === value && value.parent.name.text === 'signal') value = climb(value.parent);
+    const parent = value.parent;
+    if (!parent) return;
+    if (ts.isReturnStatement(parent) || (ts.isArrowFunction(parent) && parent.body === value)) escapes = true;
+    else if (ts.isBinaryExpression(parent) && parent.right === value && parent.operatorToken.kind === ts.SyntaxKind.EqualsToken) escapes = true;
+    else if (ts.isVariableDeclaration(parent) && parent.initializer === value) escapes = true;
+    else if ((ts.isShorthandPropertyAssignment(parent) || ts.isPropertyAssignment(parent)) && !enclosingCall(parent)) escapes = true;
+  });
+  return escapes ? undefined : { controller: name, declaration };
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -661,6 +693,33 @@ function isConstructorSite(node: ts.Node): boolean {
 
 function hasProcessExit(sourceFile: ts.SourceFile): boolean {
   return /\bprocess\.exit\s*\(/.test(sourceFile.text);
+}
+
+/**
+ * The node whose role decides how often a timer is created. An anonymous callback handed to a one-shot
+ * API (`.then()`, `new Promise()`, `process.nextTick()`, a lock helper) runs once per run of its enclosing
+ * code, so the role is that of the call it is passed to; listener and iteration callbacks keep their own.
+ */
+function effectiveSite(node: ts.Node): ts.Node {
+  let site = node;
+  for (let depth = 0; depth < 12; depth++) {
+    const fn = enclosingFunction(site);
+    if (!fn || !isFunctionLikeExpression(fn)) return site;
+    const call = climb(fn).parent;
+    if (!call || !(ts.isCallExpression(call) || ts.isNewExpression(call)) || !call.arguments?.some((a) => a === climb(fn))) return site;
+    const callee = call.expression;
+    const method = ts.isPropertyAccessExpression(callee) ? callee.name.text : ts.isIdentifier(callee) ? callee.text : '';
+    if (LISTENER_METHODS.has(method) || ITERATION_METHODS.has(method) || /^use[A-Z]|^use$/.test(method)) return site;
+    site = call;
+  }
+  return site;
+}
+
+/** A function named like a lifecycle hook / entry point (runs once), seen from `node`. */
+function inOnceFunction(node: ts.Node): string | undefined {
+  const fn = enclosingFunction(node);
+  const name = fn ? functionName(fn) : undefined;
+  return name && ONCE_NAMES.test(name) ? name : undefined;
 }
 
 function perCallSeverity(role: SiteRole, base: Severity): { severity: Severity; reason: string } {
@@ -880,6 +939,13 @@ export default defineRule({
     const frontend = isFrontend(ctx);
     const sf = ctx.sourceFile;
 
+    const onceAware = (node: ts.Node): SiteRole => {
+      const role = ctx.siteRole(node);
+      if (role.kind !== 'per-call' || role.inLoop) return role;
+      const once = inOnceFunction(node);
+      return once ? { kind: 'startup', inLoop: false, reasons: [`inside ${once}(): a lifecycle hook / entry point that runs once`] } : role;
+    };
+
     const timerKindOf = (call: ts.CallExpression): TimerKind | undefined => {
       const ref = ctx.imports.resolve(call.expression);
       if (!ref || (ref.module !== 'global' && ref.module !== 'timers')) return undefined;
@@ -908,8 +974,8 @@ export default defineRule({
       const verdict = clearVerdict(ctx, handle, ownCallback, 'setTimeout');
       if (verdict.cleared) return;
       const unref = handle.unrefChained || verdict.unref;
-      const roleNode = race ? race.roleNode : call;
-      const role = ctx.siteRole(roleNode);
+      const roleNode = effectiveSite(race ? race.roleNode : call);
+      const role = onceAware(roleNode);
       const delay = delayOf(call);
       const evidence: string[] = [];
       let severity: Severity;
@@ -979,7 +1045,7 @@ export default defineRule({
       const verdict = clearVerdict(ctx, handle, call.arguments[0], 'setInterval');
       if (verdict.cleared) return;
       const unref = handle.unrefChained || verdict.unref;
-      const role = ctx.siteRole(call);
+      const role = onceAware(effectiveSite(call));
       const delay = delayOf(call);
       const constructorSite = isConstructorSite(call);
       const inClass = (() => {
@@ -993,7 +1059,7 @@ export default defineRule({
       let where: string;
       const startupLike = role.kind === 'startup' && !constructorSite;
       if (startupLike) {
-        if (!ctx.options.reportStartupIntervals || unref || frontend) return;
+        if (!ctx.options.reportStartupIntervals || unref || frontend || DEMO_PATH.test(ctx.file)) return;
         if (ctx.fileRole === 'script' && !hasProcessExit(sf)) {
           severity = 'high';
           evidence.push(`script file (${ctx.file}) without process.exit(): a ref'd interval keeps the CLI running forever`);
