@@ -26,7 +26,7 @@ describe.each([
   ['fixtures', () => 'fixtures'],
   ['a generated corpus', () => path.relative(root, generateCorpus(path.join(temp, 'corpus'), 300, 7))],
 ])('results on %s are identical with and without every optimisation', (_, target) => {
-  it('cache cold, cache warm, no cache, no prefilter, sharded and merged', async () => {
+  it('cache cold, cache warm, no cache, no prefilter, two worker threads, sharded and merged', async () => {
     const dir = target();
     const baseline = comparable(await scan(request([dir], { prefilter: false })));
     expect(baseline.findings.length).toBeGreaterThan(0);
@@ -38,6 +38,9 @@ describe.each([
     const warm = await scan(request([dir], { cache: new AnalysisCache(cacheDir), toolVersion: 'test' }));
     expect(comparable(cold)).toEqual(baseline);
     expect(comparable(warm)).toEqual(baseline);
+
+    const threaded = await scan(request([dir], { concurrency: 2 }));
+    expect(comparable(threaded)).toEqual(baseline);
 
     const shards = await Promise.all([1, 2, 3].map((index) => scan(request([dir], { shard: { index, count: 3 } }))));
     expect(shards.every((shard) => shard.summary.files > 0)).toBe(true);

@@ -1,4 +1,3 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { Command, Option } from 'commander';
 import { loadConfig } from '../config/load.js';
@@ -7,14 +6,35 @@ import { UsageError } from '../errors.js';
 import { isAtOrAbove, SEVERITIES, type ScanResult } from '../findings.js';
 import { REPORTERS } from '../reporters/index.js';
 import type { RegisteredRule } from '../rule.js';
-import { scan, type EnabledRule } from '../scanner/engine.js';
+import { AnalysisCache, defaultCacheDir } from '../scanner/cache.js';
+import { emptyTimings, scan, type EnabledRule } from '../scanner/engine.js';
+import { formatTimings } from './timing.js';
 import { TOOL_NAME, toolVersion } from '../version.js';
 import { ALL_RULES, findRule } from '../../rules/index.js';
 import { collect, EXIT_FINDINGS, EXIT_OK, type Io } from './io.js';
+import {
+  changedFiles,
+  loadBaseline,
+  loadTemplate,
+  planOutputs,
+  progressFor,
+  repositoryLink,
+  reportDate,
+  ruleInfos,
+  writeBaselineFile,
+  writeOutputs,
+} from './report-outputs.js';
+
 
 export interface ScanFlags {
-  format: string;
-  output?: string;
+  format: string[];
+  output: string[];
+  template?: string;
+  repoUrl?: string;
+  baseline?: string;
+  writeBaseline?: string;
+  changedSince?: string;
+  progress: boolean;
   failOn?: string;
   config?: string;
   include: string[];
@@ -23,7 +43,33 @@ export interface ScanFlags {
   quiet?: boolean;
   color: boolean;
   debug?: boolean;
+  cache: boolean;
+  cacheLocation?: string;
+  prefilter: boolean;
+  timing?: boolean;
+  shard?: string;
+  concurrency: string;
 }
+
+/** `--concurrency auto|<n>`: worker threads for analysis. */
+export function parseConcurrency(value: string): number {
+  if (value === 'auto') return DEFAULT_CONCURRENCY;
+  const threads = Number(value);
+  if (!Number.isInteger(threads) || threads < 1 || threads > 64) throw new UsageError(`Invalid --concurrency "${value}". Expected "auto" or a whole number from 1 to 64`);
+  return threads;
+}
+
+/** `--shard 2/4` -> `{ index: 2, count: 4 }`. */
+export function parseShard(value: string): { index: number; count: number } {
+  const match = /^(\d+)\/(\d+)$/.exec(value.trim());
+  const index = Number(match?.[1]);
+  const count = Number(match?.[2]);
+  if (!match || count < 1 || index < 1 || index > count) throw new UsageError(`Invalid --shard "${value}". Expected <index>/<count> with 1 <= index <= count, e.g. 1/4`);
+  return { index, count };
+}
+
+/** Measured in docs/performance.md: see there before changing. */
+const DEFAULT_CONCURRENCY = 1;
 
 function ruleLevel(setting: RuleSetting | undefined): string | undefined {
   if (setting === undefined) return undefined;
@@ -54,16 +100,22 @@ export function exitCodeFor(result: ScanResult, failOn: FailOn): number {
 }
 
 export async function runScan(paths: string[], flags: ScanFlags, io: Io): Promise<number> {
-  const reporter = REPORTERS[flags.format];
-  if (!reporter) throw new UsageError(`Unknown format "${flags.format}". Available: ${Object.keys(REPORTERS).join(', ')}`);
+  const targets = planOutputs(flags.format, flags.output);
   let failOnFlag: FailOn | undefined;
   if (flags.failOn !== undefined) {
     const parsed = failOnSchema.safeParse(flags.failOn);
     if (!parsed.success) throw new UsageError(`Invalid --fail-on "${flags.failOn}". Expected one of: ${failOnSchema.options.join(', ')}`);
     failOnFlag = parsed.data;
   }
-  const { config } = await loadConfig(io.cwd, flags.config, ALL_RULES);
+  const { config, filepath: configFile } = await loadConfig(io.cwd, flags.config, ALL_RULES);
+  const wants = (format: string) => targets.some((target) => target.format === format);
+  // Read everything that can fail before the (possibly long) scan, so a typo fails fast.
+  const template = wants('markdown') ? loadTemplate(io.cwd, flags.template, config.template, configFile) : undefined;
+  const baseline = loadBaseline(io.cwd, flags.baseline);
+  const onlyFiles = changedFiles(io.cwd, flags.changedSince);
+  const progress = progressFor(io, flags.progress && !flags.quiet);
   const failOn: FailOn = failOnFlag ?? config.failOn ?? 'critical';
+  const timings = flags.timing ? emptyTimings() : undefined;
   const result = await scan({
     cwd: io.cwd,
     paths: paths.length > 0 ? paths : ['.'],
@@ -71,16 +123,40 @@ export async function runScan(paths: string[], flags: ScanFlags, io: Io): Promis
     exclude: [...(config.exclude ?? []), ...flags.exclude],
     maxFileSize: config.maxFileSize,
     rules: enabledRules(config, flags.rule),
-  });
-  const color = flags.color && !flags.output && io.isTTY && !('NO_COLOR' in io.env) && io.env.FORCE_COLOR !== '0';
-  const text = reporter({ result, tool: { name: TOOL_NAME, version: toolVersion() }, color, failOn, quiet: Boolean(flags.quiet) });
-  if (flags.output) {
-    const target = path.resolve(io.cwd, flags.output);
-    mkdirSync(path.dirname(target), { recursive: true });
-    writeFileSync(target, text);
-    if (!flags.quiet) io.stderr(`Report written to ${flags.output}\n`);
-  } else {
-    io.stdout(text);
+    prefilter: flags.prefilter,
+    ...(flags.shard ? { shard: parseShard(flags.shard) } : {}),
+    concurrency: parseConcurrency(flags.concurrency),
+    toolVersion: toolVersion(),
+    ...(flags.cache ? { cache: new AnalysisCache(path.resolve(io.cwd, flags.cacheLocation ?? defaultCacheDir(io.cwd))) } : {}),
+    ...(timings ? { timings } : {}),
+    ...(baseline ? { baseline } : {}),
+    ...(onlyFiles ? { onlyFiles } : {}),
+    knownRuleIds: ALL_RULES.map((rule) => rule.meta.id),
+    onProgress: (done, total) => progress.update(done, total),
+  }).finally(() => progress.stop());
+  const repository = wants('markdown') ? repositoryLink(io, flags.repoUrl) : undefined;
+  const color = flags.color && io.isTTY && !('NO_COLOR' in io.env) && io.env.FORCE_COLOR !== '0';
+  writeOutputs(
+    targets,
+    {
+      result,
+      tool: { name: TOOL_NAME, version: toolVersion() },
+      failOn,
+      quiet: Boolean(flags.quiet),
+      date: reportDate(io),
+      rules: ruleInfos(ALL_RULES, wants('sarif')),
+      ...(template !== undefined ? { template } : {}),
+      ...(repository ? { repository } : {}),
+    },
+    io,
+    color,
+  );
+  if (timings) io.stderr(formatTimings(timings, result.summary.durationMs));
+  if (flags.writeBaseline) {
+    // Recording a baseline accepts the current state: it never fails the run.
+    const count = writeBaselineFile(io.cwd, flags.writeBaseline, result);
+    io.stderr(`Baseline written to ${flags.writeBaseline} (${count} finding${count === 1 ? '' : 's'})\n`);
+    return EXIT_OK;
   }
   return exitCodeFor(result, failOn);
 }
@@ -90,8 +166,8 @@ export function scanCommand(io: Io, setExit: (code: number) => void, examples: s
   return new Command('scan')
     .description('Scan files or directories (default: the current directory) for performance bottlenecks')
     .argument('[paths...]', 'files or directories to scan')
-    .option('-f, --format <name>', `output format (${Object.keys(REPORTERS).join(', ')})`, 'terminal')
-    .option('-o, --output <file>', 'write the report to a file instead of stdout')
+    .option('-f, --format <name>', `output format, repeatable (${Object.keys(REPORTERS).join(', ')}; default terminal)`, collect, [])
+    .option('-o, --output <[format=]file>', 'write a report to a file: <format>=<file> per format (repeatable), or a plain file for the one format', collect, [])
     .addOption(new Option('--fail-on <severity>', 'exit 1 when a finding is at or above this severity (default: critical)').choices(failOnSchema.options))
     .option('-c, --config <path>', 'use this config file instead of searching for one')
     .option('--include <glob>', 'only scan files matching this glob (repeatable)', collect, [])
@@ -100,6 +176,18 @@ export function scanCommand(io: Io, setExit: (code: number) => void, examples: s
     .option('-q, --quiet', 'report only findings at or above --fail-on, no notes')
     .option('--no-color', 'disable colours (also off when stdout is not a TTY or NO_COLOR is set)')
     .option('--debug', 'print stack traces for internal errors')
+    .option('--template <file>', 'Handlebars template for --format markdown (default: the bundled audit report)')
+    .option('--repo-url <url>', 'repository URL for links in the markdown report (default: GitHub Actions env or package.json)')
+    .option('--baseline <file>', 'report (and fail on) only findings that are not in this baseline')
+    .option('--write-baseline <file>', 'record the current findings as the baseline and exit 0')
+    .option('--changed-since <ref>', 'scan only files changed since this git ref (committed, staged, unstaged or untracked)')
+    .option('--no-progress', 'no progress line on stderr (it only shows on a terminal anyway)')
+    .option('--no-cache', 'ignore and do not update the results cache')
+    .option('--cache-location <dir>', 'where to keep the results cache (default: node_modules/.cache/bottleneck)')
+    .option('--timing', 'print where the time went (stderr)')
+    .option('--concurrency <n>', 'worker threads for parsing and rules ("auto" or a number)', 'auto')
+    .option('--shard <index/count>', 'scan only one shard of the files (e.g. 1/4), for CI matrices; combine with "bottleneck merge"')
+    .addOption(new Option('--no-prefilter', 'parse every file, even those without trigger words (for debugging)').hideHelp())
     .addHelpText('after', examples)
     .action(async (paths: string[], flags: ScanFlags) => {
       setExit(await runScan(paths, flags, io));

@@ -2,12 +2,15 @@ import { openSync, readSync, closeSync, fstatSync } from 'node:fs';
 import path from 'node:path';
 import { Project } from 'ts-morph';
 import { FindingsCollector, type RawFinding } from '../collector.js';
-import type { ScanResult, Severity } from '../findings.js';
+import type { BaselineEntry, ScanResult, Severity } from '../findings.js';
 import type { RegisteredRule, ReportDescriptor, RuleContext, RuleVisitors, NodeVisitor } from '../rule.js';
+import { AnalysisCache, hashText } from './cache.js';
 import { discoverFiles } from './discover.js';
 import { ImportScope } from './imports.js';
 import { ProjectFactsCache, type ProjectFacts } from './project-facts.js';
 import { fileRoleOf, siteRoleOf } from './roles.js';
+import { parseSuppressions } from './suppressions.js';
+import { analyzeInWorkers, type AnalysisJob } from './worker-pool.js';
 import { ts } from './ts.js';
 
 export interface EnabledRule {
@@ -27,9 +30,45 @@ export interface ScanRequest {
   rules: EnabledRule[];
   /** Skip parsing files that hold none of the enabled rules' trigger words. */
   prefilter?: boolean;
+  /** Reuse per-file results from earlier runs. */
+  cache?: AnalysisCache;
+  /** Scan only this shard of the files: `{ index: 1..count, count }`, assigned by a hash of the path. */
+  shard?: { index: number; count: number };
+  /** Worker threads for parsing and rules; 1 analyses on the main thread. */
+  concurrency?: number;
+  /** Part of every cache key, so an upgrade never reuses old results. */
+  toolVersion?: string;
+  /** Accumulates where the time went, when given. */
+  timings?: PhaseTimings;
+  /** Absolute paths: when set, only discovered files in this set are scanned (`--changed-since`). */
+  onlyFiles?: ReadonlySet<string>;
+  /** Findings recorded earlier; matching findings are counted as present instead of reported. */
+  baseline?: { source: string; entries: BaselineEntry[] };
+  /** Every rule id the tool knows, so a suppression naming an unknown rule is flagged. */
+  knownRuleIds?: string[];
+  /** Called before each file and once at the end with (files done, total), for a progress indicator. */
+  onProgress?: (done: number, total: number) => void;
+}
+
+/** Milliseconds per phase, for `--timing`. */
+export interface PhaseTimings {
+  discover: number;
+  read: number;
+  prefilter: number;
+  parse: number;
+  rules: number;
+  cache: number;
+  filesParsed: number;
+  cacheHits: number;
+}
+
+export function emptyTimings(): PhaseTimings {
+  return { discover: 0, read: 0, prefilter: 0, parse: 0, rules: 0, cache: 0, filesParsed: 0, cacheHits: 0 };
 }
 
 const BINARY_SNIFF_BYTES = 8000;
+/** Below this many files per thread, starting a worker (which loads the compiler) costs more than it saves. */
+const MIN_FILES_PER_THREAD = 100;
 const MAX_SNIPPET_LINES = 12;
 
 const SCRIPT_KINDS: Record<string, ts.ScriptKind> = {
@@ -92,11 +131,18 @@ export function analyzeSource(
   text: string,
   rules: EnabledRule[],
   facts: ProjectFacts,
+  timings?: PhaseTimings,
 ): FileAnalysis {
   const findings: RawFinding[] = [];
   const errors: FileAnalysis['errors'] = [];
   const scriptKind = SCRIPT_KINDS[path.extname(absolute).toLowerCase()] ?? ts.ScriptKind.TS;
+  const parseStarted = performance.now();
   const wrapped = project.createSourceFile(absolute, text, { overwrite: true, scriptKind });
+  const rulesStarted = performance.now();
+  if (timings) {
+    timings.parse += rulesStarted - parseStarted;
+    timings.filesParsed += 1;
+  }
   try {
     const sourceFile = wrapped.compilerNode;
     const syntaxErrors = parseErrors(sourceFile);
@@ -184,6 +230,7 @@ export function analyzeSource(
     return { findings, errors };
   } finally {
     project.removeSourceFile(wrapped);
+    if (timings) timings.rules += performance.now() - rulesStarted;
   }
 }
 
@@ -235,33 +282,121 @@ function mayMatch(text: string, triggers: string[]): boolean {
   return triggers.length === 0 || triggers.some((word) => text.includes(word));
 }
 
+/** Stable assignment of a file to one of `count` shards: the same path lands in the same shard on every machine. */
+export function inShard(relative: string, shard: { index: number; count: number }): boolean {
+  return Number.parseInt(hashText(relative).slice(0, 8), 16) % shard.count === shard.index - 1;
+}
+
+/** Everything besides file content that decides a file's results; part of every cache key. */
+function configurationKey(rules: EnabledRule[], version: string): string {
+  return JSON.stringify({
+    version,
+    rules: rules.map((enabled) => ({ id: enabled.rule.meta.id, options: enabled.options, severity: enabled.severityOverride ?? null })),
+  });
+}
+
 export async function scan(request: ScanRequest): Promise<ScanResult> {
   const started = performance.now();
-  const collector = new FindingsCollector();
-  const files = await discoverFiles(request);
-  const project = createProject();
+  const timings = request.timings;
+  const collector = new FindingsCollector({
+    enabledRuleIds: request.rules.map((enabled) => enabled.rule.meta.id),
+    ...(request.knownRuleIds ? { knownRuleIds: request.knownRuleIds } : {}),
+    ...(request.baseline ? { baseline: request.baseline } : {}),
+  });
+  const discovered = await discoverFiles(request);
+  const files = discovered.filter(
+    (file) => (!request.onlyFiles || request.onlyFiles.has(file.absolute)) && (!request.shard || inShard(file.relative, request.shard)),
+  );
+  if (timings) timings.discover += performance.now() - started;
+  let project: Project | undefined;
   const facts = new ProjectFactsCache();
   const prefilter = request.prefilter ?? true;
+  const configKey = request.cache ? configurationKey(request.rules, request.toolVersion ?? '') : '';
 
-  for (const file of files) {
+  const threads = Math.max(1, Math.floor(request.concurrency ?? 1));
+  const useWorkers = threads > 1 && files.length >= MIN_FILES_PER_THREAD * 2;
+  // With workers, files needing analysis are gathered first and spread over the threads.
+  const pending: Array<{ key: string; lines: number; job: AnalysisJob }> = [];
+  for (const [index, file] of files.entries()) {
+    const readStarted = performance.now();
     let outcome: ReadOutcome;
     try {
       outcome = readSource(file.absolute, request.maxFileSize);
     } catch (error) {
       collector.addError({ file: file.relative, message: `Cannot read file: ${describe(error)}` });
       continue;
+    } finally {
+      if (timings) timings.read += performance.now() - readStarted;
     }
     if ('skip' in outcome) {
       collector.addSkipped({ file: file.relative, reason: outcome.skip });
       continue;
     }
     const { text } = outcome;
-    collector.countFile(lineCount(text));
+    const lines = lineCount(text);
+    collector.countFile(lines, file.relative);
+    // Directives are read even where no rule runs, so one that suppresses nothing is still reported.
+    collector.addSuppressions(parseSuppressions(text, file.relative, /\.[jt]sx$/i.test(file.relative)));
+    const fileFacts = facts.forFile(file.absolute);
+
+    let key = '';
+    if (request.cache) {
+      const cacheStarted = performance.now();
+      key = hashText(configKey, JSON.stringify(fileFacts), text);
+      const hit = request.cache.get(file.relative, key);
+      if (timings) timings.cache += performance.now() - cacheStarted;
+      if (hit) {
+        if (timings) timings.cacheHits += 1;
+        addAnalysis(collector, file.relative, hit.analysis);
+        continue;
+      }
+    }
+
+    const prefilterStarted = performance.now();
     const rules = prefilter ? request.rules.filter((enabled) => mayMatch(text, enabled.rule.meta.triggers)) : request.rules;
-    if (rules.length === 0) continue;
-    const analysis = analyzeSource(project, file.absolute, file.relative, text, rules, facts.forFile(file.absolute));
-    collector.addFileFindings(analysis.findings);
-    for (const error of analysis.errors) collector.addError({ file: file.relative, ...error });
+    if (timings) timings.prefilter += performance.now() - prefilterStarted;
+    if (rules.length === 0) {
+      storeAnalysis(collector, request.cache, file.relative, key, lines, { findings: [], errors: [] });
+      continue;
+    }
+    if (useWorkers) {
+      // Workers re-read the file, so the main thread holds no source text while they run.
+      pending.push({ key, lines, job: { absolute: file.absolute, relative: file.relative, ruleIds: rules.map((r) => r.rule.meta.id), facts: fileFacts } });
+      continue;
+    }
+    request.onProgress?.(index, files.length);
+    project ??= createProject();
+    let analysis: FileAnalysis;
+    try {
+      analysis = analyzeSource(project, file.absolute, file.relative, text, rules, fileFacts, timings);
+    } catch (error) {
+      analysis = { findings: [], errors: [{ message: `Internal error while analysing: ${describe(error)}` }] };
+    }
+    storeAnalysis(collector, request.cache, file.relative, key, lines, analysis);
   }
+
+  if (pending.length > 0) {
+    const analysisStarted = performance.now();
+    const ruleConfigs = request.rules.map((enabled) => ({
+      id: enabled.rule.meta.id,
+      options: enabled.options,
+      ...(enabled.severityOverride ? { severityOverride: enabled.severityOverride } : {}),
+    }));
+    const analyses = await analyzeInWorkers(pending.map((p) => p.job), ruleConfigs, Math.max(1, Math.min(threads, Math.floor(pending.length / MIN_FILES_PER_THREAD))));
+    if (timings) timings.rules += performance.now() - analysisStarted;
+    pending.forEach((entry, i) => storeAnalysis(collector, request.cache, entry.job.relative, entry.key, entry.lines, analyses[i] ?? { findings: [], errors: [] }));
+  }
+  request.cache?.save();
+  request.onProgress?.(files.length, files.length);
   return collector.result(performance.now() - started);
+}
+
+function storeAnalysis(collector: FindingsCollector, cache: AnalysisCache | undefined, file: string, key: string, lines: number, analysis: FileAnalysis): void {
+  addAnalysis(collector, file, analysis);
+  cache?.set(file, { key, lines, analysis });
+}
+
+function addAnalysis(collector: FindingsCollector, file: string, analysis: FileAnalysis): void {
+  collector.addFileFindings(analysis.findings);
+  for (const error of analysis.errors) collector.addError({ file, ...error });
 }

@@ -1,0 +1,81 @@
+import { Worker } from 'node:worker_threads';
+import path from 'node:path';
+import { packageRoot } from '../version.js';
+import type { FileAnalysis } from './engine.js';
+import type { ProjectFacts } from './project-facts.js';
+import type { Severity } from '../findings.js';
+
+/** One file to analyse, as plain data that can cross a thread boundary. */
+export interface AnalysisJob {
+  absolute: string;
+  relative: string;
+  ruleIds: string[];
+  facts: ProjectFacts;
+}
+
+export interface WorkerRuleConfig {
+  id: string;
+  options: unknown;
+  severityOverride?: Severity;
+}
+
+export interface WorkerRequest {
+  batch: number;
+  rules: WorkerRuleConfig[];
+  jobs: AnalysisJob[];
+}
+
+export interface WorkerResponse {
+  batch: number;
+  analyses?: FileAnalysis[];
+  error?: string;
+}
+
+const BATCH_SIZE = 32;
+
+/** The compiled worker; tests run after `npm run build`, so this exists in both modes. */
+function workerPath(): string {
+  return path.join(packageRoot(), 'dist', 'src', 'scanner', 'worker.js');
+}
+
+/**
+ * Analyses jobs on `threads` worker threads, batches handed out as workers free up; results come back in
+ * job order, so output does not depend on scheduling.
+ */
+export async function analyzeInWorkers(jobs: AnalysisJob[], rules: WorkerRuleConfig[], threads: number): Promise<FileAnalysis[]> {
+  const results: FileAnalysis[] = new Array<FileAnalysis>(jobs.length);
+  const batches: Array<{ start: number; jobs: AnalysisJob[] }> = [];
+  for (let start = 0; start < jobs.length; start += BATCH_SIZE) batches.push({ start, jobs: jobs.slice(start, start + BATCH_SIZE) });
+  let next = 0;
+  const workers = Array.from({ length: Math.min(threads, batches.length) }, () => new Worker(workerPath()));
+  try {
+    await Promise.all(
+      workers.map(
+        (worker) =>
+          new Promise<void>((resolve, reject) => {
+            const send = () => {
+              const index = next++;
+              const batch = batches[index];
+              if (!batch) return resolve();
+              const request: WorkerRequest = { batch: index, rules, jobs: batch.jobs };
+              worker.postMessage(request);
+            };
+            worker.on('message', (response: WorkerResponse) => {
+              const batch = batches[response.batch];
+              if (response.error || !response.analyses || !batch) return reject(new Error(`worker failed: ${response.error ?? 'no result'}`));
+              response.analyses.forEach((analysis, i) => (results[batch.start + i] = analysis));
+              send();
+            });
+            worker.on('error', reject);
+            worker.on('exit', (code) => {
+              if (code !== 0) reject(new Error(`worker exited with code ${code}`));
+            });
+            send();
+          }),
+      ),
+    );
+  } finally {
+    await Promise.all(workers.map((worker) => worker.terminate()));
+  }
+  return results;
+}

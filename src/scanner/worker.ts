@@ -1,0 +1,32 @@
+import { readFileSync } from 'node:fs';
+import { parentPort } from 'node:worker_threads';
+import { findRule } from '../../rules/index.js';
+import { analyzeSource, createProject, type EnabledRule } from './engine.js';
+import type { WorkerRequest, WorkerResponse } from './worker-pool.js';
+
+/** Worker thread body: analyses batches of files with its own Project and posts plain results back. */
+const project = createProject();
+
+parentPort?.on('message', (request: WorkerRequest) => {
+  let response: WorkerResponse;
+  try {
+    const enabled = new Map<string, EnabledRule>();
+    for (const config of request.rules) {
+      const rule = findRule(config.id);
+      if (!rule) throw new Error(`unknown rule ${config.id}`);
+      enabled.set(config.id, { rule, options: config.options, ...(config.severityOverride ? { severityOverride: config.severityOverride } : {}) });
+    }
+    const analyses = request.jobs.map((job) => {
+      const rules = job.ruleIds.flatMap((id) => enabled.get(id) ?? []);
+      try {
+        return analyzeSource(project, job.absolute, job.relative, readFileSync(job.absolute, 'utf8'), rules, job.facts);
+      } catch (error) {
+        return { findings: [], errors: [{ message: `Internal error while analysing: ${error instanceof Error ? error.message : String(error)}` }] };
+      }
+    });
+    response = { batch: request.batch, analyses };
+  } catch (error) {
+    response = { batch: request.batch, error: error instanceof Error ? error.message : String(error) };
+  }
+  parentPort?.postMessage(response);
+});
