@@ -96,6 +96,32 @@ function claimOfName(name: string): NameClaim | undefined {
   return undefined;
 }
 
+/**
+ * A base or default implementation meant to be overridden or replaced: `abstract class BaseCompressor`,
+ * `class DefaultCodec` extended in the same file, `const defaultCompressor = {...}`. Its pass-through is a
+ * hook, not a claim (base64 still grows and is reported regardless).
+ */
+function isDefaultImplementation(entry: FunctionEntry): boolean {
+  const words = entry.containerName ? splitWords(entry.containerName) : [];
+  if (words.some((w) => w === 'base' || w === 'abstract' || w === 'default')) return true;
+  const container = entry.container;
+  if (container && ts.isClassLike(container)) {
+    if ((ts.getModifiers(container) ?? []).some((m) => m.kind === ts.SyntaxKind.AbstractKeyword)) return true;
+    const name = container.name?.text;
+    if (name) {
+      let extended = false;
+      const visit = (n: ts.Node): void => {
+        if (extended) return;
+        if (ts.isHeritageClause(n) && n.token === ts.SyntaxKind.ExtendsKeyword && n.types.some((t) => ts.isIdentifier(t.expression) && t.expression.text === name)) extended = true;
+        ts.forEachChild(n, visit);
+      };
+      visit(container.getSourceFile());
+      if (extended) return true;
+    }
+  }
+  return false;
+}
+
 function isNoopName(name: string | undefined): boolean {
   return name !== undefined && splitWords(name).some((w) => NOOP_WORDS.has(w));
 }
@@ -911,7 +937,7 @@ export default defineRule<Options>({
           const analysis = analyzer.analyze(entry.fn, paramNames(entry.fn), 0);
           const verdict = verdictOf(analysis, context.options.reportSerializeOnly);
           if (!verdict) continue;
-          if (verdict.variant !== 'encoding-only' && NOOP_COMMENT.test(leadingComment(entry.fn, sf))) continue;
+          if (verdict.variant !== 'encoding-only' && (NOOP_COMMENT.test(leadingComment(entry.fn, sf)) || isDefaultImplementation(entry))) continue;
           const evidence = collectWriteEvidence(entry);
           if (claim.strength === 'weak') {
             // `pack`, `zip`, `shrink` mean many things; need size growth plus a compression intent or write path.
@@ -1108,15 +1134,17 @@ export default defineRule<Options>({
             `no compressor is reached in the branch${merged.helper ? ` nor in ${merged.helper.entry.name}() it calls` : ''}`,
             `it only ${verdict.what}${merged.helper ? ` (via ${merged.helper.entry.name}())` : ''}`,
           ];
-          const sink = writeSinkOf(ts.isConditionalExpression(node) ? node : first, context);
+          // Report where the size grows, not at an unrelated header assignment in the same branch.
+          const target = values.find((v) => merged.sites.some((site) => site.node.getStart(sf) >= v.getStart(sf) && site.node.getEnd() <= v.getEnd() && site.encoding !== 'utf8')) ?? values.find((v) => merged.helper && merged.helper.call.getStart(sf) >= v.getStart(sf) && merged.helper.call.getEnd() <= v.getEnd()) ?? first;
+          const sink = writeSinkOf(ts.isConditionalExpression(node) ? node : target, context);
           if (sink) evidence.push(`the value goes to ${sink}`);
           evidence.push('severity critical: a compression option is by definition on a cache/network write path, and enabling it makes every value larger');
           const async = enclosing ? hasAsyncModifier(enclosing) : false;
           const codec: Codec = { async, browser: isBrowserFile(context) };
-          const plan = planCompressRewrite(merged, first, codec, context);
-          const replacement = plan ? spliceText(first, plan, context) : context.text(first);
+          const plan = planCompressRewrite(merged, target, codec, context);
+          const replacement = plan ? spliceText(target, plan, context) : context.text(target);
           context.report({
-            node: first,
+            node: target,
             variant: 'option-branch',
             messageId: 'optionBranch',
             data: { flag, what: verdict.what, ratio: verdict.sizeRatio.toFixed(2) },
