@@ -1,4 +1,5 @@
 /** The one plain shape every reporter reads. Nothing here refers to the parser. */
+import type { Verification } from './probe/types.js';
 
 export const SEVERITIES = ['critical', 'high', 'medium', 'low', 'info'] as const;
 export type Severity = (typeof SEVERITIES)[number];
@@ -40,6 +41,8 @@ export interface Finding {
   params?: Record<string, string | number | boolean | null | Array<string | number>>;
   /** The source lines of the reported range, for reports. */
   snippet?: string;
+  /** Set by `bottleneck probe`: the finding measured under load, before and after the fix. */
+  verification?: Verification;
 }
 
 export interface ScanError {

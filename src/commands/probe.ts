@@ -1,0 +1,180 @@
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { Command } from 'commander';
+import { loadConfig } from '../config/load.js';
+import { UsageError } from '../errors.js';
+import type { Finding, ScanResult } from '../findings.js';
+import { canEmitK6, k6FileName, k6Script } from '../probe/k6.js';
+import { terminalProbeReport, withVerificationJson } from '../probe/report.js';
+import { runProbes } from '../probe/run.js';
+import { execProbes } from '../probe/exec.js';
+import { jsonReporter } from '../reporters/json.js';
+import { scan } from '../scanner/engine.js';
+import { TOOL_NAME, toolVersion } from '../version.js';
+import { ALL_RULES } from '../../rules/index.js';
+import { collect, EXIT_OK, type Io } from './io.js';
+import { enabledRules } from './scan.js';
+
+export interface ProbeFlags {
+  from?: string;
+  format: string;
+  output?: string;
+  budget: string;
+  config?: string;
+  include: string[];
+  exclude: string[];
+  rule: string[];
+  emitK6?: string;
+  targetUrl?: string;
+  exec?: boolean;
+  color: boolean;
+  debug?: boolean;
+}
+
+const FORMATS = ['terminal', 'json'];
+
+/** Reads a `scan --format json` report; only the findings are used. */
+function readFindings(file: string, cwd: string): ScanResult {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(readFileSync(path.resolve(cwd, file), 'utf8'));
+  } catch (error) {
+    throw new UsageError(`Cannot read --from ${file}: ${error instanceof Error ? error.message : String(error)}`);
+  }
+  const findings = typeof parsed === 'object' && parsed !== null && 'findings' in parsed ? parsed.findings : undefined;
+  if (!Array.isArray(findings)) throw new UsageError(`--from ${file}: expected a bottleneck JSON report with a "findings" array`);
+  const valid = findings.filter((f): f is Finding => typeof f === 'object' && f !== null && typeof f.ruleId === 'string' && typeof f.file === 'string' && typeof f.line === 'number');
+  return {
+    findings: valid,
+    errors: [],
+    skipped: [],
+    summary: { files: 0, lines: 0, durationMs: 0, bySeverity: { critical: 0, high: 0, medium: 0, low: 0, info: 0 } },
+  };
+}
+
+function parseBudget(text: string): number {
+  const seconds = Number(text.replace(/s$/, ''));
+  if (!Number.isFinite(seconds) || seconds <= 0 || seconds > 3600) throw new UsageError(`Invalid --budget "${text}": expected seconds between 0 and 3600, e.g. 30`);
+  return seconds * 1000;
+}
+
+function checkTargetUrl(text: string): string {
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    throw new UsageError(`Invalid --target-url "${text}"`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new UsageError(`--target-url must be http(s), got ${url.protocol}`);
+  return url.toString();
+}
+
+export async function runProbe(paths: string[], flags: ProbeFlags, io: Io): Promise<number> {
+  if (!FORMATS.includes(flags.format)) throw new UsageError(`Unknown format "${flags.format}" for probe. Available: ${FORMATS.join(', ')}`);
+  const budgetMs = parseBudget(flags.budget);
+  if (flags.emitK6 && !flags.targetUrl) throw new UsageError('--emit-k6 needs --target-url: the k6 script runs against your deployment, never against this machine');
+  const targetUrl = flags.targetUrl ? checkTargetUrl(flags.targetUrl) : undefined;
+  let result: ScanResult;
+  if (flags.from) {
+    if (paths.length > 0) throw new UsageError('Give either paths to scan or --from <report.json>, not both');
+    result = readFindings(flags.from, io.cwd);
+  } else {
+    const { config } = await loadConfig(io.cwd, flags.config, ALL_RULES);
+    result = await scan({
+      cwd: io.cwd,
+      paths: paths.length > 0 ? paths : ['.'],
+      include: flags.include.length > 0 ? flags.include : (config.include ?? []),
+      exclude: [...(config.exclude ?? []), ...flags.exclude],
+      maxFileSize: config.maxFileSize,
+      rules: enabledRules(config, flags.rule),
+    });
+  }
+  const findings = flags.rule.length > 0 && flags.from ? result.findings.filter((f) => flags.rule.some((id) => f.ruleId === id || f.ruleId.startsWith(`${id}/`))) : result.findings;
+
+  const controller = new AbortController();
+  const onSigint = () => {
+    io.stderr('\nInterrupted: stopping the running probe and reporting what finished (Ctrl-C again to quit at once)\n');
+    controller.abort();
+  };
+  process.once('SIGINT', onSigint);
+  const probes = flags.exec ? execProbes(io, io.cwd) : undefined;
+  let probed: Awaited<ReturnType<typeof runProbes>>;
+  try {
+    probed = await runProbes(findings, {
+      budgetMs,
+      signal: controller.signal,
+      ...(probes ? { probes: probes.probes, mode: probes.mode } : {}),
+      onStart: ({ family, index, total, findings: count }) => {
+        if (flags.format === 'terminal' || flags.output) io.stderr(`probe ${index}/${total}: ${family} (${count} finding${count === 1 ? '' : 's'})\n`);
+      },
+    });
+  } finally {
+    process.removeListener('SIGINT', onSigint);
+  }
+
+  if (flags.emitK6 && targetUrl) {
+    const dir = path.resolve(io.cwd, flags.emitK6);
+    mkdirSync(dir, { recursive: true });
+    const written = new Set<string>();
+    for (const finding of probed.findings.filter(canEmitK6)) {
+      const name = k6FileName(finding);
+      if (written.has(name)) continue;
+      writeFileSync(path.join(dir, name), k6Script(finding, targetUrl));
+      written.add(name);
+    }
+    io.stderr(`Wrote ${written.size} k6 script${written.size === 1 ? '' : 's'} to ${flags.emitK6}${written.size === 0 ? ' (no HTTP-facing finding)' : ''}\n`);
+  }
+
+  const color = flags.color && !flags.output && io.isTTY && !('NO_COLOR' in io.env) && io.env.FORCE_COLOR !== '0';
+  const text =
+    flags.format === 'json'
+      ? withVerificationJson(
+          jsonReporter({ result: { ...result, findings: probed.findings }, tool: { name: TOOL_NAME, version: toolVersion() }, color: false, failOn: 'none', quiet: false }),
+          probed.findings,
+          probed.summary,
+        )
+      : terminalProbeReport(probed.findings, probed.summary, color);
+  if (flags.output) {
+    const target = path.resolve(io.cwd, flags.output);
+    mkdirSync(path.dirname(target), { recursive: true });
+    writeFileSync(target, text);
+    io.stderr(`Report written to ${flags.output}\n`);
+  } else {
+    io.stdout(text);
+  }
+  return EXIT_OK;
+}
+
+export function probeCommand(io: Io, setExit: (code: number) => void): Command {
+  return new Command('probe')
+    .description('Verify findings under load on loopback: run each pattern as found and with the fix, and compare')
+    .argument('[paths...]', 'files or directories to scan (default: the current directory)')
+    .option('--from <file>', 'probe the findings of a `scan --format json` report instead of scanning')
+    .option('-f, --format <name>', `output format (${FORMATS.join(', ')})`, 'terminal')
+    .option('-o, --output <file>', 'write the report to a file instead of stdout')
+    .option('--budget <seconds>', 'total time for all probes, split across them', '30')
+    .option('--rule <id>', 'probe only findings of this rule (repeatable)', collect, [])
+    .option('-c, --config <path>', 'use this config file instead of searching for one')
+    .option('--include <glob>', 'only scan files matching this glob (repeatable)', collect, [])
+    .option('--exclude <glob>', 'skip files matching this glob (repeatable)', collect, [])
+    .option('--emit-k6 <dir>', 'write a k6 script per HTTP-facing finding (needs --target-url)')
+    .option('--target-url <url>', 'the URL the k6 scripts target (never contacted by this command)')
+    .option('--exec', "run YOUR code (fake-compression only) in a sandboxed child process instead of a replica")
+    .option('--no-color', 'disable colours')
+    .option('--debug', 'print stack traces for internal errors')
+    .addHelpText(
+      'after',
+      `
+Probes run on loopback only (127.0.0.1), each bounded in count and time, within --budget.
+Without --exec they run a faithful replica of the found pattern with the finding's values and say so.
+Ctrl-C stops the running probe and reports what finished.
+
+Examples:
+  $ bottleneck probe fixtures
+  $ bottleneck scan src --format json -o scan.json && bottleneck probe --from scan.json --format json
+  $ bottleneck probe src --emit-k6 k6 --target-url https://staging.example.com/api/health`,
+    )
+    .action(async (paths: string[], flags: ProbeFlags) => {
+      setExit(await runProbe(paths, flags, io));
+    });
+}
