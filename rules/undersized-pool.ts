@@ -15,8 +15,12 @@ import { ts } from '../src/scanner/ts.js';
  */
 
 const options = z.strictObject({
-  /** A literal pool max below this, in a file or project that serves HTTP, is reported. 10 = pg's and mysql2's own default. */
-  minServerPoolSize: z.number().int().positive().default(10),
+  /**
+   * A literal pool max below this, in a file or project that serves HTTP, is reported. 6: Sequelize's default of 5 and
+   * smaller pools are the ones audits find saturated; 6-9 is close enough to pg's and mysql2's default of 10 that it
+   * may be a deliberate choice for a connection-limited database.
+   */
+  minServerPoolSize: z.number().int().positive().default(6),
   /** An explicit acquire / connection-wait timeout at or above this (ms) hides pool saturation. */
   maxAcquireTimeoutMs: z.number().int().positive().default(30000),
   /** Requests in flight per process at peak, used for sizing advice (Little's law). */
@@ -318,13 +322,13 @@ function poolFromDriver(site: ts.CallExpression | ts.NewExpression, ref: Resolve
       maxKey: 'max', acquireKey: 'connectionTimeoutMillis', nestUnder: undefined,
     };
   }
-  if (!isNew && refIs(ref, ['mysql', 'mysql2', 'mysql2/promise'], [['createPool']])) {
+  if (!isNew && refIs(ref, ['mysql', 'mysql2', 'mysql2/promise', 'mariadb'], [['createPool']])) {
     const first = argumentOf(site, 0);
     if (first && resolveString(first) !== undefined) {
       return { driver: ref?.module ?? 'mysql2', db: 'mysql', site, call: site, proven: true, sizeObject: undefined, kind: 'db', max: undefined, min: undefined, acquire: undefined, acquireZeroIsForever: false, maxKey: 'connectionLimit', acquireKey: undefined, nestUnder: undefined };
     }
     const { object, known } = argsKnown(site, 0);
-    const isMysql1 = ref?.module === 'mysql';
+    const isMysql1 = ref?.module === 'mysql' || ref?.module === 'mariadb';
     return {
       driver: ref?.module ?? 'mysql2', db: 'mysql', site, call: site, proven: true, sizeObject: object, kind: 'db',
       max: setting(object, 'connectionLimit', 10, known), min: undefined,
@@ -450,7 +454,7 @@ function sequelizeShape(site: ts.Node, object: ts.ObjectLiteralExpression, prove
 /** A single connection through a proven driver: `mysql.createConnection`, `new pg.Client`. */
 function singleConnection(site: ts.CallExpression | ts.NewExpression, ref: ResolvedRef | undefined): { driver: string; poolCall: string } | undefined {
   if (ts.isNewExpression(site) && refIs(ref, ['pg'], [['Client']])) return { driver: 'pg', poolCall: 'Pool' };
-  if (ts.isCallExpression(site) && refIs(ref, ['mysql', 'mysql2', 'mysql2/promise'], [['createConnection']])) return { driver: ref?.module ?? 'mysql2', poolCall: 'createPool' };
+  if (ts.isCallExpression(site) && refIs(ref, ['mysql', 'mysql2', 'mysql2/promise', 'mariadb'], [['createConnection']])) return { driver: ref?.module ?? 'mysql2', poolCall: 'createPool' };
   return undefined;
 }
 
@@ -853,13 +857,25 @@ export default defineRule<Options>({
         let fn: ts.Node | undefined = site.parent;
         while (fn && !ts.isFunctionLike(fn)) fn = fn.parent;
         if (!name || !fn) return false;
+        // Closed directly in this function (not in a callback registered for later) and never handed out.
         let ended = false;
+        let escapes = false;
         const visit = (node: ts.Node): void => {
+          if (node !== fn && ts.isFunctionLike(node)) {
+            if (containsIdentifier(node, name)) escapes = true;
+            return;
+          }
           if (ts.isCallExpression(node) && ts.isPropertyAccessExpression(node.expression) && ts.isIdentifier(node.expression.expression) && node.expression.expression.text === name && ['end', 'destroy', 'close', 'disconnect'].includes(node.expression.name.text)) ended = true;
+          if (ts.isIdentifier(node) && node.text === name) {
+            const parent = node.parent;
+            const usedAsReceiver = ts.isPropertyAccessExpression(parent) && parent.expression === node;
+            const declared = ts.isVariableDeclaration(parent) && parent.name === node;
+            if (!usedAsReceiver && !declared) escapes = true;
+          }
           ts.forEachChild(node, visit);
         };
         visit(fn);
-        if (!ended) return false;
+        if (!ended || escapes) return false;
         where = 'and closed on every call';
         severity = 'medium';
         reasons.push(`${name} is closed in the same function: nothing reuses it`);

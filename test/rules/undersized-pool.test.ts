@@ -1,0 +1,153 @@
+import { describe, expect, it } from 'vitest';
+import { analyzeText } from '../helpers.js';
+
+const run = (code: string, extra: Parameters<typeof analyzeText>[1] = {}) => analyzeText(code, { rules: ['undersized-pool'], ...extra });
+
+const SEQUELIZE_API = `import express from 'express';
+import { Sequelize } from 'sequelize';
+
+export const app = express();
+export const db = new Sequelize(process.env.DATABASE_URL ?? '', {
+  dialect: 'postgres',
+  pool: { max: 5, acquire: 60000 },
+});
+`;
+
+describe('undersized-pool', () => {
+  it('reports the motivating Sequelize pool with reasoning, fix and probe params', () => {
+    const { findings, errors } = run(SEQUELIZE_API);
+    expect(errors).toEqual([]);
+    const small = findings.find((f) => f.ruleId === 'undersized-pool/small-max');
+    expect(small?.severity).toBe('high');
+    expect(small?.confidence).toBe('high');
+    expect(small?.line).toBe(7);
+    expect(small?.evidence.join('\n')).toContain('imports express');
+    expect(small?.fix.replacement).toBe('max: Number(process.env.DB_POOL_MAX ?? 20)');
+    expect(small?.params).toMatchObject({ driver: 'sequelize', max: 5, acquireTimeoutMs: 60000, expectedConcurrency: 50, recommendedMax: 20 });
+    expect(small?.impact).toContain("Little's law");
+    const acquire = findings.find((f) => f.ruleId === 'undersized-pool/long-acquire-timeout');
+    expect(acquire?.severity).toBe('medium');
+    expect(acquire?.fix.replacement).toBe('acquire: Number(process.env.DB_POOL_ACQUIRE_TIMEOUT_MS ?? 5000)');
+  });
+
+  it('lowers severity when only the project (not the file) shows a server, and is silent without one', () => {
+    const code = `import { Pool } from 'pg';\nexport const pool = new Pool({ max: 3 });\n`;
+    expect(run(code, { dependencies: { fastify: '^4.0.0' } }).findings[0]?.severity).toBe('medium');
+    expect(run(code, { dependencies: { fastify: '^4.0.0' } }).findings[0]?.evidence.join('\n')).toContain('depends on fastify');
+    expect(run(code).findings).toEqual([]);
+  });
+
+  it('follows expectedConcurrency and minServerPoolSize options', () => {
+    const code = `import express from 'express';\nimport { Pool } from 'pg';\nexport const app = express();\nexport const pool = new Pool({ max: 8 });\n`;
+    expect(run(code).findings).toEqual([]);
+    const strict = run(code, { options: { 'undersized-pool': { minServerPoolSize: 10, expectedConcurrency: 100 } } }).findings[0];
+    expect(strict?.ruleId).toBe('undersized-pool/small-max');
+    expect(strict?.params?.expectedConcurrency).toBe(100);
+    expect(strict?.fix.replacement).toBe('max: Number(process.env.DB_POOL_MAX ?? 20)');
+  });
+
+  it('reports an env-driven max only at info, naming its fallback', () => {
+    const code = `import express from 'express';\nimport { Pool } from 'pg';\nexport const app = express();\nexport const pool = new Pool({ max: parseInt(process.env.PG_MAX || '3', 10) });\n`;
+    const [finding] = run(code).findings;
+    expect(finding?.severity).toBe('info');
+    expect(finding?.message).toContain('falls back to 3');
+    expect(finding?.fix.replacement).toBe("max: parseInt(process.env.PG_MAX || '20', 10)");
+  });
+
+  it('resolves options passed as a local const and does not double-report them as a config shape', () => {
+    const code = `import express from 'express';
+import { Sequelize } from 'sequelize';
+export const app = express();
+const options = { dialect: 'mysql' as const, pool: { max: 2 } };
+export const db = new Sequelize('mysql://app@db/app', options);
+`;
+    const { findings } = run(code);
+    expect(findings.map((f) => `${f.ruleId}@${f.line}`)).toEqual(['undersized-pool/small-max@4']);
+  });
+
+  it('rewrites the call when a driver default applies', () => {
+    const code = `import express from 'express';\nimport { Sequelize } from 'sequelize';\nexport const app = express();\nexport const db = new Sequelize('postgres://app@db/app');\n`;
+    const [finding] = run(code).findings;
+    expect(finding?.severity).toBe('medium');
+    expect(finding?.fix.replacement).toBe("new Sequelize('postgres://app@db/app', { pool: { max: Number(process.env.DB_POOL_MAX ?? 20) } })");
+  });
+
+  it('stays silent when the options are unknown (spread or config value)', () => {
+    const code = `import express from 'express';
+import { Sequelize } from 'sequelize';
+import { Pool } from 'pg';
+import config from './config';
+export const app = express();
+export const a = new Sequelize({ ...config.db });
+export const b = new Pool(config.pg);
+export const c = new Pool({ max: config.pg.max, connectionTimeoutMillis: config.pg.timeout });
+`;
+    expect(run(code).findings).toEqual([]);
+  });
+
+  it('caps the suggested size for the database and reports a max above max_connections', () => {
+    const code = `import { Pool } from 'pg';\nexport const pool = new Pool({ max: 150 });\n`;
+    const [finding] = run(code).findings;
+    expect(finding?.ruleId).toBe('undersized-pool/exceeds-db-limit');
+    expect(finding?.severity).toBe('high');
+    expect(finding?.fix.replacement).toBe('max: Number(process.env.DB_POOL_MAX ?? 20)');
+    const custom = run(code, { options: { 'undersized-pool': { databaseMaxConnections: { postgres: 500, mysql: 151 } } } });
+    expect(custom.findings).toEqual([]);
+  });
+
+  it('sizes the pool for a fan-out that the code shows', () => {
+    const code = `import { Pool } from 'pg';
+const pool = new Pool({ max: 2 });
+export async function load(ids: string[]) {
+  return Promise.all(['a', 'b', 'c', 'd', 'e'].map((t) => pool.query(\`select * from \${t}\`)));
+}
+`;
+    const [finding] = run(code).findings;
+    expect(finding?.ruleId).toBe('undersized-pool/below-fan-out');
+    expect(finding?.message).toContain('5 queries');
+    expect(finding?.message).toContain('3 waves');
+    expect(finding?.params?.fanOut).toBe(5);
+  });
+
+  it('turns a shared single connection into a pool in the fix', () => {
+    const code = `import express from 'express';\nimport mysql from 'mysql2';\nconst app = express();\nconst db = mysql.createConnection({ host: 'db' });\napp.get('/', (req, res) => db.query('select 1', () => res.end()));\n`;
+    const [finding] = run(code).findings;
+    expect(finding?.ruleId).toBe('undersized-pool/single-connection');
+    expect(finding?.fix.replacement).toBe("mysql.createPool({ host: 'db', connectionLimit: Number(process.env.DB_POOL_MAX ?? 20) })");
+  });
+
+  it('does not report a connection opened and closed inside start-up code', () => {
+    const code = `import express from 'express';\nimport { Client } from 'pg';\nexport const app = express();\nexport async function migrate() {\n  const client = new Client();\n  await client.connect();\n  await client.end();\n}\n`;
+    expect(run(code).findings).toEqual([]);
+  });
+
+  it('does not treat a pool handed to a cleanup callback and returned as per-call', () => {
+    const code = `import { Pool } from 'pg';
+export function makePool(releasers: Array<() => void>, url: string) {
+  const pool = new Pool({ connectionString: url, max: 20 });
+  releasers.push(() => { pool.end(); });
+  return pool;
+}
+`;
+    expect(run(code).findings).toEqual([]);
+  });
+
+  it('skips tests, scripts, migrations and SQLite', () => {
+    const code = `import express from 'express';\nimport { Pool } from 'pg';\nexport const app = express();\nexport const pool = new Pool({ max: 1, connectionTimeoutMillis: 0 });\n`;
+    expect(run(code, { file: 'src/db.spec.ts' }).findings).toEqual([]);
+    expect(run(code, { file: 'scripts/backfill.ts' }).findings).toEqual([]);
+    expect(run(code, { file: 'db/migrations/001.ts' }).findings).toEqual([]);
+    const sqlite = `import express from 'express';\nimport { DataSource } from 'typeorm';\nexport const app = express();\nexport const ds = new DataSource({ type: 'sqlite', database: 'a.db', poolSize: 1 });\n`;
+    expect(run(sqlite).findings).toEqual([]);
+  });
+
+  it('reports config objects by shape with lower confidence and no assumed defaults', () => {
+    const code = `export default { type: 'postgres', url: process.env.DATABASE_URL, entities: [], extra: { max: 3 } };\n`;
+    const [finding] = run(code, { file: 'src/ormconfig.ts', dependencies: { '@nestjs/core': '^10.0.0' } }).findings;
+    expect(finding?.ruleId).toBe('undersized-pool/small-max');
+    expect(finding?.confidence).toBe('medium');
+    expect(finding?.severity).toBe('low');
+    const noPool = `export default { type: 'postgres', url: process.env.DATABASE_URL, entities: [], extra: { ssl: true } };\n`;
+    expect(run(noPool, { file: 'src/ormconfig.ts', dependencies: { '@nestjs/core': '^10.0.0' } }).findings).toEqual([]);
+  });
+});
