@@ -753,14 +753,10 @@ function isBrowserFile(context: RuleContext<Options>): boolean {
   return ['btoa', 'atob', 'localStorage', 'sessionStorage', 'window', 'document'].some((n) => names.has(n)) || /\.[jt]sx$/.test(context.file);
 }
 
-/** gzip of `data` (a string or bytes expression), as bytes or as a string in `encoding`. */
-function gzipExpr(codec: Codec, data: string, encoding: 'bytes' | 'base64' | 'base64url' | 'hex'): string {
+/** gzip of `data` (a string, or bytes when `maybeBytes`), as bytes or as a string in `encoding`. */
+function gzipExpr(codec: Codec, data: string, encoding: 'bytes' | 'base64' | 'base64url' | 'hex', maybeBytes = false): string {
   if (codec.browser) {
-    const bytes = `gzipSync(typeof ${data} === 'string' ? strToU8(${data}) : ${data})`;
-    if (/^[\w.]+$/.test(data) || /^JSON\.stringify\(/.test(data)) {
-      const plain = /^JSON\.stringify\(/.test(data) ? `gzipSync(strToU8(${data}))` : bytes;
-      return encoding === 'bytes' ? plain : `btoa(strFromU8(${plain}, true))`;
-    }
+    const bytes = maybeBytes ? `gzipSync(typeof ${data} === 'string' ? strToU8(${data}) : ${data})` : `gzipSync(strToU8(${data}))`;
     return encoding === 'bytes' ? bytes : `btoa(strFromU8(${bytes}, true))`;
   }
   const bytes = codec.async ? `(await gzipAsync(${data}))` : `gzipSync(${data})`;
@@ -812,7 +808,7 @@ function planCompressRewrite(a: Analysis, scope: ts.Node, codec: Codec, context:
     return { expression: a.helper.call, replacement: gzipExpr(codec, data, a.encodings.size > 0 && !a.encodings.has('utf8') ? encoding : 'bytes') };
   }
   const ret = a.returns[0];
-  if (ret && a.identity) return { expression: skipOuter(ret), replacement: gzipExpr(codec, context.text(skipOuter(ret)), 'bytes') };
+  if (ret && a.identity) return { expression: skipOuter(ret), replacement: gzipExpr(codec, context.text(skipOuter(ret)), 'bytes', true) };
   return undefined;
 }
 
