@@ -51,6 +51,6 @@ describe('missing-keep-alive probe', () => {
   it('verifies the finding on connections opened', async () => {
     const outcome = await keepAliveProbe.run({ ...params('agent'), requests: 60 }, context());
     expect(outcome.status).toBe('verified');
-    expect(outcome.measurements[0]).toMatchObject({ metric: 'connections opened per round', before: 20, after: 4, ratio: 5 });
+    expect(outcome.measurements[0]).toMatchObject({ metric: 'connections opened per round', before: 40, after: 4, ratio: 10 });
   });
 });
