@@ -740,9 +740,13 @@ export default defineRule<Options>({
       if (!evidence) return;
       const site = ctx.siteRole(node);
       const isFactoryCall = /create|extend|defaults|register/.test(client);
-      // A shared client serves every request; a lone call only costs when it runs often.
-      const hot = isFactoryCall || site.kind === 'request' || site.inLoop;
-      const severity = shiftSeverity(evidence.severity, roleOffset + (hot ? 0 : 1));
+      // A client built once (module level, constructor) exists to serve many requests. A lone call, or a client
+      // built inside a function, only costs when it runs often: that must be proven (request handler, loop),
+      // otherwise the gain is unknown (an occasional call finds its idle socket closed anyway) and we stay silent.
+      const sharedClient = isFactoryCall && site.kind === 'startup';
+      const hot = site.kind === 'request' || site.inLoop;
+      if (!sharedClient && !hot) return;
+      const severity = shiftSeverity(evidence.severity, roleOffset);
       const isAxiosLike = agentKeys.includes('httpsAgent');
       const isFactory = isFactoryCall;
       const agentDecls = `import http from 'node:http';\nimport https from 'node:https';\n\nconst httpAgent = new http.Agent({ keepAlive: true, maxSockets: ${options.suggestedMaxSockets}, maxFreeSockets: ${options.suggestedMaxFreeSockets} });\nconst httpsAgent = new https.Agent({ keepAlive: true, maxSockets: ${options.suggestedMaxSockets}, maxFreeSockets: ${options.suggestedMaxFreeSockets} });\n`;
@@ -773,7 +777,7 @@ export default defineRule<Options>({
           evidence.note,
           ...site.reasons,
           'assumes http.globalAgent is not replaced by a keep-alive agent in another file',
-          ...(hot ? [] : ['not on a proven per-request path: severity lowered one step']),
+          sharedClient ? 'the client is created once and serves every request made through it' : 'runs on a proven hot path (per request or per iteration)',
         ],
         impact: `On Node ${evidence.major}: ${HTTPS_COST}. With a keep-alive agent only the first request per pooled socket pays it. No gain on Node >= 19.`,
         fix: {

@@ -148,9 +148,17 @@ describe('missing-keep-alive: clients without an agent', () => {
     expect(findings[0]?.message).toContain('and 1 more call');
   });
 
-  it('lowers a lone call that is not on a proven request path', () => {
-    const [finding] = run(`import fetch from 'node-fetch';\nexport async function refreshKeys() { return fetch('https://keys'); }`, { nodeMajor: 18 });
-    expect(finding?.severity).toBe('low');
+  it('stays silent for a lone call or a per-call client not on a proven hot path, reports them in loops', () => {
+    expect(run(`import fetch from 'node-fetch';\nexport async function refreshKeys() { return fetch('https://keys'); }`, { nodeMajor: 18 })).toEqual([]);
+    expect(run(`import axios from 'axios';\nexport async function notify(url: string) { return axios.create().post(url, {}); }`, { nodeMajor: 18 })).toEqual([]);
+    const [finding] = run(`import axios from 'axios';\nexport async function notifyAll(urls: string[]) {\n  for (const url of urls) await axios.post(url, {});\n}`, { nodeMajor: 18 });
+    expect(finding?.ruleId).toBe('missing-keep-alive/no-agent-old-node');
+    expect(finding?.evidence).toContain('runs once per loop iteration');
+  });
+
+  it('reports a client created in a constructor (a service built once)', () => {
+    const [finding] = run(`import axios from 'axios';\nexport class PaymentsService {\n  private http;\n  constructor() { this.http = axios.create({ baseURL: 'https://p' }); }\n}`, { nodeMajor: 18 });
+    expect(finding?.ruleId).toBe('missing-keep-alive/no-agent-old-node');
   });
 
   it('ignores global fetch, browser files and files that replace the global agent', () => {
