@@ -501,6 +501,56 @@ function isShared(site: ts.Node): boolean {
   return false;
 }
 
+/** Handed to the caller: `return new Pool()`, `() => knex({...})`, or a local that is returned or stored on `this`. */
+function isHandedOut(site: ts.Node): boolean {
+  let node: ts.Node = site;
+  while (node.parent && (ts.isAwaitExpression(node.parent) || ts.isParenthesizedExpression(node.parent) || ts.isAsExpression(node.parent) || ts.isNonNullExpression(node.parent) || ts.isSatisfiesExpression(node.parent))) node = node.parent;
+  const parent = node.parent;
+  if (!parent) return false;
+  if (ts.isReturnStatement(parent) || (ts.isArrowFunction(parent) && parent.body === node)) return true;
+  if (!ts.isVariableDeclaration(parent) || !ts.isIdentifier(parent.name)) return false;
+  const name = parent.name.text;
+  let fn: ts.Node | undefined = parent.parent;
+  while (fn && !ts.isFunctionLike(fn)) fn = fn.parent;
+  if (!fn) return true;
+  let handed = false;
+  const visit = (current: ts.Node): void => {
+    if (handed) return;
+    if (ts.isReturnStatement(current) && current.expression && containsIdentifier(current.expression, name)) handed = true;
+    if (ts.isBinaryExpression(current) && current.operatorToken.kind === ts.SyntaxKind.EqualsToken && ts.isPropertyAccessExpression(current.left) && current.left.expression.kind === ts.SyntaxKind.ThisKeyword && containsIdentifier(current.right, name)) handed = true;
+    ts.forEachChild(current, visit);
+  };
+  visit(fn);
+  return handed;
+}
+
+function functionNameOf(fn: ts.Node): string | undefined {
+  if ((ts.isFunctionDeclaration(fn) || ts.isFunctionExpression(fn) || ts.isMethodDeclaration(fn)) && fn.name && ts.isIdentifier(fn.name)) return fn.name.text;
+  const parent = fn.parent;
+  if (parent && (ts.isVariableDeclaration(parent) || ts.isPropertyAssignment(parent) || ts.isPropertyDeclaration(parent)) && ts.isIdentifier(parent.name)) return parent.name.text;
+  return undefined;
+}
+
+/** A call of `name(...)` or `x.name(...)` in this file that runs per request or per loop iteration. */
+function hotCallSite(sourceFile: ts.SourceFile, name: string): { call: ts.CallExpression; reason: string } | undefined {
+  let found: { call: ts.CallExpression; reason: string } | undefined;
+  const visit = (node: ts.Node): void => {
+    if (found) return;
+    if (ts.isCallExpression(node)) {
+      const callee = node.expression;
+      const calleeName = ts.isIdentifier(callee) ? callee.text : ts.isPropertyAccessExpression(callee) ? callee.name.text : undefined;
+      if (calleeName === name) {
+        const role = siteRoleOf(node);
+        if (role.kind === 'request') found = { call: node, reason: `runs per request (${role.reasons.find((r) => !r.startsWith('runs once')) ?? 'request handler'})` };
+        else if (role.inLoop) found = { call: node, reason: role.reasons[0] ?? 'runs in a loop' };
+      }
+    }
+    ts.forEachChild(node, visit);
+  };
+  visit(sourceFile);
+  return found;
+}
+
 function containsIdentifier(node: ts.Node, name: string): boolean {
   let found = false;
   const visit = (current: ts.Node): void => {
@@ -686,7 +736,10 @@ export default defineRule<Options>({
       const maxValue = maxSetting?.value.kind === 'number' ? maxSetting.value.value : undefined;
       const maxNode = maxSetting?.property ?? pool.site;
       const params = baseParams(pool);
-      let maxReported = false;
+      // A pool that lives for the process (module level, start-up code, a class field, or a factory's result) serves
+      // the traffic; one built and dropped inside an ordinary function (a backup job, a one-off check) does not.
+      const longLived = !pool.call || role.kind === 'startup' || isShared(pool.site) || isHandedOut(pool.site);
+      let maxReported = !longLived;
 
       // min > max: wrong anywhere (tarn throws at start-up, generic-pool silently clamps).
       const minSetting = pool.min;
@@ -815,7 +868,7 @@ export default defineRule<Options>({
 
       // Long acquire wait.
       const acquire = pool.acquire;
-      if (acquire?.property && acquire.value.kind === 'number' && evidence.level !== 'none' && pool.kind === 'db') {
+      if (longLived && acquire?.property && acquire.value.kind === 'number' && evidence.level !== 'none' && pool.kind === 'db') {
         const timeout = acquire.value.value;
         const forever = timeout === 0 && pool.acquireZeroIsForever;
         if (forever || timeout >= opts.maxAcquireTimeoutMs) {
@@ -876,9 +929,14 @@ export default defineRule<Options>({
         };
         visit(fn);
         if (!ended || escapes) return false;
+        // Only a hot function matters: one this file calls from a request handler or a loop (a nightly backup job
+        // that opens its own pool is fine).
+        const fnName = functionNameOf(fn);
+        const hotCaller = fnName ? hotCallSite(sourceFile, fnName) : undefined;
+        if (!hotCaller) return false;
         where = 'and closed on every call';
         severity = 'medium';
-        reasons.push(`${name} is closed in the same function: nothing reuses it`);
+        reasons.push(`${name} is closed in the same function: nothing reuses it`, `${fnName ?? 'it'}() is called at line ${lineOf(hotCaller.call)}, which ${hotCaller.reason}`);
       }
       if (!where) return false;
       const siteText = context.text(site);
