@@ -69,6 +69,11 @@ export interface ScanResult {
   errors: ScanError[];
   skipped: SkippedFile[];
   summary: ScanSummary;
+  /** Findings silenced by inline directives (not in `findings`, not in `summary.bySeverity`). */
+  suppressed?: SuppressedFinding[];
+  warnings?: ScanWarning[];
+  /** Set when the scan ran against a baseline: `findings` then holds only the new findings. */
+  baseline?: BaselineComparison;
 }
 
 /** Lower is more severe: critical = 0. */
@@ -95,4 +100,56 @@ export function compareFindings(a: Finding, b: Finding): number {
   if (a.line !== b.line) return a.line - b.line;
   if (a.column !== b.column) return a.column - b.column;
   return a.ruleId < b.ruleId ? -1 : a.ruleId > b.ruleId ? 1 : 0;
+}
+
+/** How an inline directive scopes itself: the line after the comment, or the whole file. */
+export type SuppressionKind = 'next-line' | 'file';
+
+/** One `bottleneck-disable-*` comment, as plain data. */
+export interface Suppression {
+  kind: SuppressionKind;
+  file: string;
+  /** 1-based line of the comment. */
+  line: number;
+  /** Rule ids (a family id also covers its `<id>/<variant>`s); empty means every rule. */
+  ruleIds: string[];
+  /** The text after ` -- `; undefined when the author gave none (a warning). */
+  reason?: string;
+}
+
+/** A finding an inline directive silenced: kept and counted, never dropped (ESLint's suppressedMessages). */
+export interface SuppressedFinding {
+  finding: Finding;
+  suppression: Suppression;
+}
+
+export type ScanWarningKind = 'suppression-without-reason' | 'unused-suppression' | 'unknown-rule-in-suppression';
+
+/** Something the user should fix in how they use the tool; does not change the exit code. */
+export interface ScanWarning {
+  kind: ScanWarningKind;
+  file: string;
+  line?: number;
+  message: string;
+}
+
+/** One recorded finding in a baseline file; `fingerprint` is the identity, the rest is for humans. */
+export interface BaselineEntry {
+  fingerprint: string;
+  ruleId: string;
+  file: string;
+  line: number;
+  severity: Severity;
+  message: string;
+}
+
+/** How the current findings compare with a baseline: only `new` ones are reported and gated on. */
+export interface BaselineComparison {
+  /** The baseline file as given on the command line. */
+  source: string;
+  newCount: number;
+  /** Findings already in the baseline, still present (not reported). */
+  present: Finding[];
+  /** Baseline entries whose file was scanned and whose finding is gone. */
+  fixed: BaselineEntry[];
 }

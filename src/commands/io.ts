@@ -5,6 +5,8 @@ export interface Io {
   cwd: string;
   env: NodeJS.ProcessEnv;
   isTTY: boolean;
+  /** Whether stderr is a terminal (progress indicators go there); absent means no. */
+  stderrIsTTY?: boolean;
 }
 
 export const EXIT_OK = 0;

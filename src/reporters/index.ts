@@ -1,4 +1,8 @@
+import { githubReporter } from './github.js';
 import { jsonReporter } from './json.js';
+import { junitReporter } from './junit.js';
+import { markdownReporter } from './markdown.js';
+import { sarifReporter } from './sarif.js';
 import { terminalReporter } from './terminal.js';
 import type { Reporter } from './types.js';
 
@@ -6,6 +10,13 @@ import type { Reporter } from './types.js';
 export const REPORTERS: Record<string, Reporter> = {
   terminal: terminalReporter,
   json: jsonReporter,
+  markdown: markdownReporter,
+  sarif: sarifReporter,
+  github: githubReporter,
+  junit: junitReporter,
 };
 
-export type { Reporter, ReportInput } from './types.js';
+/** Formats meant for machines: never coloured, never mixed with progress or notes. */
+export const MACHINE_FORMATS = new Set(['json', 'sarif', 'junit', 'github']);
+
+export type { Reporter, ReportInput, RuleInfo, RepositoryLink } from './types.js';

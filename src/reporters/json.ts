@@ -1,28 +1,52 @@
+import type { Finding } from '../findings.js';
 import type { Reporter } from './types.js';
 
-/** The JSON contract other tools read: field names and order are stable. */
+function findingJson(f: Finding) {
+  return {
+    ruleId: f.ruleId,
+    severity: f.severity,
+    confidence: f.confidence,
+    file: f.file,
+    line: f.line,
+    column: f.column,
+    endLine: f.endLine,
+    endColumn: f.endColumn,
+    message: f.message,
+    evidence: f.evidence,
+    impact: f.impact,
+    fix: { description: f.fix.description, replacement: f.fix.replacement },
+    effort: f.effort,
+    category: f.category,
+    fingerprint: f.fingerprint,
+    ...(f.params ? { params: f.params } : {}),
+    ...(f.snippet !== undefined ? { snippet: f.snippet } : {}),
+    ...('verification' in f && f.verification !== undefined ? { verification: f.verification } : {}),
+  };
+}
+
+/** The JSON contract other tools read: field names and order are stable; new keys are only added. */
 export const jsonReporter: Reporter = ({ result, tool }) => {
+  const suppressed = result.suppressed ?? [];
   const output = {
     tool: { name: tool.name, version: tool.version },
-    findings: result.findings.map((f) => ({
-      ruleId: f.ruleId,
-      severity: f.severity,
-      confidence: f.confidence,
-      file: f.file,
-      line: f.line,
-      column: f.column,
-      endLine: f.endLine,
-      endColumn: f.endColumn,
-      message: f.message,
-      evidence: f.evidence,
-      impact: f.impact,
-      fix: { description: f.fix.description, replacement: f.fix.replacement },
-      effort: f.effort,
-      category: f.category,
-      fingerprint: f.fingerprint,
-      ...(f.params ? { params: f.params } : {}),
-      ...(f.snippet !== undefined ? { snippet: f.snippet } : {}),
+    findings: result.findings.map(findingJson),
+    // Kept beside the findings, as ESLint keeps suppressedMessages: silenced, never dropped.
+    suppressed: suppressed.map(({ finding, suppression }) => ({
+      ...findingJson(finding),
+      suppression: { kind: suppression.kind, line: suppression.line, ...(suppression.reason ? { reason: suppression.reason } : {}) },
     })),
+    warnings: (result.warnings ?? []).map((w) => ({ kind: w.kind, file: w.file, ...(w.line ? { line: w.line } : {}), message: w.message })),
+    ...(result.baseline
+      ? {
+          baseline: {
+            file: result.baseline.source,
+            new: result.baseline.newCount,
+            present: result.baseline.present.length,
+            fixed: result.baseline.fixed.length,
+            fixedFindings: result.baseline.fixed,
+          },
+        }
+      : {}),
     errors: result.errors.map((e) => ({ file: e.file, message: e.message, ...(e.ruleId ? { ruleId: e.ruleId } : {}), ...(e.line ? { line: e.line } : {}) })),
     skipped: result.skipped,
     summary: {
@@ -30,6 +54,7 @@ export const jsonReporter: Reporter = ({ result, tool }) => {
       lines: result.summary.lines,
       durationMs: result.summary.durationMs,
       bySeverity: result.summary.bySeverity,
+      suppressed: suppressed.length,
     },
   };
   return `${JSON.stringify(output, null, 2)}\n`;

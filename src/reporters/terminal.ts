@@ -62,6 +62,17 @@ export const terminalReporter: Reporter = ({ result, color, failOn, quiet }) => 
     for (const error of result.errors) out.push(`  ${error.file}${error.line ? `:${error.line}` : ''}  ${error.message}`);
     out.push('');
   }
+  const warnings = result.warnings ?? [];
+  if (warnings.length > 0) {
+    out.push(c.yellow.bold('Warnings'));
+    for (const warning of warnings) out.push(`  ${warning.file}${warning.line ? `:${warning.line}` : ''}  ${warning.message}`);
+    out.push('');
+  }
+  if (result.baseline) {
+    const { source, newCount, present, fixed } = result.baseline;
+    out.push(`Baseline ${source}: ${plural(newCount, 'new finding')}, ${present.length} still present, ${fixed.length} fixed${fixed.length > 0 ? ' (update the baseline to drop them)' : ''}`);
+    out.push('');
+  }
   if (result.skipped.length > 0 && !quiet) {
     out.push(c.dim(`Skipped ${plural(result.skipped.length, 'file')}:`));
     for (const skipped of result.skipped) out.push(c.dim(`  ${skipped.file}: ${skipped.reason}`));
@@ -72,6 +83,8 @@ export const terminalReporter: Reporter = ({ result, color, failOn, quiet }) => 
   const head = total === 0 ? c.green('✔ No performance findings') : c.bold(`✖ ${plural(total, 'finding')}`);
   const detail = counts.length > 0 ? ` (${counts.join(', ')})` : '';
   const seconds = (result.summary.durationMs / 1000).toFixed(2);
-  out.push(`${head}${detail} in ${plural(result.summary.files, 'file')} (${plural(result.summary.lines, 'line')}) · ${seconds}s${result.errors.length > 0 ? ` · ${plural(result.errors.length, 'error')}` : ''}`);
+  const suppressedCount = result.suppressed?.length ?? 0;
+  const suppressedNote = suppressedCount > 0 ? ` · ${suppressedCount} suppressed` : '';
+  out.push(`${head}${detail}${suppressedNote} in ${plural(result.summary.files, 'file')} (${plural(result.summary.lines, 'line')}) · ${seconds}s${result.errors.length > 0 ? ` · ${plural(result.errors.length, 'error')}` : ''}`);
   return `${out.join('\n')}\n`;
 };
