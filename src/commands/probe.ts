@@ -100,7 +100,7 @@ export async function runProbe(paths: string[], flags: ProbeFlags, io: Io): Prom
   const probes = flags.exec ? execProbes(io, io.cwd) : undefined;
   let probed: Awaited<ReturnType<typeof runProbes>>;
   try {
-    probed = await runProbes(findings, {
+    probed = await runProbes(probes ? probes.prepare(findings) : findings, {
       budgetMs,
       signal: controller.signal,
       ...(probes ? { probes: probes.probes, mode: probes.mode } : {}),
@@ -111,6 +111,8 @@ export async function runProbe(paths: string[], flags: ProbeFlags, io: Io): Prom
   } finally {
     process.removeListener('SIGINT', onSigint);
   }
+  // Report the findings as they came (prepare() may have added private params), with their verification.
+  probed = { ...probed, findings: probed.findings.map((f, i) => ({ ...(findings[i] as Finding), ...(f.verification ? { verification: f.verification } : {}) })) };
 
   if (flags.emitK6 && targetUrl) {
     const dir = path.resolve(io.cwd, flags.emitK6);

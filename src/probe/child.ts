@@ -25,12 +25,26 @@ export function scrubbedEnv(env: NodeJS.ProcessEnv = process.env): NodeJS.Proces
 export function runChildScript<T>(
   source: string,
   config: unknown,
-  options: { nodeFlags?: string[]; timeoutMs: number; exitWaitMs: number; signal?: AbortSignal },
+  options: {
+    nodeFlags?: string[];
+    timeoutMs: number;
+    exitWaitMs: number;
+    signal?: AbortSignal;
+    /** Run this file instead of `source` (which is then ignored). */
+    scriptPath?: string;
+    /** A command the node process runs under, e.g. `unshare -rn` to cut it off the network. */
+    wrapper?: string[];
+    cwd?: string;
+  },
 ): Promise<ChildRun<T>> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [...(options.nodeFlags ?? []), '--input-type=module', '-e', source, JSON.stringify(config)], {
+    const script = options.scriptPath ? [options.scriptPath] : ['--input-type=module', '-e', source];
+    const nodeArgs = [...(options.nodeFlags ?? []), ...script, JSON.stringify(config)];
+    const [command, ...args] = options.wrapper && options.wrapper.length > 0 ? [...options.wrapper, process.execPath, ...nodeArgs] : [process.execPath, ...nodeArgs];
+    const child = spawn(command as string, args, {
       env: scrubbedEnv(),
       stdio: ['ignore', 'pipe', 'pipe'],
+      ...(options.cwd ? { cwd: options.cwd } : {}),
     });
     let stdout = '';
     let stderr = '';
@@ -65,6 +79,9 @@ export function runChildScript<T>(
       }
       resultAt = performance.now();
       exitTimer = setTimeout(kill, options.exitWaitMs);
+    });
+    child.on('error', (error) => {
+      stderr += String(error);
     });
     child.on('close', () => {
       clearTimeout(overall);
