@@ -1,0 +1,261 @@
+import { describe, expect, it } from 'vitest';
+import { analyzeText, type AnalyzeTextOptions } from '../helpers.js';
+
+const run = (code: string, options: AnalyzeTextOptions = {}) => {
+  const result = analyzeText(code, { rules: ['sequential-await'], ...options });
+  expect(result.errors).toEqual([]);
+  return result.findings;
+};
+
+const decls = `
+declare const users: { findById(id: string): Promise<{ id: string; teamId: string }>; save(u: unknown): Promise<void> };
+declare const orders: { findByUser(id: string): Promise<unknown[]> };
+declare const prefs: { getPreferences(id: string): Promise<unknown> };
+`;
+
+describe('sequential-await/consecutive', () => {
+  it('builds Promise.all from the actual calls and bindings, spanning first to last statement', () => {
+    const findings = run(`${decls}
+export async function page(id: string) {
+  const user = await users.findById(id);
+  const list = await orders.findByUser(id);
+  const settings = await prefs.getPreferences(id);
+  return { user, list, settings };
+}`);
+    expect(findings).toHaveLength(1);
+    const [f] = findings;
+    expect(f?.ruleId).toBe('sequential-await/consecutive');
+    expect(f?.endLine).toBe((f?.line ?? 0) + 2);
+    expect(f?.fix.replacement).toBe(
+      'const [user, list, settings] = await Promise.all([users.findById(id), orders.findByUser(id), prefs.getPreferences(id)]);',
+    );
+    expect(f?.params).toEqual({ awaits: 3, calls: ['findById', 'findByUser', 'getPreferences'] });
+    expect(f?.severity).toBe('high'); // 3 awaits, per call
+    expect(f?.confidence).toBe('high');
+    expect(f?.evidence.join('\n')).toMatch(/3 sequential round trips per call: high/);
+  });
+
+  it('is critical with 3 awaits on a request path, high with 2', () => {
+    const three = run(`${decls}
+import express from 'express';
+const app = express();
+app.get('/x/:id', async (req, res) => {
+  const user = await users.findById(req.params.id);
+  const list = await orders.findByUser(req.params.id);
+  const settings = await prefs.getPreferences(req.params.id);
+  res.json({ user, list, settings });
+});`);
+    expect(three[0]?.severity).toBe('critical');
+    expect(three[0]?.evidence.join('\n')).toMatch(/request handler signature \(req, res\)/);
+    const two = run(`${decls}
+import express from 'express';
+const app = express();
+app.get('/x/:id', async (req, res) => {
+  const user = await users.findById(req.params.id);
+  const list = await orders.findByUser(req.params.id);
+  res.json({ user, list });
+});`);
+    expect(two[0]?.severity).toBe('high');
+  });
+
+  it('is low in scripts and skipped in tests and migrations', () => {
+    const code = `${decls}
+export async function main2(id: string) {
+  const user = await users.findById(id);
+  const list = await orders.findByUser(id);
+  return { user, list };
+}`;
+    expect(run(code, { file: 'scripts/report.ts' })[0]?.severity).toBe('low');
+    expect(run(code, { file: 'src/__tests__/page.test.ts' })).toEqual([]);
+    expect(run(code, { file: 'src/migrations/001.ts' })).toEqual([]);
+    expect(run(code, { file: 'src/__tests__/page.test.ts', options: { 'sequential-await': { includeTests: true } } })).toHaveLength(1);
+  });
+
+  it('splits a run at a dependency and reports the independent tail', () => {
+    const findings = run(`${decls}
+export async function f(id: string) {
+  const user = await users.findById(id);
+  const team = await orders.findByUser(user.teamId);
+  const settings = await prefs.getPreferences(user.id);
+  return { team, settings };
+}`);
+    expect(findings).toHaveLength(1);
+    expect(findings[0]?.fix.replacement).toBe(
+      'const [team, settings] = await Promise.all([orders.findByUser(user.teamId), prefs.getPreferences(user.id)]);',
+    );
+  });
+
+  it('keeps member paths with .then and handles assignments', () => {
+    const findings = run(`
+declare const cache: { get(k: string): Promise<{ value: string }> };
+export async function f() {
+  let a: string;
+  let b: { value: string };
+  a = (await cache.get('a')).value;
+  b = await cache.get('b');
+  return [a, b];
+}`);
+    expect(findings[0]?.fix.replacement).toBe("[a, b] = await Promise.all([cache.get('a').then((result) => result.value), cache.get('b')]);");
+  });
+
+  it('lowers local file reads one step', () => {
+    const findings = run(`
+import { readFile } from 'node:fs/promises';
+export async function f() {
+  const a = await readFile('a.json', 'utf8');
+  const b = await readFile('b.json', 'utf8');
+  return a + b;
+}`);
+    expect(findings[0]?.severity).toBe('low');
+    expect(findings[0]?.evidence.join('\n')).toMatch(/local file-system reads/);
+  });
+
+  it('does not treat writes, acquisitions, unknown names or discarded results as reads', () => {
+    for (const pair of [
+      ['users.save(a)', 'orders.findByUser(id)'],
+      ['repo.getOrCreate(id)', 'repo.getOrCreate(id2)'],
+      ['pool.getConnection()', 'pool.getConnection()'],
+      ['svc.prepare(id)', 'svc.prepare(id2)'],
+      ["db.query('UPDATE t SET x = 1')", "db.query('SELECT 1')"],
+      ["fetch('/a', { method: 'POST' })", "fetch('/b')"],
+      ['users.batchDelete([id])', 'orders.findByUser(id)'],
+    ]) {
+      const code = `
+declare const users: any, orders: any, repo: any, pool: any, svc: any, db: any;
+export async function f(id: string, id2: string, a: unknown) {
+  const x = await ${pair[0]};
+  const y = await ${pair[1]};
+  return [x, y];
+}`;
+      expect(run(code), pair.join(' / ')).toEqual([]);
+    }
+  });
+
+  it('respects a comment explaining the order', () => {
+    expect(
+      run(`${decls}
+export async function f(id: string) {
+  // one at a time: the upstream API is rate limited
+  const user = await users.findById(id);
+  const list = await orders.findByUser(id);
+  return { user, list };
+}`),
+    ).toEqual([]);
+  });
+});
+
+describe('sequential-await/loop', () => {
+  it('reports the await with an order-preserving prefetch fix', () => {
+    const findings = run(`${decls}
+export async function f(ids: string[]) {
+  const out: unknown[] = [];
+  for (const id of ids) {
+    const user = await users.findById(id);
+    out.push(user);
+  }
+  return out;
+}`);
+    expect(findings).toHaveLength(1);
+    const [f] = findings;
+    expect(f?.ruleId).toBe('sequential-await/loop');
+    expect(f?.line).toBe(9);
+    expect(f?.column).toBe(18);
+    expect(f?.params).toEqual({ loopKind: 'for-of', call: 'findById' });
+    expect(f?.severity).toBe('high');
+    expect(f?.fix.replacement).toBe(
+      [
+        'const userResults = await Promise.all(ids.map((id) => users.findById(id)));',
+        '  for (const [i, id] of ids.entries()) {',
+        '    const user = userResults[i];',
+        '    out.push(user);',
+        '  }',
+      ].join('\n'),
+    );
+  });
+
+  it('falls back to mapping the body (continue -> return) when the await is conditional', () => {
+    const findings = run(`${decls}
+export async function f(ids: string[]) {
+  const byId: Record<string, unknown> = {};
+  for (const id of ids) {
+    if (!id) continue;
+    byId[id] = await users.findById(id);
+  }
+  return byId;
+}`);
+    expect(findings[0]?.fix.replacement).toContain('await Promise.all(ids.map(async (id) => {');
+    expect(findings[0]?.fix.replacement).toContain('if (!id) return;');
+    expect(findings[0]?.fix.description).toMatch(/completion order/);
+  });
+
+  it('is critical on a request path', () => {
+    const findings = run(`${decls}
+import express from 'express';
+const app = express();
+app.post('/bulk', async (req, res) => {
+  const out = [];
+  for (const id of req.body.ids) out.push(await users.findById(id));
+  res.json(out);
+});`);
+    expect(findings[0]?.severity).toBe('critical');
+    expect(findings[0]?.confidence).toBe('high');
+  });
+
+  it('stays silent on loop-carried state, eslint suppressions and explicit Promise.all branches', () => {
+    expect(
+      run(`${decls}
+export async function f(ids: string[]) {
+  let last: unknown;
+  for (const id of ids) {
+    last = await users.findById(id + String(last));
+  }
+  return last;
+}`),
+    ).toEqual([]);
+    expect(
+      run(`${decls}
+export async function f(ids: string[]) {
+  const out = [];
+  // eslint-disable-next-line no-await-in-loop
+  for (const id of ids) out.push(await users.findById(id));
+  return out;
+}`),
+    ).toEqual([]);
+    expect(
+      run(`${decls}
+export async function f(ids: string[], serial: boolean) {
+  if (serial) {
+    const out = [];
+    for (const id of ids) out.push(await users.findById(id));
+    return out;
+  }
+  return Promise.all(ids.map((id) => users.findById(id)));
+}`),
+    ).toEqual([]);
+  });
+});
+
+describe('sequential-await/async-foreach', () => {
+  it('reports forEach(async) with a Promise.all fix built from the callback', () => {
+    const findings = run(`
+declare const mailer: { send(to: string): Promise<void> };
+export async function f(list: string[]) {
+  list.forEach(async (to) => {
+    await mailer.send(to);
+  });
+}`);
+    expect(findings).toHaveLength(1);
+    expect(findings[0]?.ruleId).toBe('sequential-await/async-foreach');
+    expect(findings[0]?.fix.replacement).toBe('await Promise.all(list.map(async (to) => {\n    await mailer.send(to);\n  }));');
+    expect(findings[0]?.params).toEqual({ loopKind: 'forEach', concurrency: 'unbounded' });
+  });
+
+  it('suggests return when the enclosing function is not async', () => {
+    const findings = run(`
+declare const mailer: { send(to: string): Promise<void> };
+export function f(list: string[]) {
+  list.forEach(async (to) => { await mailer.send(to); });
+}`);
+    expect(findings[0]?.fix.replacement.startsWith('return Promise.all(list.map(')).toBe(true);
+  });
+});
