@@ -328,6 +328,8 @@ function singleConnection(call: CallLike, root: string): boolean {
   return found;
 }
 
+const UI_AUTOMATION = /^(playwright|playwright-core|@playwright\/test|puppeteer|puppeteer-core|selenium-webdriver|webdriverio|@wdio\/.*|cypress|testcafe|nightwatch)$/;
+
 const SINGLE_CONNECTION_CLASS = /(QueryRunner|Connection|Transaction|Session|Cursor|Reader|Driver)$/;
 
 /** `this.query(...)` inside a class that is one connection (`PostgresQueryRunner`): its calls queue anyway. */
@@ -580,7 +582,9 @@ function checkStatements(statements: readonly ts.Statement[], context: RuleConte
       flush();
       continue;
     }
-    const dependsOnRun = run.some((earlier) => [...earlier.writes].some((w) => step.reads.has(w)) || earlier.visibleWrite);
+    // Read-after-write (a later call uses an earlier result), write-after-write (the same name bound twice),
+    // or an earlier write a callee could observe (`this.x = await ...`, an outer variable).
+    const dependsOnRun = run.some((earlier) => [...earlier.writes].some((w) => step.reads.has(w) || step.writes.has(w)) || earlier.visibleWrite);
     if (dependsOnRun) flush();
     run.push(step);
   }
@@ -1180,6 +1184,9 @@ export default defineRule<Options>({
   create(context) {
     const skip = context.fileRole === 'migration' || (context.fileRole === 'test' && !context.options.includeTests);
     if (skip) return { kinds: {} };
+    // Browser automation: every call acts on one shared page, so `click` / `fill` / reads are ordered steps.
+    const modules = context.imports.importedModules();
+    if ([...modules].some((m) => UI_AUTOMATION.test(m))) return { kinds: {} };
     const statements = (node: ts.Node): void => {
       if (ts.isBlock(node) || ts.isCaseClause(node) || ts.isDefaultClause(node)) checkStatements(node.statements, context);
     };
