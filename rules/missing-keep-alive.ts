@@ -45,6 +45,21 @@ const PROBE_NAME = /health|probe|heartbeat|liveness|readiness|uptime|monitor/i;
 const BROWSER_MODULES = /^(react|react-dom|vue|svelte|solid-js|next\/(router|navigation|link|image)|@angular\/core)$/;
 const BROWSER_TEXT = /['"]use client['"]|import\.meta\.env|process\.env\.(NEXT_PUBLIC_|REACT_APP_|VITE_)|\bwindow\.|\bdocument\.|\blocalStorage\b/;
 
+const DEMO_PATH = /(^|\/)(examples?|demos?|samples?|playground|sandbox|benchmarks?)\//i;
+const STARTUP_EVENTS = new Set(['listening', 'ready', 'connect', 'open', 'start', 'started']);
+
+/** `server.listen(port, () => ...)`, `app.once('ready', () => ...)`: a callback that runs once at start-up. */
+function isStartupCallback(fn: ts.Node): boolean {
+  const call = fn.parent;
+  if (!call || !ts.isCallExpression(call) || !call.arguments.some((a) => a === fn)) return false;
+  const callee = skipOuter(call.expression);
+  if (!ts.isPropertyAccessExpression(callee)) return false;
+  const method = callee.name.text;
+  if (method === 'listen') return true;
+  const event = call.arguments[0];
+  return (method === 'on' || method === 'once') && event !== undefined && ts.isStringLiteralLike(event) && STARTUP_EVENTS.has(event.text);
+}
+
 const HTTPS_COST =
   'each request pays a TCP + TLS handshake (2-3 network round trips and ~1-2 ms of CPU for the TLS key exchange); at 20 ms RTT that is ~40-60 ms added per request, and sockets churn through TIME_WAIT under load';
 const HTTP_COST = 'each request pays a TCP handshake (1 network round trip, ~1-20 ms) and leaves a socket in TIME_WAIT; under load this exhausts ephemeral ports';
@@ -484,10 +499,12 @@ export default defineRule<Options>({
   },
   create(ctx) {
     const options = ctx.options;
-    const quietRole = !options.includeTestsAndScripts && ctx.fileRole !== 'source';
-    if (quietRole) return { kinds: {} };
+    // Example and demo code runs by hand, once: treated like a script.
+    const demo = DEMO_PATH.test(ctx.file);
+    const production = ctx.fileRole === 'source' && !demo;
+    if (!options.includeTestsAndScripts && !production) return { kinds: {} };
     const fileText = ctx.sourceFile.text;
-    const roleOffset = ctx.fileRole === 'source' ? 0 : 1;
+    const roleOffset = production ? 0 : 1;
     let browser: string | undefined | null = null;
     const browserReason = (): string | undefined => {
       if (browser === null) browser = browserSideReason(ctx);
@@ -607,7 +624,7 @@ export default defineRule<Options>({
 
     const perRequestSite = (node: ts.Node): { site: SiteRole; fn: ts.FunctionLikeDeclaration } | undefined => {
       const fn = enclosingFunctionWithBody(node);
-      if (!fn) return undefined;
+      if (!fn || isStartupCallback(fn)) return undefined;
       const site = ctx.siteRole(node);
       if (site.kind === 'startup' && !site.inLoop) return undefined;
       return { site, fn };

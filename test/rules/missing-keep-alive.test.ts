@@ -109,6 +109,12 @@ describe('missing-keep-alive: per-request agents', () => {
     expect(run(`import https from 'https';\nexport class C {\n  agent?: https.Agent;\n  get() { this.agent = new https.Agent({ keepAlive: true }); }\n}`)).toEqual([]);
   });
 
+  it('treats server.listen callbacks and example directories as run-once code', () => {
+    const code = `import https from 'https';\nimport axios from 'axios';\nserver.listen(3000, async () => {\n  await axios.get('https://x', { httpsAgent: new https.Agent({ keepAlive: true }) });\n});`;
+    expect(run(code)).toEqual([]);
+    expect(run(`import https from 'https';\nexport const a = new https.Agent({});`, { file: 'examples/client.ts' })).toEqual([]);
+  });
+
   it('reports undici dispatchers created per call', () => {
     const [finding] = run(`import { Agent } from 'undici';\nexport function go(url: string) { return fetch(url, { dispatcher: new Agent() }); }`);
     expect(finding?.ruleId).toBe('missing-keep-alive/per-request-client');
