@@ -508,16 +508,19 @@ function isHandedOut(site: ts.Node): boolean {
   const parent = node.parent;
   if (!parent) return false;
   if (ts.isReturnStatement(parent) || (ts.isArrowFunction(parent) && parent.body === node)) return true;
-  if (!ts.isVariableDeclaration(parent) || !ts.isIdentifier(parent.name)) return false;
-  const name = parent.name.text;
+  let name: string | undefined;
+  if (ts.isVariableDeclaration(parent) && ts.isIdentifier(parent.name)) name = parent.name.text;
+  else if (ts.isBinaryExpression(parent) && parent.operatorToken.kind === ts.SyntaxKind.EqualsToken && parent.right === node && ts.isIdentifier(parent.left)) name = parent.left.text;
+  if (name === undefined) return false;
+  const local = name;
   let fn: ts.Node | undefined = parent.parent;
   while (fn && !ts.isFunctionLike(fn)) fn = fn.parent;
   if (!fn) return true;
   let handed = false;
   const visit = (current: ts.Node): void => {
     if (handed) return;
-    if (ts.isReturnStatement(current) && current.expression && containsIdentifier(current.expression, name)) handed = true;
-    if (ts.isBinaryExpression(current) && current.operatorToken.kind === ts.SyntaxKind.EqualsToken && ts.isPropertyAccessExpression(current.left) && current.left.expression.kind === ts.SyntaxKind.ThisKeyword && containsIdentifier(current.right, name)) handed = true;
+    if (ts.isReturnStatement(current) && current.expression && containsIdentifier(current.expression, local)) handed = true;
+    if (ts.isBinaryExpression(current) && current.operatorToken.kind === ts.SyntaxKind.EqualsToken && ts.isPropertyAccessExpression(current.left) && current.left.expression.kind === ts.SyntaxKind.ThisKeyword && containsIdentifier(current.right, local)) handed = true;
     ts.forEachChild(current, visit);
   };
   visit(fn);

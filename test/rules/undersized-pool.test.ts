@@ -150,4 +150,27 @@ export function makePool(releasers: Array<() => void>, url: string) {
     const noPool = `export default { type: 'postgres', url: process.env.DATABASE_URL, entities: [], extra: { ssl: true } };\n`;
     expect(run(noPool, { file: 'src/ormconfig.ts', dependencies: { '@nestjs/core': '^10.0.0' } }).findings).toEqual([]);
   });
+
+  it('checks pools returned by a factory but not pools dropped inside an ordinary function', () => {
+    const factory = `import express from 'express';
+import { Sequelize } from 'sequelize';
+export const app = express();
+export function createDb(url: string) {
+  let instance;
+  instance = new Sequelize(url, { pool: { max: 20, acquire: 60000 } });
+  return instance;
+}
+`;
+    expect(run(factory).findings.map((f) => f.ruleId)).toEqual(['undersized-pool/long-acquire-timeout']);
+    const job = `import express from 'express';
+import { Sequelize } from 'sequelize';
+export const app = express();
+export async function backup(url: string) {
+  let source: Sequelize | null = null;
+  source = new Sequelize(url, { pool: { max: 1, acquire: 60000 } });
+  await source.query('select 1');
+}
+`;
+    expect(run(job).findings).toEqual([]);
+  });
 });
