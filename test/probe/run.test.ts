@@ -94,3 +94,13 @@ describe('probe runner', () => {
     expect(k6FileName(finding('sequential-await/consecutive', 3, {}))).toBe('sequential-await-src-a-ts-3.js');
   });
 });
+
+describe('verdicts from rounds', async () => {
+  const { measure, verdict } = await import('../../src/probe/stats.js');
+  it('verifies when every round agrees, calls overlapping rounds inconclusive, and a small ratio not reproduced', () => {
+    expect(verdict(measure('t', 'ms', 'lower', [60, 62, 61], [20, 21, 22]), 2).status).toBe('verified');
+    expect(verdict(measure('t', 'ms', 'lower', [60, 10, 61], [20, 21, 90]), 2).status).toBe('inconclusive');
+    expect(verdict(measure('t', 'ms', 'lower', [30, 31, 29], [28, 29, 30]), 2).status).toBe('not-reproduced');
+    expect(measure('x', 'ops/s', 'higher', [100, 110, 90], [500, 510, 490])).toMatchObject({ before: 100, after: 500, ratio: 5, spread: { before: [90, 110], after: [490, 510] } });
+  });
+});

@@ -216,6 +216,9 @@ export async function runKeepAlive(params: KeepAliveParams, context: ProbeContex
       `before: ${describeMode(params.mode)} with ${JSON.stringify(params.mode === 'agent' ? inEffect : agentOptions(params, true))}; after: the same options with keepAlive: true`,
       `Node ${process.versions.node}: the global agent ${globalAgentKeepsAlive() ? 'keeps connections alive (Node >= 19)' : 'does not keep connections alive'}, so only an explicit agent without keepAlive, agent: false or Connection: close reproduces the finding here`,
     );
+    // Client and server share this process and its event loop, so each handshake's CPU is paid on both ends
+    // in one place: latency ratios run higher than between two machines; the connection count does not.
+    notes.push('client and server share one process on loopback: latency includes both ends of each handshake; the verdict rests on the connection count');
     if (params.client !== 'node') notes.push(`the finding's client (${params.client}) is replicated with node:${server.protocol}'s Agent, which opens connections the same way`);
     if (params.defaults.length > 0) notes.push(`defaults used for missing params: ${params.defaults.join(', ')}`);
     const primary = measurements[0] as Measurement;
