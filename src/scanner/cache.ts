@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { FileAnalysis } from './engine.js';
 
 /**
@@ -27,6 +28,35 @@ export function hashText(...parts: string[]): string {
   const hash = createHash('sha1');
   for (const part of parts) hash.update(part).update('\0');
   return hash.digest('hex');
+}
+
+let cachedCodeFingerprint: string | undefined;
+
+/**
+ * A hash of the tool's own code (scanner and rules, built or source), so a rebuilt rule never reuses
+ * results computed by its previous version, even when the package version did not change.
+ */
+export function codeFingerprint(): string {
+  if (cachedCodeFingerprint) return cachedCodeFingerprint;
+  const here = path.dirname(fileURLToPath(import.meta.url));
+  const hash = createHash('sha1');
+  const visit = (dir: string) => {
+    let entries;
+    try {
+      entries = readdirSync(dir, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : 1));
+    } catch {
+      return;
+    }
+    for (const entry of entries) {
+      const full = path.join(dir, entry.name);
+      if (entry.isDirectory()) visit(full);
+      else if (/\.(js|ts)$/.test(entry.name)) hash.update(entry.name).update(readFileSync(full));
+    }
+  };
+  visit(path.resolve(here, '..'));
+  visit(path.resolve(here, '../../rules'));
+  cachedCodeFingerprint = hash.digest('hex');
+  return cachedCodeFingerprint;
 }
 
 /** `node_modules/.cache/bottleneck` of the nearest package with node_modules, else a per-directory temp dir. */

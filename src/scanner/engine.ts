@@ -4,7 +4,7 @@ import { Project } from 'ts-morph';
 import { FindingsCollector, type RawFinding } from '../collector.js';
 import type { BaselineEntry, ScanResult, Severity } from '../findings.js';
 import type { RegisteredRule, ReportDescriptor, RuleContext, RuleVisitors, NodeVisitor } from '../rule.js';
-import { AnalysisCache, hashText } from './cache.js';
+import { AnalysisCache, codeFingerprint, hashText } from './cache.js';
 import { discoverFiles } from './discover.js';
 import { ImportScope } from './imports.js';
 import { ProjectFactsCache, type ProjectFacts } from './project-facts.js';
@@ -291,6 +291,7 @@ export function inShard(relative: string, shard: { index: number; count: number 
 function configurationKey(rules: EnabledRule[], version: string): string {
   return JSON.stringify({
     version,
+    code: codeFingerprint(),
     rules: rules.map((enabled) => ({ id: enabled.rule.meta.id, options: enabled.options, severity: enabled.severityOverride ?? null })),
   });
 }
