@@ -896,7 +896,7 @@ function loopExemption(loop: LoopNode, body: ts.Statement, awaitNode: ts.AwaitEx
   return loopCarried(loop, body, context);
 }
 
-/** Awaits directly in this loop's body (not in nested functions or nested loops' own bodies... nested loops count too). */
+/** Awaits in a loop body, nested loops included, nested functions excluded. */
 function awaitsIn(body: ts.Node): ts.AwaitExpression[] {
   const found: ts.AwaitExpression[] = [];
   const visit = (node: ts.Node): void => {
@@ -956,8 +956,9 @@ function buildPrefetchFix(loop: LoopNode, facts: LoopFacts, awaitNode: ts.AwaitE
   const sf = context.sourceFile;
   const indent = ' '.repeat(lineIndentAt(loop.getStart(sf), sf));
   const declared = awaitNode.parent && ts.isVariableDeclaration(awaitNode.parent) && ts.isIdentifier(awaitNode.parent.name) ? awaitNode.parent.name.text : undefined;
-  const results = `${declared ?? nameOf(call) ?? 'item'}Results`;
-  const used = identifiersRead(loop);
+  const used = identifiersRead(enclosingFunctionOf(loop) ?? loop);
+  let results = `${declared ?? nameOf(call) ?? 'item'}Results`;
+  while (used.has(results)) results = `${results}_`;
   const index = ['i', 'index', 'idx', 'itemIndex'].find((n) => !used.has(n) && !facts.itemNames.has(n)) ?? 'itemIndex';
   const callText = context.text(call);
   const loopText = context.text(loop);
@@ -970,8 +971,10 @@ function buildPrefetchFix(loop: LoopNode, facts: LoopFacts, awaitNode: ts.AwaitE
     const keyword = ts.isVariableDeclarationList(init) && init.flags & ts.NodeFlags.Let ? 'let' : 'const';
     const collection = context.text(loop.expression);
     const simple = /^[\w$.]+$/.test(collection) && !/(Set|Map|set|map|Iterator|iterator|entries|keys|values)$/.test(collection) && ts.isIdentifier(ts.isVariableDeclarationList(init) ? init.declarations[0]?.name ?? init : init);
-    const items = simple ? collection : 'items';
-    const prelude = simple ? '' : `const items = Array.from(${collection});\n${indent}`;
+    const inScope = identifiersRead(enclosingFunctionOf(loop) ?? loop);
+    const fresh = ['items', 'allItems', 'itemList'].find((n) => !inScope.has(n)) ?? 'itemsCopy';
+    const items = simple ? collection : fresh;
+    const prelude = simple ? '' : `const ${fresh} = Array.from(${collection});\n${indent}`;
     const bodyText = context.text(body);
     const bodyStart = body.getStart(sf) - loopStart;
     const newBody = `${bodyText.slice(0, awaitStart - bodyStart)}${results}[${index}]${bodyText.slice(awaitEnd - bodyStart)}`;
