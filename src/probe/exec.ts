@@ -12,7 +12,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Io } from '../commands/io.js';
 import type { Finding } from '../findings.js';
-import { ts } from '../scanner/ts.js';
+import { loadTypeScript, ts } from '../scanner/ts.js';
 import { runChildScript } from './child.js';
 import { COMPRESSORS, jsonPayload, PAYLOAD_SIZES } from './probes/fake-compression.js';
 import { PROBES } from './run.js';
@@ -39,6 +39,8 @@ function nameOf(node: FunctionLike): string | undefined {
 
 /** The innermost named function containing `line` (1-based), as a standalone TypeScript function. */
 export function extractFunction(text: string, fileName: string, line: number): ExtractedFunction | { skip: string } {
+  // The compiler loads on first use (`probe --from` never scans, so nothing has loaded it yet).
+  loadTypeScript();
   const sourceFile = ts.createSourceFile(fileName, text, ts.ScriptTarget.ES2022, true, fileName.endsWith('x') ? ts.ScriptKind.TSX : ts.ScriptKind.TS);
   const position = sourceFile.getPositionOfLineAndCharacter(Math.max(0, line - 1), 0);
   let found: FunctionLike | undefined;
@@ -75,6 +77,7 @@ export function extractFunction(text: string, fileName: string, line: number): E
 
 /** Compiles to an ES module with an inline source map naming the original file. */
 export function compileFunction(extracted: ExtractedFunction, originalPath: string): string {
+  loadTypeScript();
   const output = ts.transpileModule(extracted.source, {
     compilerOptions: { target: ts.ScriptTarget.ES2022, module: ts.ModuleKind.ES2022, inlineSourceMap: true, inlineSources: false, sourceRoot: '' },
     fileName: originalPath,
