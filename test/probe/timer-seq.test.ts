@@ -56,3 +56,9 @@ describe('uncleared-timer probe', () => {
     expect(unclearedTimerProbe.plan({ timeoutMs: 5000, perCall: true, unref: true }, undefined)).toEqual({ params: { timeoutMs: 5000, unref: true, calls: 20_000, defaults: [] } });
   });
 });
+
+describe('sequential-await variants', () => {
+  it('skips forEach(async ...), which is not sequential', () => {
+    expect(sequentialAwaitProbe.plan({ loopKind: 'forEach', concurrency: 'unbounded' }, 'async-foreach')).toHaveProperty('skip');
+  });
+});

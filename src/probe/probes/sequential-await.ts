@@ -64,6 +64,8 @@ export async function runOperations(
 export const sequentialAwaitProbe: Probe<SequentialAwaitParams> = {
   family: 'sequential-await',
   plan(params, variant) {
+    // forEach(async ...) is the opposite problem: nothing waits and everything starts at once.
+    if (variant === 'async-foreach') return { skip: 'forEach with an async callback does not run in sequence (it does not wait at all): a latency probe cannot show it' };
     const defaults: string[] = [];
     const loop = variant !== undefined && variant.length > 0 && variant !== 'consecutive';
     const calls = loop
