@@ -216,6 +216,15 @@ describe('markdown report', () => {
     expect(run(dir, 'scan', '--format', 'markdown', '--template', 'missing.hbs').code).toBe(2);
   });
 
+  it('renders the markdown report from merged JSON reports', () => {
+    const dir = project({ 'src/cache.ts': FAKE });
+    run(dir, 'scan', '--format', 'json', '--output', 'a.json', '--fail-on', 'none');
+    const merged = run(dir, 'merge', 'a.json', '--format', 'markdown', '--fail-on', 'none');
+    expect(merged.code).toBe(0);
+    expect(merged.stdout).toMatch(/^# Performance audit/);
+    expect(merged.stdout).toContain('src/cache.ts');
+  });
+
   it('keeps docs/sample-report.md fresh (regenerate with npm run sample-report)', () => {
     const { stdout } = run(root, 'scan', 'fixtures', '--format', 'markdown', '--fail-on', 'none', '--no-cache');
     const normalise = (text: string) =>

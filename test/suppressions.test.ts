@@ -29,13 +29,17 @@ describe('suppression directives', () => {
       '/**', // 7
       ' * bottleneck-disable-next-line sequential-await -- in JSDoc', // 8
       ' */', // 9
-      'const d = `x${`nested ${1}`}y` // bottleneck-disable-next-line missing-keep-alive -- after a template', // 10
+      'const d = `x${`nested ${ {a: 1}.a }`}y` // bottleneck-disable-next-line missing-keep-alive -- after a template', // 10
+      'function f(x: string) { return /\\/\\/ bottleneck-disable-file z/.test(x) }', // 11
+      'const q = (a) / 2 / b; // bottleneck-disable-next-line uncleared-timer -- after a division', // 12
+      "const s = 'it\\'s // bottleneck-disable-file w';", // 13
     ].join('\n');
     expect(parseSuppressions(text, 'src/a.ts')).toEqual([
       { kind: 'next-line', ruleIds: ['fake-compression'], reason: 'a real one', file: 'src/a.ts', line: 4 },
       { kind: 'file', ruleIds: ['uncleared-timer'], reason: 'block comment', file: 'src/a.ts', line: 6 },
       { kind: 'next-line', ruleIds: ['sequential-await'], reason: 'in JSDoc', file: 'src/a.ts', line: 9 },
       { kind: 'next-line', ruleIds: ['missing-keep-alive'], reason: 'after a template', file: 'src/a.ts', line: 10 },
+      { kind: 'next-line', ruleIds: ['uncleared-timer'], reason: 'after a division', file: 'src/a.ts', line: 12 },
     ]);
   });
 });

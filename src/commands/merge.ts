@@ -10,6 +10,8 @@ import { REPORTERS } from '../reporters/index.js';
 import { jsonReportSchema } from '../result-schema.js';
 import { TOOL_NAME, toolVersion } from '../version.js';
 import { exitCodeFor } from './scan.js';
+import { loadTemplate, reportDate, ruleInfos } from './report-outputs.js';
+import { ALL_RULES } from '../../rules/index.js';
 import type { Io } from './io.js';
 
 interface MergeFlags {
@@ -54,7 +56,18 @@ export function mergeCommand(io: Io, setExit: (code: number) => void): Command {
       if (!reporter) throw new UsageError(`Unknown format "${flags.format}". Available: ${Object.keys(REPORTERS).join(', ')}`);
       const result = mergeResults(reports.map((file) => readReport(file, io.cwd)));
       const color = flags.color && !flags.output && io.isTTY && !('NO_COLOR' in io.env);
-      const text = reporter({ result, tool: { name: TOOL_NAME, version: toolVersion() }, color, failOn: flags.failOn, quiet: false });
+      // The markdown report needs its template and SARIF the rule descriptors, as in `scan`.
+      const template = flags.format === 'markdown' ? loadTemplate(io.cwd, undefined, undefined, undefined) : undefined;
+      const text = reporter({
+        result,
+        tool: { name: TOOL_NAME, version: toolVersion() },
+        color,
+        failOn: flags.failOn,
+        quiet: false,
+        date: reportDate(io),
+        rules: ruleInfos(ALL_RULES, flags.format === 'sarif'),
+        ...(template !== undefined ? { template } : {}),
+      });
       if (flags.output) {
         const target = path.resolve(io.cwd, flags.output);
         mkdirSync(path.dirname(target), { recursive: true });

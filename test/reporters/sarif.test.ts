@@ -4,6 +4,8 @@ import Ajv from 'ajv-draft-04';
 import addFormats from 'ajv-formats';
 import { describe, expect, it } from 'vitest';
 import { sarifReporter } from '../../src/reporters/sarif.js';
+import { scan } from '../../src/scanner/engine.js';
+import { ALL_RULES } from '../../rules/index.js';
 import { sampleInput } from './sample-result.js';
 
 // The official OASIS SARIF 2.1.0 schema (errata01), shipped as test data: see test/data/README.md.
@@ -22,6 +24,18 @@ describe('SARIF reporter', () => {
     const valid = validate(log);
     expect(validate.errors ?? []).toEqual([]);
     expect(valid).toBe(true);
+  });
+
+  it('validates for the real findings on the bundled fixtures', async () => {
+    const root = path.resolve(import.meta.dirname, '../..');
+    const result = await scan({ cwd: root, paths: ['fixtures'], include: [], exclude: [], maxFileSize: 1024 * 1024, rules: ALL_RULES.map((rule) => ({ rule, options: {} })) });
+    expect(result.findings.length).toBeGreaterThan(0);
+    const validate = validator();
+    const log = JSON.parse(sarifReporter(sampleInput({ result, rules: [] }))) as { runs: Array<{ results: unknown[] }> };
+    const valid = validate(log);
+    expect(validate.errors ?? []).toEqual([]);
+    expect(valid).toBe(true);
+    expect(log.runs[0]?.results.length).toBe(result.findings.length + (result.suppressed?.length ?? 0));
   });
 
   it('rejects an invalid log (the validator is really checking)', () => {
