@@ -337,7 +337,7 @@ export async function scan(request: ScanRequest): Promise<ScanResult> {
     const lines = lineCount(text);
     collector.countFile(lines, file.relative);
     // Directives are read even where no rule runs, so one that suppresses nothing is still reported.
-    collector.addSuppressions(parseSuppressions(text, file.relative, /\.[jt]sx$/i.test(file.relative)));
+    collector.addSuppressions(parseSuppressions(text, file.relative));
     const fileFacts = facts.forFile(file.absolute);
 
     let key = '';

@@ -1,5 +1,4 @@
 import type { Suppression, SuppressionKind } from '../findings.js';
-import { ts } from './ts.js';
 
 /**
  * Inline suppression directives, read from comment tokens only (a directive inside a string or a template
@@ -45,85 +44,118 @@ export function parseDirective(body: string): { kind: SuppressionKind; ruleIds: 
   return { kind, ruleIds, ...(reasonText ? { reason: reasonText } : {}) };
 }
 
-/** Tokens after which a `/` starts a division, not a regular expression. */
-function endsExpression(kind: ts.SyntaxKind): boolean {
-  return (
-    kind === ts.SyntaxKind.Identifier ||
-    kind === ts.SyntaxKind.CloseParenToken ||
-    kind === ts.SyntaxKind.CloseBracketToken ||
-    kind === ts.SyntaxKind.CloseBraceToken ||
-    kind === ts.SyntaxKind.NumericLiteral ||
-    kind === ts.SyntaxKind.BigIntLiteral ||
-    kind === ts.SyntaxKind.StringLiteral ||
-    kind === ts.SyntaxKind.NoSubstitutionTemplateLiteral ||
-    kind === ts.SyntaxKind.TemplateTail ||
-    kind === ts.SyntaxKind.RegularExpressionLiteral ||
-    kind === ts.SyntaxKind.ThisKeyword ||
-    kind === ts.SyntaxKind.SuperKeyword ||
-    kind === ts.SyntaxKind.TrueKeyword ||
-    kind === ts.SyntaxKind.FalseKeyword ||
-    kind === ts.SyntaxKind.NullKeyword ||
-    kind === ts.SyntaxKind.PlusPlusToken ||
-    kind === ts.SyntaxKind.MinusMinusToken
-  );
-}
+/** Keywords after which a `/` starts a regular expression, although they look like identifiers. */
+const REGEX_AFTER_WORD = new Set(['return', 'typeof', 'instanceof', 'in', 'of', 'new', 'delete', 'void', 'throw', 'case', 'do', 'else', 'yield', 'await']);
 
 /**
- * Finds every directive comment in a file. Uses the TypeScript scanner without a parse, re-scanning the
- * two context-dependent tokens the way the parser would (`}` closing a template substitution, `/` starting
- * a regular expression), so it also works on files no rule needed to parse.
+ * Finds every directive comment in a file with a small lexer of its own rather than the TypeScript
+ * parser: directives are read in every scanned file (also those no rule needed to parse), so this stays
+ * cheap and independent of when the compiler is loaded. It knows just enough JavaScript to never mistake
+ * text in strings, template literals (with nested `${}`) and regular expressions for a comment.
  */
-export function parseSuppressions(text: string, file: string, jsx = false): Suppression[] {
+export function parseSuppressions(text: string, file: string): Suppression[] {
   if (!mayContainSuppressions(text)) return [];
-  const scanner = ts.createScanner(ts.ScriptTarget.Latest, false, jsx ? ts.LanguageVariant.JSX : ts.LanguageVariant.Standard, text);
   const suppressions: Suppression[] = [];
   // Brace depth inside each open template substitution, innermost last.
-  const templateDepths: number[] = [];
-  let previous = ts.SyntaxKind.Unknown;
-  let lineStarts: number[] | undefined;
-  const lineOf = (pos: number): number => {
-    if (!lineStarts) {
-      lineStarts = [0];
-      for (let i = text.indexOf('\n'); i !== -1; i = text.indexOf('\n', i + 1)) lineStarts.push(i + 1);
-    }
-    const starts = lineStarts;
-    let low = 0;
-    let high = starts.length - 1;
-    while (low < high) {
-      const mid = (low + high + 1) >> 1;
-      if ((starts[mid] ?? 0) <= pos) low = mid;
-      else high = mid - 1;
-    }
-    return low + 1;
+  const templates: number[] = [];
+  let line = 1;
+  // What came before a `/`: a value (division) or not (regular expression).
+  let afterValue = false;
+  let i = 0;
+  const n = text.length;
+
+  const addComment = (raw: string, endLine: number) => {
+    const directive = parseDirective(commentBody(raw));
+    // A next-line directive in a block comment applies to the line after the comment's last line.
+    if (directive) suppressions.push({ ...directive, file, line: endLine });
   };
-  for (let guard = 0; guard <= text.length + 1; guard += 1) {
-    let kind = scanner.scan();
-    if (kind === ts.SyntaxKind.EndOfFileToken) break;
-    if (kind === ts.SyntaxKind.SingleLineCommentTrivia || kind === ts.SyntaxKind.MultiLineCommentTrivia) {
-      const raw = scanner.getTokenText();
-      const directive = parseDirective(commentBody(raw));
-      if (directive) {
-        // A next-line directive in a block comment applies to the line after the comment's last line.
-        const line = lineOf(kind === ts.SyntaxKind.MultiLineCommentTrivia ? scanner.getTokenEnd() - 1 : scanner.getTokenStart());
-        suppressions.push({ ...directive, file, line });
-      }
-      continue;
-    }
-    if (kind === ts.SyntaxKind.WhitespaceTrivia || kind === ts.SyntaxKind.NewLineTrivia || kind === ts.SyntaxKind.ShebangTrivia) continue;
-    if (kind === ts.SyntaxKind.TemplateHead) templateDepths.push(0);
-    else if (kind === ts.SyntaxKind.OpenBraceToken && templateDepths.length > 0) templateDepths.push((templateDepths.pop() ?? 0) + 1);
-    else if (kind === ts.SyntaxKind.CloseBraceToken && templateDepths.length > 0) {
-      const depth = templateDepths[templateDepths.length - 1] ?? 0;
-      if (depth === 0) {
-        kind = scanner.reScanTemplateToken(false);
-        if (kind === ts.SyntaxKind.TemplateTail) templateDepths.pop();
+  const countLines = (from: number, to: number) => {
+    for (let k = from; k < to; k += 1) if (text.charCodeAt(k) === 10) line += 1;
+  };
+  /** Skips a template literal's text from `i` (just after a backtick or a closing `}`). */
+  const templateText = () => {
+    while (i < n) {
+      const c = text[i];
+      if (c === '\\') i += 2;
+      else if (c === '`') {
+        i += 1;
+        return;
+      } else if (c === '$' && text[i + 1] === '{') {
+        i += 2;
+        templates.push(0);
+        return;
       } else {
-        templateDepths[templateDepths.length - 1] = depth - 1;
+        if (c === '\n') line += 1;
+        i += 1;
       }
-    } else if ((kind === ts.SyntaxKind.SlashToken || kind === ts.SyntaxKind.SlashEqualsToken) && !endsExpression(previous)) {
-      kind = scanner.reScanSlashToken();
     }
-    previous = kind;
+  };
+
+  while (i < n) {
+    const c = text[i] ?? '';
+    const next = text[i + 1];
+    if (c === '\n') {
+      line += 1;
+      i += 1;
+    } else if (c === ' ' || c === '\t' || c === '\r') {
+      i += 1;
+    } else if (c === '/' && next === '/') {
+      const end = text.indexOf('\n', i);
+      const stop = end === -1 ? n : end;
+      addComment(text.slice(i, stop), line);
+      i = stop;
+    } else if (c === '/' && next === '*') {
+      const end = text.indexOf('*/', i + 2);
+      const stop = end === -1 ? n : end + 2;
+      const raw = text.slice(i, stop);
+      countLines(i, stop);
+      addComment(raw, line);
+      i = stop;
+    } else if (c === '"' || c === "'") {
+      i += 1;
+      while (i < n && text[i] !== c && text[i] !== '\n') i += text[i] === '\\' ? 2 : 1;
+      i += 1;
+      afterValue = true;
+    } else if (c === '`') {
+      i += 1;
+      templateText();
+      afterValue = true;
+    } else if (c === '/' && !afterValue) {
+      // A regular expression literal: skip to its closing slash (not inside a character class).
+      let inClass = false;
+      i += 1;
+      while (i < n && text[i] !== '\n') {
+        const r = text[i];
+        if (r === '\\') i += 1;
+        else if (r === '[') inClass = true;
+        else if (r === ']') inClass = false;
+        else if (r === '/' && !inClass) break;
+        i += 1;
+      }
+      i += 1;
+      afterValue = true;
+    } else if (c === '{') {
+      if (templates.length > 0) templates.push((templates.pop() ?? 0) + 1);
+      i += 1;
+      afterValue = false;
+    } else if (c === '}') {
+      i += 1;
+      const depth = templates.pop();
+      if (depth === undefined) afterValue = false;
+      else if (depth > 0) templates.push(depth - 1);
+      else {
+        // The `}` closes a template substitution: the template's text goes on.
+        templateText();
+        afterValue = true;
+      }
+    } else if (/[\w$]/.test(c)) {
+      const start = i;
+      while (i < n && /[\w$]/.test(text[i] ?? '')) i += 1;
+      afterValue = !REGEX_AFTER_WORD.has(text.slice(start, i));
+    } else {
+      afterValue = c === ')' || c === ']';
+      i += 1;
+    }
   }
   return suppressions;
 }
