@@ -52,7 +52,7 @@ export const githubReporter: Reporter = ({ result, tool, failOn, quiet }) => {
   for (const e of result.errors) lines.push(command('warning', { file: e.file, line: e.line, title: `${tool.name}: scan error` }, e.message));
   for (const w of result.warnings ?? []) lines.push(command('warning', { file: w.file, line: w.line, title: `${tool.name}: ${w.kind}` }, w.message));
   const suppressed = result.suppressed?.length ?? 0;
-  const baseline = result.baseline ? `, ${result.baseline.present.length} in baseline, ${result.baseline.fixed.length} fixed` : '';
-  lines.push(`${tool.name}: ${result.findings.length} finding${result.findings.length === 1 ? '' : 's'}${suppressed ? `, ${suppressed} suppressed` : ''}${baseline} in ${result.summary.files} files`);
+  const baseline = result.baseline ? ` (baseline: ${result.baseline.present.length} still present, ${result.baseline.fixed.length} fixed)` : '';
+  lines.push(`${tool.name}: ${result.findings.length} finding${result.findings.length === 1 ? '' : 's'}${suppressed ? `, ${suppressed} suppressed` : ''} in ${result.summary.files} files${baseline}`);
   return `${lines.join('\n')}\n`;
 };

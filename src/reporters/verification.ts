@@ -21,6 +21,8 @@ export interface VerificationView {
   ratio?: number;
   load?: string;
   notes: string[];
+  /** Every before/after figure, the primary one first (connections, p50, p99...). */
+  measurements: Array<{ metric: string; unit: string; before?: number; after?: number; ratio?: number }>;
 }
 
 function record(value: unknown): Record<string, unknown> | undefined {
@@ -35,7 +37,14 @@ export function verificationOf(finding: Finding): VerificationView | undefined {
   const status = str(raw?.status);
   if (!raw || !status) return undefined;
   const notes = Array.isArray(raw.notes) ? raw.notes.filter((n): n is string => typeof n === 'string') : typeof raw.notes === 'string' ? [raw.notes] : [];
-  const view: VerificationView = { status, statusText: status.replace(/-/g, ' '), notes };
+  const measurements = (Array.isArray(raw.measurements) ? raw.measurements : []).flatMap((item: unknown) => {
+    const m = record(item);
+    const metric = str(m?.metric);
+    if (!m || !metric) return [];
+    const figures = { before: num(m.before), after: num(m.after), ratio: num(m.ratio) };
+    return [{ metric, unit: str(m.unit) ?? '', ...Object.fromEntries(Object.entries(figures).filter(([, v]) => v !== undefined)) }];
+  });
+  const view: VerificationView = { status, statusText: status.replace(/-/g, ' '), notes, measurements };
   const optional = {
     reason: str(raw.reason),
     mode: str(raw.mode),

@@ -17,7 +17,7 @@ describe('GitHub Actions annotations', () => {
     // Multi-line bodies stay on one line.
     expect(lines.every((l) => !l.includes('\n'))).toBe(true);
     expect(lines[0]).toContain('%0A');
-    expect(lines.at(-1)).toBe('bottleneck: 5 findings, 1 suppressed, 0 in baseline, 0 fixed in 42 files');
+    expect(lines.at(-1)).toBe('bottleneck: 5 findings, 1 suppressed in 42 files (baseline: 0 still present, 0 fixed)');
   });
 });
 
