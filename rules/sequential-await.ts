@@ -333,7 +333,7 @@ const UI_AUTOMATION = /^(playwright|playwright-core|@playwright\/test|puppeteer|
 const SINGLE_CONNECTION_CLASS = /(QueryRunner|Connection|Transaction|Session|Cursor|Reader|Driver)$/;
 
 /** `this.query(...)` inside a class that is one connection (`PostgresQueryRunner`): its calls queue anyway. */
-function singleConnectionClass(call: CallLike, context: RuleContext<Options>): string | undefined {
+function singleConnectionClass(call: CallLike): string | undefined {
   const root = receiverRoot(ts.isCallExpression(call) ? call.expression : call.tag);
   if (root !== 'this') return undefined;
   for (let current = call.parent; current; current = current.parent) {
@@ -342,7 +342,6 @@ function singleConnectionClass(call: CallLike, context: RuleContext<Options>): s
       return name && SINGLE_CONNECTION_CLASS.test(name) ? `method of ${name}: one connection, its queries run one at a time anyway` : undefined;
     }
   }
-  void context;
   return undefined;
 }
 
@@ -578,7 +577,7 @@ function checkStatements(statements: readonly ts.Statement[], context: RuleConte
   };
   for (const statement of statements) {
     const step = awaitStep(statement, context);
-    if (!step || (step.classified.kind !== 'read' && !(process.env.SEQ_EXPLORE && step.classified.kind === 'unknown')) || usesTransactionHandle(step.call, context) || singleConnectionClass(step.call, context)) {
+    if (!step || step.classified.kind !== 'read' || usesTransactionHandle(step.call, context) || singleConnectionClass(step.call)) {
       flush();
       continue;
     }
@@ -1039,7 +1038,7 @@ function checkLoop(loop: LoopNode, context: RuleContext<Options>): void {
     const classified = classifyCall(c);
     if (classified.kind !== 'read') continue;
     if (![...identifiersRead(c)].some((r) => derived.has(r))) continue;
-    if (usesTransactionHandle(c, context) || singleConnectionClass(c, context)) return;
+    if (usesTransactionHandle(c, context) || singleConnectionClass(c)) return;
     target = { awaitNode: a, call: c, classified };
     break;
   }
