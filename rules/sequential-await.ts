@@ -499,6 +499,8 @@ function awaitStep(statement: ts.Statement, context: RuleContext<Options>): Awai
   if (!peeled) return undefined;
   const operand = unwrap(peeled.awaitNode.expression);
   if (!ts.isCallExpression(operand) && !ts.isTaggedTemplateExpression(operand)) return undefined;
+  // `await getA(await getId())`: the inner await already orders things; moving it into an array changes little.
+  if (awaitsIn(operand).length > 0) return undefined;
   const classified = classifyCall(operand);
   const callText = reindent(operand, context, lineIndentAt(statement.getStart(context.sourceFile), context.sourceFile) + 2);
   const promiseText = peeled.path ? `${callText}.then((result) => result${peeled.path})` : callText;

@@ -131,6 +131,25 @@ export async function f(id: string, id2: string, a: unknown) {
     }
   });
 
+  it('ends a run at a nested await or a name bound twice', () => {
+    expect(
+      run(`${decls}
+export async function f(id: string) {
+  const user = await users.findById(await prefs.getPreferences(id).then(String));
+  const list = await orders.findByUser(id);
+  return { user, list };
+}`),
+    ).toEqual([]);
+    expect(
+      run(`${decls}
+export async function f(id: string) {
+  let x = await orders.findByUser(id);
+  x = await orders.findByUser(id + '2');
+  return x;
+}`),
+    ).toEqual([]);
+  });
+
   it('respects a comment explaining the order', () => {
     expect(
       run(`${decls}
