@@ -214,6 +214,10 @@ describe('markdown report', () => {
     write(dir, { 'other.hbs': 'other {{summary.total}}' });
     expect(run(dir, 'scan', '--format', 'markdown', '--template', 'other.hbs', '--fail-on', 'none').stdout).toMatch(/^other \d+/);
     expect(run(dir, 'scan', '--format', 'markdown', '--template', 'missing.hbs').code).toBe(2);
+    write(dir, { 'broken.hbs': '{{#each findings}}unclosed' });
+    const broken = run(dir, 'scan', '--format', 'markdown', '--template', 'broken.hbs');
+    expect(broken.code).toBe(2);
+    expect(broken.stderr).toMatch(/Template broken\.hbs does not parse/);
   });
 
   it('renders the markdown report from merged JSON reports', () => {

@@ -1,5 +1,6 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import Handlebars from 'handlebars';
 import { formatBaseline, readBaseline } from '../baseline.js';
 import { ConfigError, UsageError } from '../errors.js';
 import type { BaselineEntry, ScanResult } from '../findings.js';
@@ -76,14 +77,24 @@ export function loadTemplate(cwd: string, flag: string | undefined, configured: 
   if (flag !== undefined) {
     const file = path.resolve(cwd, flag);
     if (!existsSync(file)) throw new UsageError(`Template not found: ${flag}`);
-    return readFileSync(file, 'utf8');
+    return checkedTemplate(readFileSync(file, 'utf8'), flag);
   }
   if (configured !== undefined) {
     const file = path.resolve(configFile ? path.dirname(configFile) : cwd, configured);
     if (!existsSync(file)) throw new ConfigError(`template: file not found: ${configured}`);
-    return readFileSync(file, 'utf8');
+    return checkedTemplate(readFileSync(file, 'utf8'), configured);
   }
   return readFileSync(path.join(packageRoot(), 'templates', 'report.md.hbs'), 'utf8');
+}
+
+/** Parses a user template before the scan, so a syntax error is a usage error naming the file, not a crash after the work. */
+function checkedTemplate(source: string, shown: string): string {
+  try {
+    Handlebars.parse(source);
+  } catch (error) {
+    throw new UsageError(`Template ${shown} does not parse: ${error instanceof Error ? error.message.split('\n')[0] : String(error)}`);
+  }
+  return source;
 }
 
 /** `git+https://github.com/a/b.git`, `github:a/b`, `a/b` -> `https://github.com/a/b`. */
