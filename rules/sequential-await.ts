@@ -621,7 +621,9 @@ function reportRun(run: AwaitStep[], context: RuleContext<Options>): void {
     reasons = [...reasons, 'all calls are local file-system reads (sub-millisecond each): severity lowered one step'];
   }
   const strongVerbs = run.every((s) => /^(get|find|fetch|list|count|select|search|lookup|retrieve|query|first|hget|hgetall|mget|smembers|lrange|zrange|download)$/.test(words(s.classified.name)[0] ?? ''));
-  const confidence: Confidence = strongVerbs && count >= 2 ? 'high' : 'medium';
+  // With two calls, one of them being served from memory (a config getter behind an async facade) erases the
+  // gain, and the callee's body is not visible here: high confidence needs three plain fetches.
+  const confidence: Confidence = strongVerbs && count >= 3 ? 'high' : 'medium';
 
   const fixText = buildConsecutiveFix(run, indentOf(first.statement, context.sourceFile), false);
   const callList = run.map((s) => `\`${shorten(context.text(s.call), 50)}\``).join(', ');
@@ -636,6 +638,7 @@ function reportRun(run: AwaitStep[], context: RuleContext<Options>): void {
     confidence,
     evidence: [
       `${count} awaits in a row: ${callList}`,
+      ...(count === 2 ? ['assumes both calls do I/O: if one is answered from memory, running them together gains nothing'] : []),
       `every call reads by its name (${[...new Set(names)].join(', ')}): no write, lock, wait or log in the run`,
       bound.length > 0
         ? `no call's arguments read a value an earlier await produced (${bound.map((b) => `\`${b}\``).join(', ')})`
