@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { FindingsCollector } from '../src/collector.js';
 import type { Finding } from '../src/findings.js';
-import { analyzeSource, createProject, type EnabledRule } from '../src/scanner/engine.js';
+import { analyzeSource, type EnabledRule } from '../src/scanner/engine.js';
 import type { ProjectFacts } from '../src/scanner/project-facts.js';
 import { ALL_RULES } from '../rules/index.js';
 
@@ -17,7 +17,6 @@ export interface AnalyzeTextOptions {
   options?: Record<string, unknown>;
 }
 
-const project = createProject();
 
 /** Runs the real engine over an in-memory snippet; returns findings with fingerprints. */
 export function analyzeText(text: string, options: AnalyzeTextOptions = {}): { findings: Finding[]; errors: string[] } {
@@ -32,7 +31,7 @@ export function analyzeText(text: string, options: AnalyzeTextOptions = {}): { f
     rule,
     options: options.options?.[rule.meta.id] ?? {},
   }));
-  const analysis = analyzeSource(project, path.resolve('/virtual', file), file, text, rules, facts);
+  const analysis = analyzeSource(path.resolve('/virtual', file), file, text, rules, facts);
   const collector = new FindingsCollector();
   collector.addFileFindings(analysis.findings);
   return { findings: collector.result(0).findings, errors: analysis.errors.map((e) => e.message) };

@@ -6,13 +6,14 @@ import { cosmiconfig, type Loader } from 'cosmiconfig';
 import { ZodError } from 'zod';
 import { ConfigError } from '../errors.js';
 import type { RegisteredRule } from '../rule.js';
-import { ts } from '../scanner/ts.js';
+import { loadTypeScript } from '../scanner/ts.js';
 import { buildConfigSchema, formatConfigIssues, type BottleneckConfig } from './schema.js';
 
 export const MODULE_NAME = 'bottleneck';
 
 /** Transpiles a TypeScript config with the bundled compiler, so users need no `typescript` install. */
 const loadTypeScriptConfig: Loader = async (filepath, content) => {
+  const { ts } = loadTypeScript();
   const output = ts.transpileModule(content, {
     fileName: filepath,
     compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022 },

@@ -1,12 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { parentPort } from 'node:worker_threads';
 import { findRule } from '../../rules/index.js';
-import { analyzeSource, createProject, type EnabledRule } from './engine.js';
+import { analyzeSource, type EnabledRule } from './engine.js';
 import type { WorkerRequest, WorkerResponse } from './worker-pool.js';
 
-/** Worker thread body: analyses batches of files with its own Project and posts plain results back. */
-const project = createProject();
-
+/** Worker thread body: analyses batches of files and posts plain results back. */
 parentPort?.on('message', (request: WorkerRequest) => {
   let response: WorkerResponse;
   try {
@@ -19,7 +17,7 @@ parentPort?.on('message', (request: WorkerRequest) => {
     const analyses = request.jobs.map((job) => {
       const rules = job.ruleIds.flatMap((id) => enabled.get(id) ?? []);
       try {
-        return analyzeSource(project, job.absolute, job.relative, readFileSync(job.absolute, 'utf8'), rules, job.facts);
+        return analyzeSource(job.absolute, job.relative, readFileSync(job.absolute, 'utf8'), rules, job.facts);
       } catch (error) {
         return { findings: [], errors: [{ message: `Internal error while analysing: ${error instanceof Error ? error.message : String(error)}` }] };
       }
