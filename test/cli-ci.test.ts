@@ -122,6 +122,7 @@ describe('baselines', () => {
     expect(missing.code).toBe(2);
     expect(missing.stderr).toMatch(/Baseline file not found: nope\.json/);
     expect(run(dir, 'scan', '--baseline', 'bad.json').stderr).toMatch(/not a bottleneck baseline/);
+    expect(run(dir, 'scan', '--write-baseline', 'b.json', '--shard', '1/2').stderr).toMatch(/--write-baseline records every finding: run it without --shard/);
   });
 });
 

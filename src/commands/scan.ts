@@ -101,6 +101,10 @@ export function exitCodeFor(result: ScanResult, failOn: FailOn): number {
 
 export async function runScan(paths: string[], flags: ScanFlags, io: Io): Promise<number> {
   const targets = planOutputs(flags.format, flags.output);
+  if (flags.writeBaseline && (flags.changedSince || flags.shard)) {
+    // A baseline must record the whole project, or every finding outside the scanned part would turn "new".
+    throw new UsageError(`--write-baseline records every finding: run it without ${flags.changedSince ? '--changed-since' : '--shard'}`);
+  }
   let failOnFlag: FailOn | undefined;
   if (flags.failOn !== undefined) {
     const parsed = failOnSchema.safeParse(flags.failOn);
