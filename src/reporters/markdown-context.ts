@@ -63,7 +63,7 @@ export interface SummaryView {
 }
 
 export interface FindingView {
-  /** `F1`, `F2`... in report order; `anchor` is the lower-case form for in-page links. */
+  /** `F1`, `F2`... in report order (`S1`... for suppressed findings); `anchor` is the lower-case form for in-page links. */
   id: string;
   anchor: string;
   ruleId: string;
@@ -188,12 +188,12 @@ function linkFor(input: ReportInput, finding: Finding): string | undefined {
   return `${repo.url.replace(/\/+$/, '')}/blob/${encodeURIComponent(repo.ref)}/${file}#${lines}`;
 }
 
-function findingView(input: ReportInput, finding: Finding, index: number): FindingView {
+function findingView(input: ReportInput, finding: Finding, index: number, prefix = 'F'): FindingView {
   const verification = verificationOf(finding);
   const url = linkFor(input, finding);
   return {
-    id: `F${index + 1}`,
-    anchor: `f${index + 1}`,
+    id: `${prefix}${index + 1}`,
+    anchor: `${prefix.toLowerCase()}${index + 1}`,
     ruleId: finding.ruleId,
     severity: finding.severity,
     severityLabel: SEVERITY_LABELS[finding.severity],
@@ -301,7 +301,7 @@ export function buildReportContext(input: ReportInput): ReportContext {
     }),
     hasVerifications: views.some((v) => v.verification !== undefined),
     suppressed: suppressedList.map(({ finding, suppression }, index) => ({
-      finding: findingView(input, finding, index),
+      finding: findingView(input, finding, index, 'S'),
       kind: suppression.kind,
       reason: suppression.reason ?? '',
       line: suppression.line,
