@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, realpathSync } from 'node:fs';
 import path from 'node:path';
 import { UsageError } from './errors.js';
 
@@ -49,10 +49,13 @@ export function changedFilesSince(cwd: string, ref: string): Set<string> {
   if (!diff.ok) throw new UsageError(`git diff against ${ref} failed: ${diff.stderr}`);
   const untracked = git(cwd, ['ls-files', '-z', '--others', '--exclude-standard', '--full-name', '--', ':/']);
   const files = new Set<string>();
+  // git prints the real path of the top level; scanned paths are built from cwd as given, which may go
+  // through a symbolic link (macOS /tmp -> /private/tmp): map each file back under cwd.
+  const realCwd = realpathSync(cwd);
   // `git diff` names files relative to the repository root; keep those that still exist.
   for (const name of [...nulSeparated(diff.stdout), ...(untracked.ok ? nulSeparated(untracked.stdout) : [])]) {
     const absolute = path.resolve(root, name);
-    if (existsSync(absolute)) files.add(absolute);
+    if (existsSync(absolute)) files.add(path.resolve(cwd, path.relative(realCwd, absolute)));
   }
   return files;
 }
