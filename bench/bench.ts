@@ -5,9 +5,11 @@
  * A benchmark, not a test: it asserts nothing.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import fg from 'fast-glob';
 import { generateCorpus } from './corpus.js';
 
 interface Args {
@@ -83,12 +85,43 @@ function measure(command: string[], runs: number): { wall: Stats; rss: Stats; ou
 
 const fmt = (s: Stats, digits = 2) => `${s.median.toFixed(digits)} (${s.min.toFixed(digits)}–${s.max.toFixed(digits)})`;
 
+/** Warm re-scan of an unchanged tree, then with one file edited (its content restored afterwards). */
+function measureWarm(scanCommand: string[], dir: string, runs: number): { unchanged: Stats; oneChanged: Stats } {
+  const cacheDir = mkdtempSync(path.join(tmpdir(), 'bottleneck-bench-cache-'));
+  const command = [...scanCommand, '--cache-location', cacheDir];
+  try {
+    const unchanged = measure(command, runs).wall;
+    let oneChanged: Stats = { median: NaN, min: NaN, max: NaN };
+    const victim = fg.sync('**/*.{ts,tsx,js,mjs,cjs}', { cwd: dir, absolute: true, ignore: ['**/node_modules/**', '**/*.d.ts'] })[0];
+    if (victim) {
+      const file = victim;
+      const original = readFileSync(file, 'utf8');
+      const samples: number[] = [];
+      try {
+        for (let i = 0; i < runs; i++) {
+          // The edit holds a trigger word, so the changed file is really parsed (worst case).
+          appendFileSync(file, `\n// bench edit ${i}: await\n`);
+          samples.push(timeOnce(command).wallSeconds);
+        }
+      } finally {
+        writeFileSync(file, original);
+      }
+      oneChanged = stats(samples);
+    }
+    return { unchanged, oneChanged };
+  } finally {
+    rmSync(cacheDir, { recursive: true, force: true });
+  }
+}
+
 function benchOne(label: string, dir: string, args: Args): string {
   const node = process.execPath;
-  const scan = measure([node, path.join(root, 'bin/bottleneck.js'), 'scan', dir, '--format', 'json', '--fail-on', 'none', ...args.scanArgs], args.runs);
+  const scanCommand = [node, path.join(root, 'bin/bottleneck.js'), 'scan', dir, '--format', 'json', '--fail-on', 'none', ...args.scanArgs];
+  const scan = measure([...scanCommand, '--no-cache'], args.runs);
   const summary = JSON.parse(scan.output) as { summary: { files: number }; findings: unknown[] };
   const files = summary.summary.files;
   const floor = measure([node, path.join(root, 'dist/bench/floor.js'), dir], args.runs);
+  const warm = measureWarm(scanCommand, dir, args.runs);
   const eslint = files <= args.eslintMaxFiles ? measure([node, path.join(root, 'dist/bench/eslint-runner.js'), dir], Math.min(args.runs, 3)) : undefined;
   const cells = [
     label,
@@ -98,9 +131,12 @@ function benchOne(label: string, dir: string, args: Args): string {
     (files / scan.wall.median).toFixed(0),
     scan.rss.median.toFixed(0),
     fmt(floor.wall),
+    floor.rss.median.toFixed(0),
     (scan.wall.median / floor.wall.median).toFixed(2),
     eslint ? fmt(eslint.wall) : 'skipped',
     eslint ? (scan.wall.median / eslint.wall.median).toFixed(2) : '–',
+    fmt(warm.unchanged),
+    fmt(warm.oneChanged),
   ];
   return `| ${cells.join(' | ')} |`;
 }
@@ -108,8 +144,8 @@ function benchOne(label: string, dir: string, args: Args): string {
 function main(): void {
   const args = parseArgs(process.argv.slice(2));
   const header = [
-    '| corpus | files | findings | scan wall s, median (min–max) | files/s | scan peak RSS MB | parse floor s | scan / floor | ESLint no-await-in-loop s | scan / ESLint |',
-    '|---|---|---|---|---|---|---|---|---|---|',
+    '| corpus | files | findings | cold scan s, median (min–max) | files/s | scan peak RSS MB | parse floor s | floor peak RSS MB | scan / floor | ESLint no-await-in-loop s | scan / ESLint | warm re-scan s | re-scan, 1 file changed s |',
+    '|---|---|---|---|---|---|---|---|---|---|---|---|---|',
   ];
   process.stdout.write(`Node ${process.version}, ${args.runs} measured runs after 1 warm-up (ESLint: at most 3)\n\n${header.join('\n')}\n`);
   for (const size of args.sizes) {

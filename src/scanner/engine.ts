@@ -1,4 +1,4 @@
-import { openSync, readSync, closeSync, fstatSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { FindingsCollector, type RawFinding } from '../collector.js';
 import type { BaselineEntry, ScanResult, Severity } from '../findings.js';
@@ -88,22 +88,12 @@ function scriptKindOf(file: string): ts.ScriptKind {
 type ReadOutcome = { text: string } | { skip: string };
 
 function readSource(absolute: string, maxFileSize: number): ReadOutcome {
-  const fd = openSync(absolute, 'r');
-  try {
-    const size = fstatSync(fd).size;
-    if (size > maxFileSize) return { skip: `larger than the size limit (${size} > ${maxFileSize} bytes)` };
-    const buffer = Buffer.alloc(size);
-    let offset = 0;
-    while (offset < size) {
-      const read = readSync(fd, buffer, offset, size - offset, offset);
-      if (read === 0) break;
-      offset += read;
-    }
-    if (buffer.subarray(0, Math.min(offset, BINARY_SNIFF_BYTES)).includes(0)) return { skip: 'binary file (contains NUL bytes)' };
-    return { text: buffer.toString('utf8', 0, offset) };
-  } finally {
-    closeSync(fd);
-  }
+  // Stat first so a huge file is never read into memory.
+  const size = statSync(absolute).size;
+  if (size > maxFileSize) return { skip: `larger than the size limit (${size} > ${maxFileSize} bytes)` };
+  const buffer = readFileSync(absolute);
+  if (buffer.subarray(0, BINARY_SNIFF_BYTES).includes(0)) return { skip: 'binary file (contains NUL bytes)' };
+  return { text: buffer.toString('utf8') };
 }
 
 function fillMessage(template: string, data: Record<string, string | number> | undefined): string {
