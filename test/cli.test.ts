@@ -198,6 +198,31 @@ describe('bottleneck CLI', () => {
     expect(JSON.parse(stdout).summary.files).toBe(1);
   });
 
+  it('merges sharded JSON reports into the unsharded result', () => {
+    const dir = project({ 'src/a/cache.ts': FAKE_COMPRESSION, 'src/b/cache.ts': FAKE_COMPRESSION, 'src/c/cache.ts': FAKE_COMPRESSION, 'src/d/cache.ts': FAKE_COMPRESSION });
+    for (const shard of [1, 2]) expect(run(dir, 'scan', '--shard', `${shard}/2`, '--format', 'json', '--output', `shard-${shard}.json`, '--fail-on', 'none', '--no-cache').code).toBe(0);
+    const merged = run(dir, 'merge', 'shard-1.json', 'shard-2.json', '--format', 'json', '--fail-on', 'none');
+    expect(merged.code).toBe(0);
+    const whole = JSON.parse(run(dir, 'scan', '--format', 'json', '--fail-on', 'none', '--no-cache').stdout);
+    const mergedJson = JSON.parse(merged.stdout);
+    expect(mergedJson.findings.map((f: { fingerprint: string }) => f.fingerprint)).toEqual(whole.findings.map((f: { fingerprint: string }) => f.fingerprint));
+    expect(mergedJson.summary.files).toBe(4);
+    expect(run(dir, 'merge', 'shard-1.json', 'shard-2.json', '--fail-on', 'info').code).toBe(1);
+    expect(run(dir, 'merge', 'missing.json').code).toBe(2);
+    expect(run(dir, 'scan', '--shard', '3/2').stderr).toMatch(/Invalid --shard "3\/2"/);
+  });
+
+  it('caches results and clears the cache on request', () => {
+    const dir = project({ 'src/cache.ts': FAKE_COMPRESSION });
+    const first = run(dir, 'scan', '--format', 'json', '--cache-location', '.cache', '--timing', '--fail-on', 'none');
+    expect(first.stderr).toMatch(/1 files parsed, 0 from cache/);
+    const second = run(dir, 'scan', '--format', 'json', '--cache-location', '.cache', '--timing', '--fail-on', 'none');
+    expect(second.stderr).toMatch(/0 files parsed, 1 from cache/);
+    expect(JSON.parse(second.stdout).findings).toEqual(JSON.parse(first.stdout).findings);
+    expect(run(dir, 'cache', 'clear', '--cache-location', '.cache').stdout).toMatch(/Cleared the cache/);
+    expect(run(dir, 'scan', '--cache-location', '.cache', '--timing', '--fail-on', 'none').stderr).toMatch(/1 files parsed, 0 from cache/);
+  });
+
   it('lists rules and shows one rule doc', () => {
     const list = run(process.cwd(), 'rules');
     expect(list.code).toBe(0);
