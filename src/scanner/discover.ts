@@ -52,6 +52,16 @@ export function toPosixRelative(cwd: string, absolute: string): string {
 /** `.gitignore` rules from every directory between the scan root's git root and each file. */
 class GitignoreMatcher {
   private readonly byDir = new Map<string, Ignore | null>();
+  private readonly gitRoots = new Map<string, boolean>();
+
+  private isGitRoot(dir: string): boolean {
+    let known = this.gitRoots.get(dir);
+    if (known === undefined) {
+      known = existsSync(path.join(dir, '.git'));
+      this.gitRoots.set(dir, known);
+    }
+    return known;
+  }
 
   /** Whether a file or directory is ignored by .gitignore files between it and its git root (or `stopAt`). */
   ignores(absoluteFile: string, stopAt: string, isDirectory = false): boolean {
@@ -62,7 +72,7 @@ class GitignoreMatcher {
         const relative = path.relative(dir, absoluteFile).split(path.sep).join('/') + (isDirectory ? '/' : '');
         if (relative && !relative.startsWith('..') && rules.ignores(relative)) return true;
       }
-      if (dir === stopAt || existsSync(path.join(dir, '.git'))) return false;
+      if (dir === stopAt || this.isGitRoot(dir)) return false;
       const parent = path.dirname(dir);
       if (parent === dir) return false;
       dir = parent;
