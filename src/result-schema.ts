@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { CATEGORIES, CONFIDENCES, EFFORTS, SEVERITIES } from './findings.js';
+import { VERIFICATION_STATUSES, type Verification } from './probe/types.js';
 
 /** The JSON report read back (for `bottleneck merge` and `probe --from`): the contract, checked. */
 const jsonValue = z.union([z.string(), z.number(), z.boolean(), z.null(), z.array(z.union([z.string(), z.number()]))]);
@@ -22,11 +23,28 @@ export const findingSchema = z.object({
   fingerprint: z.string(),
   params: z.record(z.string(), jsonValue).optional(),
   snippet: z.string().optional(),
+  // Written by `bottleneck probe`; kept so its JSON can be merged into any report format.
+  verification: z
+    .custom<Verification>((value) => typeof value === 'object' && value !== null && 'status' in value && VERIFICATION_STATUSES.some((s) => s === value.status))
+    .optional(),
+});
+
+const suppressedSchema = findingSchema.extend({
+  suppression: z.object({ kind: z.enum(['next-line', 'file']), line: z.number().int(), reason: z.string().optional() }),
+});
+
+const warningSchema = z.object({
+  kind: z.enum(['suppression-without-reason', 'unused-suppression', 'unknown-rule-in-suppression']),
+  file: z.string(),
+  line: z.number().int().optional(),
+  message: z.string(),
 });
 
 export const jsonReportSchema = z.object({
   tool: z.object({ name: z.string(), version: z.string() }),
   findings: z.array(findingSchema),
+  suppressed: z.array(suppressedSchema).default([]),
+  warnings: z.array(warningSchema).default([]),
   errors: z.array(z.object({ file: z.string(), message: z.string(), ruleId: z.string().optional(), line: z.number().optional() })),
   skipped: z.array(z.object({ file: z.string(), reason: z.string() })).default([]),
   summary: z.object({

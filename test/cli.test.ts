@@ -212,6 +212,29 @@ describe('bottleneck CLI', () => {
     expect(run(dir, 'scan', '--shard', '3/2').stderr).toMatch(/Invalid --shard "3\/2"/);
   });
 
+  it('keeps suppressed findings and warnings when merging JSON reports', () => {
+    const dir = project({
+      'src/cache.ts': `${FAKE_COMPRESSION}// bottleneck-disable-next-line fake-compression -- legacy format\n${FAKE_COMPRESSION.replace('compress(', 'compressLegacy(')}// bottleneck-disable-next-line sequential-await\nexport const unused = 1;\n`,
+    });
+    expect(run(dir, 'scan', '--format', 'json', '--output', 'scan.json', '--fail-on', 'none', '--no-cache').code).toBe(0);
+    const original = JSON.parse(run(dir, 'scan', '--format', 'json', '--fail-on', 'none', '--no-cache').stdout);
+    const merged = JSON.parse(run(dir, 'merge', 'scan.json', '--format', 'json', '--fail-on', 'none').stdout);
+    expect(merged.suppressed).toEqual(original.suppressed);
+    expect(merged.suppressed).toHaveLength(1);
+    expect(merged.warnings).toEqual(original.warnings);
+    expect(merged.warnings.length).toBeGreaterThan(0);
+  });
+
+  it('renders probe results in the markdown report', () => {
+    const dir = project({ 'src/cache.ts': FAKE_COMPRESSION });
+    const { code, stdout } = run(dir, 'probe', 'src', '--format', 'markdown', '--budget', '10');
+    expect(code).toBe(0);
+    const section = stdout.slice(stdout.indexOf('## Runtime verification'));
+    expect(section).toMatch(/^## Runtime verification/);
+    // Base64 of the probe's seeded 64 KB JSON payload is always 87,480 bytes; gzip of it 10,689.
+    expect(section).toMatch(/\| verified \|.*\| 87,480 \| 10,689 \|/);
+  });
+
   it('caches results and clears the cache on request', () => {
     const dir = project({ 'src/cache.ts': FAKE_COMPRESSION });
     const first = run(dir, 'scan', '--format', 'json', '--cache-location', '.cache', '--timing', '--fail-on', 'none');

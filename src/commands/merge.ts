@@ -32,6 +32,12 @@ function readReport(file: string, cwd: string): ScanResult {
     const report = jsonReportSchema.parse(raw);
     return {
       findings: report.findings,
+      // The JSON keeps each directive's kind, line and reason; the rule it named is the finding's own.
+      suppressed: report.suppressed.map(({ suppression, ...finding }) => ({
+        finding,
+        suppression: { ...suppression, file: finding.file, ruleIds: [finding.ruleId] },
+      })),
+      warnings: report.warnings,
       errors: report.errors,
       skipped: report.skipped,
       summary: { ...report.summary, bySeverity: { ...emptySeverityCounts(), ...report.summary.bySeverity } },

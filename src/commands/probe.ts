@@ -8,7 +8,9 @@ import { canEmitK6, k6FileName, k6Script } from '../probe/k6.js';
 import { terminalProbeReport, withVerificationJson } from '../probe/report.js';
 import { runProbes } from '../probe/run.js';
 import { execProbes } from '../probe/exec.js';
+import { REPORTERS } from '../reporters/index.js';
 import { jsonReporter } from '../reporters/json.js';
+import { loadTemplate, reportDate, ruleInfos } from './report-outputs.js';
 import { scan } from '../scanner/engine.js';
 import { TOOL_NAME, toolVersion } from '../version.js';
 import { ALL_RULES } from '../../rules/index.js';
@@ -31,7 +33,8 @@ export interface ProbeFlags {
   debug?: boolean;
 }
 
-const FORMATS = ['terminal', 'json'];
+/** terminal and json have probe-specific layouts; the other report formats render the verified findings. */
+const FORMATS = ['terminal', 'json', ...Object.keys(REPORTERS).filter((name) => name !== 'terminal' && name !== 'json')];
 
 /** Reads a `scan --format json` report; only the findings are used. */
 function readFindings(file: string, cwd: string): ScanResult {
@@ -128,8 +131,19 @@ export async function runProbe(paths: string[], flags: ProbeFlags, io: Io): Prom
   }
 
   const color = flags.color && !flags.output && io.isTTY && !('NO_COLOR' in io.env) && io.env.FORCE_COLOR !== '0';
-  const text =
-    flags.format === 'json'
+  const otherReporter = flags.format === 'terminal' || flags.format === 'json' ? undefined : REPORTERS[flags.format];
+  const text = otherReporter
+    ? otherReporter({
+        result: { ...result, findings: probed.findings },
+        tool: { name: TOOL_NAME, version: toolVersion() },
+        color: false,
+        failOn: 'none',
+        quiet: false,
+        date: reportDate(io),
+        rules: ruleInfos(ALL_RULES, flags.format === 'sarif'),
+        ...(flags.format === 'markdown' ? { template: loadTemplate(io.cwd, undefined, undefined, undefined) } : {}),
+      })
+    : flags.format === 'json'
       ? withVerificationJson(
           jsonReporter({ result: { ...result, findings: probed.findings }, tool: { name: TOOL_NAME, version: toolVersion() }, color: false, failOn: 'none', quiet: false }),
           probed.findings,
