@@ -15,7 +15,7 @@ import { scan } from '../scanner/engine.js';
 import { TOOL_NAME, toolVersion } from '../version.js';
 import { ALL_RULES } from '../../rules/index.js';
 import { collect, EXIT_OK, type Io } from './io.js';
-import { enabledRules } from './scan.js';
+import { targetRequest } from './scan.js';
 
 export interface ProbeFlags {
   from?: string;
@@ -83,14 +83,7 @@ export async function runProbe(paths: string[], flags: ProbeFlags, io: Io): Prom
     result = readFindings(flags.from, io.cwd);
   } else {
     const { config } = await loadConfig(io.cwd, flags.config, ALL_RULES);
-    result = await scan({
-      cwd: io.cwd,
-      paths: paths.length > 0 ? paths : ['.'],
-      include: flags.include.length > 0 ? flags.include : (config.include ?? []),
-      exclude: [...(config.exclude ?? []), ...flags.exclude],
-      maxFileSize: config.maxFileSize,
-      rules: enabledRules(config, flags.rule),
-    });
+    result = await scan(targetRequest(paths, flags, config, io));
   }
   const findings = flags.rule.length > 0 && flags.from ? result.findings.filter((f) => flags.rule.some((id) => f.ruleId === id || f.ruleId.startsWith(`${id}/`))) : result.findings;
 

@@ -7,7 +7,7 @@ import { isAtOrAbove, SEVERITIES, type ScanResult } from '../findings.js';
 import { REPORTERS } from '../reporters/index.js';
 import type { RegisteredRule } from '../rule.js';
 import { AnalysisCache, defaultCacheDir } from '../scanner/cache.js';
-import { emptyTimings, scan, type EnabledRule } from '../scanner/engine.js';
+import { emptyTimings, scan, type EnabledRule, type ScanRequest } from '../scanner/engine.js';
 import { formatTimings } from './timing.js';
 import { TOOL_NAME, toolVersion } from '../version.js';
 import { ALL_RULES, findRule } from '../../rules/index.js';
@@ -94,6 +94,23 @@ export function enabledRules(config: BottleneckConfig, only: string[]): EnabledR
   return enabled;
 }
 
+/** What to scan and with which rules, from the command line over the config: shared by scan and probe. */
+export function targetRequest(
+  paths: string[],
+  flags: { include: string[]; exclude: string[]; rule: string[] },
+  config: BottleneckConfig,
+  io: Io,
+): Pick<ScanRequest, 'cwd' | 'paths' | 'include' | 'exclude' | 'maxFileSize' | 'rules'> {
+  return {
+    cwd: io.cwd,
+    paths: paths.length > 0 ? paths : ['.'],
+    include: flags.include.length > 0 ? flags.include : (config.include ?? []),
+    exclude: [...(config.exclude ?? []), ...flags.exclude],
+    maxFileSize: config.maxFileSize,
+    rules: enabledRules(config, flags.rule),
+  };
+}
+
 export function exitCodeFor(result: ScanResult, failOn: FailOn): number {
   if (failOn === 'none') return EXIT_OK;
   return result.findings.some((f) => isAtOrAbove(f.severity, failOn)) ? EXIT_FINDINGS : EXIT_OK;
@@ -121,12 +138,7 @@ export async function runScan(paths: string[], flags: ScanFlags, io: Io): Promis
   const failOn: FailOn = failOnFlag ?? config.failOn ?? 'critical';
   const timings = flags.timing ? emptyTimings() : undefined;
   const result = await scan({
-    cwd: io.cwd,
-    paths: paths.length > 0 ? paths : ['.'],
-    include: flags.include.length > 0 ? flags.include : (config.include ?? []),
-    exclude: [...(config.exclude ?? []), ...flags.exclude],
-    maxFileSize: config.maxFileSize,
-    rules: enabledRules(config, flags.rule),
+    ...targetRequest(paths, flags, config, io),
     prefilter: flags.prefilter,
     ...(flags.shard ? { shard: parseShard(flags.shard) } : {}),
     concurrency: parseConcurrency(flags.concurrency),
