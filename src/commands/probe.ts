@@ -4,10 +4,7 @@ import { Command } from 'commander';
 import { loadConfig } from '../config/load.js';
 import { UsageError } from '../errors.js';
 import type { Finding, ScanResult } from '../findings.js';
-import { canEmitK6, k6FileName, k6Script } from '../probe/k6.js';
-import { terminalProbeReport, withVerificationJson } from '../probe/report.js';
-import { runProbes } from '../probe/run.js';
-import { execProbes } from '../probe/exec.js';
+import type { runProbes } from '../probe/run.js';
 import { REPORTERS } from '../reporters/index.js';
 import { jsonReporter } from '../reporters/json.js';
 import { loadTemplate, reportDate, ruleInfos } from './report-outputs.js';
@@ -93,6 +90,13 @@ export async function runProbe(paths: string[], flags: ProbeFlags, io: Io): Prom
     controller.abort();
   };
   process.once('SIGINT', onSigint);
+  // The harness and its load libraries load only when probing, so `scan` does not pay their start-up.
+  const [{ canEmitK6, k6FileName, k6Script }, { terminalProbeReport, withVerificationJson }, { runProbes }, { execProbes }] = await Promise.all([
+    import('../probe/k6.js'),
+    import('../probe/report.js'),
+    import('../probe/run.js'),
+    import('../probe/exec.js'),
+  ]);
   const probes = flags.exec ? execProbes(io, io.cwd) : undefined;
   let probed: Awaited<ReturnType<typeof runProbes>>;
   try {
