@@ -28,6 +28,19 @@ type Options = z.infer<typeof options>;
 
 /** `compressPayload` -> ['compress', 'payload'], `GZIP_VALUE` -> ['gzip', 'value'], `lzString` -> ['lz', 'string']. */
 function splitWords(name: string): string[] {
+  let words = wordsOfName.get(name);
+  if (words === undefined) {
+    words = splitWordsUncached(name);
+    wordsOfName.set(name, words);
+  }
+  return words;
+}
+
+// The same names are split many times per file (every function, its container, every claim check); callers only read
+// the array.
+const wordsOfName = new Map<string, string[]>();
+
+function splitWordsUncached(name: string): string[] {
   return name
     .replace(/([a-z0-9])([A-Z])/g, '$1 $2')
     .replace(/([A-Z]+)([A-Z][a-z])/g, '$1 $2')

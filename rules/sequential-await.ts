@@ -83,7 +83,19 @@ function words(name: string): string[] {
     .map((w) => w.toLowerCase());
 }
 
+/** classifyName is pure and the same callee names recur across a project's files: computed once per name. */
+const nameClasses = new Map<string, CallClass>();
+
 function classifyName(name: string): CallClass {
+  let kind = nameClasses.get(name);
+  if (kind === undefined) {
+    kind = classifyNameUncached(name);
+    nameClasses.set(name, kind);
+  }
+  return kind;
+}
+
+function classifyNameUncached(name: string): CallClass {
   if (ORDERED_READ_NAMES.test(name)) return 'ordered';
   let parts = words(name);
   // `batchGet`, `bulkDelete`, `tryFind`: the verb is the next word.
@@ -465,33 +477,24 @@ function declaredInFunction(name: string, from: ts.Node): boolean {
   return found;
 }
 
+/** The step a statement adds to a run of independent reads, or undefined when it is not an awaited read. */
 function awaitStep(statement: ts.Statement, context: RuleContext<Options>): AwaitStep | undefined {
-  let expression: ts.Expression | undefined;
-  let target: AwaitStep['target'] | undefined;
-  const writes = new Set<string>();
-  let visibleWrite = false;
+  // Shape checks come first and the text, scope walks and name sets only for a statement that awaits a call:
+  // most statements of a block are not awaits, and this runs for every statement of every block.
+  let expression: ts.Expression;
+  let declaration: ts.VariableDeclaration | undefined;
+  let assignment: ts.BinaryExpression | undefined;
   if (ts.isVariableStatement(statement)) {
     const list = statement.declarationList;
-    const declaration = list.declarations[0];
+    declaration = list.declarations[0];
     if (list.declarations.length !== 1 || !declaration?.initializer) return undefined;
     if (list.flags & ts.NodeFlags.Using) return undefined; // `using` / `await using` (AwaitUsing = Const | Using)
-    const keyword = list.flags & ts.NodeFlags.Const ? 'const' : list.flags & ts.NodeFlags.Let ? 'let' : 'var';
     expression = declaration.initializer;
-    target = { kind: 'declare', keyword, name: context.text(declaration.name), ...(declaration.type ? { type: context.text(declaration.type) } : {}) };
-    for (const name of bindingIdentifiers(declaration.name)) writes.add(name);
   } else if (ts.isExpressionStatement(statement)) {
     const inner = unwrap(statement.expression);
     if (!ts.isBinaryExpression(inner) || inner.operatorToken.kind !== ts.SyntaxKind.EqualsToken) return undefined;
+    assignment = inner;
     expression = inner.right;
-    target = { kind: 'assign', text: context.text(inner.left) };
-    const left = unwrap(inner.left);
-    if (ts.isIdentifier(left)) {
-      writes.add(left.text);
-      if (!declaredInFunction(left.text, statement)) visibleWrite = true;
-    } else {
-      visibleWrite = true;
-      for (const name of identifiersRead(left)) writes.add(name);
-    }
   } else {
     return undefined;
   }
@@ -501,7 +504,30 @@ function awaitStep(statement: ts.Statement, context: RuleContext<Options>): Awai
   if (!ts.isCallExpression(operand) && !ts.isTaggedTemplateExpression(operand)) return undefined;
   // `await getA(await getId())`: the inner await already orders things; moving it into an array changes little.
   if (awaitsIn(operand).length > 0) return undefined;
+  // Only reads can join a run (checkStatements ends the run on anything else), so nothing more is built for others.
   const classified = classifyCall(operand);
+  if (classified.kind !== 'read') return undefined;
+
+  let target: AwaitStep['target'];
+  const writes = new Set<string>();
+  let visibleWrite = false;
+  if (declaration) {
+    const list = declaration.parent;
+    const keyword = list.flags & ts.NodeFlags.Const ? 'const' : list.flags & ts.NodeFlags.Let ? 'let' : 'var';
+    target = { kind: 'declare', keyword, name: context.text(declaration.name), ...(declaration.type ? { type: context.text(declaration.type) } : {}) };
+    for (const name of bindingIdentifiers(declaration.name)) writes.add(name);
+  } else {
+    const inner = assignment as ts.BinaryExpression;
+    target = { kind: 'assign', text: context.text(inner.left) };
+    const left = unwrap(inner.left);
+    if (ts.isIdentifier(left)) {
+      writes.add(left.text);
+      if (!declaredInFunction(left.text, statement)) visibleWrite = true;
+    } else {
+      visibleWrite = true;
+      for (const name of identifiersRead(left)) writes.add(name);
+    }
+  }
   const callText = reindent(operand, context, lineIndentAt(statement.getStart(context.sourceFile), context.sourceFile) + 2);
   const promiseText = peeled.path ? `${callText}.then((result) => result${peeled.path})` : callText;
   return {
@@ -900,6 +926,31 @@ function loopExemption(loop: LoopNode, body: ts.Statement, awaitNode: ts.AwaitEx
   return loopCarried(loop, body, context);
 }
 
+// Where the word `await` occurs in each file's text, in order. An await expression needs the keyword inside its
+// node's text, so a node whose range holds none has no await under it: blocks and loops without one are skipped
+// without walking them (an escaped `\u0061wait` keyword is a parse error, and such files are never analysed).
+const awaitWordsOfFile = new WeakMap<ts.SourceFile, number[]>();
+
+function mayHoldAwait(node: ts.Node, sourceFile: ts.SourceFile): boolean {
+  let positions = awaitWordsOfFile.get(sourceFile);
+  if (positions === undefined) {
+    positions = [];
+    const text = sourceFile.text;
+    for (let at = text.indexOf('await'); at !== -1; at = text.indexOf('await', at + 1)) positions.push(at);
+    awaitWordsOfFile.set(sourceFile, positions);
+  }
+  // First occurrence at or after node.pos.
+  let low = 0;
+  let high = positions.length;
+  while (low < high) {
+    const mid = (low + high) >>> 1;
+    if ((positions[mid] ?? 0) < node.pos) low = mid + 1;
+    else high = mid;
+  }
+  const first = positions[low];
+  return first !== undefined && first + 5 <= node.end;
+}
+
 /** Awaits in a loop body, nested loops included, nested functions excluded. */
 function awaitsIn(body: ts.Node): ts.AwaitExpression[] {
   const found: ts.AwaitExpression[] = [];
@@ -1028,6 +1079,7 @@ function buildLoopFix(loop: LoopNode, facts: LoopFacts, context: RuleContext<Opt
 }
 
 function checkLoop(loop: LoopNode, context: RuleContext<Options>): void {
+  if (!mayHoldAwait(loop.statement, context.sourceFile)) return;
   const facts = loopItems(loop, context);
   if (!facts) return;
   const body = loop.statement;
@@ -1195,7 +1247,7 @@ export default defineRule<Options>({
     const modules = context.imports.importedModules();
     if ([...modules].some((m) => UI_AUTOMATION.test(m))) return { kinds: {} };
     const statements = (node: ts.Node): void => {
-      if (ts.isBlock(node) || ts.isCaseClause(node) || ts.isDefaultClause(node)) checkStatements(node.statements, context);
+      if ((ts.isBlock(node) || ts.isCaseClause(node) || ts.isDefaultClause(node)) && mayHoldAwait(node, context.sourceFile)) checkStatements(node.statements, context);
     };
     const loops = (node: ts.Node): void => {
       if (context.options.checkLoops && isLoop(node)) checkLoop(node, context);

@@ -187,7 +187,14 @@ function formatMs(ms: number): string {
 }
 
 function formatCount(n: number): string {
-  return Math.round(n).toLocaleString('en-US');
+  const rounded = Math.round(n);
+  // en-US grouping of a safe integer, done by hand: toLocaleString loads the locale data on first use and builds
+  // a formatter on every call. Anything else (-0, huge, NaN) still goes through it.
+  if (Number.isSafeInteger(rounded) && !Object.is(rounded, -0)) {
+    const digits = String(Math.abs(rounded)).replace(/\B(?=(\d{3})+(?!\d))/g, ',');
+    return rounded < 0 ? `-${digits}` : digits;
+  }
+  return rounded.toLocaleString('en-US');
 }
 
 /** Applies non-overlapping text edits (absolute positions) to the text of `node`. */

@@ -98,6 +98,16 @@ function isFramework(module: string): boolean {
   return HTTP_FRAMEWORKS.includes(module) || HTTP_FRAMEWORK_PREFIXES.some((prefix) => module.startsWith(prefix));
 }
 
+// Files of one project share one dependencies object: its framework is looked up once, not once per file.
+const frameworkOfDependencies = new WeakMap<object, string | undefined>();
+
+function frameworkDependency(dependencies: Record<string, unknown>): string | undefined {
+  if (frameworkOfDependencies.has(dependencies)) return frameworkOfDependencies.get(dependencies);
+  const found = Object.keys(dependencies).find(isFramework);
+  frameworkOfDependencies.set(dependencies, found);
+  return found;
+}
+
 function propertyName(name: ts.PropertyName | undefined): string | undefined {
   if (!name) return undefined;
   if (ts.isIdentifier(name) || ts.isStringLiteralLike(name) || ts.isNumericLiteral(name)) return name.text;
@@ -685,7 +695,7 @@ export default defineRule<Options>({
       };
       visit(sourceFile);
       if (handler) return (evidenceCache = { level: 'file', reason: `this file serves requests (${handler})` });
-      const dependency = Object.keys(context.project.dependencies).find(isFramework);
+      const dependency = frameworkDependency(context.project.dependencies);
       if (dependency) return (evidenceCache = { level: 'project', reason: `the project depends on ${dependency}: assumed to serve HTTP traffic through this pool` });
       return (evidenceCache = { level: 'none', reason: 'no HTTP server in this file or the project dependencies' });
     };

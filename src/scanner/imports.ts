@@ -36,6 +36,7 @@ export function refName(ref: ResolvedRef): string {
 export class ImportScope {
   private readonly moduleBindings = new Map<string, Binding>();
   private readonly scopeCache = new WeakMap<ts.Node, Map<string, ts.Node | null>>();
+  private readonly resolved = new Map<ts.Node, ResolvedRef | undefined>();
 
   constructor(private readonly sourceFile: ts.SourceFile) {
     this.collectModuleBindings();
@@ -51,6 +52,16 @@ export class ImportScope {
   }
 
   resolve(expression: ts.Node, depth = 0): ResolvedRef | undefined {
+    if (depth > 0) return this.resolveUncached(expression, depth);
+    // Several rules resolve the same callee (every call expression is asked about by more than one rule), and
+    // the answer from depth 0 depends only on the node: bindings are fixed once the constructor has run.
+    if (this.resolved.has(expression)) return this.resolved.get(expression);
+    const ref = this.resolveUncached(expression, 0);
+    this.resolved.set(expression, ref);
+    return ref;
+  }
+
+  private resolveUncached(expression: ts.Node, depth: number): ResolvedRef | undefined {
     if (depth > MAX_ALIAS_DEPTH) return undefined;
     const node = skipOuter(expression);
     if (ts.isIdentifier(node)) return this.resolveIdentifier(node, depth);
@@ -98,6 +109,9 @@ export class ImportScope {
   private lookup(at: ts.Node, name: string, depth: number): Binding | undefined {
     for (let scope: ts.Node | undefined = at.parent; scope; scope = scope.parent) {
       if (ts.isSourceFile(scope)) break;
+      // Most ancestors (calls, property accesses, statements) declare nothing; skipping them saves building and
+      // caching an empty name map for each.
+      if (!canDeclare(scope)) continue;
       const declaration = this.scopeDeclarations(scope).get(name);
       if (declaration === undefined) continue;
       if (declaration === null) return { kind: 'local' };
@@ -183,6 +197,21 @@ export class ImportScope {
       }
     }
   }
+}
+
+/** Node kinds for which scopeDeclarations can find a name; every other node's map is empty. */
+function canDeclare(scope: ts.Node): boolean {
+  return (
+    ts.isBlock(scope) ||
+    ts.isFunctionLike(scope) ||
+    ts.isCaseClause(scope) ||
+    ts.isDefaultClause(scope) ||
+    ts.isModuleBlock(scope) ||
+    ts.isCatchClause(scope) ||
+    ts.isForStatement(scope) ||
+    ts.isForOfStatement(scope) ||
+    ts.isForInStatement(scope)
+  );
 }
 
 export function skipOuter(node: ts.Node): ts.Node {
