@@ -265,20 +265,18 @@ class FunctionIndex {
   readonly entries: FunctionEntry[] = [];
   private readonly byName = new Map<string, FunctionEntry[]>();
 
-  constructor(sourceFile: ts.SourceFile) {
-    const visit = (node: ts.Node): void => {
-      if (isFunctionNode(node) && node.body) {
-        const entry = entryOf(node);
-        if (entry) {
-          this.entries.push(entry);
-          const list = this.byName.get(entry.name) ?? [];
-          list.push(entry);
-          this.byName.set(entry.name, list);
-        }
+  /** `functions`: every function node of the file in walk order (pre-order, as forEachChild visits them). */
+  constructor(functions: readonly FunctionNode[]) {
+    for (const node of functions) {
+      if (!node.body) continue;
+      const entry = entryOf(node);
+      if (entry) {
+        this.entries.push(entry);
+        const list = this.byName.get(entry.name) ?? [];
+        list.push(entry);
+        this.byName.set(entry.name, list);
       }
-      ts.forEachChild(node, visit);
-    };
-    visit(sourceFile);
+    }
   }
 
   /** A plain function (not a class member) of this name, when exactly one exists. */
@@ -929,11 +927,27 @@ export default defineRule<Options>({
   create(context) {
     // Fakes in tests are mocks standing in for a real codec.
     if (context.fileRole === 'test') return { kinds: {} };
+    // Gathered during the engine's single walk (pre-order, like forEachChild), so fileEnd needs no walks of its own.
+    const functions: FunctionNode[] = [];
+    const branches: Array<ts.ConditionalExpression | ts.IfStatement> = [];
+    const collectFunction = (node: ts.Node): void => {
+      if (isFunctionNode(node)) functions.push(node);
+    };
+    const collectBranch = (node: ts.Node): void => {
+      if (ts.isConditionalExpression(node) || ts.isIfStatement(node)) branches.push(node);
+    };
     return {
-      kinds: {},
+      kinds: {
+        [ts.SyntaxKind.FunctionDeclaration]: collectFunction,
+        [ts.SyntaxKind.MethodDeclaration]: collectFunction,
+        [ts.SyntaxKind.FunctionExpression]: collectFunction,
+        [ts.SyntaxKind.ArrowFunction]: collectFunction,
+        [ts.SyntaxKind.ConditionalExpression]: collectBranch,
+        [ts.SyntaxKind.IfStatement]: collectBranch,
+      },
       fileEnd: () => {
         const sf = context.sourceFile;
-        const index = new FunctionIndex(sf);
+        const index = new FunctionIndex(functions);
         const analyzer = new Analyzer(context, index);
         const reportedFns = new Set<ts.Node>();
 
@@ -958,11 +972,7 @@ export default defineRule<Options>({
         }
 
         // `compress` options / flags whose branch only encodes.
-        const visitFlags = (node: ts.Node): void => {
-          if (ts.isConditionalExpression(node) || ts.isIfStatement(node)) checkFlagBranch(node);
-          ts.forEachChild(node, visitFlags);
-        };
-        visitFlags(sf);
+        for (const branch of branches) checkFlagBranch(branch);
 
         function intentComment(entry: FunctionEntry): boolean {
           return /compress|smaller|less (space|room|memory)|fewer bytes|save (space|bytes|memory)|reduce (the )?size|shrink/i.test(leadingComment(entry.fn, sf));

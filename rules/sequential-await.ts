@@ -503,7 +503,7 @@ function awaitStep(statement: ts.Statement, context: RuleContext<Options>): Awai
   const operand = unwrap(peeled.awaitNode.expression);
   if (!ts.isCallExpression(operand) && !ts.isTaggedTemplateExpression(operand)) return undefined;
   // `await getA(await getId())`: the inner await already orders things; moving it into an array changes little.
-  if (awaitsIn(operand).length > 0) return undefined;
+  if (mayHoldAwait(operand, context.sourceFile) && awaitsIn(operand).length > 0) return undefined;
   // Only reads can join a run (checkStatements ends the run on anything else), so nothing more is built for others.
   const classified = classifyCall(operand);
   if (classified.kind !== 'read') return undefined;

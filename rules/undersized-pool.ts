@@ -668,7 +668,15 @@ export default defineRule<Options>({
     };
     if (context.fileRole === 'test' || context.fileRole === 'script' || context.fileRole === 'migration') return { kinds: {} };
 
+    // Functions and `x.createServer(...)` calls in walk order (the engine's walk is pre-order, like forEachChild),
+    // so serverEvidence() reads them instead of walking the whole file again.
+    const serverCandidates: ts.Node[] = [];
+    const visitFunction = (node: ts.Node): void => {
+      serverCandidates.push(node);
+    };
+
     const visitCall = (node: ts.Node): void => {
+      if (ts.isCallExpression(node) && ts.isPropertyAccessExpression(node.expression) && node.expression.name.text === 'createServer') serverCandidates.push(node);
       if (!ts.isCallExpression(node) && !ts.isNewExpression(node)) return;
       const ref = context.imports.resolve(node.expression);
       if (!ref || ref.module === 'global') return;
@@ -681,8 +689,9 @@ export default defineRule<Options>({
       const framework = [...context.imports.importedModules()].find(isFramework);
       if (framework) return (evidenceCache = { level: 'file', reason: `this file imports ${framework}: it runs inside an HTTP server` });
       let handler: string | undefined;
-      const visit = (node: ts.Node): void => {
-        if (handler) return;
+      // The first candidate in walk order that serves requests.
+      for (const node of serverCandidates) {
+        if (handler) break;
         if (ts.isFunctionLike(node) && 'body' in node && node.body) {
           const role = siteRoleOf(node.body);
           if (role.kind === 'request') handler = `line ${lineOf(node)}: ${role.reasons.find((r) => !r.startsWith('runs')) ?? 'request handler'}`;
@@ -691,9 +700,7 @@ export default defineRule<Options>({
           const ref = context.imports.resolve(node.expression);
           if (ref && (ref.module === 'http' || ref.module === 'https' || ref.module === 'http2')) handler = `line ${lineOf(node)}: ${ref.module}.createServer`;
         }
-        ts.forEachChild(node, visit);
-      };
-      visit(sourceFile);
+      }
       if (handler) return (evidenceCache = { level: 'file', reason: `this file serves requests (${handler})` });
       const dependency = frameworkDependency(context.project.dependencies);
       if (dependency) return (evidenceCache = { level: 'project', reason: `the project depends on ${dependency}: assumed to serve HTTP traffic through this pool` });
@@ -740,7 +747,7 @@ export default defineRule<Options>({
 
     const reportPool = (pool: PoolSite): void => {
       if (pool.db === 'sqlite') return;
-      const evidence = serverEvidence();
+      // serverEvidence() may walk the whole file: it is asked only by the checks that need it.
       const driverFact = pool.proven ? `${pool.driver} identified through its import (${pool.call ? context.text(pool.call.expression) : pool.driver})` : `object shape of a ${pool.driver} config (not passed to a proven driver call here)`;
       const confidence: Confidence = pool.proven ? 'high' : 'medium';
       const shapeShift = pool.proven ? 0 : 1;
@@ -829,7 +836,8 @@ export default defineRule<Options>({
       }
 
       // Small max for a server.
-      if (!maxReported && maxSetting && evidence.level !== 'none' && !(maxSetting.property && hasSizingReason(maxSetting.property, sourceFile))) {
+      if (!maxReported && maxSetting && serverEvidence().level !== 'none' && !(maxSetting.property && hasSizingReason(maxSetting.property, sourceFile))) {
+        const evidence = serverEvidence();
         const value = maxSetting.value;
         const recommended = recommendedMax(pool.db);
         const evidenceBase = evidence.level === 'file' ? 'high' : 'medium';
@@ -881,7 +889,8 @@ export default defineRule<Options>({
 
       // Long acquire wait.
       const acquire = pool.acquire;
-      if (longLived && acquire?.property && acquire.value.kind === 'number' && evidence.level !== 'none' && pool.kind === 'db') {
+      if (longLived && acquire?.property && acquire.value.kind === 'number' && serverEvidence().level !== 'none' && pool.kind === 'db') {
+        const evidence = serverEvidence();
         const timeout = acquire.value.value;
         const forever = timeout === 0 && pool.acquireZeroIsForever;
         if (forever || timeout >= opts.maxAcquireTimeoutMs) {
@@ -1008,6 +1017,14 @@ export default defineRule<Options>({
         [ts.SyntaxKind.CallExpression]: visitCall,
         [ts.SyntaxKind.NewExpression]: visitCall,
         [ts.SyntaxKind.ObjectLiteralExpression]: visitObject,
+        // Every kind ts.isFunctionLike accepts that can have a body.
+        [ts.SyntaxKind.FunctionDeclaration]: visitFunction,
+        [ts.SyntaxKind.MethodDeclaration]: visitFunction,
+        [ts.SyntaxKind.Constructor]: visitFunction,
+        [ts.SyntaxKind.GetAccessor]: visitFunction,
+        [ts.SyntaxKind.SetAccessor]: visitFunction,
+        [ts.SyntaxKind.FunctionExpression]: visitFunction,
+        [ts.SyntaxKind.ArrowFunction]: visitFunction,
       },
       fileEnd: () => {
         const handledObjects = new Set<ts.Node>();
