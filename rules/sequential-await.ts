@@ -324,6 +324,23 @@ function usesTransactionHandle(call: CallLike, context: RuleContext<Options>): s
 function singleConnection(call: CallLike, root: string): boolean {
   const fn = enclosingFunctionOf(call);
   if (!fn || !('body' in fn) || !fn.body) return false;
+  // Asked for every awaited read of a function, mostly about the same receivers: one walk per function and name.
+  let known = singleConnectionsOf.get(fn);
+  if (known === undefined) {
+    known = new Map();
+    singleConnectionsOf.set(fn, known);
+  }
+  let answer = known.get(root);
+  if (answer === undefined) {
+    answer = declaresSingleConnection(fn.body, root);
+    known.set(root, answer);
+  }
+  return answer;
+}
+
+const singleConnectionsOf = new WeakMap<ts.Node, Map<string, boolean>>();
+
+function declaresSingleConnection(body: ts.Node, root: string): boolean {
   let found = false;
   const visit = (node: ts.Node): void => {
     if (found) return;
@@ -336,7 +353,7 @@ function singleConnection(call: CallLike, root: string): boolean {
     }
     ts.forEachChild(node, visit);
   };
-  visit(fn.body);
+  visit(body);
   return found;
 }
 
@@ -545,8 +562,12 @@ function awaitStep(statement: ts.Statement, context: RuleContext<Options>): Awai
 }
 
 function lineIndentAt(position: number, sourceFile: ts.SourceFile): number {
-  const lineStart = sourceFile.text.lastIndexOf('\n', position - 1) + 1;
-  return /^[ \t]*/.exec(sourceFile.text.slice(lineStart, position))?.[0].length ?? 0;
+  const text = sourceFile.text;
+  const lineStart = text.lastIndexOf('\n', position - 1) + 1;
+  // Spaces and tabs from the line start up to `position`, counted in place (runs for every awaited read).
+  let end = lineStart;
+  while (end < position && (text.charCodeAt(end) === 32 || text.charCodeAt(end) === 9)) end += 1;
+  return Math.max(0, end - lineStart);
 }
 
 /** Source text of `node` re-indented for a new position: continuation lines keep their shape relative to `target`. */
