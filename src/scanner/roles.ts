@@ -93,7 +93,6 @@ export function enclosingFunction(node: ts.Node): ts.SignatureDeclaration | unde
 export function siteRoleOf(node: ts.Node): SiteRole {
   const reasons: string[] = [];
   let inLoop = false;
-  let kind: SiteKind = 'unknown';
   let fn: ts.SignatureDeclaration | undefined;
   for (let current = node.parent; current; current = current.parent) {
     if (ts.isFunctionLike(current)) {
@@ -114,6 +113,27 @@ export function siteRoleOf(node: ts.Node): SiteRole {
     reasons.push('module top level: runs once when the module loads');
     return { kind: 'startup', inLoop, reasons };
   }
+  const role = functionRole(fn);
+  reasons.push(...role.reasons);
+  return { kind: role.kind, inLoop, reasons };
+}
+
+// Rules ask for the role of many sites in the same function; the function's own part (name, parameters,
+// decorators, class) is worked out once. Callers get a fresh reasons array each time.
+const functionRoles = new WeakMap<ts.SignatureDeclaration, { kind: SiteKind; reasons: string[] }>();
+
+function functionRole(fn: ts.SignatureDeclaration): { kind: SiteKind; reasons: readonly string[] } {
+  let role = functionRoles.get(fn);
+  if (role === undefined) {
+    role = functionRoleUncached(fn);
+    functionRoles.set(fn, role);
+  }
+  return role;
+}
+
+function functionRoleUncached(fn: ts.SignatureDeclaration): { kind: SiteKind; reasons: string[] } {
+  const reasons: string[] = [];
+  let kind: SiteKind;
   const name = functionName(fn);
   const params = parameterNames(fn);
   const decorators = decoratorNames(fn);
@@ -145,7 +165,7 @@ export function siteRoleOf(node: ts.Node): SiteRole {
     kind = 'per-call';
     reasons.push('inside a function: runs each time it is called');
   }
-  return { kind, inLoop, reasons };
+  return { kind, reasons };
 }
 
 function findClass(node: ts.Node): ts.ClassLikeDeclaration | undefined {
