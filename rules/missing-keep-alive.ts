@@ -6,6 +6,7 @@ import { defineRule, type RuleContext } from '../src/rule.js';
 import { skipOuter, type ResolvedRef } from '../src/scanner/imports.js';
 import type { SiteRole } from '../src/scanner/roles.js';
 import { ts } from '../src/scanner/ts.js';
+import { propertyName } from '../src/scanner/ast.js';
 
 /**
  * missing-keep-alive: outgoing HTTP(S) connections that cannot be reused.
@@ -66,12 +67,6 @@ const HTTP_COST = 'each request pays a TCP handshake (1 network round trip, ~1-2
 
 // ---------------------------------------------------------------------------------------------------------
 // Small AST helpers
-
-function propertyName(name: ts.PropertyName | ts.BindingName | undefined): string | undefined {
-  if (!name) return undefined;
-  if (ts.isIdentifier(name) || ts.isStringLiteralLike(name) || ts.isNumericLiteral(name)) return name.text;
-  return undefined;
-}
 
 function isFunctionLikeWithBody(node: ts.Node): node is ts.FunctionLikeDeclaration {
   return ts.isFunctionDeclaration(node) || ts.isFunctionExpression(node) || ts.isArrowFunction(node) || ts.isMethodDeclaration(node) || ts.isConstructorDeclaration(node) || ts.isGetAccessorDeclaration(node) || ts.isSetAccessorDeclaration(node);

@@ -5,6 +5,7 @@ import { defineRule, type RuleContext } from '../src/rule.js';
 import { bindingIdentifiers } from '../src/scanner/imports.js';
 import { enclosingFunction, type SiteRole } from '../src/scanner/roles.js';
 import { ts } from '../src/scanner/ts.js';
+import { functionName } from '../src/scanner/ast.js';
 
 /**
  * uncleared-timer: timers whose handle is never cleared, so the timer (and everything its closure holds)
@@ -85,13 +86,6 @@ function forEachDescendant(root: ts.Node, visit: (node: ts.Node) => void): void 
 function paramName(fn: ts.SignatureDeclaration, index: number): string | undefined {
   const parameter = fn.parameters[index];
   return parameter && ts.isIdentifier(parameter.name) ? parameter.name.text : undefined;
-}
-
-function functionName(fn: ts.Node): string | undefined {
-  if ((ts.isFunctionDeclaration(fn) || ts.isMethodDeclaration(fn) || ts.isFunctionExpression(fn)) && fn.name && ts.isIdentifier(fn.name)) return fn.name.text;
-  const parent = fn.parent;
-  if (parent && (ts.isVariableDeclaration(parent) || ts.isPropertyAssignment(parent) || ts.isPropertyDeclaration(parent)) && ts.isIdentifier(parent.name)) return parent.name.text;
-  return undefined;
 }
 
 /** The statement directly inside a block (or source file) that holds `node`. */

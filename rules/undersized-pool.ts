@@ -6,6 +6,7 @@ import { defineRule } from '../src/rule.js';
 import { skipOuter, type ResolvedRef } from '../src/scanner/imports.js';
 import { siteRoleOf, type SiteRole } from '../src/scanner/roles.js';
 import { ts } from '../src/scanner/ts.js';
+import { functionName, propertyName } from '../src/scanner/ast.js';
 
 /**
  * undersized-pool: database (and outbound HTTP) connection pools whose size or acquire timeout the code
@@ -106,12 +107,6 @@ function frameworkDependency(dependencies: Record<string, unknown>): string | un
   const found = Object.keys(dependencies).find(isFramework);
   frameworkOfDependencies.set(dependencies, found);
   return found;
-}
-
-function propertyName(name: ts.PropertyName | undefined): string | undefined {
-  if (!name) return undefined;
-  if (ts.isIdentifier(name) || ts.isStringLiteralLike(name) || ts.isNumericLiteral(name)) return name.text;
-  return undefined;
 }
 
 /** The declaration initializer of a `const` visible from `at`, searched in enclosing blocks and the file. */
@@ -537,13 +532,6 @@ function isHandedOut(site: ts.Node): boolean {
   return handed;
 }
 
-function functionNameOf(fn: ts.Node): string | undefined {
-  if ((ts.isFunctionDeclaration(fn) || ts.isFunctionExpression(fn) || ts.isMethodDeclaration(fn)) && fn.name && ts.isIdentifier(fn.name)) return fn.name.text;
-  const parent = fn.parent;
-  if (parent && (ts.isVariableDeclaration(parent) || ts.isPropertyAssignment(parent) || ts.isPropertyDeclaration(parent)) && ts.isIdentifier(parent.name)) return parent.name.text;
-  return undefined;
-}
-
 /** A call of `name(...)` or `x.name(...)` in this file that runs per request or per loop iteration. */
 function hotCallSite(sourceFile: ts.SourceFile, name: string): { call: ts.CallExpression; reason: string } | undefined {
   let found: { call: ts.CallExpression; reason: string } | undefined;
@@ -953,7 +941,7 @@ export default defineRule<Options>({
         if (!ended || escapes) return false;
         // Only a hot function matters: one this file calls from a request handler or a loop (a nightly backup job
         // that opens its own pool is fine).
-        const fnName = functionNameOf(fn);
+        const fnName = functionName(fn);
         const hotCaller = fnName ? hotCallSite(sourceFile, fnName) : undefined;
         if (!hotCaller) return false;
         where = 'and closed on every call';

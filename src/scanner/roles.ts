@@ -1,4 +1,5 @@
 import { ts } from './ts.js';
+import { functionName } from './ast.js';
 
 /**
  * Where code runs decides how much a slow pattern costs: once at start-up, once per CLI run, or once per
@@ -34,15 +35,6 @@ const PER_CALL_CLASS = /(Controller|Service|Resolver|Handler|Repository|Repo|Gat
 const STARTUP_NAMES = /^(main|bootstrap|init|initialize|setup|start|startup|configure|register|connect|createServer|createApp|buildApp|listen|onModuleInit|onApplicationBootstrap|migrate|seed)$/i;
 const HANDLER_PARAMS: Array<[string, string]> = [['req', 'res'], ['request', 'response'], ['request', 'reply'], ['ctx', 'next'], ['event', 'context']];
 const ITERATION_METHODS = new Set(['forEach', 'map', 'flatMap', 'filter', 'reduce', 'some', 'every', 'find']);
-
-function functionName(fn: ts.SignatureDeclaration): string | undefined {
-  if ((ts.isFunctionDeclaration(fn) || ts.isMethodDeclaration(fn) || ts.isFunctionExpression(fn)) && fn.name && ts.isIdentifier(fn.name)) return fn.name.text;
-  const parent = fn.parent;
-  if (parent && ts.isVariableDeclaration(parent) && ts.isIdentifier(parent.name)) return parent.name.text;
-  if (parent && ts.isPropertyAssignment(parent) && ts.isIdentifier(parent.name)) return parent.name.text;
-  if (parent && ts.isPropertyDeclaration(parent) && ts.isIdentifier(parent.name)) return parent.name.text;
-  return undefined;
-}
 
 function parameterNames(fn: ts.SignatureDeclaration): string[] {
   return fn.parameters.map((p) => (ts.isIdentifier(p.name) ? p.name.text : ''));
