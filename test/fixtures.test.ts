@@ -17,8 +17,6 @@ describe('fixtures', async () => {
     maxFileSize: 1024 * 1024,
     rules: ALL_RULES.map((rule) => ({ rule, options: {} })),
   });
-  const files = new Set<string>();
-  for (const finding of result.findings) files.add(finding.file);
   const { default: fg } = await import('fast-glob');
   const fixtureFiles = (await fg('fixtures/**/*.{ts,tsx,mts,cts,js,jsx,mjs,cjs}', { cwd: root })).sort();
 

@@ -4,7 +4,6 @@ import { Command } from 'commander';
 import { loadConfig } from '../config/load.js';
 import { UsageError } from '../errors.js';
 import type { Finding, ScanResult } from '../findings.js';
-import type { runProbes } from '../probe/run.js';
 import { REPORTERS } from '../reporters/index.js';
 import { jsonReporter } from '../reporters/json.js';
 import { loadTemplate, reportDate, ruleInfos } from './report-outputs.js';
@@ -112,7 +111,13 @@ export async function runProbe(paths: string[], flags: ProbeFlags, io: Io): Prom
     process.removeListener('SIGINT', onSigint);
   }
   // Report the findings as they came (prepare() may have added private params), with their verification.
-  probed = { ...probed, findings: probed.findings.map((f, i) => ({ ...(findings[i] as Finding), ...(f.verification ? { verification: f.verification } : {}) })) };
+  probed = {
+    ...probed,
+    findings: findings.map((finding, i) => {
+      const verification = probed.findings[i]?.verification;
+      return verification ? { ...finding, verification } : finding;
+    }),
+  };
 
   if (flags.emitK6 && targetUrl) {
     const dir = path.resolve(io.cwd, flags.emitK6);
