@@ -1,10 +1,15 @@
 /**
  * The parse floor: read every source file and build its AST with the same TypeScript the scanner uses
- * (ts-morph's bundled compiler), parents set. Any TypeScript-AST tool pays at least this.
+ * (ts-morph's bundled compiler, loaded alone as the scanner loads it, but compiled from scratch: no code
+ * cache), parents set. Any TypeScript-AST tool pays at least this.
  */
 import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import fg from 'fast-glob';
-import { ts } from 'ts-morph';
+import type { ts as TsTypes } from 'ts-morph';
+
+const require = createRequire(import.meta.url);
+const ts = require(createRequire(require.resolve('ts-morph')).resolve('@ts-morph/common/dist/typescript.js')) as typeof TsTypes;
 
 const dir = process.argv[2];
 if (!dir) throw new Error('usage: floor <dir>');

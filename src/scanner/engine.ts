@@ -1,4 +1,4 @@
-import { readFileSync, statSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { FindingsCollector, type RawFinding } from '../collector.js';
 import type { BaselineEntry, ScanResult, Severity } from '../findings.js';
@@ -88,12 +88,19 @@ function scriptKindOf(file: string): ts.ScriptKind {
 type ReadOutcome = { text: string } | { skip: string };
 
 function readSource(absolute: string, maxFileSize: number): ReadOutcome {
-  // Stat first so a huge file is never read into memory.
-  const size = statSync(absolute).size;
-  if (size > maxFileSize) return { skip: `larger than the size limit (${size} > ${maxFileSize} bytes)` };
-  const buffer = readFileSync(absolute);
-  if (buffer.subarray(0, BINARY_SNIFF_BYTES).includes(0)) return { skip: 'binary file (contains NUL bytes)' };
-  return { text: buffer.toString('utf8') };
+  const fd = openSync(absolute, 'r');
+  try {
+    // The size comes first so a huge file is never read into memory.
+    const size = fstatSync(fd).size;
+    if (size > maxFileSize) return { skip: `larger than the size limit (${size} > ${maxFileSize} bytes)` };
+    // Decoding in one native call is cheaper than a Buffer and a copy; a NUL byte decodes to U+0000.
+    const text = readFileSync(fd, 'utf8');
+    const nul = text.indexOf('\0');
+    if (nul !== -1 && nul < BINARY_SNIFF_BYTES) return { skip: 'binary file (contains NUL bytes)' };
+    return { text };
+  } finally {
+    closeSync(fd);
+  }
 }
 
 function fillMessage(template: string, data: Record<string, string | number> | undefined): string {
@@ -274,18 +281,45 @@ function toRawFinding(descriptor: ReportDescriptor, enabled: EnabledRule, file: 
   };
 }
 
-// One alternation of the literal words scans the text once instead of once per word (a rule may have dozens);
-// it matches exactly when some word occurs as a substring.
-const triggerPatterns = new WeakMap<string[], RegExp>();
+/**
+ * Which rules' trigger words occur in a text, in one pass for all rules instead of one per rule. The
+ * alternation lists longer words first and the search restarts one character after each match, so every
+ * start position is tried; a match also counts for every rule whose word is inside it (`createConnection`
+ * holds `onnection`). The answer is therefore exactly "does some word of this rule occur as a substring".
+ */
+export class TriggerMatcher {
+  private readonly pattern: RegExp | undefined;
+  private readonly owners = new Map<string, number[]>();
+  private readonly alwaysMatch: boolean[];
 
-function mayMatch(text: string, triggers: string[]): boolean {
-  if (triggers.length === 0) return true;
-  let pattern = triggerPatterns.get(triggers);
-  if (pattern === undefined) {
-    pattern = new RegExp(triggers.map((word) => word.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('|'));
-    triggerPatterns.set(triggers, pattern);
+  constructor(private readonly triggers: readonly string[][]) {
+    this.alwaysMatch = triggers.map((words) => words.length === 0);
+    const words = [...new Set(triggers.flat())].sort((a, b) => b.length - a.length || (a < b ? -1 : 1));
+    for (const word of words) {
+      this.owners.set(word, triggers.flatMap((ruleWords, index) => (ruleWords.some((inner) => word.includes(inner)) ? [index] : [])));
+    }
+    if (words.length > 0) this.pattern = new RegExp(words.map((word) => word.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('|'), 'g');
   }
-  return pattern.test(text);
+
+  /** `matched[i]`: rule i's triggers occur in `text` (or it has none, so it always runs). */
+  match(text: string): boolean[] {
+    const matched = [...this.alwaysMatch];
+    let left = matched.filter((m) => !m).length;
+    const pattern = this.pattern;
+    if (!pattern || left === 0) return matched;
+    pattern.lastIndex = 0;
+    for (let found = pattern.exec(text); found; found = pattern.exec(text)) {
+      for (const index of this.owners.get(found[0]) ?? []) {
+        if (!matched[index]) {
+          matched[index] = true;
+          left -= 1;
+        }
+      }
+      if (left === 0) break;
+      pattern.lastIndex = found.index + 1;
+    }
+    return matched;
+  }
 }
 
 /** Stable assignment of a file to one of `count` shards: the same path lands in the same shard on every machine. */
@@ -317,6 +351,7 @@ export async function scan(request: ScanRequest): Promise<ScanResult> {
   if (timings) timings.discover += performance.now() - started;
   const facts = new ProjectFactsCache();
   const prefilter = request.prefilter ?? true;
+  const triggers = new TriggerMatcher(request.rules.map((enabled) => enabled.rule.meta.triggers));
   const configKey = request.cache ? hashText(configurationKey(request.rules, request.toolVersion ?? '')) : '';
   const factsKeys = new WeakMap<ProjectFacts, string>();
   const factsKey = (facts: ProjectFacts): string => {
@@ -368,7 +403,11 @@ export async function scan(request: ScanRequest): Promise<ScanResult> {
     }
 
     const prefilterStarted = performance.now();
-    const rules = prefilter ? request.rules.filter((enabled) => mayMatch(text, enabled.rule.meta.triggers)) : request.rules;
+    let rules = request.rules;
+    if (prefilter) {
+      const matched = triggers.match(text);
+      rules = request.rules.filter((_, index) => matched[index]);
+    }
     if (timings) timings.prefilter += performance.now() - prefilterStarted;
     if (rules.length === 0) {
       storeAnalysis(collector, request.cache, file.relative, key, lines, { findings: [], errors: [] });
