@@ -177,7 +177,7 @@ export function probeCommand(io: Io, setExit: (code: number) => void): Command {
     .option('--exclude <glob>', 'skip files matching this glob (repeatable)', collect, [])
     .option('--emit-k6 <dir>', 'write a k6 script per HTTP-facing finding (needs --target-url)')
     .option('--target-url <url>', 'the URL the k6 scripts target (never contacted by this command)')
-    .option('--exec', "run YOUR code (fake-compression only) in a sandboxed child process instead of a replica")
+    .option('--exec', 'run YOUR code (fake-compression, sequential-await, uncleared-timer) in a sandboxed child process instead of a replica')
     .option('--no-color', 'disable colours')
     .option('--debug', 'print stack traces for internal errors')
     .addHelpText(
@@ -185,6 +185,8 @@ export function probeCommand(io: Io, setExit: (code: number) => void): Command {
       `
 Probes run on loopback only (127.0.0.1), each bounded in count and time, within --budget.
 Without --exec they run a faithful replica of the found pattern with the finding's values and say so.
+With --exec, fake-compression, sequential-await and uncleared-timer findings load and call your own function
+(compiled with esbuild, package imports stubbed) in a child process with no network; the others run replicas.
 Ctrl-C stops the running probe and reports what finished.
 
 Examples:

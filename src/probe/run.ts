@@ -52,8 +52,9 @@ interface Job {
   findings: number[];
 }
 
-function skipped(reason: string, mode: VerificationMode = 'replica'): Verification {
-  return { status: 'skipped', reason, mode, metric: '', unit: '', before: null, after: null, ratio: null, measurements: [], load: '', notes: [], rounds: 0, durationMs: 0 };
+/** A verification no probe produced. Its mode is `replica`: `exec` is kept for runs of the user's code. */
+function skipped(reason: string): Verification {
+  return { status: 'skipped', reason, mode: 'replica', metric: '', unit: '', before: null, after: null, ratio: null, measurements: [], load: '', notes: [], rounds: 0, durationMs: 0 };
 }
 
 function toVerification(outcome: ProbeOutcome, durationMs: number, mode: VerificationMode): Verification {
@@ -98,7 +99,7 @@ export async function runProbes(findings: Finding[], options: ProbeRunOptions): 
     }
     const plan = probe.plan((finding.params ?? {}) as FindingParams, variant);
     if ('skip' in plan) {
-      results[index] = skipped(plan.skip, modeOf(family));
+      results[index] = skipped(plan.skip);
       return;
     }
     const key = planKey(family, probe.shareKey ? probe.shareKey(plan.params) : plan.params);
@@ -122,9 +123,9 @@ export async function runProbes(findings: Finding[], options: ProbeRunOptions): 
     const remaining = deadline - Date.now();
     let verification: Verification;
     if (options.signal.aborted) {
-      verification = skipped('interrupted (Ctrl-C) before this probe started', modeOf(job.family));
+      verification = skipped('interrupted (Ctrl-C) before this probe started');
     } else if (remaining < MIN_SHARE_MS) {
-      verification = skipped(`out of budget (${Math.round(options.budgetMs / 1000)} s for ${list.length} measurements; raise --budget)`, modeOf(job.family));
+      verification = skipped(`out of budget (${Math.round(options.budgetMs / 1000)} s for ${list.length} measurements; raise --budget)`);
     } else {
       options.onStart?.({ family: job.family, index: i + 1, total: list.length, findings: job.findings.length });
       // A weighted share of what is left, so a probe that finishes early leaves its time to the next ones.
@@ -137,7 +138,7 @@ export async function runProbes(findings: Finding[], options: ProbeRunOptions): 
         verification = toVerification(outcome, performance.now() - t0, modeOf(job.family));
         if (options.signal.aborted && verification.status !== 'skipped') verification.notes.push('interrupted (Ctrl-C) during this probe: fewer rounds than planned');
       } catch (error) {
-        verification = skipped(`probe failed: ${error instanceof Error ? error.message : String(error)}`, modeOf(job.family));
+        verification = skipped(`probe failed: ${error instanceof Error ? error.message : String(error)}`);
       }
       ran++;
     }

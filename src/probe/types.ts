@@ -12,7 +12,11 @@
 export const VERIFICATION_STATUSES = ['verified', 'not-reproduced', 'inconclusive', 'skipped'] as const;
 export type VerificationStatus = (typeof VERIFICATION_STATUSES)[number];
 
-/** `replica`: a faithful copy of the found pattern ran; `exec`: the user's own function ran (`--exec`). */
+/**
+ * `exec`: the user's own code ran (`--exec`); on a skipped verification, its module loaded (or its top level
+ * threw) before the reason stopped the probe. `replica`: a faithful copy of the found pattern ran, or
+ * nothing ran at all (a skip before any code of the user's was loaded).
+ */
 export type VerificationMode = 'replica' | 'exec';
 
 /** One before/after figure. `ratio` is oriented so that > 1 means the fix is better. */

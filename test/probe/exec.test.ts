@@ -1,53 +1,203 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { execCompressionProbe, extractFunction } from '../../src/probe/exec.js';
+import type { Finding } from '../../src/findings.js';
+import { EXEC_FAMILIES, execProbes } from '../../src/probe/exec.js';
 import { COMPRESSORS, jsonPayload } from '../../src/probe/probes/fake-compression.js';
+import { runProbes } from '../../src/probe/run.js';
+import type { Verification } from '../../src/probe/types.js';
+import { analyzeText } from '../helpers.js';
 
+// A small TypeScript project of our own: a tsconfig `paths` alias (@app/*), relative imports, and bare
+// package imports (redis, pg-promise-like clients) that are not installed and must be stubbed.
 const dir = mkdtempSync(path.join(tmpdir(), 'bottleneck-exec-test-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
-const context = () => ({ deadline: Date.now() + 15_000, signal: new AbortController().signal });
 
-const SOURCE = `import { createClient } from 'redis';
+const FILES: Record<string, string> = {
+  'tsconfig.json': JSON.stringify({ compilerOptions: { baseUrl: '.', paths: { '@app/*': ['src/*'] } } }),
+  'src/lib/encode.ts': `export const toBase64 = (text: string): string => Buffer.from(text).toString('base64');\n`,
+  'src/lib/limits.ts': `export const LOOKUP_TIMEOUT_MS = 30_000;\n`,
+  'src/prefix.ts': `export const PREFIX = '';\n`,
+  'src/cache.ts': `import { createClient } from 'redis';
+import { toBase64 } from '@app/lib/encode';
+import { PREFIX } from './prefix';
+
 const redis = createClient();
 
-export function compress(value: unknown): string {
-  return Buffer.from(JSON.stringify(value)).toString('base64');
+export async function cacheReport(key: string, report: unknown): Promise<void> {
+  await redis.set(key, compress(report));
 }
 
-export const pack = (text: string): string => redis.prefix + Buffer.from(text).toString('hex');
-`;
-writeFileSync(path.join(dir, 'cache.ts'), SOURCE);
+export function compress(value: unknown): string {
+  return PREFIX + toBase64(JSON.stringify(value));
+}
+`,
+  'src/orders.ts': `import { Pool } from 'pg';
+import { loadPrefs } from '@app/prefs';
+import * as api from 'partner-sdk';
 
-describe('--exec for fake-compression', () => {
-  it('cuts the named function out of its file, keeping its line', () => {
-    const extracted = extractFunction(SOURCE, 'cache.ts', 5);
-    expect(extracted).toMatchObject({ name: 'compress', line: 4, argument: 'object' });
-    expect('source' in extracted && extracted.source.split('\n')[3]).toContain('function compress(value: unknown)');
+export class OrderService {
+  constructor(private readonly db: Pool) {}
+
+  async summary(id: string) {
+    const orders = await this.db.query('select * from orders where user_id = $1', [id]);
+    const prefs = await loadPrefs(id);
+    const rating = await api.getRating(id);
+    return { orders, prefs, rating };
+  }
+}
+
+export async function owners(users: { findById(id: string): Promise<unknown> }, ids: string[]) {
+  const result: unknown[] = [];
+  for (const id of ids) {
+    const user = await users.findById(id);
+    result.push(user);
+  }
+  return result;
+}
+`,
+  'src/prefs.ts': `import { get } from 'prefs-client';\nexport const loadPrefs = (id: string) => get(\`/prefs/\${id}\`);\n`,
+  'src/timeouts.ts': `import { LOOKUP_TIMEOUT_MS } from '@app/lib/limits';
+import type { Pool } from 'pg';
+
+export class OrderLookup {
+  constructor(private readonly db: Pool) {}
+
+  async find(customerId: string): Promise<unknown> {
+    return Promise.race([
+      this.db.query('select * from orders where customer_id = $1', [customerId]),
+      new Promise<never>((_, reject) => {
+        setTimeout(() => reject(new Error('lookup timed out')), LOOKUP_TIMEOUT_MS);
+      }),
+    ]);
+  }
+}
+`,
+  'src/broken.ts': `export function compress(value: unknown): string {\n  return Buffer.from(JSON.stringify(value).toString('base64');\n}\n`,
+  'src/throws-on-load.ts': `import { toBase64 } from './lib/encode';\nthrow new Error('needs DATABASE_URL');\nexport function compress(value: unknown): string {\n  return toBase64(JSON.stringify(value));\n}\n`,
+  'src/handlers.ts': `import express from 'express';
+const app = express();
+app.get('/a', async (req: any) => {
+  const a = await fetchA(req.id);
+  const b = await fetchB(req.id);
+  return [a, b];
+});
+declare function fetchA(id: string): Promise<unknown>;
+declare function fetchB(id: string): Promise<unknown>;
+`,
+};
+for (const [file, text] of Object.entries(FILES)) {
+  mkdirSync(path.dirname(path.join(dir, file)), { recursive: true });
+  writeFileSync(path.join(dir, file), text);
+}
+
+const io = { stdout: () => undefined, stderr: (text: string) => void messages.push(text), cwd: dir, env: {}, isTTY: false };
+const messages: string[] = [];
+
+/** The real rule's findings for one of the sample files. */
+function findingsIn(file: string, rule: string): Finding[] {
+  const { findings } = analyzeText(FILES[file] as string, { file, rules: [rule] });
+  return findings;
+}
+
+/** A finding by hand, for files the rules may not report (the point is how --exec loads them). */
+function compressionFinding(file: string, line: number): Finding {
+  return {
+    ruleId: 'fake-compression/encoding-only', severity: 'high', confidence: 'high', file, line, column: 1, endLine: line + 2, endColumn: 2,
+    message: 'm', evidence: [], impact: '', fix: { description: '', replacement: '' }, effort: 'small', category: 'Caching', fingerprint: 'f',
+    params: { functionName: 'compress', encoding: 'base64' },
+  };
+}
+
+async function verify(findings: Finding[]): Promise<Verification[]> {
+  const exec = execProbes(io, dir);
+  const { findings: probed } = await runProbes(exec.prepare(findings), { budgetMs: 60_000, signal: new AbortController().signal, probes: exec.probes, mode: exec.mode });
+  return probed.map((f) => f.verification as Verification);
+}
+
+describe('bottleneck probe --exec', () => {
+  it('says loudly which families run your code', () => {
+    execProbes(io, dir);
+    const text = messages.join('');
+    expect(text).toContain('RUN YOUR CODE');
+    for (const family of EXEC_FAMILIES) expect(text).toContain(family);
+    expect(text).not.toMatch(/RUN YOUR CODE for [^\n]*(missing-keep-alive|undersized-pool)/);
   });
 
-  it("calls the user's function in a child process and measures its real output", async () => {
-    const probe = execCompressionProbe(dir);
-    const plan = probe.plan({ __file: 'cache.ts', __line: 5 }, 'encoding-only');
-    if (!('params' in plan)) throw new Error(plan.skip);
-    const outcome = await probe.run(plan.params, context());
-    expect(outcome.mode).toBe('exec');
-    expect(outcome.status).toBe('verified');
+  it('fake-compression: loads the function with its module (alias, relative import, stubbed package) and measures its bytes', async () => {
+    const [v] = await verify([compressionFinding('src/cache.ts', 12)]);
+    expect(v).toMatchObject({ mode: 'exec', status: 'verified' });
     const text = JSON.stringify(JSON.parse(jsonPayload(64 * 1024)));
-    expect(outcome.measurements[0]).toMatchObject({
-      before: 4 * Math.ceil(Buffer.byteLength(text) / 3),
-      after: COMPRESSORS.gzip(Buffer.from(jsonPayload(64 * 1024))).length,
-    });
-    expect(outcome.notes).toContain('source map: the called function starts at cache.ts:4');
+    expect(v?.measurements[0]).toMatchObject({ before: 4 * Math.ceil(Buffer.byteLength(text) / 3), after: COMPRESSORS.gzip(Buffer.from(jsonPayload(64 * 1024))).length });
+    expect(v?.notes).toContain('source map: the called function starts at src/cache.ts:11');
+    expect(v?.notes.join('\n')).toMatch(/package imports replaced by recording stubs: redis/);
   });
 
-  it('skips a function that needs its module, naming the missing binding', async () => {
-    const probe = execCompressionProbe(dir);
-    const plan = probe.plan({ __file: 'cache.ts', __line: 8 }, 'encoding-only');
-    if (!('params' in plan)) throw new Error(plan.skip);
-    const outcome = await probe.run(plan.params, context());
-    expect(outcome.status).toBe('skipped');
-    expect(outcome.reason).toMatch(/redis is not defined/);
+  it('sequential-await: one stub call in flight as found, all of them with the fix (class method, stub this)', async () => {
+    const findings = findingsIn('src/orders.ts', 'sequential-await');
+    const consecutive = findings.find((f) => f.ruleId === 'sequential-await/consecutive');
+    expect(consecutive).toBeDefined();
+    const [v] = await verify([consecutive as Finding]);
+    expect(v?.mode).toBe('exec');
+    const inFlight = v?.measurements.find((m) => m.metric === 'stub calls in flight at once');
+    const perCall = v?.measurements.find((m) => m.metric === 'stub calls per call of your function');
+    expect([inFlight?.before, inFlight?.after]).toEqual([1, 3]);
+    expect([perCall?.before, perCall?.after]).toEqual([3, 3]);
+    // Source maps: the awaited calls, including the one through the @app alias, name the TypeScript lines.
+    expect(v?.notes).toContain('stub calls made from src/orders.ts:9, 11; src/prefs.ts:2 (source-mapped, as found)');
+    expect(v?.notes).toContain('source map: the called function starts at src/orders.ts:8');
+  });
+
+  it('sequential-await in a loop: the fix rewrites the loop; a stub list iterates as 5 items', async () => {
+    const loop = findingsIn('src/orders.ts', 'sequential-await').find((f) => f.ruleId === 'sequential-await/loop');
+    expect(loop).toBeDefined();
+    const [v] = await verify([loop as Finding]);
+    const inFlight = v?.measurements.find((m) => m.metric === 'stub calls in flight at once');
+    expect([inFlight?.before, inFlight?.after]).toEqual([1, 5]);
+    expect(v?.mode).toBe('exec');
+  });
+
+  it('uncleared-timer: live Timeout handles after K calls, as found vs with the fix', async () => {
+    const findings = findingsIn('src/timeouts.ts', 'uncleared-timer');
+    expect(findings).toHaveLength(1);
+    const [v] = await verify(findings);
+    expect(v?.mode).toBe('exec');
+    expect(v?.measurements[0]).toMatchObject({ metric: 'live Timeout handles after 200 calls', before: 200, after: 0 });
+    expect(v?.notes).toContain('timers created at src/timeouts.ts:11 (source-mapped, as found)');
+  });
+
+  it('skips a file with a syntax error before running anything, naming the error', async () => {
+    const [v] = await verify([compressionFinding('src/broken.ts', 1)]);
+    expect(v).toMatchObject({ status: 'skipped', mode: 'replica' });
+    expect(v?.reason).toMatch(/^--exec did not run your code: src\/broken\.ts does not compile: Expected "\)" but found ";" \(broken\.ts:2\)/);
+  });
+
+  it('skips a module whose top level throws, with the error and its TypeScript line', async () => {
+    const [v] = await verify([compressionFinding('src/throws-on-load.ts', 3)]);
+    expect(v).toMatchObject({ status: 'skipped', mode: 'exec' });
+    expect(v?.reason).toMatch(/loading the module threw: needs DATABASE_URL \(at .*src\/throws-on-load\.ts:2\)/);
+  });
+
+  it('skips awaits inside a callback that cannot be called from outside its module', async () => {
+    const findings = findingsIn('src/handlers.ts', 'sequential-await');
+    expect(findings).toHaveLength(1);
+    const [v] = await verify(findings);
+    expect(v).toMatchObject({ status: 'skipped', mode: 'replica' });
+    expect(v?.reason).toMatch(/nested function or callback/);
+  });
+
+  it('runs the replica for missing-keep-alive and says so', async () => {
+    const finding: Finding = {
+      ...compressionFinding('src/http.ts', 1),
+      ruleId: 'missing-keep-alive/agent-without-keepalive',
+      category: 'Network/API',
+      params: { keepAlive: false, protocol: 'http', concurrency: 2 },
+    };
+    const exec = execProbes(io, dir);
+    const { findings: probed } = await runProbes(exec.prepare([finding]), { budgetMs: 3_000, signal: new AbortController().signal, probes: exec.probes, mode: exec.mode });
+    const v = probed[0]?.verification;
+    expect(v?.mode).toBe('replica');
+    expect(v?.notes[0]).toMatch(/^--exec ran the replica, not your code/);
   });
 });

@@ -1,0 +1,153 @@
+/**
+ * Compiles the user's module for `--exec` with esbuild: the module text (with its target exported, and for
+ * the "after" side the fix in place) is the entry, resolved from the file's own directory with the
+ * nearest tsconfig.json, so relative imports and tsconfig `paths` aliases are bundled as they are. Bare
+ * package imports become generated stub modules (see stubs.ts) so no dependency runs and nothing needs
+ * installing; Node builtins stay real (external), and a family may name packages it needs real. The output
+ * is one ES module with an inline source map whose sources are the original files.
+ *
+ * Nothing here runs the user's code: esbuild only parses and prints it.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { builtinModules } from 'node:module';
+import path from 'node:path';
+import { build, type Plugin } from 'esbuild';
+import { ts } from '../../scanner/ts.js';
+import { errorText } from './apply-fix.js';
+import { parseSource } from './locate.js';
+
+const STUB_NAMESPACE = 'bottleneck-stub';
+const BUILTINS = new Set(builtinModules);
+
+/** The package name of a bare specifier: `@scope/pkg/sub` -> `@scope/pkg`, `pkg/sub` -> `pkg`. */
+function packageName(specifier: string): string {
+  const parts = specifier.split('/');
+  return specifier.startsWith('@') ? parts.slice(0, 2).join('/') : (parts[0] as string);
+}
+
+function isBuiltin(specifier: string): boolean {
+  return specifier.startsWith('node:') || BUILTINS.has(specifier) || BUILTINS.has(packageName(specifier));
+}
+
+/** The nearest tsconfig.json at or above the file's directory. */
+export function nearestTsconfig(file: string): string | undefined {
+  for (let dir = path.dirname(file); ; dir = path.dirname(dir)) {
+    const candidate = path.join(dir, 'tsconfig.json');
+    if (existsSync(candidate)) return candidate;
+    if (path.dirname(dir) === dir) return undefined;
+  }
+}
+
+/** What a module imports from `specifier`: named bindings, and whether it uses the default or a namespace. */
+export function importedNames(text: string, fileName: string, specifier: string): string[] {
+  const sourceFile = parseSource(text, fileName);
+  const names = new Set<string>();
+  const namespaces = new Set<string>();
+  for (const statement of sourceFile.statements) {
+    const from = (ts.isImportDeclaration(statement) || ts.isExportDeclaration(statement)) && statement.moduleSpecifier && ts.isStringLiteral(statement.moduleSpecifier) ? statement.moduleSpecifier.text : undefined;
+    if (from !== specifier) continue;
+    if (ts.isImportDeclaration(statement)) {
+      const bindings = statement.importClause?.namedBindings;
+      if (bindings && ts.isNamedImports(bindings)) for (const element of bindings.elements) names.add((element.propertyName ?? element.name).text);
+      if (bindings && ts.isNamespaceImport(bindings)) namespaces.add(bindings.name.text);
+    } else if (ts.isExportDeclaration(statement) && statement.exportClause && ts.isNamedExports(statement.exportClause)) {
+      for (const element of statement.exportClause.elements) names.add((element.propertyName ?? element.name).text);
+    }
+  }
+  // `import * as ns from 'pkg'`: the members read off the namespace are the names the stub must export.
+  if (namespaces.size > 0) {
+    const visit = (node: ts.Node): void => {
+      if (ts.isPropertyAccessExpression(node) && ts.isIdentifier(node.expression) && namespaces.has(node.expression.text)) names.add(node.name.text);
+      ts.forEachChild(node, visit);
+    };
+    visit(sourceFile);
+  }
+  names.delete('default');
+  return [...names];
+}
+
+/** An ES module standing in for a package: every imported name is a member of one recording stub. */
+export function stubModule(specifier: string, names: string[]): string {
+  const lines = [`const stub = globalThis.__bottleneckStub(${JSON.stringify(specifier)});`, 'export default stub;'];
+  names.forEach((name, i) => lines.push(`const e${i} = stub[${JSON.stringify(name)}];`, `export { e${i} as ${/^[A-Za-z_$][\w$]*$/.test(name) ? name : JSON.stringify(name)} };`));
+  return lines.join('\n');
+}
+
+export interface BundleRequest {
+  /** Absolute path of the user's file. */
+  file: string;
+  /** The text to compile in its place. */
+  text: string;
+  /** Where the bundle will be written (source map paths are relative to it). */
+  outFile: string;
+  /** Packages to bundle for real instead of stubbing (resolved from the user's project). */
+  realPackages?: string[];
+}
+
+export interface BundleResult {
+  code: string;
+  /** Packages replaced by stubs, for the notes. */
+  stubbed: string[];
+}
+
+function stubPlugin(entryText: string, file: string, realPackages: Set<string>, stubbed: Set<string>): Plugin {
+  return {
+    name: 'bottleneck-stubs',
+    setup(builder) {
+      builder.onResolve({ filter: /^[^./]/ }, async (args) => {
+        if (args.pluginData === 'resolving' || args.namespace === STUB_NAMESPACE) return undefined;
+        if (isBuiltin(args.path)) return { path: args.path, external: true };
+        // A tsconfig `paths` alias looks like a package: let esbuild resolve it, and keep it when it lands
+        // in the project rather than in node_modules.
+        const resolved = await builder.resolve(args.path, { kind: args.kind, resolveDir: args.resolveDir, importer: args.importer, pluginData: 'resolving' });
+        const inProject = resolved.errors.length === 0 && !resolved.external && !resolved.path.split(path.sep).includes('node_modules');
+        if (inProject) return { path: resolved.path };
+        if (realPackages.has(packageName(args.path))) {
+          if (resolved.errors.length > 0) return { errors: [{ text: `${packageName(args.path)} is not installed where ${path.basename(file)} can resolve it` }] };
+          return { path: resolved.path };
+        }
+        stubbed.add(packageName(args.path));
+        // One stub module per importer, so each exports exactly the names that importer reads.
+        return { path: `${args.path}?from=${args.importer}`, namespace: STUB_NAMESPACE, pluginData: { specifier: args.path, importer: args.importer, kind: args.kind } };
+      });
+      builder.onLoad({ filter: /.*/, namespace: STUB_NAMESPACE }, (args) => {
+        const { specifier, importer, kind } = args.pluginData as { specifier: string; importer: string; kind: string };
+        if (kind === 'require-call' || kind === 'dynamic-import') return { contents: `module.exports = globalThis.__bottleneckStub(${JSON.stringify(specifier)});`, loader: 'js' };
+        const importerText = importer === '' || importer === '<stdin>' ? entryText : readFileSync(importer, 'utf8');
+        return { contents: stubModule(specifier, importedNames(importerText, importer || file, specifier)), loader: 'js' };
+      });
+    },
+  };
+}
+
+function loaderOf(file: string): 'ts' | 'tsx' | 'js' | 'jsx' {
+  return /\.tsx$/.test(file) ? 'tsx' : /\.jsx$/.test(file) ? 'jsx' : /\.[cm]?js$/.test(file) ? 'js' : 'ts';
+}
+
+/** Bundles the module, or says why it does not compile. */
+export async function bundleModule(request: BundleRequest): Promise<BundleResult | { error: string }> {
+  const stubbed = new Set<string>();
+  const tsconfig = nearestTsconfig(request.file);
+  try {
+    const result = await build({
+      stdin: { contents: request.text, sourcefile: request.file, resolveDir: path.dirname(request.file), loader: loaderOf(request.file) },
+      bundle: true,
+      platform: 'node',
+      format: 'esm',
+      target: 'node20',
+      sourcemap: 'inline',
+      write: false,
+      outfile: request.outFile,
+      logLevel: 'silent',
+      ...(tsconfig ? { tsconfig } : {}),
+      // A module that calls require() keeps working in the ES bundle, resolving from its own directory.
+      banner: { js: `import { createRequire as __bottleneckCreateRequire } from 'node:module'; const require = __bottleneckCreateRequire(${JSON.stringify(request.file)});` },
+      plugins: [stubPlugin(request.text, request.file, new Set(request.realPackages ?? []), stubbed)],
+    });
+    const output = result.outputFiles?.[0];
+    if (!output) return { error: 'esbuild produced no output' };
+    return { code: output.text, stubbed: [...stubbed].sort() };
+  } catch (error) {
+    return { error: errorText(error) };
+  }
+}

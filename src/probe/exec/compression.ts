@@ -1,0 +1,115 @@
+/**
+ * fake-compression with `--exec`: the user's own "compress" function, loaded with its module (imports,
+ * helpers, tsconfig paths) and called on the same seeded JSON payloads as the replica. Its output size is
+ * compared with gzip's on the same input. The function takes a payload and returns bytes, so it needs no
+ * stub beyond those its module's package imports get.
+ *
+ * An `option-branch` finding is a branch inside a method such as `set(key, value)` taken when a
+ * `compress` option is on: that method takes other arguments than a payload, so it cannot be called on
+ * one, and the replica runs instead (its verification says so and stays `replica`).
+ */
+import { readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { COMPRESSORS, fakeCompressionProbe, jsonPayload, PAYLOAD_SIZES, type FakeCompressionParams } from '../probes/fake-compression.js';
+import { exact, round, verdict } from '../stats.js';
+import type { Measurement, Probe, ProbeOutcome } from '../types.js';
+import { describeIsolation, relativeSource, runUserModule } from './harness.js';
+import { locateFunction } from './locate.js';
+import { execSkip, locationOf, skipBeforeRunning, stubbedNote } from './outcome.js';
+
+/** Calls the function on each payload (as JSON text or parsed, whichever it accepts) and times a few calls. */
+const COMPRESSION_BODY = `
+const where = await functionLocation();
+const size = (out) => typeof out === 'string' ? Buffer.byteLength(out) : out instanceof Uint8Array ? out.byteLength : out === undefined || out === null ? -1 : Buffer.byteLength(JSON.stringify(out));
+const results = [];
+for (const text of config.family.payloads) {
+  const preferred = config.target.firstParameter === 'string' ? [text, JSON.parse(text)] : [JSON.parse(text), text];
+  let arg = preferred[0];
+  let out;
+  try { out = await callTarget([arg]); } catch {
+    try { arg = preferred[1]; out = await callTarget([arg]); } catch (error) {
+      emit({ error: 'calling ' + config.target.name + '() threw: ' + describeError(error) });
+      process.exit(0);
+    }
+  }
+  const times = [];
+  for (let i = 0; i < config.family.calls; i++) { const t0 = performance.now(); await callTarget([arg]); times.push(performance.now() - t0); }
+  times.sort((a, b) => a - b);
+  results.push({ inputBytes: Buffer.byteLength(text), outputBytes: size(out), ms: times[Math.floor(times.length / 2)], argument: typeof arg === 'string' ? 'string' : 'object' });
+}
+emit({ results, mapped: where });
+process.exit(0);
+`;
+
+interface CompressionChildResult {
+  error?: string;
+  results?: Array<{ inputBytes: number; outputBytes: number; ms: number; argument: string }>;
+  mapped?: { source: string; line: number } | null;
+}
+
+function label(size: number): string {
+  return size >= 1024 * 1024 ? '1 MB' : `${size / 1024} KB`;
+}
+
+type ExecCompressionParams = { file: string; line: number } | { replica: FakeCompressionParams; flag: string };
+
+export function execCompressionProbe(cwd: string): Probe<ExecCompressionParams> {
+  return {
+    family: 'fake-compression',
+    plan(params, variant) {
+      if (variant === 'option-branch') {
+        const replica = fakeCompressionProbe.plan(params, variant);
+        return 'skip' in replica ? replica : { params: { replica: replica.params, flag: typeof params.flag === 'string' ? params.flag : 'a compress option' } };
+      }
+      const where = locationOf(params);
+      return where ? { params: { file: where.file, line: where.line } } : { skip: 'the finding has no file and line to load' };
+    },
+    async run(params, context): Promise<ProbeOutcome> {
+      if ('replica' in params) {
+        const outcome = await fakeCompressionProbe.run(params.replica, context);
+        const why = `--exec ran the replica, not your code: the finding is a branch taken when ${params.flag} is set, inside a method whose arguments are not a payload, so it cannot be called on one`;
+        return { ...outcome, notes: [why, ...outcome.notes], mode: 'replica' };
+      }
+      const { file, line } = params;
+      const absolute = path.resolve(cwd, file);
+      const text = readFileSync(absolute, 'utf8');
+      const target = locateFunction(text, absolute, line);
+      if ('skip' in target) return skipBeforeRunning(target.skip);
+      const run = await runUserModule<CompressionChildResult>({
+        file: absolute,
+        text,
+        target,
+        body: COMPRESSION_BODY,
+        family: { payloads: PAYLOAD_SIZES.map(jsonPayload), calls: 5 },
+        stub: { latencyMs: 0, numberValue: 1, items: 3, recordSites: false },
+        context,
+      });
+      if ('error' in run) return skipBeforeRunning(`${file} does not compile: ${run.error}`);
+      const where = `${file}:${target.line} ${target.name}()`;
+      const notes = [`ran YOUR function ${where} with its module in a child process: scrubbed environment, ${describeIsolation(run.isolation)}, time limit`, ...stubbedNote(run.stubbed)];
+      if (!run.result) return execSkip(`the function did not answer in time${run.stderr ? `: ${run.stderr.split('\n')[0]}` : ''}`, notes);
+      if (run.result.error) return execSkip(run.result.error, notes);
+      const mapped = run.result.mapped;
+      if (mapped) notes.push(`source map: the called function starts at ${relativeSource(mapped.source, cwd)}:${mapped.line}`);
+      const measurements: Measurement[] = [];
+      (run.result.results ?? []).forEach((r, i) => {
+        const size = PAYLOAD_SIZES[i] as number;
+        const gzipBytes = COMPRESSORS.gzip(Buffer.from(jsonPayload(size))).length;
+        measurements.push(exact(`bytes out, ${label(size)} JSON (your function vs gzip)`, 'bytes', 'lower', r.outputBytes, gzipBytes));
+        notes.push(`${label(size)}: your function returns ${round(r.outputBytes / r.inputBytes)}x the input (${r.argument} argument), gzip ${round(gzipBytes / r.inputBytes)}x; ${round(r.ms)} ms per call`);
+      });
+      if (measurements.length === 0) return execSkip('no result from the function', notes);
+      // Primary at 64 KB, as in the replica.
+      const primaryIndex = Math.min(1, measurements.length - 1);
+      const ordered = [measurements[primaryIndex] as Measurement, ...measurements.filter((_, i) => i !== primaryIndex)];
+      return {
+        ...verdict(ordered[0] as Measurement, 1.5),
+        measurements: ordered,
+        load: `your ${target.name}() called on seeded JSON payloads of 1 KB, 64 KB, 1 MB (median of 5 timed calls each)`,
+        notes,
+        rounds: 1,
+        mode: 'exec',
+      };
+    },
+  };
+}

@@ -1,0 +1,200 @@
+/**
+ * Runs one family's measurement of the user's module in a child process: the bundle is written to a temp
+ * directory (also the child's working directory), and the child, started with `--enable-source-maps`,
+ * installs the stubs, imports the bundle, finds the target function and runs the family's measurement
+ * body, printing one JSON line. The child gets the scrubbed environment and a time limit from
+ * runChildScript and, where `unshare` works, its own network namespace: no interface but loopback, and
+ * loopback itself down unless the family needs a local server (then it is brought up inside the namespace,
+ * which still has no route anywhere else).
+ */
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { runChildScript } from '../child.js';
+import type { ProbeContext } from '../types.js';
+import { bundleModule } from './bundle.js';
+import { exportTarget, TARGET_EXPORT, type CallTarget } from './locate.js';
+import { STUB_RUNTIME_SOURCE } from './stubs.js';
+
+/**
+ * What every family body can use: `config`, `emit(value)`, `describeError(error)`, `callTarget(args?)`,
+ * `stubArgs()`, `functionLocation()`, `stubState`, `userSite(stack)`, `unhandled.count`.
+ */
+const PRELUDE = `
+import { readFileSync } from 'node:fs';
+import { findSourceMap } from 'node:module';
+import { pathToFileURL } from 'node:url';
+import inspector from 'node:inspector';
+// The settings sit in a file (payloads can be megabytes, too much for an argument); argv names it.
+const config = JSON.parse(readFileSync(JSON.parse(process.argv[process.argv.length - 1]).configPath, 'utf8'));
+${STUB_RUNTIME_SOURCE}
+Object.assign(stubState, config.stub, { harnessDir: config.harnessDir });
+const emit = (value) => process.stdout.write(JSON.stringify(value) + '\\n');
+const unhandled = { count: 0, first: undefined };
+process.on('unhandledRejection', (error) => { unhandled.count++; unhandled.first ??= describeError(error); });
+function describeError(error) {
+  const text = String((error && error.message) || error).split('\\n')[0];
+  const where = error && error.stack ? userSite(error.stack) : undefined;
+  return where ? text + ' (at ' + where + ')' : text;
+}
+// Names the file only declares have no value at run time; a global of the same name stays as it is.
+for (const name of config.target.ambient) if (!(name in globalThis)) globalThis[name] = makeStub(name);
+let loaded;
+try {
+  loaded = await import(pathToFileURL(config.bundlePath).href);
+} catch (error) {
+  emit({ error: 'loading the module threw: ' + describeError(error) });
+  process.exit(0);
+}
+const holder = loaded[config.target.exportName];
+const member = config.target.member;
+const fn = config.target.holder === 'function' ? holder : config.target.holder === 'class' ? holder?.prototype?.[member] : holder?.[member];
+const self = config.target.holder === 'class' ? stubThis(holder.prototype, 'this') : config.target.holder === 'function' ? undefined : holder;
+if (typeof fn !== 'function') {
+  emit({ error: config.target.name + ' is not a function once the module has loaded' });
+  process.exit(0);
+}
+// A parameter may be a promise the function awaits or chains (\`work.then(...)\`): each is a stub that is also
+// already settled, so awaiting it costs no stub call and leaves no timer.
+const stubArgs = () => Array.from({ length: config.target.parameters }, (_, i) => makeStub('arg' + i, Promise.resolve(makeStub('arg' + i))));
+const callTarget = (args) => fn.apply(self, args ?? stubArgs());
+/** Where V8 says the called function is ([[FunctionLocation]]), mapped back through the bundle's source map. */
+async function functionLocation() {
+  const session = new inspector.Session();
+  session.connect();
+  const post = (method, params) => new Promise((resolve, reject) => session.post(method, params, (error, result) => (error ? reject(error) : resolve(result))));
+  try {
+    globalThis.__bottleneckCalled = fn;
+    const { result } = await post('Runtime.evaluate', { expression: 'globalThis.__bottleneckCalled' });
+    const { internalProperties } = await post('Runtime.getProperties', { objectId: result.objectId });
+    const location = (internalProperties ?? []).find((p) => p.name === '[[FunctionLocation]]')?.value?.value;
+    const map = findSourceMap(pathToFileURL(config.bundlePath).href) ?? findSourceMap(config.bundlePath);
+    const entry = location && map ? map.findEntry(location.lineNumber, location.columnNumber) : undefined;
+    return entry && entry.originalSource ? { source: entry.originalSource, line: entry.originalLine + 1 } : null;
+  } catch {
+    return null;
+  } finally {
+    delete globalThis.__bottleneckCalled;
+    session.disconnect();
+  }
+}
+`;
+
+export type Isolation = 'no-network' | 'loopback-only' | 'none';
+
+let unshareWorks: boolean | undefined;
+let loopbackWorks: boolean | undefined;
+
+function works(command: string, args: string[]): boolean {
+  try {
+    execFileSync(command, args, { stdio: 'ignore', timeout: 5_000 });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** The command the child runs under, and the isolation it gives. */
+export function networkWrapper(needsLoopback: boolean): { wrapper: string[]; isolation: Isolation } {
+  unshareWorks ??= works('unshare', ['-rn', 'true']);
+  if (!unshareWorks) return { wrapper: [], isolation: 'none' };
+  if (!needsLoopback) return { wrapper: ['unshare', '-rn'], isolation: 'no-network' };
+  // In a fresh namespace even loopback is down; the namespace's root may bring it up.
+  const up = ['unshare', '-rn', 'sh', '-c', 'ip link set lo up && exec "$0" "$@"'];
+  loopbackWorks ??= works(up[0] as string, [...up.slice(1), 'true']);
+  return loopbackWorks ? { wrapper: up, isolation: 'loopback-only' } : { wrapper: [], isolation: 'none' };
+}
+
+export function describeIsolation(isolation: Isolation): string {
+  if (isolation === 'no-network') return 'no network at all (unshare -rn)';
+  if (isolation === 'loopback-only') return 'loopback only (unshare -rn, lo brought up inside the namespace)';
+  return 'network NOT isolated (unshare is not available on this OS)';
+}
+
+export interface UserModuleRun<T> {
+  result: T | null;
+  stderr: string;
+  exitDelayMs: number | null;
+  /** Packages replaced by stubs. */
+  stubbed: string[];
+  isolation: Isolation;
+}
+
+export interface UserModuleRequest {
+  /** Absolute path of the user's file. */
+  file: string;
+  /** The module text (the original, or with the fix applied). */
+  text: string;
+  target: CallTarget;
+  /** The family's measurement: JavaScript run after the prelude, ending in one emit(...). */
+  body: string;
+  /** Family settings, available to the body as `config.family`. */
+  family: unknown;
+  stub: { latencyMs: number; numberValue: number; items: number; recordSites: boolean };
+  realPackages?: string[];
+  needsLoopback?: boolean;
+  exitWaitMs?: number;
+  context: ProbeContext;
+}
+
+/** Bundles and runs; `{ error }` when the module does not compile. */
+export async function runUserModule<T>(request: UserModuleRequest): Promise<UserModuleRun<T> | { error: string }> {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'bottleneck-exec-'));
+  try {
+    const bundlePath = path.join(dir, 'bundle.mjs');
+    const bundled = await bundleModule({ file: request.file, text: exportTarget(request.text, request.target), outFile: bundlePath, ...(request.realPackages ? { realPackages: request.realPackages } : {}) });
+    if ('error' in bundled) return { error: bundled.error };
+    writeFileSync(bundlePath, bundled.code);
+    const { wrapper, isolation } = networkWrapper(request.needsLoopback === true);
+    const exitWaitMs = request.exitWaitMs ?? 200;
+    // A file, not `-e`: code evaluated with -e sees every builtin module as a global, a module does not.
+    const harnessPath = path.join(dir, 'harness.mjs');
+    writeFileSync(harnessPath, `${PRELUDE}\n${request.body}`);
+    const configPath = path.join(dir, 'config.json');
+    writeFileSync(
+      configPath,
+      JSON.stringify({
+        harnessDir: dir,
+        bundlePath,
+        target: { ...request.target, exportName: request.target.binding === 'default' ? 'default' : TARGET_EXPORT },
+        stub: request.stub,
+        family: request.family,
+      }),
+    );
+    const run = await runChildScript<T>(
+      '',
+      { configPath },
+      {
+        nodeFlags: ['--enable-source-maps'],
+        scriptPath: harnessPath,
+        wrapper,
+        cwd: dir,
+        timeoutMs: Math.max(1_500, Math.min(20_000, request.context.deadline - Date.now())) + exitWaitMs,
+        exitWaitMs,
+        signal: request.context.signal,
+      },
+    );
+    return { result: run.result, stderr: run.stderr, exitDelayMs: run.exitDelayMs, stubbed: bundled.stubbed, isolation };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** A source path or file URL from the child, relative to `cwd` with `/` separators. */
+export function relativeSource(source: string, cwd: string): string {
+  const absolute = source.startsWith('file:') ? fileURLToPath(source) : source;
+  return path.relative(cwd, absolute).split(path.sep).join('/');
+}
+
+/** `file:line` sites from the child as `file:7, 8; other.ts:3`, relative to `cwd`, lines in order. */
+export function formatSites(sites: Array<[string, number]>, cwd: string): string {
+  const byFile = new Map<string, number[]>();
+  for (const [site] of sites) {
+    const colon = site.lastIndexOf(':');
+    const file = relativeSource(site.slice(0, colon), cwd);
+    byFile.set(file, [...(byFile.get(file) ?? []), Number(site.slice(colon + 1))]);
+  }
+  return [...byFile].map(([file, lines]) => `${file}:${[...new Set(lines)].sort((a, b) => a - b).join(', ')}`).join('; ');
+}

@@ -1,0 +1,43 @@
+/** Small pieces every `--exec` family shares: the finding's location in its params, skips, notes. */
+import type { FindingParams, ProbeOutcome } from '../types.js';
+
+/** Private params `execProbes().prepare` adds: where the finding is, and its fix. */
+export interface ExecLocation {
+  file: string;
+  line: number;
+  column: number;
+  endLine: number;
+  endColumn: number;
+  replacement: string;
+}
+
+export function locationOf(params: FindingParams): ExecLocation | undefined {
+  const { __file: file, __line: line, __column: column, __endLine: endLine, __endColumn: endColumn, __replacement: replacement } = params;
+  if (typeof file !== 'string' || typeof line !== 'number') return undefined;
+  return {
+    file,
+    line,
+    column: typeof column === 'number' ? column : 1,
+    endLine: typeof endLine === 'number' ? endLine : line,
+    endColumn: typeof endColumn === 'number' ? endColumn : 1,
+    replacement: typeof replacement === 'string' ? replacement : '',
+  };
+}
+
+/** Skipped after the user's code ran (its module loaded, or its top level threw): mode `exec`. */
+export function execSkip(reason: string, notes: string[] = []): ProbeOutcome {
+  return { status: 'skipped', reason, measurements: [], load: '', notes, rounds: 0, mode: 'exec' };
+}
+
+/**
+ * Skipped before any of the user's code ran (nothing to call, no place for the fix, no compile). `mode`
+ * is `exec` only when the user's code ran, so this one stays `replica`, the mode of a verification no
+ * probe ran for; the reason says `--exec` stopped.
+ */
+export function skipBeforeRunning(reason: string): ProbeOutcome {
+  return { status: 'skipped', reason: `--exec did not run your code: ${reason}`, measurements: [], load: '', notes: [], rounds: 0, mode: 'replica' };
+}
+
+export function stubbedNote(stubbed: string[]): string[] {
+  return stubbed.length > 0 ? [`package imports replaced by recording stubs: ${stubbed.join(', ')} (Node builtins and your own modules are real)`] : [];
+}

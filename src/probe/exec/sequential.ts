@@ -1,0 +1,147 @@
+/**
+ * sequential-await with `--exec`: the user's own function, as found and with the finding's fix applied,
+ * called with a recording stub for every parameter, for `this` (class methods) and for every package it
+ * imports. Each call on a stub settles after the probe latency (20 ms by default, as in the replica), so
+ * the function's time is its critical path through those calls. Measured per side: the most stub calls in
+ * flight at once (1 as found, N with Promise.all: exact, independent of machine speed) and the time per
+ * call of the function.
+ */
+import { sequentialAwaitProbe } from '../probes/sequential-await.js';
+import { exact, measure, verdict } from '../stats.js';
+import type { Measurement, Probe, ProbeContext, ProbeOutcome } from '../types.js';
+import { ts } from '../../scanner/ts.js';
+import { describeIsolation, formatSites, relativeSource, runUserModule, type UserModuleRun } from './harness.js';
+import { execSkip, locationOf, skipBeforeRunning, stubbedNote, type ExecLocation } from './outcome.js';
+import { prepareSides } from './sides.js';
+
+/** Calls the function `config.family.calls` times, one after another, counting stub calls per call. */
+const SEQUENTIAL_BODY = `
+const where = await functionLocation();
+stubState.recordSites = true;
+const runs = [];
+for (let i = 0; i < config.family.calls; i++) {
+  const callsAtStart = stubState.calls;
+  stubState.peak = stubState.inFlight;
+  const t0 = performance.now();
+  let timer;
+  try {
+    const settled = await Promise.race([
+      Promise.resolve(callTarget()).then(() => true),
+      new Promise((resolve) => { timer = setTimeout(() => resolve(false), config.family.settleMs); }),
+    ]);
+    if (!settled) {
+      emit({ error: config.target.name + '() did not settle within ' + config.family.settleMs + ' ms', stubCalls: stubState.calls - callsAtStart });
+      process.exit(0);
+    }
+  } catch (error) {
+    emit({ error: describeError(error), stubCalls: stubState.calls - callsAtStart });
+    process.exit(0);
+  } finally {
+    clearTimeout(timer);
+  }
+  runs.push({ ms: performance.now() - t0, stubCalls: stubState.calls - callsAtStart, peak: stubState.peak });
+  stubState.recordSites = false;
+}
+emit({ runs, mapped: where, sites: [...stubState.sites] });
+process.exit(0);
+`;
+
+interface SequentialChildResult {
+  error?: string;
+  stubCalls?: number;
+  runs?: Array<{ ms: number; stubCalls: number; peak: number }>;
+  mapped?: { source: string; line: number } | null;
+  sites?: Array<[string, number]>;
+}
+
+export interface ExecSequentialParams {
+  where: ExecLocation;
+  loop: boolean;
+  /** Items a stub iterates as (loops) and the number it coerces to. */
+  items: number;
+  latencyMs: number;
+  calls: number;
+}
+
+function isLoop(node: ts.Node): boolean {
+  return ts.isIterationStatement(node, false);
+}
+
+export function execSequentialProbe(cwd: string): Probe<ExecSequentialParams> {
+  return {
+    family: 'sequential-await',
+    plan(params, variant) {
+      const replica = sequentialAwaitProbe.plan(params, variant);
+      if ('skip' in replica) return replica;
+      const where = locationOf(params);
+      if (!where) return { skip: 'the finding has no file and line to load' };
+      return { params: { where, loop: replica.params.loop, items: replica.params.loop ? replica.params.calls : 3, latencyMs: replica.params.latencyMs, calls: 3 } };
+    },
+    run(params, context) {
+      return runExecSequential(cwd, params, context);
+    },
+  };
+}
+
+type SideRun = UserModuleRun<SequentialChildResult>;
+
+export async function runExecSequential(cwd: string, params: ExecSequentialParams, context: ProbeContext): Promise<ProbeOutcome> {
+  const { where } = params;
+  // The loop rule's fix rewrites the whole loop around the reported await, not just the await.
+  const sides = await prepareSides(cwd, where, params.loop ? isLoop : undefined);
+  if ('skip' in sides) return skipBeforeRunning(sides.skip);
+  const run = (side: 'before' | 'after') =>
+    runUserModule<SequentialChildResult>({
+      file: sides.absolute,
+      text: sides[side].text,
+      target: sides[side].target,
+      body: SEQUENTIAL_BODY,
+      family: { calls: params.calls, settleMs: Math.max(1_000, params.latencyMs * params.items * 20) },
+      stub: { latencyMs: params.latencyMs, numberValue: params.items, items: params.items, recordSites: true },
+      context,
+    });
+  const name = `${where.file}:${sides.before.target.line} ${sides.before.target.name}()`;
+  const before = await run('before');
+  if ('error' in before) return skipBeforeRunning(`${where.file} does not compile: ${before.error}`);
+  const notes = [`ran YOUR function ${name} as found and with the fix applied, each in a child process: scrubbed environment, ${describeIsolation(before.isolation)}, time limit`, ...stubbedNote(before.stubbed)];
+  const beforeRuns = sideRuns(before, 'as found');
+  if ('skip' in beforeRuns) return execSkip(beforeRuns.skip, notes);
+  const after = await run('after');
+  if ('error' in after) return execSkip(`the file does not compile with the fix applied: ${after.error}`, notes);
+  const afterRuns = sideRuns(after, 'with the fix');
+  if ('skip' in afterRuns) return execSkip(afterRuns.skip, notes);
+  const mapped = before.result?.mapped;
+  if (mapped) notes.push(`source map: the called function starts at ${relativeSource(mapped.source, cwd)}:${mapped.line}`);
+  const sites = formatSites(before.result?.sites ?? [], cwd);
+  if (sites) notes.push(`stub calls made from ${sites} (source-mapped, as found)`);
+  const peakBefore = Math.max(...beforeRuns.map((r) => r.peak));
+  const peakAfter = Math.max(...afterRuns.map((r) => r.peak));
+  const callsBefore = beforeRuns[0]?.stubCalls ?? 0;
+  const callsAfter = afterRuns[0]?.stubCalls ?? 0;
+  const measurements: Measurement[] = [
+    measure('time per call of your function', 'ms', 'lower', beforeRuns.map((r) => r.ms), afterRuns.map((r) => r.ms)),
+    exact('stub calls in flight at once', 'calls', 'higher', peakBefore, peakAfter),
+    exact('stub calls per call of your function', 'calls', 'higher', callsBefore, callsAfter),
+  ];
+  notes.push(`every call on a stub settles after ${params.latencyMs} ms; parameters, this and package imports are stubs${params.loop ? `, and a stub iterates as ${params.items} items` : ''}`);
+  if (callsBefore !== callsAfter) notes.push(`the fix changes the number of stub calls per call (${callsBefore} -> ${callsAfter}): check it does the same work`);
+  return {
+    ...verdict(measurements[0] as Measurement, Math.max(1.3, peakAfter * 0.5)),
+    measurements,
+    load: `${params.calls} calls per side of your ${sides.before.target.name}(), ${params.latencyMs} ms per stubbed call`,
+    notes,
+    rounds: Math.min(beforeRuns.length, afterRuns.length),
+    mode: 'exec',
+  };
+}
+
+function sideRuns(run: SideRun, side: string): Array<{ ms: number; stubCalls: number; peak: number }> | { skip: string } {
+  if (!run.result) return { skip: `your function did not answer in time (${side})${run.stderr ? `: ${run.stderr.split('\n')[0]}` : ''}` };
+  if (run.result.error) {
+    const reached = run.result.stubCalls ?? 0;
+    return { skip: `${side}, your function threw ${reached === 0 ? 'before reaching its awaits' : `after ${reached} stub calls`}: ${run.result.error}` };
+  }
+  const runs = run.result.runs ?? [];
+  if (runs.length === 0 || runs.every((r) => r.stubCalls === 0)) return { skip: `${side}, your function made no call on a stubbed dependency (its awaits go to Node builtins or your own code): nothing to count` };
+  return runs;
+}

@@ -1,0 +1,118 @@
+/**
+ * The stubs that stand in for the user's dependencies inside the `--exec` child: bare package imports,
+ * every parameter of the called function, `this` of a class method, and `declare`d globals. Each stub is a
+ * recording Proxy. Reading a property gives another stub; calling one records the call and returns a
+ * "pending" stub that is awaitable (it settles after the probe's latency) and still usable as a stub, so
+ * `await repo.find(id)` and `createClient().get(key)` both work. Settled values are not thenable, or
+ * `await` would never finish unwrapping them.
+ *
+ * Coercions are chosen so common code paths stay bounded: a stub iterates (and reports `length`) as
+ * `items` child stubs, turns into `numberValue` as a number (a loop bound or a timeout) and into '' as a
+ * string (so it adds no bytes to measured output). Array methods called with a callback (`ids.map(fn)`)
+ * run over those items; without a callback they are recorded calls like any other (`repo.find({ ... })`).
+ *
+ * This file holds JavaScript source for the child, not code that runs in this process.
+ */
+export const STUB_RUNTIME_SOURCE = `
+const stubState = { calls: 0, inFlight: 0, peak: 0, sites: new Map(), latencyMs: 0, numberValue: 1, items: 3, recordSites: false, harnessDir: '' };
+const CALLBACK_METHODS = new Set(['map', 'forEach', 'filter', 'find', 'findIndex', 'some', 'every', 'reduce', 'flatMap']);
+const ITERATOR_METHODS = new Set(['entries', 'keys', 'values']);
+
+function userSite(stack) {
+  // The first frame outside node internals and the harness's directory (this harness, the bundle's own
+  // glue): with --enable-source-maps it names the original TypeScript file and line.
+  for (const line of String(stack).split('\\n').slice(1)) {
+    const match = /(?:\\(|at )((?:file:\\/\\/)?\\/[^()]*?):(\\d+):\\d+\\)?\\s*$/.exec(line);
+    if (!match || match[1].replace(/^file:\\/\\//, '').startsWith(stubState.harnessDir)) continue;
+    return match[1].replace(/^file:\\/\\//, '') + ':' + match[2];
+  }
+  return undefined;
+}
+
+function recordSite(map, limit) {
+  if (!stubState.recordSites || map.size >= limit) return;
+  const site = userSite(new Error().stack);
+  if (site) map.set(site, (map.get(site) ?? 0) + 1);
+}
+
+function stubCall(path) {
+  stubState.calls++;
+  stubState.inFlight++;
+  stubState.peak = Math.max(stubState.peak, stubState.inFlight);
+  recordSite(stubState.sites, 50);
+  const value = makeStub(path + '()');
+  const settled = new Promise((resolve) => {
+    const done = () => {
+      stubState.inFlight--;
+      resolve(value);
+    };
+    // Latency 0 settles on the next turn without a Timeout handle, so timer counts stay the user's own.
+    if (stubState.latencyMs > 0) setTimeout(done, stubState.latencyMs);
+    else setImmediate(done);
+  });
+  return makeStub(path + '()', settled);
+}
+
+function makeStub(path, settled) {
+  const writes = new Map();
+  const children = new Map();
+  const items = () => Array.from({ length: stubState.items }, (_, i) => makeStub(path + '[' + i + ']'));
+  const child = (key) => {
+    if (!children.has(key)) children.set(key, makeStub(path + '.' + key));
+    return children.get(key);
+  };
+  return new Proxy(function () {}, {
+    get(_target, key) {
+      if (writes.has(key)) return writes.get(key);
+      if (key === 'then') return settled ? (onValue, onError) => settled.then(onValue, onError) : undefined;
+      if (key === 'catch' && settled) return (onError) => settled.catch(onError);
+      if (key === 'finally' && settled) return (onFinally) => settled.finally(onFinally);
+      if (key === Symbol.toPrimitive) return (hint) => (hint === 'number' ? stubState.numberValue : '');
+      if (key === Symbol.iterator) return function* () { yield* items(); };
+      if (key === Symbol.asyncIterator) return async function* () { yield* items(); };
+      if (typeof key === 'symbol') return undefined;
+      if (key === 'length') return stubState.items;
+      if (key === 'toString' || key === 'toJSON') return () => '';
+      if (/^\\d+$/.test(key)) return child(key);
+      if (CALLBACK_METHODS.has(key) || ITERATOR_METHODS.has(key)) {
+        return (...args) => (ITERATOR_METHODS.has(key) ? args.length === 0 : typeof args[0] === 'function') ? items()[key](...args) : stubCall(path + '.' + key);
+      }
+      return child(key);
+    },
+    set(_target, key, value) {
+      writes.set(key, value);
+      return true;
+    },
+    apply() {
+      return stubCall(path);
+    },
+    construct() {
+      return makeStub('new ' + path);
+    },
+  });
+}
+
+/** \`this\` for a class method: the class's own members, and a stub for every field it does not define. */
+function stubThis(prototype, name) {
+  const writes = new Map();
+  const children = new Map();
+  return new Proxy(Object.create(prototype), {
+    get(target, key, receiver) {
+      if (writes.has(key)) return writes.get(key);
+      if (typeof key === 'symbol' || key in target) return Reflect.get(target, key, receiver);
+      if (!children.has(key)) children.set(key, makeStub(name + '.' + key));
+      return children.get(key);
+    },
+    set(_target, key, value) {
+      writes.set(key, value);
+      return true;
+    },
+  });
+}
+
+const packageStubs = new Map();
+globalThis.__bottleneckStub = (name) => {
+  if (!packageStubs.has(name)) packageStubs.set(name, makeStub(name));
+  return packageStubs.get(name);
+};
+`;

@@ -1,0 +1,141 @@
+/**
+ * uncleared-timer with `--exec`: the user's own function, as found and with the finding's fix applied,
+ * called K times at once with stubs that settle on the next turn of the event loop (so stub work leaves
+ * no timer of its own). Once the calls settle (or a short window passes, for helpers whose promise only
+ * the timer settles), the child counts live `Timeout` handles (`process.getActiveResourcesInfo()`) above
+ * its baseline: K as found, none with the fix; the count is exact. Then it is left to exit on its own, to
+ * see whether those timers keep the process alive. An async hook, on only while the calls start, records
+ * where each timer was created (source-mapped to the TypeScript line).
+ */
+import { unclearedTimerProbe } from '../probes/uncleared-timer.js';
+import { exact, verdict } from '../stats.js';
+import type { Measurement, Probe, ProbeContext, ProbeOutcome } from '../types.js';
+import { describeIsolation, formatSites, relativeSource, runUserModule, type UserModuleRun } from './harness.js';
+import { execSkip, locationOf, skipBeforeRunning, stubbedNote, type ExecLocation } from './outcome.js';
+import { prepareSides } from './sides.js';
+
+const TIMER_BODY = `
+const { createHook } = await import('node:async_hooks');
+const where = await functionLocation();
+const liveTimeouts = () => process.getActiveResourcesInfo().filter((type) => type === 'Timeout').length;
+const baseline = liveTimeouts();
+const sites = new Map();
+let traced = 0;
+const hook = createHook({
+  init(_id, type) {
+    if (type !== 'Timeout' || traced >= 50) return;
+    traced++;
+    const site = userSite(new Error().stack);
+    if (site) sites.set(site, (sites.get(site) ?? 0) + 1);
+  },
+});
+const outcome = { calls: config.family.calls, fulfilled: 0, rejected: 0, threw: 0, firstError: undefined };
+const pending = [];
+hook.enable();
+for (let i = 0; i < config.family.calls; i++) {
+  try {
+    const out = callTarget();
+    if (out && typeof out.then === 'function') {
+      pending.push(Promise.resolve(out).then(() => { outcome.fulfilled++; }, (error) => { outcome.rejected++; outcome.firstError ??= describeError(error); }));
+    } else outcome.fulfilled++;
+  } catch (error) {
+    outcome.threw++;
+    outcome.firstError ??= describeError(error);
+  }
+}
+hook.disable();
+let windowTimer;
+await Promise.race([Promise.all(pending), new Promise((resolve) => { windowTimer = setTimeout(resolve, config.family.settleMs); })]);
+clearTimeout(windowTimer);
+emit({ ...outcome, liveTimeouts: liveTimeouts() - baseline, mapped: where, sites: [...sites] });
+`;
+
+interface TimerChildResult {
+  error?: string;
+  calls: number;
+  fulfilled: number;
+  rejected: number;
+  threw: number;
+  firstError?: string;
+  liveTimeouts: number;
+  mapped?: { source: string; line: number } | null;
+  sites?: Array<[string, number]>;
+}
+
+export interface ExecTimerParams {
+  where: ExecLocation;
+  timeoutMs: number;
+  calls: number;
+}
+
+export function execTimerProbe(cwd: string): Probe<ExecTimerParams> {
+  return {
+    family: 'uncleared-timer',
+    plan(params, variant) {
+      // The replica's reasons to skip (intervals, timers not created per call) hold for the user's code too.
+      const replica = unclearedTimerProbe.plan(params, variant);
+      if ('skip' in replica) return replica;
+      const where = locationOf(params);
+      if (!where) return { skip: 'the finding has no file and line to load' };
+      return { params: { where, timeoutMs: replica.params.timeoutMs, calls: 200 } };
+    },
+    run(params, context) {
+      return runExecTimer(cwd, params, context, { exitWaitMs: 1_000 });
+    },
+  };
+}
+
+export async function runExecTimer(cwd: string, params: ExecTimerParams, context: ProbeContext, shape: { exitWaitMs: number }): Promise<ProbeOutcome> {
+  const { where } = params;
+  const sides = await prepareSides(cwd, where);
+  if ('skip' in sides) return skipBeforeRunning(sides.skip);
+  const run = (side: 'before' | 'after') =>
+    runUserModule<TimerChildResult>({
+      file: sides.absolute,
+      text: sides[side].text,
+      target: sides[side].target,
+      body: TIMER_BODY,
+      family: { calls: params.calls, settleMs: 500 },
+      // A stub used as a delay is the found timeout, so the timer outlives the measurement as it would in production.
+      stub: { latencyMs: 0, numberValue: params.timeoutMs, items: 3, recordSites: false },
+      exitWaitMs: Math.min(shape.exitWaitMs, params.timeoutMs + 200),
+      context,
+    });
+  const before = await run('before');
+  if ('error' in before) return skipBeforeRunning(`${where.file} does not compile: ${before.error}`);
+  const name = `${where.file}:${sides.before.target.line} ${sides.before.target.name}()`;
+  const notes = [`ran YOUR function ${name} as found and with the fix applied, each in a child process: scrubbed environment, ${describeIsolation(before.isolation)}, time limit`, ...stubbedNote(before.stubbed)];
+  const b = sideResult(before, 'as found');
+  if ('skip' in b) return execSkip(b.skip, notes);
+  const after = await run('after');
+  if ('error' in after) return execSkip(`the file does not compile with the fix applied: ${after.error}`, notes);
+  const a = sideResult(after, 'with the fix');
+  if ('skip' in a) return execSkip(a.skip, notes);
+  if (b.liveTimeouts === 0 && b.threw + b.rejected > 0) return execSkip(`as found, your function failed before its timer stayed behind (${b.threw + b.rejected} of ${b.calls} calls): ${b.firstError ?? ''}`, notes);
+  if (b.mapped) notes.push(`source map: the called function starts at ${relativeSource(b.mapped.source, cwd)}:${b.mapped.line}`);
+  const sites = formatSites(b.sites ?? [], cwd);
+  if (sites) notes.push(`timers created at ${sites} (source-mapped, as found)`);
+  for (const [label, r] of [['as found', b], ['with the fix', a]] as const) {
+    notes.push(`${label}: ${r.fulfilled} of ${r.calls} calls resolved, ${r.rejected} rejected, ${r.threw} threw within the settle window${r.firstError ? ` (first: ${r.firstError})` : ''}`);
+  }
+  const measurements: Measurement[] = [
+    exact(`live Timeout handles after ${params.calls} calls`, 'handles', 'lower', b.liveTimeouts, a.liveTimeouts),
+    exact('process alive after the work ends', 'ms', 'lower', before.exitDelayMs ?? shape.exitWaitMs, after.exitDelayMs ?? shape.exitWaitMs),
+  ];
+  if (before.exitDelayMs === null) notes.push(`as found, the child was still alive ${shape.exitWaitMs} ms after its work and was killed`);
+  notes.push('a count that drops to zero is divided by 1 for the ratio', `stubs settle on the next turn of the event loop; a stub used as a delay is ${params.timeoutMs} ms (the found timeout)`);
+  return {
+    ...verdict(measurements[0] as Measurement, 2),
+    measurements,
+    load: `${params.calls} calls at once of your ${sides.before.target.name}() per side, handles counted once they settle (at most 500 ms)`,
+    notes,
+    rounds: 1,
+    mode: 'exec',
+  };
+}
+
+function sideResult(run: UserModuleRun<TimerChildResult>, side: string): TimerChildResult | { skip: string } {
+  if (!run.result) return { skip: `your function did not answer in time (${side})${run.stderr ? `: ${run.stderr.split('\n')[0]}` : ''}` };
+  if (run.result.error) return { skip: `${side}: ${run.result.error}` };
+  return run.result;
+}
