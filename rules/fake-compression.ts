@@ -27,7 +27,7 @@ type Options = z.infer<typeof options>;
 // ---------------------------------------------------------------- names
 
 /** `compressPayload` -> ['compress', 'payload'], `GZIP_VALUE` -> ['gzip', 'value'], `lzString` -> ['lz', 'string']. */
-function splitWords(name: string): string[] {
+export function splitWords(name: string): string[] {
   let words = wordsOfName.get(name);
   if (words === undefined) {
     words = splitWordsUncached(name);
@@ -53,6 +53,24 @@ function splitWordsUncached(name: string): string[] {
 const STRONG_WORDS = new Set(['compress', 'compression', 'compressor', 'compressed', 'deflate', 'gzip', 'brotli', 'zstd']);
 /** Words that often mean "encode into a token" or something unrelated (lodash zip, bin packing, UI shrink). */
 const WEAK_WORDS = new Set(['pack', 'packer', 'zip', 'shrink', 'squash', 'squeeze', 'crush']);
+/** Words of the flags (`options.compress`, `useGzip`) that select a compress branch. */
+const FLAG_WORDS = ['compress', 'compression', 'gzip', 'deflate', 'brotli', 'zstd'];
+
+/**
+ * Where `splitWords` could yield one of `words` from a name in a file's text: the word in lower case after
+ * a character that is not a letter or digit (or at the start), or Capitalised or UPPER CASE anywhere (a
+ * camelCase or acronym boundary), and in every case followed by something other than a lower-case letter
+ * or digit, which would have extended the word (`package`, `zipped`, `pack2`). Every report needs such a
+ * name (a claim or a flag), so this is the rule's prefilter trigger; it may match names the rule then
+ * rejects, never the reverse (a test checks it against `splitWords`).
+ */
+export function nameWordPattern(words: Iterable<string>): RegExp {
+  const forms = [...new Set(words)].flatMap((word) => [`(?<![A-Za-z0-9])${word}`, `${word.charAt(0).toUpperCase()}${word.slice(1)}`, word.toUpperCase()]);
+  return new RegExp(`(?:${forms.join('|')})(?![a-z0-9])`);
+}
+
+export const CLAIM_WORDS: readonly string[] = [...STRONG_WORDS, ...WEAK_WORDS, ...FLAG_WORDS];
+
 /** The decoding half: never reported themselves. */
 const INVERSE_WORDS = new Set(['decompress', 'decompression', 'decompressor', 'decompressed', 'uncompress', 'uncompressed', 'inflate', 'gunzip', 'ungzip', 'unzip', 'unpack', 'unshrink', 'unsquash', 'expand']);
 /** Names that read data back or describe a state rather than produce a compressed value. */
@@ -143,7 +161,7 @@ function isNoopName(name: string | undefined): boolean {
 function isCompressFlagName(name: string): boolean {
   const words = splitWords(name);
   if (words.some((w) => INVERSE_WORDS.has(w))) return false;
-  return words.some((w) => w === 'compress' || w === 'compression' || w === 'gzip' || w === 'deflate' || w === 'brotli' || w === 'zstd');
+  return words.some((w) => FLAG_WORDS.includes(w));
 }
 
 // ---------------------------------------------------------------- compressors
@@ -920,13 +938,14 @@ export default defineRule<Options>({
       identity: '`{{name}}` claims to compress but {{what}}: nothing gets smaller.',
       optionBranch: 'The `{{flag}}` compression branch only {{what}}: the output is {{ratio}}x the input size, nothing is compressed.',
     },
-    triggers: ['compress', 'Compress', 'COMPRESS', 'deflate', 'Deflate', 'gzip', 'Gzip', 'GZIP', 'brotli', 'Brotli', 'zstd', 'Zstd', 'pack', 'Pack', 'zip', 'Zip', 'shrink', 'Shrink', 'squash', 'Squash', 'squeeze', 'Squeeze', 'crush', 'Crush'],
+    // Every report needs a name claiming compression (or a compress flag): those words as words, not `package`.
+    triggers: [nameWordPattern(CLAIM_WORDS)],
     requiresTypeInfo: false,
     options,
   },
+  // Fakes in tests are mocks standing in for a real codec.
+  appliesTo: (file) => file.role !== 'test',
   create(context) {
-    // Fakes in tests are mocks standing in for a real codec.
-    if (context.fileRole === 'test') return { kinds: {} };
     // Gathered during the engine's single walk (pre-order, like forEachChild), so fileEnd needs no walks of its own.
     const functions: FunctionNode[] = [];
     const branches: Array<ts.ConditionalExpression | ts.IfStatement> = [];

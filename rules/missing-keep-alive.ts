@@ -492,12 +492,11 @@ export default defineRule<Options>({
     requiresTypeInfo: false,
     options: optionsSchema,
   },
+  // Example and demo code runs by hand, once: treated like a script.
+  appliesTo: (file, options) => options.includeTestsAndScripts || (file.role === 'source' && !DEMO_PATH.test(file.path)),
   create(ctx) {
     const options = ctx.options;
-    // Example and demo code runs by hand, once: treated like a script.
-    const demo = DEMO_PATH.test(ctx.file);
-    const production = ctx.fileRole === 'source' && !demo;
-    if (!options.includeTestsAndScripts && !production) return { kinds: {} };
+    const production = ctx.fileRole === 'source' && !DEMO_PATH.test(ctx.file);
     const fileText = ctx.sourceFile.text;
     const roleOffset = production ? 0 : 1;
     let browser: string | undefined | null = null;

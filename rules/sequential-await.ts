@@ -1261,9 +1261,8 @@ export default defineRule<Options>({
     requiresTypeInfo: false,
     options,
   },
+  appliesTo: (file, options) => file.role !== 'migration' && (file.role !== 'test' || options.includeTests),
   create(context) {
-    const skip = context.fileRole === 'migration' || (context.fileRole === 'test' && !context.options.includeTests);
-    if (skip) return { kinds: {} };
     // Browser automation: every call acts on one shared page, so `click` / `fill` / reads are ordered steps.
     const modules = context.imports.importedModules();
     if ([...modules].some((m) => UI_AUTOMATION.test(m))) return { kinds: {} };

@@ -934,9 +934,9 @@ export default defineRule({
     requiresTypeInfo: false,
     options,
   },
+  appliesTo: (file) => file.role !== 'test' && !/\.d\.[cm]?ts$/i.test(file.path),
   create(context) {
     const ctx = context;
-    if (ctx.fileRole === 'test' || /\.d\.[cm]?ts$/i.test(ctx.file)) return { kinds: {} };
     const frontend = isFrontend(ctx);
     const sf = ctx.sourceFile;
 

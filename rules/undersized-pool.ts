@@ -643,6 +643,7 @@ export default defineRule<Options>({
     requiresTypeInfo: false,
     options,
   },
+  appliesTo: (file) => file.role !== 'test' && file.role !== 'script' && file.role !== 'migration',
   create(context) {
     const { options: opts, sourceFile } = context;
     const sites: Array<{ node: ts.CallExpression | ts.NewExpression; ref: ResolvedRef | undefined }> = [];
@@ -654,7 +655,6 @@ export default defineRule<Options>({
       reported.add(key);
       context.report(descriptor);
     };
-    if (context.fileRole === 'test' || context.fileRole === 'script' || context.fileRole === 'migration') return { kinds: {} };
 
     // Functions and `x.createServer(...)` calls in walk order (the engine's walk is pre-order, like forEachChild),
     // so serverEvidence() reads them instead of walking the whole file again.

@@ -15,10 +15,11 @@ export interface RuleMeta<Options> {
   /** Message templates by id; `{{name}}` placeholders are filled from `data`. */
   messages: Record<string, string>;
   /**
-   * Words at least one of which must occur in a file's text for this rule to possibly report. The engine
-   * skips parsing a file that holds none of the enabled rules' triggers.
+   * What must occur in a file's text for this rule to possibly report: a word as a substring, or a pattern.
+   * One of them is enough. The engine skips parsing a file that holds none of the enabled rules' triggers,
+   * so a trigger must be implied by every finding the rule can make, never merely typical of it.
    */
-  triggers: string[];
+  triggers: Array<string | RegExp>;
   requiresTypeInfo: boolean;
   /** Options schema; every field has a default so `parse({})` yields the full options. */
   options: z.ZodType<Options>;
@@ -65,8 +66,20 @@ export interface RuleVisitors {
   fileEnd?: () => void;
 }
 
+/** What the engine knows of a file before parsing it. */
+export interface FileFacts {
+  /** Relative to the working directory, `/` separators. */
+  path: string;
+  role: FileRole;
+}
+
 export interface Rule<Options = unknown> {
   meta: RuleMeta<Options>;
+  /**
+   * Whether the rule can report anything in this file at all (tests, migrations, scripts... are often out
+   * of scope). Asked before parsing: a file no rule applies to is not parsed. Default: every file.
+   */
+  appliesTo?(file: FileFacts, options: Options): boolean;
   create(context: RuleContext<Options>): RuleVisitors;
 }
 
@@ -75,6 +88,7 @@ export interface RegisteredRule {
   meta: RuleMeta<unknown>;
   /** Validates raw options against the rule's schema (throws a ZodError). */
   parseOptions(raw: unknown): unknown;
+  appliesTo(file: FileFacts, rawOptions: unknown): boolean;
   create(context: RuleContext<unknown>): RuleVisitors;
 }
 
@@ -89,9 +103,12 @@ export function defineRule<Options>(rule: Rule<Options>): RegisteredRule {
     }
     return options;
   };
+  const appliesTo = (file: FileFacts, raw: unknown): boolean => rule.appliesTo?.(file, parse(raw)) ?? true;
   return {
     meta: rule.meta,
     parseOptions: parse,
-    create: (context) => rule.create({ ...context, options: parse(context.options) }),
+    appliesTo,
+    // The same answer decides both whether the engine parses a file for this rule and whether the rule runs.
+    create: (context) => (appliesTo({ path: context.file, role: context.fileRole }, context.options) ? rule.create({ ...context, options: parse(context.options) }) : { kinds: {} }),
   };
 }

@@ -282,21 +282,25 @@ function toRawFinding(descriptor: ReportDescriptor, enabled: EnabledRule, file: 
 }
 
 /**
- * Which rules' trigger words occur in a text, in one pass for all rules instead of one per rule. The
- * alternation lists longer words first and the search restarts one character after each match, so every
- * start position is tried; a match also counts for every rule whose word is inside it (`createConnection`
- * holds `onnection`). The answer is therefore exactly "does some word of this rule occur as a substring".
+ * Which rules' triggers occur in a text, in one pass over the words of all rules instead of one per rule.
+ * The alternation lists longer words first and the search restarts one character after each match, so
+ * every start position is tried; a match also counts for every rule whose word is inside it
+ * (`createConnection` holds `onnection`). For words the answer is therefore exactly "does some word of
+ * this rule occur as a substring"; a rule's patterns are tested only if none of its words occurred.
  */
 export class TriggerMatcher {
   private readonly pattern: RegExp | undefined;
   private readonly owners = new Map<string, number[]>();
   private readonly alwaysMatch: boolean[];
+  private readonly patterns: RegExp[][];
 
-  constructor(private readonly triggers: readonly string[][]) {
-    this.alwaysMatch = triggers.map((words) => words.length === 0);
-    const words = [...new Set(triggers.flat())].sort((a, b) => b.length - a.length || (a < b ? -1 : 1));
+  constructor(triggers: ReadonlyArray<ReadonlyArray<string | RegExp>>) {
+    this.alwaysMatch = triggers.map((ruleTriggers) => ruleTriggers.length === 0);
+    this.patterns = triggers.map((ruleTriggers) => ruleTriggers.filter((t): t is RegExp => t instanceof RegExp).map((t) => new RegExp(t.source, t.flags.replace(/[gy]/g, ''))));
+    const wordsOf = triggers.map((ruleTriggers) => ruleTriggers.filter((t): t is string => typeof t === 'string'));
+    const words = [...new Set(wordsOf.flat())].sort((a, b) => b.length - a.length || (a < b ? -1 : 1));
     for (const word of words) {
-      this.owners.set(word, triggers.flatMap((ruleWords, index) => (ruleWords.some((inner) => word.includes(inner)) ? [index] : [])));
+      this.owners.set(word, wordsOf.flatMap((ruleWords, index) => (ruleWords.some((inner) => word.includes(inner)) ? [index] : [])));
     }
     if (words.length > 0) this.pattern = new RegExp(words.map((word) => word.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('|'), 'g');
   }
@@ -306,18 +310,22 @@ export class TriggerMatcher {
     const matched = [...this.alwaysMatch];
     let left = matched.filter((m) => !m).length;
     const pattern = this.pattern;
-    if (!pattern || left === 0) return matched;
-    pattern.lastIndex = 0;
-    for (let found = pattern.exec(text); found; found = pattern.exec(text)) {
-      for (const index of this.owners.get(found[0]) ?? []) {
-        if (!matched[index]) {
-          matched[index] = true;
-          left -= 1;
+    if (pattern && left > 0) {
+      pattern.lastIndex = 0;
+      for (let found = pattern.exec(text); found; found = pattern.exec(text)) {
+        for (const index of this.owners.get(found[0]) ?? []) {
+          if (!matched[index]) {
+            matched[index] = true;
+            left -= 1;
+          }
         }
+        if (left === 0) break;
+        pattern.lastIndex = found.index + 1;
       }
-      if (left === 0) break;
-      pattern.lastIndex = found.index + 1;
     }
+    this.patterns.forEach((rulePatterns, index) => {
+      if (!matched[index] && rulePatterns.some((p) => p.test(text))) matched[index] = true;
+    });
     return matched;
   }
 }
@@ -406,7 +414,8 @@ export async function scan(request: ScanRequest): Promise<ScanResult> {
     let rules = request.rules;
     if (prefilter) {
       const matched = triggers.match(text);
-      rules = request.rules.filter((_, index) => matched[index]);
+      const known = { path: file.relative, role: fileRoleOf(file.relative) };
+      rules = request.rules.filter((enabled, index) => matched[index] && enabled.rule.appliesTo(known, enabled.options));
     }
     if (timings) timings.prefilter += performance.now() - prefilterStarted;
     if (rules.length === 0) {

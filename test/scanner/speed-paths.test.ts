@@ -6,19 +6,21 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { mulberry32 } from '../../bench/corpus.js';
 import { TriggerMatcher } from '../../src/scanner/engine.js';
 import { ALL_RULES } from '../../rules/index.js';
+import { CLAIM_WORDS, nameWordPattern, splitWords } from '../../rules/fake-compression.js';
 
 const temp = mkdtempSync(path.join(tmpdir(), 'bottleneck-speed-paths-'));
 afterAll(() => rmSync(temp, { recursive: true, force: true }));
 
 describe('TriggerMatcher (the one-pass prefilter)', () => {
-  const naive = (triggers: string[][], text: string) => triggers.map((words) => words.length === 0 || words.some((word) => text.includes(word)));
+  const naive = (triggers: Array<Array<string | RegExp>>, text: string) =>
+    triggers.map((ruleTriggers) => ruleTriggers.length === 0 || ruleTriggers.some((t) => (typeof t === 'string' ? text.includes(t) : t.test(text))));
 
   it("agrees with a per-rule substring test on the rules' own trigger words", () => {
     const triggers = ALL_RULES.map((rule) => rule.meta.triggers);
     const matcher = new TriggerMatcher(triggers);
     const random = mulberry32(11);
     // Texts stitched from fragments of trigger words, so words overlap, nest and are cut short.
-    const pieces = [...triggers.flat(), 'x', ' ', 'Conn', 'createC', 'onnect', 'ionLimit', 'awai', 't('];
+    const pieces = [...triggers.flat().filter((t): t is string => typeof t === 'string'), ...CLAIM_WORDS, 'Gzip', 'PACK', 'x', ' ', 'Conn', 'createC', 'onnect', 'ionLimit', 'awai', 't('];
     for (let i = 0; i < 2_000; i++) {
       const length = Math.floor(random() * 12);
       let text = '';
@@ -34,6 +36,35 @@ describe('TriggerMatcher (the one-pass prefilter)', () => {
     const matcher = new TriggerMatcher([['createConnection'], ['onnection'], ['Connect'], []]);
     expect(matcher.match('db.createConnection()')).toEqual([true, true, true, true]);
     expect(matcher.match('nothing here')).toEqual([false, false, false, true]);
+  });
+
+  it('tests a pattern trigger only for its own rule', () => {
+    const matcher = new TriggerMatcher([['await'], [/\bzip(?![a-z])/]]);
+    expect(matcher.match('zip(a, b)')).toEqual([false, true]);
+    expect(matcher.match('await zipped')).toEqual([true, false]);
+  });
+});
+
+describe("fake-compression's prefilter pattern", () => {
+  it('matches every name in which the rule finds a claim or flag word (checked against splitWords)', () => {
+    const pattern = nameWordPattern(CLAIM_WORDS);
+    const random = mulberry32(5);
+    const cases = (word: string) => [word, word.toUpperCase(), `${word.charAt(0).toUpperCase()}${word.slice(1)}`];
+    const pieces = [...CLAIM_WORDS.flatMap(cases), ...['value', 'Data', 'JSON', 'to', 'b64', 'V2', '2', 'age', 'ed', 'er', 'un', 'de', 'X', 'ING'].flatMap((w) => [w, w.toLowerCase()])];
+    const separators = ['', '', '', '_', '$', '.', ' '];
+    let claimed = 0;
+    for (let i = 0; i < 20_000; i++) {
+      let name = '';
+      const parts = 1 + Math.floor(random() * 4);
+      for (let j = 0; j < parts; j++) name += (j > 0 ? separators[Math.floor(random() * separators.length)] : '') + pieces[Math.floor(random() * pieces.length)];
+      const hasWord = splitWords(name).some((word) => CLAIM_WORDS.includes(word));
+      if (hasWord) {
+        claimed += 1;
+        expect(pattern.test(name), name).toBe(true);
+      }
+    }
+    expect(claimed).toBeGreaterThan(1_000);
+    for (const unrelated of ['package', 'zipped', 'pack2', 'Packages', 'unzipFile', 'shrinkwrap']) expect(pattern.test(unrelated), unrelated).toBe(false);
   });
 });
 
