@@ -45,6 +45,8 @@ const SOURCE_FILE = new RegExp(`\\.(${SOURCE_EXTENSIONS.join('|')})$`);
 const DECLARATION_FILE = /\.d\.[cm]?ts$/;
 
 export function toPosixRelative(cwd: string, absolute: string): string {
+  // The common case, a file under cwd, without path.relative's normalisation (it runs once per file).
+  if (path.sep === '/' && absolute.startsWith(cwd) && absolute.charAt(cwd.length) === '/' && !cwd.endsWith('/')) return absolute.slice(cwd.length + 1);
   const relative = path.relative(cwd, absolute).split(path.sep).join('/');
   return relative === '' ? '.' : relative;
 }
@@ -65,18 +67,29 @@ class GitignoreMatcher {
 
   /** Whether a file or directory is ignored by .gitignore files between it and its git root (or `stopAt`). */
   ignores(absoluteFile: string, stopAt: string, isDirectory = false): boolean {
-    let dir = path.dirname(absoluteFile);
-    for (;;) {
-      const rules = this.rulesFor(dir);
-      if (rules) {
-        const relative = path.relative(dir, absoluteFile).split(path.sep).join('/') + (isDirectory ? '/' : '');
-        if (relative && !relative.startsWith('..') && rules.ignores(relative)) return true;
-      }
-      if (dir === stopAt || this.isGitRoot(dir)) return false;
-      const parent = path.dirname(dir);
-      if (parent === dir) return false;
-      dir = parent;
+    for (const { dir, rules } of this.chainFor(path.dirname(absoluteFile), stopAt)) {
+      // `dir` is an ancestor of the file, so its path relative to `dir` is the rest of the string.
+      const rest = absoluteFile.slice(dir.length === path.parse(dir).root.length ? dir.length : dir.length + 1);
+      const relative = (path.sep === '/' ? rest : rest.split(path.sep).join('/')) + (isDirectory ? '/' : '');
+      if (relative && rules.ignores(relative)) return true;
     }
+    return false;
+  }
+
+  // Files share directories: the .gitignore files that apply to a directory are worked out once per directory.
+  private readonly chains = new Map<string, Array<{ dir: string; rules: Ignore }>>();
+
+  /** The directories from `dir` up to its git root (or `stopAt`) that hold a .gitignore, nearest first. */
+  private chainFor(dir: string, stopAt: string): Array<{ dir: string; rules: Ignore }> {
+    const key = `${stopAt}\0${dir}`;
+    let chain = this.chains.get(key);
+    if (chain !== undefined) return chain;
+    const rules = this.rulesFor(dir);
+    const own = rules ? [{ dir, rules }] : [];
+    const parent = path.dirname(dir);
+    chain = dir === stopAt || this.isGitRoot(dir) || parent === dir ? own : [...own, ...this.chainFor(parent, stopAt)];
+    this.chains.set(key, chain);
+    return chain;
   }
 
   private rulesFor(dir: string): Ignore | null {
@@ -136,7 +149,8 @@ export async function discoverFiles(options: DiscoverOptions): Promise<Discovere
       ignore: DEFAULT_IGNORES,
       suppressErrors: true,
     });
-    for (const entry of entries) accept(path.normalize(entry), stopAt);
+    // fast-glob returns normalised absolute paths with `/`, which are native paths except on Windows.
+    for (const entry of entries) accept(path.sep === '/' ? entry : path.normalize(entry), stopAt);
   }
   return [...found.values()].sort((a, b) => (a.relative < b.relative ? -1 : a.relative > b.relative ? 1 : 0));
 }
