@@ -35,6 +35,8 @@ export function runChildScript<T>(
     /** A command the node process runs under, e.g. `unshare -rn` to cut it off the network. */
     wrapper?: string[];
     cwd?: string;
+    /** Variables added to the scrubbed environment (never secrets: e.g. a test CA file to trust). */
+    env?: Record<string, string>;
   },
 ): Promise<ChildRun<T>> {
   return new Promise((resolve) => {
@@ -42,7 +44,7 @@ export function runChildScript<T>(
     const nodeArgs = [...(options.nodeFlags ?? []), ...script, JSON.stringify(config)];
     const [command, ...args] = options.wrapper && options.wrapper.length > 0 ? [...options.wrapper, process.execPath, ...nodeArgs] : [process.execPath, ...nodeArgs];
     const child = spawn(command as string, args, {
-      env: scrubbedEnv(),
+      env: { ...scrubbedEnv(), ...options.env },
       stdio: ['ignore', 'pipe', 'pipe'],
       ...(options.cwd ? { cwd: options.cwd } : {}),
     });

@@ -15,25 +15,30 @@
  *
  * Families that run the user's code: fake-compression (the function on seeded JSON payloads),
  * sequential-await (stub calls in flight and time per call, as found vs fixed), uncleared-timer (live
- * Timeout handles after K calls, as found vs fixed). missing-keep-alive and undersized-pool keep their
- * replicas (see EXEC_REPLICA_REASONS): `verification.mode` stays `replica` for them, and for any finding
- * skipped before its code ran.
+ * Timeout handles after K calls, as found vs fixed), and missing-keep-alive where the finding is an agent
+ * construction that reads only module-scope names (connections opened by that agent vs the fixed one,
+ * against a server inside the child). Other keep-alive findings and undersized-pool run their replicas and
+ * say why: `verification.mode` is `exec` only where the user's code ran.
  */
 import type { Io } from '../commands/io.js';
 import type { Finding } from '../findings.js';
 import { execCompressionProbe } from './exec/compression.js';
+import { execKeepAliveProbe } from './exec/keep-alive.js';
 import { execSequentialProbe } from './exec/sequential.js';
 import { execTimerProbe } from './exec/timer.js';
 import { PROBES, splitRuleId } from './run.js';
 import type { Probe, ProbeOutcome, VerificationMode } from './types.js';
 
-/** Families whose probe calls the user's code under `--exec`. */
-export const EXEC_FAMILIES = ['fake-compression', 'sequential-await', 'uncleared-timer'] as const;
+/** Families whose probe calls the user's code under `--exec`, with the findings it does that for. */
+export const EXEC_FAMILIES: Record<string, string> = {
+  'fake-compression': 'fake-compression (the function named by the finding)',
+  'sequential-await': 'sequential-await',
+  'uncleared-timer': 'uncleared-timer',
+  'missing-keep-alive': 'missing-keep-alive (agent constructions only)',
+};
 
 /** Why the other families run their replica even with `--exec`; stated in each of their verifications. */
 export const EXEC_REPLICA_REASONS: Record<string, string> = {
-  'missing-keep-alive':
-    "--exec ran the replica, not your code: the finding is a client or agent construction whose cost shows only in the connections your requests open, and its options are already measured exactly (node's real Agent, as found vs keepAlive)",
   'undersized-pool':
     '--exec ran the replica, not your code: a pool is only measurable against its real database; the replica already runs a real pool library (generic-pool, pg-pool) with the size and timeouts found in your code',
 };
@@ -50,20 +55,23 @@ function statedReplica(probe: Probe<unknown>, reason: string): Probe<unknown> {
 }
 
 function isExecFamily(family: string): boolean {
-  return (EXEC_FAMILIES as readonly string[]).includes(family);
+  return Object.hasOwn(EXEC_FAMILIES, family);
 }
 
 export function execProbes(io: Io, cwd: string): { probes: Record<string, Probe<unknown>>; mode: (family: string) => VerificationMode; prepare: (findings: Finding[]) => Finding[] } {
   io.stderr(
-    `\n!!! --exec: bottleneck will RUN YOUR CODE for ${EXEC_FAMILIES.join(', ')} findings: each finding's module is\n` +
-      '!!! compiled with esbuild and its function called in a child process (scrubbed environment, time limit, no\n' +
-      "!!! network where the OS allows; package imports are stubs, Node builtins are REAL). Other rules still run replicas.\n\n",
+    '\n!!! --exec: bottleneck will RUN YOUR CODE for these findings:\n' +
+      `!!!   ${Object.values(EXEC_FAMILIES).join(', ')}\n` +
+      "!!! Each finding's module is compiled with esbuild and its code called in a child process: scrubbed environment,\n" +
+      '!!! time limit, no network beyond loopback where the OS allows; package imports are stubs, Node builtins are REAL.\n' +
+      `!!! ${Object.keys(EXEC_REPLICA_REASONS).join(', ')} and the other keep-alive findings run replicas, and say so.\n\n`,
   );
   const probes: Record<string, Probe<unknown>> = {
     ...PROBES,
     'fake-compression': execCompressionProbe(cwd) as Probe<unknown>,
     'sequential-await': execSequentialProbe(cwd) as Probe<unknown>,
     'uncleared-timer': execTimerProbe(cwd) as Probe<unknown>,
+    'missing-keep-alive': execKeepAliveProbe(cwd) as Probe<unknown>,
   };
   for (const [family, reason] of Object.entries(EXEC_REPLICA_REASONS)) {
     const replica = PROBES[family];

@@ -74,6 +74,19 @@ export class OrderLookup {
   }
 }
 `,
+  'src/http.ts': `import http from 'node:http';
+import https from 'node:https';
+import axios from 'axios';
+import { LOOKUP_TIMEOUT_MS } from '@app/lib/limits';
+
+const base = { timeout: LOOKUP_TIMEOUT_MS };
+export const inventory = axios.create({ httpAgent: new http.Agent({ ...base }) });
+
+export async function fetchProfile(caCert: string) {
+  const agent = new https.Agent({ ca: caCert });
+  return axios.get('https://profiles.example.com/me', { httpsAgent: agent });
+}
+`,
   'src/broken.ts': `export function compress(value: unknown): string {\n  return Buffer.from(JSON.stringify(value).toString('base64');\n}\n`,
   'src/throws-on-load.ts': `import { toBase64 } from './lib/encode';\nthrow new Error('needs DATABASE_URL');\nexport function compress(value: unknown): string {\n  return toBase64(JSON.stringify(value));\n}\n`,
   'src/handlers.ts': `import express from 'express';
@@ -121,8 +134,8 @@ describe('bottleneck probe --exec', () => {
     execProbes(io, dir);
     const text = messages.join('');
     expect(text).toContain('RUN YOUR CODE');
-    for (const family of EXEC_FAMILIES) expect(text).toContain(family);
-    expect(text).not.toMatch(/RUN YOUR CODE for [^\n]*(missing-keep-alive|undersized-pool)/);
+    for (const family of Object.values(EXEC_FAMILIES)) expect(text).toContain(family);
+    expect(text).not.toMatch(/RUN YOUR CODE for [^\n]*undersized-pool/);
   });
 
   it('fake-compression: loads the function with its module (alias, relative import, stubbed package) and measures its bytes', async () => {
@@ -154,7 +167,10 @@ describe('bottleneck probe --exec', () => {
     expect(loop).toBeDefined();
     const [v] = await verify([loop as Finding]);
     const inFlight = v?.measurements.find((m) => m.metric === 'stub calls in flight at once');
+    const perCall = v?.measurements.find((m) => m.metric === 'stub calls per call of your function');
     expect([inFlight?.before, inFlight?.after]).toEqual([1, 5]);
+    // 5, not 25: the fix replaced the loop, not its body (which would start every item once per item).
+    expect([perCall?.before, perCall?.after]).toEqual([5, 5]);
     expect(v?.mode).toBe('exec');
   });
 
@@ -187,17 +203,22 @@ describe('bottleneck probe --exec', () => {
     expect(v?.reason).toMatch(/nested function or callback/);
   });
 
-  it('runs the replica for missing-keep-alive and says so', async () => {
-    const finding: Finding = {
-      ...compressionFinding('src/http.ts', 1),
-      ruleId: 'missing-keep-alive/agent-without-keepalive',
-      category: 'Network/API',
-      params: { keepAlive: false, protocol: 'http', concurrency: 2 },
-    };
+  it('missing-keep-alive: your agent expression, evaluated with its module, opens a connection per request; the fixed one reuses them', async () => {
+    const agent = findingsIn('src/http.ts', 'missing-keep-alive').find((f) => f.line === 7);
+    expect(agent?.ruleId).toBe('missing-keep-alive/agent-without-keepalive');
+    const [v] = await verify([agent as Finding]);
+    expect(v?.mode).toBe('exec');
+    expect(v?.measurements[0]).toMatchObject({ metric: 'connections opened for 200 requests', before: 200, after: 10 });
+    expect(v?.notes.join('\n')).toMatch(/as found: \{"keepAlive":false/);
+  });
+
+  it('missing-keep-alive: options read from a function parameter run the replica, and the verification says why', async () => {
+    const perRequest = findingsIn('src/http.ts', 'missing-keep-alive').find((f) => f.line === 10);
+    expect(perRequest).toBeDefined();
     const exec = execProbes(io, dir);
-    const { findings: probed } = await runProbes(exec.prepare([finding]), { budgetMs: 3_000, signal: new AbortController().signal, probes: exec.probes, mode: exec.mode });
+    const { findings: probed } = await runProbes(exec.prepare([perRequest as Finding]), { budgetMs: 3_000, signal: new AbortController().signal, probes: exec.probes, mode: exec.mode });
     const v = probed[0]?.verification;
     expect(v?.mode).toBe('replica');
-    expect(v?.notes[0]).toMatch(/^--exec ran the replica, not your code/);
+    expect(v?.notes[0]).toBe("--exec ran the replica, not your code: the agent's options read `caCert`, known only inside its function");
   });
 });

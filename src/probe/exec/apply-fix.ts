@@ -87,8 +87,11 @@ export async function applyFix(
   fileName: string,
   range: FixLocation,
   replacement: string,
-  /** When the rule's fix is known to rewrite a particular enclosing node (a loop), only that node is a candidate. */
-  rewrites?: (node: ts.Node) => boolean,
+  /**
+   * What the rule's fix is known to rewrite: a particular enclosing node (a loop), or exactly the reported
+   * range. Only that is a candidate then.
+   */
+  rewrites?: ((node: ts.Node) => boolean) | 'reported-range',
 ): Promise<{ text: string; start: number; end: number } | { skip: string }> {
   if (replacement.trim().length === 0) return { skip: 'the finding has no replacement code to apply' };
   const sourceFile = parseSource(text, fileName);
@@ -107,13 +110,15 @@ export async function applyFix(
     }
   };
   ts.forEachChild(sourceFile, visit);
-  if (rewrites) {
+  if (rewrites === 'reported-range') {
+    spans.splice(1);
+  } else if (rewrites) {
     let target = node;
     while (target && !rewrites(target)) target = target.parent;
     if (!target) return { skip: 'the code the fix rewrites is not around the reported range' };
     spans.splice(0, spans.length, { start: target.getStart(sourceFile), end: target.getEnd() });
   }
-  for (let current = rewrites ? undefined : node; current && !ts.isSourceFile(current); current = current.parent) {
+  for (let current = rewrites === undefined ? node : undefined; current && !ts.isSourceFile(current); current = current.parent) {
     spans.push({ start: current.getStart(sourceFile), end: current.getEnd() });
     // Runs of sibling statements that include this one: a fix may rewrite the statement with its neighbours.
     const list = ts.isBlock(current.parent) || ts.isSourceFile(current.parent) ? current.parent.statements : undefined;

@@ -135,6 +135,8 @@ export interface UserModuleRequest {
   stub: { latencyMs: number; numberValue: number; items: number; recordSites: boolean };
   realPackages?: string[];
   needsLoopback?: boolean;
+  /** A PEM certificate the child trusts besides the system CAs (NODE_EXTRA_CA_CERTS): a test server's own. */
+  trustCertificate?: string;
   exitWaitMs?: number;
   context: ProbeContext;
 }
@@ -148,6 +150,8 @@ export async function runUserModule<T>(request: UserModuleRequest): Promise<User
     if ('error' in bundled) return { error: bundled.error };
     writeFileSync(bundlePath, bundled.code);
     const { wrapper, isolation } = networkWrapper(request.needsLoopback === true);
+    const trusted = path.join(dir, 'trusted-ca.pem');
+    if (request.trustCertificate) writeFileSync(trusted, request.trustCertificate);
     const exitWaitMs = request.exitWaitMs ?? 200;
     // A file, not `-e`: code evaluated with -e sees every builtin module as a global, a module does not.
     const harnessPath = path.join(dir, 'harness.mjs');
@@ -170,6 +174,7 @@ export async function runUserModule<T>(request: UserModuleRequest): Promise<User
         nodeFlags: ['--enable-source-maps'],
         scriptPath: harnessPath,
         wrapper,
+        ...(request.trustCertificate ? { env: { NODE_EXTRA_CA_CERTS: trusted } } : {}),
         cwd: dir,
         timeoutMs: Math.max(1_500, Math.min(20_000, request.context.deadline - Date.now())) + exitWaitMs,
         exitWaitMs,

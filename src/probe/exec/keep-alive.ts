@@ -1,0 +1,190 @@
+/**
+ * missing-keep-alive with `--exec`: where the finding is the user's own agent construction and that
+ * expression reads only module-scope names (see agent-expression.ts), it is copied verbatim into a factory
+ * appended to its module, beside the same expression with the finding's fix in place. Both are evaluated
+ * in one child process with the module's real bindings (Node's http/https are real; a bare package the
+ * constructor comes from is bundled for real from the user's project), and each agent carries N requests
+ * at concurrency C to a server inside the same child that counts TCP connections. The child's network
+ * namespace has loopback up and nothing else.
+ *
+ * A per-request finding (an agent built inside the function, per call) measures the same expression
+ * built per request (as found) and built once and shared (what the fix's module-level agent does).
+ * Everything else (clients such as axios.create without an agent, Connection: close headers, options that
+ * read function locals, undici dispatchers) runs the replica, and the verification says why.
+ */
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { testCertificate } from '../loopback.js';
+import { keepAliveProbe, type KeepAliveParams } from '../probes/keep-alive.js';
+import { exact, verdict } from '../stats.js';
+import type { Measurement, Probe, ProbeContext, ProbeOutcome } from '../types.js';
+import { agentExpression } from './agent-expression.js';
+import { applyFix } from './apply-fix.js';
+import { describeIsolation, runUserModule } from './harness.js';
+import type { CallTarget } from './locate.js';
+import { locationOf, skipBeforeRunning, execSkip, stubbedNote, type ExecLocation } from './outcome.js';
+
+const FACTORY = '__bottleneckAgents';
+
+/** Builds each side's agent, drives it against a local connection-counting server, reports counts. */
+const KEEP_ALIVE_BODY = `
+const http = await import('node:http');
+const https = await import('node:https');
+const factories = holder;
+const { requests, concurrency, perRequest, certificate } = config.family;
+async function drive(side) {
+  const sample = factories[side]();
+  if (!(sample instanceof http.Agent)) return { error: 'the expression did not build a node http(s).Agent' };
+  const secure = sample.protocol === 'https:';
+  const options = { keepAlive: sample.keepAlive === true, maxSockets: Number.isFinite(sample.maxSockets) ? sample.maxSockets : 'Infinity' };
+  // Per request as found: a fresh agent from the expression for every request; otherwise this one agent.
+  const shared = perRequest && side === 'before' ? undefined : sample;
+  if (!shared) sample.destroy();
+  if (secure && !certificate) return { error: 'an https agent, and no test certificate (openssl missing)' };
+  let connections = 0;
+  const handler = (req, res) => { req.resume(); res.writeHead(200, { 'content-length': 2 }); res.end('ok'); };
+  const server = secure ? https.createServer({ key: certificate.key, cert: certificate.cert }, handler) : http.createServer(handler);
+  server.on('connection', () => { connections++; });
+  server.keepAliveTimeout = 10_000;
+  await new Promise((resolve, reject) => { server.once('error', reject); server.listen(0, '127.0.0.1', resolve); });
+  const port = server.address().port;
+  const client = secure ? https : http;
+  let issued = 0, completed = 0, errors = 0, firstError;
+  const one = (agent) => new Promise((resolve) => {
+    const req = client.request({ host: '127.0.0.1', port, path: '/', agent, ...(secure ? { ca: certificate.cert } : {}) }, (res) => {
+      res.resume();
+      res.on('end', () => { completed++; resolve(); });
+    });
+    req.setTimeout(5_000, () => req.destroy(new Error('request timed out')));
+    req.on('error', (error) => { errors++; firstError ??= error.message; resolve(); });
+    req.end();
+  });
+  const worker = async () => {
+    while (issued < requests) {
+      issued++;
+      const agent = shared ?? factories[side]();
+      await one(agent);
+      if (!shared) agent.destroy();
+    }
+  };
+  const t0 = performance.now();
+  await Promise.all(Array.from({ length: concurrency }, worker));
+  const ms = performance.now() - t0;
+  shared?.destroy();
+  server.closeAllConnections();
+  await new Promise((resolve) => server.close(resolve));
+  return { requests: completed, errors, firstError, connections, msPerRequest: ms / Math.max(1, completed), secure, options };
+}
+const before = await drive('before');
+const after = before.error ? undefined : await drive('after');
+emit({ before, after });
+process.exit(0);
+`;
+
+interface SideResult {
+  error?: string;
+  requests: number;
+  errors: number;
+  firstError?: string;
+  connections: number;
+  msPerRequest: number;
+  secure: boolean;
+  options: { keepAlive: boolean; maxSockets: number | string };
+}
+
+type ExecKeepAliveParams = { replica: KeepAliveParams; why: string } | { where: ExecLocation; perRequest: boolean; requests: number; concurrency: number; replica: KeepAliveParams };
+
+/** Variants whose finding is an agent construction the probe can evaluate. */
+const AGENT_VARIANTS = new Set(['agent-without-keepalive', 'keepalive-false', 'per-request-client', 'per-request-agent', 'agent-per-request']);
+
+export function execKeepAliveProbe(cwd: string): Probe<ExecKeepAliveParams> {
+  return {
+    family: 'missing-keep-alive',
+    plan(params, variant) {
+      const replica = keepAliveProbe.plan(params, variant);
+      if ('skip' in replica) return replica;
+      const where = locationOf(params);
+      if (!variant || !AGENT_VARIANTS.has(variant) || !where) {
+        return { params: { replica: replica.params, why: 'the finding is a client call or header, not an agent construction this probe can evaluate' } };
+      }
+      return { params: { where, perRequest: replica.params.mode === 'agent-per-request', requests: 200, concurrency: Math.min(10, replica.params.concurrency), replica: replica.params } };
+    },
+    run(params, context) {
+      return runExecKeepAlive(cwd, params, context);
+    },
+  };
+}
+
+async function replicaWithReason(replica: KeepAliveParams, why: string, context: ProbeContext): Promise<ProbeOutcome> {
+  const outcome = await keepAliveProbe.run(replica, context);
+  return { ...outcome, notes: [`--exec ran the replica, not your code: ${why}`, ...outcome.notes], mode: 'replica' };
+}
+
+export async function runExecKeepAlive(cwd: string, params: ExecKeepAliveParams, context: ProbeContext): Promise<ProbeOutcome> {
+  if (!('where' in params)) return replicaWithReason(params.replica, params.why, context);
+  const { where } = params;
+  const absolute = path.resolve(cwd, where.file);
+  const text = readFileSync(absolute, 'utf8');
+  const expression = agentExpression(text, absolute, where);
+  if ('skip' in expression) return replicaWithReason(params.replica, expression.skip, context);
+  if (expression.constructorPackage === 'undici') return replicaWithReason(params.replica, 'an undici dispatcher is not an http.Agent, and this probe drives node:http(s) requests', context);
+  let fixed = expression.text;
+  if (!params.perRequest) {
+    // The rule reports exactly the node its fix replaces (the construction, or its `keepAlive: false`).
+    const applied = await applyFix(text, absolute, where, where.replacement, 'reported-range');
+    if ('skip' in applied) return skipBeforeRunning(`the fix cannot be applied: ${applied.skip}`);
+    // The fix rewrites the expression itself or a part of it (`keepAlive: false` -> `keepAlive: true`).
+    if (applied.start < expression.start || applied.end > expression.end) return skipBeforeRunning('the fix rewrites more than the agent expression');
+    fixed = text.slice(expression.start, applied.start) + where.replacement + text.slice(applied.end, expression.end);
+  }
+  const factory = `\n;const ${FACTORY} = { before: () => (${expression.text}), after: () => (${fixed}) };\n`;
+  const target: CallTarget = { name: 'agent factory', binding: FACTORY, member: 'before', holder: 'object', line: expression.line, parameters: 0, firstParameter: 'object', ambient: [] };
+  const certificate = testCertificate();
+  const run = await runUserModule<{ error?: string; before: SideResult; after?: SideResult }>({
+    file: absolute,
+    text: text + factory,
+    target,
+    body: KEEP_ALIVE_BODY,
+    family: { requests: params.requests, concurrency: params.concurrency, perRequest: params.perRequest, certificate },
+    stub: { latencyMs: 0, numberValue: 1, items: 3, recordSites: false },
+    ...(expression.constructorPackage ? { realPackages: [expression.constructorPackage] } : {}),
+    needsLoopback: true,
+    // An agent with its own `ca` option ignores the request's; trusting the test certificate process-wide
+    // lets such an agent connect as it would to its real server.
+    ...(certificate ? { trustCertificate: certificate.cert } : {}),
+    context,
+  });
+  if ('error' in run) return skipBeforeRunning(`${where.file} does not compile: ${run.error}`);
+  const shown = expression.text.replace(/\s+/g, ' ');
+  const notes = [
+    `ran YOUR agent expression from ${where.file}:${expression.line}, \`${shown.length > 90 ? `${shown.slice(0, 87)}...` : shown}\`, copied verbatim into a factory at the end of its module (same imports and bindings), in a child process: scrubbed environment, ${describeIsolation(run.isolation)}, time limit`,
+    ...stubbedNote(run.stubbed),
+  ];
+  if (!run.result) return execSkip(`the child did not answer in time${run.stderr ? `: ${run.stderr.split('\n')[0]}` : ''}`, notes);
+  if (run.result.error) return execSkip(run.result.error, notes);
+  const { before, after } = run.result;
+  if (before.error || !after) return execSkip(`as found: ${before.error ?? 'no result'}`, notes);
+  if (after.error) return execSkip(`with the fix: ${after.error}`, notes);
+  const measurements: Measurement[] = [
+    exact(`connections opened for ${params.requests} requests`, 'connections', 'lower', before.connections, after.connections),
+    exact('time per request', 'ms', 'lower', before.msPerRequest, after.msPerRequest),
+  ];
+  notes.push(
+    params.perRequest
+      ? 'as found: your expression builds a new agent for every request; after: the same expression built once and shared (what the fix\'s module-level agent does)'
+      : `as found: ${JSON.stringify(before.options)}; with the fix: ${JSON.stringify(after.options)}`,
+    `the server runs in the same child and counts TCP connections${before.secure ? ' (HTTPS with a test certificate generated for this run)' : ''}; the verdict rests on that count`,
+  );
+  const errors = before.errors + after.errors;
+  // Failed requests open connections too; with many of them the count says nothing about keep-alive.
+  if (errors > params.requests / 10) return execSkip(`${errors} of ${2 * params.requests} requests failed: ${before.firstError ?? after.firstError ?? ''}`, notes);
+  if (errors > 0) notes.push(`${errors} requests failed (first: ${before.firstError ?? after.firstError ?? ''})`);
+  return {
+    ...verdict(measurements[0] as Measurement, 2),
+    measurements,
+    load: `${params.requests} requests at concurrency ${params.concurrency} per side over ${before.secure ? 'HTTPS' : 'HTTP'} inside the child's own loopback`,
+    notes,
+    rounds: 1,
+    mode: 'exec',
+  };
+}
