@@ -80,11 +80,12 @@ export function execProbes(io: Io, cwd: string): { probes: Record<string, Probe<
   return {
     probes,
     mode: (family) => (isExecFamily(family) ? 'exec' : 'replica'),
-    // The exec probes need the finding's location and fix, which are not among the rule's params.
+    // The exec probes need the finding's location and fix, which are not among the rule's params (a
+    // hand-written --from report may lack the fix: the before/after families then skip with the reason).
     prepare: (findings) =>
       findings.map((f) =>
         isExecFamily(splitRuleId(f.ruleId).family)
-          ? { ...f, params: { ...(f.params ?? {}), __file: f.file, __line: f.line, __column: f.column, __endLine: f.endLine, __endColumn: f.endColumn, __replacement: f.fix.replacement } }
+          ? { ...f, params: { ...(f.params ?? {}), __file: f.file, __line: f.line, __column: f.column, __endLine: f.endLine, __endColumn: f.endColumn, __replacement: f.fix?.replacement ?? '' } }
           : f,
       ),
   };
