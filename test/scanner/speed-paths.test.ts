@@ -4,7 +4,9 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { mulberry32 } from '../../bench/corpus.js';
-import { TriggerMatcher } from '../../src/scanner/engine.js';
+import fg from 'fast-glob';
+import { linkAndList, TriggerMatcher } from '../../src/scanner/engine.js';
+import { loadTypeScript, ts } from '../../src/scanner/ts.js';
 import { ALL_RULES } from '../../rules/index.js';
 import { CLAIM_WORDS, nameWordPattern, splitWords } from '../../rules/fake-compression.js';
 
@@ -86,5 +88,37 @@ describe('the V8 code cache for the bundled compiler', () => {
     expect(load()).toBe(String((199 * 200) / 2));
     expect(existsSync(cacheFile) && readFileSync(cacheFile, 'utf8')).not.toBe('not a code cache');
     expect(execFileSync(process.execPath, ['--input-type=module', '-e', `import { requireWithCodeCache } from ${JSON.stringify(loader)}; console.log(requireWithCodeCache(${JSON.stringify(moduleFile)}).answer);`], { env: { ...env, BOTTLENECK_COMPILE_CACHE: '0' }, encoding: 'utf8' }).trim()).toBe(String((199 * 200) / 2));
+  });
+});
+
+describe('linkAndList (parents set in the engine walk)', () => {
+  /** Every node, JSDoc included, with its parent's kind and range: what a rule can see of the parent links. */
+  const shape = (sourceFile: ts.SourceFile): string[] => {
+    const rows: string[] = [];
+    const visit = (node: ts.Node): void => {
+      const parent = node.parent as ts.Node | undefined;
+      rows.push(`${node.kind}@${node.pos}-${node.end}<${parent ? `${parent.kind}@${parent.pos}-${parent.end}` : 'none'}`);
+      for (const doc of (node as { jsDoc?: ts.Node[] }).jsDoc ?? []) visit(doc);
+      ts.forEachChild(node, visit);
+    };
+    visit(sourceFile);
+    return rows;
+  };
+
+  it('links every node as setParentNodes does, on every fixture file and on JSDoc', () => {
+    loadTypeScript();
+    const files = fg.sync('fixtures/**/*.{ts,tsx,js,mjs,cjs}', { absolute: true });
+    const jsdoc = '/** @param {string} a the value\n * @returns {Promise<void>} */\nexport async function f(a) { /** inner */ const b = await g(a); return b; }\n';
+    const inputs: Array<[string, string]> = [...files.map((file): [string, string] => [file, readFileSync(file, 'utf8')]), ['jsdoc.js', jsdoc], ['jsdoc.ts', jsdoc]];
+    expect(inputs.length).toBeGreaterThan(20);
+    for (const [file, text] of inputs) {
+      const kind = file.endsWith('.js') || file.endsWith('.mjs') || file.endsWith('.cjs') ? ts.ScriptKind.JS : file.endsWith('x') ? ts.ScriptKind.TSX : ts.ScriptKind.TS;
+      const expected = ts.createSourceFile(file, text, ts.ScriptTarget.Latest, true, kind);
+      const linked = ts.createSourceFile(file, text, ts.ScriptTarget.Latest, false, kind);
+      const nodes = linkAndList(linked);
+      expect(shape(linked), file).toEqual(shape(expected));
+      expect(nodes[0]).toBe(linked);
+      expect(nodes.length).toBeGreaterThan(1);
+    }
   });
 });
