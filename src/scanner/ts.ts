@@ -28,7 +28,12 @@ function bundledTypeScriptPath(): string | undefined {
 export function loadTypeScript(): { ts: typeof TsTypes } {
   if (!ts) {
     const file = bundledTypeScriptPath();
-    ts = file ? (requireWithCodeCache(file) as typeof TsTypes) : (requireHere('ts-morph') as { ts: typeof TsTypes }).ts;
+    const loaded = file ? (requireWithCodeCache(file) as typeof TsTypes) : (requireHere('ts-morph') as { ts: typeof TsTypes }).ts;
+    // The bundle exports every name through a getter; a plain copy makes each `ts.isX` on the rules' hot
+    // paths a data load instead of a call (about 4% of a cold scan). Nothing this tool reads is reassigned later.
+    const plain: Record<string, unknown> = {};
+    for (const key in loaded) plain[key] = (loaded as unknown as Record<string, unknown>)[key];
+    ts = plain as unknown as typeof TsTypes;
   }
   return { ts };
 }
