@@ -1,4 +1,4 @@
-import { closeSync, fstatSync, openSync, readFileSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import path from 'node:path';
 import { FindingsCollector, type RawFinding } from '../collector.js';
 import type { BaselineEntry, ScanResult, Severity } from '../findings.js';
@@ -87,17 +87,28 @@ function scriptKindOf(file: string): ts.ScriptKind {
 
 type ReadOutcome = { text: string } | { skip: string };
 
+// Reused across files: one open, read and close per file, and no Buffer allocated per file.
+let readBuffer = Buffer.allocUnsafe(256 * 1024);
+
 function readSource(absolute: string, maxFileSize: number): ReadOutcome {
   const fd = openSync(absolute, 'r');
   try {
-    // The size comes first so a huge file is never read into memory.
-    const size = fstatSync(fd).size;
-    if (size > maxFileSize) return { skip: `larger than the size limit (${size} > ${maxFileSize} bytes)` };
-    // Decoding in one native call is cheaper than a Buffer and a copy; a NUL byte decodes to U+0000.
-    const text = readFileSync(fd, 'utf8');
-    const nul = text.indexOf('\0');
-    if (nul !== -1 && nul < BINARY_SNIFF_BYTES) return { skip: 'binary file (contains NUL bytes)' };
-    return { text };
+    // Reads at most maxFileSize + 1 bytes, so a huge file is never read into memory.
+    let length = 0;
+    for (;;) {
+      if (length === readBuffer.length) {
+        if (length > maxFileSize) break;
+        const grown = Buffer.allocUnsafe(Math.min(readBuffer.length * 2, maxFileSize + 1));
+        readBuffer.copy(grown, 0, 0, length);
+        readBuffer = grown;
+      }
+      const read = readSync(fd, readBuffer, length, readBuffer.length - length, null);
+      if (read === 0) break;
+      length += read;
+    }
+    if (length > maxFileSize) return { skip: `larger than the size limit (${fstatSync(fd).size} > ${maxFileSize} bytes)` };
+    if (readBuffer.subarray(0, Math.min(length, BINARY_SNIFF_BYTES)).includes(0)) return { skip: 'binary file (contains NUL bytes)' };
+    return { text: readBuffer.toString('utf8', 0, length) };
   } finally {
     closeSync(fd);
   }

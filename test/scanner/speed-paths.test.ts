@@ -1,11 +1,11 @@
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { mulberry32 } from '../../bench/corpus.js';
 import fg from 'fast-glob';
-import { linkAndList, TriggerMatcher } from '../../src/scanner/engine.js';
+import { linkAndList, scan, TriggerMatcher } from '../../src/scanner/engine.js';
 import { loadTypeScript, ts } from '../../src/scanner/ts.js';
 import { ALL_RULES } from '../../rules/index.js';
 import { CLAIM_WORDS, nameWordPattern, splitWords } from '../../rules/fake-compression.js';
@@ -120,5 +120,23 @@ describe('linkAndList (parents set in the engine walk)', () => {
       expect(nodes[0]).toBe(linked);
       expect(nodes.length).toBeGreaterThan(1);
     }
+  });
+});
+
+describe('reading files into one reused buffer', () => {
+  it('reads files beyond the first buffer size whole, and skips one just over the limit with its real size', async () => {
+    const dir = path.join(temp, 'sizes');
+    mkdirSync(dir, { recursive: true });
+    const line = 'export const value = 1; // padding padding padding padding padding padding padding padding\n';
+    const big = `${line.repeat(Math.floor(600_000 / line.length))}export async function f(teamId: string) { const total = await stats.count(); const recent = await events.findMany({ teamId }); return { total, recent }; }\n`;
+    writeFileSync(path.join(dir, 'big.ts'), big);
+    writeFileSync(path.join(dir, 'over.ts'), `${big}// one more line\n`);
+    const limit = Buffer.byteLength(big);
+    const result = await scan({ cwd: dir, paths: ['.'], include: [], exclude: [], maxFileSize: limit, rules: ALL_RULES.map((rule) => ({ rule, options: {} })) });
+    expect(result.skipped).toEqual([{ file: 'over.ts', reason: `larger than the size limit (${limit + Buffer.byteLength('// one more line\n')} > ${limit} bytes)` }]);
+    expect(result.summary.files).toBe(1);
+    expect(result.summary.lines).toBe(big.split('\n').length);
+    // The only finding is on the last line, past the first buffer's 256 KB: the file was read to its end.
+    expect(result.findings.map((f) => f.line)).toContain(big.split('\n').length - 1);
   });
 });
