@@ -1,6 +1,7 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import type HandlebarsModule from 'handlebars';
 import path from 'node:path';
-import Handlebars from 'handlebars';
 import { formatBaseline, readBaseline } from '../baseline.js';
 import { ConfigError, UsageError } from '../errors.js';
 import type { BaselineEntry, ScanResult } from '../findings.js';
@@ -90,7 +91,8 @@ export function loadTemplate(cwd: string, flag: string | undefined, configured: 
 /** Parses a user template before the scan, so a syntax error is a usage error naming the file, not a crash after the work. */
 function checkedTemplate(source: string, shown: string): string {
   try {
-    Handlebars.parse(source);
+    // Required here, not imported: only a user template needs it before the scan.
+    (createRequire(import.meta.url)('handlebars') as typeof HandlebarsModule).parse(source);
   } catch (error) {
     throw new UsageError(`Template ${shown} does not parse: ${error instanceof Error ? error.message.split('\n')[0] : String(error)}`);
   }
