@@ -12,5 +12,7 @@ export interface Io {
 export const EXIT_OK = 0;
 export const EXIT_FINDINGS = 1;
 export const EXIT_ERROR = 2;
+/** Stopped by Ctrl-C after reporting what finished: 128 + SIGINT, as shells report an interrupted command. */
+export const EXIT_INTERRUPTED = 130;
 
 export const collect = (value: string, previous: string[]) => [...previous, value];

@@ -10,7 +10,7 @@ import { loadTemplate, reportDate, ruleInfos } from './report-outputs.js';
 import { scan } from '../scanner/engine.js';
 import { TOOL_NAME, toolVersion } from '../version.js';
 import { ALL_RULES } from '../../rules/index.js';
-import { collect, EXIT_OK, type Io } from './io.js';
+import { collect, EXIT_INTERRUPTED, EXIT_OK, type Io } from './io.js';
 import { targetRequest } from './scan.js';
 
 export interface ProbeFlags {
@@ -160,7 +160,8 @@ export async function runProbe(paths: string[], flags: ProbeFlags, io: Io): Prom
   } else {
     io.stdout(text);
   }
-  return EXIT_OK;
+  // The partial report is out; the exit code still tells a script or CI step that the run did not complete.
+  return probed.summary.interrupted ? EXIT_INTERRUPTED : EXIT_OK;
 }
 
 export function probeCommand(io: Io, setExit: (code: number) => void): Command {

@@ -58,3 +58,29 @@ describe('bottleneck probe (CLI)', () => {
     expect(run('probe', '--from', 'scan.json', '--emit-k6', 'k6', '--target-url', 'ftp://x').code).toBe(2);
   });
 });
+
+describe('bottleneck probe interrupted by Ctrl-C', () => {
+  it('stops the running probe, still prints the report, and exits 130', async () => {
+    const { spawn } = await import('node:child_process');
+    const child = spawn(process.execPath, [bin, 'probe', '--from', 'scan.json', '--format', 'json', '--rule', 'missing-keep-alive', '--budget', '60', '--output', 'interrupted.json'], {
+      cwd: dir,
+      env: { ...process.env, NO_COLOR: '1' },
+    });
+    let stderr = '';
+    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    // Interrupt once the probe has started, as a user at a terminal would.
+    await new Promise<void>((resolve) =>
+      child.stderr.on('data', (chunk: Buffer) => {
+        stderr += chunk.toString();
+        if (stderr.includes('probe 1/1')) resolve();
+      }),
+    );
+    child.kill('SIGINT');
+    const code = await exited;
+    expect(stderr).toContain('Interrupted: stopping the running probe');
+    expect(code).toBe(130);
+    const report = JSON.parse(readFileSync(path.join(dir, 'interrupted.json'), 'utf8')) as { findings: unknown[] };
+    expect(JSON.stringify(report)).toContain('"interrupted":true');
+    expect(report.findings).toHaveLength(1);
+  }, 30_000);
+});
