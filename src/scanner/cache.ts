@@ -86,6 +86,12 @@ export class AnalysisCache {
     }
   }
 
+  /** No results from an earlier run: every file will be parsed. */
+  get empty(): boolean {
+    for (const _ in this.previous) return false;
+    return true;
+  }
+
   get(file: string, key: string): CachedFile | undefined {
     const entry = this.previous[file];
     if (entry && entry.key === key) {
