@@ -404,7 +404,8 @@ export async function scan(request: ScanRequest): Promise<ScanResult> {
   const discovery = discoverFiles(request);
   // With no cached results every file needing analysis is parsed, so the compiler will be needed: loading it
   // now (synchronous) overlaps the directory reads discovery has in flight. A warm cache never loads it.
-  if (!request.cache || request.cache.empty) loadTypeScript();
+  // (With worker threads the main thread never parses, so it does not load the compiler at all.)
+  if ((request.concurrency ?? 1) <= 1 && (!request.cache || request.cache.empty)) loadTypeScript();
   const discovered = await discovery;
   const files = discovered.filter(
     (file) => (!request.onlyFiles || request.onlyFiles.has(file.absolute)) && (!request.shard || inShard(file.relative, request.shard)),
