@@ -18,7 +18,8 @@
  * Timeout handles after K calls, as found vs fixed), and missing-keep-alive where the finding is an agent
  * construction that reads only module-scope names (connections opened by that agent vs the fixed one,
  * against a server inside the child). Other keep-alive findings and undersized-pool run their replicas and
- * say why: `verification.mode` is `exec` only where the user's code ran.
+ * say why, and so does any finding whose code could not be run at all (withReplicaFallback):
+ * `verification.mode` is `exec` only where the user's code ran.
  */
 import type { Io } from '../commands/io.js';
 import type { Finding } from '../findings.js';
@@ -27,7 +28,7 @@ import { execKeepAliveProbe } from './exec/keep-alive.js';
 import { execSequentialProbe } from './exec/sequential.js';
 import { execTimerProbe } from './exec/timer.js';
 import { PROBES, splitRuleId } from './run.js';
-import type { Probe, ProbeOutcome, VerificationMode } from './types.js';
+import type { Probe, ProbeContext, ProbeOutcome, VerificationMode } from './types.js';
 
 /** Families whose probe calls the user's code under `--exec`, with the findings it does that for. */
 export const EXEC_FAMILIES: Record<string, string> = {
@@ -54,6 +55,48 @@ function statedReplica(probe: Probe<unknown>, reason: string): Probe<unknown> {
   };
 }
 
+interface FallbackPlan {
+  exec?: unknown;
+  replica?: unknown;
+  /** Why the exec probe could not even plan (no location, no fix...). */
+  execSkip?: string;
+}
+
+/**
+ * `--exec` must never cost a finding its verification: when the user's code cannot be run at all (nothing
+ * callable from outside its module, no place for the fix, a syntax error), the replica runs as it would
+ * without the flag, and the verification says why. A run that loaded the user's code keeps its own result.
+ */
+export function withReplicaFallback(execProbe: Probe<unknown>, replicaProbe: Probe<unknown>): Probe<FallbackPlan> {
+  const replicaInstead = async (why: string, params: unknown, context: ProbeContext): Promise<ProbeOutcome> => {
+    const outcome = await replicaProbe.run(params, context);
+    return { ...outcome, mode: 'replica', notes: [`${why}; the replica ran instead`, ...outcome.notes] };
+  };
+  return {
+    family: execProbe.family,
+    plan(params, variant) {
+      const execPlan = execProbe.plan(params, variant);
+      const replicaPlan = replicaProbe.plan(params, variant);
+      const replica = 'params' in replicaPlan ? { replica: replicaPlan.params } : {};
+      if ('skip' in execPlan) return 'params' in replicaPlan ? { params: { ...replica, execSkip: execPlan.skip } } : { skip: `--exec did not run your code: ${execPlan.skip}` };
+      return { params: { exec: execPlan.params, ...replica } };
+    },
+    // A run of the user's code is its own measurement; a replica-only plan shares like the replica's.
+    shareKey: (plan) =>
+      plan.exec !== undefined
+        ? { exec: execProbe.shareKey ? execProbe.shareKey(plan.exec) : plan.exec }
+        : { replica: replicaProbe.shareKey ? replicaProbe.shareKey(plan.replica) : plan.replica },
+    async run(plan, context) {
+      if (plan.exec === undefined) return replicaInstead(`--exec did not run your code: ${plan.execSkip ?? 'no plan'}`, plan.replica, context);
+      const outcome = await execProbe.run(plan.exec, context);
+      // `skipBeforeRunning` outcomes are the ones where none of the user's code ran (mode stays `replica`).
+      const ranNothing = outcome.status === 'skipped' && outcome.mode === 'replica';
+      if (!ranNothing || plan.replica === undefined || context.signal.aborted || Date.now() >= context.deadline) return outcome;
+      return replicaInstead(outcome.reason ?? '--exec did not run your code', plan.replica, context);
+    },
+  };
+}
+
 function isExecFamily(family: string): boolean {
   return Object.hasOwn(EXEC_FAMILIES, family);
 }
@@ -64,15 +107,19 @@ export function execProbes(io: Io, cwd: string): { probes: Record<string, Probe<
       `!!!   ${Object.values(EXEC_FAMILIES).join(', ')}\n` +
       "!!! Each finding's module is compiled with esbuild and its code called in a child process: scrubbed environment,\n" +
       '!!! time limit, no network beyond loopback where the OS allows; package imports are stubs, Node builtins are REAL.\n' +
-      `!!! ${Object.keys(EXEC_REPLICA_REASONS).join(', ')} and the other keep-alive findings run replicas, and say so.\n\n`,
+      `!!! ${Object.keys(EXEC_REPLICA_REASONS).join(', ')}, the other keep-alive findings, and findings whose code cannot be called run replicas, and say so.\n\n`,
   );
-  const probes: Record<string, Probe<unknown>> = {
-    ...PROBES,
+  const execs: Record<string, Probe<unknown>> = {
     'fake-compression': execCompressionProbe(cwd) as Probe<unknown>,
     'sequential-await': execSequentialProbe(cwd) as Probe<unknown>,
     'uncleared-timer': execTimerProbe(cwd) as Probe<unknown>,
     'missing-keep-alive': execKeepAliveProbe(cwd) as Probe<unknown>,
   };
+  const probes: Record<string, Probe<unknown>> = { ...PROBES };
+  for (const [family, execProbe] of Object.entries(execs)) {
+    const replica = PROBES[family];
+    probes[family] = replica ? (withReplicaFallback(execProbe, replica) as Probe<unknown>) : execProbe;
+  }
   for (const [family, reason] of Object.entries(EXEC_REPLICA_REASONS)) {
     const replica = PROBES[family];
     if (replica) probes[family] = statedReplica(replica, reason);

@@ -3,10 +3,10 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { Finding } from '../../src/findings.js';
-import { EXEC_FAMILIES, execProbes } from '../../src/probe/exec.js';
+import { EXEC_FAMILIES, execProbes, withReplicaFallback } from '../../src/probe/exec.js';
 import { COMPRESSORS, jsonPayload } from '../../src/probe/probes/fake-compression.js';
 import { runProbes } from '../../src/probe/run.js';
-import type { Verification } from '../../src/probe/types.js';
+import type { Probe, ProbeOutcome, Verification } from '../../src/probe/types.js';
 import { analyzeText } from '../helpers.js';
 
 // A small TypeScript project of our own: a tsconfig `paths` alias (@app/*), relative imports, and bare
@@ -183,10 +183,10 @@ describe('bottleneck probe --exec', () => {
     expect(v?.notes).toContain('timers created at src/timeouts.ts:11 (source-mapped, as found)');
   });
 
-  it('skips a file with a syntax error before running anything, naming the error', async () => {
+  it('runs the replica instead when the file has a syntax error, naming the error', async () => {
     const [v] = await verify([compressionFinding('src/broken.ts', 1)]);
-    expect(v).toMatchObject({ status: 'skipped', mode: 'replica' });
-    expect(v?.reason).toMatch(/^--exec did not run your code: src\/broken\.ts does not compile: Expected "\)" but found ";" \(broken\.ts:2\)/);
+    expect(v).toMatchObject({ status: 'verified', mode: 'replica' });
+    expect(v?.notes[0]).toMatch(/^--exec did not run your code: src\/broken\.ts does not compile: Expected "\)" but found ";" \(broken\.ts:2\).*; the replica ran instead$/);
   });
 
   it('skips a module whose top level throws, with the error and its TypeScript line', async () => {
@@ -195,12 +195,13 @@ describe('bottleneck probe --exec', () => {
     expect(v?.reason).toMatch(/loading the module threw: needs DATABASE_URL \(at .*src\/throws-on-load\.ts:2\)/);
   });
 
-  it('skips awaits inside a callback that cannot be called from outside its module', async () => {
+  it('runs the replica for awaits inside a callback that cannot be called from outside its module, and says why', async () => {
     const findings = findingsIn('src/handlers.ts', 'sequential-await');
     expect(findings).toHaveLength(1);
     const [v] = await verify(findings);
-    expect(v).toMatchObject({ status: 'skipped', mode: 'replica' });
-    expect(v?.reason).toMatch(/nested function or callback/);
+    expect(v).toMatchObject({ status: 'verified', mode: 'replica' });
+    expect(v?.notes[0]).toMatch(/^--exec did not run your code: .*nested function or callback.*; the replica ran instead$/);
+    expect(v?.measurements[0]?.metric).toBe('time per operation');
   });
 
   it('missing-keep-alive: your agent expression, evaluated with its module, opens a connection per request; the fixed one reuses them', async () => {
@@ -220,5 +221,32 @@ describe('bottleneck probe --exec', () => {
     const v = probed[0]?.verification;
     expect(v?.mode).toBe('replica');
     expect(v?.notes[0]).toBe("--exec ran the replica, not your code: the agent's options read `caCert`, known only inside its function");
+  });
+});
+
+describe('withReplicaFallback', () => {
+  const context = { deadline: Date.now() + 10_000, signal: new AbortController().signal };
+  const replica: Probe<unknown> = {
+    family: 'f',
+    plan: (params) => ({ params: { n: params.n } }),
+    run: async () => ({ status: 'verified', measurements: [], load: 'replica load', notes: ['replica note'], rounds: 1 }),
+  };
+  const execWith = (plan: Probe<unknown>['plan'], outcome: ProbeOutcome): Probe<unknown> => ({ family: 'f', plan, run: async () => outcome });
+
+  it('runs the replica when the exec probe cannot plan, and when it ran none of your code; keeps a run of your code', async () => {
+    const cannotPlan = withReplicaFallback(execWith(() => ({ skip: 'no fix in the report' }), { status: 'verified', measurements: [], load: '', notes: [], rounds: 1 }), replica);
+    const planned = cannotPlan.plan({ n: 1 }, undefined);
+    if (!('params' in planned)) throw new Error('expected a plan');
+    expect(await cannotPlan.run(planned.params, context)).toMatchObject({ status: 'verified', mode: 'replica', notes: ['--exec did not run your code: no fix in the report; the replica ran instead', 'replica note'] });
+
+    const ranNothing = withReplicaFallback(execWith((p) => ({ params: p }), { status: 'skipped', reason: '--exec did not run your code: nothing to call', measurements: [], load: '', notes: [], rounds: 0, mode: 'replica' }), replica);
+    const plan2 = ranNothing.plan({ n: 2 }, undefined);
+    if (!('params' in plan2)) throw new Error('expected a plan');
+    expect(await ranNothing.run(plan2.params, context)).toMatchObject({ status: 'verified', mode: 'replica', notes: ['--exec did not run your code: nothing to call; the replica ran instead', 'replica note'] });
+
+    const ranYours = withReplicaFallback(execWith((p) => ({ params: p }), { status: 'skipped', reason: 'your module threw', measurements: [], load: '', notes: [], rounds: 0, mode: 'exec' }), replica);
+    const plan3 = ranYours.plan({ n: 3 }, undefined);
+    if (!('params' in plan3)) throw new Error('expected a plan');
+    expect(await ranYours.run(plan3.params, context)).toMatchObject({ status: 'skipped', mode: 'exec', reason: 'your module threw' });
   });
 });
