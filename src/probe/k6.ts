@@ -22,6 +22,34 @@ export function k6FileName(finding: Finding): string {
   return `${splitRuleId(finding.ruleId).family}-${base}-${finding.line}.js`;
 }
 
+/** The parts every script shares: imports, the target, two scenarios run one after the other, and thresholds that make k6 print each scenario's sub-metrics. */
+function assemble(parts: { header: string[]; targetUrl: string; scenarios: Array<{ name: string; exec: string; vus: number }>; durationSeconds: number; metrics: string[]; body: string[] }): string {
+  const { header, targetUrl, scenarios, durationSeconds, metrics, body } = parts;
+  return [
+    ...header,
+    "import http from 'k6/http';",
+    "import { check } from 'k6';",
+    '',
+    `const TARGET = __ENV.TARGET_URL || ${JSON.stringify(targetUrl)};`,
+    '',
+    'export const options = {',
+    '  scenarios: {',
+    ...scenarios.map(
+      (scenario, i) =>
+        `    ${scenario.name}: { executor: 'constant-vus', exec: '${scenario.exec}', vus: ${scenario.vus}, duration: '${durationSeconds}s'${i > 0 ? `, startTime: '${i * (durationSeconds + 5)}s'` : ''} },`,
+    ),
+    '  },',
+    '  // Always-true thresholds make k6 print the per-scenario sub-metrics in its summary.',
+    '  thresholds: {',
+    ...metrics.flatMap((metric) => scenarios.map((scenario) => `    '${metric}{scenario:${scenario.name}}': ['${metric === 'http_reqs' ? 'count' : 'max'}>=0'],`)),
+    '  },',
+    '};',
+    '',
+    ...body,
+    '',
+  ].join('\n');
+}
+
 /**
  * An undersized pool is a server-side setting a client cannot switch, so its script compares load at the
  * pool's size (no queueing) with load at the expected concurrency (requests queue for a connection), and
@@ -34,37 +62,23 @@ function poolScript(finding: Finding, targetUrl: string, header: string[], durat
   const serviceMs = num(params.serviceTimeMs, 20);
   // Closed loop, as constant VUs are: each of N clients waits S * (N / c - 1) on average for one of c connections.
   const predictedWaitMs = Math.round(serviceMs * (concurrency / size - 1));
-  return [
-    ...header,
+  const guide = [
     `// The endpoint at TARGET_URL must use this pool (max ${size}); pick one that holds a connection for about`,
     `// ${serviceMs} ms. \`at_pool_size\` runs ${size} VUs (no queueing), \`at_expected_concurrency\` runs ${concurrency}:`,
     `// with the pool as found, expect its latency to exceed the first by about ${predictedWaitMs} ms (closed-loop`,
     `// queueing, S * (N / c - 1)). Deploy the fix and run the script again: the gap should close.`,
-    "import http from 'k6/http';",
-    "import { check } from 'k6';",
-    '',
-    `const TARGET = __ENV.TARGET_URL || ${JSON.stringify(targetUrl)};`,
-    '',
-    'export const options = {',
-    '  scenarios: {',
-    `    at_pool_size: { executor: 'constant-vus', exec: 'request', vus: ${size}, duration: '${durationSeconds}s' },`,
-    `    at_expected_concurrency: { executor: 'constant-vus', exec: 'request', vus: ${concurrency}, duration: '${durationSeconds}s', startTime: '${durationSeconds + 5}s' },`,
-    '  },',
-    '  // Always-true thresholds make k6 print the per-scenario sub-metrics in its summary.',
-    '  thresholds: {',
-    "    'http_req_duration{scenario:at_pool_size}': ['max>=0'],",
-    "    'http_req_duration{scenario:at_expected_concurrency}': ['max>=0'],",
-    "    'http_reqs{scenario:at_pool_size}': ['count>=0'],",
-    "    'http_reqs{scenario:at_expected_concurrency}': ['count>=0'],",
-    '  },',
-    '};',
-    '',
-    'export function request() {',
-    '  const res = http.get(TARGET);',
-    "  check(res, { 'status < 500': (r) => r.status < 500 });",
-    '}',
-    '',
-  ].join('\n');
+  ];
+  return assemble({
+    header: [...header, ...guide],
+    targetUrl,
+    scenarios: [
+      { name: 'at_pool_size', exec: 'request', vus: size },
+      { name: 'at_expected_concurrency', exec: 'request', vus: concurrency },
+    ],
+    durationSeconds,
+    metrics: ['http_req_duration', 'http_reqs'],
+    body: ['export function request() {', '  const res = http.get(TARGET);', "  check(res, { 'status < 500': (r) => r.status < 500 });", '}'],
+  });
 }
 
 /** A k6 script with a `before` scenario (the pattern as found) and an `after` one (the fix), one after the other. */
@@ -115,28 +129,15 @@ export function k6Script(finding: Finding, targetUrl: string, options: { vus?: n
           '}',
         ];
   const metric = family === 'missing-keep-alive' ? 'http_req_connecting' : 'iteration_duration';
-  return [
-    ...header,
-    "import http from 'k6/http';",
-    "import { check } from 'k6';",
-    '',
-    `const TARGET = __ENV.TARGET_URL || ${JSON.stringify(targetUrl)};`,
-    '',
-    'export const options = {',
-    '  scenarios: {',
-    `    before: { executor: 'constant-vus', exec: 'before', vus: ${vus}, duration: '${duration}s' },`,
-    `    after: { executor: 'constant-vus', exec: 'after', vus: ${vus}, duration: '${duration}s', startTime: '${duration + 5}s' },`,
-    '  },',
-    '  // Always-true thresholds make k6 print the per-scenario sub-metrics in its summary.',
-    '  thresholds: {',
-    `    '${metric}{scenario:before}': ['max>=0'],`,
-    `    '${metric}{scenario:after}': ['max>=0'],`,
-    "    'http_req_duration{scenario:before}': ['max>=0'],",
-    "    'http_req_duration{scenario:after}': ['max>=0'],",
-    '  },',
-    '};',
-    '',
-    ...before,
-    '',
-  ].join('\n');
+  return assemble({
+    header,
+    targetUrl,
+    scenarios: [
+      { name: 'before', exec: 'before', vus },
+      { name: 'after', exec: 'after', vus },
+    ],
+    durationSeconds: duration,
+    metrics: [metric, 'http_req_duration'],
+    body: before,
+  });
 }
