@@ -1,7 +1,6 @@
 import { mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { createRequire, Module } from 'node:module';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { isMainThread } from 'node:worker_threads';
 import vm from 'node:vm';
@@ -35,12 +34,20 @@ export function requireWithCodeCache(file: string): unknown {
   return module.exports;
 }
 
+/**
+ * Next to the code it caches, in `node_modules/.cache/bottleneck/compile` of the node_modules holding the
+ * file (as the results cache and other tools' caches live): only whoever can write the tool's own
+ * dependencies can write it, unlike a shared temp directory, where another user could plant bytecode.
+ * A file outside node_modules is not cached.
+ */
 function cacheFileFor(file: string): string | undefined {
+  const marker = `${path.sep}node_modules${path.sep}`;
+  const at = file.lastIndexOf(marker);
+  if (at === -1) return undefined;
   try {
     const { size, mtimeMs } = statSync(file);
     const key = createHash('sha1').update(`${file}\0${size}\0${mtimeMs}\0${process.version}\0${process.arch}`).digest('hex').slice(0, 16);
-    const user = typeof process.getuid === 'function' ? String(process.getuid()) : 'user';
-    return path.join(tmpdir(), `bottleneck-compile-cache-${user}`, `${path.basename(file, '.js')}-${key}.bin`);
+    return path.join(file.slice(0, at + marker.length), '.cache', 'bottleneck', 'compile', `${path.basename(file, '.js')}-${key}.bin`);
   } catch {
     return undefined;
   }

@@ -71,23 +71,30 @@ describe("fake-compression's prefilter pattern", () => {
 });
 
 describe('the V8 code cache for the bundled compiler', () => {
-  it('writes a cache on the first run and loads the same module from it, or without it when it is corrupt', () => {
-    const moduleFile = path.join(temp, 'big.cjs');
+  it('writes a cache beside the module in node_modules on the first run and loads the same module from it, or without it when it is corrupt', () => {
+    const packageDir = path.join(temp, 'node_modules', 'big');
+    mkdirSync(packageDir, { recursive: true });
+    const moduleFile = path.join(packageDir, 'big.cjs');
     writeFileSync(moduleFile, `exports.answer = (function () { return ${Array.from({ length: 200 }, (_, i) => i).join(' + ')}; })();\n`);
-    const env = { ...process.env, TMPDIR: temp };
     const loader = path.resolve('dist/src/scanner/compile-cache.js');
-    const load = () => execFileSync(process.execPath, ['--input-type=module', '-e', `import { requireWithCodeCache } from ${JSON.stringify(loader)}; console.log(requireWithCodeCache(${JSON.stringify(moduleFile)}).answer);`], { env, encoding: 'utf8' }).trim();
-    expect(load()).toBe(String((199 * 200) / 2));
-    const cacheDir = readdirSync(temp).find((name) => name.startsWith('bottleneck-compile-cache'));
-    expect(cacheDir).toBeDefined();
-    const cacheFiles = readdirSync(path.join(temp, cacheDir as string));
-    expect(cacheFiles.filter((name) => name.endsWith('.bin'))).toHaveLength(1);
-    expect(load()).toBe(String((199 * 200) / 2));
-    const cacheFile = path.join(temp, cacheDir as string, cacheFiles[0] as string);
+    const load = (file: string, env: NodeJS.ProcessEnv = process.env) =>
+      execFileSync(process.execPath, ['--input-type=module', '-e', `import { requireWithCodeCache } from ${JSON.stringify(loader)}; console.log(requireWithCodeCache(${JSON.stringify(file)}).answer);`], { env, encoding: 'utf8' }).trim();
+    const answer = String((199 * 200) / 2);
+    expect(load(moduleFile)).toBe(answer);
+    const cacheDir = path.join(temp, 'node_modules', '.cache', 'bottleneck', 'compile');
+    const cacheFiles = readdirSync(cacheDir).filter((name) => name.endsWith('.bin'));
+    expect(cacheFiles).toHaveLength(1);
+    expect(load(moduleFile)).toBe(answer);
+    const cacheFile = path.join(cacheDir, cacheFiles[0] as string);
     writeFileSync(cacheFile, 'not a code cache');
-    expect(load()).toBe(String((199 * 200) / 2));
+    expect(load(moduleFile)).toBe(answer);
     expect(existsSync(cacheFile) && readFileSync(cacheFile, 'utf8')).not.toBe('not a code cache');
-    expect(execFileSync(process.execPath, ['--input-type=module', '-e', `import { requireWithCodeCache } from ${JSON.stringify(loader)}; console.log(requireWithCodeCache(${JSON.stringify(moduleFile)}).answer);`], { env: { ...env, BOTTLENECK_COMPILE_CACHE: '0' }, encoding: 'utf8' }).trim()).toBe(String((199 * 200) / 2));
+    expect(load(moduleFile, { ...process.env, BOTTLENECK_COMPILE_CACHE: '0' })).toBe(answer);
+    // Outside node_modules nothing is cached (there is no tool-owned place to put it).
+    const loose = path.join(temp, 'loose.cjs');
+    writeFileSync(loose, 'exports.answer = 42;\n');
+    expect(load(loose)).toBe('42');
+    expect(readdirSync(cacheDir).filter((name) => name.endsWith('.bin'))).toHaveLength(1);
   });
 });
 
