@@ -10,9 +10,9 @@ import { sequentialAwaitProbe } from '../probes/sequential-await.js';
 import { exact, measure, verdict } from '../stats.js';
 import type { Measurement, Probe, ProbeContext, ProbeOutcome } from '../types.js';
 import { ts } from '../../scanner/ts.js';
-import { describeIsolation, formatSites, relativeSource, runUserModule, type UserModuleRun } from './harness.js';
-import { execSkip, locationOf, skipBeforeRunning, stubbedNote, type ExecLocation } from './outcome.js';
-import { prepareSides } from './sides.js';
+import { formatSites, relativeSource, type UserModuleRun } from './harness.js';
+import { locationOf, type ExecLocation } from './outcome.js';
+import { runBothSides } from './sides.js';
 
 /** Calls the function `config.family.calls` times, one after another, counting stub calls per call. */
 const SEQUENTIAL_BODY = `
@@ -86,30 +86,21 @@ export function execSequentialProbe(cwd: string): Probe<ExecSequentialParams> {
 type SideRun = UserModuleRun<SequentialChildResult>;
 
 export async function runExecSequential(cwd: string, params: ExecSequentialParams, context: ProbeContext): Promise<ProbeOutcome> {
-  const { where } = params;
-  // The loop rule's fix rewrites the whole loop around the reported await, not just the await.
-  const sides = await prepareSides(cwd, where, params.loop ? isLoop : undefined);
-  if ('skip' in sides) return skipBeforeRunning(sides.skip);
-  const run = (side: 'before' | 'after') =>
-    runUserModule<SequentialChildResult>({
-      file: sides.absolute,
-      text: sides[side].text,
-      target: sides[side].target,
+  const both = await runBothSides<SequentialChildResult, Array<{ ms: number; stubCalls: number; peak: number }>>({
+    cwd,
+    where: params.where,
+    // The loop rule's fix rewrites the whole loop around the reported await, not just the await.
+    ...(params.loop ? { rewrites: isLoop } : {}),
+    request: {
       body: SEQUENTIAL_BODY,
       family: { calls: params.calls, settleMs: Math.max(1_000, params.latencyMs * params.items * 20) },
       stub: { latencyMs: params.latencyMs, numberValue: params.items, items: params.items, recordSites: true },
       context,
-    });
-  const name = `${where.file}:${sides.before.target.line} ${sides.before.target.name}()`;
-  const before = await run('before');
-  if ('error' in before) return skipBeforeRunning(`${where.file} does not compile: ${before.error}`);
-  const notes = [`ran YOUR function ${name} as found and with the fix applied, each in a child process: scrubbed environment, ${describeIsolation(before.isolation)}, time limit`, ...stubbedNote(before.stubbed)];
-  const beforeRuns = sideRuns(before, 'as found');
-  if ('skip' in beforeRuns) return execSkip(beforeRuns.skip, notes);
-  const after = await run('after');
-  if ('error' in after) return execSkip(`the file does not compile with the fix applied: ${after.error}`, notes);
-  const afterRuns = sideRuns(after, 'with the fix');
-  if ('skip' in afterRuns) return execSkip(afterRuns.skip, notes);
+    },
+    read: sideRuns,
+  });
+  if ('outcome' in both) return both.outcome;
+  const { sides, before, found: beforeRuns, fixed: afterRuns, notes } = both;
   const mapped = before.result?.mapped;
   if (mapped) notes.push(`source map: the called function starts at ${relativeSource(mapped.source, cwd)}:${mapped.line}`);
   const sites = formatSites(before.result?.sites ?? [], cwd);

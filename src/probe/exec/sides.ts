@@ -6,9 +6,11 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { ts } from '../../scanner/ts.js';
+import type { ProbeOutcome } from '../types.js';
 import { applyFix } from './apply-fix.js';
+import { describeIsolation, runUserModule, type UserModuleRequest, type UserModuleRun } from './harness.js';
 import { locateFunction, locateSame, type CallTarget } from './locate.js';
-import type { ExecLocation } from './outcome.js';
+import { execSkip, skipBeforeRunning, stubbedNote, type ExecLocation } from './outcome.js';
 
 export interface Sides {
   absolute: string;
@@ -31,4 +33,49 @@ export async function prepareSides(cwd: string, where: ExecLocation, rewrites?: 
   const afterTarget = locateSame(fixed.text, absolute, target);
   if (!afterTarget) return { skip: `the fixed file has no ${target.name}() reachable the way the original's is` };
   return { absolute, before: { text, target }, after: { text: fixed.text, target: afterTarget } };
+}
+
+export interface BothSides<T, R> {
+  sides: Sides;
+  before: UserModuleRun<T>;
+  after: UserModuleRun<T>;
+  /** What `read` made of each side's result. */
+  found: R;
+  fixed: R;
+  /** Where and how the user's code ran, for the verification's notes. */
+  notes: string[];
+}
+
+/**
+ * Runs the user's function as found, then with the fix, each in its own child, and reads each side's
+ * result. Stops at the first failure with the right kind of skip: before anything ran (`replica` mode, so
+ * `--exec` falls back to the replica) or after the user's code ran (`exec` mode).
+ */
+export async function runBothSides<T, R>(options: {
+  cwd: string;
+  where: ExecLocation;
+  /** Node kinds the fix rewrites whole (a loop finding's fix replaces the loop, not just the await). */
+  rewrites?: (node: ts.Node) => boolean;
+  request: Omit<UserModuleRequest, 'file' | 'text' | 'target'>;
+  read: (run: UserModuleRun<T>, side: string) => R | { skip: string };
+}): Promise<BothSides<T, R> | { outcome: ProbeOutcome }> {
+  const { where } = options;
+  const sides = await prepareSides(options.cwd, where, options.rewrites);
+  if ('skip' in sides) return { outcome: skipBeforeRunning(sides.skip) };
+  const run = (side: 'before' | 'after') => runUserModule<T>({ ...options.request, file: sides.absolute, text: sides[side].text, target: sides[side].target });
+  const before = await run('before');
+  if ('error' in before) return { outcome: skipBeforeRunning(`${where.file} does not compile: ${before.error}`) };
+  const name = `${where.file}:${sides.before.target.line} ${sides.before.target.name}()`;
+  const notes = [`ran YOUR function ${name} as found and with the fix applied, each in a child process: scrubbed environment, ${describeIsolation(before.isolation)}, time limit`, ...stubbedNote(before.stubbed)];
+  const found = options.read(before, 'as found');
+  if (isSkip(found)) return { outcome: execSkip(found.skip, notes) };
+  const after = await run('after');
+  if ('error' in after) return { outcome: execSkip(`the file does not compile with the fix applied: ${after.error}`, notes) };
+  const fixed = options.read(after, 'with the fix');
+  if (isSkip(fixed)) return { outcome: execSkip(fixed.skip, notes) };
+  return { sides, before, after, found, fixed, notes };
+}
+
+function isSkip<R>(value: R | { skip: string }): value is { skip: string } {
+  return typeof value === 'object' && value !== null && !Array.isArray(value) && 'skip' in value;
 }

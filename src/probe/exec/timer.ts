@@ -10,9 +10,9 @@
 import { unclearedTimerProbe } from '../probes/uncleared-timer.js';
 import { exact, verdict } from '../stats.js';
 import type { Measurement, Probe, ProbeContext, ProbeOutcome } from '../types.js';
-import { describeIsolation, formatSites, relativeSource, runUserModule, type UserModuleRun } from './harness.js';
-import { execSkip, locationOf, skipBeforeRunning, stubbedNote, type ExecLocation } from './outcome.js';
-import { prepareSides } from './sides.js';
+import { formatSites, relativeSource, type UserModuleRun } from './harness.js';
+import { execSkip, locationOf, type ExecLocation } from './outcome.js';
+import { runBothSides } from './sides.js';
 
 const TIMER_BODY = `
 const { createHook } = await import('node:async_hooks');
@@ -86,31 +86,21 @@ export function execTimerProbe(cwd: string): Probe<ExecTimerParams> {
 }
 
 export async function runExecTimer(cwd: string, params: ExecTimerParams, context: ProbeContext, shape: { exitWaitMs: number }): Promise<ProbeOutcome> {
-  const { where } = params;
-  const sides = await prepareSides(cwd, where);
-  if ('skip' in sides) return skipBeforeRunning(sides.skip);
-  const run = (side: 'before' | 'after') =>
-    runUserModule<TimerChildResult>({
-      file: sides.absolute,
-      text: sides[side].text,
-      target: sides[side].target,
+  const both = await runBothSides<TimerChildResult, TimerChildResult>({
+    cwd,
+    where: params.where,
+    request: {
       body: TIMER_BODY,
       family: { calls: params.calls, settleMs: 500 },
       // A stub used as a delay is the found timeout, so the timer outlives the measurement as it would in production.
       stub: { latencyMs: 0, numberValue: params.timeoutMs, items: 3, recordSites: false },
       exitWaitMs: Math.min(shape.exitWaitMs, params.timeoutMs + 200),
       context,
-    });
-  const before = await run('before');
-  if ('error' in before) return skipBeforeRunning(`${where.file} does not compile: ${before.error}`);
-  const name = `${where.file}:${sides.before.target.line} ${sides.before.target.name}()`;
-  const notes = [`ran YOUR function ${name} as found and with the fix applied, each in a child process: scrubbed environment, ${describeIsolation(before.isolation)}, time limit`, ...stubbedNote(before.stubbed)];
-  const b = sideResult(before, 'as found');
-  if ('skip' in b) return execSkip(b.skip, notes);
-  const after = await run('after');
-  if ('error' in after) return execSkip(`the file does not compile with the fix applied: ${after.error}`, notes);
-  const a = sideResult(after, 'with the fix');
-  if ('skip' in a) return execSkip(a.skip, notes);
+    },
+    read: sideResult,
+  });
+  if ('outcome' in both) return both.outcome;
+  const { sides, before, after, found: b, fixed: a, notes } = both;
   if (b.liveTimeouts === 0 && b.threw + b.rejected > 0) return execSkip(`as found, your function failed before its timer stayed behind (${b.threw + b.rejected} of ${b.calls} calls): ${b.firstError ?? ''}`, notes);
   if (b.mapped) notes.push(`source map: the called function starts at ${relativeSource(b.mapped.source, cwd)}:${b.mapped.line}`);
   const sites = formatSites(b.sites ?? [], cwd);
