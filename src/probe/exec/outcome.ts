@@ -1,5 +1,5 @@
 /** Small pieces every `--exec` family shares: the finding's location in its params, skips, notes. */
-import type { FindingParams, ProbeOutcome } from '../types.js';
+import type { FindingParams, Probe, ProbeOutcome } from '../types.js';
 
 /** Private params `execProbes().prepare` adds: where the finding is, and its fix. */
 export interface ExecLocation {
@@ -22,6 +22,14 @@ export function locationOf(params: FindingParams): ExecLocation | undefined {
     endColumn: typeof endColumn === 'number' ? endColumn : 1,
     replacement: typeof replacement === 'string' ? replacement : '',
   };
+}
+
+/** The replica's plan (its reasons to skip hold for the user's code too) and where the finding is. */
+export function planWithLocation<R>(replica: Probe<R>, params: FindingParams, variant: string | undefined): { replica: R; where: ExecLocation } | { skip: string } {
+  const plan = replica.plan(params, variant);
+  if ('skip' in plan) return plan;
+  const where = locationOf(params);
+  return where ? { replica: plan.params, where } : { skip: 'the finding has no file and line to load' };
 }
 
 /** Skipped after the user's code ran (its module loaded, or its top level threw): mode `exec`. */

@@ -11,7 +11,7 @@ import { exact, measure, verdict } from '../stats.js';
 import type { Measurement, Probe, ProbeContext, ProbeOutcome } from '../types.js';
 import { ts } from '../../scanner/ts.js';
 import { formatSites, relativeSource, type UserModuleRun } from './harness.js';
-import { locationOf, type ExecLocation } from './outcome.js';
+import { planWithLocation, type ExecLocation } from './outcome.js';
 import { runBothSides } from './sides.js';
 
 /** Calls the function `config.family.calls` times, one after another, counting stub calls per call. */
@@ -71,11 +71,10 @@ export function execSequentialProbe(cwd: string): Probe<ExecSequentialParams> {
   return {
     family: 'sequential-await',
     plan(params, variant) {
-      const replica = sequentialAwaitProbe.plan(params, variant);
-      if ('skip' in replica) return replica;
-      const where = locationOf(params);
-      if (!where) return { skip: 'the finding has no file and line to load' };
-      return { params: { where, loop: replica.params.loop, items: replica.params.loop ? replica.params.calls : 3, latencyMs: replica.params.latencyMs, calls: 3 } };
+      const planned = planWithLocation(sequentialAwaitProbe, params, variant);
+      if ('skip' in planned) return planned;
+      const { replica, where } = planned;
+      return { params: { where, loop: replica.loop, items: replica.loop ? replica.calls : 3, latencyMs: replica.latencyMs, calls: 3 } };
     },
     run(params, context) {
       return runExecSequential(cwd, params, context);

@@ -11,7 +11,7 @@ import { unclearedTimerProbe } from '../probes/uncleared-timer.js';
 import { exact, verdict } from '../stats.js';
 import type { Measurement, Probe, ProbeContext, ProbeOutcome } from '../types.js';
 import { formatSites, relativeSource, type UserModuleRun } from './harness.js';
-import { execSkip, locationOf, type ExecLocation } from './outcome.js';
+import { execSkip, planWithLocation, type ExecLocation } from './outcome.js';
 import { runBothSides } from './sides.js';
 
 const TIMER_BODY = `
@@ -73,11 +73,9 @@ export function execTimerProbe(cwd: string): Probe<ExecTimerParams> {
     family: 'uncleared-timer',
     plan(params, variant) {
       // The replica's reasons to skip (intervals, timers not created per call) hold for the user's code too.
-      const replica = unclearedTimerProbe.plan(params, variant);
-      if ('skip' in replica) return replica;
-      const where = locationOf(params);
-      if (!where) return { skip: 'the finding has no file and line to load' };
-      return { params: { where, timeoutMs: replica.params.timeoutMs, calls: 200 } };
+      const planned = planWithLocation(unclearedTimerProbe, params, variant);
+      if ('skip' in planned) return planned;
+      return { params: { where: planned.where, timeoutMs: planned.replica.timeoutMs, calls: 200 } };
     },
     run(params, context) {
       return runExecTimer(cwd, params, context, { exitWaitMs: 1_000 });
