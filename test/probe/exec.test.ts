@@ -57,6 +57,16 @@ export async function owners(users: { findById(id: string): Promise<unknown> }, 
   return result;
 }
 `,
+  'meta.json': JSON.stringify({ name: 'orders' }),
+  // Finds a file relative to itself: only works if import.meta.url names this file, not the bundle.
+  'src/versioned.ts': `import { createRequire } from 'node:module';
+const require = createRequire(import.meta.url);
+const { name } = require('../meta.json');
+
+export function compressLabeled(value: unknown): string {
+  return Buffer.from(name + JSON.stringify(value)).toString('base64');
+}
+`,
   'src/prefs.ts': `import { get } from 'prefs-client';\nexport const loadPrefs = (id: string) => get(\`/prefs/\${id}\`);\n`,
   'src/timeouts.ts': `import { LOOKUP_TIMEOUT_MS } from '@app/lib/limits';
 import type { Pool } from 'pg';
@@ -145,6 +155,13 @@ describe('bottleneck probe --exec', () => {
     expect(v?.measurements[0]).toMatchObject({ before: 4 * Math.ceil(Buffer.byteLength(text) / 3), after: COMPRESSORS.gzip(Buffer.from(jsonPayload(64 * 1024))).length });
     expect(v?.notes).toContain('source map: the called function starts at src/cache.ts:11');
     expect(v?.notes.join('\n')).toMatch(/package imports replaced by recording stubs: redis/);
+  });
+
+  it('fake-compression: a module that finds its files from import.meta.url loads as if it ran where it lives', async () => {
+    const [v] = await verify([compressionFinding('src/versioned.ts', 5)]);
+    expect(v).toMatchObject({ mode: 'exec', status: 'verified' });
+    const text = JSON.stringify(JSON.parse(jsonPayload(64 * 1024)));
+    expect(v?.measurements[0]?.before).toBe(4 * Math.ceil((Buffer.byteLength(text) + 'orders'.length) / 3));
   });
 
   it('sequential-await: one stub call in flight as found, all of them with the fix (class method, stub this)', async () => {

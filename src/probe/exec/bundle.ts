@@ -11,6 +11,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { builtinModules } from 'node:module';
 import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { build, type Plugin } from 'esbuild';
 import { ts } from '../../scanner/ts.js';
 import { errorText } from './apply-fix.js';
@@ -90,6 +91,21 @@ export interface BundleResult {
   stubbed: string[];
 }
 
+/**
+ * The bundle runs from a temp directory, so `import.meta.url` would name the bundle, and code that finds
+ * its files from it (`createRequire(import.meta.url)('../package.json')`, `readFileSync(new URL('x.sql',
+ * import.meta.url))`) would look in the wrong place. Each module gets its own original location instead.
+ */
+export function pinModuleLocation(text: string, file: string): string {
+  if (!text.includes('import.meta.')) return text;
+  return text
+    .replace(/\bimport\.meta\.url\b/g, JSON.stringify(pathToFileURL(file).href))
+    .replace(/\bimport\.meta\.filename\b/g, JSON.stringify(file))
+    .replace(/\bimport\.meta\.dirname\b/g, JSON.stringify(path.dirname(file)));
+}
+
+const PROJECT_SOURCE = /\.(?:[cm]?[jt]s|[jt]sx)$/;
+
 function stubPlugin(entryText: string, file: string, realPackages: Set<string>, stubbed: Set<string>): Plugin {
   return {
     name: 'bottleneck-stubs',
@@ -109,6 +125,11 @@ function stubPlugin(entryText: string, file: string, realPackages: Set<string>, 
         stubbed.add(packageName(args.path));
         // One stub module per importer, so each exports exactly the names that importer reads.
         return { path: `${args.path}?from=${args.importer}`, namespace: STUB_NAMESPACE, pluginData: { specifier: args.path, importer: args.importer, kind: args.kind } };
+      });
+      // The user's own modules, bundled from where they are: read with their location pinned.
+      builder.onLoad({ filter: PROJECT_SOURCE, namespace: 'file' }, (args) => {
+        if (args.path.split(path.sep).includes('node_modules')) return undefined;
+        return { contents: pinModuleLocation(readFileSync(args.path, 'utf8'), args.path), loader: loaderOf(args.path), resolveDir: path.dirname(args.path) };
       });
       builder.onLoad({ filter: /.*/, namespace: STUB_NAMESPACE }, (args) => {
         const { specifier, importer, kind } = args.pluginData as { specifier: string; importer: string; kind: string };
@@ -130,7 +151,7 @@ export async function bundleModule(request: BundleRequest): Promise<BundleResult
   const tsconfig = nearestTsconfig(request.file);
   try {
     const result = await build({
-      stdin: { contents: request.text, sourcefile: request.file, resolveDir: path.dirname(request.file), loader: loaderOf(request.file) },
+      stdin: { contents: pinModuleLocation(request.text, request.file), sourcefile: request.file, resolveDir: path.dirname(request.file), loader: loaderOf(request.file) },
       bundle: true,
       platform: 'node',
       format: 'esm',
