@@ -67,6 +67,15 @@ export function compressLabeled(value: unknown): string {
   return Buffer.from(name + JSON.stringify(value)).toString('base64');
 }
 `,
+  // CommonJS style: reads a file next to itself through __dirname, which an ES bundle does not define.
+  'src/headed.ts': `import { readFileSync } from 'node:fs';
+import path from 'node:path';
+const header = readFileSync(path.join(__dirname, '..', 'meta.json'), 'utf8');
+
+export function compressHeaded(value: unknown): string {
+  return Buffer.from(header + JSON.stringify(value)).toString('base64');
+}
+`,
   'src/prefs.ts': `import { get } from 'prefs-client';\nexport const loadPrefs = (id: string) => get(\`/prefs/\${id}\`);\n`,
   'src/timeouts.ts': `import { LOOKUP_TIMEOUT_MS } from '@app/lib/limits';
 import type { Pool } from 'pg';
@@ -162,6 +171,13 @@ describe('bottleneck probe --exec', () => {
     expect(v).toMatchObject({ mode: 'exec', status: 'verified' });
     const text = JSON.stringify(JSON.parse(jsonPayload(64 * 1024)));
     expect(v?.measurements[0]?.before).toBe(4 * Math.ceil((Buffer.byteLength(text) + 'orders'.length) / 3));
+  });
+
+  it('fake-compression: a CommonJS-style module reading a file through __dirname loads as in place', async () => {
+    const [v] = await verify([compressionFinding('src/headed.ts', 5)]);
+    expect(v).toMatchObject({ mode: 'exec', status: 'verified' });
+    const text = JSON.stringify(JSON.parse(jsonPayload(64 * 1024)));
+    expect(v?.measurements[0]?.before).toBe(4 * Math.ceil((Buffer.byteLength(text) + JSON.stringify({ name: 'orders' }).length) / 3));
   });
 
   it('sequential-await: one stub call in flight as found, all of them with the fix (class method, stub this)', async () => {

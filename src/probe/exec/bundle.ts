@@ -94,14 +94,26 @@ export interface BundleResult {
 /**
  * The bundle runs from a temp directory, so `import.meta.url` would name the bundle, and code that finds
  * its files from it (`createRequire(import.meta.url)('../package.json')`, `readFileSync(new URL('x.sql',
- * import.meta.url))`) would look in the wrong place. Each module gets its own original location instead.
+ * import.meta.url))`, `path.join(__dirname, 'x.sql')`) would look in the wrong place. Each module gets its
+ * own original location instead.
  */
 export function pinModuleLocation(text: string, file: string): string {
-  if (!text.includes('import.meta.')) return text;
-  return text
-    .replace(/\bimport\.meta\.url\b/g, JSON.stringify(pathToFileURL(file).href))
-    .replace(/\bimport\.meta\.filename\b/g, JSON.stringify(file))
-    .replace(/\bimport\.meta\.dirname\b/g, JSON.stringify(path.dirname(file)));
+  let pinned = text;
+  if (pinned.includes('import.meta.')) {
+    pinned = pinned
+      .replace(/\bimport\.meta\.url\b/g, JSON.stringify(pathToFileURL(file).href))
+      .replace(/\bimport\.meta\.filename\b/g, JSON.stringify(file))
+      .replace(/\bimport\.meta\.dirname\b/g, JSON.stringify(path.dirname(file)));
+  }
+  // CommonJS-style TypeScript reads `__dirname` and `__filename`, which an ES bundle does not define:
+  // declared on the first line (no line moves) unless the module declares them itself.
+  const declarations = [
+    ['__dirname', path.dirname(file)],
+    ['__filename', file],
+  ]
+    .filter(([name]) => new RegExp(`\\b${name}\\b`).test(pinned) && !new RegExp(`\\b(?:const|let|var|function)\\s+${name}\\b|[{,]\\s*${name}\\s*[,}]`).test(pinned))
+    .map(([name, value]) => `var ${name} = ${JSON.stringify(value)};`);
+  return declarations.length > 0 ? `${declarations.join(' ')} ${pinned}` : pinned;
 }
 
 const PROJECT_SOURCE = /\.(?:[cm]?[jt]s|[jt]sx)$/;
