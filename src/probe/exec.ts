@@ -78,7 +78,8 @@ export function withReplicaFallback(execProbe: Probe<unknown>, replicaProbe: Pro
       const execPlan = execProbe.plan(params, variant);
       const replicaPlan = replicaProbe.plan(params, variant);
       const replica = 'params' in replicaPlan ? { replica: replicaPlan.params } : {};
-      if ('skip' in execPlan) return 'params' in replicaPlan ? { params: { ...replica, execSkip: execPlan.skip } } : { skip: `--exec did not run your code: ${execPlan.skip}` };
+      // When the replica cannot measure it either, the reason belongs to the finding, not to --exec.
+      if ('skip' in execPlan) return 'params' in replicaPlan ? { params: { ...replica, execSkip: execPlan.skip } } : { skip: replicaPlan.skip };
       return { params: { exec: execPlan.params, ...replica } };
     },
     // A run of the user's code is its own measurement; a replica-only plan shares like the replica's.

@@ -281,5 +281,9 @@ describe('withReplicaFallback', () => {
     const plan3 = ranYours.plan({ n: 3 }, undefined);
     if (!('params' in plan3)) throw new Error('expected a plan');
     expect(await ranYours.run(plan3.params, context)).toMatchObject({ status: 'skipped', mode: 'exec', reason: 'your module threw' });
+
+    // When the replica cannot measure the finding either, the reason is the finding's own, not --exec's.
+    const neither = withReplicaFallback(execWith(() => ({ skip: 'no location' }), { status: 'verified', measurements: [], load: '', notes: [], rounds: 1 }), { ...replica, plan: () => ({ skip: 'intervals are one per process' }) });
+    expect(neither.plan({}, undefined)).toEqual({ skip: 'intervals are one per process' });
   });
 });
