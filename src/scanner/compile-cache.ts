@@ -1,4 +1,4 @@
-import { mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { createRequire, Module } from 'node:module';
 import path from 'node:path';
@@ -60,7 +60,12 @@ function writeCache(cacheFile: string, data: () => Buffer): void {
     const partial = `${cacheFile}.${process.pid}.tmp`;
     writeFileSync(partial, data());
     renameSync(partial, cacheFile);
+    // Caches for an earlier version of the same file (another key) are dead weight: 2.5 MB each.
+    const prefix = `${path.basename(cacheFile).replace(/-[0-9a-f]+\.bin$/, '')}-`;
+    for (const name of readdirSync(path.dirname(cacheFile))) {
+      if (name.startsWith(prefix) && name.endsWith('.bin') && name !== path.basename(cacheFile)) rmSync(path.join(path.dirname(cacheFile), name), { force: true });
+    }
   } catch {
-    // A read-only or full temp dir only costs the next run its speed-up.
+    // A read-only or full node_modules only costs the next run its speed-up.
   }
 }

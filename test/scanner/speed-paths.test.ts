@@ -90,6 +90,12 @@ describe('the V8 code cache for the bundled compiler', () => {
     expect(load(moduleFile)).toBe(answer);
     expect(existsSync(cacheFile) && readFileSync(cacheFile, 'utf8')).not.toBe('not a code cache');
     expect(load(moduleFile, { ...process.env, BOTTLENECK_COMPILE_CACHE: '0' })).toBe(answer);
+    // A changed file gets a new key; the old version's cache is removed when the new one is written.
+    writeFileSync(moduleFile, `${readFileSync(moduleFile, 'utf8')}exports.more = 1;\n`);
+    expect(load(moduleFile)).toBe(answer);
+    const after = readdirSync(cacheDir).filter((name) => name.endsWith('.bin'));
+    expect(after).toHaveLength(1);
+    expect(after[0]).not.toBe(cacheFiles[0]);
     // Outside node_modules nothing is cached (there is no tool-owned place to put it).
     const loose = path.join(temp, 'loose.cjs');
     writeFileSync(loose, 'exports.answer = 42;\n');
