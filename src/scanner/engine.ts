@@ -7,7 +7,7 @@ import { AnalysisCache, codeFingerprint, hashText } from './cache.js';
 import { discoverFiles } from './discover.js';
 import { ImportScope } from './imports.js';
 import { ProjectFactsCache, type ProjectFacts } from './project-facts.js';
-import { fileRoleOf, siteRoleOf } from './roles.js';
+import { fileRoleOf, siteRoleOf, type FileRole } from './roles.js';
 import { parseSuppressions } from './suppressions.js';
 import { analyzeInWorkers, type AnalysisJob } from './worker-pool.js';
 import { loadTypeScript, ts } from './ts.js';
@@ -142,6 +142,8 @@ export function analyzeSource(
   rules: EnabledRule[],
   facts: ProjectFacts,
   timings?: PhaseTimings,
+  // The scan loop already worked it out for the prefilter.
+  fileRole: FileRole = fileRoleOf(relative),
 ): FileAnalysis {
   const findings: RawFinding[] = [];
   const errors: FileAnalysis['errors'] = [];
@@ -171,7 +173,6 @@ export function analyzeSource(
       return { findings, errors };
     }
     const imports = new ImportScope(sourceFile);
-    const fileRole = fileRoleOf(relative);
     // Indexed by SyntaxKind: an array read per node is cheaper than a Map lookup on the hottest path of the walk.
     const dispatch: Array<Array<{ ruleIndex: number; visit: NodeVisitor }> | undefined> = [];
     const active: Array<{ enabled: EnabledRule; visitors: RuleVisitors | undefined; failed: boolean }> = [];
@@ -469,9 +470,10 @@ export async function scan(request: ScanRequest): Promise<ScanResult> {
 
     const prefilterStarted = performance.now();
     let rules = request.rules;
+    const role = fileRoleOf(file.relative);
     if (prefilter) {
       const matched = triggers.match(text);
-      const known = { path: file.relative, role: fileRoleOf(file.relative) };
+      const known = { path: file.relative, role };
       rules = request.rules.filter((enabled, index) => matched[index] && enabled.rule.appliesTo(known, enabled.options));
     }
     if (timings) timings.prefilter += performance.now() - prefilterStarted;
@@ -487,7 +489,7 @@ export async function scan(request: ScanRequest): Promise<ScanResult> {
     request.onProgress?.(index, files.length);
     let analysis: FileAnalysis;
     try {
-      analysis = analyzeSource(file.absolute, file.relative, text, rules, fileFacts, timings);
+      analysis = analyzeSource(file.absolute, file.relative, text, rules, fileFacts, timings, role);
     } catch (error) {
       analysis = { findings: [], errors: [{ message: `Internal error while analysing: ${describe(error)}` }] };
     }
