@@ -128,33 +128,23 @@ export function call(work) {
 });
 
 describe('uncleared-timer: abort-timeout', () => {
-  it('suggests AbortSignal.timeout() using the actual delay when Node allows it', () => {
-    const [finding] = run(
-      `
+  const abortAfter15s = `
 export async function load(url: string) {
   const ac = new AbortController();
   setTimeout(() => ac.abort(), 15_000);
   const res = await fetch(url, { signal: ac.signal });
   return res.json();
-}`,
-      { nodeMajor: 18 },
-    );
+}`;
+
+  it('suggests AbortSignal.timeout() using the actual delay when Node allows it', () => {
+    const [finding] = run(abortAfter15s, { nodeMajor: 18 });
     expect(finding?.ruleId).toBe('uncleared-timer/abort-timeout');
     expect(finding?.severity).toBe('medium');
     expect(finding?.fix.replacement).toBe('const res = await fetch(url, { signal: AbortSignal.timeout(15_000) });');
   });
 
   it('falls back to clearing in .finally on old Node', () => {
-    const [finding] = run(
-      `
-export async function load(url: string) {
-  const ac = new AbortController();
-  setTimeout(() => ac.abort(), 15_000);
-  const res = await fetch(url, { signal: ac.signal });
-  return res.json();
-}`,
-      { nodeMajor: 16 },
-    );
+    const [finding] = run(abortAfter15s, { nodeMajor: 16 });
     expect(finding?.fix.replacement).toContain('const timer = setTimeout(() => ac.abort(), 15_000);');
     expect(finding?.fix.replacement).toContain('const res = await fetch(url, { signal: ac.signal }).finally(() => clearTimeout(timer));');
   });
