@@ -2,6 +2,7 @@ import { Command, CommanderError } from 'commander';
 import { isKnownError } from './errors.js';
 import { EXIT_ERROR, EXIT_OK, type Io } from './commands/io.js';
 import { cacheCommand } from './commands/cache.js';
+import { explainCommand } from './commands/explain.js';
 import { mergeCommand } from './commands/merge.js';
 import { probeCommand } from './commands/probe.js';
 import { rulesCommand } from './commands/rules.js';
@@ -30,7 +31,7 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .exitOverride()
     .configureOutput({ writeOut: io.stdout, writeErr: io.stderr });
   // Subcommands inherit exitOverride and output only when added after configuring the parent.
-  for (const command of [scanCommand(io, setExit, EXAMPLES), rulesCommand(io, setExit), probeCommand(io, setExit), cacheCommand(io, setExit), mergeCommand(io, setExit)]) {
+  for (const command of [scanCommand(io, setExit, EXAMPLES), rulesCommand(io, setExit), probeCommand(io, setExit), cacheCommand(io, setExit), mergeCommand(io, setExit), explainCommand(io, setExit)]) {
     program.addCommand(command.exitOverride().configureOutput({ writeOut: io.stdout, writeErr: io.stderr }));
   }
   return program;

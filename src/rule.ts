@@ -4,6 +4,7 @@ import type { ImportScope } from './scanner/imports.js';
 import type { ProjectFacts } from './scanner/project-facts.js';
 import type { FileRole, SiteRole } from './scanner/roles.js';
 import type { ts } from './scanner/ts.js';
+import type { ModelView } from './model/view.js';
 
 export interface RuleMeta<Options> {
   /** Public id, equal to the module's file name. */
@@ -51,6 +52,8 @@ export interface RuleContext<Options> {
   readonly project: ProjectFacts;
   readonly imports: ImportScope;
   readonly fileRole: FileRole;
+  /** The project model: effects of expressions (across calls and files) and how often code runs. */
+  readonly model: ModelView;
   siteRole(node: ts.Node): SiteRole;
   /** Source text of a node, as written. */
   text(node: ts.Node): string;

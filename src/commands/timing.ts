@@ -8,6 +8,7 @@ export function formatTimings(timings: PhaseTimings, totalMs: number): string {
     ['cache lookup', timings.cache],
     ['prefilter', timings.prefilter],
     ['parse', timings.parse],
+    ['model (summaries and linking)', timings.model],
     ['rules', timings.rules],
   ];
   const accounted = rows.reduce((sum, [, ms]) => sum + ms, 0);

@@ -73,7 +73,7 @@ export class AnalysisCache {
   private readonly next: Record<string, CachedFile> = {};
   private changed = false;
 
-  constructor(private readonly dir: string) {
+  constructor(readonly dir: string) {
     this.previous = AnalysisCache.read(path.join(dir, CACHE_FILE));
   }
 

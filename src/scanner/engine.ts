@@ -11,6 +11,11 @@ import { fileRoleOf, siteRoleOf, type FileRole } from './roles.js';
 import { parseSuppressions } from './suppressions.js';
 import { analyzeInWorkers, type AnalysisJob } from './worker-pool.js';
 import { loadTypeScript, ts } from './ts.js';
+import { ProjectModel } from '../model/link.js';
+import { summarizeFile } from '../model/summarize.js';
+import { SummaryCache } from '../model/summary-cache.js';
+import type { FileModelFacts, FileSummary } from '../model/types.js';
+import { ModelView } from '../model/view.js';
 
 export interface EnabledRule {
   rule: RegisteredRule;
@@ -45,6 +50,8 @@ export interface ScanRequest {
   baseline?: { source: string; entries: BaselineEntry[] };
   /** Every rule id the tool knows, so a suppression naming an unknown rule is flagged. */
   knownRuleIds?: string[];
+  /** Receives the linked project model once it is built (for `explain`). */
+  onModel?: (model: ProjectModel) => void;
   /** Called before each file and once at the end with (files done, total), for a progress indicator. */
   onProgress?: (done: number, total: number) => void;
 }
@@ -59,10 +66,12 @@ export interface PhaseTimings {
   cache: number;
   filesParsed: number;
   cacheHits: number;
+  /** Summarising files for the project model and linking it. */
+  model: number;
 }
 
 export function emptyTimings(): PhaseTimings {
-  return { discover: 0, read: 0, prefilter: 0, parse: 0, rules: 0, cache: 0, filesParsed: 0, cacheHits: 0 };
+  return { discover: 0, read: 0, prefilter: 0, parse: 0, rules: 0, cache: 0, filesParsed: 0, cacheHits: 0, model: 0 };
 }
 
 const BINARY_SNIFF_BYTES = 8000;
@@ -134,6 +143,30 @@ export interface FileAnalysis {
   errors: Array<{ message: string; ruleId?: string; line?: number }>;
 }
 
+/** A parsed file with what every later step reads from it, so the model and the rules share one parse. */
+export interface ParsedFile {
+  sourceFile: ts.SourceFile;
+  nodes: ts.Node[];
+  imports: ImportScope;
+  summary?: FileSummary;
+}
+
+export function parseFile(absolute: string, text: string, timings?: PhaseTimings): ParsedFile {
+  loadTypeScript();
+  const parseStarted = performance.now();
+  // The bundled compiler's own parser: ts-morph's wrapped source files cost 3x the time and 2x the memory
+  // (docs/performance.md), and syntax-only rules need nothing they add.
+  // Parents are set by linkAndList below, in the walk the engine needs anyway, instead of by a separate pass.
+  // No rule reads JSDoc (comments are read as text), so its contents are not parsed: 3-10% of parse time.
+  const sourceFile = ts.createSourceFile(absolute, text, { languageVersion: ts.ScriptTarget.Latest, jsDocParsingMode: ts.JSDocParsingMode.ParseNone }, false, scriptKindOf(absolute));
+  const nodes = linkAndList(sourceFile);
+  if (timings) {
+    timings.parse += performance.now() - parseStarted;
+    timings.filesParsed += 1;
+  }
+  return { sourceFile, nodes, imports: new ImportScope(sourceFile) };
+}
+
 /** Parses one file, walks it once and dispatches nodes to the rules subscribed to their kind. */
 export function analyzeSource(
   absolute: string,
@@ -144,23 +177,14 @@ export function analyzeSource(
   timings?: PhaseTimings,
   // The scan loop already worked it out for the prefilter.
   fileRole: FileRole = fileRoleOf(relative),
+  // The linked project model's facts for this file; without them the file is its own whole project.
+  model?: { facts: FileModelFacts; parsed?: ParsedFile },
 ): FileAnalysis {
   const findings: RawFinding[] = [];
   const errors: FileAnalysis['errors'] = [];
-  loadTypeScript();
-  const scriptKind = scriptKindOf(absolute);
-  const parseStarted = performance.now();
-  // The bundled compiler's own parser: ts-morph's wrapped source files cost 3x the time and 2x the memory
-  // (docs/performance.md), and syntax-only rules need nothing they add.
-  // Parents are set by linkAndList below, in the walk the engine needs anyway, instead of by a separate pass.
-  // No rule reads JSDoc (comments are read as text), so its contents are not parsed: 3-10% of parse time.
-  const sourceFile = ts.createSourceFile(absolute, text, { languageVersion: ts.ScriptTarget.Latest, jsDocParsingMode: ts.JSDocParsingMode.ParseNone }, false, scriptKind);
+  const parsed = model?.parsed ?? parseFile(absolute, text, timings);
   const rulesStarted = performance.now();
-  const nodes = linkAndList(sourceFile);
-  if (timings) {
-    timings.parse += rulesStarted - parseStarted;
-    timings.filesParsed += 1;
-  }
+  const { sourceFile, nodes } = parsed;
   try {
     const syntaxErrors = parseErrors(sourceFile);
     const firstError = syntaxErrors[0];
@@ -172,7 +196,10 @@ export function analyzeSource(
       });
       return { findings, errors };
     }
-    const imports = new ImportScope(sourceFile);
+    const imports = parsed.imports;
+    const summary = parsed.summary ?? summarizeFile(relative, sourceFile, imports);
+    const modelFacts = model?.facts ?? new ProjectModel(path.dirname(absolute), [summary], new Map([[relative, fileRole]])).factsFor(relative);
+    const view = new ModelView(sourceFile, imports, summary, modelFacts);
     // Indexed by SyntaxKind: an array read per node is cheaper than a Map lookup on the hottest path of the walk.
     const dispatch: Array<Array<{ ruleIndex: number; visit: NodeVisitor }> | undefined> = [];
     const active: Array<{ enabled: EnabledRule; visitors: RuleVisitors | undefined; failed: boolean }> = [];
@@ -186,6 +213,7 @@ export function analyzeSource(
         project: facts,
         imports,
         fileRole,
+        model: view,
         siteRole: siteRoleOf,
         text: (node) => node.getText(sourceFile),
         report: (descriptor) => findings.push(toRawFinding(descriptor, enabled, relative, sourceFile)),
@@ -431,46 +459,96 @@ export async function scan(request: ScanRequest): Promise<ScanResult> {
 
   const threads = Math.max(1, Math.floor(request.concurrency ?? 1));
   const useWorkers = threads > 1 && files.length >= MIN_FILES_PER_THREAD * 2;
-  // With workers, files needing analysis are gathered first and spread over the threads.
-  const pending: Array<{ key: string; lines: number; job: AnalysisJob }> = [];
-  for (const [index, file] of files.entries()) {
+  const scanned = new Set(files.map((file) => file.absolute));
+
+  // Phase 1: every discovered file is summarised for the project model (from the summary cache when its bytes
+  // are unchanged), including files outside this shard or change set: their functions are others' callees.
+  const summaryCache = request.cache ? new SummaryCache(request.cache.dir) : undefined;
+  const summaryKeyPrefix = hashText(codeFingerprint(), request.toolVersion ?? '');
+  const summaries: FileSummary[] = [];
+  const fileRoles = new Map<string, FileRole>();
+  interface Loaded {
+    file: (typeof files)[number];
+    text: string;
+    lines: number;
+    role: FileRole;
+    summary: FileSummary | undefined;
+    parsed: ParsedFile | undefined;
+  }
+  const loaded: Loaded[] = [];
+  for (const file of discovered) {
+    const inScan = scanned.has(file.absolute);
     const readStarted = performance.now();
     let outcome: ReadOutcome;
     try {
       outcome = readSource(file.absolute, request.maxFileSize);
     } catch (error) {
-      collector.addError({ file: file.relative, message: `Cannot read file: ${describe(error)}` });
+      if (inScan) collector.addError({ file: file.relative, message: `Cannot read file: ${describe(error)}` });
       continue;
     } finally {
       if (timings) timings.read += performance.now() - readStarted;
     }
     if ('skip' in outcome) {
-      collector.addSkipped({ file: file.relative, reason: outcome.skip });
+      if (inScan) collector.addSkipped({ file: file.relative, reason: outcome.skip });
       continue;
     }
     const { text } = outcome;
-    const lines = lineCount(text);
+    const role = fileRoleOf(file.relative);
+    fileRoles.set(file.relative, role);
+    const modelStarted = performance.now();
+    const parseBefore = timings?.parse ?? 0;
+    const summaryKey = hashText(summaryKeyPrefix, text);
+    let summary = summaryCache?.get(file.relative, summaryKey);
+    let parsed: ParsedFile | undefined;
+    if (!summary) {
+      parsed = parseFile(file.absolute, text, timings);
+      if (parseErrors(parsed.sourceFile).length === 0) {
+        try {
+          summary = summarizeFile(file.relative, parsed.sourceFile, parsed.imports);
+          parsed.summary = summary;
+          summaryCache?.set(file.relative, summaryKey, summary);
+        } catch {
+          // A file the model cannot summarise still gets its rules; it only adds nothing to the model.
+        }
+      }
+    }
+    if (summary) summaries.push(summary);
+    if (timings) timings.model += performance.now() - modelStarted - (timings.parse - parseBefore);
+    if (!inScan) continue;
+    loaded.push({ file, text, lines: lineCount(text), role, summary, parsed: useWorkers ? undefined : parsed });
+  }
+  const linkStarted = performance.now();
+  const model = new ProjectModel(request.cwd, summaries, fileRoles);
+  if (timings) timings.model += performance.now() - linkStarted;
+  request.onModel?.(model);
+
+  // Phase 2: rules, per file, with the model's facts for it. A file's cached findings are reused only when its
+  // bytes and the model's facts about it (its functions, its callees in other files) are unchanged.
+  const pending: Array<{ key: string; lines: number; job: AnalysisJob }> = [];
+  for (const [index, entry] of loaded.entries()) {
+    const { file, text, lines, role } = entry;
     collector.countFile(lines, file.relative);
     // Directives are read even where no rule runs, so one that suppresses nothing is still reported.
     collector.addSuppressions(parseSuppressions(text, file.relative));
     const fileFacts = facts.forFile(file.absolute);
+    const modelFacts = model.factsFor(file.relative);
 
     let key = '';
     if (request.cache) {
       const cacheStarted = performance.now();
-      key = hashText(configKey, factsKey(fileFacts), text);
+      key = hashText(configKey, factsKey(fileFacts), text, JSON.stringify(modelFacts));
       const hit = request.cache.get(file.relative, key);
       if (timings) timings.cache += performance.now() - cacheStarted;
       if (hit) {
         if (timings) timings.cacheHits += 1;
         addAnalysis(collector, file.relative, hit.analysis);
+        entry.parsed = undefined;
         continue;
       }
     }
 
     const prefilterStarted = performance.now();
     let rules = request.rules;
-    const role = fileRoleOf(file.relative);
     if (prefilter) {
       const matched = triggers.match(text);
       const known = { path: file.relative, role };
@@ -479,20 +557,22 @@ export async function scan(request: ScanRequest): Promise<ScanResult> {
     if (timings) timings.prefilter += performance.now() - prefilterStarted;
     if (rules.length === 0) {
       storeAnalysis(collector, request.cache, file.relative, key, lines, { findings: [], errors: [] });
+      entry.parsed = undefined;
       continue;
     }
     if (useWorkers) {
       // Workers re-read the file, so the main thread holds no source text while they run.
-      pending.push({ key, lines, job: { absolute: file.absolute, relative: file.relative, ruleIds: rules.map((r) => r.rule.meta.id), facts: fileFacts } });
+      pending.push({ key, lines, job: { absolute: file.absolute, relative: file.relative, ruleIds: rules.map((r) => r.rule.meta.id), facts: fileFacts, model: modelFacts } });
       continue;
     }
-    request.onProgress?.(index, files.length);
+    request.onProgress?.(index, loaded.length);
     let analysis: FileAnalysis;
     try {
-      analysis = analyzeSource(file.absolute, file.relative, text, rules, fileFacts, timings, role);
+      analysis = analyzeSource(file.absolute, file.relative, text, rules, fileFacts, timings, role, { facts: modelFacts, ...(entry.parsed ? { parsed: entry.parsed } : {}) });
     } catch (error) {
       analysis = { findings: [], errors: [{ message: `Internal error while analysing: ${describe(error)}` }] };
     }
+    entry.parsed = undefined;
     storeAnalysis(collector, request.cache, file.relative, key, lines, analysis);
   }
 
@@ -507,6 +587,7 @@ export async function scan(request: ScanRequest): Promise<ScanResult> {
     if (timings) timings.rules += performance.now() - analysisStarted;
     pending.forEach((entry, i) => storeAnalysis(collector, request.cache, entry.job.relative, entry.key, entry.lines, analyses[i] ?? { findings: [], errors: [] }));
   }
+  summaryCache?.save();
   request.cache?.save();
   request.onProgress?.(files.length, files.length);
   return collector.result(performance.now() - started);

@@ -3,6 +3,7 @@ import path from 'node:path';
 import { packageRoot } from '../version.js';
 import type { FileAnalysis } from './engine.js';
 import type { ProjectFacts } from './project-facts.js';
+import type { FileModelFacts } from '../model/types.js';
 import type { Severity } from '../findings.js';
 
 /** One file to analyse, as plain data that can cross a thread boundary. */
@@ -11,6 +12,8 @@ export interface AnalysisJob {
   relative: string;
   ruleIds: string[];
   facts: ProjectFacts;
+  /** What the project model says about this file's functions and callees. */
+  model: FileModelFacts;
 }
 
 export interface WorkerRuleConfig {

@@ -17,7 +17,7 @@ parentPort?.on('message', (request: WorkerRequest) => {
     const analyses = request.jobs.map((job) => {
       const rules = job.ruleIds.flatMap((id) => enabled.get(id) ?? []);
       try {
-        return analyzeSource(job.absolute, job.relative, readFileSync(job.absolute, 'utf8'), rules, job.facts);
+        return analyzeSource(job.absolute, job.relative, readFileSync(job.absolute, 'utf8'), rules, job.facts, undefined, undefined, { facts: job.model });
       } catch (error) {
         return { findings: [], errors: [{ message: `Internal error while analysing: ${error instanceof Error ? error.message : String(error)}` }] };
       }

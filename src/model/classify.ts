@@ -1,0 +1,322 @@
+import { ts } from '../scanner/ts.js';
+import { bindingIdentifiers, type ImportScope, skipOuter } from '../scanner/imports.js';
+import { accessOfHttpVerb, accessOfName, accessOfSql, ioKindOfModule, isHelperMember, isLimiterModule, LIMITER_METHODS } from './io-catalog.js';
+import type { Access, CalleeRef, ClassSummary, DirectEffect, HeldValue } from './types.js';
+
+/**
+ * What one call does, as far as its file shows: I/O through a library (directly or through a handle a
+ * library made), work through a limiter, or a call into project code that the linker resolves.
+ */
+
+export interface ClassifyContext {
+  scope: ImportScope;
+  sourceFile: ts.SourceFile;
+  classes: Record<string, ClassSummary>;
+  values: Record<string, HeldValue>;
+  locals: Record<string, string>;
+}
+
+export type CallOutcome =
+  | { kind: 'io'; effect: Omit<DirectEffect, 'line'> }
+  | { kind: 'limiter'; via: string }
+  | { kind: 'call'; ref: CalleeRef };
+
+const NODE_BUILTINS = new Set(['assert', 'async_hooks', 'buffer', 'child_process', 'cluster', 'console', 'constants', 'crypto', 'dgram', 'diagnostics_channel', 'dns', 'domain', 'events', 'inspector', 'module', 'net', 'os', 'path', 'path/posix', 'path/win32', 'perf_hooks', 'process', 'punycode', 'querystring', 'readline', 'repl', 'stream', 'stream/promises', 'string_decoder', 'timers', 'timers/promises', 'tls', 'trace_events', 'tty', 'url', 'util', 'v8', 'vm', 'wasi', 'worker_threads', 'zlib', 'global']);
+const QUERY_NAMES = /^(query|execute|exec|raw|sql|queryRaw|\$queryRaw|\$executeRaw|\$queryRawUnsafe|\$executeRawUnsafe|executeRaw|unsafe|many|one|oneOrNone|manyOrNone|any|none|all|get|run)$/;
+const RPC_CALLS = /^(call|send|request|invoke|rpc|execute|sendRequest|jsonRpc)$/;
+
+/** A project module (relative, alias or workspace package) rather than Node's or a library's: the linker decides. */
+function mayBeProjectModule(module: string): boolean {
+  return !NODE_BUILTINS.has(module) && ioKindOfModule(module) === undefined && !isLimiterModule(module);
+}
+
+export function heldValueOfModuleRef(module: string, path: string[]): HeldValue | undefined {
+  const io = ioKindOfModule(module);
+  if (io) return { kind: 'io', io, module };
+  if (isLimiterModule(module)) return { kind: 'limiter', module };
+  if (mayBeProjectModule(module) && path.length > 0) return { kind: 'class', ref: { kind: 'import', module, name: path[0] ?? 'default' } };
+  if (mayBeProjectModule(module)) return { kind: 'class', ref: { kind: 'import', module, name: 'default' } };
+  return undefined;
+}
+
+/** What a declared type says a value holds: `Pool`, `Repository<User>`, `UsersService` (imported), a local class. */
+export function heldValueOfType(type: ts.TypeNode, scope: ImportScope): HeldValue | undefined {
+  if (ts.isUnionTypeNode(type)) {
+    for (const member of type.types) {
+      const held = heldValueOfType(member, scope);
+      if (held) return held;
+    }
+    return undefined;
+  }
+  if (!ts.isTypeReferenceNode(type)) return undefined;
+  const name = type.typeName;
+  const root = ts.isIdentifier(name) ? name : leftmost(name);
+  const ref = scope.resolve(root);
+  if (ref && ref.module !== 'global') {
+    const path = ts.isIdentifier(name) ? ref.path : [...ref.path, ...qualifiedRest(name)];
+    return heldValueOfModuleRef(ref.module, path);
+  }
+  if (ts.isIdentifier(name)) return { kind: 'class', ref: { kind: 'local', name: name.text } };
+  return undefined;
+}
+
+function leftmost(name: ts.QualifiedName): ts.Identifier {
+  let current: ts.EntityName = name;
+  while (ts.isQualifiedName(current)) current = current.left;
+  return current;
+}
+
+function qualifiedRest(name: ts.QualifiedName): string[] {
+  const parts: string[] = [];
+  let current: ts.EntityName = name;
+  while (ts.isQualifiedName(current)) {
+    parts.unshift(current.right.text);
+    current = current.left;
+  }
+  return parts;
+}
+
+/**
+ * What an initialiser makes: `new Pool()`, `axios.create()`, `knex({...})`, `pLimit(3)` (library handles),
+ * `await pool.connect()` (one connection), `new UsersService()` (a project class).
+ */
+export function heldValueOfExpression(expression: ts.Expression, scope: ImportScope, classes: Record<string, ClassSummary>): HeldValue | undefined {
+  let inner = skipOuter(expression);
+  const awaited = ts.isAwaitExpression(expression) || (ts.isParenthesizedExpression(expression) && ts.isAwaitExpression(expression.expression));
+  if (ts.isNewExpression(inner)) {
+    const ref = scope.resolve(inner.expression);
+    if (ref && ref.module !== 'global') return heldValueOfModuleRef(ref.module, ref.path);
+    if (ts.isIdentifier(inner.expression)) return { kind: 'class', ref: { kind: 'local', name: inner.expression.text } };
+    return undefined;
+  }
+  if (ts.isCallExpression(inner)) {
+    // `pool.connect()`, `dataSource.createQueryRunner()`, `client.startSession()`: one connection from a handle.
+    const ref = scope.resolve(inner.expression);
+    if (ref && ref.module !== 'global') {
+      const io = ioKindOfModule(ref.module);
+      if (io) return { kind: 'io', io, module: ref.module, ...(awaited || /connect|acquire|QueryRunner|Session|getConnection|reserve/.test(ref.path.at(-1) ?? '') ? singleIf(ref.path.at(-1)) : {}) };
+      if (isLimiterModule(ref.module)) return { kind: 'limiter', module: ref.module };
+      return undefined;
+    }
+    if (ts.isPropertyAccessExpression(inner.expression)) {
+      const receiverHeld = heldValueOfReceiver(inner.expression.expression, scope, classes);
+      if (receiverHeld?.kind === 'io') return { ...receiverHeld, ...singleIf(inner.expression.name.text) };
+    }
+    return undefined;
+  }
+  inner = skipOuter(inner);
+  if (ts.isIdentifier(inner)) {
+    const ref = scope.resolve(inner);
+    if (ref && ref.module !== 'global') return heldValueOfModuleRef(ref.module, ref.path);
+  }
+  return undefined;
+}
+
+function singleIf(method: string | undefined): { single?: boolean } {
+  return method && /^(connect|acquire|getConnection|createQueryRunner|startSession|getClient|reserve|transaction|beginTransaction)$/.test(method) ? { single: true } : {};
+}
+
+function heldValueOfReceiver(expression: ts.Expression, scope: ImportScope, classes: Record<string, ClassSummary>): HeldValue | undefined {
+  const inner = skipOuter(expression);
+  const ref = scope.resolve(inner);
+  if (ref && ref.module !== 'global') return heldValueOfModuleRef(ref.module, ref.path);
+  if (ts.isPropertyAccessExpression(inner) && inner.expression.kind === ts.SyntaxKind.ThisKeyword) {
+    const className = classNameOf(inner);
+    return className ? classes[className]?.fields[inner.name.text] : undefined;
+  }
+  return undefined;
+}
+
+function classNameOf(node: ts.Node): string | undefined {
+  for (let current = node.parent; current; current = current.parent) {
+    if (ts.isClassLike(current)) return current.name?.text;
+  }
+  return undefined;
+}
+
+/** A chain `root.m1(...).m2.m3(...)` split into its root expression and member names, outermost last. */
+export function memberChain(callee: ts.Expression): { root: ts.Expression; members: string[] } {
+  const members: string[] = [];
+  let current: ts.Node = skipOuter(callee);
+  for (;;) {
+    if (ts.isPropertyAccessExpression(current)) {
+      members.unshift(current.name.text);
+      current = skipOuter(current.expression);
+      continue;
+    }
+    if (ts.isElementAccessExpression(current)) {
+      members.unshift(ts.isStringLiteralLike(current.argumentExpression) ? current.argumentExpression.text : '[]');
+      current = skipOuter(current.expression);
+      continue;
+    }
+    if (ts.isCallExpression(current)) {
+      current = skipOuter(current.expression);
+      continue;
+    }
+    return { root: current as ts.Expression, members };
+  }
+}
+
+/** The declaration of `name` visible at `at` inside functions (parameters, variables); undefined at module level. */
+function localDeclaration(at: ts.Node, name: string): ts.ParameterDeclaration | ts.VariableDeclaration | undefined {
+  for (let scope: ts.Node | undefined = at.parent; scope && !ts.isSourceFile(scope); scope = scope.parent) {
+    if (ts.isFunctionLike(scope)) {
+      for (const parameter of scope.parameters) if (bindingIdentifiers(parameter.name).includes(name)) return parameter;
+    }
+    const statements = ts.isBlock(scope) || ts.isCaseClause(scope) || ts.isDefaultClause(scope) ? scope.statements : undefined;
+    if (statements) {
+      for (const statement of statements) {
+        if (!ts.isVariableStatement(statement)) continue;
+        for (const declaration of statement.declarationList.declarations) if (ts.isIdentifier(declaration.name) && declaration.name.text === name) return declaration;
+      }
+    }
+    if ((ts.isForOfStatement(scope) || ts.isForStatement(scope) || ts.isForInStatement(scope)) && scope.initializer && ts.isVariableDeclarationList(scope.initializer)) {
+      for (const declaration of scope.initializer.declarations) if (bindingIdentifiers(declaration.name).includes(name)) return declaration;
+    }
+  }
+  return undefined;
+}
+
+/** What a local name holds, from its declaration in the enclosing functions or at module level. */
+export function heldValueOfName(identifier: ts.Identifier, context: ClassifyContext): HeldValue | undefined {
+  const declaration = localDeclaration(identifier, identifier.text);
+  if (declaration) {
+    if (ts.isParameter(declaration)) return declaration.type ? heldValueOfType(declaration.type, context.scope) : undefined;
+    if (declaration.initializer) {
+      const init = skipOuter(declaration.initializer);
+      if (ts.isPropertyAccessExpression(init) && init.expression.kind === ts.SyntaxKind.ThisKeyword) {
+        const className = classNameOf(init);
+        return className ? context.classes[className]?.fields[init.name.text] : undefined;
+      }
+      return heldValueOfExpression(declaration.initializer, context.scope, context.classes) ?? (declaration.type ? heldValueOfType(declaration.type, context.scope) : undefined);
+    }
+    return declaration.type ? heldValueOfType(declaration.type, context.scope) : undefined;
+  }
+  return context.values[identifier.text];
+}
+
+function firstStringArgument(call: ts.CallExpression | ts.TaggedTemplateExpression): string | undefined {
+  if (ts.isTaggedTemplateExpression(call)) {
+    const template = call.template;
+    return ts.isNoSubstitutionTemplateLiteral(template) ? template.text : template.head.text;
+  }
+  const first = call.arguments[0];
+  if (!first) return undefined;
+  if (ts.isStringLiteralLike(first)) return first.text;
+  if (ts.isTemplateExpression(first)) return first.head.text;
+  return undefined;
+}
+
+/** `{ method: 'eth_getBalance' }` in a request body, or `{ method: 'POST' }` in fetch options. */
+function methodProperty(call: ts.CallExpression): string | undefined {
+  for (const argument of call.arguments) {
+    const object = skipOuter(argument);
+    if (!ts.isObjectLiteralExpression(object)) continue;
+    for (const property of object.properties) {
+      if (ts.isPropertyAssignment(property) && property.name && ts.isIdentifier(property.name) && property.name.text === 'method' && ts.isStringLiteralLike(property.initializer)) return property.initializer.text;
+    }
+  }
+  return undefined;
+}
+
+/** Read or write for an operation on a resource of this kind, from SQL text, HTTP verb, RPC method or name. */
+function accessOf(call: ts.CallExpression | ts.TaggedTemplateExpression, op: string, io: DirectEffect['kind']): { access: Access; ordered?: boolean } {
+  if (QUERY_NAMES.test(op) || ts.isTaggedTemplateExpression(call)) {
+    const sql = firstStringArgument(call);
+    if (sql !== undefined && /^\s*\(?\s*[a-z]+\s/i.test(sql) && /\b(select|insert|update|delete|with|from|into|set|begin|commit)\b/i.test(sql)) return { access: accessOfSql(sql) };
+  }
+  if (io === 'network' && ts.isCallExpression(call)) {
+    const method = methodProperty(call);
+    if (method !== undefined && !/^(get|head|options|post|put|patch|delete)$/i.test(method)) return fromName(method);
+    if (RPC_CALLS.test(op)) {
+      const name = firstStringArgument(call);
+      if (name !== undefined && !/^(\/|https?:)/.test(name) && /^[\w.:-]+$/.test(name)) return fromName(name);
+    }
+    if (method !== undefined) return { access: accessOfHttpVerb(method) ?? 'unknown' };
+    const verb = accessOfHttpVerb(op);
+    if (verb) return { access: verb };
+    if (op === 'fetch' || op === '' || op === 'request') return { access: 'read' };
+  }
+  return fromName(op);
+}
+
+function fromName(name: string): { access: Access; ordered?: boolean } {
+  const access = accessOfName(name);
+  return access === 'ordered' ? { access: 'unknown', ordered: true } : { access };
+}
+
+function shortText(node: ts.Node, sourceFile: ts.SourceFile): string {
+  const text = node.getText(sourceFile).replace(/\s+/g, ' ');
+  return text.length > 40 ? `${text.slice(0, 39)}…` : text;
+}
+
+function ioOutcome(call: ts.CallExpression | ts.TaggedTemplateExpression, held: Extract<HeldValue, { kind: 'io' }>, op: string, via: string, resource: string | undefined): CallOutcome | undefined {
+  if (isHelperMember(op)) return undefined;
+  const { access, ordered } = accessOf(call, op, held.io);
+  return {
+    kind: 'io',
+    effect: { kind: held.io, access, via: `${via} (${held.module})`, ...(resource ? { resource } : {}), ...(held.single ? { single: true } : {}), ...(ordered ? { ordered: true } : {}) },
+  };
+}
+
+export function classifyCall(call: ts.CallExpression | ts.NewExpression | ts.TaggedTemplateExpression, context: ClassifyContext, fn: ts.Node): CallOutcome | undefined {
+  if (ts.isNewExpression(call)) return undefined;
+  const callee = ts.isCallExpression(call) ? call.expression : call.tag;
+  if (callee.kind === ts.SyntaxKind.ImportKeyword || callee.kind === ts.SyntaxKind.SuperKeyword) return undefined;
+  const { root, members } = memberChain(callee);
+  const op = members.at(-1) ?? (ts.isIdentifier(root) ? root.text : '');
+  const via = shortText(callee, context.sourceFile);
+
+  // Resolved through imports: a library function, a library handle's member, or a project export.
+  const ref = context.scope.resolve(callee);
+  if (ref) {
+    if (ref.module === 'global') {
+      if (ref.path[0] === 'fetch' && ref.path.length === 1) return ioOutcome(call, { kind: 'io', io: 'network', module: 'fetch' }, 'fetch', 'fetch', undefined);
+      // `limit(() => ...)` with a module-level `const limit = pLimit(3)` is not an import: falls through.
+    } else {
+      const io = ioKindOfModule(ref.module);
+      if (io) {
+        if (ref.path.some((p) => isHelperMember(p)) && ref.path.at(-1) !== 'request') return undefined;
+        return ioOutcome(call, { kind: 'io', io, module: ref.module }, ref.path.at(-1) ?? '', via, ts.isIdentifier(root) ? root.text : undefined);
+      }
+      if (isLimiterModule(ref.module)) return ref.path.length === 0 || LIMITER_METHODS.test(op) ? { kind: 'limiter', via: ref.module } : undefined;
+      if (mayBeProjectModule(ref.module)) return { kind: 'call', ref: { kind: 'import', module: ref.module, path: ref.path } };
+      return undefined;
+    }
+  }
+
+  if (root.kind === ts.SyntaxKind.ThisKeyword) {
+    const className = classNameOf(call);
+    if (!className || members.length === 0) return undefined;
+    if (members.length === 1) return { kind: 'call', ref: { kind: 'this', className, method: op } };
+    const field = members[0] ?? '';
+    const held = context.classes[className]?.fields[field];
+    if (held?.kind === 'io') return ioOutcome(call, held, op, via, `this.${field}`);
+    if (held?.kind === 'limiter') return LIMITER_METHODS.test(op) ? { kind: 'limiter', via: `this.${field} (${held.module})` } : undefined;
+    return { kind: 'call', ref: { kind: 'field', className, field, method: members[1] ?? op } };
+  }
+
+  if (ts.isIdentifier(root)) {
+    const held = heldValueOfName(root, context);
+    if (members.length === 0) {
+      // `limit(() => work())` where `limit = pLimit(3)`.
+      if (held?.kind === 'limiter') return { kind: 'limiter', via: `${root.text} (${held.module})` };
+      if (localDeclaration(root, root.text)) return undefined;
+      return context.locals[root.text] !== undefined ? { kind: 'call', ref: { kind: 'local', name: root.text } } : undefined;
+    }
+    if (held?.kind === 'io') return ioOutcome(call, held, op, via, root.text);
+    if (held?.kind === 'limiter') return LIMITER_METHODS.test(op) ? { kind: 'limiter', via: `${root.text} (${held.module})` } : undefined;
+    if (held?.kind === 'class') {
+      const classRef = held.ref;
+      const method = members[0] ?? op;
+      return classRef.kind === 'local'
+        ? { kind: 'call', ref: { kind: 'local', name: classRef.name, member: method } }
+        : { kind: 'call', ref: { kind: 'import', module: classRef.module, path: [classRef.name, method] } };
+    }
+    if (!localDeclaration(root, root.text) && context.locals[`${root.text}.${members[0]}`] !== undefined) {
+      return { kind: 'call', ref: { kind: 'local', name: root.text, member: members[0] ?? op } };
+    }
+  }
+  void fn;
+  return undefined;
+}

@@ -1,0 +1,412 @@
+import path from 'node:path';
+import type { FileRole } from '../scanner/roles.js';
+import { accessOfName } from './io-catalog.js';
+import { ModuleResolver } from './resolve-module.js';
+import {
+  refKey,
+  type CalleeRef,
+  type ClassRef,
+  type Effect,
+  type EntryKind,
+  type FileModelFacts,
+  type FileSummary,
+  type FunctionSummary,
+  type HeldValue,
+  type LinkedFunction,
+  type Role,
+} from './types.js';
+
+/**
+ * The project model: every file's summary linked across imports, class fields and inheritance. Effects flow
+ * from callees to callers and roles from entry points (route handlers, jobs, top-level calls) to callees, in
+ * bounded passes, so the cost stays linear in the number of call edges.
+ */
+
+const MAX_EFFECTS = 6;
+const MAX_SET = 6;
+const MAX_PASSES = 8;
+const MAX_DEPTH = 6;
+
+interface Node {
+  id: string;
+  file: string;
+  summary: FunctionSummary;
+  effects: Effect[];
+  memos: string[];
+  limiters: string[];
+  /** Resolved targets of calls and inner functions: [target id, whether it is an inner function]. */
+  targets: Array<{ id: string; inner: boolean; inLoop: boolean; line: number }>;
+  role: Role;
+  roleReason: string;
+  callers: Array<{ id: string; line: number }>;
+}
+
+const ROLE_RANK: Record<EntryKind, number> = { request: 3, background: 2, once: 1 };
+
+export class ProjectModel {
+  private readonly summaries = new Map<string, FileSummary>();
+  private readonly nodes = new Map<string, Node>();
+  /** Synthetic functions for I/O handles reached through project code (`this.prisma.user.findMany`). */
+  private readonly synthetic = new Map<string, LinkedFunction>();
+  private readonly resolver: ModuleResolver;
+  private readonly resolvedRefs = new Map<string, string | null>();
+
+  constructor(
+    cwd: string,
+    summaries: FileSummary[],
+    private readonly fileRoles: ReadonlyMap<string, FileRole>,
+  ) {
+    for (const summary of summaries) this.summaries.set(summary.file, summary);
+    this.resolver = new ModuleResolver(cwd, new Set(this.summaries.keys()));
+    for (const summary of summaries) {
+      for (const fn of summary.functions) {
+        const id = idOf(summary.file, fn.key);
+        this.nodes.set(id, { id, file: summary.file, summary: fn, effects: [], memos: [], limiters: [], targets: [], role: 'unknown', roleReason: '', callers: [] });
+      }
+    }
+    this.linkCalls();
+    this.propagateEffects();
+    this.assignRoles();
+  }
+
+  get fileCount(): number {
+    return this.summaries.size;
+  }
+
+  summaryOf(file: string): FileSummary | undefined {
+    return this.summaries.get(file);
+  }
+
+  /** The plain facts rules in `file` may use; also what the findings cache key hashes. */
+  factsFor(file: string): FileModelFacts {
+    const facts: FileModelFacts = { functions: {}, callees: {} };
+    const summary = this.summaries.get(file);
+    if (!summary) return facts;
+    for (const fn of summary.functions) {
+      const node = this.nodes.get(idOf(file, fn.key));
+      if (node) facts.functions[fn.key] = this.linked(node);
+      for (const call of fn.calls) {
+        const key = refKey(call.ref);
+        if (key in facts.callees) continue;
+        const target = this.resolveRef(file, call.ref, fn.className);
+        facts.callees[key] = target ? this.linkedById(target) : null;
+      }
+    }
+    return facts;
+  }
+
+  /** For `explain`: callers of a function, as `file:line name`. */
+  callersOf(file: string, key: string): string[] {
+    const node = this.nodes.get(idOf(file, key));
+    if (!node) return [];
+    return node.callers.slice(0, 8).map((caller) => {
+      const from = this.nodes.get(caller.id);
+      return from ? `${from.file}:${caller.line} ${from.summary.key}` : caller.id;
+    });
+  }
+
+  linkedFunction(file: string, key: string): LinkedFunction | undefined {
+    const node = this.nodes.get(idOf(file, key));
+    return node ? this.linked(node) : undefined;
+  }
+
+  private linkedById(id: string): LinkedFunction | null {
+    const node = this.nodes.get(id);
+    if (node) return this.linked(node);
+    return this.synthetic.get(id) ?? null;
+  }
+
+  private linked(node: Node): LinkedFunction {
+    return {
+      id: node.id,
+      name: node.summary.key,
+      file: node.file,
+      line: node.summary.line,
+      effects: node.effects,
+      role: node.role,
+      roleReason: node.roleReason,
+      memos: node.memos,
+      limiters: node.limiters,
+      validatorOnly: node.summary.validatorOnly,
+      hasBody: node.summary.hasBody,
+    };
+  }
+
+  // ---------------------------------------------------------------------------------------------------------
+  // Resolving references
+  // ---------------------------------------------------------------------------------------------------------
+
+  private linkCalls(): void {
+    for (const node of this.nodes.values()) {
+      for (const call of node.summary.calls) {
+        const target = this.resolveRef(node.file, call.ref, node.summary.className);
+        if (!target || target === node.id) continue;
+        node.targets.push({ id: target, inner: false, inLoop: call.inLoop, line: call.line });
+        this.nodes.get(target)?.callers.push({ id: node.id, line: call.line });
+      }
+      for (const inner of node.summary.inner) {
+        const id = idOf(node.file, inner);
+        if (this.nodes.has(id)) node.targets.push({ id, inner: true, inLoop: false, line: node.summary.line });
+      }
+    }
+  }
+
+  /** The id of the function (or synthetic I/O handle) a reference in `file` names, if the project has it. */
+  resolveRef(file: string, ref: CalleeRef, className?: string): string | undefined {
+    const key = `${file}\0${refKey(ref)}`;
+    const cached = this.resolvedRefs.get(key);
+    if (cached !== undefined) return cached ?? undefined;
+    const found = this.resolveRefUncached(file, ref, className);
+    this.resolvedRefs.set(key, found ?? null);
+    return found;
+  }
+
+  private resolveRefUncached(file: string, ref: CalleeRef, _className?: string): string | undefined {
+    const summary = this.summaries.get(file);
+    if (!summary) return undefined;
+    switch (ref.kind) {
+      case 'local':
+        return this.resolveLocal(file, ref.name, ref.member, 0);
+      case 'import': {
+        const target = this.resolver.resolve(file, ref.module);
+        if (!target) return undefined;
+        return this.resolveExport(target, ref.path, 0);
+      }
+      case 'this':
+        return this.resolveMethod(file, ref.className, ref.method, 0);
+      case 'field': {
+        const held = this.fieldOf(file, ref.className, ref.field, 0);
+        if (!held) return undefined;
+        return this.resolveHeldMember(held.file, held.value, ref.method, `this.${ref.field}.${ref.method}`, 0);
+      }
+    }
+  }
+
+  private resolveLocal(file: string, name: string, member: string | undefined, depth: number): string | undefined {
+    const summary = this.summaries.get(file);
+    if (!summary || depth > MAX_DEPTH) return undefined;
+    if (member === undefined) {
+      const key = summary.locals[name];
+      return key !== undefined ? idOf(file, key) : undefined;
+    }
+    const objectMethod = summary.locals[`${name}.${member}`];
+    if (objectMethod !== undefined) return idOf(file, objectMethod);
+    if (summary.classes[name]) return this.resolveMethod(file, name, member, depth + 1);
+    const value = summary.values[name];
+    if (value) return this.resolveHeldMember(file, value, member, `${name}.${member}`, depth + 1);
+    return undefined;
+  }
+
+  /** `path[0]` exported by `file` (following re-exports), then `path[1]` as its member. */
+  private resolveExport(file: string, refPath: string[], depth: number): string | undefined {
+    const summary = this.summaries.get(file);
+    if (!summary || depth > MAX_DEPTH) return undefined;
+    const [name = 'default', member, ...rest] = refPath;
+    if (rest.length > 0) return undefined;
+    const local = summary.exports[name];
+    if (local !== undefined) return this.resolveLocal(file, local, member, depth + 1);
+    for (const reexport of summary.reexports) {
+      if (reexport.as !== name && reexport.as !== '*') continue;
+      const target = this.resolver.resolve(file, reexport.module);
+      if (!target) continue;
+      const found = this.resolveExport(target, reexport.name === '*' ? refPath : [reexport.name, ...refPath.slice(1)], depth + 1);
+      if (found) return found;
+    }
+    // `import Svc from './svc'; Svc.find()` arrives as ['find']: the default export's member.
+    if (member === undefined && name !== 'default' && summary.exports.default !== undefined) return this.resolveLocal(file, summary.exports.default, name, depth + 1);
+    return undefined;
+  }
+
+  /** Where a class a file names is declared: the same file, or an import followed to its export. */
+  private classLocation(file: string, ref: ClassRef, depth: number): { file: string; name: string } | undefined {
+    if (depth > MAX_DEPTH) return undefined;
+    if (ref.kind === 'local') return this.summaries.get(file)?.classes[ref.name] ? { file, name: ref.name } : undefined;
+    const target = this.resolver.resolve(file, ref.module);
+    if (!target) return undefined;
+    return this.exportedClass(target, ref.name, depth + 1);
+  }
+
+  private exportedClass(file: string, name: string, depth: number): { file: string; name: string } | undefined {
+    const summary = this.summaries.get(file);
+    if (!summary || depth > MAX_DEPTH) return undefined;
+    const local = summary.exports[name];
+    if (local !== undefined && summary.classes[local]) return { file, name: local };
+    for (const reexport of summary.reexports) {
+      if (reexport.as !== name && reexport.as !== '*') continue;
+      const target = this.resolver.resolve(file, reexport.module);
+      const found = target ? this.exportedClass(target, reexport.name === '*' ? name : reexport.name, depth + 1) : undefined;
+      if (found) return found;
+    }
+    return undefined;
+  }
+
+  private resolveMethod(file: string, className: string, method: string, depth: number): string | undefined {
+    const cls = this.summaries.get(file)?.classes[className];
+    if (!cls || depth > MAX_DEPTH) return undefined;
+    const key = cls.methods[method];
+    if (key !== undefined) return idOf(file, key);
+    if (!cls.extends) return undefined;
+    if (cls.extends.kind === 'class') {
+      const base = this.classLocation(file, cls.extends.ref, depth + 1);
+      return base ? this.resolveMethod(base.file, base.name, method, depth + 1) : undefined;
+    }
+    // `class PrismaService extends PrismaClient`: what the class does not define, the library does.
+    return this.resolveHeldMember(file, cls.extends, method, `${className}.${method}`, depth + 1);
+  }
+
+  /** What a class field holds, looking through base classes declared in the project. */
+  private fieldOf(file: string, className: string, field: string, depth: number): { file: string; value: HeldValue } | undefined {
+    const cls = this.summaries.get(file)?.classes[className];
+    if (!cls || depth > MAX_DEPTH) return undefined;
+    const value = cls.fields[field];
+    if (value) return { file, value };
+    if (cls.extends?.kind === 'class') {
+      const base = this.classLocation(file, cls.extends.ref, depth + 1);
+      return base ? this.fieldOf(base.file, base.name, field, depth + 1) : undefined;
+    }
+    return undefined;
+  }
+
+  private resolveHeldMember(file: string, held: HeldValue, member: string, via: string, depth: number): string | undefined {
+    if (held.kind === 'class') {
+      const location = this.classLocation(file, held.ref, depth + 1);
+      return location ? this.resolveMethod(location.file, location.name, member, depth + 1) : undefined;
+    }
+    if (held.kind === 'limiter') return this.syntheticLimiter(held.module);
+    return this.syntheticIo(file, held, member, via);
+  }
+
+  private syntheticIo(file: string, held: Extract<HeldValue, { kind: 'io' }>, member: string, via: string): string {
+    const id = `io:${held.module}:${member}`;
+    if (!this.synthetic.has(id)) {
+      const access = accessOfName(member);
+      this.synthetic.set(id, {
+        id,
+        name: `${via} (${held.module})`,
+        file,
+        line: 0,
+        effects: [{ kind: held.io, access: access === 'ordered' ? 'unknown' : access, via: `${via} (${held.module})`, line: 0, chain: [], file, ...(access === 'ordered' ? { ordered: true } : {}) }],
+        role: 'unknown',
+        roleReason: '',
+        memos: [],
+        limiters: [],
+        validatorOnly: false,
+        hasBody: false,
+      });
+    }
+    return id;
+  }
+
+  private syntheticLimiter(module: string): string {
+    const id = `limiter:${module}`;
+    if (!this.synthetic.has(id)) {
+      this.synthetic.set(id, { id, name: module, file: '', line: 0, effects: [], role: 'unknown', roleReason: '', memos: [], limiters: [module], validatorOnly: false, hasBody: false });
+    }
+    return id;
+  }
+
+  // ---------------------------------------------------------------------------------------------------------
+  // Effects, memos and limiters flow from callees to callers
+  // ---------------------------------------------------------------------------------------------------------
+
+  private propagateEffects(): void {
+    for (const node of this.nodes.values()) {
+      node.effects = node.summary.direct.map((effect) => ({ ...effect, chain: [], file: node.file }));
+      if (node.summary.memo) node.memos = [node.id];
+      if (node.summary.limiter) node.limiters = [node.summary.limiter];
+    }
+    for (let pass = 0; pass < MAX_PASSES; pass++) {
+      let changed = false;
+      for (const node of this.nodes.values()) {
+        for (const target of node.targets) {
+          const callee = this.nodes.get(target.id);
+          const effects = callee ? callee.effects : this.synthetic.get(target.id)?.effects ?? [];
+          const name = callee ? callee.summary.key : this.synthetic.get(target.id)?.name ?? target.id;
+          for (const effect of effects) {
+            if (node.effects.length >= MAX_EFFECTS) break;
+            const chain = target.inner ? effect.chain : [name, ...effect.chain];
+            if (chain.length > MAX_DEPTH + 2) continue;
+            if (node.effects.some((e) => e.kind === effect.kind && e.access === effect.access && e.via === effect.via && e.file === effect.file)) continue;
+            node.effects.push({ ...effect, chain });
+            changed = true;
+          }
+          const memos = callee ? callee.memos : [];
+          for (const memo of memos) {
+            if (node.memos.length < MAX_SET && !node.memos.includes(memo)) {
+              node.memos.push(memo);
+              changed = true;
+            }
+          }
+          const limiters = callee ? callee.limiters : this.synthetic.get(target.id)?.limiters ?? [];
+          for (const limiter of limiters) {
+            if (node.limiters.length < MAX_SET && !node.limiters.includes(limiter)) {
+              node.limiters.push(limiter);
+              changed = true;
+            }
+          }
+        }
+      }
+      if (!changed) break;
+    }
+  }
+
+  // ---------------------------------------------------------------------------------------------------------
+  // Roles flow from entry points to callees, the most frequent entry winning
+  // ---------------------------------------------------------------------------------------------------------
+
+  private assignRoles(): void {
+    const entries: Array<{ id: string; kind: EntryKind; reason: string }> = [];
+    for (const node of this.nodes.values()) {
+      const fileRole = this.fileRoles.get(node.file) ?? 'source';
+      if (fileRole !== 'source') {
+        entries.push({ id: node.id, kind: 'once', reason: `in a ${fileRole} file: runs once per invocation, not per request` });
+        continue;
+      }
+      if (node.summary.entry) entries.push({ id: node.id, ...node.summary.entry, reason: `${node.summary.key}: ${node.summary.entry.reason} (${node.file}:${node.summary.line})` });
+    }
+    for (const summary of this.summaries.values()) {
+      for (const registration of summary.registered) {
+        const id = this.resolveRef(summary.file, registration.ref);
+        if (id && this.nodes.has(id)) entries.push({ id, kind: registration.kind, reason: `${this.nodes.get(id)?.summary.key}: ${registration.reason} (${summary.file})` });
+      }
+    }
+    entries.sort((a, b) => ROLE_RANK[b.kind] - ROLE_RANK[a.kind]);
+    for (const kind of ['request', 'background', 'once'] as const) {
+      const queue: Node[] = [];
+      for (const entry of entries) {
+        if (entry.kind !== kind) continue;
+        const node = this.nodes.get(entry.id);
+        if (!node || node.role !== 'unknown') continue;
+        node.role = kind;
+        node.roleReason = entry.reason;
+        queue.push(node);
+      }
+      for (let i = 0; i < queue.length; i++) {
+        const node = queue[i] as Node;
+        // Tests call everything; what they call is not thereby run once.
+        if (this.fileRoles.get(node.file) === 'test') continue;
+        for (const target of node.targets) {
+          const callee = this.nodes.get(target.id);
+          if (!callee || callee.role !== 'unknown') continue;
+          callee.role = kind;
+          callee.roleReason = target.inner ? node.roleReason : `called from ${node.summary.key} (${node.file}:${target.line}), ${describeRoleSource(node.roleReason)}`;
+          queue.push(callee);
+        }
+      }
+    }
+  }
+}
+
+function describeRoleSource(reason: string): string {
+  // Keep the chain readable: the first link names the entry, later links only the hop.
+  const entry = reason.startsWith('called from ') ? reason.replace(/^called from [^,]+, /, '') : reason;
+  return entry.length > 160 ? `${entry.slice(0, 159)}…` : entry;
+}
+
+export function idOf(file: string, key: string): string {
+  return `${file}::${key}`;
+}
+
+export function relativeTo(cwd: string, absolute: string): string {
+  return path.relative(cwd, absolute).split(path.sep).join('/');
+}

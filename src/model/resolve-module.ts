@@ -1,0 +1,176 @@
+import { readFileSync, statSync } from 'node:fs';
+import path from 'node:path';
+import { ts } from '../scanner/ts.js';
+
+/**
+ * Module specifier -> scanned file, the way the project's own tooling resolves it: relative paths (with the
+ * `.js`-for-`.ts` convention and index files), `tsconfig`/`jsconfig` `baseUrl` and `paths`, and workspace
+ * packages by their `package.json` name. Only files that were scanned can be targets, so a specifier that
+ * leaves the scanned tree resolves to nothing. Config files are read as data; nothing is executed.
+ */
+
+const EXTENSIONS = ['.ts', '.tsx', '.mts', '.cts', '.js', '.jsx', '.mjs', '.cjs'];
+const MAX_CONFIG_BYTES = 1024 * 1024;
+
+interface PathConfig {
+  /** Relative to cwd, `/` separators; '' for cwd itself. */
+  baseUrl: string | undefined;
+  paths: Array<{ prefix: string; suffix: string; targets: string[] }>;
+}
+
+function readSmallFile(absolute: string): string | undefined {
+  try {
+    const stat = statSync(absolute);
+    if (!stat.isFile() || stat.size > MAX_CONFIG_BYTES) return undefined;
+    return readFileSync(absolute, 'utf8');
+  } catch {
+    return undefined;
+  }
+}
+
+export class ModuleResolver {
+  private readonly configs = new Map<string, PathConfig | null>();
+  private readonly packageDirs = new Map<string, string>();
+  private readonly cache = new Map<string, string | null>();
+
+  constructor(
+    private readonly cwd: string,
+    private readonly files: ReadonlySet<string>,
+  ) {
+    this.collectWorkspacePackages();
+  }
+
+  resolve(fromFile: string, specifier: string): string | undefined {
+    const dir = path.posix.dirname(fromFile);
+    const cacheKey = specifier.startsWith('.') ? `${dir}\0${specifier}` : `${this.configDirOf(dir)}\0${specifier}`;
+    const cached = this.cache.get(cacheKey);
+    if (cached !== undefined) return cached ?? undefined;
+    const found = this.resolveUncached(dir, specifier);
+    this.cache.set(cacheKey, found ?? null);
+    return found;
+  }
+
+  private resolveUncached(dir: string, specifier: string): string | undefined {
+    if (specifier.startsWith('.')) return this.fileFor(path.posix.join(dir, specifier));
+    const config = this.pathConfigFor(dir);
+    if (config) {
+      for (const entry of config.paths) {
+        if (!specifier.startsWith(entry.prefix) || !specifier.endsWith(entry.suffix) || specifier.length < entry.prefix.length + entry.suffix.length) continue;
+        const star = specifier.slice(entry.prefix.length, specifier.length - entry.suffix.length);
+        for (const target of entry.targets) {
+          const found = this.fileFor(path.posix.join(config.baseUrl ?? '', target.replace('*', star)));
+          if (found) return found;
+        }
+      }
+      if (config.baseUrl !== undefined) {
+        const found = this.fileFor(path.posix.join(config.baseUrl, specifier));
+        if (found) return found;
+      }
+    }
+    const parts = specifier.split('/');
+    const packageName = specifier.startsWith('@') ? parts.slice(0, 2).join('/') : parts[0] ?? '';
+    const packageDir = this.packageDirs.get(packageName);
+    if (packageDir !== undefined) {
+      const rest = parts.slice(specifier.startsWith('@') ? 2 : 1).join('/');
+      const bases = rest ? [rest, `src/${rest}`, `lib/${rest}`] : ['src/index', 'index', 'lib/index', 'src/main'];
+      for (const base of bases) {
+        const found = this.fileFor(path.posix.join(packageDir, base));
+        if (found) return found;
+      }
+    }
+    return undefined;
+  }
+
+  /** `a/b` -> `a/b.ts`, `a/b/index.ts`; `a/b.js` -> `a/b.ts` (TypeScript's ESM convention). */
+  private fileFor(candidate: string): string | undefined {
+    const normal = path.posix.normalize(candidate).replace(/^\.\//, '');
+    if (normal.startsWith('..')) return undefined;
+    if (this.files.has(normal)) return normal;
+    const withoutJs = normal.replace(/\.(m|c)?jsx?$/, '');
+    for (const base of withoutJs === normal ? [normal] : [withoutJs, normal]) {
+      for (const extension of EXTENSIONS) if (this.files.has(base + extension)) return base + extension;
+      for (const extension of EXTENSIONS) if (this.files.has(`${base}/index${extension}`)) return `${base}/index${extension}`;
+    }
+    return undefined;
+  }
+
+  /** The nearest directory at or above `dir` (within cwd) that has a tsconfig.json or jsconfig.json. */
+  private configDirOf(dir: string): string {
+    for (let current = dir; ; current = path.posix.dirname(current)) {
+      if (this.pathConfigAt(current)) return current;
+      if (current === '.' || current === '' || current === '/') return '.';
+    }
+  }
+
+  private pathConfigFor(dir: string): PathConfig | undefined {
+    for (let current = dir; ; current = path.posix.dirname(current)) {
+      const config = this.pathConfigAt(current);
+      if (config) return config;
+      if (current === '.' || current === '' || current === '/') return undefined;
+    }
+  }
+
+  private pathConfigAt(dir: string): PathConfig | undefined {
+    const key = dir === '' ? '.' : dir;
+    if (this.configs.has(key)) return this.configs.get(key) ?? undefined;
+    let config: PathConfig | undefined;
+    for (const name of ['tsconfig.json', 'jsconfig.json']) {
+      config = this.readPathConfig(path.posix.join(key, name), 0);
+      if (config) break;
+    }
+    this.configs.set(key, config ?? null);
+    return config;
+  }
+
+  private readPathConfig(relative: string, depth: number): PathConfig | undefined {
+    const text = readSmallFile(path.join(this.cwd, relative));
+    if (text === undefined) return undefined;
+    const parsed = ts.parseConfigFileTextToJson(relative, text).config as { extends?: unknown; compilerOptions?: { baseUrl?: unknown; paths?: unknown } } | undefined;
+    if (!parsed) return undefined;
+    const dir = path.posix.dirname(relative);
+    let inherited: PathConfig | undefined;
+    if (typeof parsed.extends === 'string' && parsed.extends.startsWith('.') && depth < 3) {
+      const target = path.posix.join(dir, parsed.extends);
+      inherited = this.readPathConfig(target.endsWith('.json') ? target : `${target}.json`, depth + 1);
+    }
+    const options = parsed.compilerOptions ?? {};
+    const baseUrl = typeof options.baseUrl === 'string' ? path.posix.join(dir, options.baseUrl) : inherited?.baseUrl;
+    const paths: PathConfig['paths'] = [];
+    if (options.paths && typeof options.paths === 'object') {
+      for (const [pattern, targets] of Object.entries(options.paths as Record<string, unknown>)) {
+        if (!Array.isArray(targets)) continue;
+        const star = pattern.indexOf('*');
+        paths.push({
+          prefix: star === -1 ? pattern : pattern.slice(0, star),
+          suffix: star === -1 ? '' : pattern.slice(star + 1),
+          targets: targets.filter((t): t is string => typeof t === 'string'),
+        });
+      }
+    } else if (inherited) {
+      paths.push(...inherited.paths);
+    }
+    // Longest prefix first, as TypeScript picks the most specific pattern.
+    paths.sort((a, b) => b.prefix.length - a.prefix.length);
+    return { baseUrl: baseUrl ?? (paths.length > 0 ? dir : undefined), paths };
+  }
+
+  /** Every package.json at or above a scanned file's directory, by its `name`. */
+  private collectWorkspacePackages(): void {
+    const seen = new Set<string>();
+    for (const file of this.files) {
+      for (let dir = path.posix.dirname(file); !seen.has(dir); dir = path.posix.dirname(dir)) {
+        seen.add(dir);
+        const text = readSmallFile(path.join(this.cwd, dir, 'package.json'));
+        if (text !== undefined) {
+          try {
+            const name = (JSON.parse(text) as { name?: unknown }).name;
+            if (typeof name === 'string' && !this.packageDirs.has(name)) this.packageDirs.set(name, dir === '.' ? '' : dir);
+          } catch {
+            // A broken package.json names no package.
+          }
+        }
+        if (dir === '.' || dir === '/' || dir === '') break;
+      }
+    }
+  }
+}

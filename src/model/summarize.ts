@@ -1,0 +1,490 @@
+import { ts } from '../scanner/ts.js';
+import { type ImportScope, skipOuter } from '../scanner/imports.js';
+import { functionName, propertyName } from '../scanner/ast.js';
+import { isIterationCallback, isLoopNode } from '../scanner/roles.js';
+import { classifyCall, heldValueOfExpression, heldValueOfModuleRef, heldValueOfType, type ClassifyContext } from './classify.js';
+import type { CalleeRef, ClassSummary, EntryKind, FileSummary, FunctionSummary, HeldValue } from './types.js';
+
+/**
+ * One walk of a file: its functions with what each does directly (I/O, calls into project code, memo,
+ * limiter), its classes and what their fields hold, its exports, and how its functions are started
+ * (route handlers, jobs, top-level calls). The result is plain data: cached per file, linked project-wide.
+ */
+
+const REQUEST_DECORATORS = new Set(['Get', 'Post', 'Put', 'Patch', 'Delete', 'All', 'Head', 'Options', 'Query', 'Mutation', 'Subscription', 'ResolveField', 'FieldResolver', 'MessagePattern', 'GrpcMethod', 'GrpcStreamMethod', 'SubscribeMessage', 'Sse', 'Route', 'Action']);
+const BACKGROUND_DECORATORS = new Set(['Cron', 'Interval', 'Timeout', 'Process', 'OnEvent', 'EventPattern', 'OnQueueActive', 'OnQueueCompleted', 'OnQueueFailed', 'OnWorkerEvent', 'RabbitSubscribe', 'RabbitRPC', 'SqsMessageHandler', 'SqsConsumerEventHandler', 'Consumer', 'Subscribe']);
+/** Framework lifecycle hooks: called once by the framework, whatever calls them in the code. */
+const LIFECYCLE_HOOKS = new Set(['onModuleInit', 'onApplicationBootstrap', 'onModuleDestroy', 'beforeApplicationShutdown', 'onApplicationShutdown', 'onInit', 'onDestroy']);
+const ROUTE_METHODS = new Set(['get', 'post', 'put', 'patch', 'delete', 'del', 'all', 'head', 'options', 'route', 'use']);
+const ROUTER_RECEIVER = /^(app|router|server|api|routes?|fastify|instance|koa|express|r|\w*[Rr]outer|\w*[Aa]pp)$/;
+const HANDLER_PARAMS: Array<[string, string]> = [['req', 'res'], ['request', 'response'], ['request', 'reply'], ['ctx', 'next'], ['req', 'reply']];
+const BACKGROUND_REGISTRARS = /^(setInterval|schedule|process|consume|subscribe|each|run|onMessage|addJob|every|define)$/;
+
+export function summarizeFile(file: string, sourceFile: ts.SourceFile, scope: ImportScope): FileSummary {
+  const summary: FileSummary = { file, locals: {}, exports: {}, reexports: [], classes: {}, values: {}, functions: [], registered: [] };
+  const keys = new Map<ts.Node, string>();
+  const usedKeys = new Set<string>();
+  const functionNodes: ts.SignatureDeclaration[] = [];
+
+  const keyFor = (fn: ts.SignatureDeclaration, className: string | undefined): string => {
+    const name = ts.isConstructorDeclaration(fn) ? 'constructor' : functionName(fn);
+    const { line, character } = sourceFile.getLineAndCharacterOfPosition(fn.getStart(sourceFile));
+    let key = name ? (className ? `${className}.${name}` : name) : `<anonymous>@${line + 1}:${character + 1}`;
+    if (usedKeys.has(key)) key = `${key}@${line + 1}:${character + 1}`;
+    usedKeys.add(key);
+    return key;
+  };
+
+  // Classes, module values, locals and exports from the top level.
+  for (const statement of sourceFile.statements) collectTopLevel(statement, summary, scope, sourceFile);
+
+  // Every function-like node with a body gets a key, in source order.
+  const collect = (node: ts.Node, className: string | undefined): void => {
+    if (ts.isClassLike(node)) {
+      const name = node.name?.text ?? className;
+      ts.forEachChild(node, (child) => collect(child, name));
+      return;
+    }
+    if (isSummarised(node)) {
+      keys.set(node, keyFor(node, className));
+      functionNodes.push(node);
+    }
+    ts.forEachChild(node, (child) => collect(child, className));
+  };
+  collect(sourceFile, undefined);
+
+  const classifyContext: ClassifyContext = { scope, sourceFile, classes: summary.classes, values: summary.values, locals: summary.locals };
+  for (const fn of functionNodes) {
+    const key = keys.get(fn) ?? '';
+    const className = enclosingClassName(fn);
+    summary.functions.push(summarizeFunction(fn, key, className, keys, classifyContext, sourceFile));
+    if (className && !ts.isClassLike(fn.parent) && !ts.isPropertyDeclaration(fn.parent)) continue;
+    if (className && (ts.isMethodDeclaration(fn) || ts.isGetAccessor(fn) || ts.isConstructorDeclaration(fn) || (ts.isPropertyDeclaration(fn.parent) && fn.parent.initializer === fn))) {
+      const method = ts.isConstructorDeclaration(fn) ? 'constructor' : functionName(fn);
+      const cls = summary.classes[className];
+      if (method && cls && cls.methods[method] === undefined) cls.methods[method] = key;
+    }
+  }
+  // Top-level functions and object-literal methods as locals.
+  for (const fn of functionNodes) {
+    const key = keys.get(fn) ?? '';
+    const topName = topLevelName(fn);
+    if (topName && summary.locals[topName] === undefined) summary.locals[topName] = key;
+  }
+  collectRegistrations(sourceFile, summary, keys, classifyContext);
+  return summary;
+}
+
+function isSummarised(node: ts.Node): node is ts.SignatureDeclaration {
+  return (
+    (ts.isFunctionDeclaration(node) || ts.isMethodDeclaration(node) || ts.isConstructorDeclaration(node) || ts.isGetAccessor(node) || ts.isSetAccessor(node) || ts.isArrowFunction(node) || ts.isFunctionExpression(node)) &&
+    (node as ts.FunctionLikeDeclaration).body !== undefined
+  );
+}
+
+function enclosingClassName(fn: ts.Node): string | undefined {
+  for (let current = fn.parent; current; current = current.parent) {
+    if (ts.isClassLike(current)) return current.name?.text;
+    if (ts.isSourceFile(current)) return undefined;
+  }
+  return undefined;
+}
+
+/** `function f`, `const f = () =>`, `const o = { m() {} }` (as `o.m`) at the top level. */
+function topLevelName(fn: ts.SignatureDeclaration): string | undefined {
+  if (ts.isFunctionDeclaration(fn) && ts.isSourceFile(fn.parent) && fn.name) return fn.name.text;
+  const parent = fn.parent;
+  if (parent && ts.isVariableDeclaration(parent) && ts.isIdentifier(parent.name) && parent.initializer === fn && isTopLevelDeclaration(parent)) return parent.name.text;
+  if (parent && (ts.isPropertyAssignment(parent) || ts.isMethodDeclaration(fn)) && ts.isObjectLiteralExpression(ts.isPropertyAssignment(parent) ? parent.parent : fn.parent)) {
+    const object = ts.isPropertyAssignment(parent) ? parent.parent : fn.parent;
+    const holder = object.parent;
+    const member = propertyName(ts.isPropertyAssignment(parent) ? parent.name : (fn as ts.MethodDeclaration).name);
+    if (member && holder && ts.isVariableDeclaration(holder) && ts.isIdentifier(holder.name) && isTopLevelDeclaration(holder)) return `${holder.name.text}.${member}`;
+  }
+  return undefined;
+}
+
+function isTopLevelDeclaration(declaration: ts.VariableDeclaration): boolean {
+  return ts.isVariableDeclarationList(declaration.parent) && ts.isVariableStatement(declaration.parent.parent) && ts.isSourceFile(declaration.parent.parent.parent);
+}
+
+function hasExportModifier(node: ts.Node): boolean {
+  return ts.canHaveModifiers(node) && (ts.getModifiers(node) ?? []).some((m) => m.kind === ts.SyntaxKind.ExportKeyword);
+}
+
+function hasDefaultModifier(node: ts.Node): boolean {
+  return ts.canHaveModifiers(node) && (ts.getModifiers(node) ?? []).some((m) => m.kind === ts.SyntaxKind.DefaultKeyword);
+}
+
+function collectTopLevel(statement: ts.Statement, summary: FileSummary, scope: ImportScope, sourceFile: ts.SourceFile): void {
+  if (ts.isClassDeclaration(statement) && statement.name) {
+    summary.classes[statement.name.text] = summarizeClass(statement, scope, sourceFile);
+    if (hasExportModifier(statement)) summary.exports[hasDefaultModifier(statement) ? 'default' : statement.name.text] = statement.name.text;
+    return;
+  }
+  if (ts.isFunctionDeclaration(statement) && statement.name && hasExportModifier(statement)) {
+    summary.exports[hasDefaultModifier(statement) ? 'default' : statement.name.text] = statement.name.text;
+    return;
+  }
+  if (ts.isVariableStatement(statement)) {
+    const exported = hasExportModifier(statement);
+    for (const declaration of statement.declarationList.declarations) {
+      if (!ts.isIdentifier(declaration.name)) continue;
+      const name = declaration.name.text;
+      if (exported) summary.exports[name] = name;
+      const held = declaration.initializer ? heldValueOfExpression(declaration.initializer, scope, summary.classes) : declaration.type ? heldValueOfType(declaration.type, scope) : undefined;
+      if (held) summary.values[name] = held;
+      // `const service = new class { ... }` is rare; classes assigned to a const are summarised by name.
+      if (declaration.initializer && ts.isClassExpression(skipOuter(declaration.initializer))) {
+        summary.classes[name] = summarizeClass(skipOuter(declaration.initializer) as ts.ClassExpression, scope, sourceFile, name);
+      }
+    }
+    return;
+  }
+  if (ts.isExportAssignment(statement)) {
+    const expression = skipOuter(statement.expression);
+    if (ts.isIdentifier(expression)) summary.exports.default = expression.text;
+    else {
+      const held = heldValueOfExpression(expression as ts.Expression, scope, summary.classes);
+      if (held) {
+        summary.values['default'] = held;
+        summary.exports.default = 'default';
+      }
+    }
+    return;
+  }
+  if (ts.isExportDeclaration(statement)) {
+    const module = statement.moduleSpecifier && ts.isStringLiteral(statement.moduleSpecifier) ? statement.moduleSpecifier.text : undefined;
+    const clause = statement.exportClause;
+    if (!clause) {
+      if (module) summary.reexports.push({ module, name: '*', as: '*' });
+      return;
+    }
+    if (ts.isNamedExports(clause)) {
+      for (const element of clause.elements) {
+        const local = (element.propertyName ?? element.name).text;
+        if (module) summary.reexports.push({ module, name: local, as: element.name.text });
+        else summary.exports[element.name.text] = local;
+      }
+    } else if (module) {
+      summary.reexports.push({ module, name: '*', as: clause.name.text });
+    }
+  }
+  // `module.exports = { a, b }` / `exports.a = a`
+  if (ts.isExpressionStatement(statement) && ts.isBinaryExpression(statement.expression) && statement.expression.operatorToken.kind === ts.SyntaxKind.EqualsToken) {
+    const left = statement.expression.left;
+    const right = skipOuter(statement.expression.right);
+    const leftText = left.getText(sourceFile);
+    if (leftText === 'module.exports' && ts.isObjectLiteralExpression(right)) {
+      for (const property of right.properties) {
+        if (ts.isShorthandPropertyAssignment(property)) summary.exports[property.name.text] = property.name.text;
+        else if (ts.isPropertyAssignment(property) && ts.isIdentifier(property.initializer)) {
+          const name = propertyName(property.name);
+          if (name) summary.exports[name] = property.initializer.text;
+        }
+      }
+    } else if (leftText === 'module.exports' && ts.isIdentifier(right)) {
+      summary.exports.default = right.text;
+    } else if (/^(module\.)?exports\.\w+$/.test(leftText) && ts.isIdentifier(right)) {
+      summary.exports[leftText.split('.').pop() ?? ''] = right.text;
+    }
+  }
+}
+
+function summarizeClass(node: ts.ClassLikeDeclaration, scope: ImportScope, sourceFile: ts.SourceFile, nameOverride?: string): ClassSummary {
+  const summary: ClassSummary = { name: nameOverride ?? node.name?.text ?? '<class>', fields: {}, methods: {} };
+  for (const clause of node.heritageClauses ?? []) {
+    if (clause.token !== ts.SyntaxKind.ExtendsKeyword) continue;
+    const base = clause.types[0]?.expression;
+    if (base) {
+      const held = heldValueOfClassExpression(base, scope);
+      if (held) summary.extends = held;
+    }
+  }
+  for (const member of node.members) {
+    if (ts.isConstructorDeclaration(member)) {
+      for (const parameter of member.parameters) {
+        if (!ts.isIdentifier(parameter.name)) continue;
+        const isProperty = (ts.getModifiers(parameter) ?? []).some((m) => m.kind === ts.SyntaxKind.PrivateKeyword || m.kind === ts.SyntaxKind.PublicKeyword || m.kind === ts.SyntaxKind.ProtectedKeyword || m.kind === ts.SyntaxKind.ReadonlyKeyword);
+        const held = heldValueOfDecorators(parameter, scope) ?? (parameter.type ? heldValueOfType(parameter.type, scope) : undefined);
+        if (held && isProperty) summary.fields[parameter.name.text] = held;
+        // `constructor(http) { this.http = http }` is matched below by the assignment of a parameter.
+        if (held && !isProperty && member.body) {
+          for (const statement of member.body.statements) {
+            const assigned = thisAssignment(statement);
+            if (assigned && ts.isIdentifier(assigned.value) && assigned.value.text === parameter.name.text) summary.fields[assigned.field] = held;
+          }
+        }
+      }
+      if (member.body) {
+        for (const statement of member.body.statements) {
+          const assigned = thisAssignment(statement);
+          if (!assigned || summary.fields[assigned.field]) continue;
+          const held = heldValueOfExpression(assigned.value, scope, {});
+          if (held) summary.fields[assigned.field] = held;
+        }
+      }
+    } else if (ts.isPropertyDeclaration(member) && member.name && ts.isIdentifier(member.name)) {
+      const held = heldValueOfDecorators(member, scope) ?? (member.type ? heldValueOfType(member.type, scope) : undefined) ?? (member.initializer ? heldValueOfExpression(member.initializer, scope, {}) : undefined);
+      if (held) summary.fields[member.name.text] = held;
+    }
+  }
+  void sourceFile;
+  return summary;
+}
+
+function thisAssignment(statement: ts.Statement): { field: string; value: ts.Expression } | undefined {
+  if (!ts.isExpressionStatement(statement)) return undefined;
+  const expression = statement.expression;
+  if (!ts.isBinaryExpression(expression) || expression.operatorToken.kind !== ts.SyntaxKind.EqualsToken) return undefined;
+  const left = expression.left;
+  if (!ts.isPropertyAccessExpression(left) || left.expression.kind !== ts.SyntaxKind.ThisKeyword) return undefined;
+  return { field: left.name.text, value: expression.right };
+}
+
+/** NestJS injection decorators that say what a parameter holds regardless of its declared type. */
+function heldValueOfDecorators(node: ts.Node, scope: ImportScope): HeldValue | undefined {
+  if (!ts.canHaveDecorators(node)) return undefined;
+  for (const decorator of ts.getDecorators(node) ?? []) {
+    const expression = ts.isCallExpression(decorator.expression) ? decorator.expression.expression : decorator.expression;
+    if (!ts.isIdentifier(expression)) continue;
+    const ref = scope.resolve(expression);
+    const name = expression.text;
+    if (name === 'InjectRepository' || name === 'InjectEntityManager' || name === 'InjectDataSource' || name === 'InjectConnection' || name === 'InjectKnex' || name === 'InjectModel') {
+      return { kind: 'io', io: 'database', module: ref?.module ?? '@nestjs/typeorm' };
+    }
+    if (name === 'InjectRedis') return { kind: 'io', io: 'cache', module: ref?.module ?? 'ioredis' };
+    if (name === 'InjectQueue' || name === 'InjectFlowProducer') return { kind: 'io', io: 'queue', module: ref?.module ?? 'bullmq' };
+    if (name === 'Inject' && ts.isCallExpression(decorator.expression)) {
+      const token = decorator.expression.arguments[0];
+      if (token && ts.isIdentifier(token) && token.text === 'CACHE_MANAGER') return { kind: 'io', io: 'cache', module: 'cache-manager' };
+    }
+  }
+  return undefined;
+}
+
+function heldValueOfClassExpression(expression: ts.Expression, scope: ImportScope): HeldValue | undefined {
+  const ref = scope.resolve(expression);
+  if (ref) {
+    const fake = heldValueOfModuleRef(ref.module, ref.path);
+    if (fake) return fake;
+  }
+  if (ts.isIdentifier(expression)) return { kind: 'class', ref: { kind: 'local', name: expression.text } };
+  return undefined;
+}
+
+
+function summarizeFunction(fn: ts.SignatureDeclaration, key: string, className: string | undefined, keys: Map<ts.Node, string>, context: ClassifyContext, sourceFile: ts.SourceFile): FunctionSummary {
+  const start = fn.getStart(sourceFile);
+  const summary: FunctionSummary = {
+    key,
+    name: (ts.isConstructorDeclaration(fn) ? 'constructor' : functionName(fn)) ?? '<anonymous>',
+    pos: start,
+    line: sourceFile.getLineAndCharacterOfPosition(start).line + 1,
+    endLine: sourceFile.getLineAndCharacterOfPosition(fn.getEnd()).line + 1,
+    ...(className ? { className } : {}),
+    direct: [],
+    calls: [],
+    inner: [],
+    validatorOnly: false,
+    hasBody: true,
+  };
+  const entry = entryOf(fn, className);
+  if (entry) summary.entry = entry;
+  const body = (fn as ts.FunctionLikeDeclaration).body;
+  if (!body) return summary;
+  let throws = false;
+  let returnsValue = !ts.isBlock(body);
+  const visit = (node: ts.Node, inLoop: boolean, inCatch: boolean): void => {
+    if (node !== fn && isSummarised(node)) {
+      const innerKey = keys.get(node);
+      if (innerKey) summary.inner.push(innerKey);
+      return;
+    }
+    if (node !== fn && ts.isClassLike(node)) return;
+    if (ts.isThrowStatement(node) && !inCatch) throws = true;
+    if (ts.isReturnStatement(node) && node.expression) returnsValue = true;
+    if (ts.isCallExpression(node) || ts.isNewExpression(node) || ts.isTaggedTemplateExpression(node)) {
+      const outcome = classifyCall(node, context, fn);
+      const line = sourceFile.getLineAndCharacterOfPosition(node.getStart(sourceFile)).line + 1;
+      if (outcome?.kind === 'io') summary.direct.push({ ...outcome.effect, line });
+      else if (outcome?.kind === 'call') summary.calls.push({ ref: outcome.ref, line, inLoop: inLoop || insideIterationCallback(node, fn) });
+      else if (outcome?.kind === 'limiter') summary.limiter ??= outcome.via;
+    }
+    const loop = inLoop || isLoopNode(node);
+    const catchClause = inCatch || ts.isCatchClause(node);
+    ts.forEachChild(node, (child) => visit(child, loop, catchClause));
+  };
+  visit(body, false, false);
+  if (summary.direct.length > 8) summary.direct = summary.direct.slice(0, 8);
+  summary.validatorOnly = throws && !returnsValue && !ts.isConstructorDeclaration(fn);
+  const memo = memoOf(body);
+  if (memo) summary.memo = memo;
+  return summary;
+}
+
+function insideIterationCallback(node: ts.Node, fn: ts.Node): boolean {
+  for (let current = node.parent; current && current !== fn; current = current.parent) {
+    if (ts.isFunctionLike(current) && isIterationCallback(current)) return true;
+  }
+  return false;
+}
+
+/** `if (this.x) return this.x;` (or a module variable) with an assignment to the same target later. */
+function memoOf(body: ts.Node): string | undefined {
+  if (!ts.isBlock(body)) return undefined;
+  const guarded = new Set<string>();
+  let memo: string | undefined;
+  const targetText = (expression: ts.Expression): string | undefined => {
+    const inner = skipOuter(expression);
+    if (ts.isPropertyAccessExpression(inner) && inner.expression.kind === ts.SyntaxKind.ThisKeyword) return `this.${inner.name.text}`;
+    if (ts.isIdentifier(inner)) return inner.text;
+    if (ts.isBinaryExpression(inner) && [ts.SyntaxKind.ExclamationEqualsEqualsToken, ts.SyntaxKind.ExclamationEqualsToken].includes(inner.operatorToken.kind)) return targetText(inner.left);
+    return undefined;
+  };
+  for (const statement of body.statements) {
+    if (ts.isIfStatement(statement)) {
+      const target = targetText(statement.expression);
+      const then = ts.isBlock(statement.thenStatement) ? statement.thenStatement.statements[0] : statement.thenStatement;
+      if (target && then && ts.isReturnStatement(then) && then.expression && targetText(then.expression) === target) guarded.add(target);
+    }
+    if (ts.isReturnStatement(statement) && statement.expression) {
+      const inner = skipOuter(statement.expression);
+      if (ts.isBinaryExpression(inner) && (inner.operatorToken.kind === ts.SyntaxKind.QuestionQuestionEqualsToken || inner.operatorToken.kind === ts.SyntaxKind.BarBarEqualsToken)) {
+        const target = targetText(inner.left);
+        if (target) return target;
+      }
+    }
+  }
+  if (guarded.size === 0) return undefined;
+  const visit = (node: ts.Node): void => {
+    if (memo) return;
+    if (ts.isBinaryExpression(node) && node.operatorToken.kind >= ts.SyntaxKind.FirstAssignment && node.operatorToken.kind <= ts.SyntaxKind.LastAssignment) {
+      const target = targetText(node.left);
+      if (target && guarded.has(target)) memo = target;
+    }
+    ts.forEachChild(node, visit);
+  };
+  visit(body);
+  return memo;
+}
+
+function decoratorNames(node: ts.Node): string[] {
+  if (!ts.canHaveDecorators(node)) return [];
+  return (ts.getDecorators(node) ?? []).map((d) => {
+    const expression = ts.isCallExpression(d.expression) ? d.expression.expression : d.expression;
+    return ts.isIdentifier(expression) ? expression.text : ts.isPropertyAccessExpression(expression) ? expression.name.text : '';
+  });
+}
+
+function entryOf(fn: ts.SignatureDeclaration, className: string | undefined): FunctionSummary['entry'] {
+  const decorators = decoratorNames(fn);
+  const request = decorators.find((d) => REQUEST_DECORATORS.has(d));
+  if (request) return { kind: 'request', reason: `handler decorated with @${request}` };
+  const background = decorators.find((d) => BACKGROUND_DECORATORS.has(d));
+  if (background) return { kind: 'background', reason: `decorated with @${background}: runs as a job or event handler` };
+  const name = functionName(fn);
+  if (className && name && LIFECYCLE_HOOKS.has(name)) return { kind: 'once', reason: `${name}() is a framework lifecycle hook: runs once` };
+  if (ts.isConstructorDeclaration(fn)) return undefined;
+  const params = fn.parameters.map((p) => (ts.isIdentifier(p.name) ? p.name.text : ''));
+  if (HANDLER_PARAMS.some(([a, b]) => params[0] === a && params[1] === b)) return { kind: 'request', reason: `request handler signature (${params.slice(0, 2).join(', ')})` };
+  const registration = registrationOf(fn);
+  if (registration) return registration;
+  return undefined;
+}
+
+/** The callee of the call `fn` is an argument of, with the call. */
+function argumentOf(fn: ts.Node): ts.CallExpression | ts.NewExpression | undefined {
+  let node = fn;
+  // `{ handler: fn }`, `{ eachMessage: fn }` as an option object's property
+  if (node.parent && ts.isPropertyAssignment(node.parent)) node = node.parent.parent;
+  const parent = node.parent;
+  if (parent && (ts.isCallExpression(parent) || ts.isNewExpression(parent)) && parent.arguments?.includes(node as ts.Expression)) return parent;
+  return undefined;
+}
+
+function registrationOf(fn: ts.Node): FunctionSummary['entry'] {
+  const call = argumentOf(fn);
+  if (!call) return undefined;
+  return registrationKind(call);
+}
+
+function registrationKind(call: ts.CallExpression | ts.NewExpression): { kind: EntryKind; reason: string } | undefined {
+  const callee = call.expression;
+  if (ts.isPropertyAccessExpression(callee)) {
+    const method = callee.name.text;
+    const receiver = skipOuter(callee.expression);
+    const receiverName = ts.isIdentifier(receiver) ? receiver.text : ts.isPropertyAccessExpression(receiver) ? receiver.name.text : ts.isCallExpression(receiver) ? 'route' : '';
+    const first = call.arguments?.[0];
+    if (ROUTE_METHODS.has(method) && (ROUTER_RECEIVER.test(receiverName) || (first !== undefined && ts.isStringLiteralLike(first) && first.text.startsWith('/')))) {
+      if (method === 'use' && !ROUTER_RECEIVER.test(receiverName)) return undefined;
+      const path = first && ts.isStringLiteralLike(first) ? ` '${first.text}'` : '';
+      return { kind: 'request', reason: `registered as a route handler (${receiverName}.${method}${path})` };
+    }
+    if (BACKGROUND_REGISTRARS.test(method) && /(queue|worker|cron|job|consumer|channel|scheduler|agenda|boss|subscriber|subscription|kafka|bull)/i.test(receiverName)) {
+      return { kind: 'background', reason: `registered as a background handler (${receiverName}.${method})` };
+    }
+    if (method === 'on' && first && ts.isStringLiteralLike(first) && /^(message|data|job|event)$/.test(first.text) && /(queue|worker|consumer|channel|socket|subscriber|kafka|bull|redis|sub)/i.test(receiverName)) {
+      return { kind: 'background', reason: `handles '${first.text}' events of ${receiverName}` };
+    }
+  } else if (ts.isIdentifier(callee)) {
+    if (callee.text === 'setInterval') return { kind: 'background', reason: 'setInterval callback: runs in the background on a timer' };
+    if (ts.isNewExpression(call) && /^(Worker|CronJob|QueueWorker|Job)$/.test(callee.text)) return { kind: 'background', reason: `${callee.text} handler: runs in the background` };
+    if (/^(cron|schedule|scheduleJob)$/.test(callee.text)) return { kind: 'background', reason: `${callee.text}() callback: runs on a schedule` };
+  }
+  return undefined;
+}
+
+/** Named functions registered elsewhere (`router.get('/x', handler)`, `main()` at the top level). */
+function collectRegistrations(sourceFile: ts.SourceFile, summary: FileSummary, keys: Map<ts.Node, string>, context: ClassifyContext): void {
+  const refOf = (expression: ts.Expression): CalleeRef | undefined => {
+    const inner = skipOuter(expression);
+    if (ts.isIdentifier(inner)) {
+      const ref = context.scope.resolve(inner);
+      if (ref && ref.module !== 'global') return { kind: 'import', module: ref.module, path: ref.path };
+      if (summary.locals[inner.text] !== undefined || !ref) return { kind: 'local', name: inner.text };
+      return undefined;
+    }
+    if (ts.isPropertyAccessExpression(inner)) {
+      const root = skipOuter(inner.expression);
+      if (root.kind === ts.SyntaxKind.ThisKeyword) {
+        const className = enclosingClassName(inner);
+        return className ? { kind: 'this', className, method: inner.name.text } : undefined;
+      }
+      if (ts.isPropertyAccessExpression(root) && root.expression.kind === ts.SyntaxKind.ThisKeyword) {
+        const className = enclosingClassName(inner);
+        return className ? { kind: 'field', className, field: root.name.text, method: inner.name.text } : undefined;
+      }
+      if (ts.isIdentifier(root)) {
+        const ref = context.scope.resolve(root);
+        if (ref && ref.module !== 'global') return { kind: 'import', module: ref.module, path: [...ref.path, inner.name.text] };
+        return { kind: 'local', name: root.text, member: inner.name.text };
+      }
+    }
+    return undefined;
+  };
+  const visit = (node: ts.Node, topLevel: boolean): void => {
+    if (ts.isCallExpression(node) || ts.isNewExpression(node)) {
+      const kind = registrationKind(node);
+      if (kind) {
+        for (const argument of node.arguments ?? []) {
+          if (keys.has(argument)) continue; // inline functions carry their entry themselves
+          const ref = refOf(argument);
+          if (ref) summary.registered.push({ ref, ...kind });
+        }
+      }
+      // `main()`, `bootstrap().catch(...)`, `void start()` at the top level run once when the module loads.
+      if (topLevel && ts.isCallExpression(node)) {
+        const ref = refOf(node.expression);
+        if (ref && (ref.kind === 'local' || ref.kind === 'import')) summary.registered.push({ ref, kind: 'once', reason: 'called at the top level of its module: runs once at load' });
+      }
+    }
+    if (isSummarised(node) || ts.isClassLike(node)) {
+      ts.forEachChild(node, (child) => visit(child, false));
+      return;
+    }
+    ts.forEachChild(node, (child) => visit(child, topLevel));
+  };
+  visit(sourceFile, true);
+}
+

@@ -1,0 +1,157 @@
+/**
+ * The project model's plain data: what each function does (its effects), whom it calls, and who calls it.
+ * Everything here is JSON, so a file's summary is cached by its content hash and a file's linked facts can be
+ * handed to a worker thread or hashed into the findings cache key.
+ */
+
+/** What kind of outside resource an effect touches. `limiter` is not I/O: it serialises work. */
+export type IoKind = 'network' | 'database' | 'cache' | 'fs' | 'queue';
+
+export type Access = 'read' | 'write' | 'unknown';
+
+/** One I/O operation recognised directly in a function body. */
+export interface DirectEffect {
+  kind: IoKind;
+  access: Access;
+  /** What the call is, as evidence: `axios.post`, `pg.query`, `this.repo.find (typeorm)`. */
+  via: string;
+  line: number;
+  /** The receiver it goes through (`this.repo`, `client`): two effects on one single connection stay in order. */
+  resource?: string;
+  /** The handle is one connection, session or transaction (`await pool.connect()`): its calls are serialised. */
+  single?: boolean;
+  /** The operation takes a position, lock or sequence number (`getNonce`, `read`): successive calls stay in order. */
+  ordered?: boolean;
+}
+
+/**
+ * A call whose target is project code, named as the summary can see it; the linker resolves it.
+ *  - local: a function or class declared in this file (`helper()`, `new Local().m()`);
+ *  - import: a binding imported from another module (`svc.find()` -> module './svc', path ['svc', 'find']);
+ *  - this: a method of the enclosing class (`this.load()`);
+ *  - field: a method of what a class field holds (`this.users.find()`, the field typed `UsersService`).
+ */
+export type CalleeRef =
+  | { kind: 'local'; name: string; member?: string }
+  | { kind: 'import'; module: string; path: string[] }
+  | { kind: 'this'; className: string; method: string }
+  | { kind: 'field'; className: string; field: string; method: string };
+
+export interface CallSite {
+  ref: CalleeRef;
+  line: number;
+  /** Inside a loop or an iteration callback in this function. */
+  inLoop: boolean;
+}
+
+/** What a class field or module binding holds, as far as the declaration says. */
+export type HeldValue =
+  | { kind: 'io'; io: IoKind; module: string; single?: boolean }
+  | { kind: 'limiter'; module: string }
+  | { kind: 'class'; ref: ClassRef };
+
+/** A class named where it is declared: in this file, or imported (module specifier and exported name). */
+export type ClassRef = { kind: 'local'; name: string } | { kind: 'import'; module: string; name: string };
+
+export interface ClassSummary {
+  name: string;
+  /** `extends X`: an I/O library class (PrismaClient, https.Agent) or a project class. */
+  extends?: HeldValue;
+  /** Field name -> what it holds (constructor parameter properties, declared types, initialisers). */
+  fields: Record<string, HeldValue>;
+  /** Method name -> function key. */
+  methods: Record<string, string>;
+}
+
+/** How a function is started, when the code says so where it is declared or registered. */
+export type EntryKind = 'request' | 'background' | 'once';
+
+export interface FunctionSummary {
+  /** Unique in the file: `name`, `Class.method`, or `<anonymous>@line:col`. */
+  key: string;
+  name: string;
+  /** Node start position, so a rule can map its AST node back to this summary. */
+  pos: number;
+  line: number;
+  endLine: number;
+  className?: string;
+  direct: DirectEffect[];
+  calls: CallSite[];
+  /** Inline functions passed as arguments (`retry(() => db.find())`): their work counts as this function's. */
+  inner: string[];
+  /** Why the code says how it is started, if it does (`@Get`, `app.get('/x', fn)`, top-level call). */
+  entry?: { kind: EntryKind; reason: string };
+  /** `if (this.x) return this.x; ... this.x = await ...`: the field (or module variable) holding the memo. */
+  memo?: string;
+  /** Awaits a limiter (p-limit, Bottleneck, a semaphore): `module` or field it goes through. */
+  limiter?: string;
+  /** Throws on some path and returns no value: a fail-fast check. */
+  validatorOnly: boolean;
+  /** Declared with a body (not an interface member, overload or `declare`). */
+  hasBody: boolean;
+}
+
+export interface FileSummary {
+  file: string;
+  /** Top-level name -> function key (function declarations, `const f = () => ...`). */
+  locals: Record<string, string>;
+  /** Exported name -> local name (`export { a as b }`, `export default X`). */
+  exports: Record<string, string>;
+  /** `export * from './x'` and `export { a } from './x'` (module, imported name or '*', exported name). */
+  reexports: Array<{ module: string; name: string; as: string }>;
+  classes: Record<string, ClassSummary>;
+  /** Module-level bindings holding I/O handles or class instances (`export const pool = new Pool()`). */
+  values: Record<string, HeldValue>;
+  functions: FunctionSummary[];
+  /** Functions named by a registration elsewhere in the file: `router.get('/x', handler)` -> handler. */
+  registered: Array<{ ref: CalleeRef; kind: EntryKind; reason: string }>;
+}
+
+/** A linked effect: the I/O and the chain of calls that reaches it from the function asked about. */
+export interface Effect extends DirectEffect {
+  /** `validate -> this.rpc.call -> axios.post`: function names from the asked function to the I/O. */
+  chain: string[];
+  /** File of the function that does the I/O directly. */
+  file: string;
+}
+
+export type Role = 'request' | 'background' | 'once' | 'unknown';
+
+/** What the model knows about one function after linking the whole project. */
+export interface LinkedFunction {
+  id: string;
+  name: string;
+  file: string;
+  line: number;
+  effects: Effect[];
+  role: Role;
+  /** Why the role: the entry and the callers' chain, ready for evidence. */
+  roleReason: string;
+  /** Functions (ids) whose memo this function reaches, itself included. */
+  memos: string[];
+  /** Limiters this function's work goes through, transitively. */
+  limiters: string[];
+  validatorOnly: boolean;
+  hasBody: boolean;
+}
+
+/** What rules in one file may ask the model: its own functions and every callee its calls resolve to. */
+export interface FileModelFacts {
+  /** Function key (in this file) -> linked facts. */
+  functions: Record<string, LinkedFunction>;
+  /** Callee ref (as `refKey`) -> the linked function it resolves to, or null when it resolves to nothing known. */
+  callees: Record<string, LinkedFunction | null>;
+}
+
+export function refKey(ref: CalleeRef): string {
+  switch (ref.kind) {
+    case 'local':
+      return ref.member ? `local:${ref.name}.${ref.member}` : `local:${ref.name}`;
+    case 'import':
+      return `import:${ref.module}:${ref.path.join('.')}`;
+    case 'this':
+      return `this:${ref.className}.${ref.method}`;
+    case 'field':
+      return `field:${ref.className}.${ref.field}.${ref.method}`;
+  }
+}

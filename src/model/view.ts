@@ -1,0 +1,117 @@
+import { ts } from '../scanner/ts.js';
+import type { ImportScope } from '../scanner/imports.js';
+import { classifyCall, type ClassifyContext } from './classify.js';
+import { refKey, type Effect, type FileModelFacts, type FileSummary, type LinkedFunction, type Role } from './types.js';
+
+/**
+ * The model as one file's rules see it: for any expression, the I/O it starts (directly or through the
+ * functions it calls, across files) with the chain that proves it; for any node, how often its function runs.
+ */
+
+export interface ExpressionEffects {
+  effects: Effect[];
+  /** Project functions the expression calls, resolved. */
+  callees: LinkedFunction[];
+  /** Calls the model could not follow (a library it does not know, an interface with no body), by name. */
+  unresolved: string[];
+  limiters: string[];
+  memos: string[];
+}
+
+export interface SiteFrequency {
+  role: Role;
+  reason: string;
+  /** The function the node is in, when it is in one. */
+  fn?: LinkedFunction;
+}
+
+export class ModelView {
+  private readonly byPos = new Map<number, string>();
+  private readonly context: ClassifyContext;
+  private readonly expressionCache = new Map<ts.Node, ExpressionEffects>();
+
+  constructor(
+    private readonly sourceFile: ts.SourceFile,
+    scope: ImportScope,
+    readonly summary: FileSummary,
+    private readonly facts: FileModelFacts,
+  ) {
+    for (const fn of summary.functions) this.byPos.set(fn.pos, fn.key);
+    this.context = { scope, sourceFile, classes: summary.classes, values: summary.values, locals: summary.locals };
+  }
+
+  /** The summarised function a node is in (the innermost one), with its linked facts. */
+  functionOf(node: ts.Node): LinkedFunction | undefined {
+    for (let current: ts.Node | undefined = node; current; current = current.parent) {
+      if (ts.isFunctionLike(current) && (current as ts.FunctionLikeDeclaration).body) {
+        const key = this.byPos.get(current.getStart(this.sourceFile));
+        if (key !== undefined) return this.facts.functions[key];
+      }
+    }
+    return undefined;
+  }
+
+  /** How often the code at `node` runs: the role of its function, or once for module top level. */
+  frequencyOf(node: ts.Node): SiteFrequency {
+    const fn = this.functionOf(node);
+    if (!fn) return { role: 'once', reason: 'module top level: runs once when the module loads' };
+    // An inline callback takes its role from the function it is written in (the linker gives it that role).
+    return { role: fn.role, reason: fn.roleReason || `no caller of ${fn.name} found in the project: how often it runs is unknown`, fn };
+  }
+
+  /** What evaluating `expression` does: every call in it, inline callbacks included, other functions not. */
+  effectsOf(expression: ts.Node): ExpressionEffects {
+    const cached = this.expressionCache.get(expression);
+    if (cached) return cached;
+    const result: ExpressionEffects = { effects: [], callees: [], unresolved: [], limiters: [], memos: [] };
+    const visit = (node: ts.Node): void => {
+      if (ts.isCallExpression(node) || ts.isTaggedTemplateExpression(node)) {
+        const outcome = classifyCall(node, this.context, node);
+        if (outcome?.kind === 'io') {
+          const line = this.sourceFile.getLineAndCharacterOfPosition(node.getStart(this.sourceFile)).line + 1;
+          result.effects.push({ ...outcome.effect, line, chain: [], file: this.summary.file });
+        } else if (outcome?.kind === 'limiter') {
+          result.limiters.push(outcome.via);
+        } else if (outcome?.kind === 'call') {
+          const callee = this.facts.callees[refKey(outcome.ref)];
+          if (callee) {
+            result.callees.push(callee);
+            for (const effect of callee.effects) result.effects.push({ ...effect, chain: [callee.name, ...effect.chain] });
+            result.limiters.push(...callee.limiters);
+            result.memos.push(...callee.memos);
+          } else {
+            result.unresolved.push(calleeText(node, this.sourceFile));
+          }
+        } else if (ts.isCallExpression(node) && !isBuiltinHelper(node)) {
+          result.unresolved.push(calleeText(node, this.sourceFile));
+        }
+      }
+      // Named functions declared inside are their own; callbacks passed inline are part of this work.
+      if (ts.isFunctionDeclaration(node) || ts.isClassLike(node)) return;
+      ts.forEachChild(node, visit);
+    };
+    visit(expression);
+    this.expressionCache.set(expression, result);
+    return result;
+  }
+}
+
+/** Calls that never do I/O: Promise combinators, JSON, Math, array and string helpers on literals. */
+function isBuiltinHelper(call: ts.CallExpression): boolean {
+  const callee = call.expression;
+  if (ts.isPropertyAccessExpression(callee) && ts.isIdentifier(callee.expression)) {
+    return /^(Promise|JSON|Math|Object|Array|Number|String|Date|Buffer|console|Reflect|Symbol|BigInt)$/.test(callee.expression.text);
+  }
+  return false;
+}
+
+function calleeText(call: ts.CallExpression | ts.TaggedTemplateExpression, sourceFile: ts.SourceFile): string {
+  const callee = ts.isCallExpression(call) ? call.expression : call.tag;
+  const text = callee.getText(sourceFile).replace(/\s+/g, ' ');
+  return text.length > 40 ? `${text.slice(0, 39)}…` : text;
+}
+
+/** `a -> b -> axios.post (axios)`: the chain from `from` to the I/O, for evidence. */
+export function chainText(effect: Effect, from?: string): string {
+  return [...(from ? [from] : []), ...effect.chain, effect.via].join(' -> ');
+}
