@@ -4,7 +4,10 @@ import { shiftSeverity } from '../src/findings.js';
 import type { RuleContext } from '../src/rule.js';
 import { defineRule } from '../src/rule.js';
 import { bindingIdentifiers } from '../src/scanner/imports.js';
-import type { SiteRole } from '../src/scanner/roles.js';
+import { words } from '../src/model/io-catalog.js';
+import { grade, type Cost } from '../src/model/severity.js';
+import type { Role } from '../src/model/types.js';
+import { chainText, type IoEvidence } from '../src/model/view.js';
 import { ts } from '../src/scanner/ts.js';
 
 /*
@@ -25,6 +28,8 @@ const options = z.strictObject({
   includeTests: z.boolean().default(false),
   checkLoops: z.boolean().default(true),
   checkAsyncForEach: z.boolean().default(true),
+  /** Also report code that runs once (start-up, scripts, migrations, module top level), at low. */
+  includeOnce: z.boolean().default(false),
 });
 type Options = z.infer<typeof options>;
 
@@ -32,85 +37,9 @@ type Options = z.infer<typeof options>;
 // Call classification by name
 // ---------------------------------------------------------------------------------------------------------
 
-/** First camelCase word of a name that says "this only reads". */
-const READ_VERBS = new Set([
-  'get', 'find', 'fetch', 'load', 'read', 'list', 'count', 'select', 'search', 'lookup', 'retrieve', 'describe',
-  'exists', 'exist', 'has', 'is', 'stat', 'lstat', 'download', 'resolve', 'query', 'aggregate', 'first', 'peek',
-  'mget', 'hget', 'hgetall', 'hmget', 'smembers', 'sismember', 'zrange', 'zrangebyscore', 'zscore', 'zcard',
-  'lrange', 'llen', 'scard', 'ttl', 'pttl', 'paginate', 'readdir', 'realpath', 'access',
-]);
-
-/** Words that, anywhere after a read verb, make it a write or an ordered operation (`getOrCreate`). */
-const WRITE_VERBS = new Set([
-  'create', 'insert', 'update', 'upsert', 'delete', 'del', 'remove', 'save', 'set', 'put', 'post', 'patch', 'send',
-  'publish', 'emit', 'write', 'append', 'mkdir', 'rename', 'unlink', 'rm', 'rmdir', 'copy', 'move', 'add', 'push',
-  'pop', 'shift', 'destroy', 'drop', 'truncate', 'increment', 'incr', 'decrement', 'decr', 'exec', 'execute', 'run',
-  'commit', 'begin', 'rollback', 'lock', 'unlock', 'acquire', 'release', 'close', 'end', 'disconnect', 'connect',
-  'init', 'initialize', 'start', 'stop', 'flush', 'click', 'fill', 'type', 'press', 'goto', 'navigate', 'wait',
-  'next', 'sleep', 'delay', 'log', 'modify', 'claim', 'reserve', 'dequeue', 'enqueue', 'consume', 'ack', 'nack',
-  'expire', 'clear', 'reset', 'sync', 'refresh', 'invalidate', 'evict', 'register', 'subscribe', 'unsubscribe',
-  'restore', 'migrate', 'seed', 'apply', 'mark', 'store', 'persist', 'track', 'record', 'notify', 'schedule',
-  'cancel', 'kill', 'spawn', 'open', 'login', 'logout', 'upload', 'invite', 'assign', 'attach', 'detach', 'archive',
-  'enable', 'disable', 'approve', 'reject', 'replace', 'merge', 'import', 'export', 'generate', 'ensure', 'touch',
-  'bump', 'grant', 'revoke', 'process', 'handle', 'trigger', 'dispatch', 'enqueue', 'retry', 'ping', 'prepare',
-]);
-
-/** Nouns that turn a read into acquiring something ordered: `getConnection`, `getLock`, `getNextId`. */
-const ACQUIRE_WORDS = new Set(['connection', 'lock', 'lease', 'mutex', 'semaphore', 'permit', 'transaction', 'runner', 'next', 'sequence', 'nonce']);
-
-/** Exact names that read a stream position: successive calls are ordered. */
-const ORDERED_READ_NAMES = /^(read|next|readLine|readline|readBytes|readChunk|readExactly|read(U?Int|Float|Double|Byte|BigInt)\w*)$/;
-
-/** Chain links that neither read nor write (`.lean()`, `.where()`); the chain's other names decide. */
-const NEUTRAL_CHAIN = /Builder$|^(then|catch|finally|lean|populate|where|andWhere|orWhere|orderBy|limit|offset|skip|take|sort|project|select|from|leftJoin|innerJoin|leftJoinAndSelect|innerJoinAndSelect|toArray|exec|execute|getMany|getOne|getRawMany|getRawOne|getCount|first|json|text)$/;
-
-const SQL_READ = /^\s*\(?\s*(select|with|show|describe|explain)\b/i;
-const SQL_WRITE = /\b(insert|update|delete|merge|begin|commit|rollback|pragma|lock|set|create|drop|alter|truncate|for\s+update)\b/i;
-
 const TX_NAME = /^(tx|trx|txn|t|transaction|transactionManager|transactionalEntityManager|queryRunner|session|dbTx|transactionClient|trxOrKnex)$/;
 const TX_CALLEE = /transaction|^\$transaction$|^transact$|^withTransaction$|^serializable$|^tx$/i;
 const SINGLE_CONNECTION_INIT = /^(connect|getConnection|acquire|createQueryRunner|startSession|getClient|reserve)$/;
-
-type CallClass = 'read' | 'write' | 'ordered' | 'unknown';
-
-function words(name: string): string[] {
-  return name
-    .replace(/^[$_]+/, '')
-    .replace(/([a-z0-9])([A-Z])/g, '$1 $2')
-    .replace(/([A-Z]+)([A-Z][a-z])/g, '$1 $2')
-    .split(/[\s_$]+/)
-    .filter(Boolean)
-    .map((w) => w.toLowerCase());
-}
-
-/** classifyName is pure and the same callee names recur across a project's files: computed once per name. */
-const nameClasses = new Map<string, CallClass>();
-
-function classifyName(name: string): CallClass {
-  let kind = nameClasses.get(name);
-  if (kind === undefined) {
-    kind = classifyNameUncached(name);
-    nameClasses.set(name, kind);
-  }
-  return kind;
-}
-
-function classifyNameUncached(name: string): CallClass {
-  if (ORDERED_READ_NAMES.test(name)) return 'ordered';
-  let parts = words(name);
-  // `batchGet`, `bulkDelete`, `tryFind`: the verb is the next word.
-  while (parts.length > 1 && /^(batch|bulk|multi|try|safe|async|do|maybe|cached|raw)$/.test(parts[0] ?? '')) parts = parts.slice(1);
-  const verb = parts[0];
-  if (verb === undefined) return 'unknown';
-  if (WRITE_VERBS.has(verb)) return 'write';
-  if (!READ_VERBS.has(verb)) return 'unknown';
-  for (let i = 1; i < parts.length; i++) {
-    const word = parts[i] ?? '';
-    if (ACQUIRE_WORDS.has(word)) return 'ordered';
-    if ((word === 'or' || word === 'and') && WRITE_VERBS.has(parts[i + 1] ?? '')) return 'write';
-  }
-  return 'read';
-}
 
 function calleeName(expression: ts.Expression): string | undefined {
   if (ts.isIdentifier(expression)) return expression.text;
@@ -151,70 +80,6 @@ function callChain(call: CallLike): CallLike[] {
 
 function nameOf(call: CallLike): string | undefined {
   return calleeName(ts.isCallExpression(call) ? call.expression : call.tag);
-}
-
-function sqlText(call: CallLike): string | undefined {
-  if (ts.isTaggedTemplateExpression(call)) {
-    const template = call.template;
-    return ts.isNoSubstitutionTemplateLiteral(template) ? template.text : template.head.text;
-  }
-  const first = call.arguments[0];
-  if (!first) return undefined;
-  if (ts.isStringLiteralLike(first)) return first.text;
-  if (ts.isTemplateExpression(first)) return first.head.text;
-  return undefined;
-}
-
-/** `fetch(url, { method: 'POST' })`, `axios({ method: 'put' })`: an HTTP method other than GET/HEAD writes. */
-function httpMethodWrite(call: CallLike): CallClass | undefined {
-  if (!ts.isCallExpression(call)) return undefined;
-  for (const argument of call.arguments) {
-    if (!ts.isObjectLiteralExpression(argument)) continue;
-    for (const property of argument.properties) {
-      if (!property.name || !ts.isIdentifier(property.name) || property.name.text !== 'method') continue;
-      if (ts.isPropertyAssignment(property) && ts.isStringLiteralLike(property.initializer)) {
-        return /^(get|head|options)$/i.test(property.initializer.text) ? undefined : 'write';
-      }
-      return 'unknown';
-    }
-  }
-  return undefined;
-}
-
-interface Classified {
-  kind: CallClass;
-  /** The name that decided, for evidence. */
-  name: string;
-}
-
-function classifyCall(call: CallLike): Classified {
-  const chain = callChain(call);
-  const outer = nameOf(call) ?? '';
-  const method = httpMethodWrite(call);
-  if (method) return { kind: method, name: outer };
-  let read: string | undefined;
-  for (const link of chain) {
-    const name = nameOf(link);
-    if (name === undefined) continue;
-    if (/^(query|execute|exec|raw|sql|queryRaw|\$queryRaw|\$executeRaw|executeRaw|unsafe|many|one|oneOrNone|manyOrNone|any|none)$/.test(name)) {
-      const sql = sqlText(link);
-      if (sql !== undefined) {
-        if (SQL_READ.test(sql) && !SQL_WRITE.test(sql)) {
-          read ??= name;
-          continue;
-        }
-        return { kind: 'write', name };
-      }
-      if (link === call && chain.length === 1) return { kind: 'unknown', name };
-      continue;
-    }
-    if (NEUTRAL_CHAIN.test(name) && link !== call) continue;
-    const kind = classifyName(name);
-    if (kind === 'write' || kind === 'ordered') return { kind, name };
-    if (kind === 'read') read ??= name;
-    else if (link === call && !NEUTRAL_CHAIN.test(name)) return { kind: 'unknown', name };
-  }
-  return read !== undefined ? { kind: 'read', name: read } : { kind: 'unknown', name: outer };
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -379,16 +244,36 @@ const DELIBERATE_COMMENT = /sequential|serial(ly|ise|ize)?\b|one (at a time|by o
 /** A comment right above the statement (or an enclosing statement in the same function) says why it is sequential. */
 function deliberateComment(node: ts.Node, context: RuleContext<Options>): string | undefined {
   const text = context.sourceFile.text;
+  const region = disabledRegion(node, context);
+  if (region) return region;
   for (let current: ts.Node | undefined = node; current && !isFunctionBoundary(current); current = current.parent) {
     if (!ts.isStatement(current) && !ts.isVariableDeclarationList(current)) continue;
-    for (const range of ts.getLeadingCommentRanges(text, current.pos) ?? []) {
-      // This rule's own id (fixture annotations, suppression comments) is not an explanation.
-      const comment = text.slice(range.pos, range.end).replace(/sequential-await(\/[\w-]+)?/g, '');
-      if (/no-await-in-loop/.test(comment)) return 'an eslint no-await-in-loop suppression marks the loop as deliberately sequential';
-      if (DELIBERATE_COMMENT.test(comment)) return `a comment says the order is deliberate: "${shorten(comment.replace(/^\/[/*]+\s*|\s*\*\/$/g, ''), 70)}"`;
-    }
+    // Consecutive `//` lines are one comment: a sentence may wrap ("requests are rare, so running" / "them in
+    // parallel would only add load"), and neither line alone says it.
+    const ranges = ts.getLeadingCommentRanges(text, current.pos) ?? [];
+    // This rule's own id (fixture annotations, suppression comments) is not an explanation.
+    const comment = ranges
+      .map((range) => text.slice(range.pos, range.end).replace(/^\/[/*]+\s*|\s*\*\/$/g, ''))
+      .join(' ')
+      .replace(/(todo)?(ruleid|ok|todook):\s*[\w/-]+/g, '')
+      .replace(/sequential-await(\/[\w-]+)?/g, '');
+    if (/no-await-in-loop/.test(comment)) return 'an eslint no-await-in-loop suppression marks the loop as deliberately sequential';
+    if (DELIBERATE_COMMENT.test(comment)) return `a comment says the order is deliberate: "${shorten(comment, 70)}"`;
   }
   return undefined;
+}
+
+/** `/* eslint-disable no-await-in-loop *\/` earlier in the file with no `eslint-enable` for it in between. */
+function disabledRegion(node: ts.Node, context: RuleContext<Options>): string | undefined {
+  const before = context.sourceFile.text.slice(0, node.getStart(context.sourceFile));
+  const disable = before.lastIndexOf('eslint-disable no-await-in-loop');
+  if (disable === -1) return undefined;
+  const lineStart = before.lastIndexOf('\n', disable) + 1;
+  // `eslint-disable-next-line` and `eslint-disable-line` cover one line only; a block disable covers the rest.
+  if (/eslint-disable-(next-)?line/.test(before.slice(lineStart, disable + 15))) return undefined;
+  const enable = before.lastIndexOf('eslint-enable');
+  if (enable > disable) return undefined;
+  return 'an `eslint-disable no-await-in-loop` region above marks this code as deliberately sequential';
 }
 
 /** The same function also runs this collection with Promise.all: the sequential branch is a deliberate choice. */
@@ -419,26 +304,21 @@ function indentOf(node: ts.Node, sourceFile: ts.SourceFile): string {
   return /^\s*$/.test(prefix) ? prefix : '';
 }
 
-function siteSeverity(base: Severity, role: SiteRole, fileRole: string): { severity: Severity; reasons: string[] } {
-  const reasons: string[] = [];
-  let severity = base;
-  if (fileRole === 'script') {
-    reasons.push('file is a script: runs once per invocation, so severity is low');
-    return { severity: 'low', reasons };
-  }
-  if (fileRole === 'config') {
-    reasons.push('file is configuration: runs once, so severity is low');
-    return { severity: 'low', reasons };
-  }
-  if (role.kind === 'startup') {
-    reasons.push('start-up code: runs once, so severity is low');
-    return { severity: 'low', reasons };
-  }
-  if (role.inLoop) {
-    severity = shiftSeverity(severity, -1);
-    reasons.push('repeated for every item of an enclosing loop: severity raised one step');
-  }
-  return { severity, reasons };
+/** The model's role for the code at `node`, and whether it repeats inside an enclosing loop of its function. */
+function frequencyAt(node: ts.Node, context: RuleContext<Options>): { role: Role; reasons: string[]; inLoop: boolean } {
+  const frequency = context.model.frequencyOf(node);
+  const site = context.siteRole(node);
+  return { role: frequency.role, reasons: [frequency.reason], inLoop: site.inLoop };
+}
+
+/** Code that runs once is reported (at low) when asked: `includeOnce`, or `includeTests` inside a test file. */
+function reportsOnce(context: RuleContext<Options>): boolean {
+  return context.options.includeOnce || (context.options.includeTests && context.fileRole === 'test');
+}
+
+/** `this.repo.find` -> `this.repo` as written; plain calls have no receiver. */
+function calleeLabel(call: CallLike): string {
+  return nameOf(call) ?? 'call';
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -451,16 +331,19 @@ interface AwaitStep {
   call: CallLike;
   /** Text of the promise expression for Promise.all: the call, plus `.then(...)` for `(await x()).y`. */
   promiseText: string;
-  /** What the result is bound to. */
-  target: { kind: 'declare'; keyword: 'const' | 'let' | 'var'; name: string; type?: string } | { kind: 'assign'; text: string };
+  /** What the result is bound to; `none` for a bare `await f()` statement. */
+  target: { kind: 'declare'; keyword: 'const' | 'let' | 'var'; name: string; type?: string } | { kind: 'assign'; text: string } | { kind: 'none' };
   /** Names this step binds. */
   writes: Set<string>;
   /** Names the awaited expression reads. */
   reads: Set<string>;
   /** Wrote something callees could see (a member or an outer variable). */
   visibleWrite: boolean;
-  classified: Classified;
+  name: string;
+  evidence: IoEvidence;
   receiver: string | undefined;
+  /** A local object the call acts on (`job.getResults()`): calls on one such object complete in order. */
+  statefulReceiver: string | undefined;
 }
 
 /** `x.y!.z` over an awaited call: the member path to re-apply with `.then`. */
@@ -494,10 +377,32 @@ function declaredInFunction(name: string, from: ts.Node): boolean {
   return found;
 }
 
-/** The step a statement adds to a run of independent reads, or undefined when it is not an awaited read. */
+/** `job` in `job.getMetadata()` when `job` is a local holding an object from a call (not a client the model knows). */
+function statefulReceiverOf(call: CallLike, context: RuleContext<Options>): string | undefined {
+  const callee = unwrap(ts.isCallExpression(call) ? call.expression : call.tag);
+  if (!ts.isPropertyAccessExpression(callee)) return undefined;
+  const receiver = unwrap(callee.expression);
+  if (!ts.isIdentifier(receiver)) return undefined;
+  const fn = enclosingFunctionOf(call);
+  if (!fn) return undefined;
+  let stateful = false;
+  const visit = (node: ts.Node): void => {
+    if (stateful) return;
+    if (ts.isVariableDeclaration(node) && ts.isIdentifier(node.name) && node.name.text === receiver.text && node.initializer) {
+      const init = unwrap(ts.isAwaitExpression(unwrap(node.initializer)) ? (unwrap(node.initializer) as ts.AwaitExpression).expression : node.initializer);
+      if ((ts.isCallExpression(init) || ts.isNewExpression(init)) && context.model.ioEvidence(receiver, receiver.text).level !== 'proven') stateful = true;
+    }
+    if (node !== fn && isFunctionBoundary(node)) return;
+    ts.forEachChild(node, visit);
+  };
+  visit(fn);
+  return stateful ? receiver.text : undefined;
+}
+
+/** The step a statement adds to a run of independent awaits, or undefined when it awaits no I/O. */
 function awaitStep(statement: ts.Statement, context: RuleContext<Options>): AwaitStep | undefined {
-  // Shape checks come first and the text, scope walks and name sets only for a statement that awaits a call:
-  // most statements of a block are not awaits, and this runs for every statement of every block.
+  // Shape checks come first and the model only for a statement that awaits a call: most statements of a block
+  // are not awaits, and this runs for every statement of every block.
   let expression: ts.Expression;
   let declaration: ts.VariableDeclaration | undefined;
   let assignment: ts.BinaryExpression | undefined;
@@ -509,9 +414,14 @@ function awaitStep(statement: ts.Statement, context: RuleContext<Options>): Awai
     expression = declaration.initializer;
   } else if (ts.isExpressionStatement(statement)) {
     const inner = unwrap(statement.expression);
-    if (!ts.isBinaryExpression(inner) || inner.operatorToken.kind !== ts.SyntaxKind.EqualsToken) return undefined;
-    assignment = inner;
-    expression = inner.right;
+    if (ts.isBinaryExpression(inner) && inner.operatorToken.kind === ts.SyntaxKind.EqualsToken) {
+      assignment = inner;
+      expression = inner.right;
+    } else if (ts.isAwaitExpression(inner)) {
+      expression = inner;
+    } else {
+      return undefined;
+    }
   } else {
     return undefined;
   }
@@ -521,9 +431,9 @@ function awaitStep(statement: ts.Statement, context: RuleContext<Options>): Awai
   if (!ts.isCallExpression(operand) && !ts.isTaggedTemplateExpression(operand)) return undefined;
   // `await getA(await getId())`: the inner await already orders things; moving it into an array changes little.
   if (mayHoldAwait(operand, context.sourceFile) && awaitsIn(operand).length > 0) return undefined;
-  // Only reads can join a run (checkStatements ends the run on anything else), so nothing more is built for others.
-  const classified = classifyCall(operand);
-  if (classified.kind !== 'read') return undefined;
+  const name = calleeLabel(operand);
+  const evidence = context.model.ioEvidence(operand, name);
+  if (evidence.level === 'none') return undefined;
 
   let target: AwaitStep['target'];
   const writes = new Set<string>();
@@ -532,18 +442,19 @@ function awaitStep(statement: ts.Statement, context: RuleContext<Options>): Awai
     const list = declaration.parent;
     const keyword = list.flags & ts.NodeFlags.Const ? 'const' : list.flags & ts.NodeFlags.Let ? 'let' : 'var';
     target = { kind: 'declare', keyword, name: context.text(declaration.name), ...(declaration.type ? { type: context.text(declaration.type) } : {}) };
-    for (const name of bindingIdentifiers(declaration.name)) writes.add(name);
-  } else {
-    const inner = assignment as ts.BinaryExpression;
-    target = { kind: 'assign', text: context.text(inner.left) };
-    const left = unwrap(inner.left);
+    for (const bound of bindingIdentifiers(declaration.name)) writes.add(bound);
+  } else if (assignment) {
+    target = { kind: 'assign', text: context.text(assignment.left) };
+    const left = unwrap(assignment.left);
     if (ts.isIdentifier(left)) {
       writes.add(left.text);
       if (!declaredInFunction(left.text, statement)) visibleWrite = true;
     } else {
       visibleWrite = true;
-      for (const name of identifiersRead(left)) writes.add(name);
+      for (const read of identifiersRead(left)) writes.add(read);
     }
+  } else {
+    target = { kind: 'none' };
   }
   const callText = reindent(operand, context, lineIndentAt(statement.getStart(context.sourceFile), context.sourceFile) + 2);
   const promiseText = peeled.path ? `${callText}.then((result) => result${peeled.path})` : callText;
@@ -556,8 +467,10 @@ function awaitStep(statement: ts.Statement, context: RuleContext<Options>): Awai
     writes,
     reads: identifiersRead(operand),
     visibleWrite,
-    classified,
+    name,
+    evidence,
     receiver: receiverText(operand, context),
+    statefulReceiver: statefulReceiverOf(operand, context),
   };
 }
 
@@ -593,115 +506,169 @@ function reindent(node: ts.Node, context: RuleContext<Options>, target: number):
     .join('\n');
 }
 
-function buildConsecutiveFix(steps: AwaitStep[], indent: string, useAllSettled: boolean): string {
+function buildConsecutiveFix(steps: AwaitStep[], hoisted: string[], indent: string): string {
   const calls = steps.map((s) => s.promiseText);
   const oneLine = calls.join(', ');
-  const combinator = useAllSettled ? 'Promise.allSettled' : 'Promise.all';
   const list = oneLine.length + indent.length < 80 && !oneLine.includes('\n') ? `[${oneLine}]` : `[\n${calls.map((c) => `${indent}  ${c},`).join('\n')}\n${indent}]`;
-  const declares = steps.every((s) => s.target.kind === 'declare');
-  const assigns = steps.every((s) => s.target.kind === 'assign');
-  if (declares) {
+  const prefix = hoisted.map((text) => `${text}\n${indent}`).join('');
+  if (steps.every((s) => s.target.kind === 'none')) return `${prefix}await Promise.all(${list});`;
+  if (steps.every((s) => s.target.kind === 'declare')) {
     const keywords = new Set(steps.map((s) => (s.target.kind === 'declare' ? s.target.keyword : 'const')));
     const keyword = keywords.size === 1 ? [...keywords][0] ?? 'const' : 'let';
     const names = steps.map((s) => (s.target.kind === 'declare' ? s.target.name : ''));
     const types = steps.map((s) => (s.target.kind === 'declare' ? s.target.type : undefined));
     const typeText = types.every((t) => t !== undefined) ? `: [${types.join(', ')}]` : '';
-    return `${keyword} [${names.join(', ')}]${typeText} = await ${combinator}(${list});`;
+    return `${prefix}${keyword} [${names.join(', ')}]${typeText} = await Promise.all(${list});`;
   }
-  if (assigns) {
-    return `[${steps.map((s) => (s.target.kind === 'assign' ? s.target.text : '')).join(', ')}] = await ${combinator}(${list});`;
+  if (steps.every((s) => s.target.kind === 'assign')) {
+    return `${prefix}[${steps.map((s) => (s.target.kind === 'assign' ? s.target.text : '')).join(', ')}] = await Promise.all(${list});`;
   }
-  const names = steps.map((s, i) => (s.target.kind === 'declare' ? s.target.name : `result${i + 1}`));
-  const tail = steps
-    .map((s, i) => (s.target.kind === 'assign' ? `\n${indent}${s.target.text} = result${i + 1};` : ''))
-    .join('');
-  return `const [${names.join(', ')}] = await ${combinator}(${list});${tail}`;
+  const names = steps.map((s, i) => (s.target.kind === 'declare' ? s.target.name : s.target.kind === 'assign' ? `result${i + 1}` : ''));
+  const tail = steps.map((s, i) => (s.target.kind === 'assign' ? `\n${indent}${s.target.text} = result${i + 1};` : '')).join('');
+  // A bare `await f()` among bound ones keeps an empty slot: `const [a, , c] = ...`.
+  const binding = steps.some((s) => s.target.kind === 'declare' && s.target.keyword !== 'const') ? 'let' : 'const';
+  return `${prefix}${binding} [${names.join(', ')}] = await Promise.all(${list});${tail}`;
+}
+
+const FAN_OUT_VERBS = new Set(['send', 'notify', 'publish', 'post', 'deliver', 'emit', 'enqueue', 'dispatch', 'upload', 'sendmail', 'trigger', 'invalidate', 'ping', 'broadcast', 'alert', 'email', 'sms', 'push', 'track', 'report', 'forward', 'call']);
+
+/**
+ * A write that may run alongside others of its kind: a message, notification or upload to a target the
+ * arguments name. Database and file writes are never taken as such (one row's write can be another's
+ * precondition; the fix there is a bulk statement), nor are read-modify-writes like `getOrCreate`.
+ */
+function isFanOutWrite(evidence: IoEvidence, name: string): boolean {
+  if (evidence.level === 'proven') return evidence.effects.every((e) => e.kind === 'network' || e.kind === 'queue') && FAN_OUT_VERBS.has(words(name)[0] ?? '');
+  return FAN_OUT_VERBS.has(words(name)[0] ?? '') && words(name).length <= 3;
+}
+
+/** Why two steps may not run together, or undefined when they may. */
+function interaction(earlier: AwaitStep, later: AwaitStep): string | undefined {
+  if ([...earlier.writes].some((w) => later.reads.has(w) || later.writes.has(w)) || earlier.visibleWrite) return 'data';
+  const sharedMemo = earlier.evidence.memos.find((m) => later.evidence.memos.includes(m));
+  if (sharedMemo) return 'memo';
+  if (earlier.evidence.limiters.length > 0 && later.evidence.limiters.some((l) => earlier.evidence.limiters.includes(l))) return 'limiter';
+  if (earlier.statefulReceiver && earlier.statefulReceiver === later.statefulReceiver) return 'object';
+  if (earlier.evidence.access !== later.evidence.access) return 'mixed';
+  if (later.evidence.access === 'write') {
+    // Writes run together only as the same operation on distinct targets (`notify(a); notify(b)`), never on a
+    // database, where one write's order can be another's precondition (foreign keys, unique constraints).
+    if (earlier.name !== later.name || earlier.receiver !== later.receiver) return 'write';
+    if (![earlier, later].every((s) => isFanOutWrite(s.evidence, s.name))) return 'write';
+  }
+  return undefined;
+}
+
+/** A statement that may stay in a run and move above the Promise.all: no await, no exit, reads nothing the run bound. */
+function isTransparent(statement: ts.Statement, run: AwaitStep[], context: RuleContext<Options>): boolean {
+  if (!ts.isVariableStatement(statement) && !ts.isExpressionStatement(statement)) return false;
+  if (mayHoldAwait(statement, context.sourceFile) && awaitsIn(statement).length > 0) return false;
+  const reads = identifiersRead(statement);
+  return !run.some((step) => [...step.writes].some((w) => reads.has(w)));
+}
+
+/** The bound results are only read to build the message of a `throw` that follows: the run is an error path. */
+function onlyBuildsThrow(run: AwaitStep[], rest: readonly ts.Statement[]): boolean {
+  const bound = new Set(run.flatMap((s) => [...s.writes]));
+  if (bound.size === 0) return false;
+  const next = rest[0];
+  if (!next || !ts.isThrowStatement(next)) return false;
+  for (const statement of rest.slice(1)) if ([...identifiersRead(statement)].some((r) => bound.has(r))) return false;
+  return [...identifiersRead(next)].some((r) => bound.has(r));
 }
 
 function checkStatements(statements: readonly ts.Statement[], context: RuleContext<Options>): void {
   let run: AwaitStep[] = [];
-  const flush = () => {
-    if (run.length >= context.options.minAwaits) reportRun(run, context);
-    run = [];
-  };
-  for (const statement of statements) {
-    const step = awaitStep(statement, context);
-    if (!step || step.classified.kind !== 'read' || usesTransactionHandle(step.call, context) || singleConnectionClass(step.call)) {
-      flush();
-      continue;
+  let hoisted: ts.Statement[] = [];
+  const flush = (index: number) => {
+    if (run.length >= context.options.minAwaits && !onlyBuildsThrow(run, statements.slice(index))) {
+      const last = run[run.length - 1];
+      reportRun(run, hoisted.filter((h) => last && h.pos < last.statement.pos), context);
     }
-    // Read-after-write (a later call uses an earlier result), write-after-write (the same name bound twice),
-    // or an earlier write a callee could observe (`this.x = await ...`, an outer variable).
-    const dependsOnRun = run.some((earlier) => [...earlier.writes].some((w) => step.reads.has(w) || step.writes.has(w)) || earlier.visibleWrite);
-    if (dependsOnRun) flush();
+    run = [];
+    hoisted = [];
+  };
+  statements.forEach((statement, index) => {
+    const step = awaitStep(statement, context);
+    const serial = step && (step.evidence.serialised || usesTransactionHandle(step.call, context) || singleConnectionClass(step.call));
+    // A fail-fast check whose result is not used: its order decides which error a client sees.
+    const validator = step && step.target.kind === 'none' && step.evidence.callees.some((c) => c.validatorOnly);
+    if (!step || serial || validator) {
+      if (!step && run.length > 0 && isTransparent(statement, run, context)) {
+        hoisted.push(statement);
+        return;
+      }
+      flush(index);
+      return;
+    }
+    if (run.some((earlier) => interaction(earlier, step) !== undefined)) flush(index);
     run.push(step);
-  }
-  flush();
+  });
+  flush(statements.length);
 }
 
-function reportRun(run: AwaitStep[], context: RuleContext<Options>): void {
+function stepEvidence(step: AwaitStep, context: RuleContext<Options>): string {
+  const call = `\`${shorten(context.text(step.call), 50)}\``;
+  const effect = step.evidence.effects[0];
+  if (step.evidence.level === 'proven' && effect) return `${call}: ${effect.kind} ${effect.access} via ${chainText(effect)}${effect.file !== context.file ? ` (${effect.file}${effect.line > 0 ? `:${effect.line}` : ''})` : ''}`;
+  return `${call}: assumed I/O — ${step.evidence.assumedCalls.slice(0, 2).map((c) => `\`${c}\``).join(', ') || `\`${step.name}\``} has no body the model can follow, and its name reads as I/O`;
+}
+
+function reportRun(run: AwaitStep[], hoisted: ts.Statement[], context: RuleContext<Options>): void {
   const first = run[0];
   const last = run[run.length - 1];
   if (!first || !last) return;
   if (inTransaction(first.statement) || deliberateComment(first.statement, context)) return;
-  const role = context.siteRole(first.statement);
+  const frequency = frequencyAt(first.statement, context);
   const count = run.length;
-  const names = run.map((s) => s.classified.name);
-  const receivers = new Set(run.map((s) => s.receiver ?? '(function)'));
-  const fsOnly = run.every((s) => {
-    const ref = context.imports.resolve(ts.isCallExpression(s.call) ? s.call.expression : s.call.tag);
-    return ref !== undefined && (ref.module === 'fs' || ref.module === 'fs/promises');
+  const names = run.map((s) => s.name);
+  const proven = run.every((s) => s.evidence.level === 'proven');
+  const writes = run[0]?.evidence.access === 'write';
+  const localOnly = run.every((s) => s.evidence.effects.length > 0 && s.evidence.effects.every((e) => e.kind === 'fs'));
+  const cost: Cost = localOnly ? 'light' : count >= 3 ? 'heavy' : 'moderate';
+  const graded = grade({
+    cost,
+    costReason: localOnly ? `${count} local file-system calls, sub-millisecond each` : `${count} round trips back to back`,
+    role: frequency.role,
+    evidence: proven ? 'proven' : 'assumed',
+    inLoop: frequency.inLoop,
+    includeOnce: reportsOnce(context),
   });
-
-  let base: Severity;
-  const severityReasons: string[] = [];
-  if (role.kind === 'request') {
-    base = count >= 3 ? 'critical' : 'high';
-    severityReasons.push(`${count} sequential round trips on a request path: ${base}`);
-  } else {
-    base = count >= 3 ? 'high' : 'medium';
-    severityReasons.push(`${count} sequential round trips per call: ${base}`);
-  }
-  let { severity, reasons } = siteSeverity(base, role, context.fileRole);
-  if (fsOnly) {
-    severity = shiftSeverity(severity, 1);
-    reasons = [...reasons, 'all calls are local file-system reads (sub-millisecond each): severity lowered one step'];
-  }
-  const strongVerbs = run.every((s) => /^(get|find|fetch|list|count|select|search|lookup|retrieve|query|first|hget|hgetall|mget|smembers|lrange|zrange|download)$/.test(words(s.classified.name)[0] ?? ''));
-  // With two calls, one of them being served from memory (a config getter behind an async facade) erases the
-  // gain, and the callee's body is not visible here: high confidence needs three plain fetches.
-  const confidence: Confidence = strongVerbs && count >= 3 ? 'high' : 'medium';
-
-  const fixText = buildConsecutiveFix(run, indentOf(first.statement, context.sourceFile), false);
-  const callList = run.map((s) => `\`${shorten(context.text(s.call), 50)}\``).join(', ');
+  if (!graded.severity) return;
+  let confidence = graded.confidence;
+  // Two calls: if one of them is served from memory after all, running them together gains nothing.
+  if (count === 2 && confidence === 'high') confidence = 'medium';
+  if (writes && confidence === 'high') confidence = 'medium';
+  const receivers = new Set(run.map((s) => s.receiver ?? '(function)'));
   const bound = run.flatMap((s) => [...s.writes]);
+  const indent = indentOf(first.statement, context.sourceFile);
+  const fixText = buildConsecutiveFix(run, hoisted.map((h) => context.text(h)), indent);
   context.report({
     node: first.statement,
     endNode: last.statement,
     variant: 'consecutive',
-    messageId: 'consecutive',
+    messageId: writes ? 'consecutiveWrites' : 'consecutive',
     data: { count, calls: names.join(', ') },
-    severity,
+    severity: graded.severity,
     confidence,
     evidence: [
-      `${count} awaits in a row: ${callList}`,
-      ...(count === 2 ? ['assumes both calls do I/O: if one is answered from memory, running them together gains nothing'] : []),
-      `every call reads by its name (${[...new Set(names)].join(', ')}): no write, lock, wait or log in the run`,
-      bound.length > 0
-        ? `no call's arguments read a value an earlier await produced (${bound.map((b) => `\`${b}\``).join(', ')})`
-        : 'no call\'s arguments read a value an earlier await produced',
+      ...run.map((s) => stepEvidence(s, context)),
+      bound.length > 0 ? `no call's arguments read a value an earlier await produced (${bound.map((b) => `\`${b}\``).join(', ')})` : "no call's arguments read a value an earlier await produced",
+      writes
+        ? `the same operation \`${first.name}\` on different arguments: assumes the targets are distinct and their order does not matter`
+        : 'all reads: no shared memo, limiter, single connection or transaction between them',
       receivers.size > 1 ? `${receivers.size} different receivers` : `all on ${[...receivers][0] === '(function)' ? 'plain functions' : `\`${[...receivers][0]}\``}`,
-      ...role.reasons,
-      ...severityReasons,
-      ...reasons,
+      ...(hoisted.length > 0 ? [`${hoisted.length} statement${hoisted.length === 1 ? '' : 's'} in between read${hoisted.length === 1 ? 's' : ''} none of the results: moved above the Promise.all in the fix`] : []),
+      ...frequency.reasons,
+      ...graded.reasons,
     ],
-    impact: `${count} calls of ~L ms each run back to back: ~${count}L -> ~L (the slowest one) ${role.kind === 'request' ? 'per request' : 'per call'}, assuming they are independent I/O`,
+    impact: `${count} calls of ~L ms each run back to back: ~${count}L -> ~L (the slowest one) ${frequency.role === 'request' ? 'per request' : 'per call'}${proven ? '' : ', if they are I/O as their names say'}`,
     fix: {
       description: `Start the ${count} calls together and await them once with Promise.all (use Promise.allSettled if one failure must not abort the others).`,
       replacement: fixText,
     },
     effort: 'trivial',
-    params: { awaits: count, calls: names },
+    params: { awaits: count, calls: names, evidence: proven ? 'proven' : 'assumed' },
   });
 }
 
@@ -739,7 +706,11 @@ const ORDERED_COLLECTION = new Set([
 const SHUTDOWN_VERBS = /^(close|stop|shutdown|disconnect|destroy|dispose|end|terminate|quit|kill|unsubscribe|drain|teardown|cleanup|unregister|remove)$/;
 const SLEEP_NAMES = /^(sleep|delay|wait|pause|setTimeout|setImmediate|nextTick|backoff|waitFor\w*|yield|timeout)$/i;
 const LIMITER_TEXT = /limit|throttl|schedul|queue|semaphore|mutex|\block|acquire|bottleneck|ratelimit/i;
-const RETRY_TEXT = /attempt|retr(y|ies)|tries\b|backoff/i;
+const RETRY_WORDS = new Set(['attempt', 'attempts', 'retry', 'retries', 'tries', 'try', 'backoff']);
+/** Names that say "retry loop", word by word: `Object.entries(x)` and `countries` hold no retry. */
+function saysRetry(text: string): boolean {
+  return (text.match(/[A-Za-z_$][\w$]*/g) ?? []).some((identifier) => words(identifier).some((w) => RETRY_WORDS.has(w)));
+}
 
 interface LoopFacts {
   itemNames: Set<string>;
@@ -914,7 +885,7 @@ function loopExemption(loop: LoopNode, body: ts.Statement, awaitNode: ts.AwaitEx
   const header = ts.isForStatement(loop) ? context.text(loop).slice(0, context.text(loop).length - context.text(body).length) : facts.collectionText ?? '';
   const fn = enclosingFunctionOf(loop);
   const fnName = functionNameOf(fn) ?? '';
-  if (RETRY_TEXT.test(header) || RETRY_TEXT.test(fnName) || [...facts.itemNames].some((n) => RETRY_TEXT.test(n))) return 'retry loop: attempts must run one after another';
+  if (saysRetry(header) || saysRetry(fnName) || [...facts.itemNames].some((n) => saysRetry(n))) return 'retry loop: attempts must run one after another';
   const tx = inTransaction(loop);
   if (tx) return tx;
   const early = exitsEarly(loop, body);
@@ -1099,6 +1070,35 @@ function buildLoopFix(loop: LoopNode, facts: LoopFacts, context: RuleContext<Opt
   return `await Promise.all(Array.from({ length: ${condition} }, async (_, ${index}) => ${bodyText}));`;
 }
 
+/** `for (const x of [a, b, c])`: a literal list of a few items bounds the cost. */
+function literalItemCount(loop: LoopNode): number | undefined {
+  if (!ts.isForOfStatement(loop)) return undefined;
+  const collection = unwrap(loop.expression);
+  return ts.isArrayLiteralExpression(collection) ? collection.elements.length : undefined;
+}
+
+/** Per-item writes to distinct targets, run a few at a time: keeps the loop's item order within each batch. */
+function buildBatchedFix(loop: LoopNode, facts: LoopFacts, context: RuleContext<Options>): string | undefined {
+  if (!ts.isForOfStatement(loop)) return undefined;
+  const init = loop.initializer;
+  const param = ts.isVariableDeclarationList(init) ? context.text(init.declarations[0]?.name ?? init) : undefined;
+  if (!param) return undefined;
+  const inScope = identifiersRead(enclosingFunctionOf(loop) ?? loop);
+  const items = ['items', 'pending', 'allItems'].find((n) => !inScope.has(n) && !facts.itemNames.has(n)) ?? 'itemsCopy';
+  const index = ['i', 'start', 'offset'].find((n) => !inScope.has(n) && !facts.itemNames.has(n)) ?? 'batchStart';
+  const sf = context.sourceFile;
+  const indent = ' '.repeat(lineIndentAt(loop.getStart(sf), sf));
+  const body = loop.statement;
+  const bodyText = ts.isBlock(body) ? reindent(body, context, lineIndentAt(loop.getStart(sf), sf) + 2) : `{ ${context.text(body)} }`;
+  return [
+    `const ${items} = Array.from(${context.text(loop.expression)});`,
+    `${indent}// A few at a time: tune the batch size to what the downstream service accepts.`,
+    `${indent}for (let ${index} = 0; ${index} < ${items}.length; ${index} += 10) {`,
+    `${indent}  await Promise.all(${items}.slice(${index}, ${index} + 10).map(async (${param}) => ${bodyText}));`,
+    `${indent}}`,
+  ].join('\n');
+}
+
 function checkLoop(loop: LoopNode, context: RuleContext<Options>): void {
   if (!mayHoldAwait(loop.statement, context.sourceFile)) return;
   const facts = loopItems(loop, context);
@@ -1108,19 +1108,16 @@ function checkLoop(loop: LoopNode, context: RuleContext<Options>): void {
   const awaits = allAwaits.filter((a) => innermostLoop(a) === loop);
   if (awaits.length === 0) return;
   const derived = derivedNames(body, facts.itemNames);
-  // Find the first read-like await over the item.
-  let target: { awaitNode: ts.AwaitExpression; call: CallLike; classified: Classified } | undefined;
-  for (const a of awaits) {
+  // The awaited calls over the item, with what the model knows of each.
+  const judged = awaits.flatMap((a) => {
     const c = awaitOperandCall(a);
-    if (!c) continue;
-    const classified = classifyCall(c);
-    if (classified.kind !== 'read') continue;
-    if (![...identifiersRead(c)].some((r) => derived.has(r))) continue;
-    if (usesTransactionHandle(c, context) || singleConnectionClass(c)) return;
-    target = { awaitNode: a, call: c, classified };
-    break;
-  }
+    if (!c) return [];
+    return [{ awaitNode: a, call: c, name: calleeLabel(c), evidence: context.model.ioEvidence(c, calleeLabel(c)), usesItem: [...identifiersRead(c)].some((r) => derived.has(r)) }];
+  });
+  const io = judged.filter((j) => j.evidence.level !== 'none');
+  const target = io.find((j) => j.usesItem);
   if (!target) return;
+  if (io.some((j) => j.evidence.serialised || usesTransactionHandle(j.call, context) || singleConnectionClass(j.call))) return;
   // The item itself is called: a list of steps.
   const calleeRoot = receiverRoot(ts.isCallExpression(target.call) ? target.call.expression : target.call.tag);
   if (calleeRoot && facts.itemNames.has(calleeRoot) && ts.isIdentifier(unwrap(ts.isCallExpression(target.call) ? target.call.expression : target.call.tag))) return;
@@ -1128,58 +1125,75 @@ function checkLoop(loop: LoopNode, context: RuleContext<Options>): void {
     const c = awaitOperandCall(a);
     return c !== undefined && SHUTDOWN_VERBS.test(nameOf(c) ?? '');
   })) return;
-  // Read, then write to the store per item (get-or-create, read-modify-write): a later item may read what an
-  // earlier one wrote, so the items are not provably independent.
-  if (allAwaits.some((a) => {
-    const c = awaitOperandCall(a);
-    return c !== undefined && ['write', 'ordered'].includes(classifyCall(c).kind);
-  })) return;
+  // Every await in the body goes through one limiter: the loop is already paced.
+  if (io.every((j) => j.evidence.limiters.length > 0)) return;
+  const reads = io.filter((j) => j.evidence.access === 'read');
+  const writes = io.filter((j) => j.evidence.access !== 'read');
+  // Read, then write per item (get-or-create, read-modify-write): a later item may read what an earlier one
+  // wrote, so the items are not provably independent.
+  if (reads.length > 0 && writes.length > 0) return;
+  // Per-item writes count only when each write's arguments name the item: distinct targets.
+  if (writes.length > 0 && !writes.every((j) => j.usesItem && j.evidence.access === 'write' && isFanOutWrite(j.evidence, j.name))) return;
   const exemption = loopExemption(loop, body, target.awaitNode, context, facts) ?? deliberateComment(loop, context) ?? parallelElsewhere(loop, facts.collectionText, context);
   if (exemption) return;
 
   const loopKind = loopKindOf(loop);
-  const role = context.siteRole(loop);
-  const writesToo = awaits.some((a) => {
-    const c = awaitOperandCall(a);
-    return c !== undefined && classifyCall(c).kind !== 'read';
+  const frequency = frequencyAt(loop, context);
+  const perItemWrites = writes.length > 0;
+  const proven = io.every((j) => j.evidence.level === 'proven');
+  const literal = literalItemCount(loop);
+  const cost: Cost = literal !== undefined && literal <= 4 ? 'light' : perItemWrites ? 'moderate' : 'heavy';
+  const graded = grade({
+    cost,
+    costReason: literal !== undefined ? `a literal list of ${literal} items` : perItemWrites ? 'one write per item, items back to back' : 'one round trip per item, N items back to back',
+    role: frequency.role,
+    evidence: proven ? 'proven' : 'assumed',
+    inLoop: false,
+    includeOnce: reportsOnce(context),
   });
-  let base: Severity = role.kind === 'request' ? 'critical' : 'high';
-  const severityReasons = [`one round trip per item, N items back to back ${role.kind === 'request' ? 'on a request path' : 'per call'}: ${base}`];
-  if (writesToo) {
-    base = shiftSeverity(base, 1);
-    severityReasons.push('the loop body also writes or calls unclassified functions: severity lowered one step (per-item ordering cannot be ruled out)');
-  }
-  const { severity, reasons } = siteSeverity(base, role, context.fileRole);
-  const confidence: Confidence = writesToo ? 'low' : role.kind === 'request' ? 'high' : 'medium';
+  if (!graded.severity) return;
+  const confidence: Confidence = perItemWrites && graded.confidence === 'high' ? 'medium' : graded.confidence;
   const callText = shorten(context.text(target.call), 50);
-  const prefetch = buildPrefetchFix(loop, facts, target.awaitNode, target.call, context);
+  const effect = target.evidence.effects[0];
+  const prefetch = perItemWrites ? undefined : buildPrefetchFix(loop, facts, target.awaitNode, target.call, context);
+  const batched = perItemWrites ? buildBatchedFix(loop, facts, context) : undefined;
+  if (perItemWrites && !batched) return;
   context.report({
     node: target.awaitNode,
     variant: 'loop',
-    messageId: 'loop',
+    messageId: perItemWrites ? 'loopWrites' : 'loop',
     data: { loopKind, call: callText },
-    severity,
+    severity: graded.severity,
     confidence,
     evidence: [
-      `\`await ${callText}\` inside a ${loopKind} loop${facts.collectionText ? ` over \`${shorten(facts.collectionText, 40)}\`` : ''}`,
-      `\`${target.classified.name}\` reads by its name, and its arguments use the loop item (${[...facts.itemNames].map((n) => `\`${n}\``).join(', ')})`,
+      `\`await ${callText}\` inside a ${loopKind} loop${facts.collectionText ? ` over \`${shorten(facts.collectionText, 40)}\`` : ''}, its arguments use the loop item (${[...facts.itemNames].map((n) => `\`${n}\``).join(', ')})`,
+      effect && target.evidence.level === 'proven'
+        ? `${effect.kind} ${effect.access} via ${chainText(effect)}${effect.file !== context.file ? ` (${effect.file}${effect.line > 0 ? `:${effect.line}` : ''})` : ''}`
+        : `assumed I/O: ${target.evidence.assumedCalls.slice(0, 2).map((c) => `\`${c}\``).join(', ') || `\`${target.name}\``} has no body the model can follow, and its name reads as I/O`,
+      ...(perItemWrites ? ['every await writes to a target named by the item: assumes the targets are distinct and the items need not finish in order'] : []),
       'no loop-carried value, no sleep or rate limiter, no break/return, no per-item try/catch, no transaction',
-      ...role.reasons,
-      ...severityReasons,
-      ...reasons,
+      ...frequency.reasons,
+      ...graded.reasons,
     ],
-    impact: `N items x ~L ms each: ~N*L -> ~L with Promise.all, or ~N*L/C with a concurrency limit C (for example 10 items of 20 ms: ~200 ms -> ~20 ms), assuming the items are independent`,
-    fix: prefetch
+    impact: perItemWrites
+      ? 'N writes of ~L ms each back to back: ~N*L -> ~N*L/C with C at a time (C = 10: 100 writes of 20 ms, ~2 s -> ~0.2 s)'
+      : 'N items x ~L ms each: ~N*L -> ~L with Promise.all, or ~N*L/C with a concurrency limit C (for example 10 items of 20 ms: ~200 ms -> ~20 ms), assuming the items are independent',
+    fix: batched
       ? {
-          description: `Start \`${target.classified.name}\` for every item first and keep the loop, reading each result by index: the loop's own order and side effects stay as they were. If the collection can be large, bound the concurrency (p-map with { concurrency: 10 }) instead of an unbounded Promise.all.`,
-          replacement: prefetch,
+          description: 'Write a bounded number of items at a time (10 here; p-limit or p-map do the same with a steady window). Items within a batch finish in any order.',
+          replacement: batched,
         }
-      : {
-          description: 'Run the loop body per item with Promise.all over a map. The body\'s side effects (push, assignments) then happen in completion order, so return values from the callback instead if order matters; if the collection can be large, bound the concurrency (p-map with { concurrency: 10 }).',
-          replacement: buildLoopFix(loop, facts, context),
-        },
-    effort: writesToo ? 'small' : 'trivial',
-    params: { loopKind, call: target.classified.name },
+      : prefetch
+        ? {
+            description: `Start \`${target.name}\` for every item first and keep the loop, reading each result by index: the loop's own order and side effects stay as they were. If the collection can be large, bound the concurrency (p-map with { concurrency: 10 }) instead of an unbounded Promise.all.`,
+            replacement: prefetch,
+          }
+        : {
+            description: "Run the loop body per item with Promise.all over a map. The body's side effects (push, assignments) then happen in completion order, so return values from the callback instead if order matters; if the collection can be large, bound the concurrency (p-map with { concurrency: 10 }).",
+            replacement: buildLoopFix(loop, facts, context),
+          },
+    effort: perItemWrites ? 'small' : 'trivial',
+    params: { loopKind, call: target.name, evidence: proven ? 'proven' : 'assumed' },
   });
 }
 
@@ -1210,9 +1224,10 @@ function checkAsyncForEach(call: ts.CallExpression, context: RuleContext<Options
   };
   visit(callback.body);
   if (handsOff) return;
-  const role = context.siteRole(call);
-  const base: Severity = 'high';
-  const { severity, reasons } = siteSeverity(base, role, context.fileRole);
+  const frequency = frequencyAt(call, context);
+  const graded = grade({ cost: 'moderate', costReason: 'unbounded fan-out with no completion signal', role: frequency.role, evidence: 'proven', includeOnce: reportsOnce(context) });
+  if (!graded.severity) return;
+  const severity = graded.severity;
   const receiver = context.text(callee.expression);
   const fn = enclosingFunctionOf(call);
   const enclosingAsync = fn !== undefined && isAsyncFunction(fn);
@@ -1228,9 +1243,8 @@ function checkAsyncForEach(call: ts.CallExpression, context: RuleContext<Options
     evidence: [
       `\`${shorten(receiver, 40)}.forEach\` is given an async callback that awaits \`${awaitedText}\``,
       'forEach ignores the promises the callback returns: every item starts at once (unbounded concurrency), the caller continues before any finishes, and a rejection becomes an unhandled rejection',
-      ...role.reasons,
-      'fire-and-forget work with unbounded fan-out: high',
-      ...reasons,
+      ...frequency.reasons,
+      ...graded.reasons,
     ],
     impact: 'N concurrent calls with no limit and no completion signal: the caller reports success before the work is done, and a large N floods the downstream service or pool',
     fix: {
@@ -1254,6 +1268,8 @@ export default defineRule<Options>({
     description: 'Independent reads awaited one after another, in a row or in a loop, and forEach with an async callback.',
     messages: {
       consecutive: '{{count}} independent reads are awaited one after another ({{calls}}); start them together with Promise.all',
+      consecutiveWrites: '{{count}} independent writes are awaited one after another ({{calls}}); start them together with Promise.all',
+      loopWrites: '`await {{call}}` inside a {{loopKind}} loop writes the items one at a time; write a few at a time',
       loop: '`await {{call}}` inside a {{loopKind}} loop fetches the items one at a time; run them concurrently',
       asyncForEach: 'forEach with an async callback does not wait for `{{call}}`: all items start at once and nothing awaits them',
     },
@@ -1261,19 +1277,20 @@ export default defineRule<Options>({
     requiresTypeInfo: false,
     options,
   },
-  appliesTo: (file, options) => file.role !== 'migration' && (file.role !== 'test' || options.includeTests),
+  appliesTo: (file, options) => (file.role !== 'migration' || options.includeOnce) && (file.role !== 'test' || options.includeTests),
   create(context) {
     // Browser automation: every call acts on one shared page, so `click` / `fill` / reads are ordered steps.
     const modules = context.imports.importedModules();
     if ([...modules].some((m) => UI_AUTOMATION.test(m))) return { kinds: {} };
     const statements = (node: ts.Node): void => {
-      if ((ts.isBlock(node) || ts.isCaseClause(node) || ts.isDefaultClause(node)) && mayHoldAwait(node, context.sourceFile)) checkStatements(node.statements, context);
+      if ((ts.isBlock(node) || ts.isCaseClause(node) || ts.isDefaultClause(node) || ts.isSourceFile(node)) && mayHoldAwait(node, context.sourceFile)) checkStatements(node.statements, context);
     };
     const loops = (node: ts.Node): void => {
       if (context.options.checkLoops && isLoop(node)) checkLoop(node, context);
     };
     return {
       kinds: {
+        [ts.SyntaxKind.SourceFile]: statements,
         [ts.SyntaxKind.Block]: statements,
         [ts.SyntaxKind.CaseClause]: statements,
         [ts.SyntaxKind.DefaultClause]: statements,

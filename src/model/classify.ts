@@ -23,6 +23,7 @@ export type CallOutcome =
 
 const NODE_BUILTINS = new Set(['assert', 'async_hooks', 'buffer', 'child_process', 'cluster', 'console', 'constants', 'crypto', 'dgram', 'diagnostics_channel', 'dns', 'domain', 'events', 'inspector', 'module', 'net', 'os', 'path', 'path/posix', 'path/win32', 'perf_hooks', 'process', 'punycode', 'querystring', 'readline', 'repl', 'stream', 'stream/promises', 'string_decoder', 'timers', 'timers/promises', 'tls', 'trace_events', 'tty', 'url', 'util', 'v8', 'vm', 'wasi', 'worker_threads', 'zlib', 'global']);
 const QUERY_NAMES = /^(query|execute|exec|raw|sql|queryRaw|\$queryRaw|\$executeRaw|\$queryRawUnsafe|\$executeRawUnsafe|executeRaw|unsafe|many|one|oneOrNone|manyOrNone|any|none|all|get|run)$/;
+const SQL_START = /^\s*\(?\s*(select|insert|update|delete|with|pragma|create|drop|alter|truncate|begin|start|commit|rollback|savepoint|set|show|describe|explain|merge|upsert|replace|lock|call|exec|execute|grant|revoke|vacuum|analyze|copy|listen|notify|refresh|reindex|values)\b/i;
 const RPC_CALLS = /^(call|send|request|invoke|rpc|execute|sendRequest|jsonRpc)$/;
 
 /** A project module (relative, alias or workspace package) rather than Node's or a library's: the linker decides. */
@@ -219,25 +220,40 @@ function methodProperty(call: ts.CallExpression): string | undefined {
   return undefined;
 }
 
+/** Read or write for a call the model cannot follow, from its SQL text, RPC method, HTTP verb or name. */
+export function accessOfCall(call: ts.CallExpression | ts.TaggedTemplateExpression): AccessFinding {
+  const callee = ts.isCallExpression(call) ? call.expression : call.tag;
+  const { root, members } = memberChain(callee);
+  const op = members.at(-1) ?? (ts.isIdentifier(root) ? root.text : '');
+  return accessOf(call, op, /^(get|post|put|patch|delete|head|fetch|request|call|send)$/.test(op) ? 'network' : 'database');
+}
+
 /** Read or write for an operation on a resource of this kind, from SQL text, HTTP verb, RPC method or name. */
-function accessOf(call: ts.CallExpression | ts.TaggedTemplateExpression, op: string, io: DirectEffect['kind']): { access: Access; ordered?: boolean } {
+/** Read or write, and whether the call's own arguments said so (SQL text, an RPC method) or only its name. */
+export interface AccessFinding {
+  access: Access;
+  ordered?: boolean;
+  source: 'sql' | 'rpc' | 'http' | 'name';
+}
+
+function accessOf(call: ts.CallExpression | ts.TaggedTemplateExpression, op: string, io: DirectEffect['kind']): AccessFinding {
   if (QUERY_NAMES.test(op) || ts.isTaggedTemplateExpression(call)) {
     const sql = firstStringArgument(call);
-    if (sql !== undefined && /^\s*\(?\s*[a-z]+\s/i.test(sql) && /\b(select|insert|update|delete|with|from|into|set|begin|commit)\b/i.test(sql)) return { access: accessOfSql(sql) };
+    if (sql !== undefined && SQL_START.test(sql)) return { access: accessOfSql(sql), source: 'sql' };
   }
   if (io === 'network' && ts.isCallExpression(call)) {
     const method = methodProperty(call);
-    if (method !== undefined && !/^(get|head|options|post|put|patch|delete)$/i.test(method)) return fromName(method);
+    if (method !== undefined && !/^(get|head|options|post|put|patch|delete)$/i.test(method)) return { ...fromName(method), source: 'rpc' };
     if (RPC_CALLS.test(op)) {
       const name = firstStringArgument(call);
-      if (name !== undefined && !/^(\/|https?:)/.test(name) && /^[\w.:-]+$/.test(name)) return fromName(name);
+      if (name !== undefined && !/^(\/|https?:)/.test(name) && /^[\w.:-]+$/.test(name)) return { ...fromName(name), source: 'rpc' };
     }
-    if (method !== undefined) return { access: accessOfHttpVerb(method) ?? 'unknown' };
+    if (method !== undefined) return { access: accessOfHttpVerb(method) ?? 'unknown', source: 'http' };
     const verb = accessOfHttpVerb(op);
-    if (verb) return { access: verb };
-    if (op === 'fetch' || op === '' || op === 'request') return { access: 'read' };
+    if (verb) return { access: verb, source: 'http' };
+    if (op === 'fetch' || op === '' || op === 'request') return { access: 'read', source: 'http' };
   }
-  return fromName(op);
+  return { ...fromName(op), source: 'name' };
 }
 
 function fromName(name: string): { access: Access; ordered?: boolean } {

@@ -112,19 +112,22 @@ function accessOfNameUncached(name: string): Access | 'ordered' {
   if (/^(read|next|readLine|readline|readBytes|readChunk|readExactly)$/.test(name)) return 'ordered';
   let parts = words(name);
   // JSON-RPC method names: `eth_getBalance`, `net_version`: the verb follows the namespace.
-  if (parts.length > 1 && /^(eth|net|web3|debug|trace|txpool|personal|admin|miner|engine|starknet|sui|solana|rpc)$/.test(parts[0] ?? '')) parts = parts.slice(1);
+  // Their nouns name chain data (`eth_getTransactionCount`), not a lock or connection being taken.
+  const rpcMethod = parts.length > 1 && /^(eth|net|web3|debug|trace|txpool|personal|admin|miner|engine|starknet|sui|solana|rpc)$/.test(parts[0] ?? '');
+  if (rpcMethod) parts = parts.slice(1);
   while (parts.length > 1 && /^(batch|bulk|multi|try|safe|async|do|maybe|cached|raw|un)$/.test(parts[0] ?? '')) parts = parts.slice(1);
   const verb = parts[0];
   if (verb === undefined) return 'unknown';
   if (WRITE_VERBS.has(verb)) return 'write';
-  if (!READ_VERBS.has(verb)) return 'unknown';
+  // Namespaced RPC methods without a write verb read chain state (`eth_blockNumber`, `net_version`).
+  if (!READ_VERBS.has(verb)) return rpcMethod ? 'read' : 'unknown';
   for (let i = 1; i < parts.length; i++) {
     const word = parts[i] ?? '';
     if (word === 'or' || word === 'and') {
       if (WRITE_VERBS.has(parts[i + 1] ?? '')) return 'write';
       continue;
     }
-    if (ACQUIRE_WORDS.has(word)) return 'ordered';
+    if (ACQUIRE_WORDS.has(word) && !rpcMethod) return 'ordered';
   }
   return 'read';
 }

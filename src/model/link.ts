@@ -34,8 +34,9 @@ interface Node {
   effects: Effect[];
   memos: string[];
   limiters: string[];
+  assumed: string[];
   /** Resolved targets of calls and inner functions: [target id, whether it is an inner function]. */
-  targets: Array<{ id: string; inner: boolean; inLoop: boolean; line: number }>;
+  targets: Array<{ id: string; inner: boolean; inLoop: boolean; line: number; access?: 'read' | 'write' | 'unknown' }>;
   role: Role;
   roleReason: string;
   callers: Array<{ id: string; line: number }>;
@@ -61,7 +62,7 @@ export class ProjectModel {
     for (const summary of summaries) {
       for (const fn of summary.functions) {
         const id = idOf(summary.file, fn.key);
-        this.nodes.set(id, { id, file: summary.file, summary: fn, effects: [], memos: [], limiters: [], targets: [], role: 'unknown', roleReason: '', callers: [] });
+        this.nodes.set(id, { id, file: summary.file, summary: fn, effects: [], memos: [], limiters: [], assumed: [], targets: [], role: 'unknown', roleReason: '', callers: [] });
       }
     }
     this.linkCalls();
@@ -125,6 +126,7 @@ export class ProjectModel {
       effects: node.effects,
       role: node.role,
       roleReason: node.roleReason,
+      assumed: node.assumed,
       memos: node.memos,
       limiters: node.limiters,
       validatorOnly: node.summary.validatorOnly,
@@ -141,7 +143,7 @@ export class ProjectModel {
       for (const call of node.summary.calls) {
         const target = this.resolveRef(node.file, call.ref, node.summary.className);
         if (!target || target === node.id) continue;
-        node.targets.push({ id: target, inner: false, inLoop: call.inLoop, line: call.line });
+        node.targets.push({ id: target, inner: false, inLoop: call.inLoop, line: call.line, ...(call.access ? { access: call.access } : {}) });
         this.nodes.get(target)?.callers.push({ id: node.id, line: call.line });
       }
       for (const inner of node.summary.inner) {
@@ -288,6 +290,7 @@ export class ProjectModel {
         effects: [{ kind: held.io, access: access === 'ordered' ? 'unknown' : access, via: `${via} (${held.module})`, line: 0, chain: [], file, ...(access === 'ordered' ? { ordered: true } : {}) }],
         role: 'unknown',
         roleReason: '',
+        assumed: [],
         memos: [],
         limiters: [],
         validatorOnly: false,
@@ -300,7 +303,7 @@ export class ProjectModel {
   private syntheticLimiter(module: string): string {
     const id = `limiter:${module}`;
     if (!this.synthetic.has(id)) {
-      this.synthetic.set(id, { id, name: module, file: '', line: 0, effects: [], role: 'unknown', roleReason: '', memos: [], limiters: [module], validatorOnly: false, hasBody: false });
+      this.synthetic.set(id, { id, name: module, file: '', line: 0, effects: [], role: 'unknown', roleReason: '', assumed: [], memos: [], limiters: [module], validatorOnly: false, hasBody: false });
     }
     return id;
   }
@@ -314,6 +317,7 @@ export class ProjectModel {
       node.effects = node.summary.direct.map((effect) => ({ ...effect, chain: [], file: node.file }));
       if (node.summary.memo) node.memos = [node.id];
       if (node.summary.limiter) node.limiters = [node.summary.limiter];
+      node.assumed = [...node.summary.opaque];
     }
     for (let pass = 0; pass < MAX_PASSES; pass++) {
       let changed = false;
@@ -324,16 +328,23 @@ export class ProjectModel {
           const name = callee ? callee.summary.key : this.synthetic.get(target.id)?.name ?? target.id;
           for (const effect of effects) {
             if (node.effects.length >= MAX_EFFECTS) break;
-            const chain = target.inner ? effect.chain : [name, ...effect.chain];
+            const chain = target.inner || !callee ? effect.chain : [name, ...effect.chain];
             if (chain.length > MAX_DEPTH + 2) continue;
-            if (node.effects.some((e) => e.kind === effect.kind && e.access === effect.access && e.via === effect.via && e.file === effect.file)) continue;
-            node.effects.push({ ...effect, chain });
+            const access = target.access && (effect.kind === 'network' || effect.kind === 'database') ? target.access : effect.access;
+            if (node.effects.some((e) => e.kind === effect.kind && e.access === access && e.via === effect.via && e.file === effect.file)) continue;
+            node.effects.push({ ...effect, access, chain });
             changed = true;
           }
           const memos = callee ? callee.memos : [];
           for (const memo of memos) {
             if (node.memos.length < MAX_SET && !node.memos.includes(memo)) {
               node.memos.push(memo);
+              changed = true;
+            }
+          }
+          for (const name of callee ? callee.assumed : []) {
+            if (node.assumed.length < MAX_SET && !node.assumed.includes(name)) {
+              node.assumed.push(name);
               changed = true;
             }
           }

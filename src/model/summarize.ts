@@ -2,7 +2,8 @@ import { ts } from '../scanner/ts.js';
 import { type ImportScope, skipOuter } from '../scanner/imports.js';
 import { functionName, propertyName } from '../scanner/ast.js';
 import { isIterationCallback, isLoopNode } from '../scanner/roles.js';
-import { classifyCall, heldValueOfExpression, heldValueOfModuleRef, heldValueOfType, type ClassifyContext } from './classify.js';
+import { accessOfName } from './io-catalog.js';
+import { accessOfCall, classifyCall, heldValueOfExpression, heldValueOfModuleRef, heldValueOfType, type ClassifyContext } from './classify.js';
 import type { CalleeRef, ClassSummary, EntryKind, FileSummary, FunctionSummary, HeldValue } from './types.js';
 
 /**
@@ -285,6 +286,7 @@ function summarizeFunction(fn: ts.SignatureDeclaration, key: string, className: 
     ...(className ? { className } : {}),
     direct: [],
     calls: [],
+    opaque: [],
     inner: [],
     validatorOnly: false,
     hasBody: true,
@@ -308,8 +310,16 @@ function summarizeFunction(fn: ts.SignatureDeclaration, key: string, className: 
       const outcome = classifyCall(node, context, fn);
       const line = sourceFile.getLineAndCharacterOfPosition(node.getStart(sourceFile)).line + 1;
       if (outcome?.kind === 'io') summary.direct.push({ ...outcome.effect, line });
-      else if (outcome?.kind === 'call') summary.calls.push({ ref: outcome.ref, line, inLoop: inLoop || insideIterationCallback(node, fn) });
+      else if (outcome?.kind === 'call') {
+        const said = ts.isNewExpression(node) ? undefined : accessOfCall(node);
+        const access = said && (said.source === 'rpc' || said.source === 'sql') && said.access !== 'unknown' ? { access: said.access } : {};
+        summary.calls.push({ ref: outcome.ref, line, inLoop: inLoop || insideIterationCallback(node, fn), ...access });
+      }
       else if (outcome?.kind === 'limiter') summary.limiter ??= outcome.via;
+      else if (!outcome && summary.opaque.length < 4) {
+        const name = opaqueIoName(node);
+        if (name && !summary.opaque.includes(name)) summary.opaque.push(name);
+      }
     }
     const loop = inLoop || isLoopNode(node);
     const catchClause = inCatch || ts.isCatchClause(node);
@@ -321,6 +331,21 @@ function summarizeFunction(fn: ts.SignatureDeclaration, key: string, className: 
   const memo = memoOf(body);
   if (memo) summary.memo = memo;
   return summary;
+}
+
+/** A member call the model cannot follow whose name reads as I/O (`client.fetchUser`), as written. */
+function opaqueIoName(node: ts.CallExpression | ts.NewExpression | ts.TaggedTemplateExpression): string | undefined {
+  if (!ts.isCallExpression(node)) return undefined;
+  const callee = skipOuter(node.expression);
+  if (!ts.isPropertyAccessExpression(callee)) return undefined;
+  const receiver = skipOuter(callee.expression);
+  if (ts.isIdentifier(receiver) && /^(Promise|JSON|Math|Object|Array|Number|String|Date|Buffer|console|Reflect|Symbol|BigInt|process|path|util|crypto|logger|log|this)$/.test(receiver.text)) return undefined;
+  const name = callee.name.text;
+  if (/^(then|catch|finally|map|filter|reduce|forEach|push|pop|shift|unshift|slice|splice|concat|join|split|includes|indexOf|find|findIndex|some|every|keys|values|entries|has|get|set|add|delete|clear|toString|toJSON|trim|replace|match|test|bind|call|apply|emit|on|once|debug|info|warn|error|trace|log|sort|flat|flatMap|fill|at)$/.test(name)) return undefined;
+  const access = accessOfName(name);
+  if (access === 'unknown') return undefined;
+  const text = callee.getText().replace(/\s+/g, ' ');
+  return text.length > 40 ? `${text.slice(0, 39)}…` : text;
 }
 
 function insideIterationCallback(node: ts.Node, fn: ts.Node): boolean {

@@ -42,6 +42,9 @@ export interface CallSite {
   line: number;
   /** Inside a loop or an iteration callback in this function. */
   inLoop: boolean;
+  /** The call's own arguments say what it does (`rpc.call('eth_getBalance')`, SQL text): overrides the access
+   *  of the network or database effects reached through it. */
+  access?: Access;
 }
 
 /** What a class field or module binding holds, as far as the declaration says. */
@@ -77,6 +80,9 @@ export interface FunctionSummary {
   className?: string;
   direct: DirectEffect[];
   calls: CallSite[];
+  /** Calls the model cannot follow (no body in the project, a library it does not know) whose names read as
+   *  I/O (`this.client.fetchUser`): evidence that is only assumed, never proven. */
+  opaque: string[];
   /** Inline functions passed as arguments (`retry(() => db.find())`): their work counts as this function's. */
   inner: string[];
   /** Why the code says how it is started, if it does (`@Get`, `app.get('/x', fn)`, top-level call). */
@@ -127,6 +133,8 @@ export interface LinkedFunction {
   role: Role;
   /** Why the role: the entry and the callers' chain, ready for evidence. */
   roleReason: string;
+  /** Opaque calls (see FunctionSummary.opaque) this function reaches, transitively: assumed I/O. */
+  assumed: string[];
   /** Functions (ids) whose memo this function reaches, itself included. */
   memos: string[];
   /** Limiters this function's work goes through, transitively. */

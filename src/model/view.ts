@@ -1,6 +1,7 @@
 import { ts } from '../scanner/ts.js';
 import type { ImportScope } from '../scanner/imports.js';
-import { classifyCall, type ClassifyContext } from './classify.js';
+import { accessOfCall, classifyCall, type ClassifyContext } from './classify.js';
+import { accessOfName } from './io-catalog.js';
 import { refKey, type Effect, type FileModelFacts, type FileSummary, type LinkedFunction, type Role } from './types.js';
 
 /**
@@ -16,6 +17,24 @@ export interface ExpressionEffects {
   unresolved: string[];
   limiters: string[];
   memos: string[];
+}
+
+/**
+ * How sure the model is that an expression does I/O: `proven` by a chain to a library call it knows,
+ * `assumed` when the chain ends in a call it cannot follow whose name reads as I/O, `none` when every call
+ * in it was followed and none does I/O (a getter answering from memory).
+ */
+export interface IoEvidence {
+  level: 'proven' | 'assumed' | 'none';
+  access: 'read' | 'write' | 'ordered';
+  effects: Effect[];
+  /** For `assumed`: the calls taken to be I/O by their names. */
+  assumedCalls: string[];
+  memos: string[];
+  limiters: string[];
+  /** One connection or session, or an operation that takes a position or sequence number. */
+  serialised: boolean;
+  callees: LinkedFunction[];
 }
 
 export interface SiteFrequency {
@@ -76,7 +95,14 @@ export class ModelView {
           const callee = this.facts.callees[refKey(outcome.ref)];
           if (callee) {
             result.callees.push(callee);
-            for (const effect of callee.effects) result.effects.push({ ...effect, chain: [callee.name, ...effect.chain] });
+            const said = accessOfCall(node);
+            const override = (said.source === 'rpc' || said.source === 'sql') && said.access !== 'unknown' ? said.access : undefined;
+            // A synthetic handle (`mailer.sendMail`) is its own via: no name to prepend.
+            const prefix = callee.hasBody ? [callee.name] : [];
+            for (const effect of callee.effects) {
+              const access = override && (effect.kind === 'network' || effect.kind === 'database') ? override : effect.access;
+              result.effects.push({ ...effect, access, chain: [...prefix, ...effect.chain] });
+            }
             result.limiters.push(...callee.limiters);
             result.memos.push(...callee.memos);
           } else {
@@ -94,6 +120,45 @@ export class ModelView {
     this.expressionCache.set(expression, result);
     return result;
   }
+
+  /** How sure the model is that awaiting `expression` waits on I/O, and what kind of access it is. */
+  ioEvidence(expression: ts.Node, operationName: string): IoEvidence {
+    const found = this.effectsOf(expression);
+    const base = { memos: found.memos, limiters: found.limiters, callees: found.callees };
+    if (found.effects.length > 0) {
+      const serialised = found.effects.some((e) => e.single || e.ordered);
+      let access: IoEvidence['access'] = serialised ? 'ordered' : 'read';
+      if (!serialised) {
+        for (const effect of found.effects) {
+          if (effect.access === 'write') access = 'write';
+          else if (effect.access === 'unknown' && combinedAccess([operationName]) !== 'read') access = 'write';
+        }
+      }
+      return { level: 'proven', access, effects: found.effects, assumedCalls: [], serialised, ...base };
+    }
+    const assumedCalls = [...found.unresolved.filter((name) => accessOfName((name.split('.').pop() ?? name).replace(/[^\w$]/g, '')) !== 'unknown'), ...found.callees.flatMap((c) => c.assumed)];
+    if (assumedCalls.length > 0) {
+      // The awaited call's own arguments (SQL text, an RPC method) say more than its name.
+      const own = ts.isCallExpression(expression) || ts.isTaggedTemplateExpression(expression) ? accessOfCall(expression) : undefined;
+      const ownAccess = own ? (own.ordered ? 'ordered' : own.access === 'unknown' ? combinedAccess([operationName]) : own.access) : combinedAccess([operationName]);
+      const inner = combinedAccess(assumedCalls);
+      const access = ownAccess === 'ordered' || inner === 'ordered' ? 'ordered' : ownAccess === 'write' || inner === 'write' ? 'write' : 'read';
+      return { level: 'assumed', access, effects: [], assumedCalls: [...new Set(assumedCalls)], serialised: access === 'ordered', ...base };
+    }
+    return { level: 'none', access: 'read', effects: [], assumedCalls: [], serialised: false, ...base };
+  }
+}
+
+/** Read, write or ordered for a set of operation names: any write makes it a write, any ordered ordered. */
+function combinedAccess(names: string[]): 'read' | 'write' | 'ordered' {
+  let result: 'read' | 'write' | 'ordered' = 'read';
+  for (const name of names) {
+    const last = name.split('.').pop() ?? name;
+    const access = accessOfName(last.replace(/[^\w$]/g, ''));
+    if (access === 'ordered') return 'ordered';
+    if (access === 'write' || access === 'unknown') result = 'write';
+  }
+  return result;
 }
 
 /** Calls that never do I/O: Promise combinators, JSON, Math, array and string helpers on literals. */
