@@ -388,7 +388,7 @@ function statefulReceiverOf(call: CallLike, context: RuleContext<Options>): stri
   let stateful = false;
   const visit = (node: ts.Node): void => {
     if (stateful) return;
-    if (ts.isVariableDeclaration(node) && ts.isIdentifier(node.name) && node.name.text === receiver.text && node.initializer) {
+    if (ts.isVariableDeclaration(node) && bindingIdentifiers(node.name).includes(receiver.text) && node.initializer) {
       const init = unwrap(ts.isAwaitExpression(unwrap(node.initializer)) ? (unwrap(node.initializer) as ts.AwaitExpression).expression : node.initializer);
       if ((ts.isCallExpression(init) || ts.isNewExpression(init)) && context.model.ioEvidence(receiver, receiver.text).level !== 'proven') stateful = true;
     }
@@ -1070,11 +1070,32 @@ function buildLoopFix(loop: LoopNode, facts: LoopFacts, context: RuleContext<Opt
   return `await Promise.all(Array.from({ length: ${condition} }, async (_, ${index}) => ${bodyText}));`;
 }
 
-/** `for (const x of [a, b, c])`: a literal list of a few items bounds the cost. */
+/**
+ * `for (const x of [a, b, c])`, or over a `const` holding a literal list or object (`Object.entries(sites)`):
+ * a literal of a few items bounds the cost.
+ */
 function literalItemCount(loop: LoopNode): number | undefined {
-  if (!ts.isForOfStatement(loop)) return undefined;
-  const collection = unwrap(loop.expression);
-  return ts.isArrayLiteralExpression(collection) ? collection.elements.length : undefined;
+  if (!ts.isForOfStatement(loop) && !ts.isForInStatement(loop)) return undefined;
+  let collection = unwrap(loop.expression);
+  if (ts.isCallExpression(collection) && /^Object\.(entries|keys|values)$/.test(collection.expression.getText()) && collection.arguments[0]) collection = unwrap(collection.arguments[0]);
+  if (ts.isIdentifier(collection)) {
+    const name = collection.text;
+    let literal: ts.Expression | undefined;
+    for (let scope: ts.Node | undefined = loop.parent; scope && !literal; scope = scope.parent) {
+      if (!ts.isBlock(scope) && !ts.isSourceFile(scope)) continue;
+      for (const statement of scope.statements) {
+        if (!ts.isVariableStatement(statement) || !(statement.declarationList.flags & ts.NodeFlags.Const)) continue;
+        for (const declaration of statement.declarationList.declarations) {
+          if (ts.isIdentifier(declaration.name) && declaration.name.text === name && declaration.initializer) literal = unwrap(declaration.initializer);
+        }
+      }
+    }
+    if (!literal) return undefined;
+    collection = literal;
+  }
+  if (ts.isArrayLiteralExpression(collection)) return collection.elements.some((e) => ts.isSpreadElement(e)) ? undefined : collection.elements.length;
+  if (ts.isObjectLiteralExpression(collection)) return collection.properties.some((p) => ts.isSpreadAssignment(p)) ? undefined : collection.properties.length;
+  return undefined;
 }
 
 /** Per-item writes to distinct targets, run a few at a time: keeps the loop's item order within each batch. */

@@ -331,8 +331,9 @@ export class ProjectModel {
             const chain = target.inner || !callee ? effect.chain : [name, ...effect.chain];
             if (chain.length > MAX_DEPTH + 2) continue;
             const access = target.access && (effect.kind === 'network' || effect.kind === 'database') ? target.access : effect.access;
-            if (node.effects.some((e) => e.kind === effect.kind && e.access === access && e.via === effect.via && e.file === effect.file)) continue;
-            node.effects.push({ ...effect, access, chain });
+            if (node.effects.some((e) => e.kind === effect.kind && e.access === access && e.via === effect.via && e.file === effect.file && e.line === (callee ? effect.line : target.line))) continue;
+            // A library handle reached through an import (`api.get` with `api` exported elsewhere) happens here.
+            node.effects.push(callee ? { ...effect, access, chain } : { ...effect, access, chain, file: node.file, line: target.line });
             changed = true;
           }
           const memos = callee ? callee.memos : [];

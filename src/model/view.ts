@@ -101,7 +101,8 @@ export class ModelView {
             const prefix = callee.hasBody ? [callee.name] : [];
             for (const effect of callee.effects) {
               const access = override && (effect.kind === 'network' || effect.kind === 'database') ? override : effect.access;
-              result.effects.push({ ...effect, access, chain: [...prefix, ...effect.chain] });
+              const here = callee.hasBody ? {} : { file: this.summary.file, line: this.sourceFile.getLineAndCharacterOfPosition(node.getStart(this.sourceFile)).line + 1 };
+              result.effects.push({ ...effect, access, chain: [...prefix, ...effect.chain], ...here });
             }
             result.limiters.push(...callee.limiters);
             result.memos.push(...callee.memos);

@@ -1,0 +1,87 @@
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+
+const bin = path.resolve(import.meta.dirname, '../../bin/bottleneck.js');
+const temps: string[] = [];
+
+function project(files: Record<string, string>): string {
+  const dir = mkdtempSync(path.join(tmpdir(), 'bottleneck-explain-'));
+  temps.push(dir);
+  for (const [name, content] of Object.entries(files)) {
+    mkdirSync(path.dirname(path.join(dir, name)), { recursive: true });
+    writeFileSync(path.join(dir, name), content);
+  }
+  return dir;
+}
+
+function run(cwd: string, ...args: string[]) {
+  const child = spawnSync(process.execPath, [bin, ...args], { cwd, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
+  return { code: child.status, stdout: child.stdout, stderr: child.stderr };
+}
+
+afterAll(() => {
+  for (const dir of temps) rmSync(dir, { recursive: true, force: true });
+});
+
+// Three files: a route, a service with a neutral-named method, and the client that does the I/O.
+const files = {
+  'src/client.ts': `import axios from 'axios';
+export const api = axios.create({ baseURL: 'https://ledger.internal' });
+`,
+  'src/ledger.ts': `import { api } from './client';
+export async function balanceOf(account: string) {
+  const response = await api.get(\`/accounts/\${account}/balance\`);
+  return response.data;
+}
+export async function limitsOf(account: string) {
+  const response = await api.get(\`/accounts/\${account}/limits\`);
+  return response.data;
+}
+`,
+  'src/routes.ts': `import express from 'express';
+import { balanceOf, limitsOf } from './ledger';
+const app = express();
+app.get('/accounts/:id', async (req, res) => {
+  const balance = await balanceOf(req.params.id);
+  const limits = await limitsOf(req.params.id);
+  res.json({ balance, limits });
+});
+`,
+};
+
+describe('bottleneck explain', () => {
+  it("shows a callee's effects with the chain across files, its role from its caller, and its callers", () => {
+    const dir = project(files);
+    const { code, stdout } = run(dir, 'explain', 'src/ledger.ts:3');
+    expect(code).toBe(0);
+    expect(stdout).toContain('src/ledger.ts:2-5  balanceOf');
+    expect(stdout).toContain('network read: balanceOf -> api.get');
+    expect(stdout).toContain('(axios)');
+    expect(stdout).toMatch(/runs: request — called from <anonymous>@4:\d+ \(src\/routes\.ts:5\)/);
+    expect(stdout).toContain('src/routes.ts:5 <anonymous>@4');
+  });
+
+  it('lists the findings in the function and prints JSON on request', () => {
+    const dir = project(files);
+    const { code, stdout } = run(dir, 'explain', 'src/routes.ts:5', '--format', 'json');
+    expect(code).toBe(0);
+    const explanation = JSON.parse(stdout) as { function: { role: string; effects: Array<{ chain: string }> }; findings: Array<{ ruleId: string; severity: string }> };
+    expect(explanation.function.role).toBe('request');
+    expect(explanation.function.effects.map((e) => e.chain)).toEqual([expect.stringMatching(/^<anonymous>@4:\d+ -> balanceOf -> api\.get \(axios\)$/), expect.stringMatching(/-> limitsOf -> api\.get \(axios\)$/)]);
+    expect(explanation.findings).toEqual([expect.objectContaining({ ruleId: 'sequential-await/consecutive', severity: 'high' })]);
+  });
+
+  it('says when a line is at module top level, and exits 2 on a bad location or an unscanned file', () => {
+    const dir = project(files);
+    expect(run(dir, 'explain', 'src/client.ts:2').stdout).toContain('module top level');
+    const bad = run(dir, 'explain', 'src/ledger.ts');
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('Expected <file>:<line>');
+    const missing = run(dir, 'explain', 'src/nope.ts:1');
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toContain('is not among the scanned files');
+  });
+});
