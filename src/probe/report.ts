@@ -2,17 +2,34 @@
 import { Chalk, type ChalkInstance } from 'chalk';
 import type { Finding } from '../findings.js';
 import type { ProbeRunSummary } from './run.js';
+import { verdictSummary, verdictText } from '../reporters/verification.js';
 import type { Measurement, Verification } from './types.js';
-
-const STATUS_TEXT: Record<Verification['status'], string> = {
-  verified: 'VERIFIED',
-  'not-reproduced': 'NOT REPRODUCED',
-  inconclusive: 'INCONCLUSIVE',
-  skipped: 'SKIPPED',
-};
+import { describeInterval } from './verdicts.js';
 
 function statusStyle(status: Verification['status'], c: ChalkInstance): ChalkInstance {
-  return status === 'verified' ? c.green.bold : status === 'skipped' ? c.gray : c.yellow.bold;
+  if (status === 'verified' || status === 'smaller-than-predicted') return c.green.bold;
+  if (status === 'fix-failed') return c.red.bold;
+  if (status === 'demonstrated') return c.cyan.bold;
+  return status === 'skipped' ? c.gray : c.yellow.bold;
+}
+
+function verdictOf(v: Verification, c: ChalkInstance): string {
+  return statusStyle(v.status, c)(verdictText(v.status, v.mode));
+}
+
+/** What the verdict rests on, in words: coverage of the finding's line and the interval of the effect. */
+export function evidenceLines(v: Verification): string[] {
+  const out: string[] = [];
+  const reached = v.evidence?.reached;
+  if (reached) {
+    out.push(
+      reached.executed
+        ? `${reached.file}:${reached.line} executed ${reached.count} time${reached.count === 1 ? '' : 's'} (V8 coverage of your module, source-mapped)`
+        : `${reached.file}:${reached.line} did not execute (V8 coverage of your module, source-mapped${reached.positions === 0 ? '; no compiled code maps to the line' : ''})`,
+    );
+  }
+  if (v.evidence?.interval) out.push(`${describeInterval(v.evidence.interval)}${v.evidence.minEffect !== undefined ? `; minimum effect ${v.evidence.minEffect}x` : ''}${v.evidence.predicted !== undefined ? `, predicted ${v.evidence.predicted}x` : ''}`);
+  return out;
 }
 
 export function formatValue(value: number): string {
@@ -41,9 +58,10 @@ export function formatVerification(finding: Finding, c: ChalkInstance): string {
   const v = finding.verification;
   const where = `${finding.file}:${finding.line}:${finding.column}`;
   if (!v) return `${c.underline(where)}  ${finding.ruleId}  ${c.gray('not probed')}`;
-  const head = `${c.underline(where)}  ${finding.ruleId}  ${statusStyle(v.status, c)(STATUS_TEXT[v.status])}${v.status === 'skipped' ? '' : c.dim(` (${v.mode === 'exec' ? 'your code' : 'replica'})`)}`;
+  const head = `${c.underline(where)}  ${finding.ruleId}  ${verdictOf(v, c)}`;
   const out = [head];
   if (v.reason && v.status !== 'verified') out.push(`  ${c.dim(v.status === 'skipped' ? 'why:' : 'note:')} ${v.reason}`);
+  for (const line of evidenceLines(v)) out.push(`  ${c.dim('evidence:')} ${line}`);
   if (v.measurements.length > 0) {
     const [header, ...rows] = table(measurementRows(v.measurements));
     out.push(`  ${c.bold(header ?? '')}`);
@@ -64,21 +82,15 @@ export function terminalProbeReport(findings: Finding[], summary: ProbeRunSummar
     const v = finding.verification;
     const first = v ? printed.get(v) : undefined;
     if (v && first && v.measurements.length > 0) {
-      out.push(`${c.underline(`${finding.file}:${finding.line}:${finding.column}`)}  ${finding.ruleId}  ${statusStyle(v.status, c)(STATUS_TEXT[v.status])} ${c.dim(`(same measurement as ${first})`)}`, '');
+      out.push(`${c.underline(`${finding.file}:${finding.line}:${finding.column}`)}  ${finding.ruleId}  ${verdictOf(v, c)} ${c.dim(`(same measurement as ${first})`)}`, '');
       continue;
     }
     if (v) printed.set(v, `${finding.file}:${finding.line}`);
     out.push(formatVerification(finding, c), '');
   }
-  const { counts } = summary;
-  const parts = [
-    `${counts.verified} verified`,
-    `${counts['not-reproduced']} not reproduced`,
-    `${counts.inconclusive} inconclusive`,
-    `${counts.skipped} skipped`,
-  ];
+  const verifications = findings.flatMap((f) => (f.verification ? [f.verification] : []));
   out.push(
-    `${c.bold(`Probed ${findings.length} finding${findings.length === 1 ? '' : 's'}`)}: ${parts.join(', ')} · ${summary.measurements} measurement${summary.measurements === 1 ? '' : 's'} in ${(summary.durationMs / 1000).toFixed(1)}s (budget ${(summary.budgetMs / 1000).toFixed(0)}s)${summary.interrupted ? c.yellow(' · interrupted: partial results') : ''}`,
+    `${c.bold(`Probed ${findings.length} finding${findings.length === 1 ? '' : 's'}`)}: ${verdictSummary(verifications)} · ${summary.measurements} measurement${summary.measurements === 1 ? '' : 's'} in ${(summary.durationMs / 1000).toFixed(1)}s (budget ${(summary.budgetMs / 1000).toFixed(0)}s)${summary.interrupted ? c.yellow(' · interrupted: partial results') : ''}`,
   );
   return `${out.join('\n')}\n`;
 }
@@ -90,6 +102,6 @@ export function withVerificationJson(scanJson: string, findings: Finding[], summ
     const verification = findings[index]?.verification;
     return verification && !('verification' in entry) ? { ...entry, verification } : entry;
   });
-  parsed.probe = summary;
+  parsed.probe = { ...summary, verdicts: verdictSummary(findings.flatMap((f) => (f.verification ? [f.verification] : []))) };
   return `${JSON.stringify(parsed, null, 2)}\n`;
 }

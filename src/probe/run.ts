@@ -9,7 +9,8 @@ import { keepAliveProbe } from './probes/keep-alive.js';
 import { sequentialAwaitProbe } from './probes/sequential-await.js';
 import { unclearedTimerProbe } from './probes/uncleared-timer.js';
 import { undersizedPoolProbe } from './probes/undersized-pool.js';
-import type { FindingParams, Measurement, Probe, ProbeContext, ProbeOutcome, Verification, VerificationMode } from './types.js';
+import { VERIFICATION_STATUSES, type FindingParams, type Measurement, type Probe, type ProbeContext, type ProbeOutcome, type Verification, type VerificationMode } from './types.js';
+import { finalVerdict } from './verdicts.js';
 
 /** Probes by rule family (the rule id before any `/variant`). */
 export const PROBES: Record<string, Probe<unknown>> = Object.fromEntries(
@@ -57,12 +58,15 @@ function skipped(reason: string): Verification {
   return { status: 'skipped', reason, mode: 'replica', metric: '', unit: '', before: null, after: null, ratio: null, measurements: [], load: '', notes: [], rounds: 0, durationMs: 0 };
 }
 
-function toVerification(outcome: ProbeOutcome, durationMs: number, mode: VerificationMode): Verification {
+/** The probe's outcome as a verification, named by the gate in verdicts.ts (never by the probe itself). */
+function toVerification(outcome: ProbeOutcome, durationMs: number, fallbackMode: VerificationMode): Verification {
   const primary: Measurement | undefined = outcome.measurements[0];
+  const mode = outcome.mode ?? fallbackMode;
+  const verdict = finalVerdict(outcome, mode);
   return {
-    status: outcome.status,
-    ...(outcome.reason ? { reason: outcome.reason } : {}),
-    mode: outcome.mode ?? mode,
+    status: verdict.status,
+    ...(verdict.reason ? { reason: verdict.reason } : {}),
+    mode,
     metric: primary?.metric ?? '',
     unit: primary?.unit ?? '',
     before: primary?.before ?? null,
@@ -73,6 +77,7 @@ function toVerification(outcome: ProbeOutcome, durationMs: number, mode: Verific
     notes: outcome.notes,
     rounds: outcome.rounds,
     durationMs: Math.round(durationMs),
+    ...(outcome.evidence ? { evidence: outcome.evidence } : {}),
   };
 }
 
@@ -87,6 +92,7 @@ export async function runProbes(findings: Finding[], options: ProbeRunOptions): 
   const started = Date.now();
   const deadline = started + options.budgetMs;
   const probes = options.probes ?? PROBES;
+  // A probe that does not say it ran the user's code ran a replica.
   const modeOf = options.mode ?? (() => 'replica' as const);
   const results: Verification[] = findings.map(() => skipped('not probed'));
   const jobs = new Map<string, Job>();
@@ -146,7 +152,7 @@ export async function runProbes(findings: Finding[], options: ProbeRunOptions): 
     if (job.findings.length > 1) verification.sharedWith = job.findings.length;
     for (const index of job.findings) results[index] = verification;
   }
-  const counts: ProbeRunSummary['counts'] = { verified: 0, 'not-reproduced': 0, inconclusive: 0, skipped: 0 };
+  const counts = Object.fromEntries(VERIFICATION_STATUSES.map((status) => [status, 0])) as ProbeRunSummary['counts'];
   for (const v of results) counts[v.status]++;
   return {
     findings: findings.map((finding, index) => ({ ...finding, verification: results[index] as Verification })),

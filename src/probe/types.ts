@@ -4,12 +4,22 @@
  */
 
 /**
- * `verified`: the fix changed the primary metric by at least the probe's threshold in every measured round.
- * `not-reproduced`: the "as found" pattern did not measure worse than the fix.
- * `inconclusive`: the median says one thing but the rounds spread too wide to trust it.
+ * What a verification may claim, from strongest to weakest. Only `runProbes` (through `finalVerdict` in
+ * verdicts.ts) assigns these; a probe reports what its measurement showed and the gate decides the name.
+ *
+ * `verified`: the user's own code ran (`--exec`), V8 coverage shows the finding's line executed, and the
+ *   confidence interval of the before/after effect clears the stated minimum effect and the prediction.
+ * `smaller-than-predicted`: as `verified` (your code, line reached, interval clear of the minimum effect),
+ *   but the effect is smaller than the finding's own prediction.
+ * `demonstrated`: a replica (a textbook copy of the pattern with the finding's numbers) showed the
+ *   mechanism. The user's file did not run, so this never counts as verified.
+ * `not-reached`: the user's code ran, but the finding's line never executed: nothing about it was measured.
+ * `fix-failed`: the fix does not compile or throws, so nothing was measured with it.
+ * `not-reproduced`: the "as found" side did not measure worse than the fix.
+ * `inconclusive`: an effect in the median, but the interval or the rounds are too wide to trust it.
  * `skipped`: no probe ran (no probe for the rule, out of budget, interrupted...); `reason` says why.
  */
-export const VERIFICATION_STATUSES = ['verified', 'not-reproduced', 'inconclusive', 'skipped'] as const;
+export const VERIFICATION_STATUSES = ['verified', 'smaller-than-predicted', 'demonstrated', 'not-reached', 'fix-failed', 'not-reproduced', 'inconclusive', 'skipped'] as const;
 export type VerificationStatus = (typeof VERIFICATION_STATUSES)[number];
 
 /**
@@ -54,17 +64,55 @@ export interface Verification {
   durationMs: number;
   /** Set when this measurement was shared with other findings of the same family and parameters. */
   sharedWith?: number;
+  /** What the verdict rests on: coverage of the finding's line and the interval of the effect. */
+  evidence?: Evidence;
 }
 
-/** What a probe returns; the runner adds status bookkeeping (sharing, timing). */
+/** Whether the finding's own line executed, from V8 precise coverage of the bundle mapped back to the TypeScript source. */
+export interface Reach {
+  file: string;
+  line: number;
+  /** True when at least one position that maps to the line has a non-zero execution count. */
+  executed: boolean;
+  /** Highest execution count of a position on the line (0 when not executed). */
+  count: number;
+  /** Generated positions that map to the line (0: the bundle has no code for it, so the check says nothing). */
+  positions: number;
+}
+
+/** An interval of the primary ratio (> 1: the fix is better). */
+export interface EffectInterval {
+  low: number;
+  high: number;
+  /** `bootstrap`: 95% percentile bootstrap of the ratio of medians; `exact`: a count that does not vary (no sampling). */
+  method: 'bootstrap' | 'exact';
+  level: number;
+  samples: { before: number; after: number };
+}
+
+export interface Evidence {
+  reached?: Reach;
+  interval?: EffectInterval;
+  /** The smallest ratio that counts as an effect at all (the noise floor). */
+  minEffect?: number;
+  /** The ratio the finding predicts (its fix's promise); below it but above minEffect: smaller than predicted. */
+  predicted?: number;
+}
+
+/**
+ * What a probe returns; the runner adds status bookkeeping (sharing, timing). `verified` here means only
+ * "the measurement showed the effect": the runner's gate (verdicts.ts) names it `demonstrated` for a
+ * replica, and for the user's code requires the evidence below.
+ */
 export interface ProbeOutcome {
-  status: Exclude<VerificationStatus, 'skipped'> | 'skipped';
+  status: Exclude<VerificationStatus, 'demonstrated' | 'not-reached'>;
   reason?: string;
   measurements: Measurement[];
   load: string;
   notes: string[];
   rounds: number;
   mode?: VerificationMode;
+  evidence?: Evidence;
 }
 
 /** What every probe receives: its share of the budget and the signal that Ctrl-C aborts. */

@@ -1,5 +1,6 @@
 import { isAtOrAbove, type Severity } from '../findings.js';
 import type { Reporter } from './types.js';
+import { verdictSummary, verificationLine, verificationOf } from './verification.js';
 
 /**
  * GitHub Actions workflow commands: one `::error file=...,line=...::message` line per finding, which the
@@ -32,7 +33,8 @@ export const githubReporter: Reporter = ({ result, tool, failOn, quiet }) => {
   const findings = quiet && failOn !== 'none' ? result.findings.filter((f) => isAtOrAbove(f.severity, failOn)) : result.findings;
   for (const f of findings) {
     const sameLine = f.endLine === f.line;
-    const body = [f.message, f.impact && `Impact: ${f.impact}`, `Fix (${f.effort}): ${f.fix.description}`, f.fix.replacement].filter(Boolean).join('\n');
+    const verification = verificationOf(f);
+    const body = [f.message, f.impact && `Impact: ${f.impact}`, verification && verificationLine(verification), `Fix (${f.effort}): ${f.fix.description}`, f.fix.replacement].filter(Boolean).join('\n');
     lines.push(
       command(
         COMMANDS[f.severity],
@@ -53,6 +55,8 @@ export const githubReporter: Reporter = ({ result, tool, failOn, quiet }) => {
   for (const w of result.warnings ?? []) lines.push(command('warning', { file: w.file, line: w.line, title: `${tool.name}: ${w.kind}` }, w.message));
   const suppressed = result.suppressed?.length ?? 0;
   const baseline = result.baseline ? ` (baseline: ${result.baseline.present.length} still present, ${result.baseline.fixed.length} fixed)` : '';
-  lines.push(`${tool.name}: ${result.findings.length} finding${result.findings.length === 1 ? '' : 's'}${suppressed ? `, ${suppressed} suppressed` : ''} in ${result.summary.files} files${baseline}`);
+  const verifications = result.findings.flatMap((f) => verificationOf(f) ?? []);
+  const probed = verifications.length > 0 ? `; probe: ${verdictSummary(verifications)}` : '';
+  lines.push(`${tool.name}: ${result.findings.length} finding${result.findings.length === 1 ? '' : 's'}${suppressed ? `, ${suppressed} suppressed` : ''} in ${result.summary.files} files${baseline}${probed}`);
   return `${lines.join('\n')}\n`;
 };

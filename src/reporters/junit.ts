@@ -1,6 +1,7 @@
 import { isAtOrAbove } from '../findings.js';
 import type { Finding } from '../findings.js';
 import type { Reporter } from './types.js';
+import { verificationLine, verificationOf } from './verification.js';
 
 /**
  * JUnit XML for CI systems that show test reports (GitLab `artifacts:reports:junit`, Jenkins, Azure).
@@ -27,11 +28,13 @@ function familyOf(ruleId: string): string {
 }
 
 function details(f: Finding): string {
+  const verification = verificationOf(f);
   return [
     `${f.file}:${f.line}:${f.column} ${f.severity} (confidence ${f.confidence}) ${f.ruleId}`,
     f.message,
     ...f.evidence.map((e) => `- ${e}`),
     f.impact ? `Impact: ${f.impact}` : '',
+    verification ? verificationLine(verification) : '',
     `Fix (${f.effort}): ${f.fix.description}`,
     f.fix.replacement,
   ]

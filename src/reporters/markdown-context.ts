@@ -1,7 +1,7 @@
 import { CATEGORIES, SEVERITIES, severityRank, type Category, type Finding, type Severity } from '../findings.js';
 import { EFFORT_HOURS, GRADE_CAPS, GRADE_SCALE, LINES_FLOOR, SEVERITY_WEIGHTS, effortHours, formatHours, gradeFindings, type Grade } from './grade.js';
 import type { ReportInput } from './types.js';
-import { formatNumber, verificationOf, type VerificationView } from './verification.js';
+import { formatNumber, verdictSummary, verificationOf, type VerificationView } from './verification.js';
 
 /**
  * The data a markdown report template sees. This is a public contract: user templates (`--template`)
@@ -33,6 +33,8 @@ export interface ReportContext {
   /** Findings that carry a runtime verification (filled by `bottleneck probe`); empty: section omitted. */
   verifications: Array<{ finding: FindingView; verification: VerificationView }>;
   hasVerifications: boolean;
+  /** "0 verified on your code, 7 demonstrated (replica), 1 fix failed": the verifications counted by verdict and by what ran. */
+  verificationSummary: string;
   suppressed: Array<{ finding: FindingView; kind: string; reason: string; line: number }>;
   warnings: Array<{ location: string; message: string }>;
   errors: Array<{ location: string; message: string }>;
@@ -300,6 +302,7 @@ export function buildReportContext(input: ReportInput): ReportContext {
       return view?.verification ? [{ finding: view, verification: view.verification }] : [];
     }),
     hasVerifications: views.some((v) => v.verification !== undefined),
+    verificationSummary: verdictSummary(views.flatMap((v) => (v.verification ? [v.verification] : []))),
     suppressed: suppressedList.map(({ finding, suppression }, index) => ({
       finding: findingView(input, finding, index, 'S'),
       kind: suppression.kind,

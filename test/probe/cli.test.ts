@@ -33,7 +33,7 @@ describe('bottleneck probe (CLI)', () => {
     const report = JSON.parse(result.stdout) as { findings: Array<{ ruleId: string; verification: { status: string; mode: string; metric: string; before: number; after: number; reason?: string } }> };
     expect(report.findings.map((f) => f.ruleId)).toEqual(['fake-compression/encoding-only', 'uncleared-timer/interval']);
     const [compression, interval] = report.findings;
-    expect(compression?.verification).toMatchObject({ status: 'verified', mode: 'replica', metric: 'bytes out, 64 KB JSON (as found vs gzip)' });
+    expect(compression?.verification).toMatchObject({ status: 'demonstrated', mode: 'replica', metric: 'bytes out, 64 KB JSON (as found vs gzip)' });
     expect(compression?.verification.before).toBeGreaterThan(compression?.verification.after ?? Infinity);
     expect(interval?.verification.status).toBe('skipped');
   });
@@ -48,8 +48,8 @@ describe('bottleneck probe (CLI)', () => {
     const file = path.join(dir, 'k6', 'missing-keep-alive-src-http-ts-4.js');
     expect(existsSync(file)).toBe(true);
     expect(readFileSync(file, 'utf8')).toContain('https://staging.example.com/');
-    expect(all.stdout).toMatch(/src\/http\.ts:4:1 {2}missing-keep-alive\/agent-without-keepalive {2}(VERIFIED|NOT REPRODUCED|INCONCLUSIVE|SKIPPED)/);
-    expect(all.stdout).toMatch(/Probed 1 finding: /);
+    expect(all.stdout).toMatch(/src\/http\.ts:4:1 {2}missing-keep-alive\/agent-without-keepalive {2}(DEMONSTRATED \(replica\)|NOT REPRODUCED \(replica\)|INCONCLUSIVE \(replica\)|SKIPPED)/);
+    expect(all.stdout).toMatch(/Probed 1 finding: 0 verified on your code/);
   });
 
   it('refuses bad usage with exit code 2', () => {

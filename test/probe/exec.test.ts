@@ -163,6 +163,8 @@ describe('bottleneck probe --exec', () => {
     const text = JSON.stringify(JSON.parse(jsonPayload(64 * 1024)));
     expect(v?.measurements[0]).toMatchObject({ before: 4 * Math.ceil(Buffer.byteLength(text) / 3), after: COMPRESSORS.gzip(Buffer.from(jsonPayload(64 * 1024))).length });
     expect(v?.notes).toContain('source map: the called function starts at src/cache.ts:11');
+    expect(v?.evidence?.reached).toMatchObject({ file: 'src/cache.ts', line: 12, executed: true });
+    expect(v?.evidence?.interval).toMatchObject({ method: 'exact' });
     expect(v?.notes.join('\n')).toMatch(/package imports replaced by recording stubs: redis/);
   });
 
@@ -190,6 +192,13 @@ describe('bottleneck probe --exec', () => {
     const perCall = v?.measurements.find((m) => m.metric === 'stub calls per call of your function');
     expect([inFlight?.before, inFlight?.after]).toEqual([1, 3]);
     expect([perCall?.before, perCall?.after]).toEqual([3, 3]);
+    // 12 timed calls a side, an interval from them, and coverage of the finding's own line.
+    expect(v?.status).toBe('verified');
+    expect(v?.evidence?.interval).toMatchObject({ method: 'bootstrap', samples: { before: 12, after: 12 } });
+    expect(v?.evidence?.interval?.low).toBeGreaterThan(1.5);
+    expect(v?.evidence?.reached).toMatchObject({ file: 'src/orders.ts', line: consecutive?.line, executed: true, count: 12 });
+    // Only the calls the finding names wait; the note says how long.
+    expect(v?.notes.join('\n')).toMatch(/assumed latency: 20 ms per stubbed call of query, loadPrefs, getRating/);
     // Source maps: the awaited calls, including the one through the @app alias, name the TypeScript lines.
     expect(v?.notes).toContain('stub calls made from src/orders.ts:9, 11; src/prefs.ts:2 (source-mapped, as found)');
     expect(v?.notes).toContain('source map: the called function starts at src/orders.ts:8');
@@ -212,13 +221,17 @@ describe('bottleneck probe --exec', () => {
     expect(findings).toHaveLength(1);
     const [v] = await verify(findings);
     expect(v?.mode).toBe('exec');
-    expect(v?.measurements[0]).toMatchObject({ metric: 'live Timeout handles after 200 calls', before: 200, after: 0 });
+    expect(v?.measurements[0]).toMatchObject({ metric: 'live Timeout handles 100 ms after 200 calls settled', before: 200, after: 0 });
     expect(v?.notes).toContain('timers created at src/timeouts.ts:11 (source-mapped, as found)');
+    // Verified on your code: V8 coverage saw the finding's line run once per call, and the count is exact.
+    expect(v?.status).toBe('verified');
+    expect(v?.evidence?.reached).toMatchObject({ file: 'src/timeouts.ts', line: findings[0]?.line, executed: true, count: 200 });
+    expect(v?.evidence?.interval).toMatchObject({ method: 'exact', low: 200, high: 200 });
   });
 
   it('runs the replica instead when the file has a syntax error, naming the error', async () => {
     const [v] = await verify([compressionFinding('src/broken.ts', 1)]);
-    expect(v).toMatchObject({ status: 'verified', mode: 'replica' });
+    expect(v).toMatchObject({ status: 'demonstrated', mode: 'replica' });
     expect(v?.notes[0]).toMatch(/^--exec did not run your code: src\/broken\.ts does not compile: Expected "\)" but found ";" \(broken\.ts:2\).*; the replica ran instead$/);
   });
 
@@ -232,7 +245,7 @@ describe('bottleneck probe --exec', () => {
     const findings = findingsIn('src/handlers.ts', 'sequential-await');
     expect(findings).toHaveLength(1);
     const [v] = await verify(findings);
-    expect(v).toMatchObject({ status: 'verified', mode: 'replica' });
+    expect(v).toMatchObject({ status: 'demonstrated', mode: 'replica' });
     expect(v?.notes[0]).toMatch(/^--exec did not run your code: .*nested function or callback.*; the replica ran instead$/);
     expect(v?.measurements[0]?.metric).toBe('time per operation');
   });
@@ -243,6 +256,10 @@ describe('bottleneck probe --exec', () => {
     const [v] = await verify([agent as Finding]);
     expect(v?.mode).toBe('exec');
     expect(v?.measurements[0]).toMatchObject({ metric: 'connections opened for 200 requests', before: 200, after: 10 });
+    // A module-level agent: your own line ran at import, and the count is exact.
+    expect(v?.status).toBe('verified');
+    expect(v?.evidence?.reached).toMatchObject({ line: 7, executed: true, count: 1 });
+    expect(v?.evidence?.interval).toMatchObject({ method: 'exact', low: 20 });
     expect(v?.notes.join('\n')).toMatch(/as found: \{"keepAlive":false/);
   });
 
@@ -258,7 +275,6 @@ describe('bottleneck probe --exec', () => {
 });
 
 describe('withReplicaFallback', () => {
-  const context = { deadline: Date.now() + 10_000, signal: new AbortController().signal };
   const replica: Probe<unknown> = {
     family: 'f',
     plan: (params) => ({ params: { n: params.n } }),
@@ -267,6 +283,8 @@ describe('withReplicaFallback', () => {
   const execWith = (plan: Probe<unknown>['plan'], outcome: ProbeOutcome): Probe<unknown> => ({ family: 'f', plan, run: async () => outcome });
 
   it('runs the replica when the exec probe cannot plan, and when it ran none of your code; keeps a run of your code', async () => {
+    // The deadline is set when the test runs, not when the file is collected.
+    const context = { deadline: Date.now() + 10_000, signal: new AbortController().signal };
     const cannotPlan = withReplicaFallback(execWith(() => ({ skip: 'no fix in the report' }), { status: 'verified', measurements: [], load: '', notes: [], rounds: 1 }), replica);
     const planned = cannotPlan.plan({ n: 1 }, undefined);
     if (!('params' in planned)) throw new Error('expected a plan');

@@ -17,7 +17,20 @@ describe('GitHub Actions annotations', () => {
     // Multi-line bodies stay on one line.
     expect(lines.every((l) => !l.includes('\n'))).toBe(true);
     expect(lines[0]).toContain('%0A');
-    expect(lines.at(-1)).toBe('bottleneck: 5 findings, 1 suppressed in 42 files (baseline: 0 still present, 0 fixed)');
+    expect(lines.at(-1)).toBe('bottleneck: 5 findings, 1 suppressed in 42 files (baseline: 0 still present, 0 fixed); probe: 0 verified on your code, 1 demonstrated (replica)');
+  });
+
+  it('carries the verification in the annotation, and never calls a replica verified', () => {
+    const lines = githubReporter(sampleInput()).trimEnd().split('\n');
+    expect(lines.find((l) => l.includes('src/cache.ts'))).toContain('%0AProbe: DEMONSTRATED (replica): output size 87,384 -> 9,120 bytes (9.58x)');
+    // A report from elsewhere that calls a replica run "verified" is still shown as a demonstration.
+    const input = sampleInput();
+    const cache = input.result.findings.find((f) => f.file === 'src/cache.ts') as unknown as { verification: { status: string } };
+    cache.verification = { ...cache.verification, status: 'verified' };
+    const relabelled = githubReporter(input);
+    expect(relabelled).toContain('Probe: DEMONSTRATED (replica)');
+    expect(relabelled).not.toContain('VERIFIED');
+    expect(junitReporter(input)).toContain('Probe: DEMONSTRATED (replica): output size 87,384 -&gt; 9,120 bytes (9.58x)');
   });
 });
 

@@ -27,7 +27,7 @@ describe('markdown report', () => {
     expect(report).toContain('output is 1.33x \\| larger');
     expect(report).toContain('- [ ] **F1** Start the three calls together with Promise.all.');
     expect(report).toContain('| [F2](#f2) | [`src/cache.ts:3`]');
-    expect(report).toContain('| verified | output size (bytes) | 87,384 | 9,120 | 9.58× |');
+    expect(report).toContain('| demonstrated (replica) | output size (bytes) | 87,384 | 9,120 | 9.58× |');
   });
 
   it('omits the runtime verification section when no finding carries one', () => {

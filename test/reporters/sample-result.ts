@@ -56,7 +56,7 @@ export const FINDINGS: Finding[] = [
     snippet: "return Buffer.from(v).toString('base64');",
     fingerprint: '2222222222222222',
     verification: {
-      status: 'verified',
+      status: 'demonstrated',
       mode: 'replica',
       metric: 'output size',
       unit: 'bytes',

@@ -92,7 +92,7 @@ export async function applyFix(
    * range. Only that is a candidate then.
    */
   rewrites?: ((node: ts.Node) => boolean) | 'reported-range',
-): Promise<{ text: string; start: number; end: number } | { skip: string }> {
+): Promise<{ text: string; start: number; end: number } | { skip: string; fixFailed?: true }> {
   if (replacement.trim().length === 0) return { skip: 'the finding has no replacement code to apply' };
   const sourceFile = parseSource(text, fileName);
   const lineStarts = sourceFile.getLineStarts();
@@ -146,7 +146,7 @@ export async function applyFix(
   }
   const best = ranked[0]?.score ?? 0;
   if (best < MIN_SIMILARITY) return { skip: `could not tell which code the fix replaces (best token similarity ${best.toFixed(2)})` };
-  return { skip: `the file does not compile with the fix in place${firstError ? `: ${firstError}` : ''}` };
+  return { skip: `the file does not compile with the fix in place${firstError ? `: ${firstError}` : ''}`, fixFailed: true };
 }
 
 /** The first esbuild message with its line, or the error's own text. */

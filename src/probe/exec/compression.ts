@@ -12,8 +12,9 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { COMPRESSORS, fakeCompressionProbe, jsonPayload, PAYLOAD_SIZES, type FakeCompressionParams } from '../probes/fake-compression.js';
 import { exact, round, verdict } from '../stats.js';
+import { exactInterval } from '../verdicts.js';
 import type { Measurement, Probe, ProbeOutcome } from '../types.js';
-import { describeIsolation, relativeSource, runUserModule } from './harness.js';
+import { describeContainment, relativeSource, runUserModule } from './harness.js';
 import { locateFunction } from './locate.js';
 import { execSkip, locationOf, skipBeforeRunning, stubbedNote } from './outcome.js';
 
@@ -37,7 +38,7 @@ for (const text of config.family.payloads) {
   times.sort((a, b) => a - b);
   results.push({ inputBytes: Buffer.byteLength(text), outputBytes: size(out), ms: times[Math.floor(times.length / 2)], argument: typeof arg === 'string' ? 'string' : 'object' });
 }
-emit({ results, mapped: where });
+emit({ results, mapped: where, reached: await findingReached() });
 process.exit(0);
 `;
 
@@ -45,6 +46,7 @@ interface CompressionChildResult {
   error?: string;
   results?: Array<{ inputBytes: number; outputBytes: number; ms: number; argument: string }>;
   mapped?: { source: string; line: number } | null;
+  reached?: { executed: boolean; count: number; positions: number };
 }
 
 function label(size: number): string {
@@ -82,11 +84,12 @@ export function execCompressionProbe(cwd: string): Probe<ExecCompressionParams> 
         body: COMPRESSION_BODY,
         family: { payloads: PAYLOAD_SIZES.map(jsonPayload), calls: 5 },
         stub: { latencyMs: 0, numberValue: 1, items: 3, recordSites: false },
+        finding: { line },
         context,
       });
       if ('error' in run) return skipBeforeRunning(`${file} does not compile: ${run.error}`);
       const where = `${file}:${target.line} ${target.name}()`;
-      const notes = [`ran YOUR function ${where} with its module in a child process: scrubbed environment, ${describeIsolation(run.isolation)}, time limit`, ...stubbedNote(run.stubbed)];
+      const notes = [`ran YOUR function ${where} with its module in a child process: ${describeContainment(run.isolation)}`, ...stubbedNote(run.stubbed)];
       if (!run.result) return execSkip(`the function did not answer in time${run.stderr ? `: ${run.stderr.split('\n')[0]}` : ''}`, notes);
       if (run.result.error) return execSkip(run.result.error, notes);
       const mapped = run.result.mapped;
@@ -102,8 +105,11 @@ export function execCompressionProbe(cwd: string): Probe<ExecCompressionParams> 
       // Primary at 64 KB, as in the replica.
       const primaryIndex = Math.min(1, measurements.length - 1);
       const ordered = [measurements[primaryIndex] as Measurement, ...measurements.filter((_, i) => i !== primaryIndex)];
+      const interval = exactInterval(ordered[0] as Measurement);
+      const reached = run.result.reached;
       return {
         ...verdict(ordered[0] as Measurement, 1.5),
+        evidence: { ...(reached ? { reached: { file, line, ...reached } } : {}), ...(interval ? { interval } : {}), minEffect: 1.5 },
         measurements: ordered,
         load: `your ${target.name}() called on seeded JSON payloads of 1 KB, 64 KB, 1 MB (median of 5 timed calls each)`,
         notes,

@@ -42,6 +42,52 @@ function describeError(error) {
 }
 // Names the file only declares have no value at run time; a global of the same name stays as it is.
 for (const name of config.target.ambient) if (!(name in globalThis)) globalThis[name] = makeStub(name);
+// V8 precise coverage from before the module loads, so the finding's line can be checked afterwards.
+const coverageSession = new inspector.Session();
+coverageSession.connect();
+const coveragePost = (method, params) => new Promise((resolve, reject) => coverageSession.post(method, params, (error, result) => (error ? reject(error) : resolve(result))));
+await coveragePost('Profiler.enable');
+await coveragePost('Profiler.startPreciseCoverage', { callCount: true, detailed: true });
+/**
+ * Whether the finding's line executed: every generated position that the source map sends to that line
+ * of the user's file, with the count of the innermost covered range around it (block coverage).
+ */
+async function findingReached() {
+  const finding = config.finding;
+  if (!finding) return undefined;
+  const url = pathToFileURL(config.bundlePath).href;
+  const { result } = await coveragePost('Profiler.takePreciseCoverage');
+  const script = result.find((s) => s.url === url);
+  const map = findSourceMap(url) ?? findSourceMap(config.bundlePath);
+  if (!script || !map) return { executed: false, count: 0, positions: 0 };
+  const ranges = script.functions.flatMap((f) => f.ranges);
+  const countAt = (offset) => {
+    let best;
+    for (const r of ranges) if (r.startOffset <= offset && offset < r.endOffset && (!best || r.endOffset - r.startOffset < best.endOffset - best.startOffset)) best = r;
+    return best ? best.count : 0;
+  };
+  const wanted = pathToFileURL(finding.file).href;
+  const lines = readFileSync(config.bundlePath, 'utf8').split('\\n');
+  let offset = 0, positions = 0, count = 0;
+  for (let l = 0; l < lines.length; l++) {
+    const text = lines[l];
+    let last = -1;
+    // The inline source map itself is one long comment line with no code.
+    if (!text.startsWith('//# sourceMappingURL')) for (let c = 0; c < text.length; c++) {
+      if (text[c] === ' ' || text[c] === '\\t') continue;
+      const entry = map.findEntry(l, c);
+      if (!entry || entry.generatedLine !== l || entry.generatedColumn === last) continue;
+      last = entry.generatedColumn;
+      if (entry.originalLine + 1 !== finding.line) continue;
+      const source = String(entry.originalSource ?? '');
+      if (source !== wanted && source !== finding.file) continue;
+      positions++;
+      count = Math.max(count, countAt(offset + c));
+    }
+    offset += text.length + 1;
+  }
+  return { executed: count > 0, count, positions };
+}
 let loaded;
 try {
   loaded = await import(pathToFileURL(config.bundlePath).href);
@@ -84,6 +130,9 @@ async function functionLocation() {
 `;
 
 export type Isolation = 'no-network' | 'loopback-only' | 'none';
+
+/** The child's V8 heap limit (`--max-old-space-size`): code that allocates without bound dies, not the machine. */
+export const CHILD_HEAP_MB = 512;
 
 let unshareWorks: boolean | undefined;
 let loopbackWorks: boolean | undefined;
@@ -133,13 +182,31 @@ export interface UserModuleRequest {
   body: string;
   /** Family settings, available to the body as `config.family`. */
   family: unknown;
-  stub: { latencyMs: number; numberValue: number; items: number; recordSites: boolean };
+  stub: { latencyMs: number; numberValue: number; items: number; recordSites: boolean; latencies?: Record<string, number> };
+  /** The finding's line in the user's file, checked with V8 coverage (`findingReached()` in the body). */
+  finding?: { line: number };
   realPackages?: string[];
   needsLoopback?: boolean;
   /** A PEM certificate the child trusts besides the system CAs (NODE_EXTRA_CA_CERTS): a test server's own. */
   trustCertificate?: string;
   exitWaitMs?: number;
   context: ProbeContext;
+}
+
+/** Bundles the module without running it: `{ error }` when it does not compile. */
+export async function compileCheck(request: { file: string; text: string; target: CallTarget; realPackages?: string[] }): Promise<{ ok: true } | { error: string }> {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'bottleneck-compile-'));
+  try {
+    const bundled = await bundleModule({ file: request.file, text: exportTarget(request.text, request.target), outFile: path.join(dir, 'bundle.mjs'), ...(request.realPackages ? { realPackages: request.realPackages } : {}) });
+    return 'error' in bundled ? { error: bundled.error } : { ok: true };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** How a child ran, for the notes: environment, network, process group, memory, time. */
+export function describeContainment(isolation: Isolation): string {
+  return `scrubbed environment, ${describeIsolation(isolation)}, own process group killed at the deadline, heap capped at ${CHILD_HEAP_MB} MB, time limit`;
 }
 
 /** Bundles and runs; `{ error }` when the module does not compile. */
@@ -166,13 +233,14 @@ export async function runUserModule<T>(request: UserModuleRequest): Promise<User
         target: { ...request.target, exportName: request.target.binding === 'default' ? 'default' : TARGET_EXPORT },
         stub: request.stub,
         family: request.family,
+        ...(request.finding ? { finding: { file: request.file, line: request.finding.line } } : {}),
       }),
     );
     const run = await runChildScript<T>(
       '',
       { configPath },
       {
-        nodeFlags: ['--enable-source-maps'],
+        nodeFlags: ['--enable-source-maps', `--max-old-space-size=${CHILD_HEAP_MB}`],
         scriptPath: harnessPath,
         wrapper,
         ...(request.trustCertificate ? { env: { NODE_EXTRA_CA_CERTS: trusted } } : {}),

@@ -17,10 +17,11 @@ import path from 'node:path';
 import { testCertificate } from '../loopback.js';
 import { keepAliveProbe, type KeepAliveParams } from '../probes/keep-alive.js';
 import { exact, verdict } from '../stats.js';
+import { exactInterval } from '../verdicts.js';
 import type { Measurement, Probe, ProbeContext, ProbeOutcome } from '../types.js';
 import { agentExpression } from './agent-expression.js';
 import { applyFix } from './apply-fix.js';
-import { describeIsolation, runUserModule } from './harness.js';
+import { describeContainment, runUserModule } from './harness.js';
 import type { CallTarget } from './locate.js';
 import { locationOf, skipBeforeRunning, execSkip, stubbedNote, type ExecLocation } from './outcome.js';
 
@@ -77,7 +78,7 @@ async function drive(side) {
 }
 const before = await drive('before');
 const after = before.error ? undefined : await drive('after');
-emit({ before, after });
+emit({ before, after, reached: await findingReached() });
 process.exit(0);
 `;
 
@@ -140,7 +141,7 @@ export async function runExecKeepAlive(cwd: string, params: ExecKeepAliveParams,
   const factory = `\n;const ${FACTORY} = { before: () => (${expression.text}), after: () => (${fixed}) };\n`;
   const target: CallTarget = { name: 'agent factory', binding: FACTORY, member: 'before', holder: 'object', line: expression.line, parameters: 0, firstParameter: 'object', ambient: [] };
   const certificate = testCertificate();
-  const run = await runUserModule<{ error?: string; before: SideResult; after?: SideResult }>({
+  const run = await runUserModule<{ error?: string; before: SideResult; after?: SideResult; reached?: { executed: boolean; count: number; positions: number } }>({
     file: absolute,
     text: text + factory,
     target,
@@ -149,6 +150,9 @@ export async function runExecKeepAlive(cwd: string, params: ExecKeepAliveParams,
     stub: { latencyMs: 0, numberValue: 1, items: 3, recordSites: false },
     ...(expression.constructorPackage ? { realPackages: [expression.constructorPackage] } : {}),
     needsLoopback: true,
+    // The measurement runs a verbatim copy of the expression; coverage says whether your own line ran too
+    // (a module-level agent is built at import; one built inside a function only when it is called).
+    finding: { line: where.line },
     // An agent with its own `ca` option ignores the request's; trusting the test certificate process-wide
     // lets such an agent connect as it would to its real server.
     ...(certificate ? { trustCertificate: certificate.cert } : {}),
@@ -157,7 +161,7 @@ export async function runExecKeepAlive(cwd: string, params: ExecKeepAliveParams,
   if ('error' in run) return skipBeforeRunning(`${where.file} does not compile: ${run.error}`);
   const shown = expression.text.replace(/\s+/g, ' ');
   const notes = [
-    `ran YOUR agent expression from ${where.file}:${expression.line}, \`${shown.length > 90 ? `${shown.slice(0, 87)}...` : shown}\`, copied verbatim into a factory at the end of its module (same imports and bindings), in a child process: scrubbed environment, ${describeIsolation(run.isolation)}, time limit`,
+    `ran YOUR agent expression from ${where.file}:${expression.line}, \`${shown.length > 90 ? `${shown.slice(0, 87)}...` : shown}\`, copied verbatim into a factory at the end of its module (same imports and bindings), in a child process: ${describeContainment(run.isolation)}`,
     ...stubbedNote(run.stubbed),
   ];
   if (!run.result) return execSkip(`the child did not answer in time${run.stderr ? `: ${run.stderr.split('\n')[0]}` : ''}`, notes);
@@ -179,8 +183,11 @@ export async function runExecKeepAlive(cwd: string, params: ExecKeepAliveParams,
   // Failed requests open connections too; with many of them the count says nothing about keep-alive.
   if (errors > params.requests / 10) return execSkip(`${errors} of ${2 * params.requests} requests failed: ${before.firstError ?? after.firstError ?? ''}`, notes);
   if (errors > 0) notes.push(`${errors} requests failed (first: ${before.firstError ?? after.firstError ?? ''})`);
+  const interval = exactInterval(measurements[0] as Measurement);
+  const reached = run.result.reached;
   return {
     ...verdict(measurements[0] as Measurement, 2),
+    evidence: { ...(reached ? { reached: { file: where.file, line: where.line, ...reached } } : {}), ...(interval ? { interval } : {}), minEffect: 2 },
     measurements,
     load: `${params.requests} requests at concurrency ${params.concurrency} per side over ${before.secure ? 'HTTPS' : 'HTTP'} inside the child's own loopback`,
     notes,

@@ -49,3 +49,8 @@ export function skipBeforeRunning(reason: string): ProbeOutcome {
 export function stubbedNote(stubbed: string[]): string[] {
   return stubbed.length > 0 ? [`package imports replaced by recording stubs: ${stubbed.join(', ')} (Node builtins and your own modules are real)`] : [];
 }
+
+/** The fix does not compile, or throws where the code as found did not: nothing was measured with it. */
+export function fixFailed(reason: string, notes: string[] = [], mode: 'exec' | 'replica' = 'exec'): ProbeOutcome {
+  return { status: 'fix-failed', reason, measurements: [], load: '', notes, rounds: 0, mode };
+}

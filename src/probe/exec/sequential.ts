@@ -7,7 +7,8 @@
  * call of the function.
  */
 import { sequentialAwaitProbe } from '../probes/sequential-await.js';
-import { exact, measure, verdict } from '../stats.js';
+import { exact, measure } from '../stats.js';
+import { bootstrapRatio, judgeInterval } from '../verdicts.js';
 import type { Measurement, Probe, ProbeContext, ProbeOutcome } from '../types.js';
 import { ts } from '../../scanner/ts.js';
 import { formatSites, relativeSource, type UserModuleRun } from './harness.js';
@@ -42,7 +43,7 @@ for (let i = 0; i < config.family.calls; i++) {
   runs.push({ ms: performance.now() - t0, stubCalls: stubState.calls - callsAtStart, peak: stubState.peak });
   stubState.recordSites = false;
 }
-emit({ runs, mapped: where, sites: [...stubState.sites] });
+emit({ runs, mapped: where, sites: [...stubState.sites], ioCalls: stubState.ioCalls, reached: await findingReached() });
 process.exit(0);
 `;
 
@@ -52,6 +53,18 @@ interface SequentialChildResult {
   runs?: Array<{ ms: number; stubCalls: number; peak: number }>;
   mapped?: { source: string; line: number } | null;
   sites?: Array<[string, number]>;
+  /** Stub calls that waited a latency (the finding's I/O calls). */
+  ioCalls?: number;
+  reached?: { executed: boolean; count: number; positions: number };
+}
+
+/** Calls per side: enough samples for a bootstrap interval (verdicts.MIN_SAMPLES). */
+const CALLS_PER_SIDE = 12;
+
+/** The member names of the calls the finding says are awaited one after another: the ones given a latency. */
+function ioNames(params: Record<string, unknown>): string[] {
+  const raw = Array.isArray(params.calls) ? params.calls : typeof params.call === 'string' ? [params.call] : [];
+  return [...new Set(raw.filter((n): n is string => typeof n === 'string' && n.length > 0).map((n) => n.replace(/\(\)$/, '').slice(n.lastIndexOf('.') + 1)))];
 }
 
 export interface ExecSequentialParams {
@@ -63,6 +76,8 @@ export interface ExecSequentialParams {
   calls: number;
   /** Awaits the finding puts in sequence (loop iterations for a loop): the speed-up its fix promises. */
   sequential: number;
+  /** Member names of the finding's awaited calls: only stub calls to these wait `latencyMs`. */
+  ioCalls: string[];
 }
 
 function isLoop(node: ts.Node): boolean {
@@ -76,7 +91,7 @@ export function execSequentialProbe(cwd: string): Probe<ExecSequentialParams> {
       const planned = planWithLocation(sequentialAwaitProbe, params, variant);
       if ('skip' in planned) return planned;
       const { replica, where } = planned;
-      return { params: { where, loop: replica.loop, items: replica.loop ? replica.calls : 3, latencyMs: replica.latencyMs, calls: 3, sequential: replica.calls } };
+      return { params: { where, loop: replica.loop, items: replica.loop ? replica.calls : 3, latencyMs: replica.latencyMs, calls: CALLS_PER_SIDE, sequential: replica.calls, ioCalls: ioNames(params) } };
     },
     run(params, context) {
       return runExecSequential(cwd, params, context);
@@ -95,7 +110,14 @@ export async function runExecSequential(cwd: string, params: ExecSequentialParam
     request: {
       body: SEQUENTIAL_BODY,
       family: { calls: params.calls, settleMs: Math.max(1_000, params.latencyMs * params.items * 20) },
-      stub: { latencyMs: params.latencyMs, numberValue: params.items, items: params.items, recordSites: true },
+      stub: {
+        latencyMs: params.latencyMs,
+        numberValue: params.items,
+        items: params.items,
+        recordSites: true,
+        // Only the calls the finding names wait; a stub the finding does not call I/O answers at once.
+        ...(params.ioCalls.length > 0 ? { latencies: Object.fromEntries(params.ioCalls.map((name) => [name, params.latencyMs])) } : {}),
+      },
       context,
     },
     read: sideRuns,
@@ -115,18 +137,33 @@ export async function runExecSequential(cwd: string, params: ExecSequentialParam
     exact('stub calls in flight at once', 'calls', 'higher', peakBefore, peakAfter),
     exact('stub calls per call of your function', 'calls', 'higher', callsBefore, callsAfter),
   ];
-  notes.push(`every call on a stub settles after ${params.latencyMs} ms; parameters, this and package imports are stubs${params.loop ? `, and a stub iterates as ${params.items} items` : ''}`);
+  notes.push(
+    params.ioCalls.length > 0
+      ? `assumed latency: ${params.latencyMs} ms per stubbed call of ${params.ioCalls.join(', ')} (the calls the finding names as I/O); every other stub call answers on the next turn, as in-process work`
+      : `assumed latency: ${params.latencyMs} ms for every stub call (default: the finding names no calls)`,
+    `parameters, this and package imports are stubs${params.loop ? `, and a stub iterates as ${params.items} items` : ''}`,
+  );
+  const ioCalls = before.result?.ioCalls ?? 0;
+  if (params.ioCalls.length > 0 && ioCalls === 0) notes.push(`no stub call matched ${params.ioCalls.join(', ')}: those calls go to your own code or Node builtins, which run for real`);
   if (callsBefore !== callsAfter) notes.push(`the fix changes the number of stub calls per call (${callsBefore} -> ${callsAfter}): check it does the same work`);
+  // As in the replica: the fix must win at least half of what running the found awaits together promises.
+  const predicted = Math.max(1.3, params.sequential * 0.5);
+  const primary = measurements[0] as Measurement;
+  const interval = bootstrapRatio(beforeRuns.map((r) => r.ms), afterRuns.map((r) => r.ms), 'lower');
+  const reached = before.result?.reached;
   return {
-    // As in the replica: the fix must win at least half of what running the found awaits together promises.
-    ...verdict(measurements[0] as Measurement, Math.max(1.3, params.sequential * 0.5)),
+    ...judgeInterval(primary.ratio, interval, MIN_EFFECT, predicted),
     measurements,
-    load: `${params.calls} calls per side of your ${sides.before.target.name}(), ${params.latencyMs} ms per stubbed call`,
+    load: `${params.calls} calls per side of your ${sides.before.target.name}()`,
     notes,
     rounds: Math.min(beforeRuns.length, afterRuns.length),
     mode: 'exec',
+    evidence: { ...(reached ? { reached: { file: params.where.file, line: params.where.line, ...reached } } : {}), ...(interval ? { interval } : {}), minEffect: MIN_EFFECT, predicted },
   };
 }
+
+/** Below this ratio of medians the two sides are the same speed: stub overhead and timer jitter. */
+const MIN_EFFECT = 1.2;
 
 function sideRuns(run: SideRun, side: string): Array<{ ms: number; stubCalls: number; peak: number }> | { skip: string } {
   if (!run.result) return { skip: `your function did not answer in time (${side})${run.stderr ? `: ${run.stderr.split('\n')[0]}` : ''}` };

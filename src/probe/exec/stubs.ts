@@ -14,7 +14,7 @@
  * This file holds JavaScript source for the child, not code that runs in this process.
  */
 export const STUB_RUNTIME_SOURCE = `
-const stubState = { calls: 0, inFlight: 0, peak: 0, sites: new Map(), latencyMs: 0, numberValue: 1, items: 3, recordSites: false, harnessDir: '' };
+const stubState = { calls: 0, inFlight: 0, peak: 0, ioCalls: 0, sites: new Map(), latencyMs: 0, latencies: null, numberValue: 1, items: 3, recordSites: false, harnessDir: '' };
 const CALLBACK_METHODS = new Set(['map', 'forEach', 'filter', 'find', 'findIndex', 'some', 'every', 'reduce', 'flatMap']);
 const ITERATOR_METHODS = new Set(['entries', 'keys', 'values']);
 
@@ -35,8 +35,21 @@ function recordSite(map, limit) {
   if (site) map.set(site, (map.get(site) ?? 0) + 1);
 }
 
+/**
+ * The latency of one stub call. With \`latencies\` (the calls the finding says do I/O, by member name or
+ * full stub path), only those wait; every other stub call settles on the next turn, as in-process work.
+ */
+function latencyOf(path) {
+  if (!stubState.latencies) return stubState.latencyMs;
+  const bare = path.replace(/\(\)$/, '');
+  const member = bare.slice(bare.lastIndexOf('.') + 1);
+  return stubState.latencies[bare] ?? stubState.latencies[member] ?? 0;
+}
+
 function stubCall(path) {
   stubState.calls++;
+  const latencyMs = latencyOf(path);
+  if (latencyMs > 0) stubState.ioCalls++;
   stubState.inFlight++;
   stubState.peak = Math.max(stubState.peak, stubState.inFlight);
   recordSite(stubState.sites, 50);
@@ -47,7 +60,7 @@ function stubCall(path) {
       resolve(value);
     };
     // Latency 0 settles on the next turn without a Timeout handle, so timer counts stay the user's own.
-    if (stubState.latencyMs > 0) setTimeout(done, stubState.latencyMs);
+    if (latencyMs > 0) setTimeout(done, latencyMs);
     else setImmediate(done);
   });
   return makeStub(path + '()', settled);

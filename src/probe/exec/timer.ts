@@ -9,6 +9,7 @@
  */
 import { unclearedTimerProbe } from '../probes/uncleared-timer.js';
 import { exact, verdict } from '../stats.js';
+import { exactInterval } from '../verdicts.js';
 import type { Measurement, Probe, ProbeContext, ProbeOutcome } from '../types.js';
 import { formatSites, relativeSource, type UserModuleRun } from './harness.js';
 import { execSkip, planWithLocation, type ExecLocation } from './outcome.js';
@@ -47,7 +48,11 @@ hook.disable();
 let windowTimer;
 await Promise.race([Promise.all(pending), new Promise((resolve) => { windowTimer = setTimeout(resolve, config.family.settleMs); })]);
 clearTimeout(windowTimer);
-emit({ ...outcome, liveTimeouts: liveTimeouts() - baseline, mapped: where, sites: [...sites] });
+// A timer that ends a few ms after the work (a 5 ms race) retains nothing worth a finding: count only
+// those still alive once a request's worth of time has passed after the calls settled.
+await new Promise((resolve) => setTimeout(resolve, config.family.lingerMs));
+const live = liveTimeouts() - baseline;
+emit({ ...outcome, liveTimeouts: live, mapped: where, sites: [...sites], reached: await findingReached() });
 `;
 
 interface TimerChildResult {
@@ -60,7 +65,11 @@ interface TimerChildResult {
   liveTimeouts: number;
   mapped?: { source: string; line: number } | null;
   sites?: Array<[string, number]>;
+  reached?: { executed: boolean; count: number; positions: number };
 }
+
+/** How long after the calls settle the live timers are counted. */
+const LINGER_MS = 100;
 
 export interface ExecTimerParams {
   where: ExecLocation;
@@ -89,7 +98,7 @@ export async function runExecTimer(cwd: string, params: ExecTimerParams, context
     where: params.where,
     request: {
       body: TIMER_BODY,
-      family: { calls: params.calls, settleMs: 500 },
+      family: { calls: params.calls, settleMs: 500, lingerMs: LINGER_MS },
       // A stub used as a delay is the found timeout, so the timer outlives the measurement as it would in production.
       stub: { latencyMs: 0, numberValue: params.timeoutMs, items: 3, recordSites: false },
       exitWaitMs: Math.min(shape.exitWaitMs, params.timeoutMs + 200),
@@ -107,18 +116,21 @@ export async function runExecTimer(cwd: string, params: ExecTimerParams, context
     notes.push(`${label}: ${r.fulfilled} of ${r.calls} calls resolved, ${r.rejected} rejected, ${r.threw} threw within the settle window${r.firstError ? ` (first: ${r.firstError})` : ''}`);
   }
   const measurements: Measurement[] = [
-    exact(`live Timeout handles after ${params.calls} calls`, 'handles', 'lower', b.liveTimeouts, a.liveTimeouts),
+    exact(`live Timeout handles ${LINGER_MS} ms after ${params.calls} calls settled`, 'handles', 'lower', b.liveTimeouts, a.liveTimeouts),
     exact('process alive after the work ends', 'ms', 'lower', before.exitDelayMs ?? shape.exitWaitMs, after.exitDelayMs ?? shape.exitWaitMs),
   ];
   if (before.exitDelayMs === null) notes.push(`as found, the child was still alive ${shape.exitWaitMs} ms after its work and was killed`);
   notes.push('a count that drops to zero is divided by 1 for the ratio', `stubs settle on the next turn of the event loop; a stub used as a delay is ${params.timeoutMs} ms (the found timeout)`);
+  const primary = measurements[0] as Measurement;
+  const interval = exactInterval(primary);
   return {
-    ...verdict(measurements[0] as Measurement, 2),
+    ...verdict(primary, 2),
     measurements,
-    load: `${params.calls} calls at once of your ${sides.before.target.name}() per side, handles counted once they settle (at most 500 ms)`,
+    load: `${params.calls} calls at once of your ${sides.before.target.name}() per side, handles counted ${LINGER_MS} ms after they settle (at most 500 ms)`,
     notes,
     rounds: 1,
     mode: 'exec',
+    evidence: { ...(b.reached ? { reached: { file: params.where.file, line: params.where.line, ...b.reached } } : {}), ...(interval ? { interval } : {}), minEffect: 2 },
   };
 }
 

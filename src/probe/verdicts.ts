@@ -1,0 +1,120 @@
+/**
+ * The one place a probe's measurement becomes a verdict name. Probes report what they measured
+ * (`ProbeOutcome`); `finalVerdict` decides what that may be called, so no probe can call a replica, or a
+ * run in which the finding's line never executed, "verified".
+ *
+ * - A replica (the pattern copied with the finding's numbers, not the user's file) is at best
+ *   `demonstrated`: it shows the mechanism, not that the user's code has it.
+ * - The user's code (`mode: 'exec'`) is `verified` only with both pieces of evidence: V8 coverage says the
+ *   finding's line executed (`reached`), and the effect's interval clears the minimum effect (`interval`,
+ *   from enough samples, or an exact count). Missing evidence downgrades: `not-reached`, `inconclusive`.
+ *   An interval clear of the minimum but a median below the finding's prediction is `smaller-than-predicted`.
+ */
+import type { EffectInterval, Evidence, Measurement, ProbeOutcome, Verification, VerificationMode } from './types.js';
+
+/** Fewer samples per side than this give no interval: the verdict cannot clear the noise. */
+export const MIN_SAMPLES = 10;
+/** The default noise floor: a ratio under this is no effect, whatever the interval. */
+export const DEFAULT_MIN_EFFECT = 1.2;
+
+type FinalStatus = Verification['status'];
+
+export interface FinalVerdict {
+  status: FinalStatus;
+  reason?: string;
+}
+
+const REPLICA_REASON = "your file did not run: a textbook copy of the pattern with this finding's numbers showed the mechanism (use --exec to measure your code)";
+
+export function finalVerdict(outcome: ProbeOutcome, mode: VerificationMode): FinalVerdict {
+  const claimsEffect = outcome.status === 'verified' || outcome.status === 'smaller-than-predicted';
+  if (!claimsEffect) return { status: outcome.status, ...(outcome.reason ? { reason: outcome.reason } : {}) };
+  if (mode !== 'exec') return { status: 'demonstrated', reason: REPLICA_REASON };
+  const evidence: Evidence = outcome.evidence ?? {};
+  const reached = evidence.reached;
+  if (!reached) return { status: 'not-reached', reason: 'no coverage evidence that the finding\'s line executed, so the effect cannot be attributed to it' };
+  if (!reached.executed) {
+    return {
+      status: 'not-reached',
+      reason: reached.positions === 0 ? `${reached.file}:${reached.line} has no code in the compiled module to observe` : `${reached.file}:${reached.line} never executed during the measurement (V8 coverage)`,
+    };
+  }
+  const interval = evidence.interval;
+  if (!interval) return { status: 'inconclusive', reason: 'no confidence interval for the effect' };
+  if (interval.method === 'bootstrap' && Math.min(interval.samples.before, interval.samples.after) < MIN_SAMPLES) {
+    return { status: 'inconclusive', reason: `${Math.min(interval.samples.before, interval.samples.after)} samples on a side, fewer than the ${MIN_SAMPLES} an interval needs` };
+  }
+  const minEffect = evidence.minEffect ?? DEFAULT_MIN_EFFECT;
+  if (interval.low < minEffect) return { status: 'inconclusive', reason: `the ${describeInterval(interval)} does not clear the minimum effect of ${minEffect}x` };
+  const ratio = outcome.measurements[0]?.ratio ?? null;
+  if (evidence.predicted !== undefined && (ratio === null || ratio < evidence.predicted)) {
+    return { status: 'smaller-than-predicted', reason: `the fix helped (${describeInterval(interval)}), but less than the ${evidence.predicted}x the finding predicts` };
+  }
+  return { status: 'verified' };
+}
+
+export function describeInterval(interval: EffectInterval): string {
+  if (interval.method === 'exact') return `exact count, ratio ${interval.low}x (no sampling noise: the count is the same on every run)`;
+  return `${Math.round(interval.level * 100)}% bootstrap interval ${interval.low}x-${interval.high}x (${interval.samples.before} and ${interval.samples.after} samples)`;
+}
+
+/** A small deterministic PRNG (mulberry32): the same samples always give the same interval. */
+function random(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+function medianOf(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? (sorted[mid] as number) : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
+}
+
+function ratioOf(before: number, after: number, better: 'lower' | 'higher'): number {
+  const [num, den] = better === 'lower' ? [before, after] : [after, before];
+  if (den <= 0) return num <= 0 ? 1 : num;
+  return num / den;
+}
+
+/**
+ * 95% percentile bootstrap interval of the ratio of medians (oriented: > 1 means the fix is better).
+ * Undefined with fewer than MIN_SAMPLES samples on a side.
+ */
+export function bootstrapRatio(before: number[], after: number[], better: 'lower' | 'higher', resamples = 2_000): EffectInterval | undefined {
+  if (before.length < MIN_SAMPLES || after.length < MIN_SAMPLES) return undefined;
+  const next = random(before.length * 7919 + after.length);
+  const pick = (values: number[]) => Array.from({ length: values.length }, () => values[Math.floor(next() * values.length)] as number);
+  const ratios = Array.from({ length: resamples }, () => ratioOf(medianOf(pick(before)), medianOf(pick(after)), better)).sort((a, b) => a - b);
+  const at = (q: number) => Number((ratios[Math.min(ratios.length - 1, Math.floor(q * ratios.length))] as number).toFixed(2));
+  return { low: at(0.025), high: at(0.975), method: 'bootstrap', level: 0.95, samples: { before: before.length, after: after.length } };
+}
+
+/** The interval of a count that does not vary between runs (handles, connections, bytes). */
+export function exactInterval(measurement: Measurement): EffectInterval | undefined {
+  if (measurement.ratio === null) return undefined;
+  return { low: measurement.ratio, high: measurement.ratio, method: 'exact', level: 1, samples: { before: 1, after: 1 } };
+}
+
+/**
+ * The measured verdict on sampled figures: an effect when the interval clears `minEffect`, as big as
+ * predicted when the median ratio reaches `predicted`; not reproduced when the interval's top is under
+ * `minEffect`; inconclusive in between or without enough samples.
+ */
+export function judgeInterval(
+  ratio: number | null,
+  interval: EffectInterval | undefined,
+  minEffect: number,
+  predicted: number,
+): { status: 'verified' | 'smaller-than-predicted' | 'not-reproduced' | 'inconclusive'; reason?: string } {
+  if (!interval) return { status: 'inconclusive', reason: `fewer than ${MIN_SAMPLES} samples per side: no interval` };
+  if (interval.high < minEffect) return { status: 'not-reproduced', reason: `the ${describeInterval(interval)} stays under the minimum effect of ${minEffect}x` };
+  if (interval.low < minEffect) return { status: 'inconclusive', reason: `the ${describeInterval(interval)} straddles the minimum effect of ${minEffect}x` };
+  if (ratio === null || ratio < predicted) return { status: 'smaller-than-predicted', reason: `the fix helped (${describeInterval(interval)}), but less than the ${predicted}x predicted` };
+  return { status: 'verified' };
+}
