@@ -51,6 +51,39 @@ function readFindings(file: string, cwd: string): ScanResult {
   };
 }
 
+/**
+ * `--from ... --exec` runs the code a report names, and a report is only a file: every finding's file must
+ * lie inside the working directory (no absolute paths, no `../`), or the run is refused before anything runs.
+ */
+export function outsideFiles(findings: Finding[], cwd: string): string[] {
+  const root = path.resolve(cwd);
+  return [...new Set(findings.map((f) => f.file))].filter((file) => {
+    if (path.isAbsolute(file) || /^[a-zA-Z]:[\\/]/.test(file)) return true;
+    const resolved = path.resolve(root, file);
+    const relative = path.relative(root, resolved);
+    return relative === '' || relative.startsWith('..') || path.isAbsolute(relative);
+  });
+}
+
+/**
+ * The fixes `--exec` applies come from a fresh scan of the files the report names, never from the report's
+ * text: each finding takes the fix of the fresh finding with the same rule and position, or none (then the
+ * before/after families say why and run their replica).
+ */
+async function rederiveFixes(findings: Finding[], flags: ProbeFlags, io: Io): Promise<Finding[]> {
+  const { config } = await loadConfig(io.cwd, flags.config, ALL_RULES);
+  const files = [...new Set(findings.map((f) => f.file))];
+  const fresh = await scan({ ...targetRequest(files, { include: [], exclude: [], rule: [] }, config, io), include: [] });
+  const key = (f: Finding) => `${f.ruleId}\u0000${f.file}\u0000${f.line}\u0000${f.column}`;
+  const fixes = new Map(fresh.findings.map((f) => [key(f), f.fix]));
+  return findings.map((f) => {
+    const fix = fixes.get(key(f));
+    if (fix) return { ...f, fix };
+    const why = `a fresh scan of ${f.file} does not report this finding at line ${f.line}, so the report's fix is not applied`;
+    return { ...f, fix: { description: f.fix?.description ?? '', replacement: '' }, params: { ...(f.params ?? {}), __noFix: why } };
+  });
+}
+
 function parseBudget(text: string): number {
   const seconds = Number(text.replace(/s$/, ''));
   if (!Number.isFinite(seconds) || seconds <= 0 || seconds > 3600) throw new UsageError(`Invalid --budget "${text}": expected seconds between 0 and 3600, e.g. 30`);
@@ -81,14 +114,31 @@ export async function runProbe(paths: string[], flags: ProbeFlags, io: Io): Prom
     const { config } = await loadConfig(io.cwd, flags.config, ALL_RULES);
     result = await scan(targetRequest(paths, flags, config, io));
   }
-  const findings = flags.rule.length > 0 && flags.from ? result.findings.filter((f) => flags.rule.some((id) => f.ruleId === id || f.ruleId.startsWith(`${id}/`))) : result.findings;
+  let findings = flags.rule.length > 0 && flags.from ? result.findings.filter((f) => flags.rule.some((id) => f.ruleId === id || f.ruleId.startsWith(`${id}/`))) : result.findings;
+  if (flags.from && flags.exec) {
+    const outside = outsideFiles(findings, io.cwd);
+    if (outside.length > 0) {
+      throw new UsageError(`--from ${flags.from} --exec: refusing to run code outside ${io.cwd}: ${outside.slice(0, 5).join(', ')}${outside.length > 5 ? ` and ${outside.length - 5} more` : ''}`);
+    }
+    findings = await rederiveFixes(findings, flags, io);
+  }
 
   const controller = new AbortController();
+  const { killAllChildren } = await import('../probe/child.js');
   const onSigint = () => {
     io.stderr('\nInterrupted: stopping the running probe and reporting what finished (Ctrl-C again to quit at once)\n');
     controller.abort();
+    // The running child and everything it started go at once, with their process group.
+    killAllChildren();
+  };
+  // SIGTERM ends this process; the children (in their own process groups) must not outlive it.
+  const onSigterm = () => {
+    controller.abort();
+    killAllChildren();
+    process.exit(143);
   };
   process.once('SIGINT', onSigint);
+  process.once('SIGTERM', onSigterm);
   // The harness and its load libraries load only when probing, so `scan` does not pay their start-up.
   const [{ canEmitK6, k6FileName, k6Script }, { terminalProbeReport, withVerificationJson }, { runProbes }, { execProbes }] = await Promise.all([
     import('../probe/k6.js'),
@@ -109,6 +159,7 @@ export async function runProbe(paths: string[], flags: ProbeFlags, io: Io): Prom
     });
   } finally {
     process.removeListener('SIGINT', onSigint);
+    process.removeListener('SIGTERM', onSigterm);
   }
   // Report the findings as they came (prepare() may have added private params), with their verification.
   probed = {

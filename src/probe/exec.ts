@@ -27,6 +27,8 @@ import { execCompressionProbe } from './exec/compression.js';
 import { execKeepAliveProbe } from './exec/keep-alive.js';
 import { execSequentialProbe } from './exec/sequential.js';
 import { execTimerProbe } from './exec/timer.js';
+import { sandboxWrapper } from './exec/harness.js';
+import os from 'node:os';
 import { PROBES, splitRuleId } from './run.js';
 import type { Probe, ProbeContext, ProbeOutcome, VerificationMode } from './types.js';
 
@@ -98,6 +100,19 @@ export function withReplicaFallback(execProbe: Probe<unknown>, replicaProbe: Pro
   };
 }
 
+/** Said before any of the user's code runs: which protections this OS gives the child, and which it does not. */
+function containmentWarning(): string {
+  const sandbox = sandboxWrapper(false, os.tmpdir());
+  const missing = [
+    ...(sandbox.isolation === 'none' ? ['the network is NOT isolated (no network namespace)'] : []),
+    ...(sandbox.processes !== 'pid-namespace' ? ['a process your code starts and detaches can outlive the run (no PID namespace)'] : []),
+    ...(sandbox.writes !== 'scratch-only' ? ['your code can write anywhere this user can (no mount namespace)'] : []),
+  ];
+  return missing.length > 0
+    ? `!!! WARNING on this system: ${missing.join('; ')}.\n`
+    : '!!! Contained: no network, own PID namespace, file system read-only but for a scratch directory.\n';
+}
+
 function isExecFamily(family: string): boolean {
   return Object.hasOwn(EXEC_FAMILIES, family);
 }
@@ -107,7 +122,8 @@ export function execProbes(io: Io, cwd: string): { probes: Record<string, Probe<
     '\n!!! --exec: bottleneck will RUN YOUR CODE for these findings:\n' +
       `!!!   ${Object.values(EXEC_FAMILIES).join(', ')}\n` +
       "!!! Each finding's module is compiled with esbuild and its code called in a child process: scrubbed environment,\n" +
-      '!!! time limit, no network beyond loopback where the OS allows; package imports are stubs, Node builtins are REAL.\n' +
+      '!!! time limit, heap cap, own process group; package imports are stubs, Node builtins are REAL.\n' +
+      containmentWarning() +
       `!!! ${Object.keys(EXEC_REPLICA_REASONS).join(', ')}, the other keep-alive findings, and findings whose code cannot be called run replicas, and say so.\n\n`,
   );
   const execs: Record<string, Probe<unknown>> = {

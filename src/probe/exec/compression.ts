@@ -14,7 +14,7 @@ import { COMPRESSORS, fakeCompressionProbe, jsonPayload, PAYLOAD_SIZES, type Fak
 import { exact, round, verdict } from '../stats.js';
 import { exactInterval } from '../verdicts.js';
 import type { Measurement, Probe, ProbeOutcome } from '../types.js';
-import { describeContainment, relativeSource, runUserModule } from './harness.js';
+import { describeContainment, relativeSource, runUserModule, noResultReason } from './harness.js';
 import { locateFunction } from './locate.js';
 import { execSkip, locationOf, skipBeforeRunning, stubbedNote } from './outcome.js';
 
@@ -89,8 +89,8 @@ export function execCompressionProbe(cwd: string): Probe<ExecCompressionParams> 
       });
       if ('error' in run) return skipBeforeRunning(`${file} does not compile: ${run.error}`);
       const where = `${file}:${target.line} ${target.name}()`;
-      const notes = [`ran YOUR function ${where} with its module in a child process: ${describeContainment(run.isolation)}`, ...stubbedNote(run.stubbed)];
-      if (!run.result) return execSkip(`the function did not answer in time${run.stderr ? `: ${run.stderr.split('\n')[0]}` : ''}`, notes);
+      const notes = [`ran YOUR function ${where} with its module in a child process: ${describeContainment(run.sandbox)}`, ...stubbedNote(run.stubbed)];
+      if (!run.result) return execSkip(noResultReason(run, 'your function'), notes);
       if (run.result.error) return execSkip(run.result.error, notes);
       const mapped = run.result.mapped;
       if (mapped) notes.push(`source map: the called function starts at ${relativeSource(mapped.source, cwd)}:${mapped.line}`);

@@ -23,7 +23,7 @@ import { STUB_RUNTIME_SOURCE } from './stubs.js';
  * `stubArgs()`, `functionLocation()`, `stubState`, `userSite(stack)`, `holder` (the exported binding).
  */
 const PRELUDE = `
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeSync } from 'node:fs';
 import { findSourceMap } from 'node:module';
 import { pathToFileURL } from 'node:url';
 import inspector from 'node:inspector';
@@ -31,7 +31,8 @@ import inspector from 'node:inspector';
 const config = JSON.parse(readFileSync(JSON.parse(process.argv[process.argv.length - 1]).configPath, 'utf8'));
 ${STUB_RUNTIME_SOURCE}
 Object.assign(stubState, config.stub, { harnessDir: config.harnessDir });
-const emit = (value) => process.stdout.write(JSON.stringify(value) + '\\n');
+// Results go on their own pipe (fd 3): whatever your code prints on stdout is not read.
+const emit = (value) => writeSync(3, JSON.stringify(value) + '\\n');
 // A promise the user's code leaves rejected (a timer firing after the race was won) must not end the
 // child before it reports: the families count what they measure themselves.
 process.on('unhandledRejection', () => {});
@@ -134,9 +135,6 @@ export type Isolation = 'no-network' | 'loopback-only' | 'none';
 /** The child's V8 heap limit (`--max-old-space-size`): code that allocates without bound dies, not the machine. */
 export const CHILD_HEAP_MB = 512;
 
-let unshareWorks: boolean | undefined;
-let loopbackWorks: boolean | undefined;
-
 function works(command: string, args: string[]): boolean {
   try {
     execFileSync(command, args, { stdio: 'ignore', timeout: 5_000 });
@@ -146,15 +144,55 @@ function works(command: string, args: string[]): boolean {
   }
 }
 
-/** The command the child runs under, and the isolation it gives. */
+/**
+ * Inside a new mount namespace: every mount read-only (but /proc, /dev and /sys), then the run's scratch
+ * directory bound writable over itself; loopback up when asked. `$1` is the scratch directory.
+ */
+function sandboxScript(loopback: boolean): string {
+  return [
+    'set -e',
+    's="$1"; shift',
+    ...(loopback ? ['ip link set lo up'] : []),
+    'mount --make-rprivate /',
+    'mount --rbind / /',
+    'while read -r _id _parent _dev _root m _rest; do case "$m" in /proc|/proc/*|/dev|/dev/*|/sys|/sys/*) ;; *) mount -o remount,bind,ro "$m" 2>/dev/null || true ;; esac; done < /proc/self/mountinfo',
+    'mount --bind "$s" "$s"',
+    'mount -o remount,bind,rw "$s"',
+    'exec "$@"',
+  ].join('\n');
+}
+
+/** What the child runs under: each level drops one namespace the OS may refuse (tried once, then remembered). */
+export interface Sandbox {
+  wrapper: string[];
+  isolation: Isolation;
+  /** `pid-namespace`: everything the child starts dies with it, even a detached grandchild. */
+  processes: 'pid-namespace' | 'process-group';
+  /** `scratch-only`: the file system is read-only but for the run's temp directory. */
+  writes: 'scratch-only' | 'unconfined';
+}
+
+const levels = new Map<string, boolean>();
+function level(key: string, command: string[], scratch: string): boolean {
+  if (!levels.has(key)) levels.set(key, works(command[0] as string, [...command.slice(1), ...(key.includes('mount') ? [scratch] : []), 'true']));
+  return levels.get(key) === true;
+}
+
+export function sandboxWrapper(needsLoopback: boolean, scratch: string): Sandbox {
+  const net: Isolation = needsLoopback ? 'loopback-only' : 'no-network';
+  const full = ['unshare', '-rnpm', '--fork', '--kill-child', 'sh', '-c', sandboxScript(needsLoopback), 'bottleneck-sandbox'];
+  if (level(`mount:${needsLoopback}`, full, scratch)) return { wrapper: [...full, scratch], isolation: net, processes: 'pid-namespace', writes: 'scratch-only' };
+  const pid = needsLoopback ? ['unshare', '-rnp', '--fork', '--kill-child', 'sh', '-c', 'ip link set lo up && exec "$0" "$@"'] : ['unshare', '-rnp', '--fork', '--kill-child'];
+  if (level(`pid:${needsLoopback}`, pid, scratch)) return { wrapper: pid, isolation: net, processes: 'pid-namespace', writes: 'unconfined' };
+  const plain = needsLoopback ? ['unshare', '-rn', 'sh', '-c', 'ip link set lo up && exec "$0" "$@"'] : ['unshare', '-rn'];
+  if (level(`net:${needsLoopback}`, plain, scratch)) return { wrapper: plain, isolation: net, processes: 'process-group', writes: 'unconfined' };
+  return { wrapper: [], isolation: 'none', processes: 'process-group', writes: 'unconfined' };
+}
+
+/** Kept for callers that only need the network part. */
 export function networkWrapper(needsLoopback: boolean): { wrapper: string[]; isolation: Isolation } {
-  unshareWorks ??= works('unshare', ['-rn', 'true']);
-  if (!unshareWorks) return { wrapper: [], isolation: 'none' };
-  if (!needsLoopback) return { wrapper: ['unshare', '-rn'], isolation: 'no-network' };
-  // In a fresh namespace even loopback is down; the namespace's root may bring it up.
-  const up = ['unshare', '-rn', 'sh', '-c', 'ip link set lo up && exec "$0" "$@"'];
-  loopbackWorks ??= works(up[0] as string, [...up.slice(1), 'true']);
-  return loopbackWorks ? { wrapper: up, isolation: 'loopback-only' } : { wrapper: [], isolation: 'none' };
+  const { wrapper, isolation } = sandboxWrapper(needsLoopback, os.tmpdir());
+  return { wrapper, isolation };
 }
 
 export function describeIsolation(isolation: Isolation): string {
@@ -170,6 +208,18 @@ export interface UserModuleRun<T> {
   /** Packages replaced by stubs. */
   stubbed: string[];
   isolation: Isolation;
+  sandbox: Sandbox;
+  /** True when the child died of its capped heap. */
+  outOfMemory: boolean;
+  killedBy?: 'deadline' | 'abort' | 'exit-wait';
+}
+
+/** Why a child gave no result, in words: out of memory, interrupted, out of time, or what it printed. */
+export function noResultReason(run: { stderr: string; outOfMemory: boolean; killedBy?: string | undefined }, what: string): string {
+  if (run.outOfMemory) return `${what} ran out of memory (heap capped at ${CHILD_HEAP_MB} MB) and was stopped`;
+  if (run.killedBy === 'abort') return `interrupted (Ctrl-C): ${what} was stopped with its whole process group`;
+  const first = run.stderr.split('\n').find((line) => line.trim().length > 0);
+  return `${what} did not answer in time${first ? `: ${first}` : ''}`;
 }
 
 export interface UserModuleRequest {
@@ -204,9 +254,17 @@ export async function compileCheck(request: { file: string; text: string; target
   }
 }
 
-/** How a child ran, for the notes: environment, network, process group, memory, time. */
-export function describeContainment(isolation: Isolation): string {
-  return `scrubbed environment, ${describeIsolation(isolation)}, own process group killed at the deadline, heap capped at ${CHILD_HEAP_MB} MB, time limit`;
+/** How a child ran, for the notes: environment, network, processes, writes, memory, time. */
+export function describeContainment(sandbox: Sandbox): string {
+  return [
+    'scrubbed environment',
+    describeIsolation(sandbox.isolation),
+    sandbox.processes === 'pid-namespace' ? 'own PID namespace and process group (everything it starts is killed with it)' : 'own process group, killed whole at the end (a process that leaves the group can outlive the run: no PID namespace here)',
+    sandbox.writes === 'scratch-only' ? 'file system read-only but for a scratch directory' : 'file system writes NOT confined (no mount namespace here)',
+    `heap capped at ${CHILD_HEAP_MB} MB`,
+    'results on a private pipe, not stdout',
+    'time limit',
+  ].join(', ');
 }
 
 /** Bundles and runs; `{ error }` when the module does not compile. */
@@ -217,7 +275,8 @@ export async function runUserModule<T>(request: UserModuleRequest): Promise<User
     const bundled = await bundleModule({ file: request.file, text: exportTarget(request.text, request.target), outFile: bundlePath, ...(request.realPackages ? { realPackages: request.realPackages } : {}) });
     if ('error' in bundled) return { error: bundled.error };
     writeFileSync(bundlePath, bundled.code);
-    const { wrapper, isolation } = networkWrapper(request.needsLoopback === true);
+    const sandbox = sandboxWrapper(request.needsLoopback === true, dir);
+    const { wrapper, isolation } = sandbox;
     const trusted = path.join(dir, 'trusted-ca.pem');
     if (request.trustCertificate) writeFileSync(trusted, request.trustCertificate);
     const exitWaitMs = request.exitWaitMs ?? 200;
@@ -240,7 +299,8 @@ export async function runUserModule<T>(request: UserModuleRequest): Promise<User
       '',
       { configPath },
       {
-        nodeFlags: ['--enable-source-maps', `--max-old-space-size=${CHILD_HEAP_MB}`],
+        nodeFlags: ['--enable-source-maps'],
+        heapMb: CHILD_HEAP_MB,
         scriptPath: harnessPath,
         wrapper,
         ...(request.trustCertificate ? { env: { NODE_EXTRA_CA_CERTS: trusted } } : {}),
@@ -250,7 +310,7 @@ export async function runUserModule<T>(request: UserModuleRequest): Promise<User
         signal: request.context.signal,
       },
     );
-    return { result: run.result, stderr: run.stderr, exitDelayMs: run.exitDelayMs, stubbed: bundled.stubbed, isolation };
+    return { result: run.result, stderr: run.stderr, exitDelayMs: run.exitDelayMs, stubbed: bundled.stubbed, isolation, sandbox, outOfMemory: run.outOfMemory, ...(run.killedBy ? { killedBy: run.killedBy } : {}) };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

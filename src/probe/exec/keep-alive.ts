@@ -21,7 +21,7 @@ import { exactInterval } from '../verdicts.js';
 import type { Measurement, Probe, ProbeContext, ProbeOutcome } from '../types.js';
 import { agentExpression } from './agent-expression.js';
 import { applyFix } from './apply-fix.js';
-import { describeContainment, runUserModule } from './harness.js';
+import { describeContainment, runUserModule, noResultReason } from './harness.js';
 import type { CallTarget } from './locate.js';
 import { locationOf, skipBeforeRunning, execSkip, stubbedNote, type ExecLocation } from './outcome.js';
 
@@ -161,10 +161,10 @@ export async function runExecKeepAlive(cwd: string, params: ExecKeepAliveParams,
   if ('error' in run) return skipBeforeRunning(`${where.file} does not compile: ${run.error}`);
   const shown = expression.text.replace(/\s+/g, ' ');
   const notes = [
-    `ran YOUR agent expression from ${where.file}:${expression.line}, \`${shown.length > 90 ? `${shown.slice(0, 87)}...` : shown}\`, copied verbatim into a factory at the end of its module (same imports and bindings), in a child process: ${describeContainment(run.isolation)}`,
+    `ran YOUR agent expression from ${where.file}:${expression.line}, \`${shown.length > 90 ? `${shown.slice(0, 87)}...` : shown}\`, copied verbatim into a factory at the end of its module (same imports and bindings), in a child process: ${describeContainment(run.sandbox)}`,
     ...stubbedNote(run.stubbed),
   ];
-  if (!run.result) return execSkip(`the child did not answer in time${run.stderr ? `: ${run.stderr.split('\n')[0]}` : ''}`, notes);
+  if (!run.result) return execSkip(noResultReason(run, 'the child'), notes);
   if (run.result.error) return execSkip(run.result.error, notes);
   const { before, after } = run.result;
   if (before.error || !after) return execSkip(`as found: ${before.error ?? 'no result'}`, notes);

@@ -9,6 +9,8 @@ export interface ExecLocation {
   endLine: number;
   endColumn: number;
   replacement: string;
+  /** Why there is no fix to apply (a `--from` report whose fix a fresh scan did not confirm). */
+  noFix?: string;
 }
 
 export function locationOf(params: FindingParams): ExecLocation | undefined {
@@ -21,6 +23,7 @@ export function locationOf(params: FindingParams): ExecLocation | undefined {
     endLine: typeof endLine === 'number' ? endLine : line,
     endColumn: typeof endColumn === 'number' ? endColumn : 1,
     replacement: typeof replacement === 'string' ? replacement : '',
+    ...(typeof params.__noFix === 'string' ? { noFix: params.__noFix } : {}),
   };
 }
 

@@ -11,7 +11,7 @@ import { exact, measure } from '../stats.js';
 import { bootstrapRatio, judgeInterval } from '../verdicts.js';
 import type { Measurement, Probe, ProbeContext, ProbeOutcome } from '../types.js';
 import { ts } from '../../scanner/ts.js';
-import { formatSites, relativeSource, type UserModuleRun } from './harness.js';
+import { formatSites, relativeSource, type UserModuleRun, noResultReason } from './harness.js';
 import { planWithLocation, type ExecLocation } from './outcome.js';
 import { runBothSides } from './sides.js';
 
@@ -166,7 +166,7 @@ export async function runExecSequential(cwd: string, params: ExecSequentialParam
 const MIN_EFFECT = 1.2;
 
 function sideRuns(run: SideRun, side: string): Array<{ ms: number; stubCalls: number; peak: number }> | { skip: string } {
-  if (!run.result) return { skip: `your function did not answer in time (${side})${run.stderr ? `: ${run.stderr.split('\n')[0]}` : ''}` };
+  if (!run.result) return { skip: noResultReason(run, `your function (${side})`) };
   if (run.result.error) {
     const reached = run.result.stubCalls ?? 0;
     return { skip: `${side}, your function threw ${reached === 0 ? 'before reaching its awaits' : `after ${reached} stub calls`}: ${run.result.error}` };

@@ -28,6 +28,7 @@ export async function prepareSides(cwd: string, where: ExecLocation, rewrites?: 
   }
   const target = locateFunction(text, absolute, where.line);
   if ('skip' in target) return target;
+  if (where.noFix && !where.replacement) return { skip: where.noFix };
   const fixed = await applyFix(text, absolute, where, where.replacement, rewrites);
   if ('skip' in fixed) return { skip: `the fix cannot be applied: ${fixed.skip}`, ...(fixed.fixFailed ? { fixFailed: true as const } : {}) };
   const afterTarget = locateSame(fixed.text, absolute, target);
@@ -74,7 +75,7 @@ export async function runBothSides<T, R>(options: {
   const before = await run('before');
   if ('error' in before) return { outcome: skipBeforeRunning(`${where.file} does not compile: ${before.error}`) };
   const name = `${where.file}:${sides.before.target.line} ${sides.before.target.name}()`;
-  const notes = [`ran YOUR function ${name} as found and with the fix applied, each in a child process: ${describeContainment(before.isolation)}`, ...stubbedNote(before.stubbed)];
+  const notes = [`ran YOUR function ${name} as found and with the fix applied, each in a child process: ${describeContainment(before.sandbox)}`, ...stubbedNote(before.stubbed)];
   const found = options.read(before, 'as found');
   if (isSkip(found)) return { outcome: execSkip(found.skip, notes) };
   const after = await run('after');

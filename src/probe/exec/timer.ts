@@ -11,7 +11,7 @@ import { unclearedTimerProbe } from '../probes/uncleared-timer.js';
 import { exact, verdict } from '../stats.js';
 import { exactInterval } from '../verdicts.js';
 import type { Measurement, Probe, ProbeContext, ProbeOutcome } from '../types.js';
-import { formatSites, relativeSource, type UserModuleRun } from './harness.js';
+import { formatSites, relativeSource, type UserModuleRun, noResultReason } from './harness.js';
 import { execSkip, planWithLocation, type ExecLocation } from './outcome.js';
 import { runBothSides } from './sides.js';
 
@@ -135,7 +135,7 @@ export async function runExecTimer(cwd: string, params: ExecTimerParams, context
 }
 
 function sideResult(run: UserModuleRun<TimerChildResult>, side: string): TimerChildResult | { skip: string } {
-  if (!run.result) return { skip: `your function did not answer in time (${side})${run.stderr ? `: ${run.stderr.split('\n')[0]}` : ''}` };
+  if (!run.result) return { skip: noResultReason(run, `your function (${side})`) };
   if (run.result.error) return { skip: `${side}: ${run.result.error}` };
   return run.result;
 }

@@ -46,7 +46,8 @@ for (let i = 0; i < config.calls; i++) {
 }
 globalThis.gc(); globalThis.gc();
 const heapAfter = process.memoryUsage().heapUsed;
-process.stdout.write(JSON.stringify({ calls: config.calls, liveTimeouts: liveTimeouts() - timeoutsBefore, retainedBytes: heapAfter - heapBefore }) + '\\n');
+// The result goes on its own pipe (fd 3), never on stdout.
+(await import('node:fs')).writeSync(3, JSON.stringify({ calls: config.calls, liveTimeouts: liveTimeouts() - timeoutsBefore, retainedBytes: heapAfter - heapBefore }) + '\\n');
 `;
 
 export interface TimerRun extends TimerChildResult {
