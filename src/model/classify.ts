@@ -91,17 +91,20 @@ export function heldValueOfExpression(expression: ts.Expression, scope: ImportSc
     return undefined;
   }
   if (ts.isCallExpression(inner)) {
-    // `pool.connect()`, `dataSource.createQueryRunner()`, `client.startSession()`: one connection from a handle.
+    // A call makes a handle only as a factory (`axios.create()`, `knex({...})`, `pool.connect()`); an awaited
+    // query or request returns data (`const { rows } = await pool.query(...)`), which is no handle.
     const ref = scope.resolve(inner.expression);
+    const method = ts.isPropertyAccessExpression(inner.expression) ? inner.expression.name.text : undefined;
+    if (!isFactoryCall(method, awaited)) return undefined;
     if (ref && ref.module !== 'global') {
       const io = ioKindOfModule(ref.module);
-      if (io) return { kind: 'io', io, module: ref.module, ...(awaited || /connect|acquire|QueryRunner|Session|getConnection|reserve/.test(ref.path.at(-1) ?? '') ? singleIf(ref.path.at(-1)) : {}) };
+      if (io) return { kind: 'io', io, module: ref.module, ...singleIf(ref.path.at(-1)) };
       if (isLimiterModule(ref.module)) return { kind: 'limiter', module: ref.module };
       return undefined;
     }
     if (ts.isPropertyAccessExpression(inner.expression)) {
       const receiverHeld = heldValueOfReceiver(inner.expression.expression, scope, classes);
-      if (receiverHeld?.kind === 'io') return { ...receiverHeld, ...singleIf(inner.expression.name.text) };
+      if (receiverHeld?.kind === 'io') return { ...receiverHeld, ...singleIf(method) };
     }
     return undefined;
   }
@@ -111,6 +114,15 @@ export function heldValueOfExpression(expression: ts.Expression, scope: ImportSc
     if (ref && ref.module !== 'global') return heldValueOfModuleRef(ref.module, ref.path);
   }
   return undefined;
+}
+
+const CONNECT_METHODS = /^(connect|getConnection|acquire|createQueryRunner|startSession|getClient|reserve|beginTransaction)$/;
+const FACTORY_METHODS = /^(create\w*|connect|getConnection|acquire|getClient|duplicate|startSession|createQueryRunner|db|collection|getRepository|getCustomRepository|model|table|withSchema|client|init|instance|extend|child|defaults|pool|promise)$/;
+
+/** `undefined` method: the module or handle itself is called (`knex(config)`, `pLimit(3)`). */
+function isFactoryCall(method: string | undefined, awaited: boolean): boolean {
+  if (awaited) return method !== undefined && CONNECT_METHODS.test(method);
+  return method === undefined || FACTORY_METHODS.test(method);
 }
 
 function singleIf(method: string | undefined): { single?: boolean } {
@@ -158,22 +170,36 @@ export function memberChain(callee: ts.Expression): { root: ts.Expression; membe
   }
 }
 
+type LocalDeclaration = ts.ParameterDeclaration | ts.VariableDeclaration;
+const declarationsByScope = new WeakMap<ts.Node, Map<string, LocalDeclaration>>();
+
+/** Names a function, block or for-loop declares directly: built once per scope, asked for every receiver. */
+function declarationsOf(scope: ts.Node): Map<string, LocalDeclaration> | undefined {
+  const isScope = ts.isFunctionLike(scope) || ts.isBlock(scope) || ts.isCaseClause(scope) || ts.isDefaultClause(scope) || ts.isForOfStatement(scope) || ts.isForStatement(scope) || ts.isForInStatement(scope);
+  if (!isScope) return undefined;
+  let names = declarationsByScope.get(scope);
+  if (names) return names;
+  names = new Map();
+  const add = (name: ts.BindingName, declaration: LocalDeclaration) => {
+    for (const id of bindingIdentifiers(name)) if (!names?.has(id)) names?.set(id, declaration);
+  };
+  if (ts.isFunctionLike(scope)) for (const parameter of scope.parameters) add(parameter.name, parameter);
+  const statements = ts.isBlock(scope) || ts.isCaseClause(scope) || ts.isDefaultClause(scope) ? scope.statements : undefined;
+  for (const statement of statements ?? []) {
+    if (ts.isVariableStatement(statement)) for (const declaration of statement.declarationList.declarations) add(declaration.name, declaration);
+  }
+  if ((ts.isForOfStatement(scope) || ts.isForStatement(scope) || ts.isForInStatement(scope)) && scope.initializer && ts.isVariableDeclarationList(scope.initializer)) {
+    for (const declaration of scope.initializer.declarations) add(declaration.name, declaration);
+  }
+  declarationsByScope.set(scope, names);
+  return names;
+}
+
 /** The declaration of `name` visible at `at` inside functions (parameters, variables); undefined at module level. */
-function localDeclaration(at: ts.Node, name: string): ts.ParameterDeclaration | ts.VariableDeclaration | undefined {
+function localDeclaration(at: ts.Node, name: string): LocalDeclaration | undefined {
   for (let scope: ts.Node | undefined = at.parent; scope && !ts.isSourceFile(scope); scope = scope.parent) {
-    if (ts.isFunctionLike(scope)) {
-      for (const parameter of scope.parameters) if (bindingIdentifiers(parameter.name).includes(name)) return parameter;
-    }
-    const statements = ts.isBlock(scope) || ts.isCaseClause(scope) || ts.isDefaultClause(scope) ? scope.statements : undefined;
-    if (statements) {
-      for (const statement of statements) {
-        if (!ts.isVariableStatement(statement)) continue;
-        for (const declaration of statement.declarationList.declarations) if (ts.isIdentifier(declaration.name) && declaration.name.text === name) return declaration;
-      }
-    }
-    if ((ts.isForOfStatement(scope) || ts.isForStatement(scope) || ts.isForInStatement(scope)) && scope.initializer && ts.isVariableDeclarationList(scope.initializer)) {
-      for (const declaration of scope.initializer.declarations) if (bindingIdentifiers(declaration.name).includes(name)) return declaration;
-    }
+    const found = declarationsOf(scope)?.get(name);
+    if (found) return found;
   }
   return undefined;
 }
@@ -182,7 +208,9 @@ function localDeclaration(at: ts.Node, name: string): ts.ParameterDeclaration | 
 export function heldValueOfName(identifier: ts.Identifier, context: ClassifyContext): HeldValue | undefined {
   const declaration = localDeclaration(identifier, identifier.text);
   if (declaration) {
-    if (ts.isParameter(declaration)) return declaration.type ? heldValueOfType(declaration.type, context.scope) : undefined;
+    if (ts.isParameter(declaration)) return ts.isIdentifier(declaration.name) && declaration.type ? heldValueOfType(declaration.type, context.scope) : undefined;
+    // `const { rows } = await pool.query(...)`, `const [job] = await bq.createQueryJob()`: parts of a result.
+    if (!ts.isIdentifier(declaration.name)) return undefined;
     if (declaration.initializer) {
       const init = skipOuter(declaration.initializer);
       if (ts.isPropertyAccessExpression(init) && init.expression.kind === ts.SyntaxKind.ThisKeyword) {
@@ -275,16 +303,34 @@ function ioOutcome(call: ts.CallExpression | ts.TaggedTemplateExpression, held: 
   };
 }
 
+/** Members of arrays, strings, promises, responses and loggers: never I/O whatever their receiver holds. */
+const NEVER_IO_MEMBERS = new Set([
+  'map', 'filter', 'forEach', 'reduce', 'reduceRight', 'some', 'every', 'push', 'pop', 'shift', 'unshift', 'splice', 'slice', 'concat',
+  'join', 'includes', 'indexOf', 'lastIndexOf', 'flat', 'flatMap', 'sort', 'reverse', 'keys', 'values', 'entries', 'toString',
+  'toJSON', 'toLowerCase', 'toUpperCase', 'trim', 'trimStart', 'trimEnd', 'split', 'replace', 'replaceAll', 'match', 'matchAll',
+  'startsWith', 'endsWith', 'padStart', 'padEnd', 'charAt', 'charCodeAt', 'substring', 'substr', 'then', 'catch', 'finally', 'bind',
+  'apply', 'json', 'status', 'setHeader', 'header', 'toISOString', 'getTime', 'toFixed', 'hasOwnProperty', 'log', 'info', 'warn',
+  'error', 'debug', 'trace', 'fatal', 'isArray', 'parse', 'stringify', 'assign', 'freeze', 'floor', 'ceil', 'round', 'abs', 'random',
+  'now', 'fill', 'at', 'findIndex', 'localeCompare', 'toLocaleString', 'valueOf', 'test', 'exec', 'cookie', 'redirect', 'render',
+  'type', 'locals', 'next', 'length', 'resolve', 'reject', 'all', 'allSettled', 'race', 'any', 'from', 'of',
+]);
+
 export function classifyCall(call: ts.CallExpression | ts.NewExpression | ts.TaggedTemplateExpression, context: ClassifyContext, fn: ts.Node): CallOutcome | undefined {
   if (ts.isNewExpression(call)) return undefined;
   const callee = ts.isCallExpression(call) ? call.expression : call.tag;
   if (callee.kind === ts.SyntaxKind.ImportKeyword || callee.kind === ts.SyntaxKind.SuperKeyword) return undefined;
   const { root, members } = memberChain(callee);
   const op = members.at(-1) ?? (ts.isIdentifier(root) ? root.text : '');
-  const via = shortText(callee, context.sourceFile);
+  // Most member calls are on arrays, strings and promises: answered before any lookup.
+  if (members.length > 0 && NEVER_IO_MEMBERS.has(op) && !(members.length === 1 && root.kind === ts.SyntaxKind.ThisKeyword)) return undefined;
+  // Evidence text only for calls that turn out to be I/O: most calls are not.
+  const via = () => shortText(callee, context.sourceFile);
 
-  // Resolved through imports: a library function, a library handle's member, or a project export.
-  const ref = context.scope.resolve(callee);
+  // Resolved through imports: a library function, a library handle's member, or a project export. Only a name
+  // bound at module level (or a global like `fetch`) can resolve to a module; locals are asked about below.
+  const rootName = ts.isIdentifier(root) ? root.text : undefined;
+  const mayResolve = rootName !== undefined && (context.scope.hasModuleBinding(rootName) || rootName === 'fetch' || rootName === 'require' || rootName === 'globalThis' || rootName === 'global');
+  const ref = mayResolve ? context.scope.resolve(callee) : undefined;
   if (ref) {
     if (ref.module === 'global') {
       if (ref.path[0] === 'fetch' && ref.path.length === 1) return ioOutcome(call, { kind: 'io', io: 'network', module: 'fetch' }, 'fetch', 'fetch', undefined);
@@ -293,7 +339,7 @@ export function classifyCall(call: ts.CallExpression | ts.NewExpression | ts.Tag
       const io = ioKindOfModule(ref.module);
       if (io) {
         if (ref.path.some((p) => isHelperMember(p)) && ref.path.at(-1) !== 'request') return undefined;
-        return ioOutcome(call, { kind: 'io', io, module: ref.module }, ref.path.at(-1) ?? '', via, ts.isIdentifier(root) ? root.text : undefined);
+        return ioOutcome(call, { kind: 'io', io, module: ref.module }, ref.path.at(-1) ?? '', via(), ts.isIdentifier(root) ? root.text : undefined);
       }
       if (isLimiterModule(ref.module)) return ref.path.length === 0 || LIMITER_METHODS.test(op) ? { kind: 'limiter', via: ref.module } : undefined;
       if (mayBeProjectModule(ref.module)) return { kind: 'call', ref: { kind: 'import', module: ref.module, path: ref.path } };
@@ -307,7 +353,7 @@ export function classifyCall(call: ts.CallExpression | ts.NewExpression | ts.Tag
     if (members.length === 1) return { kind: 'call', ref: { kind: 'this', className, method: op } };
     const field = members[0] ?? '';
     const held = context.classes[className]?.fields[field];
-    if (held?.kind === 'io') return ioOutcome(call, held, op, via, `this.${field}`);
+    if (held?.kind === 'io') return ioOutcome(call, held, op, via(), `this.${field}`);
     if (held?.kind === 'limiter') return LIMITER_METHODS.test(op) ? { kind: 'limiter', via: `this.${field} (${held.module})` } : undefined;
     return { kind: 'call', ref: { kind: 'field', className, field, method: members[1] ?? op } };
   }
@@ -320,7 +366,7 @@ export function classifyCall(call: ts.CallExpression | ts.NewExpression | ts.Tag
       if (localDeclaration(root, root.text)) return undefined;
       return context.locals[root.text] !== undefined ? { kind: 'call', ref: { kind: 'local', name: root.text } } : undefined;
     }
-    if (held?.kind === 'io') return ioOutcome(call, held, op, via, root.text);
+    if (held?.kind === 'io') return ioOutcome(call, held, op, via(), root.text);
     if (held?.kind === 'limiter') return LIMITER_METHODS.test(op) ? { kind: 'limiter', via: `${root.text} (${held.module})` } : undefined;
     if (held?.kind === 'class') {
       const classRef = held.ref;

@@ -1,7 +1,7 @@
 import { ts } from '../scanner/ts.js';
 import { type ImportScope, skipOuter } from '../scanner/imports.js';
 import { functionName, propertyName } from '../scanner/ast.js';
-import { isIterationCallback, isLoopNode } from '../scanner/roles.js';
+import { isLoopNode } from '../scanner/roles.js';
 import { accessOfName } from './io-catalog.js';
 import { accessOfCall, classifyCall, heldValueOfExpression, heldValueOfModuleRef, heldValueOfType, type ClassifyContext } from './classify.js';
 import type { CalleeRef, ClassSummary, EntryKind, FileSummary, FunctionSummary, HeldValue } from './types.js';
@@ -21,59 +21,180 @@ const ROUTER_RECEIVER = /^(app|router|server|api|routes?|fastify|instance|koa|ex
 const HANDLER_PARAMS: Array<[string, string]> = [['req', 'res'], ['request', 'response'], ['request', 'reply'], ['ctx', 'next'], ['req', 'reply']];
 const BACKGROUND_REGISTRARS = /^(setInterval|schedule|process|consume|subscribe|each|run|onMessage|addJob|every|define)$/;
 
-export function summarizeFile(file: string, sourceFile: ts.SourceFile, scope: ImportScope): FileSummary {
+interface Frame {
+  fn: ts.SignatureDeclaration;
+  summary: FunctionSummary;
+  loops: number;
+  catches: number;
+  throws: boolean;
+  returnsValue: boolean;
+}
+
+/**
+ * `nodes`: every node of the file in pre-order (the engine's walk, which also set the parents). The summary
+ * follows that list with the enclosing class, function, loop and catch kept on a stack by source range, so the
+ * file is not walked a second time.
+ */
+export function summarizeFile(file: string, sourceFile: ts.SourceFile, scope: ImportScope, nodes: readonly ts.Node[]): FileSummary {
   const summary: FileSummary = { file, locals: {}, exports: {}, reexports: [], classes: {}, values: {}, functions: [], registered: [] };
-  const keys = new Map<ts.Node, string>();
   const usedKeys = new Set<string>();
-  const functionNodes: ts.SignatureDeclaration[] = [];
-
-  const keyFor = (fn: ts.SignatureDeclaration, className: string | undefined): string => {
-    const name = ts.isConstructorDeclaration(fn) ? 'constructor' : functionName(fn);
-    const { line, character } = sourceFile.getLineAndCharacterOfPosition(fn.getStart(sourceFile));
-    let key = name ? (className ? `${className}.${name}` : name) : `<anonymous>@${line + 1}:${character + 1}`;
-    if (usedKeys.has(key)) key = `${key}@${line + 1}:${character + 1}`;
-    usedKeys.add(key);
-    return key;
-  };
-
-  // Classes, module values, locals and exports from the top level.
+  // Classes, module values, locals and exports from the top level first: function bodies read them.
   for (const statement of sourceFile.statements) collectTopLevel(statement, summary, scope, sourceFile);
+  const context: ClassifyContext = { scope, sourceFile, classes: summary.classes, values: summary.values, locals: summary.locals };
+  const refOf = registrationRef(summary, context);
 
-  // Every function-like node with a body gets a key, in source order.
-  const collect = (node: ts.Node, className: string | undefined): void => {
-    if (ts.isClassLike(node)) {
-      const name = node.name?.text ?? className;
-      ts.forEachChild(node, (child) => collect(child, name));
-      return;
-    }
-    if (isSummarised(node)) {
-      keys.set(node, keyFor(node, className));
-      functionNodes.push(node);
-    }
-    ts.forEachChild(node, (child) => collect(child, className));
+  // One walk of the file, with the enclosing class and function kept on stacks (no closure per node).
+  const classes: Array<string | undefined> = [];
+  const frames: Frame[] = [];
+  const lineOf = (node: ts.Node) => sourceFile.getLineAndCharacterOfPosition(node.getStart(sourceFile)).line + 1;
+
+  const enter = (fn: ts.SignatureDeclaration): Frame => {
+    const className = classes[classes.length - 1];
+    const name = ts.isConstructorDeclaration(fn) ? 'constructor' : functionName(fn);
+    const start = fn.getStart(sourceFile);
+    const position = sourceFile.getLineAndCharacterOfPosition(start);
+    let key = name ? (className ? `${className}.${name}` : name) : `<anonymous>@${position.line + 1}:${position.character + 1}`;
+    if (usedKeys.has(key)) key = `${key}@${position.line + 1}:${position.character + 1}`;
+    usedKeys.add(key);
+    const fnSummary: FunctionSummary = {
+      key,
+      name: name ?? '<anonymous>',
+      pos: start,
+      line: position.line + 1,
+      endLine: sourceFile.getLineAndCharacterOfPosition(fn.getEnd()).line + 1,
+      ...(className ? { className } : {}),
+      direct: [],
+      calls: [],
+      opaque: [],
+      inner: [],
+      validatorOnly: false,
+      hasBody: true,
+    };
+    const entry = entryOf(fn, className);
+    if (entry) fnSummary.entry = entry;
+    frames[frames.length - 1]?.summary.inner.push(key);
+    summary.functions.push(fnSummary);
+    return { fn, summary: fnSummary, loops: 0, catches: 0, throws: false, returnsValue: !ts.isBlock((fn as ts.FunctionLikeDeclaration).body ?? fn) };
   };
-  collect(sourceFile, undefined);
 
-  const classifyContext: ClassifyContext = { scope, sourceFile, classes: summary.classes, values: summary.values, locals: summary.locals };
-  for (const fn of functionNodes) {
-    const key = keys.get(fn) ?? '';
-    const className = enclosingClassName(fn);
-    summary.functions.push(summarizeFunction(fn, key, className, keys, classifyContext, sourceFile));
-    if (className && !ts.isClassLike(fn.parent) && !ts.isPropertyDeclaration(fn.parent)) continue;
+  const leave = (frame: Frame): void => {
+    const fn = frame.fn;
+    const fnSummary = frame.summary;
+    const body = (fn as ts.FunctionLikeDeclaration).body;
+    fnSummary.validatorOnly = frame.throws && !frame.returnsValue && !ts.isConstructorDeclaration(fn);
+    const memo = body ? memoOf(body) : undefined;
+    if (memo) fnSummary.memo = memo;
+    const className = fnSummary.className;
     if (className && (ts.isMethodDeclaration(fn) || ts.isGetAccessor(fn) || ts.isConstructorDeclaration(fn) || (ts.isPropertyDeclaration(fn.parent) && fn.parent.initializer === fn))) {
       const method = ts.isConstructorDeclaration(fn) ? 'constructor' : functionName(fn);
       const cls = summary.classes[className];
-      if (method && cls && cls.methods[method] === undefined) cls.methods[method] = key;
+      if (method && cls && cls.methods[method] === undefined) cls.methods[method] = fnSummary.key;
+    }
+    const topName = topLevelName(fn);
+    if (topName && summary.locals[topName] === undefined) summary.locals[topName] = fnSummary.key;
+  };
+
+  const onCall = (node: ts.CallExpression | ts.NewExpression | ts.TaggedTemplateExpression, frame: Frame | undefined): void => {
+    if (!ts.isTaggedTemplateExpression(node)) {
+      const kind = registrationKind(node);
+      if (kind) {
+        for (const argument of node.arguments ?? []) {
+          if (isSummarised(argument)) continue; // inline functions carry their entry themselves
+          const ref = refOf(argument);
+          if (ref) summary.registered.push({ ref, ...kind });
+        }
+      }
+    }
+    if (!frame) {
+      // `main()`, `bootstrap().catch(...)`, `void start()` at the top level run once when the module loads.
+      if (classes.length === 0 && ts.isCallExpression(node)) {
+        const ref = refOf(node.expression);
+        if (ref && (ref.kind === 'local' || ref.kind === 'import')) summary.registered.push({ ref, kind: 'once', reason: 'called at the top level of its module: runs once at load' });
+      }
+      return;
+    }
+    const fnSummary = frame.summary;
+    const outcome = classifyCall(node, context, frame.fn);
+    if (outcome?.kind === 'io') {
+      if (fnSummary.direct.length < 8) fnSummary.direct.push({ ...outcome.effect, line: lineOf(node) });
+    } else if (outcome?.kind === 'call') {
+      const said = ts.isNewExpression(node) || !hasStringArgument(node) ? undefined : accessOfCall(node);
+      const access = said && (said.source === 'rpc' || said.source === 'sql') && said.access !== 'unknown' ? { access: said.access } : {};
+      fnSummary.calls.push({ ref: outcome.ref, line: lineOf(node), inLoop: frame.loops > 0, ...access });
+    } else if (outcome?.kind === 'limiter') {
+      fnSummary.limiter ??= outcome.via;
+    } else if (!outcome && fnSummary.opaque.length < 4) {
+      const name = opaqueIoName(node, sourceFile);
+      if (name && !fnSummary.opaque.includes(name)) fnSummary.opaque.push(name);
+    }
+  };
+
+  type Open = { end: number; kind: 'class' | 'fn' | 'loop' | 'catch'; frame?: Frame };
+  const open: Open[] = [];
+  const close = (entry: Open): void => {
+    if (entry.kind === 'class') classes.pop();
+    else if (entry.kind === 'fn' && entry.frame) {
+      frames.pop();
+      leave(entry.frame);
+    } else if (entry.kind === 'loop') {
+      const frame = frames[frames.length - 1];
+      if (frame) frame.loops -= 1;
+    } else {
+      const frame = frames[frames.length - 1];
+      if (frame) frame.catches -= 1;
+    }
+  };
+  const interesting = interestingKinds();
+  for (const node of nodes) {
+    // Most nodes are identifiers, tokens and plain expressions: one array read skips them.
+    if (interesting[node.kind] !== 1 || node === sourceFile) continue;
+    while (open.length > 0 && node.pos >= (open[open.length - 1] as Open).end) close(open.pop() as Open);
+    if (ts.isClassLike(node)) {
+      classes.push(node.name?.text ?? classes[classes.length - 1]);
+      open.push({ end: node.end, kind: 'class' });
+      continue;
+    }
+    if (isSummarised(node)) {
+      const frame = enter(node);
+      frames.push(frame);
+      open.push({ end: node.end, kind: 'fn', frame });
+      continue;
+    }
+    const frame = frames[frames.length - 1];
+    if (ts.isCallExpression(node) || ts.isNewExpression(node) || ts.isTaggedTemplateExpression(node)) onCall(node, frame);
+    if (!frame) continue;
+    if (ts.isThrowStatement(node) && frame.catches === 0) frame.throws = true;
+    else if (ts.isReturnStatement(node) && node.expression) frame.returnsValue = true;
+    else if (isLoopNode(node)) {
+      frame.loops += 1;
+      open.push({ end: node.end, kind: 'loop' });
+    } else if (ts.isCatchClause(node)) {
+      frame.catches += 1;
+      open.push({ end: node.end, kind: 'catch' });
     }
   }
-  // Top-level functions and object-literal methods as locals.
-  for (const fn of functionNodes) {
-    const key = keys.get(fn) ?? '';
-    const topName = topLevelName(fn);
-    if (topName && summary.locals[topName] === undefined) summary.locals[topName] = key;
-  }
-  collectRegistrations(sourceFile, summary, keys, classifyContext);
+  while (open.length > 0) close(open.pop() as Open);
   return summary;
+}
+
+/** Node kinds the summary looks at, indexed by kind (filled on first use: the compiler loads lazily). */
+const INTERESTING: number[] = [];
+function interestingKinds(): number[] {
+  if (INTERESTING.length > 0) return INTERESTING;
+  for (const kind of [
+  ts.SyntaxKind.ClassDeclaration, ts.SyntaxKind.ClassExpression, ts.SyntaxKind.FunctionDeclaration, ts.SyntaxKind.MethodDeclaration,
+  ts.SyntaxKind.Constructor, ts.SyntaxKind.GetAccessor, ts.SyntaxKind.SetAccessor, ts.SyntaxKind.ArrowFunction, ts.SyntaxKind.FunctionExpression,
+  ts.SyntaxKind.CallExpression, ts.SyntaxKind.NewExpression, ts.SyntaxKind.TaggedTemplateExpression, ts.SyntaxKind.ThrowStatement,
+  ts.SyntaxKind.ReturnStatement, ts.SyntaxKind.ForStatement, ts.SyntaxKind.ForOfStatement, ts.SyntaxKind.ForInStatement,
+  ts.SyntaxKind.WhileStatement, ts.SyntaxKind.DoStatement, ts.SyntaxKind.CatchClause,
+  ]) INTERESTING[kind] = 1;
+  return INTERESTING;
+}
+
+function hasStringArgument(call: ts.CallExpression | ts.TaggedTemplateExpression): boolean {
+  if (ts.isTaggedTemplateExpression(call)) return true;
+  const first = call.arguments[0];
+  return first !== undefined && (ts.isStringLiteralLike(first) || ts.isTemplateExpression(first));
 }
 
 function isSummarised(node: ts.Node): node is ts.SignatureDeclaration {
@@ -275,66 +396,8 @@ function heldValueOfClassExpression(expression: ts.Expression, scope: ImportScop
 }
 
 
-function summarizeFunction(fn: ts.SignatureDeclaration, key: string, className: string | undefined, keys: Map<ts.Node, string>, context: ClassifyContext, sourceFile: ts.SourceFile): FunctionSummary {
-  const start = fn.getStart(sourceFile);
-  const summary: FunctionSummary = {
-    key,
-    name: (ts.isConstructorDeclaration(fn) ? 'constructor' : functionName(fn)) ?? '<anonymous>',
-    pos: start,
-    line: sourceFile.getLineAndCharacterOfPosition(start).line + 1,
-    endLine: sourceFile.getLineAndCharacterOfPosition(fn.getEnd()).line + 1,
-    ...(className ? { className } : {}),
-    direct: [],
-    calls: [],
-    opaque: [],
-    inner: [],
-    validatorOnly: false,
-    hasBody: true,
-  };
-  const entry = entryOf(fn, className);
-  if (entry) summary.entry = entry;
-  const body = (fn as ts.FunctionLikeDeclaration).body;
-  if (!body) return summary;
-  let throws = false;
-  let returnsValue = !ts.isBlock(body);
-  const visit = (node: ts.Node, inLoop: boolean, inCatch: boolean): void => {
-    if (node !== fn && isSummarised(node)) {
-      const innerKey = keys.get(node);
-      if (innerKey) summary.inner.push(innerKey);
-      return;
-    }
-    if (node !== fn && ts.isClassLike(node)) return;
-    if (ts.isThrowStatement(node) && !inCatch) throws = true;
-    if (ts.isReturnStatement(node) && node.expression) returnsValue = true;
-    if (ts.isCallExpression(node) || ts.isNewExpression(node) || ts.isTaggedTemplateExpression(node)) {
-      const outcome = classifyCall(node, context, fn);
-      const line = sourceFile.getLineAndCharacterOfPosition(node.getStart(sourceFile)).line + 1;
-      if (outcome?.kind === 'io') summary.direct.push({ ...outcome.effect, line });
-      else if (outcome?.kind === 'call') {
-        const said = ts.isNewExpression(node) ? undefined : accessOfCall(node);
-        const access = said && (said.source === 'rpc' || said.source === 'sql') && said.access !== 'unknown' ? { access: said.access } : {};
-        summary.calls.push({ ref: outcome.ref, line, inLoop: inLoop || insideIterationCallback(node, fn), ...access });
-      }
-      else if (outcome?.kind === 'limiter') summary.limiter ??= outcome.via;
-      else if (!outcome && summary.opaque.length < 4) {
-        const name = opaqueIoName(node);
-        if (name && !summary.opaque.includes(name)) summary.opaque.push(name);
-      }
-    }
-    const loop = inLoop || isLoopNode(node);
-    const catchClause = inCatch || ts.isCatchClause(node);
-    ts.forEachChild(node, (child) => visit(child, loop, catchClause));
-  };
-  visit(body, false, false);
-  if (summary.direct.length > 8) summary.direct = summary.direct.slice(0, 8);
-  summary.validatorOnly = throws && !returnsValue && !ts.isConstructorDeclaration(fn);
-  const memo = memoOf(body);
-  if (memo) summary.memo = memo;
-  return summary;
-}
-
 /** A member call the model cannot follow whose name reads as I/O (`client.fetchUser`), as written. */
-function opaqueIoName(node: ts.CallExpression | ts.NewExpression | ts.TaggedTemplateExpression): string | undefined {
+function opaqueIoName(node: ts.CallExpression | ts.NewExpression | ts.TaggedTemplateExpression, sourceFile: ts.SourceFile): string | undefined {
   if (!ts.isCallExpression(node)) return undefined;
   const callee = skipOuter(node.expression);
   if (!ts.isPropertyAccessExpression(callee)) return undefined;
@@ -344,15 +407,8 @@ function opaqueIoName(node: ts.CallExpression | ts.NewExpression | ts.TaggedTemp
   if (/^(then|catch|finally|map|filter|reduce|forEach|push|pop|shift|unshift|slice|splice|concat|join|split|includes|indexOf|find|findIndex|some|every|keys|values|entries|has|get|set|add|delete|clear|toString|toJSON|trim|replace|match|test|bind|call|apply|emit|on|once|debug|info|warn|error|trace|log|sort|flat|flatMap|fill|at)$/.test(name)) return undefined;
   const access = accessOfName(name);
   if (access === 'unknown') return undefined;
-  const text = callee.getText().replace(/\s+/g, ' ');
+  const text = callee.getText(sourceFile).replace(/\s+/g, ' ');
   return text.length > 40 ? `${text.slice(0, 39)}…` : text;
-}
-
-function insideIterationCallback(node: ts.Node, fn: ts.Node): boolean {
-  for (let current = node.parent; current && current !== fn; current = current.parent) {
-    if (ts.isFunctionLike(current) && isIterationCallback(current)) return true;
-  }
-  return false;
 }
 
 /** `if (this.x) return this.x;` (or a module variable) with an assignment to the same target later. */
@@ -460,15 +516,16 @@ function registrationKind(call: ts.CallExpression | ts.NewExpression): { kind: E
   return undefined;
 }
 
-/** Named functions registered elsewhere (`router.get('/x', handler)`, `main()` at the top level). */
-function collectRegistrations(sourceFile: ts.SourceFile, summary: FileSummary, keys: Map<ts.Node, string>, context: ClassifyContext): void {
-  const refOf = (expression: ts.Expression): CalleeRef | undefined => {
+/** What a registration's argument names: `handler`, `ctrl.create`, `this.onMessage`, an import. */
+function registrationRef(summary: FileSummary, context: ClassifyContext): (expression: ts.Expression) => CalleeRef | undefined {
+  return (expression) => {
     const inner = skipOuter(expression);
     if (ts.isIdentifier(inner)) {
       const ref = context.scope.resolve(inner);
       if (ref && ref.module !== 'global') return { kind: 'import', module: ref.module, path: ref.path };
       if (summary.locals[inner.text] !== undefined || !ref) return { kind: 'local', name: inner.text };
-      return undefined;
+      // Locals are collected as the walk leaves each function: a name not yet known may still be one.
+      return { kind: 'local', name: inner.text };
     }
     if (ts.isPropertyAccessExpression(inner)) {
       const root = skipOuter(inner.expression);
@@ -488,28 +545,4 @@ function collectRegistrations(sourceFile: ts.SourceFile, summary: FileSummary, k
     }
     return undefined;
   };
-  const visit = (node: ts.Node, topLevel: boolean): void => {
-    if (ts.isCallExpression(node) || ts.isNewExpression(node)) {
-      const kind = registrationKind(node);
-      if (kind) {
-        for (const argument of node.arguments ?? []) {
-          if (keys.has(argument)) continue; // inline functions carry their entry themselves
-          const ref = refOf(argument);
-          if (ref) summary.registered.push({ ref, ...kind });
-        }
-      }
-      // `main()`, `bootstrap().catch(...)`, `void start()` at the top level run once when the module loads.
-      if (topLevel && ts.isCallExpression(node)) {
-        const ref = refOf(node.expression);
-        if (ref && (ref.kind === 'local' || ref.kind === 'import')) summary.registered.push({ ref, kind: 'once', reason: 'called at the top level of its module: runs once at load' });
-      }
-    }
-    if (isSummarised(node) || ts.isClassLike(node)) {
-      ts.forEachChild(node, (child) => visit(child, false));
-      return;
-    }
-    ts.forEachChild(node, (child) => visit(child, topLevel));
-  };
-  visit(sourceFile, true);
 }
-

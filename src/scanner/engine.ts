@@ -197,7 +197,7 @@ export function analyzeSource(
       return { findings, errors };
     }
     const imports = parsed.imports;
-    const summary = parsed.summary ?? summarizeFile(relative, sourceFile, imports);
+    const summary = parsed.summary ?? summarizeFile(relative, sourceFile, imports, nodes);
     const modelFacts = model?.facts ?? new ProjectModel(path.dirname(absolute), [summary], new Map([[relative, fileRole]])).factsFor(relative);
     const view = new ModelView(sourceFile, imports, summary, modelFacts);
     // Indexed by SyntaxKind: an array read per node is cheaper than a Map lookup on the hottest path of the walk.
@@ -474,6 +474,8 @@ export async function scan(request: ScanRequest): Promise<ScanResult> {
     role: FileRole;
     summary: FileSummary | undefined;
     parsed: ParsedFile | undefined;
+    /** The rules that can report in this file, decided once by the prefilter. */
+    rules: EnabledRule[];
   }
   const loaded: Loaded[] = [];
   for (const file of discovered) {
@@ -504,7 +506,7 @@ export async function scan(request: ScanRequest): Promise<ScanResult> {
       parsed = parseFile(file.absolute, text, timings);
       if (parseErrors(parsed.sourceFile).length === 0) {
         try {
-          summary = summarizeFile(file.relative, parsed.sourceFile, parsed.imports);
+          summary = summarizeFile(file.relative, parsed.sourceFile, parsed.imports, parsed.nodes);
           parsed.summary = summary;
           summaryCache?.set(file.relative, summaryKey, summary);
         } catch {
@@ -515,7 +517,17 @@ export async function scan(request: ScanRequest): Promise<ScanResult> {
     if (summary) summaries.push(summary);
     if (timings) timings.model += performance.now() - modelStarted - (timings.parse - parseBefore);
     if (!inScan) continue;
-    loaded.push({ file, text, lines: lineCount(text), role, summary, parsed: useWorkers ? undefined : parsed });
+    const prefilterStarted = performance.now();
+    let rules = request.rules;
+    if (prefilter) {
+      const matched = triggers.match(text);
+      const known = { path: file.relative, role };
+      rules = request.rules.filter((enabled, index) => matched[index] && enabled.rule.appliesTo(known, enabled.options));
+    }
+    if (timings) timings.prefilter += performance.now() - prefilterStarted;
+    // Only files some rule will look at keep their syntax tree for phase 2: holding every tree costs more in
+    // garbage collection than parsing the few again.
+    loaded.push({ file, text, lines: lineCount(text), role, summary, parsed: useWorkers || rules.length === 0 ? undefined : parsed, rules });
   }
   const linkStarted = performance.now();
   const model = new ProjectModel(request.cwd, summaries, fileRoles);
@@ -526,7 +538,7 @@ export async function scan(request: ScanRequest): Promise<ScanResult> {
   // bytes and the model's facts about it (its functions, its callees in other files) are unchanged.
   const pending: Array<{ key: string; lines: number; job: AnalysisJob }> = [];
   for (const [index, entry] of loaded.entries()) {
-    const { file, text, lines, role } = entry;
+    const { file, text, lines, rules } = entry;
     collector.countFile(lines, file.relative);
     // Directives are read even where no rule runs, so one that suppresses nothing is still reported.
     collector.addSuppressions(parseSuppressions(text, file.relative));
@@ -547,14 +559,6 @@ export async function scan(request: ScanRequest): Promise<ScanResult> {
       }
     }
 
-    const prefilterStarted = performance.now();
-    let rules = request.rules;
-    if (prefilter) {
-      const matched = triggers.match(text);
-      const known = { path: file.relative, role };
-      rules = request.rules.filter((enabled, index) => matched[index] && enabled.rule.appliesTo(known, enabled.options));
-    }
-    if (timings) timings.prefilter += performance.now() - prefilterStarted;
     if (rules.length === 0) {
       storeAnalysis(collector, request.cache, file.relative, key, lines, { findings: [], errors: [] });
       entry.parsed = undefined;
@@ -568,7 +572,7 @@ export async function scan(request: ScanRequest): Promise<ScanResult> {
     request.onProgress?.(index, loaded.length);
     let analysis: FileAnalysis;
     try {
-      analysis = analyzeSource(file.absolute, file.relative, text, rules, fileFacts, timings, role, { facts: modelFacts, ...(entry.parsed ? { parsed: entry.parsed } : {}) });
+      analysis = analyzeSource(file.absolute, file.relative, text, rules, fileFacts, timings, entry.role, { facts: modelFacts, ...(entry.parsed ? { parsed: entry.parsed } : {}) });
     } catch (error) {
       analysis = { findings: [], errors: [{ message: `Internal error while analysing: ${describe(error)}` }] };
     }

@@ -42,6 +42,11 @@ export class ImportScope {
     this.collectModuleBindings();
   }
 
+  /** Whether a module-level binding (import, require or module variable) has this name. */
+  hasModuleBinding(name: string): boolean {
+    return this.moduleBindings.has(name);
+  }
+
   /** Modules this file imports or requires anywhere at top level, normalized. */
   importedModules(): Set<string> {
     const modules = new Set<string>();
