@@ -857,7 +857,12 @@ function loopCarried(loop: LoopNode, body: ts.Statement, context: RuleContext<Op
   return found ? `\`${written.get(found)}\` is read again by other iterations (loop-carried state: \`${found}\`)` : undefined;
 }
 
-/** `break`/`return` that leaves this loop: find-first or early exit. */
+function insideCatch(node: ts.Node, body: ts.Node): boolean {
+  for (let current = node.parent; current && current !== body; current = current.parent) if (ts.isCatchClause(current)) return true;
+  return false;
+}
+
+/** `break`/`return`/`throw` that leaves this loop: find-first, early exit or a fail-fast check. */
 function exitsEarly(loop: LoopNode, body: ts.Statement): string | undefined {
   let found: string | undefined;
   const label = ts.isLabeledStatement(loop.parent) ? loop.parent.label.text : undefined;
@@ -865,6 +870,10 @@ function exitsEarly(loop: LoopNode, body: ts.Statement): string | undefined {
     if (found || isFunctionBoundary(node)) return;
     if (ts.isReturnStatement(node)) {
       found = 'returns from inside the loop (find-first / early exit): later items must not start';
+      return;
+    }
+    if (ts.isThrowStatement(node) && !insideCatch(node, body)) {
+      found = 'throws from inside the loop (a fail-fast check): the first failing item stops the rest';
       return;
     }
     if (ts.isBreakStatement(node)) {

@@ -1,6 +1,6 @@
 import { ts } from '../scanner/ts.js';
 import { bindingIdentifiers, type ImportScope, skipOuter } from '../scanner/imports.js';
-import { accessOfHttpVerb, accessOfName, accessOfSql, ioKindOfModule, isHelperMember, isLimiterModule, LIMITER_METHODS } from './io-catalog.js';
+import { accessOfHttpVerb, accessOfName, accessOfSql, ioKindOfModule, isHelperMember, isLimiterModule, isSyncFsMember, LIMITER_METHODS } from './io-catalog.js';
 import type { Access, CalleeRef, ClassSummary, DirectEffect, HeldValue } from './types.js';
 
 /**
@@ -55,7 +55,10 @@ export function heldValueOfType(type: ts.TypeNode, scope: ImportScope): HeldValu
   const ref = scope.resolve(root);
   if (ref && ref.module !== 'global') {
     const path = ts.isIdentifier(name) ? ref.path : [...ref.path, ...qualifiedRest(name)];
-    return heldValueOfModuleRef(ref.module, path);
+    const held = heldValueOfModuleRef(ref.module, path);
+    // `client: PoolClient`, `conn: Connection`, `runner: QueryRunner`: one connection, its calls queue.
+    if (held?.kind === 'io' && SINGLE_CONNECTION_TYPE.test(path.at(-1) ?? '')) return { ...held, single: true };
+    return held;
   }
   if (ts.isIdentifier(name)) return { kind: 'class', ref: { kind: 'local', name: name.text } };
   return undefined;
@@ -116,6 +119,7 @@ export function heldValueOfExpression(expression: ts.Expression, scope: ImportSc
   return undefined;
 }
 
+const SINGLE_CONNECTION_TYPE = /^(PoolClient|PoolConnection|Connection|QueryRunner|ClientSession|Transaction|Knex\.Transaction|Trx|Session|ClientBase)$/;
 const CONNECT_METHODS = /^(connect|getConnection|acquire|createQueryRunner|startSession|getClient|reserve|beginTransaction)$/;
 const FACTORY_METHODS = /^(create\w*|connect|getConnection|acquire|getClient|duplicate|startSession|createQueryRunner|db|collection|getRepository|getCustomRepository|model|table|withSchema|client|init|instance|extend|child|defaults|pool|promise)$/;
 
@@ -233,6 +237,15 @@ function firstStringArgument(call: ts.CallExpression | ts.TaggedTemplateExpressi
   if (!first) return undefined;
   if (ts.isStringLiteralLike(first)) return first.text;
   if (ts.isTemplateExpression(first)) return first.head.text;
+  // `query({ text: 'SELECT ...', values })` (pg), `query({ sql: '...' })` (mysql2)
+  if (ts.isObjectLiteralExpression(first)) {
+    for (const property of first.properties) {
+      if (!ts.isPropertyAssignment(property) || !ts.isIdentifier(property.name) || !/^(text|sql|query)$/.test(property.name.text)) continue;
+      const value = property.initializer;
+      if (ts.isStringLiteralLike(value)) return value.text;
+      if (ts.isTemplateExpression(value)) return value.head.text;
+    }
+  }
   return undefined;
 }
 
@@ -296,6 +309,8 @@ function shortText(node: ts.Node, sourceFile: ts.SourceFile): string {
 
 function ioOutcome(call: ts.CallExpression | ts.TaggedTemplateExpression, held: Extract<HeldValue, { kind: 'io' }>, op: string, via: string, resource: string | undefined): CallOutcome | undefined {
   if (isHelperMember(op)) return undefined;
+  // `readFileSync` blocks the thread: it is no awaited I/O that could overlap with other work.
+  if (held.io === 'fs' && isSyncFsMember(op)) return undefined;
   const { access, ordered } = accessOf(call, op, held.io);
   return {
     kind: 'io',

@@ -61,7 +61,7 @@ const READ_VERBS = new Set([
   'exists', 'exist', 'has', 'is', 'stat', 'lstat', 'download', 'resolve', 'query', 'aggregate', 'first', 'peek',
   'mget', 'hget', 'hgetall', 'hmget', 'smembers', 'sismember', 'zrange', 'zrangebyscore', 'zscore', 'zcard',
   'lrange', 'llen', 'scard', 'ttl', 'pttl', 'paginate', 'readdir', 'realpath', 'access', 'head', 'scan', 'keys',
-  'check', 'verify', 'validate', 'estimate', 'call', 'view', 'show', 'fetchall', 'findall', 'findone', 'sum', 'avg',
+  'fetchall', 'findall', 'findone', 'sum', 'avg',
   'max', 'min', 'distinct', 'batchget', 'getitem', 'queryitems',
 ]);
 

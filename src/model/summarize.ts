@@ -194,7 +194,7 @@ function interestingKinds(): number[] {
 function hasStringArgument(call: ts.CallExpression | ts.TaggedTemplateExpression): boolean {
   if (ts.isTaggedTemplateExpression(call)) return true;
   const first = call.arguments[0];
-  return first !== undefined && (ts.isStringLiteralLike(first) || ts.isTemplateExpression(first));
+  return first !== undefined && (ts.isStringLiteralLike(first) || ts.isTemplateExpression(first) || ts.isObjectLiteralExpression(first));
 }
 
 function isSummarised(node: ts.Node): node is ts.SignatureDeclaration {

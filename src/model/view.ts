@@ -84,7 +84,9 @@ export class ModelView {
     if (cached) return cached;
     const result: ExpressionEffects = { effects: [], callees: [], unresolved: [], limiters: [], memos: [] };
     const visit = (node: ts.Node): void => {
-      if (ts.isCallExpression(node) || ts.isTaggedTemplateExpression(node)) {
+      // `import('x')` and `require('x')` load modules: not I/O a Promise.all would overlap.
+      const loadsModule = ts.isCallExpression(node) && (node.expression.kind === ts.SyntaxKind.ImportKeyword || (ts.isIdentifier(node.expression) && node.expression.text === 'require'));
+      if ((ts.isCallExpression(node) || ts.isTaggedTemplateExpression(node)) && !loadsModule) {
         const outcome = classifyCall(node, this.context, node);
         if (outcome?.kind === 'io') {
           const line = this.sourceFile.getLineAndCharacterOfPosition(node.getStart(this.sourceFile)).line + 1;
