@@ -44,6 +44,9 @@ interface Node {
 
 const ROLE_RANK: Record<EntryKind, number> = { request: 3, background: 2, once: 1 };
 
+/** Directories that hold work a framework starts in the background (queue processors, workers, cron jobs). */
+const BACKGROUND_DIRECTORY = /(^|\/)(queues?|workers?|jobs?|processors?|consumers?|crons?|schedulers?|tasks)\//i;
+
 export class ProjectModel {
   private readonly summaries = new Map<string, FileSummary>();
   private readonly nodes = new Map<string, Node>();
@@ -405,6 +408,14 @@ export class ProjectModel {
           queue.push(callee);
         }
       }
+    }
+    // What no entry reaches but sits in a worker or queue directory is started by a framework in the background.
+    for (const node of this.nodes.values()) {
+      if (node.role !== 'unknown') continue;
+      const directory = BACKGROUND_DIRECTORY.exec(node.file);
+      if (!directory) continue;
+      node.role = 'background';
+      node.roleReason = `no caller found, and it is in a ${directory[2]}/ directory: background work`;
     }
   }
 }

@@ -1,6 +1,5 @@
 import { readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { ts } from '../scanner/ts.js';
 
 /**
  * Module specifier -> scanned file, the way the project's own tooling resolves it: relative paths (with the
@@ -23,6 +22,38 @@ function readSmallFile(absolute: string): string | undefined {
     const stat = statSync(absolute);
     if (!stat.isFile() || stat.size > MAX_CONFIG_BYTES) return undefined;
     return readFileSync(absolute, 'utf8');
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * tsconfig.json is JSON with comments and trailing commas. Parsed here rather than by the compiler, so a warm
+ * run (every result from the cache) still never loads TypeScript. Undefined for anything that is not an object.
+ */
+export function parseJsonc(text: string): unknown {
+  let out = '';
+  let i = 0;
+  while (i < text.length) {
+    const char = text[i];
+    if (char === '"') {
+      let end = i + 1;
+      while (end < text.length && text[end] !== '"') end += text[end] === '\\' ? 2 : 1;
+      out += text.slice(i, end + 1);
+      i = end + 1;
+    } else if (char === '/' && text[i + 1] === '/') {
+      while (i < text.length && text[i] !== '\n') i += 1;
+    } else if (char === '/' && text[i + 1] === '*') {
+      const end = text.indexOf('*/', i + 2);
+      i = end === -1 ? text.length : end + 2;
+    } else {
+      out += char;
+      i += 1;
+    }
+  }
+  try {
+    const value: unknown = JSON.parse(out.replace(/,(\s*[}\]])/g, '$1'));
+    return value !== null && typeof value === 'object' ? value : undefined;
   } catch {
     return undefined;
   }
@@ -125,7 +156,7 @@ export class ModuleResolver {
   private readPathConfig(relative: string, depth: number): PathConfig | undefined {
     const text = readSmallFile(path.join(this.cwd, relative));
     if (text === undefined) return undefined;
-    const parsed = ts.parseConfigFileTextToJson(relative, text).config as { extends?: unknown; compilerOptions?: { baseUrl?: unknown; paths?: unknown } } | undefined;
+    const parsed = parseJsonc(text) as { extends?: unknown; compilerOptions?: { baseUrl?: unknown; paths?: unknown } } | undefined;
     if (!parsed) return undefined;
     const dir = path.posix.dirname(relative);
     let inherited: PathConfig | undefined;

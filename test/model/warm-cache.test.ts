@@ -1,0 +1,66 @@
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+
+const bin = path.resolve(import.meta.dirname, '../../bin/bottleneck.js');
+const temps: string[] = [];
+
+function write(dir: string, files: Record<string, string>): void {
+  for (const [name, content] of Object.entries(files)) {
+    mkdirSync(path.dirname(path.join(dir, name)), { recursive: true });
+    writeFileSync(path.join(dir, name), content);
+  }
+}
+
+function scan(cwd: string, cache: string) {
+  const child = spawnSync(process.execPath, [bin, 'scan', '.', '--format', 'json', '--fail-on', 'none', '--cache-location', cache], { cwd, encoding: 'utf8' });
+  expect(child.stderr).not.toContain('internal error');
+  expect(child.status).toBe(0);
+  return JSON.parse(child.stdout) as { findings: Array<{ file: string; line: number; ruleId: string; severity: string }> };
+}
+
+afterAll(() => {
+  for (const dir of temps) rmSync(dir, { recursive: true, force: true });
+});
+
+const ioService = `import axios from 'axios';
+const api = axios.create({ baseURL: 'https://catalog.internal' });
+export async function product(id: string) { return (await api.get(\`/products/\${id}\`)).data; }
+export async function reviews(id: string) { return (await api.get(\`/reviews/\${id}\`)).data; }
+`;
+const memoryService = `const products = new Map<string, unknown>();
+export async function product(id: string) { return products.get(id); }
+export async function reviews(id: string) { return products.get(\`reviews:\${id}\`); }
+`;
+
+describe('the findings cache with the project model', () => {
+  it('re-scans warm with a tsconfig alias, and re-judges a file when a callee in another file changes', () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'bottleneck-warm-'));
+    temps.push(dir);
+    const cache = path.join(dir, '.cache');
+    write(dir, {
+      'tsconfig.json': '{\n  // comments and trailing commas, as tsconfig allows\n  "compilerOptions": { "baseUrl": ".", "paths": { "@lib/*": ["src/lib/*"], }, },\n}\n',
+      'src/lib/catalog.ts': ioService,
+      'src/routes.ts': `import express from 'express';
+import { product, reviews } from '@lib/catalog';
+const app = express();
+app.get('/products/:id', async (req, res) => {
+  const item = await product(req.params.id);
+  const notes = await reviews(req.params.id);
+  res.json({ item, notes });
+});
+`,
+    });
+    const cold = scan(dir, cache);
+    expect(cold.findings.map((f) => `${f.file}:${f.line} ${f.ruleId} ${f.severity}`)).toEqual(['src/routes.ts:5 sequential-await/consecutive high']);
+    // Unchanged: every result comes from the cache (the compiler is not even loaded), same findings.
+    expect(scan(dir, cache).findings).toEqual(cold.findings);
+    // Only the callee's file changes: its functions now answer from memory, so the route's awaits are no I/O.
+    write(dir, { 'src/lib/catalog.ts': memoryService });
+    expect(scan(dir, cache).findings).toEqual([]);
+    write(dir, { 'src/lib/catalog.ts': ioService });
+    expect(scan(dir, cache).findings).toEqual(cold.findings);
+  });
+});
