@@ -63,3 +63,45 @@ export class SummaryCache {
     }
   }
 }
+
+const DIGEST_FILE = 'model-digest.json';
+
+export interface ModelDigest {
+  /** File -> its summary key (bytes and tool code) and the hash of its linked model facts at the last run. */
+  files: Map<string, { summaryKey: string; factsHash: string }>;
+}
+
+/**
+ * The last run's model in brief: a small file read on every warm run. When every file's summary key is the
+ * same as then, every file's model facts are too, and the findings cache can be asked without linking.
+ */
+export class ModelDigestStore {
+  constructor(private readonly dir: string) {}
+
+  read(): ModelDigest | undefined {
+    try {
+      const parsed = JSON.parse(readFileSync(path.join(this.dir, DIGEST_FILE), 'utf8')) as { format?: unknown; files?: unknown };
+      if (parsed.format !== FORMAT || !Array.isArray(parsed.files)) return undefined;
+      const files = new Map<string, { summaryKey: string; factsHash: string }>();
+      for (const row of parsed.files as unknown[]) {
+        if (!Array.isArray(row) || typeof row[0] !== 'string' || typeof row[1] !== 'string' || typeof row[2] !== 'string') return undefined;
+        files.set(row[0], { summaryKey: row[1], factsHash: row[2] });
+      }
+      return { files };
+    } catch {
+      return undefined;
+    }
+  }
+
+  write(entries: Array<[string, { summaryKey: string; factsHash: string }]>): void {
+    try {
+      mkdirSync(this.dir, { recursive: true, mode: 0o700 });
+      const target = path.join(this.dir, DIGEST_FILE);
+      const temporary = `${target}.${process.pid}.tmp`;
+      writeFileSync(temporary, JSON.stringify({ format: FORMAT, files: entries.map(([file, e]) => [file, e.summaryKey, e.factsHash]) }), { flag: 'wx', mode: 0o600 });
+      renameSync(temporary, target);
+    } catch {
+      // Only costs speed next time.
+    }
+  }
+}

@@ -13,7 +13,7 @@ import { analyzeInWorkers, type AnalysisJob } from './worker-pool.js';
 import { loadTypeScript, ts } from './ts.js';
 import { ProjectModel } from '../model/link.js';
 import { summarizeFile } from '../model/summarize.js';
-import { SummaryCache } from '../model/summary-cache.js';
+import { ModelDigestStore, SummaryCache } from '../model/summary-cache.js';
 import type { FileModelFacts, FileSummary } from '../model/types.js';
 import { ModelView } from '../model/view.js';
 
@@ -461,21 +461,20 @@ export async function scan(request: ScanRequest): Promise<ScanResult> {
   const useWorkers = threads > 1 && files.length >= MIN_FILES_PER_THREAD * 2;
   const scanned = new Set(files.map((file) => file.absolute));
 
-  // Phase 1: every discovered file is summarised for the project model (from the summary cache when its bytes
-  // are unchanged), including files outside this shard or change set: their functions are others' callees.
-  const summaryCache = request.cache ? new SummaryCache(request.cache.dir) : undefined;
+  // Phase 1: every discovered file is read, including files outside this shard or change set: their functions
+  // are others' callees. Its summary key (its bytes and the tool's code) says whether the model can change.
   const summaryKeyPrefix = hashText(codeFingerprint(), request.toolVersion ?? '');
-  const summaries: FileSummary[] = [];
   const fileRoles = new Map<string, FileRole>();
   interface Loaded {
     file: (typeof files)[number];
     text: string;
     lines: number;
     role: FileRole;
-    summary: FileSummary | undefined;
-    parsed: ParsedFile | undefined;
-    /** The rules that can report in this file, decided once by the prefilter. */
-    rules: EnabledRule[];
+    summaryKey: string;
+    inScan: boolean;
+    parsed?: ParsedFile;
+    /** The rules that can report in this file, decided once by the prefilter (on first need). */
+    rules?: EnabledRule[];
   }
   const loaded: Loaded[] = [];
   for (const file of discovered) {
@@ -494,61 +493,85 @@ export async function scan(request: ScanRequest): Promise<ScanResult> {
       if (inScan) collector.addSkipped({ file: file.relative, reason: outcome.skip });
       continue;
     }
-    const { text } = outcome;
     const role = fileRoleOf(file.relative);
     fileRoles.set(file.relative, role);
-    const modelStarted = performance.now();
-    const parseBefore = timings?.parse ?? 0;
-    const summaryKey = hashText(summaryKeyPrefix, text);
-    let summary = summaryCache?.get(file.relative, summaryKey);
-    let parsed: ParsedFile | undefined;
-    if (!summary) {
-      parsed = parseFile(file.absolute, text, timings);
-      if (parseErrors(parsed.sourceFile).length === 0) {
-        try {
-          summary = summarizeFile(file.relative, parsed.sourceFile, parsed.imports, parsed.nodes);
-          parsed.summary = summary;
-          summaryCache?.set(file.relative, summaryKey, summary);
-        } catch {
-          // A file the model cannot summarise still gets its rules; it only adds nothing to the model.
-        }
-      }
-    }
-    if (summary) summaries.push(summary);
-    if (timings) timings.model += performance.now() - modelStarted - (timings.parse - parseBefore);
-    if (!inScan) continue;
+    loaded.push({ file, text: outcome.text, lines: lineCount(outcome.text), role, summaryKey: hashText(summaryKeyPrefix, outcome.text), inScan });
+  }
+  const rulesFor = (entry: Loaded): EnabledRule[] => {
+    if (entry.rules) return entry.rules;
     const prefilterStarted = performance.now();
     let rules = request.rules;
     if (prefilter) {
-      const matched = triggers.match(text);
-      const known = { path: file.relative, role };
+      const matched = triggers.match(entry.text);
+      const known = { path: entry.file.relative, role: entry.role };
       rules = request.rules.filter((enabled, index) => matched[index] && enabled.rule.appliesTo(known, enabled.options));
     }
     if (timings) timings.prefilter += performance.now() - prefilterStarted;
-    // Only files some rule will look at keep their syntax tree for phase 2: holding every tree costs more in
-    // garbage collection than parsing the few again.
-    loaded.push({ file, text, lines: lineCount(text), role, summary, parsed: useWorkers || rules.length === 0 ? undefined : parsed, rules });
-  }
-  const linkStarted = performance.now();
-  const model = new ProjectModel(request.cwd, summaries, fileRoles);
-  if (timings) timings.model += performance.now() - linkStarted;
-  request.onModel?.(model);
+    entry.rules = rules;
+    return rules;
+  };
+
+  // The model is built only when some file's findings are not in the cache: when no file changed since the
+  // last run, the digest of that run gives every file's model facts hash, and nothing is parsed or linked.
+  const digestStore = request.cache ? new ModelDigestStore(request.cache.dir) : undefined;
+  const previousDigest = digestStore?.read();
+  const unchanged = previousDigest !== undefined && previousDigest.files.size === loaded.length && loaded.every((entry) => previousDigest.files.get(entry.file.relative)?.summaryKey === entry.summaryKey);
+  let model: ProjectModel | undefined;
+  const factsHashes = new Map<string, string>();
+  const ensureModel = (): ProjectModel => {
+    if (model) return model;
+    const modelStarted = performance.now();
+    const parseBefore = timings?.parse ?? 0;
+    const summaryCache = request.cache ? new SummaryCache(request.cache.dir) : undefined;
+    const summaries: FileSummary[] = [];
+    for (const entry of loaded) {
+      let summary = summaryCache?.get(entry.file.relative, entry.summaryKey);
+      if (!summary) {
+        const parsed = parseFile(entry.file.absolute, entry.text, timings);
+        if (parseErrors(parsed.sourceFile).length === 0) {
+          try {
+            summary = summarizeFile(entry.file.relative, parsed.sourceFile, parsed.imports, parsed.nodes);
+            parsed.summary = summary;
+            summaryCache?.set(entry.file.relative, entry.summaryKey, summary);
+          } catch {
+            // A file the model cannot summarise still gets its rules; it only adds nothing to the model.
+          }
+        }
+        // Only files some rule will look at keep their syntax tree for phase 2: holding every tree costs more
+        // in garbage collection than parsing the few again.
+        if (entry.inScan && !useWorkers && rulesFor(entry).length > 0) entry.parsed = parsed;
+      }
+      if (summary) summaries.push(summary);
+    }
+    summaryCache?.save();
+    model = new ProjectModel(request.cwd, summaries, fileRoles);
+    if (timings) timings.model += performance.now() - modelStarted - (timings.parse - parseBefore);
+    request.onModel?.(model);
+    return model;
+  };
+  if (request.onModel || !request.cache) ensureModel();
 
   // Phase 2: rules, per file, with the model's facts for it. A file's cached findings are reused only when its
   // bytes and the model's facts about it (its functions, its callees in other files) are unchanged.
   const pending: Array<{ key: string; lines: number; job: AnalysisJob }> = [];
-  for (const [index, entry] of loaded.entries()) {
-    const { file, text, lines, rules } = entry;
+  const inScan = loaded.filter((entry) => entry.inScan);
+  for (const [index, entry] of inScan.entries()) {
+    const { file, text, lines } = entry;
     collector.countFile(lines, file.relative);
     // Directives are read even where no rule runs, so one that suppresses nothing is still reported.
     collector.addSuppressions(parseSuppressions(text, file.relative));
     const fileFacts = facts.forFile(file.absolute);
-    const modelFacts = model.factsFor(file.relative);
 
     let key = '';
+    let modelFacts: FileModelFacts | undefined;
     if (request.cache) {
       const cacheStarted = performance.now();
-      key = hashText(configKey, factsKey(fileFacts), text, JSON.stringify(modelFacts));
+      const storedHash = unchanged ? previousDigest?.files.get(file.relative)?.factsHash : undefined;
+      if (storedHash === undefined) {
+        modelFacts = ensureModel().factsFor(file.relative);
+        factsHashes.set(file.relative, hashText(JSON.stringify(modelFacts)));
+      }
+      key = hashText(configKey, factsKey(fileFacts), text, storedHash ?? factsHashes.get(file.relative) ?? '');
       const hit = request.cache.get(file.relative, key);
       if (timings) timings.cache += performance.now() - cacheStarted;
       if (hit) {
@@ -558,18 +581,19 @@ export async function scan(request: ScanRequest): Promise<ScanResult> {
         continue;
       }
     }
-
+    const rules = rulesFor(entry);
     if (rules.length === 0) {
       storeAnalysis(collector, request.cache, file.relative, key, lines, { findings: [], errors: [] });
       entry.parsed = undefined;
       continue;
     }
+    modelFacts ??= ensureModel().factsFor(file.relative);
     if (useWorkers) {
       // Workers re-read the file, so the main thread holds no source text while they run.
       pending.push({ key, lines, job: { absolute: file.absolute, relative: file.relative, ruleIds: rules.map((r) => r.rule.meta.id), facts: fileFacts, model: modelFacts } });
       continue;
     }
-    request.onProgress?.(index, loaded.length);
+    request.onProgress?.(index, inScan.length);
     let analysis: FileAnalysis;
     try {
       analysis = analyzeSource(file.absolute, file.relative, text, rules, fileFacts, timings, entry.role, { facts: modelFacts, ...(entry.parsed ? { parsed: entry.parsed } : {}) });
@@ -578,6 +602,11 @@ export async function scan(request: ScanRequest): Promise<ScanResult> {
     }
     entry.parsed = undefined;
     storeAnalysis(collector, request.cache, file.relative, key, lines, analysis);
+  }
+  // A run that built the model records every file's facts hash, so the next unchanged run can skip it.
+  if (digestStore && model) {
+    const built = model;
+    digestStore.write(loaded.map((entry) => [entry.file.relative, { summaryKey: entry.summaryKey, factsHash: factsHashes.get(entry.file.relative) ?? hashText(JSON.stringify(built.factsFor(entry.file.relative))) }]));
   }
 
   if (pending.length > 0) {
@@ -591,7 +620,6 @@ export async function scan(request: ScanRequest): Promise<ScanResult> {
     if (timings) timings.rules += performance.now() - analysisStarted;
     pending.forEach((entry, i) => storeAnalysis(collector, request.cache, entry.job.relative, entry.key, entry.lines, analyses[i] ?? { findings: [], errors: [] }));
   }
-  summaryCache?.save();
   request.cache?.save();
   request.onProgress?.(files.length, files.length);
   return collector.result(performance.now() - started);
