@@ -322,47 +322,71 @@ export class ProjectModel {
       if (node.summary.limiter) node.limiters = [node.summary.limiter];
       node.assumed = [...node.summary.opaque];
     }
-    for (let pass = 0; pass < MAX_PASSES; pass++) {
-      let changed = false;
-      for (const node of this.nodes.values()) {
-        for (const target of node.targets) {
-          const callee = this.nodes.get(target.id);
-          const effects = callee ? callee.effects : this.synthetic.get(target.id)?.effects ?? [];
-          const name = callee ? callee.summary.key : this.synthetic.get(target.id)?.name ?? target.id;
-          for (const effect of effects) {
-            if (node.effects.length >= MAX_EFFECTS) break;
-            const chain = target.inner || !callee ? effect.chain : [name, ...effect.chain];
-            if (chain.length > MAX_DEPTH + 2) continue;
-            const access = target.access && (effect.kind === 'network' || effect.kind === 'database') ? target.access : effect.access;
-            if (node.effects.some((e) => e.kind === effect.kind && e.access === access && e.via === effect.via && e.file === effect.file && e.line === (callee ? effect.line : target.line))) continue;
-            // A library handle reached through an import (`api.get` with `api` exported elsewhere) happens here.
-            node.effects.push(callee ? { ...effect, access, chain } : { ...effect, access, chain, file: node.file, line: target.line });
-            changed = true;
-          }
-          const memos = callee ? callee.memos : [];
-          for (const memo of memos) {
-            if (node.memos.length < MAX_SET && !node.memos.includes(memo)) {
-              node.memos.push(memo);
-              changed = true;
-            }
-          }
-          for (const name of callee ? callee.assumed : []) {
-            if (node.assumed.length < MAX_SET && !node.assumed.includes(name)) {
-              node.assumed.push(name);
-              changed = true;
-            }
-          }
-          const limiters = callee ? callee.limiters : this.synthetic.get(target.id)?.limiters ?? [];
-          for (const limiter of limiters) {
-            if (node.limiters.length < MAX_SET && !node.limiters.includes(limiter)) {
-              node.limiters.push(limiter);
-              changed = true;
-            }
-          }
+    // A worklist: a function is merged again only when one of its callees changed, at most MAX_PASSES times.
+    const dependents = new Map<string, Node[]>();
+    for (const node of this.nodes.values()) {
+      for (const target of node.targets) {
+        const list = dependents.get(target.id);
+        if (list) list.push(node);
+        else dependents.set(target.id, [node]);
+      }
+    }
+    const queue: Node[] = [...this.nodes.values()];
+    const queued = new Set<Node>(queue);
+    const visits = new Map<Node, number>();
+    for (let next = 0; next < queue.length; next++) {
+      const node = queue[next] as Node;
+      queued.delete(node);
+      const count = (visits.get(node) ?? 0) + 1;
+      visits.set(node, count);
+      if (!this.mergeCallees(node)) continue;
+      for (const dependent of dependents.get(node.id) ?? []) {
+        if (!queued.has(dependent) && (visits.get(dependent) ?? 0) < MAX_PASSES) {
+          queued.add(dependent);
+          queue.push(dependent);
         }
       }
-      if (!changed) break;
     }
+  }
+
+  /** Adds what a function's callees do to what it does; true when anything was added. */
+  private mergeCallees(node: Node): boolean {
+    let changed = false;
+    for (const target of node.targets) {
+      const callee = this.nodes.get(target.id);
+      const effects = callee ? callee.effects : this.synthetic.get(target.id)?.effects ?? [];
+      const name = callee ? callee.summary.key : this.synthetic.get(target.id)?.name ?? target.id;
+      for (const effect of effects) {
+        if (node.effects.length >= MAX_EFFECTS) break;
+        const chain = target.inner || !callee ? effect.chain : [name, ...effect.chain];
+        if (chain.length > MAX_DEPTH + 2) continue;
+        const access = target.access && (effect.kind === 'network' || effect.kind === 'database') ? target.access : effect.access;
+        const line = callee ? effect.line : target.line;
+        if (node.effects.some((e) => e.kind === effect.kind && e.access === access && e.via === effect.via && e.line === line && e.file === (callee ? effect.file : node.file))) continue;
+        // A library handle reached through an import (`api.get` with `api` exported elsewhere) happens here.
+        node.effects.push(callee ? { ...effect, access, chain } : { ...effect, access, chain, file: node.file, line });
+        changed = true;
+      }
+      for (const memo of callee ? callee.memos : []) {
+        if (node.memos.length < MAX_SET && !node.memos.includes(memo)) {
+          node.memos.push(memo);
+          changed = true;
+        }
+      }
+      for (const assumed of callee ? callee.assumed : []) {
+        if (node.assumed.length < MAX_SET && !node.assumed.includes(assumed)) {
+          node.assumed.push(assumed);
+          changed = true;
+        }
+      }
+      for (const limiter of callee ? callee.limiters : this.synthetic.get(target.id)?.limiters ?? []) {
+        if (node.limiters.length < MAX_SET && !node.limiters.includes(limiter)) {
+          node.limiters.push(limiter);
+          changed = true;
+        }
+      }
+    }
+    return changed;
   }
 
   // ---------------------------------------------------------------------------------------------------------
