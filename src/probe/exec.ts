@@ -93,7 +93,7 @@ export function withReplicaFallback(execProbe: Probe<unknown>, replicaProbe: Pro
       if (plan.exec === undefined) return replicaInstead(`--exec did not run your code: ${plan.execSkip ?? 'no plan'}`, plan.replica, context);
       const outcome = await execProbe.run(plan.exec, context);
       // `skipBeforeRunning` outcomes are the ones where none of the user's code ran (mode stays `replica`).
-      const ranNothing = outcome.status === 'skipped' && outcome.mode === 'replica';
+      const ranNothing = outcome.status === 'skipped' && outcome.mode === 'replica' && outcome.final !== true;
       if (!ranNothing || plan.replica === undefined || context.signal.aborted || Date.now() >= context.deadline) return outcome;
       return replicaInstead(outcome.reason ?? '--exec did not run your code', plan.replica, context);
     },

@@ -113,6 +113,8 @@ export interface ProbeOutcome {
   rounds: number;
   mode?: VerificationMode;
   evidence?: Evidence;
+  /** A skip no replica may replace (the finding is not what the replica would copy, e.g. a function of images). */
+  final?: true;
 }
 
 /** What every probe receives: its share of the budget and the signal that Ctrl-C aborts. */

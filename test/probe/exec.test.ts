@@ -76,6 +76,18 @@ export function compressHeaded(value: unknown): string {
   return Buffer.from(header + JSON.stringify(value)).toString('base64');
 }
 `,
+  'src/thumbs.ts': `export function compressThumbnail(jpeg: Buffer): string {
+  return jpeg.toString('base64');
+}
+
+export function compressBytes(data: Buffer): string {
+  return data.toString('base64');
+}
+
+export function compressCount(count: number): string {
+  return String(count);
+}
+`,
   'src/prefs.ts': `import { get } from 'prefs-client';\nexport const loadPrefs = (id: string) => get(\`/prefs/\${id}\`);\n`,
   'src/timeouts.ts': `import { LOOKUP_TIMEOUT_MS } from '@app/lib/limits';
 import type { Pool } from 'pg';
@@ -227,6 +239,23 @@ describe('bottleneck probe --exec', () => {
     expect(v?.status).toBe('verified');
     expect(v?.evidence?.reached).toMatchObject({ file: 'src/timeouts.ts', line: findings[0]?.line, executed: true, count: 200 });
     expect(v?.evidence?.interval).toMatchObject({ method: 'exact', low: 200, high: 200 });
+  });
+
+  it('fake-compression: passes bytes to a Buffer parameter, and skips (no replica) a parameter a JSON payload does not fit', async () => {
+    const [media, bytes, count] = await verify([compressionFinding('src/thumbs.ts', 2), compressionFinding('src/thumbs.ts', 6), compressionFinding('src/thumbs.ts', 10)]);
+    expect(media).toMatchObject({ status: 'skipped', measurements: [], notes: [] });
+    expect(media?.reason).toBe('compressThumbnail(jpeg: Buffer) takes encoded media (by its name), not JSON: JSON bytes would measure garbage, so nothing was measured');
+    expect(count?.reason).toBe("compressCount(count: number) does not take a JSON payload: the probe's payloads do not fit its parameter's type, so nothing was measured");
+    expect(bytes).toMatchObject({ mode: 'exec', status: 'verified' });
+    expect(bytes?.notes.join('\n')).toMatch(/64 KB: your function returns 1\.33x the input \(bytes argument\)/);
+  });
+
+  it('refuses a fix that does not compile before measuring anything: FIX FAILED', async () => {
+    const consecutive = findingsIn('src/orders.ts', 'sequential-await').find((f) => f.ruleId === 'sequential-await/consecutive') as Finding;
+    const broken = { ...consecutive, fix: { ...consecutive.fix, replacement: consecutive.fix.replacement.replace('Promise.all([', 'Promise.all([[') } };
+    const [v] = await verify([broken]);
+    expect(v).toMatchObject({ status: 'fix-failed', measurements: [], rounds: 0 });
+    expect(v?.reason).toMatch(/does not compile with the fix/);
   });
 
   it('runs the replica instead when the file has a syntax error, naming the error', async () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { COMPRESSORS, fakeCompress, fakeCompressionProbe, jsonPayload, runFakeCompression } from '../../src/probe/probes/fake-compression.js';
-import { closedLoopWaitMs, erlangCWaitMs, runPool, undersizedPoolProbe, type UndersizedPoolParams } from '../../src/probe/probes/undersized-pool.js';
+import { closedLoopWaitMs, completePairs, erlangCWaitMs, runPool, runUndersizedPool, undersizedPoolProbe, type PoolRun, type UndersizedPoolParams } from '../../src/probe/probes/undersized-pool.js';
 
 const context = () => ({ deadline: Date.now() + 20_000, signal: new AbortController().signal });
 
@@ -22,6 +22,22 @@ describe('undersized-pool probe', () => {
     const run = await runPool({ ...params, serviceTimeMs: 50, acquireTimeoutMs: 10 }, 1, { durationMs: 10_000, maxOperations: 6 }, context());
     expect(run.timeouts).toBeGreaterThan(0);
     expect(run.peakInUse).toBe(1);
+  });
+
+  it('marks a round the budget cut short as incomplete, and drops it with its pair instead of scoring zero', async () => {
+    // The deadline (50 ms) comes long before the window's end (10 s): the round cannot be complete.
+    const cut = await runPool(params, 2, { durationMs: 10_000, maxOperations: 100_000 }, { deadline: Date.now() + 50, signal: new AbortController().signal });
+    expect(cut.complete).toBe(false);
+    const whole = await runPool(params, 2, { durationMs: 10_000, maxOperations: 12 }, context());
+    expect(whole.complete).toBe(true);
+    const zero: PoolRun = { ...cut, throughput: 0 };
+    const pairs = completePairs([whole, whole, zero], [whole, whole]);
+    expect([pairs.before.length, pairs.after.length, pairs.dropped]).toEqual([2, 2, 1]);
+    expect(pairs.before.every((r) => r.complete)).toBe(true);
+    // With no complete round the probe says "not measured", never "not reproduced".
+    const outcome = await runUndersizedPool(params, { deadline: Date.now() + 30, signal: new AbortController().signal }, { rounds: 3, roundMs: 10_000, warmupMs: 0 });
+    expect(outcome.status).toBe('skipped');
+    expect(outcome.reason).toMatch(/^not measured: no round ran its whole window within the budget/);
   });
 
   it('predicts closed-loop and Erlang C waits', () => {

@@ -15,7 +15,7 @@ import { exact, round, verdict } from '../stats.js';
 import { exactInterval } from '../verdicts.js';
 import type { Measurement, Probe, ProbeOutcome } from '../types.js';
 import { describeContainment, relativeSource, runUserModule, noResultReason } from './harness.js';
-import { locateFunction } from './locate.js';
+import { locateFunction, type CallTarget } from './locate.js';
 import { execSkip, locationOf, skipBeforeRunning, stubbedNote } from './outcome.js';
 
 /** Calls the function on each payload (as JSON text or parsed, whichever it accepts) and times a few calls. */
@@ -24,7 +24,8 @@ const where = await functionLocation();
 const size = (out) => typeof out === 'string' ? Buffer.byteLength(out) : out instanceof Uint8Array ? out.byteLength : out === undefined || out === null ? -1 : Buffer.byteLength(JSON.stringify(out));
 const results = [];
 for (const text of config.family.payloads) {
-  const preferred = config.target.firstParameter === 'string' ? [text, JSON.parse(text)] : [JSON.parse(text), text];
+  // Bytes for a parameter declared as a Buffer-like type; otherwise JSON text or the parsed value.
+  const preferred = config.family.payload === 'bytes' ? [Buffer.from(text), Buffer.from(text)] : config.target.firstParameter === 'string' ? [text, JSON.parse(text)] : [JSON.parse(text), text];
   let arg = preferred[0];
   let out;
   try { out = await callTarget([arg]); } catch {
@@ -36,7 +37,7 @@ for (const text of config.family.payloads) {
   const times = [];
   for (let i = 0; i < config.family.calls; i++) { const t0 = performance.now(); await callTarget([arg]); times.push(performance.now() - t0); }
   times.sort((a, b) => a - b);
-  results.push({ inputBytes: Buffer.byteLength(text), outputBytes: size(out), ms: times[Math.floor(times.length / 2)], argument: typeof arg === 'string' ? 'string' : 'object' });
+  results.push({ inputBytes: Buffer.byteLength(text), outputBytes: size(out), ms: times[Math.floor(times.length / 2)], argument: Buffer.isBuffer(arg) ? 'bytes' : typeof arg === 'string' ? 'string' : 'object' });
 }
 emit({ results, mapped: where, reached: await findingReached() });
 process.exit(0);
@@ -51,6 +52,29 @@ interface CompressionChildResult {
 
 function label(size: number): string {
   return size >= 1024 * 1024 ? '1 MB' : `${size / 1024} KB`;
+}
+
+/** Types a JSON payload cannot be passed as without measuring garbage. */
+const UNFIT_TYPES = /^(?:number|bigint|boolean|symbol|Date|RegExp|Blob|File|ReadableStream|WritableStream|Readable|Writable|Duplex|Stream|NodeJS\.ReadableStream|Promise<.*>|\(.*\)\s*=>.*)$/;
+const BYTE_TYPES = /^(?:Buffer|Uint8Array|ArrayBuffer|ArrayBufferView|Buffer\s*\|\s*string|string\s*\|\s*Buffer)$/;
+/** Names of already-encoded media: JSON bytes passed as one would be garbage in, garbage out. */
+const MEDIA_NAME = /jpe?g|png|gif|webp|avif|image|img|thumbnail|photo|picture|video|audio|mp[34]|pdf|zip|gz|brotli/i;
+
+/**
+ * How the seeded JSON payload is passed to the function, from its first parameter's declared type, or
+ * why it cannot be: a payload that does not fit the type would measure garbage, not the finding.
+ */
+export function payloadFor(target: Pick<CallTarget, 'name' | 'firstParameterName' | 'firstParameterType'>): { payload: 'json' | 'bytes' } | { skip: string } {
+  const type = target.firstParameterType?.trim();
+  const declared = `${target.name}(${target.firstParameterName ?? 'arg'}${type ? `: ${type}` : ''})`;
+  if (type && UNFIT_TYPES.test(type)) return { skip: `${declared} does not take a JSON payload: the probe's payloads do not fit its parameter's type, so nothing was measured` };
+  if (type && BYTE_TYPES.test(type)) {
+    if (MEDIA_NAME.test(`${target.firstParameterName ?? ''} ${target.name}`)) {
+      return { skip: `${declared} takes encoded media (by its name), not JSON: JSON bytes would measure garbage, so nothing was measured` };
+    }
+    return { payload: 'bytes' };
+  }
+  return { payload: 'json' };
 }
 
 type ExecCompressionParams = { file: string; line: number } | { replica: FakeCompressionParams; flag: string };
@@ -77,12 +101,15 @@ export function execCompressionProbe(cwd: string): Probe<ExecCompressionParams> 
       const text = readFileSync(absolute, 'utf8');
       const target = locateFunction(text, absolute, line);
       if ('skip' in target) return skipBeforeRunning(target.skip);
+      const fit = payloadFor(target);
+      // Not a replica's case either: the replica would copy a JSON encoder, which this function is not.
+      if ('skip' in fit) return { status: 'skipped', reason: fit.skip, measurements: [], load: '', notes: [], rounds: 0, mode: 'replica', final: true };
       const run = await runUserModule<CompressionChildResult>({
         file: absolute,
         text,
         target,
         body: COMPRESSION_BODY,
-        family: { payloads: PAYLOAD_SIZES.map(jsonPayload), calls: 5 },
+        family: { payloads: PAYLOAD_SIZES.map(jsonPayload), calls: 5, payload: fit.payload },
         stub: { latencyMs: 0, numberValue: 1, items: 3, recordSites: false },
         finding: { line },
         context,

@@ -22,6 +22,9 @@ export interface CallTarget {
   parameters: number;
   /** The first parameter is typed `string` (or untyped): fake-compression then passes JSON text. */
   firstParameter: 'string' | 'object';
+  /** The first parameter's name and declared type as written (`jpeg`, `Buffer`), when it has them. */
+  firstParameterName?: string;
+  firstParameterType?: string;
   /** Names the file only `declare`s (no value at run time): the child gives each a stub. */
   ambient: string[];
 }
@@ -133,6 +136,8 @@ function describe(fn: FunctionLike, reached: Pick<CallTarget, 'name' | 'binding'
     line: sourceFile.getLineAndCharacterOfPosition(fn.getStart(sourceFile)).line + 1,
     parameters: fn.parameters.length,
     firstParameter: !firstType || firstType.kind === ts.SyntaxKind.StringKeyword ? 'string' : 'object',
+    ...(fn.parameters[0] && ts.isIdentifier(fn.parameters[0].name) ? { firstParameterName: fn.parameters[0].name.text } : {}),
+    ...(firstType ? { firstParameterType: firstType.getText(sourceFile) } : {}),
     ambient: ambientNames(sourceFile),
   };
 }

@@ -35,6 +35,20 @@ export interface PoolRun {
   waitP50: number;
   waitP99: number;
   throughput: number;
+  /** False when the budget or an abort ended the window early: its throughput is not a measurement. */
+  complete: boolean;
+}
+
+/**
+ * The rounds that ran their whole window on both sides, in pairs. A round the budget cut short is not
+ * measured (its throughput would read as a collapse); it is dropped, and so is its pair.
+ */
+export function completePairs(before: PoolRun[], after: PoolRun[]): { before: PoolRun[]; after: PoolRun[]; dropped: number } {
+  const pairs = before.flatMap((b, i) => {
+    const a = after[i];
+    return a && b.complete && a.complete ? [[b, a] as const] : [];
+  });
+  return { before: pairs.map(([b]) => b), after: pairs.map(([, a]) => a), dropped: Math.max(before.length, after.length) - pairs.length };
 }
 
 interface AcquiringPool {
@@ -105,7 +119,8 @@ export async function runPool(
   // Throughput counts only operations finished inside the window: after it, queued workers drain.
   let inWindow = 0;
   const begin = performance.now();
-  const stopAt = Math.min(begin + limits.durationMs, performance.now() + Math.max(0, context.deadline - Date.now()));
+  const windowEnd = begin + limits.durationMs;
+  const stopAt = Math.min(windowEnd, performance.now() + Math.max(0, context.deadline - Date.now()));
   const worker = async () => {
     while (started < limits.maxOperations && performance.now() < stopAt && !context.signal.aborted) {
       started++;
@@ -140,7 +155,9 @@ export async function runPool(
     waitMean: histogram.meanMs(),
     waitP50: histogram.percentileMs(50),
     waitP99: histogram.percentileMs(99),
-    throughput: inWindow / (elapsed / 1000),
+    throughput: elapsed > 0 ? inWindow / (elapsed / 1000) : 0,
+    // Cut short: the deadline came before the window's end, or Ctrl-C. The operation cap ending it early is fine.
+    complete: stopAt >= windowEnd && !context.signal.aborted && (performance.now() >= windowEnd || started >= limits.maxOperations),
   };
   histogram.destroy();
   return run;
@@ -238,10 +255,12 @@ export async function runUndersizedPool(params: UndersizedPoolParams, context: P
     if (expired(context)) break;
     after.push(await runPool(params, params.afterMax, cap(roundMs), context));
   }
-  const rounds = Math.min(before.length, after.length);
-  if (rounds === 0) return { status: 'skipped', reason: 'no complete round within the budget', measurements: [], load: '', notes, rounds: 0 };
-  const b = before.slice(0, rounds);
-  const a = after.slice(0, rounds);
+  const { before: b, after: a, dropped } = completePairs(before, after);
+  const rounds = b.length;
+  if (rounds === 0) {
+    return { status: 'skipped', reason: `not measured: no round ran its whole window within the budget${dropped > 0 ? ` (${dropped} cut short and dropped)` : ''}; raise --budget`, measurements: [], load: '', notes, rounds: 0 };
+  }
+  if (dropped > 0) notes.push(`${dropped} round${dropped === 1 ? '' : 's'} cut short by the budget or Ctrl-C dropped with ${dropped === 1 ? 'its' : 'their'} pair: not measured, not counted as zero throughput`);
   const measurements: Measurement[] = [
     measure('throughput', 'ops/s', 'higher', b.map((r) => r.throughput), a.map((r) => r.throughput)),
     measure('acquire wait mean', 'ms', 'lower', b.map((r) => r.waitMean), a.map((r) => r.waitMean)),
