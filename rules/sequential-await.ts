@@ -614,11 +614,16 @@ function stepEvidence(step: AwaitStep, context: RuleContext<Options>): string {
   return `${call}: assumed I/O — ${step.evidence.assumedCalls.slice(0, 2).map((c) => `\`${c}\``).join(', ') || `\`${step.name}\``} has no body the model can follow, and its name reads as I/O`;
 }
 
+/** The code runs in a transaction a decorator opened, here or in a caller: one connection, statements in order. */
+function decoratedTransaction(node: ts.Node, context: RuleContext<Options>): string | undefined {
+  return context.model.functionOf(node)?.transaction;
+}
+
 function reportRun(run: AwaitStep[], hoisted: ts.Statement[], context: RuleContext<Options>): void {
   const first = run[0];
   const last = run[run.length - 1];
   if (!first || !last) return;
-  if (inTransaction(first.statement) || deliberateComment(first.statement, context)) return;
+  if (inTransaction(first.statement) || decoratedTransaction(first.statement, context) || deliberateComment(first.statement, context)) return;
   const frequency = frequencyAt(first.statement, context);
   const count = run.length;
   const names = run.map((s) => s.name);
@@ -895,7 +900,7 @@ function loopExemption(loop: LoopNode, body: ts.Statement, awaitNode: ts.AwaitEx
   const fn = enclosingFunctionOf(loop);
   const fnName = functionNameOf(fn) ?? '';
   if (saysRetry(header) || saysRetry(fnName) || [...facts.itemNames].some((n) => saysRetry(n))) return 'retry loop: attempts must run one after another';
-  const tx = inTransaction(loop);
+  const tx = inTransaction(loop) ?? decoratedTransaction(loop, context);
   if (tx) return tx;
   const early = exitsEarly(loop, body);
   if (early) return early;

@@ -40,6 +40,7 @@ interface Node {
   role: Role;
   roleReason: string;
   callers: Array<{ id: string; line: number }>;
+  transaction?: string;
 }
 
 const ROLE_RANK: Record<EntryKind, number> = { request: 3, background: 2, once: 1 };
@@ -71,6 +72,7 @@ export class ProjectModel {
     this.linkCalls();
     this.propagateEffects();
     this.assignRoles();
+    this.propagateTransactions();
   }
 
   get fileCount(): number {
@@ -134,6 +136,7 @@ export class ProjectModel {
       limiters: node.limiters,
       validatorOnly: node.summary.validatorOnly,
       hasBody: node.summary.hasBody,
+      ...(node.transaction ? { transaction: node.transaction } : {}),
     };
   }
 
@@ -387,6 +390,25 @@ export class ProjectModel {
       }
     }
     return changed;
+  }
+
+  /** What a `@Transaction()` method calls runs on its transaction's one connection, however deep. */
+  private propagateTransactions(): void {
+    const queue: Node[] = [];
+    for (const node of this.nodes.values()) {
+      if (!node.summary.transactional) continue;
+      node.transaction = `${node.summary.key} is decorated with @${node.summary.transactional} (${node.file}:${node.summary.line})`;
+      queue.push(node);
+    }
+    for (let next = 0; next < queue.length; next++) {
+      const node = queue[next] as Node;
+      for (const target of node.targets) {
+        const callee = this.nodes.get(target.id);
+        if (!callee || callee.transaction) continue;
+        callee.transaction = target.inner ? node.transaction : `called from ${node.summary.key}, which runs in a transaction: ${(node.transaction ?? '').replace(/^called from [^,]+, which runs in a transaction: /, '')}`;
+        queue.push(callee);
+      }
+    }
   }
 
   // ---------------------------------------------------------------------------------------------------------

@@ -15,6 +15,8 @@ import type { CalleeRef, ClassSummary, EntryKind, FileSummary, FunctionSummary, 
 const REQUEST_DECORATORS = new Set(['Get', 'Post', 'Put', 'Patch', 'Delete', 'All', 'Head', 'Options', 'Query', 'Mutation', 'Subscription', 'ResolveField', 'FieldResolver', 'MessagePattern', 'GrpcMethod', 'GrpcStreamMethod', 'SubscribeMessage', 'Sse', 'Route', 'Action']);
 const BACKGROUND_DECORATORS = new Set(['Cron', 'Interval', 'Timeout', 'Process', 'OnEvent', 'EventPattern', 'OnQueueActive', 'OnQueueCompleted', 'OnQueueFailed', 'OnWorkerEvent', 'RabbitSubscribe', 'RabbitRPC', 'SqsMessageHandler', 'SqsConsumerEventHandler', 'Consumer', 'Subscribe']);
 /** Framework lifecycle hooks: called once by the framework, whatever calls them in the code. */
+/** Decorators that run the method, and everything it calls, in one transaction on one connection. */
+const TRANSACTION_DECORATORS = /^(Transaction|Transactional|UseTransaction|WithTransaction|RunInTransaction|InTransaction)$/;
 const LIFECYCLE_HOOKS = new Set(['onModuleInit', 'onApplicationBootstrap', 'onModuleDestroy', 'beforeApplicationShutdown', 'onApplicationShutdown', 'onInit', 'onDestroy']);
 const ROUTE_METHODS = new Set(['get', 'post', 'put', 'patch', 'delete', 'del', 'all', 'head', 'options', 'route', 'use']);
 const ROUTER_RECEIVER = /^(app|router|server|api|routes?|fastify|instance|koa|express|r|\w*[Rr]outer|\w*[Aa]pp)$/;
@@ -72,6 +74,8 @@ export function summarizeFile(file: string, sourceFile: ts.SourceFile, scope: Im
     };
     const entry = entryOf(fn, className);
     if (entry) fnSummary.entry = entry;
+    const transactional = decoratorNames(fn).find((d) => TRANSACTION_DECORATORS.test(d));
+    if (transactional) fnSummary.transactional = transactional;
     frames[frames.length - 1]?.summary.inner.push(key);
     summary.functions.push(fnSummary);
     return { fn, summary: fnSummary, loops: 0, catches: 0, throws: false, returnsValue: !ts.isBlock((fn as ts.FunctionLikeDeclaration).body ?? fn) };

@@ -93,6 +93,8 @@ export interface FunctionSummary {
   limiter?: string;
   /** Throws on some path and returns no value: a fail-fast check. */
   validatorOnly: boolean;
+  /** Decorated to run in one transaction (`@Transaction()`, `@Transactional()`): the decorator's name. */
+  transactional?: string;
   /** Declared with a body (not an interface member, overload or `declare`). */
   hasBody: boolean;
 }
@@ -141,6 +143,8 @@ export interface LinkedFunction {
   limiters: string[];
   validatorOnly: boolean;
   hasBody: boolean;
+  /** Runs inside a transaction a caller opened by decorator: its queries share one connection. */
+  transaction?: string;
 }
 
 /** What rules in one file may ask the model: its own functions and every callee its calls resolve to. */
