@@ -297,7 +297,7 @@ function collectTopLevel(statement: ts.Statement, summary: FileSummary, scope: I
     }
   }
   // `module.exports = { a, b }` / `exports.a = a`
-  if (ts.isExpressionStatement(statement) && ts.isBinaryExpression(statement.expression) && statement.expression.operatorToken.kind === ts.SyntaxKind.EqualsToken) {
+  if (ts.isExpressionStatement(statement) && ts.isBinaryExpression(statement.expression) && statement.expression.operatorToken.kind === ts.SyntaxKind.EqualsToken && ts.isPropertyAccessExpression(statement.expression.left)) {
     const left = statement.expression.left;
     const right = skipOuter(statement.expression.right);
     const leftText = left.getText(sourceFile);

@@ -20,6 +20,9 @@ export const DEFAULT_IGNORES = [
   '**/.output/**',
   '**/.turbo/**',
   '**/.cache/**',
+  // Minified bundles are build output checked in, never hand-written source.
+  '**/*.min.js',
+  '**/*.min.mjs',
   '**/*.d.ts',
   '**/*.d.mts',
   '**/*.d.cts',

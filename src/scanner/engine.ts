@@ -150,7 +150,8 @@ export interface ParsedFile {
   imports: ImportScope;
 }
 
-export function parseFile(absolute: string, text: string, timings?: PhaseTimings): ParsedFile {
+/** `newFile`: false when this run already parsed the file once (for the model): it counts once in `filesParsed`. */
+export function parseFile(absolute: string, text: string, timings?: PhaseTimings, newFile = true): ParsedFile {
   loadTypeScript();
   const parseStarted = performance.now();
   // The bundled compiler's own parser: ts-morph's wrapped source files cost 3x the time and 2x the memory
@@ -161,7 +162,7 @@ export function parseFile(absolute: string, text: string, timings?: PhaseTimings
   const nodes = linkAndList(sourceFile);
   if (timings) {
     timings.parse += performance.now() - parseStarted;
-    timings.filesParsed += 1;
+    if (newFile) timings.filesParsed += 1;
   }
   return { sourceFile, nodes, imports: new ImportScope(sourceFile) };
 }
@@ -178,11 +179,11 @@ export function analyzeSource(
   fileRole: FileRole = fileRoleOf(relative),
   // The linked project model's facts for this file; without them the file is its own whole project.
   // `summary`: this file's summary from the model, made from the same text, so it is not made again.
-  model?: { facts: FileModelFacts; summary?: FileSummary },
+  model?: { facts: FileModelFacts; summary?: FileSummary; parsedBefore?: boolean },
 ): FileAnalysis {
   const findings: RawFinding[] = [];
   const errors: FileAnalysis['errors'] = [];
-  const parsed = parseFile(absolute, text, timings);
+  const parsed = parseFile(absolute, text, timings, !model?.parsedBefore);
   const rulesStarted = performance.now();
   const { sourceFile, nodes } = parsed;
   try {
@@ -472,6 +473,7 @@ export async function scan(request: ScanRequest): Promise<ScanResult> {
     role: FileRole;
     summaryKey: string;
     inScan: boolean;
+    parsedForModel?: boolean;
     /** The rules that can report in this file, decided once by the prefilter (on first need). */
     rules?: EnabledRule[];
   }
@@ -526,6 +528,7 @@ export async function scan(request: ScanRequest): Promise<ScanResult> {
     for (const entry of loaded) {
       let summary = summaryCache?.get(entry.file.relative, entry.summaryKey);
       if (!summary) {
+        entry.parsedForModel = true;
         const parsed = parseFile(entry.file.absolute, entry.text, timings);
         if (parseErrors(parsed.sourceFile).length === 0) {
           try {
@@ -592,7 +595,7 @@ export async function scan(request: ScanRequest): Promise<ScanResult> {
     let analysis: FileAnalysis;
     try {
       const summary = model?.summaryOf(file.relative);
-      analysis = analyzeSource(file.absolute, file.relative, text, rules, fileFacts, timings, entry.role, { facts: modelFacts, ...(summary ? { summary } : {}) });
+      analysis = analyzeSource(file.absolute, file.relative, text, rules, fileFacts, timings, entry.role, { facts: modelFacts, ...(summary ? { summary } : {}), parsedBefore: entry.parsedForModel === true });
     } catch (error) {
       analysis = { findings: [], errors: [{ message: `Internal error while analysing: ${describe(error)}` }] };
     }
