@@ -25,6 +25,8 @@ export interface ProbeFlags {
   emitK6?: string;
   targetUrl?: string;
   exec?: boolean;
+  allowNetwork?: boolean;
+  latency: string[];
   color: boolean;
   debug?: boolean;
 }
@@ -84,6 +86,18 @@ async function rederiveFixes(findings: Finding[], flags: ProbeFlags, io: Io): Pr
   });
 }
 
+/** `--latency pg.query=35` (repeatable): the latency a stubbed call of that name (member or stub path) waits. */
+export function parseLatencies(values: string[]): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const value of values) {
+    const match = /^([A-Za-z_$@][\w$@./-]*)=(\d+(?:\.\d+)?)$/.exec(value.trim());
+    const ms = match ? Number(match[2]) : Number.NaN;
+    if (!match || !(ms >= 0 && ms <= 60_000)) throw new UsageError(`Invalid --latency "${value}": expected <module.member>=<ms>, e.g. pg.query=25 (0 to 60000 ms)`);
+    out[match[1] as string] = ms;
+  }
+  return out;
+}
+
 function parseBudget(text: string): number {
   const seconds = Number(text.replace(/s$/, ''));
   if (!Number.isFinite(seconds) || seconds <= 0 || seconds > 3600) throw new UsageError(`Invalid --budget "${text}": expected seconds between 0 and 3600, e.g. 30`);
@@ -104,6 +118,8 @@ function checkTargetUrl(text: string): string {
 export async function runProbe(paths: string[], flags: ProbeFlags, io: Io): Promise<number> {
   if (!FORMATS.includes(flags.format)) throw new UsageError(`Unknown format "${flags.format}" for probe. Available: ${FORMATS.join(', ')}`);
   const budgetMs = parseBudget(flags.budget);
+  const latencies = parseLatencies(flags.latency ?? []);
+  if (Object.keys(latencies).length > 0 && !flags.exec) throw new UsageError('--latency sets the latency of your stubbed dependencies: it needs --exec');
   if (flags.emitK6 && !flags.targetUrl) throw new UsageError('--emit-k6 needs --target-url: the k6 script runs against your deployment, never against this machine');
   const targetUrl = flags.targetUrl ? checkTargetUrl(flags.targetUrl) : undefined;
   let result: ScanResult;
@@ -146,7 +162,12 @@ export async function runProbe(paths: string[], flags: ProbeFlags, io: Io): Prom
     import('../probe/run.js'),
     import('../probe/exec.js'),
   ]);
-  const probes = flags.exec ? execProbes(io, io.cwd) : undefined;
+  if (flags.exec) {
+    const { execRefusal } = await import('../probe/exec.js');
+    const refusal = execRefusal(flags.allowNetwork === true);
+    if (refusal) throw new UsageError(refusal);
+  }
+  const probes = flags.exec ? execProbes(io, io.cwd, { latencies }) : undefined;
   let probed: Awaited<ReturnType<typeof runProbes>>;
   try {
     probed = await runProbes(probes ? probes.prepare(findings) : findings, {
@@ -230,6 +251,8 @@ export function probeCommand(io: Io, setExit: (code: number) => void): Command {
     .option('--emit-k6 <dir>', 'write a k6 script per HTTP-facing finding (needs --target-url)')
     .option('--target-url <url>', 'the URL the k6 scripts target (never contacted by this command)')
     .option('--exec', 'run YOUR code (fake-compression, sequential-await, uncleared-timer) in a sandboxed child process instead of a replica')
+    .option('--allow-network', 'with --exec: run your code even where no network namespace can be made')
+    .option('--latency <name=ms>', 'with --exec: latency of a stubbed call, by member or module.member (repeatable), e.g. pg.query=25', collect, [])
     .option('--no-color', 'disable colours')
     .option('--debug', 'print stack traces for internal errors')
     .addHelpText(

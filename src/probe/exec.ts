@@ -113,11 +113,17 @@ function containmentWarning(): string {
     : '!!! Contained: no network, own PID namespace, file system read-only but for a scratch directory.\n';
 }
 
+/** `--exec` without a network namespace runs the user's code with the network: only when asked for. */
+export function execRefusal(allowNetwork: boolean): string | undefined {
+  if (allowNetwork || sandboxWrapper(false, os.tmpdir()).isolation !== 'none') return undefined;
+  return '--exec keeps your code off the network with a network namespace (unshare -rn), and none can be made on this system: pass --allow-network to run it with the network anyway';
+}
+
 function isExecFamily(family: string): boolean {
   return Object.hasOwn(EXEC_FAMILIES, family);
 }
 
-export function execProbes(io: Io, cwd: string): { probes: Record<string, Probe<unknown>>; mode: (family: string) => VerificationMode; prepare: (findings: Finding[]) => Finding[] } {
+export function execProbes(io: Io, cwd: string, options: { latencies?: Record<string, number> } = {}): { probes: Record<string, Probe<unknown>>; mode: (family: string) => VerificationMode; prepare: (findings: Finding[]) => Finding[] } {
   io.stderr(
     '\n!!! --exec: bottleneck will RUN YOUR CODE for these findings:\n' +
       `!!!   ${Object.values(EXEC_FAMILIES).join(', ')}\n` +
@@ -128,7 +134,7 @@ export function execProbes(io: Io, cwd: string): { probes: Record<string, Probe<
   );
   const execs: Record<string, Probe<unknown>> = {
     'fake-compression': execCompressionProbe(cwd) as Probe<unknown>,
-    'sequential-await': execSequentialProbe(cwd) as Probe<unknown>,
+    'sequential-await': execSequentialProbe(cwd, options.latencies ?? {}) as Probe<unknown>,
     'uncleared-timer': execTimerProbe(cwd) as Probe<unknown>,
     'missing-keep-alive': execKeepAliveProbe(cwd) as Probe<unknown>,
   };

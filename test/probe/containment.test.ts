@@ -11,7 +11,7 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { killAllChildren, runChildScript } from '../../src/probe/child.js';
 import { sandboxWrapper } from '../../src/probe/exec/harness.js';
-import { outsideFiles } from '../../src/commands/probe.js';
+import { outsideFiles, parseLatencies } from '../../src/commands/probe.js';
 import type { Finding } from '../../src/findings.js';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'bottleneck-containment-'));
@@ -104,10 +104,59 @@ ${result(`{ outside: attempt(${JSON.stringify(outside)}), scratch: attempt(${JSO
   }, 20_000);
 });
 
+describe('probe --exec stopped from outside', () => {
+  const bin = path.resolve('bin/bottleneck.js');
+
+  /** A project whose "compress" starts a process holding its pipes, then loops forever. */
+  function loopingProject(marker: string): string {
+    const project = mkdtempSync(path.join(dir, 'looping-'));
+    mkdirSync(path.join(project, 'src'));
+    writeFileSync(
+      path.join(project, 'src/cache.ts'),
+      `import { spawn } from 'node:child_process';\nexport function compress(value: unknown): string {\n  spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000)', ${JSON.stringify(marker)}], { stdio: 'inherit' });\n  for (;;) {}\n}\n`,
+    );
+    const finding: Finding = {
+      ruleId: 'fake-compression/encoding-only', severity: 'high', confidence: 'high', file: 'src/cache.ts', line: 2, column: 1, endLine: 5, endColumn: 2,
+      message: 'm', evidence: [], impact: '', fix: { description: '', replacement: '' }, effort: 'small', category: 'Caching', fingerprint: 'f', params: { functionName: 'compress' },
+    };
+    writeFileSync(path.join(project, 'report.json'), JSON.stringify({ findings: [finding] }));
+    return project;
+  }
+
+  for (const [signal, code] of [['SIGINT', 130], ['SIGTERM', 143]] as const) {
+    it(`${signal}: the first one stops the run, and nothing the user's code started survives it`, async () => {
+      const marker = `bottleneck-cli-${signal}-${process.pid}`;
+      const project = loopingProject(marker);
+      const { spawn } = await import('node:child_process');
+      const child = spawn(process.execPath, [bin, 'probe', '--from', 'report.json', '--exec', '--budget', '600', '--format', 'json', '--output', 'out.json'], { cwd: project, env: { ...process.env, NO_COLOR: '1' } });
+      let stderr = '';
+      const exited = new Promise<number | null>((resolve) => child.on('exit', (exitCode) => resolve(exitCode)));
+      // Once the user's code is running (its grandchild exists), send the signal once.
+      await new Promise<void>((resolve) => child.stderr.on('data', (chunk: Buffer) => void (stderr += chunk.toString(), stderr.includes('probe 1/1') && resolve())));
+      for (let i = 0; i < 100 && survivors(marker) === 0; i++) await new Promise((resolve) => setTimeout(resolve, 50));
+      expect(survivors(marker)).toBeGreaterThan(0);
+      child.kill(signal);
+      expect(await exited).toBe(code);
+      expect(await settledSurvivors(marker)).toBe(0);
+      if (signal === 'SIGINT') {
+        const report = JSON.parse(readFileSync(path.join(project, 'out.json'), 'utf8')) as { findings: Array<{ verification: { status: string; reason: string } }> };
+        expect(report.findings[0]?.verification).toMatchObject({ status: 'skipped' });
+        expect(report.findings[0]?.verification.reason).toMatch(/^interrupted \(Ctrl-C\)/);
+      }
+    }, 60_000);
+  }
+});
+
 describe('probe --from report.json --exec', () => {
   const finding = (file: string): Finding => ({
     ruleId: 'fake-compression/encoding-only', severity: 'high', confidence: 'high', file, line: 1, column: 1, endLine: 1, endColumn: 2,
     message: 'm', evidence: [], impact: '', fix: { description: '', replacement: 'process.exit(1)' }, effort: 'small', category: 'Caching', fingerprint: file,
+  });
+
+  it('reads --latency <module.member>=<ms> and refuses anything else', () => {
+    expect(parseLatencies(['pg.query=25', 'getRating=5.5'])).toEqual({ 'pg.query': 25, getRating: 5.5 });
+    expect(() => parseLatencies(['pg.query'])).toThrow(/Invalid --latency/);
+    expect(() => parseLatencies(['x=-1'])).toThrow(/Invalid --latency/);
   });
 
   it('names the files that lie outside the working directory', () => {

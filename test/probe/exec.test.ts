@@ -211,6 +211,8 @@ describe('bottleneck probe --exec', () => {
     expect(v?.evidence?.reached).toMatchObject({ file: 'src/orders.ts', line: consecutive?.line, executed: true, count: 12 });
     // Only the calls the finding names wait; the note says how long.
     expect(v?.notes.join('\n')).toMatch(/assumed latency: 20 ms per stubbed call of query, loadPrefs, getRating/);
+    // loadPrefs is your own code; the prefs-client.get stub it calls is not named by the finding, so it does not wait.
+    expect(v?.notes).toContain('as found, 24 of 36 stub calls over 12 calls of your function waited a latency');
     // Source maps: the awaited calls, including the one through the @app alias, name the TypeScript lines.
     expect(v?.notes).toContain('stub calls made from src/orders.ts:9, 11; src/prefs.ts:2 (source-mapped, as found)');
     expect(v?.notes).toContain('source map: the called function starts at src/orders.ts:8');
@@ -248,6 +250,17 @@ describe('bottleneck probe --exec', () => {
     expect(count?.reason).toBe("compressCount(count: number) does not take a JSON payload: the probe's payloads do not fit its parameter's type, so nothing was measured");
     expect(bytes).toMatchObject({ mode: 'exec', status: 'verified' });
     expect(bytes?.notes.join('\n')).toMatch(/64 KB: your function returns 1\.33x the input \(bytes argument\)/);
+  });
+
+  it('sequential-await: a latency declared with --latency reaches the stub call behind your own wrapper', async () => {
+    const consecutive = findingsIn('src/orders.ts', 'sequential-await').find((f) => f.ruleId === 'sequential-await/consecutive') as Finding;
+    const exec = execProbes(io, dir, { latencies: { 'prefs-client.get': 20 } });
+    const { findings: probed } = await runProbes(exec.prepare([consecutive]), { budgetMs: 60_000, signal: new AbortController().signal, probes: exec.probes, mode: exec.mode });
+    const v = probed[0]?.verification as Verification;
+    expect(v.notes).toContain('declared with --latency: prefs-client.get 20 ms; with unequal latencies the most the fix can gain is their sum over their maximum');
+    // query, getRating (named by the finding) and prefs-client.get (declared) wait, 12 calls of 3 each.
+    expect(v.notes).toContain('as found, 36 of 36 stub calls over 12 calls of your function waited a latency');
+    expect(v.mode).toBe('exec');
   });
 
   it('refuses a fix that does not compile before measuring anything: FIX FAILED', async () => {

@@ -78,20 +78,22 @@ export interface ExecSequentialParams {
   sequential: number;
   /** Member names of the finding's awaited calls: only stub calls to these wait `latencyMs`. */
   ioCalls: string[];
+  /** Latencies declared with `--latency <name>=<ms>` (a member name or a stub path such as `pg.query`): they win. */
+  declared: Record<string, number>;
 }
 
 function isLoop(node: ts.Node): boolean {
   return ts.isIterationStatement(node, false);
 }
 
-export function execSequentialProbe(cwd: string): Probe<ExecSequentialParams> {
+export function execSequentialProbe(cwd: string, declared: Record<string, number> = {}): Probe<ExecSequentialParams> {
   return {
     family: 'sequential-await',
     plan(params, variant) {
       const planned = planWithLocation(sequentialAwaitProbe, params, variant);
       if ('skip' in planned) return planned;
       const { replica, where } = planned;
-      return { params: { where, loop: replica.loop, items: replica.loop ? replica.calls : 3, latencyMs: replica.latencyMs, calls: CALLS_PER_SIDE, sequential: replica.calls, ioCalls: ioNames(params) } };
+      return { params: { where, loop: replica.loop, items: replica.loop ? replica.calls : 3, latencyMs: replica.latencyMs, calls: CALLS_PER_SIDE, sequential: replica.calls, ioCalls: ioNames(params), declared } };
     },
     run(params, context) {
       return runExecSequential(cwd, params, context);
@@ -116,7 +118,9 @@ export async function runExecSequential(cwd: string, params: ExecSequentialParam
         items: params.items,
         recordSites: true,
         // Only the calls the finding names wait; a stub the finding does not call I/O answers at once.
-        ...(params.ioCalls.length > 0 ? { latencies: Object.fromEntries(params.ioCalls.map((name) => [name, params.latencyMs])) } : {}),
+        ...(params.ioCalls.length > 0 || Object.keys(params.declared).length > 0
+          ? { latencies: { ...Object.fromEntries(params.ioCalls.map((name) => [name, params.latencyMs])), ...params.declared } }
+          : {}),
       },
       context,
     },
@@ -143,7 +147,10 @@ export async function runExecSequential(cwd: string, params: ExecSequentialParam
       : `assumed latency: ${params.latencyMs} ms for every stub call (default: the finding names no calls)`,
     `parameters, this and package imports are stubs${params.loop ? `, and a stub iterates as ${params.items} items` : ''}`,
   );
+  const declaredNames = Object.entries(params.declared);
+  if (declaredNames.length > 0) notes.push(`declared with --latency: ${declaredNames.map(([name, ms]) => `${name} ${ms} ms`).join(', ')}; with unequal latencies the most the fix can gain is their sum over their maximum`);
   const ioCalls = before.result?.ioCalls ?? 0;
+  notes.push(`as found, ${ioCalls} of ${beforeRuns.reduce((sum, r) => sum + r.stubCalls, 0)} stub calls over ${beforeRuns.length} calls of your function waited a latency`);
   if (params.ioCalls.length > 0 && ioCalls === 0) notes.push(`no stub call matched ${params.ioCalls.join(', ')}: those calls go to your own code or Node builtins, which run for real`);
   if (callsBefore !== callsAfter) notes.push(`the fix changes the number of stub calls per call (${callsBefore} -> ${callsAfter}): check it does the same work`);
   // As in the replica: the fix must win at least half of what running the found awaits together promises.
