@@ -24,7 +24,7 @@ const options = z.strictObject({
   /** Report race / abort timeouts that are never cleared. */
   checkTimeouts: z.boolean().default(true),
   /** Report one-per-process intervals (module top level, start-up functions) that are neither cleared nor unref'd. */
-  reportStartupIntervals: z.boolean().default(true),
+  reportStartupIntervals: z.boolean().default(false),
   /** Call rate used to turn a per-call leak into a number of live timers in the impact text. */
   assumedCallsPerSecond: z.number().positive().default(1000),
 });
@@ -692,6 +692,21 @@ function isConstructorSite(node: ts.Node): boolean {
   return false;
 }
 
+/** The interval's holder (`this.timer`) is checked first and the function returns when it is set. */
+function guardedByOwnHolder(call: ts.CallExpression, handle: HandleInfo): boolean {
+  if (handle.fate.kind !== 'member') return false;
+  const holder = handle.fate.holder;
+  const fn = enclosingFunction(call);
+  const body = fn && (fn as ts.FunctionLikeDeclaration).body;
+  if (!body || !ts.isBlock(body)) return false;
+  return body.statements.some((statement) => {
+    if (!ts.isIfStatement(statement) || statement.end > call.pos) return false;
+    const condition = statement.expression.getText().replace(/\s+/g, '');
+    const exits = (node: ts.Statement): boolean => ts.isReturnStatement(node) || ts.isThrowStatement(node) || (ts.isBlock(node) && node.statements.length === 1 && exits(node.statements[0] as ts.Statement));
+    return (condition === holder || condition === `${holder}!==undefined` || condition === `${holder}!=null` || condition === `!!${holder}`) && exits(statement.thenStatement);
+  });
+}
+
 function hasProcessExit(sourceFile: ts.SourceFile): boolean {
   return /\bprocess\.exit\s*\(/.test(sourceFile.text);
 }
@@ -892,15 +907,25 @@ function intervalFix(ctx: Ctx, call: ts.CallExpression, handle: HandleInfo, star
         replacement: `${store}\n\n${inClass ? `dispose(): void {\n  clearInterval(${holder});\n}` : `// in the teardown path:\nclearInterval(${holder});`}`,
       };
     }
+    // Never `clearInterval` right after `setInterval`: applied in place, that stops the timer the code needs.
     if (startup) {
       return {
         description: `Keep the handle and clear it on shutdown (or call \`.unref()\` if the interval must not keep the process alive): a discarded interval can never be stopped.`,
-        replacement: `${store}\n\n// in the shutdown / stop path:\nclearInterval(${holder});`,
+        replacement: `${store}\nprocess.once('SIGTERM', () => clearInterval(${holder}));`,
       };
     }
+    const fn = enclosingFunction(call);
+    let returnsValue = false;
+    if (fn) forEachDescendant(fn, (node) => {
+      if (ts.isReturnStatement(node) && node.expression && enclosingFunction(node) === fn) returnsValue = true;
+    });
     return {
       description: `This runs on every call and starts a new interval each time. Keep one handle, clear the previous interval before starting another, and clear it in the teardown path.`,
-      replacement: `${inClass ? `if (${holder}) clearInterval(${holder});\n${store}` : `${store}\n// when the work it polls for is done:\nclearInterval(${holder});`}`,
+      replacement: inClass
+        ? `if (${holder}) clearInterval(${holder});\n${store}`
+        : returnsValue
+          ? `${store}\n// Clear ${name} (clearInterval) where the work it polls for ends: it is started again on every call.`
+          : `${store}\nreturn () => clearInterval(${holder});`,
     };
   }
   const holder = fate.kind === 'escaped' ? callText : fate.holder;
@@ -942,6 +967,11 @@ export default defineRule({
 
     const onceAware = (node: ts.Node): SiteRole => {
       const role = ctx.siteRole(node);
+      // How often the code runs comes from its callers in the project model, not from its name: a function
+      // the module calls once at the top level starts one timer per process, whatever it is called.
+      const frequency = ctx.model.frequencyOf(node);
+      if (frequency.fn && frequency.role === 'once' && !role.inLoop) return { kind: 'startup', inLoop: false, reasons: [frequency.reason] };
+      if (frequency.fn && frequency.role === 'request' && role.kind !== 'request') return { kind: 'request', inLoop: role.inLoop, reasons: [frequency.reason] };
       if (role.kind !== 'per-call' || role.inLoop) return role;
       const once = inOnceFunction(node);
       return once ? { kind: 'startup', inLoop: false, reasons: [`inside ${once}(): a lifecycle hook / entry point that runs once`] } : role;
@@ -1048,7 +1078,8 @@ export default defineRule({
       const unref = handle.unrefChained || verdict.unref;
       const role = onceAware(effectiveSite(call));
       const delay = delayOf(call);
-      const constructorSite = isConstructorSite(call);
+      // `if (this.timer) return; this.timer = setInterval(...)`: at most one interval per instance, like a constructor's.
+      const constructorSite = isConstructorSite(call) || guardedByOwnHolder(call, handle);
       const inClass = (() => {
         const fn = enclosingFunction(call);
         return fn !== undefined && (ts.isMethodDeclaration(fn) || ts.isConstructorDeclaration(fn) || (fn.parent !== undefined && ts.isPropertyDeclaration(fn.parent)));
@@ -1060,8 +1091,12 @@ export default defineRule({
       let where: string;
       const startupLike = role.kind === 'startup' && !constructorSite;
       if (startupLike) {
-        if (!ctx.options.reportStartupIntervals || unref || frontend || DEMO_PATH.test(ctx.file)) return;
-        if (ctx.fileRole === 'script' && !hasProcessExit(sf)) {
+        if (unref || frontend || DEMO_PATH.test(ctx.file)) return;
+        // One interval per process costs nothing that grows: not reported unless asked. A CLI that can never exit
+        // is a different matter, and is reported either way.
+        const cliNeverExits = ctx.fileRole === 'script' && !hasProcessExit(sf);
+        if (!cliNeverExits && !ctx.options.reportStartupIntervals) return;
+        if (cliNeverExits) {
           severity = 'high';
           evidence.push(`script file (${ctx.file}) without process.exit(): a ref'd interval keeps the CLI running forever`);
           where = 'the CLI can never exit on its own';
@@ -1074,7 +1109,9 @@ export default defineRule({
       } else if (constructorSite) {
         severity = 'medium';
         confidence = 'medium';
-        evidence.push('created in a constructor: one interval per instance, and its closure keeps the instance alive forever; if instances are created per request this grows without bound');
+        evidence.push(
+          `${isConstructorSite(call) ? 'created in a constructor' : `started only while \`${handle.fate.kind === 'member' ? handle.fate.holder : 'its holder'}\` is unset (the function returns first otherwise)`}: one interval per instance, and its closure keeps the instance alive forever; if instances are created per request this grows without bound`,
+        );
         where = 'one per instance, which it keeps alive';
       } else {
         const reasoned = perCallSeverity(role, 'high');

@@ -191,13 +191,55 @@ export function handler(req: { id: string }, res: { write(s: string): void }) {
     expect(finding?.params).toEqual({ timeoutMs: 1000, perCall: true, unref: false, timer: 'setInterval' });
   });
 
-  it('treats a start-up interval as medium, an unref\'d one as fine, and a CLI one as high', () => {
+  it('skips a start-up interval (one per process) unless asked, reports a CLI that can never exit as high', () => {
     const code = `setInterval(() => console.log('tick'), 1000);`;
-    expect(run(code)[0]?.severity).toBe('medium');
-    expect(run(`setInterval(() => console.log('tick'), 1000).unref();`)).toEqual([]);
+    expect(run(code)).toEqual([]);
+    const asked = { options: { 'uncleared-timer': { reportStartupIntervals: true } } };
+    expect(run(code, asked)[0]?.severity).toBe('medium');
+    expect(run(`setInterval(() => console.log('tick'), 1000).unref();`, asked)).toEqual([]);
     expect(run(code, { file: 'scripts/watch.ts' })[0]?.severity).toBe('high');
-    expect(run(`${code}\nprocess.exit(0);`, { file: 'scripts/watch.ts' })[0]?.severity).toBe('medium');
-    expect(run(code, { options: { 'uncleared-timer': { reportStartupIntervals: false } } })).toEqual([]);
+    expect(run(`${code}\nprocess.exit(0);`, { file: 'scripts/watch.ts' })).toEqual([]);
+    expect(run(`${code}\nprocess.exit(0);`, { file: 'scripts/watch.ts', ...asked })[0]?.severity).toBe('medium');
+  });
+
+  it('takes an interval started by a function the module calls once at the top level as one per process', () => {
+    const code = `
+async function poll() {}
+export function startPolling() {
+  setInterval(() => void poll(), 5_000);
+}
+startPolling();`;
+    expect(run(code)).toEqual([]);
+    const reported = run(code, { options: { 'uncleared-timer': { reportStartupIntervals: true } } });
+    expect(reported[0]?.evidence.join('\n')).toMatch(/called at the top level of its module: runs once at load/);
+    // Called per request instead: a new interval per request.
+    const perRequest = run(`
+import express from 'express';
+const app = express();
+export function startPolling() {
+  setInterval(() => undefined, 5_000);
+}
+app.get('/x', (req, res) => { startPolling(); res.end(); });`);
+    expect(perRequest[0]?.severity).toBe('critical');
+    expect(perRequest[0]?.evidence.join('\n')).toMatch(/called from <anonymous>/);
+  });
+
+  it('takes an interval guarded by its own holder as one per instance, and never fixes it by clearing it right away', () => {
+    const [finding] = run(`
+export class Heartbeat {
+  private timer?: NodeJS.Timeout;
+  start() {
+    if (this.timer) return;
+    this.timer = setInterval(() => undefined, 1_000);
+  }
+}`);
+    expect(finding?.severity).toBe('medium');
+    expect(finding?.evidence.join('\n')).toMatch(/one interval per instance/);
+    const [free] = run(`
+export function watch() {
+  setInterval(() => undefined, 1_000);
+}`);
+    expect(free?.fix.replacement).toBe('const interval = setInterval(() => undefined, 1_000);\nreturn () => clearInterval(interval);');
   });
 
   it('stays silent for module-level intervals in browser code', () => {
