@@ -28,6 +28,12 @@ const REPLICA_REASON = "your file did not run: a textbook copy of the pattern wi
 
 export function finalVerdict(outcome: ProbeOutcome, mode: VerificationMode): FinalVerdict {
   const claimsEffect = outcome.status === 'verified' || outcome.status === 'smaller-than-predicted';
+  const measured = claimsEffect || outcome.status === 'not-reproduced' || outcome.status === 'inconclusive';
+  // Your code ran but the finding's line did not: no verdict about the finding, either way.
+  const missed = outcome.evidence?.reached;
+  if (mode === 'exec' && measured && missed && !missed.executed) {
+    return { status: 'not-reached', reason: missed.positions === 0 ? `${missed.file}:${missed.line} has no code in the compiled module to observe` : `${missed.file}:${missed.line} never executed during the measurement (V8 coverage)` };
+  }
   if (!claimsEffect) return { status: outcome.status, ...(outcome.reason ? { reason: outcome.reason } : {}) };
   if (mode !== 'exec') return { status: 'demonstrated', reason: REPLICA_REASON };
   const evidence: Evidence = outcome.evidence ?? {};

@@ -76,6 +76,16 @@ export function compressHeaded(value: unknown): string {
   return Buffer.from(header + JSON.stringify(value)).toString('base64');
 }
 `,
+  'src/decorated.ts': `import { Injectable } from '@nestjs/common';
+@Injectable()
+export class Lookups {
+  async both(api: { get(id: string): Promise<unknown> }) {
+    const a = await api.get('a');
+    const b = await api.get('b');
+    return [a, b];
+  }
+}
+`,
   'src/thumbs.ts': `export function compressThumbnail(jpeg: Buffer): string {
   return jpeg.toString('base64');
 }
@@ -261,6 +271,19 @@ describe('bottleneck probe --exec', () => {
     // query, getRating (named by the finding) and prefs-client.get (declared) wait, 12 calls of 3 each.
     expect(v.notes).toContain('as found, 36 of 36 stub calls over 12 calls of your function waited a latency');
     expect(v.mode).toBe('exec');
+  });
+
+  it('sequential-await: a class decorated by a stubbed package (@Injectable()) keeps its own methods', async () => {
+    const planted: Finding = {
+      ruleId: 'sequential-await/consecutive', severity: 'high', confidence: 'high', file: 'src/decorated.ts', line: 5, column: 5, endLine: 6, endColumn: 34,
+      message: 'm', evidence: [], impact: '', fix: { description: '', replacement: "const [a, b] = await Promise.all([api.get('a'), api.get('b')]);" }, effort: 'small',
+      category: 'Async/Concurrency', fingerprint: 'd', params: { awaits: 2, calls: ['api.get', 'api.get'] },
+    };
+    const [v] = await verify([planted]);
+    // Before: the decorator's stub replaced the class, so no line of it ran. Now the method runs, 12 times.
+    expect(v?.evidence?.reached).toMatchObject({ line: 5, executed: true, count: 12 });
+    expect(v?.notes).toContain('as found, 24 of 24 stub calls over 12 calls of your function waited a latency');
+    expect(v?.status).toBe('verified');
   });
 
   it('refuses a fix that does not compile before measuring anything: FIX FAILED', async () => {

@@ -139,6 +139,8 @@ describe('verdict gate', () => {
     expect(finalVerdict(shown, 'exec')).toMatchObject({ status: 'not-reached' });
     expect(finalVerdict({ ...shown, evidence: { reached: { ...reached, executed: false, count: 0 }, ...(interval ? { interval } : {}) } }, 'exec')).toMatchObject({ status: 'not-reached', reason: 'src/a.ts:3 never executed during the measurement (V8 coverage)' });
     expect(finalVerdict({ ...shown, evidence: { reached } }, 'exec').status).toBe('inconclusive');
+    // No verdict either way on a line that never ran: "not reproduced" there would be measured on other code.
+    expect(finalVerdict({ ...shown, status: 'not-reproduced', evidence: { reached: { ...reached, executed: false, count: 0 } } }, 'exec').status).toBe('not-reached');
     const few = { low: 2.9, high: 3.1, method: 'bootstrap' as const, level: 0.95, samples: { before: 3, after: 3 } };
     expect(finalVerdict({ ...shown, evidence: { reached, interval: few } }, 'exec')).toMatchObject({ status: 'inconclusive', reason: '3 samples on a side, fewer than the 10 an interval needs' });
     expect(interval?.low).toBeGreaterThan(2.5);

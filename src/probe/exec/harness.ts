@@ -219,7 +219,8 @@ export function noResultReason(run: { stderr: string; outOfMemory: boolean; kill
   if (run.outOfMemory) return `${what} ran out of memory (heap capped at ${CHILD_HEAP_MB} MB) and was stopped`;
   if (run.killedBy === 'abort') return `interrupted (Ctrl-C): ${what} was stopped with its whole process group`;
   const first = run.stderr.split('\n').find((line) => line.trim().length > 0);
-  return `${what} did not answer in time${first ? `: ${first}` : ''}`;
+  const limit = run.killedBy === 'deadline' ? ' (its share of --budget ran out: raise --budget)' : '';
+  return `${what} did not answer in time${limit}${first ? `: ${first}` : ''}`;
 }
 
 export interface UserModuleRequest {

@@ -66,6 +66,22 @@ function stubCall(path) {
   return makeStub(path + '()', settled);
 }
 
+function isClass(value) {
+  return typeof value === 'function' && /^class\b/.test(Function.prototype.toString.call(value));
+}
+
+function isDecoratorApplication(args) {
+  if (args.length === 1) return isClass(args[0]);
+  // Standard (TC39) decorators: (value, context) with context.kind 'class', 'method', 'field', 'getter'...
+  if (args.length === 2) return typeof args[1] === 'object' && args[1] !== null && typeof args[1].kind === 'string' && 'name' in args[1];
+  if (args.length !== 3) return false;
+  const [target, key, third] = args;
+  const onClass = isClass(target) || (typeof target === 'object' && target !== null && isClass(target.constructor));
+  const member = key === undefined || typeof key === 'string' || typeof key === 'symbol';
+  const descriptor = third === undefined || typeof third === 'number' || (typeof third === 'object' && third !== null && ('value' in third || 'get' in third || 'set' in third));
+  return onClass && member && descriptor;
+}
+
 function makeStub(path, settled) {
   const writes = new Map();
   const children = new Map();
@@ -96,7 +112,10 @@ function makeStub(path, settled) {
       writes.set(key, value);
       return true;
     },
-    apply() {
+    apply(_target, _self, args) {
+      // A decorator from a stubbed package (\`@Injectable()\`, \`@Get()\`, \`@Inject()\`) is applied to the
+      // user's class or member: answering undefined keeps the class as written instead of a stub.
+      if (isDecoratorApplication(args)) return undefined;
       return stubCall(path);
     },
     construct() {
