@@ -43,7 +43,7 @@ interface Node {
   transaction?: string;
 }
 
-const ROLE_RANK: Record<EntryKind, number> = { request: 3, background: 2, once: 1 };
+const ROLE_RANK: Record<EntryKind, number> = { request: 4, occasional: 3, background: 2, once: 1 };
 
 /** Directories that hold work a framework starts in the background (queue processors, workers, cron jobs). */
 const BACKGROUND_DIRECTORY = /(^|\/)(queues?|workers?|jobs?|processors?|consumers?|crons?|schedulers?|tasks)\//i;
@@ -432,7 +432,7 @@ export class ProjectModel {
       }
     }
     entries.sort((a, b) => ROLE_RANK[b.kind] - ROLE_RANK[a.kind]);
-    for (const kind of ['request', 'background', 'once'] as const) {
+    for (const kind of ['request', 'occasional', 'background', 'once'] as const) {
       const queue: Node[] = [];
       for (const entry of entries) {
         if (entry.kind !== kind) continue;

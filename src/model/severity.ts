@@ -6,11 +6,11 @@ import type { Role } from './types.js';
  * judgement of one execution; how often it runs comes from the model's role of the code; how sure the model
  * is that the code does I/O decides whether the top grade is possible at all.
  *
- * | cost \ runs | per request | background | unknown | once (start-up, scripts, tests) |
- * |-------------|-------------|------------|---------|----------------------------------|
- * | heavy       | critical    | high       | high    | not reported                     |
- * | moderate    | high        | medium     | medium  | not reported                     |
- * | light       | medium      | low        | low     | not reported                     |
+ * | cost \ runs | per request | write/admin endpoint, background | unknown | once (start-up, scripts, tests) |
+ * |-------------|-------------|----------------------------------|---------|----------------------------------|
+ * | heavy       | critical    | high                             | high    | not reported                     |
+ * | moderate    | high        | medium                           | medium  | not reported                     |
+ * | light       | medium      | low                              | low     | not reported                     |
  *
  * Evidence that is only assumed (a call the model cannot follow, taken as I/O by its name) lowers the grade
  * one step and never allows `critical`. Code inside a loop of its own caller raises it one step, up to high.
@@ -20,13 +20,14 @@ import type { Role } from './types.js';
 export type Cost = 'heavy' | 'moderate' | 'light';
 
 const TABLE: Record<Cost, Record<Exclude<Role, 'once'>, Severity>> = {
-  heavy: { request: 'critical', background: 'high', unknown: 'high' },
-  moderate: { request: 'high', background: 'medium', unknown: 'medium' },
-  light: { request: 'medium', background: 'low', unknown: 'low' },
+  heavy: { request: 'critical', occasional: 'high', background: 'high', unknown: 'high' },
+  moderate: { request: 'high', occasional: 'medium', background: 'medium', unknown: 'medium' },
+  light: { request: 'medium', occasional: 'low', background: 'low', unknown: 'low' },
 };
 
 const RUNS: Record<Role, string> = {
   request: 'runs per request',
+  occasional: 'runs per request of a write, admin or debug endpoint (graded one step below read traffic)',
   background: 'runs in the background (one step below per request)',
   unknown: 'no caller found in the project, so how often it runs is unknown (graded below per request)',
   once: 'runs once',

@@ -12,6 +12,10 @@ import type { CalleeRef, ClassSummary, EntryKind, FileSummary, FunctionSummary, 
  * (route handlers, jobs, top-level calls). The result is plain data: cached per file, linked project-wide.
  */
 
+const WRITE_DECORATORS = new Set(['Post', 'Put', 'Patch', 'Delete', 'Mutation']);
+const WRITE_METHODS = new Set(['post', 'put', 'patch', 'delete', 'del']);
+/** Route paths of endpoints an operator calls now and then, not the traffic. */
+const OCCASIONAL_PATH = /(^|\/)(admin|internal|debug|ops|maintenance|backfill|migrations?|import|export|super-?admin|settings|reindex)(\/|$|\?)/i;
 const REQUEST_DECORATORS = new Set(['Get', 'Post', 'Put', 'Patch', 'Delete', 'All', 'Head', 'Options', 'Query', 'Mutation', 'Subscription', 'ResolveField', 'FieldResolver', 'MessagePattern', 'GrpcMethod', 'GrpcStreamMethod', 'SubscribeMessage', 'Sse', 'Route', 'Action']);
 const BACKGROUND_DECORATORS = new Set(['Cron', 'Interval', 'Timeout', 'Process', 'OnEvent', 'EventPattern', 'OnQueueActive', 'OnQueueCompleted', 'OnQueueFailed', 'OnWorkerEvent', 'RabbitSubscribe', 'RabbitRPC', 'SqsMessageHandler', 'SqsConsumerEventHandler', 'Consumer', 'Subscribe']);
 /** Framework lifecycle hooks: called once by the framework, whatever calls them in the code. */
@@ -454,6 +458,29 @@ function memoOf(body: ts.Node): string | undefined {
   return memo;
 }
 
+/** `@Get('admin/stats')` on the method, under `@Controller('admin')` on its class: the route as written. */
+function routePathOf(fn: ts.Node, decorator: string): string | undefined {
+  const argumentOf = (node: ts.Node, names: Set<string>): string | undefined => {
+    if (!ts.canHaveDecorators(node)) return undefined;
+    for (const d of ts.getDecorators(node) ?? []) {
+      if (!ts.isCallExpression(d.expression) || !ts.isIdentifier(d.expression.expression) || !names.has(d.expression.expression.text)) continue;
+      const first = d.expression.arguments[0];
+      if (first && ts.isStringLiteralLike(first)) return first.text;
+    }
+    return undefined;
+  };
+  const own = argumentOf(fn, new Set([decorator])) ?? '';
+  let base = '';
+  for (let current = fn.parent; current; current = current.parent) {
+    if (ts.isClassLike(current)) {
+      base = argumentOf(current, new Set(['Controller', 'Resolver', 'Route', 'JsonController'])) ?? '';
+      break;
+    }
+  }
+  const path = [base, own].filter(Boolean).join('/');
+  return path || undefined;
+}
+
 function decoratorNames(node: ts.Node): string[] {
   if (!ts.canHaveDecorators(node)) return [];
   return (ts.getDecorators(node) ?? []).map((d) => {
@@ -465,16 +492,22 @@ function decoratorNames(node: ts.Node): string[] {
 function entryOf(fn: ts.SignatureDeclaration, className: string | undefined): FunctionSummary['entry'] {
   const decorators = decoratorNames(fn);
   const request = decorators.find((d) => REQUEST_DECORATORS.has(d));
-  if (request) return { kind: 'request', reason: `handler decorated with @${request}` };
+  if (request) {
+    const route = routePathOf(fn, request);
+    if (WRITE_DECORATORS.has(request)) return { kind: 'occasional', reason: `handler decorated with @${request}: a write endpoint, graded below reads` };
+    if (route && OCCASIONAL_PATH.test(route)) return { kind: 'occasional', reason: `handler decorated with @${request}('${route}'): an operator endpoint, graded below the traffic` };
+    return { kind: 'request', reason: `handler decorated with @${request}` };
+  }
   const background = decorators.find((d) => BACKGROUND_DECORATORS.has(d));
   if (background) return { kind: 'background', reason: `decorated with @${background}: runs as a job or event handler` };
   const name = functionName(fn);
   if (className && name && LIFECYCLE_HOOKS.has(name)) return { kind: 'once', reason: `${name}() is a framework lifecycle hook: runs once` };
   if (ts.isConstructorDeclaration(fn)) return undefined;
   const params = fn.parameters.map((p) => (ts.isIdentifier(p.name) ? p.name.text : ''));
-  if (HANDLER_PARAMS.some(([a, b]) => params[0] === a && params[1] === b)) return { kind: 'request', reason: `request handler signature (${params.slice(0, 2).join(', ')})` };
+  // The registration says more (its method and path) than the parameter names do.
   const registration = registrationOf(fn);
   if (registration) return registration;
+  if (HANDLER_PARAMS.some(([a, b]) => params[0] === a && params[1] === b)) return { kind: 'request', reason: `request handler signature (${params.slice(0, 2).join(', ')})` };
   return undefined;
 }
 
@@ -504,6 +537,8 @@ function registrationKind(call: ts.CallExpression | ts.NewExpression): { kind: E
     if (ROUTE_METHODS.has(method) && (ROUTER_RECEIVER.test(receiverName) || (first !== undefined && ts.isStringLiteralLike(first) && first.text.startsWith('/')))) {
       if (method === 'use' && !ROUTER_RECEIVER.test(receiverName)) return undefined;
       const path = first && ts.isStringLiteralLike(first) ? ` '${first.text}'` : '';
+      if (WRITE_METHODS.has(method)) return { kind: 'occasional', reason: `registered as a route handler (${receiverName}.${method}${path}): a write endpoint, graded below reads` };
+      if (first && ts.isStringLiteralLike(first) && OCCASIONAL_PATH.test(first.text)) return { kind: 'occasional', reason: `registered as a route handler (${receiverName}.${method}${path}): an operator endpoint, graded below the traffic` };
       return { kind: 'request', reason: `registered as a route handler (${receiverName}.${method}${path})` };
     }
     if (BACKGROUND_REGISTRARS.test(method) && /(queue|worker|cron|job|consumer|channel|scheduler|agenda|boss|subscriber|subscription|kafka|bull)/i.test(receiverName)) {

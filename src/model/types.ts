@@ -67,7 +67,11 @@ export interface ClassSummary {
 }
 
 /** How a function is started, when the code says so where it is declared or registered. */
-export type EntryKind = 'request' | 'background' | 'once';
+/**
+ * `occasional`: a request handler of a write, admin or debug endpoint (`@Post`, `router.delete`, `/admin/...`):
+ * per request, but graded one step below reads, which are what most traffic is.
+ */
+export type EntryKind = 'request' | 'occasional' | 'background' | 'once';
 
 export interface FunctionSummary {
   /** Unique in the file: `name`, `Class.method`, or `<anonymous>@line:col`. */
@@ -123,7 +127,7 @@ export interface Effect extends DirectEffect {
   file: string;
 }
 
-export type Role = 'request' | 'background' | 'once' | 'unknown';
+export type Role = 'request' | 'occasional' | 'background' | 'once' | 'unknown';
 
 /** What the model knows about one function after linking the whole project. */
 export interface LinkedFunction {
