@@ -1,30 +1,7 @@
-import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { project, removeProjects, runCli as run } from './cli-project.js';
 
-const bin = path.resolve(import.meta.dirname, '../../bin/bottleneck.js');
-const temps: string[] = [];
-
-function project(files: Record<string, string>): string {
-  const dir = mkdtempSync(path.join(tmpdir(), 'bottleneck-explain-'));
-  temps.push(dir);
-  for (const [name, content] of Object.entries(files)) {
-    mkdirSync(path.dirname(path.join(dir, name)), { recursive: true });
-    writeFileSync(path.join(dir, name), content);
-  }
-  return dir;
-}
-
-function run(cwd: string, ...args: string[]) {
-  const child = spawnSync(process.execPath, [bin, ...args], { cwd, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
-  return { code: child.status, stdout: child.stdout, stderr: child.stderr };
-}
-
-afterAll(() => {
-  for (const dir of temps) rmSync(dir, { recursive: true, force: true });
-});
+afterAll(removeProjects);
 
 // Three files: a route, a service with a neutral-named method, and the client that does the I/O.
 const files = {

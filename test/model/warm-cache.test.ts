@@ -1,29 +1,15 @@
-import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-
-const bin = path.resolve(import.meta.dirname, '../../bin/bottleneck.js');
-const temps: string[] = [];
-
-function write(dir: string, files: Record<string, string>): void {
-  for (const [name, content] of Object.entries(files)) {
-    mkdirSync(path.dirname(path.join(dir, name)), { recursive: true });
-    writeFileSync(path.join(dir, name), content);
-  }
-}
+import { project, removeProjects, runCli, writeFiles as write } from './cli-project.js';
 
 function scan(cwd: string, cache: string) {
-  const child = spawnSync(process.execPath, [bin, 'scan', '.', '--format', 'json', '--fail-on', 'none', '--cache-location', cache], { cwd, encoding: 'utf8' });
+  const child = runCli(cwd, 'scan', '.', '--format', 'json', '--fail-on', 'none', '--cache-location', cache);
   expect(child.stderr).not.toContain('internal error');
-  expect(child.status).toBe(0);
+  expect(child.code).toBe(0);
   return JSON.parse(child.stdout) as { findings: Array<{ file: string; line: number; ruleId: string; severity: string }> };
 }
 
-afterAll(() => {
-  for (const dir of temps) rmSync(dir, { recursive: true, force: true });
-});
+afterAll(removeProjects);
 
 const ioService = `import axios from 'axios';
 const api = axios.create({ baseURL: 'https://catalog.internal' });
@@ -37,8 +23,7 @@ export async function reviews(id: string) { return products.get(\`reviews:\${id}
 
 describe('the findings cache with the project model', () => {
   it('re-scans warm with a tsconfig alias, and re-judges a file when a callee in another file changes', () => {
-    const dir = mkdtempSync(path.join(tmpdir(), 'bottleneck-warm-'));
-    temps.push(dir);
+    const dir = project({});
     const cache = path.join(dir, '.cache');
     write(dir, {
       'tsconfig.json': '{\n  // comments and trailing commas, as tsconfig allows\n  "compilerOptions": { "baseUrl": ".", "paths": { "@lib/*": ["src/lib/*"], }, },\n}\n',
