@@ -78,6 +78,24 @@ describe('several formats in one run', () => {
     expect(run(dir, 'scan', '--output', 'xml=a.xml').stderr).toMatch(/Unknown format "xml"/);
   });
 
+  it('writes the format a plain -o file name stands for, and refuses one that contradicts --format (exit 2)', () => {
+    const dir = project({ 'src/cache.ts': FAKE, 'a.json': '' });
+    const sarif = run(dir, 'scan', '-o', 'bottleneck.sarif', '--fail-on', 'none');
+    expect(sarif.code).toBe(0);
+    expect(sarif.stdout).toBe('');
+    expect(JSON.parse(readFileSync(path.join(dir, 'bottleneck.sarif'), 'utf8')).version).toBe('2.1.0');
+    const mismatch = run(dir, 'scan', '--format', 'json', '-o', 'wrong.sarif');
+    expect(mismatch.code).toBe(2);
+    expect(mismatch.stderr).toMatch(/wrong\.sarif is a sarif file name but the report format is json/);
+    expect(existsSync(path.join(dir, 'wrong.sarif'))).toBe(false);
+    // merge and probe, with their one report, follow the same rule.
+    run(dir, 'scan', '--format', 'json', '-o', 'a.json', '--fail-on', 'none');
+    expect(run(dir, 'merge', 'a.json', '-o', 'merged.md', '--fail-on', 'none').code).toBe(0);
+    expect(readFileSync(path.join(dir, 'merged.md'), 'utf8')).toMatch(/^# Performance audit/);
+    expect(run(dir, 'merge', 'a.json', '--format', 'terminal', '-o', 'merged.sarif').code).toBe(2);
+    expect(run(dir, 'probe', '--from', 'a.json', '--format', 'json', '-o', 'probe.md').code).toBe(2);
+  });
+
   it('prints GitHub annotations', () => {
     const { stdout } = run(project({ 'src/cache.ts': FAKE }), 'scan', '--format', 'github', '--fail-on', 'none');
     expect(stdout).toMatch(/^::(error|warning|notice) file=src\/cache\.ts,line=\d+/m);

@@ -13,9 +13,10 @@ import { exitCodeFor } from './scan.js';
 import { loadTemplate, reportDate, ruleInfos } from './report-outputs.js';
 import { ALL_RULES } from '../../rules/index.js';
 import type { Io } from './io.js';
+import { singleReportFormat } from './output-format.js';
 
 interface MergeFlags {
-  format: string;
+  format?: string;
   output?: string;
   failOn: FailOn;
   color: boolean;
@@ -53,17 +54,18 @@ export function mergeCommand(io: Io, setExit: (code: number) => void): Command {
   return new Command('merge')
     .description('Merge the JSON reports of sharded scans (scan --shard i/n --format json) into one report')
     .argument('<reports...>', 'JSON reports written by "bottleneck scan --format json"')
-    .option('-f, --format <name>', `output format (${Object.keys(REPORTERS).join(', ')})`, 'terminal')
-    .option('-o, --output <file>', 'write the report to a file instead of stdout')
+    .option('-f, --format <name>', `output format (${Object.keys(REPORTERS).join(', ')}; default terminal, or what the --output extension names)`)
+    .option('-o, --output <file>', 'write the report to a file instead of stdout (.sarif, .json, .md, .xml name the format)')
     .addOption(new Option('--fail-on <severity>', 'exit 1 when a finding is at or above this severity').choices(failOnSchema.options).default('critical'))
     .option('--no-color', 'disable colours')
     .action((reports: string[], flags: MergeFlags) => {
-      const reporter = REPORTERS[flags.format];
-      if (!reporter) throw new UsageError(`Unknown format "${flags.format}". Available: ${Object.keys(REPORTERS).join(', ')}`);
+      const format = singleReportFormat(flags.format, flags.output);
+      const reporter = REPORTERS[format];
+      if (!reporter) throw new UsageError(`Unknown format "${format}". Available: ${Object.keys(REPORTERS).join(', ')}`);
       const result = mergeResults(reports.map((file) => readReport(file, io.cwd)));
       const color = flags.color && !flags.output && io.isTTY && !('NO_COLOR' in io.env);
       // The markdown report needs its template and SARIF the rule descriptors, as in `scan`.
-      const template = flags.format === 'markdown' ? loadTemplate(io.cwd, undefined, undefined, undefined) : undefined;
+      const template = format === 'markdown' ? loadTemplate(io.cwd, undefined, undefined, undefined) : undefined;
       const text = reporter({
         result,
         tool: { name: TOOL_NAME, version: toolVersion() },
@@ -71,7 +73,7 @@ export function mergeCommand(io: Io, setExit: (code: number) => void): Command {
         failOn: flags.failOn,
         quiet: false,
         date: reportDate(io),
-        rules: ruleInfos(ALL_RULES, flags.format === 'sarif'),
+        rules: ruleInfos(ALL_RULES, format === 'sarif'),
         ...(template !== undefined ? { template } : {}),
       });
       if (flags.output) {

@@ -12,10 +12,12 @@ import { TOOL_NAME, toolVersion } from '../version.js';
 import { ALL_RULES } from '../../rules/index.js';
 import { collect, EXIT_INTERRUPTED, EXIT_OK, type Io } from './io.js';
 import { targetRequest } from './scan.js';
+import { singleReportFormat } from './output-format.js';
 
 export interface ProbeFlags {
   from?: string;
-  format: string;
+  /** Absent: terminal, or what the --output extension names. */
+  format?: string;
   output?: string;
   budget: string;
   config?: string;
@@ -115,7 +117,8 @@ function checkTargetUrl(text: string): string {
   return url.toString();
 }
 
-export async function runProbe(paths: string[], flags: ProbeFlags, io: Io): Promise<number> {
+export async function runProbe(paths: string[], given: ProbeFlags, io: Io): Promise<number> {
+  const flags = { ...given, format: singleReportFormat(given.format, given.output) };
   if (!FORMATS.includes(flags.format)) throw new UsageError(`Unknown format "${flags.format}" for probe. Available: ${FORMATS.join(', ')}`);
   const budgetMs = parseBudget(flags.budget);
   const latencies = parseLatencies(flags.latency ?? []);
@@ -241,8 +244,8 @@ export function probeCommand(io: Io, setExit: (code: number) => void): Command {
     .description('Verify findings under load on loopback: run each pattern as found and with the fix, and compare')
     .argument('[paths...]', 'files or directories to scan (default: the current directory)')
     .option('--from <file>', 'probe the findings of a `scan --format json` report instead of scanning')
-    .option('-f, --format <name>', `output format (${FORMATS.join(', ')})`, 'terminal')
-    .option('-o, --output <file>', 'write the report to a file instead of stdout')
+    .option('-f, --format <name>', `output format (${FORMATS.join(', ')}; default terminal, or what the --output extension names)`)
+    .option('-o, --output <file>', 'write the report to a file instead of stdout (.sarif, .json, .md, .xml name the format)')
     .option('--budget <seconds>', 'total time for all probes, split across them', '30')
     .option('--rule <id>', 'probe only findings of this rule (repeatable)', collect, [])
     .option('-c, --config <path>', 'use this config file instead of searching for one')

@@ -11,6 +11,7 @@ import { MACHINE_FORMATS, REPORTERS, type ReportInput, type RepositoryLink, type
 import type { RegisteredRule } from '../rule.js';
 import { packageRoot } from '../version.js';
 import type { Io } from './io.js';
+import { checkFormatMatchesFile, exampleFile, inferFormat } from './output-format.js';
 
 /**
  * The CI side of `scan`: which formats go where, the markdown template, report links, baselines and
@@ -34,11 +35,13 @@ function unknownFormat(name: string): UsageError {
 /**
  * `--format` is repeatable and `--output` takes `<format>=<file>` or a plain file:
  *
+ *   --output bottleneck.sarif                      SARIF to the file: the extension names the format
  *   --format json --output x.json                  json to x.json (the one format, one plain file)
  *   --output sarif=bottleneck.sarif                terminal to stdout and SARIF to a file
  *   --format github --output sarif=a.sarif --output markdown=report.md
  *
- * A format named only in `--output fmt=file` is added; at most one format may print to stdout.
+ * A format named only in `--output fmt=file` is added; at most one format may print to stdout. A file
+ * whose extension stands for another format than the one it would receive is refused (exit 2).
  */
 export function planOutputs(formats: string[], outputs: string[]): OutputTarget[] {
   for (const format of formats) if (!knownFormat(format)) throw unknownFormat(format);
@@ -54,22 +57,29 @@ export function planOutputs(formats: string[], outputs: string[]): OutputTarget[
     }
   }
   if (plain.length > 1) throw new UsageError(`Only one --output may be a plain file; name the format of the others, e.g. --output sarif=${plain[1]}`);
-  const listed = [...new Set(formats.length > 0 ? formats : ['terminal'])];
-  const toStdout = listed.filter((format) => !named.some((target) => target.format === format));
-  const targets: OutputTarget[] = [];
   const plainFile = plain[0];
+  const inferred = plainFile !== undefined ? inferFormat(plainFile) : undefined;
+  // `-o x.sarif` alone means SARIF; with formats listed, the extension picks among them when it can.
+  const listed = [...new Set(formats.length > 0 ? formats : [inferred ?? 'terminal'])];
+  const unnamed = listed.filter((format) => !named.some((target) => target.format === format));
+  const targets: OutputTarget[] = [];
   if (plainFile !== undefined) {
-    if (toStdout.length !== 1) {
-      throw new UsageError(`--output ${plainFile} is ambiguous with ${toStdout.length === 0 ? 'no format left for it' : `formats ${toStdout.join(', ')}`}: use --output <format>=<file>`);
+    const fileFormat = inferred !== undefined && unnamed.includes(inferred) ? inferred : unnamed.length === 1 ? unnamed[0] : undefined;
+    if (fileFormat === undefined) {
+      throw new UsageError(`--output ${plainFile} is ambiguous with ${unnamed.length === 0 ? 'no format left for it' : `formats ${unnamed.join(', ')}`}: use --output <format>=<file>`);
     }
-    targets.push({ format: toStdout[0] ?? 'terminal', file: plainFile });
+    targets.push({ format: fileFormat, file: plainFile });
+    const toStdout = unnamed.filter((format) => format !== fileFormat);
+    if (toStdout.length > 1) throw new UsageError(`Only one format can print to stdout (${toStdout.join(', ')}); send the others to files, e.g. --output ${toStdout[1]}=${exampleFile(toStdout[1] ?? '')}`);
+    targets.unshift(...toStdout.map((format) => ({ format })));
   } else {
-    if (toStdout.length > 1) {
-      throw new UsageError(`Only one format can print to stdout (${toStdout.join(', ')}); send the others to files, e.g. --output ${toStdout[1]}=report.${toStdout[1]}`);
+    if (unnamed.length > 1) {
+      throw new UsageError(`Only one format can print to stdout (${unnamed.join(', ')}); send the others to files, e.g. --output ${unnamed[1]}=${exampleFile(unnamed[1] ?? '')}`);
     }
-    targets.push(...toStdout.map((format) => ({ format })));
+    targets.push(...unnamed.map((format) => ({ format })));
   }
   targets.push(...named);
+  for (const target of targets) if (target.file !== undefined) checkFormatMatchesFile(target.format, target.file);
   return targets;
 }
 
