@@ -369,4 +369,12 @@ describe('withReplicaFallback', () => {
     const neither = withReplicaFallback(execWith(() => ({ skip: 'no location' }), { status: 'verified', measurements: [], load: '', notes: [], rounds: 1 }), { ...replica, plan: () => ({ skip: 'intervals are one per process' }) });
     expect(neither.plan({}, undefined)).toEqual({ skip: 'intervals are one per process' });
   });
+
+  it('does not start the replica once the deadline has passed', async () => {
+    const skipped: ProbeOutcome = { status: 'skipped', reason: '--exec did not run your code: nothing to call', measurements: [], load: '', notes: [], rounds: 0, mode: 'replica' };
+    const ranNothing = withReplicaFallback(execWith((p) => ({ params: p }), skipped), replica);
+    const plan = ranNothing.plan({ n: 1 }, undefined);
+    if (!('params' in plan)) throw new Error('expected a plan');
+    expect(await ranNothing.run(plan.params, { deadline: 0, signal: new AbortController().signal })).toEqual(skipped);
+  });
 });
