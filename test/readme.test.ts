@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
@@ -23,5 +24,18 @@ describe('README YAML examples', () => {
     const workflow = yaml.load(sharded ?? '') as { jobs: { scan: { steps: Array<{ uses?: string; with?: Record<string, unknown> }> } } };
     const upload = workflow.jobs.scan.steps.find((step) => step.uses?.startsWith('actions/upload-artifact'));
     expect(upload?.with).toEqual({ name: 'shard-${{ matrix.shard }}', path: 'shard-${{ matrix.shard }}.json' });
+  });
+});
+
+describe('README first command', () => {
+  it('says that scanning the bundled fixtures exits 1, and that is what it does', () => {
+    const root = path.resolve(import.meta.dirname, '..');
+    const setUp = readme.slice(readme.indexOf('## Set up'), readme.indexOf('## Usage'));
+    expect(setUp).toContain('npx bottleneck scan fixtures');
+    expect(setUp).toMatch(/It exits 1, and that is expected: the fixtures are full of planted bottlenecks/);
+    const bin = path.join(root, 'bin/bottleneck.js');
+    const env = { ...process.env, NO_COLOR: '1' };
+    expect(spawnSync(process.execPath, [bin, 'scan', 'fixtures', '--no-cache', '--format', 'json'], { cwd: root, env, encoding: 'utf8' }).status).toBe(1);
+    expect(spawnSync(process.execPath, [bin, 'scan', 'fixtures', '--no-cache', '--format', 'json', '--fail-on', 'none'], { cwd: root, env, encoding: 'utf8' }).status).toBe(0);
   });
 });
