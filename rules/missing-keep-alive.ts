@@ -7,6 +7,8 @@ import { skipOuter, type ResolvedRef } from '../src/scanner/imports.js';
 import type { SiteRole } from '../src/scanner/roles.js';
 import { ts } from '../src/scanner/ts.js';
 import { propertyName } from '../src/scanner/ast.js';
+import { agentConstructionKind } from '../src/model/constructions.js';
+import { grade } from '../src/model/severity.js';
 
 /**
  * missing-keep-alive: outgoing HTTP(S) connections that cannot be reused.
@@ -31,6 +33,8 @@ const optionsSchema = z.strictObject({
   suggestedMaxFreeSockets: z.number().int().positive().default(10),
   checkOldNodeClients: z.boolean().default(true),
   includeTestsAndScripts: z.boolean().default(false),
+  /** Report per-request agents in code that runs once (start-up, module top level) at low. */
+  includeOnce: z.boolean().default(false),
 });
 
 const HTTP_VERBS = new Set(['get', 'post', 'put', 'patch', 'delete', 'del', 'head', 'options', 'request', 'fetch', 'postForm', 'putForm', 'patchForm', 'stream', 'paginate']);
@@ -125,8 +129,10 @@ function nearbyComments(ctx: Context, node: ts.Node): string {
   const from = lineStarts[startLine] ?? 0;
   const to = lineStarts[endLine + 1] ?? text.length;
   const comments = `${leading}\n${text.slice(from, to)}`.match(/\/\/[^\n]*|\/\*[\s\S]*?\*\//g) ?? [];
+  // Read as prose: an intent that wraps over two `//` lines ("... so disabling" / "keep-alive here ...") is one sentence.
+  const prose = comments.map((c) => c.replace(/^\/\/+|^\/\*+|\*+\/$/g, '').replace(/^\s*\*+/gm, ' ')).join(' ').replace(/\s+/g, ' ');
   // The rule's own id (fixture annotations, disable comments) says nothing about intent.
-  return comments.join('\n').replace(/missing-keep-alive[\w/-]*/g, '');
+  return prose.replace(/missing-keep-alive[\w/-]*/g, '');
 }
 
 /** Climbs from an expression through object literals (and `a ?? b`, `c ? a : b`) to the call it is an argument of. */
@@ -262,7 +268,12 @@ function numberValue(expression: ts.Expression | undefined): number | null {
 // ---------------------------------------------------------------------------------------------------------
 // What a call or constructor is
 
-type AgentKind = { family: 'node'; protocol: 'http' | 'https' } | { family: 'undici' } | { family: 'agentkeepalive'; protocol: 'http' | 'https' };
+type AgentKind =
+  | { family: 'node'; protocol: 'http' | 'https' }
+  | { family: 'undici' }
+  | { family: 'agentkeepalive'; protocol: 'http' | 'https' }
+  /** A proxy agent (`HttpsProxyAgent`, `ProxyAgent`) or a project class extending `http(s).Agent`: owns its sockets. */
+  | { family: 'proxy' | 'subclass'; protocol: 'http' | 'https' };
 
 function agentKindOf(ref: ResolvedRef | undefined): AgentKind | undefined {
   if (!ref) return undefined;
@@ -484,6 +495,7 @@ export default defineRule<Options>({
     messages: {
       agentWithoutKeepAlive: '`new {{agent}}(...)` has no `keepAlive: true`: every request through this agent opens a new {{protocol}} connection.',
       keepAliveFalse: '`{{agent}}` sets `keepAlive: false`: every request through it opens a new {{protocol}} connection.',
+      perRequestFactory: '{{factory}}() builds a new `{{agent}}` on every call, and {{fn}} calls it each time it runs: its connections are never reused.',
       perRequestAgent: 'A new `{{agent}}` is created on every call of {{fn}}() and used only for that call: its connections are never reused.',
       noAgentOldNode: '{{client}} uses the default global agent, which closes every connection on Node {{node}} (supported by this project): no keep-alive.',
       connectionClose: '`{{header}}: close` request header: the connection is closed after every request and the next one opens a new {{protocol}} connection.',
@@ -524,7 +536,7 @@ export default defineRule<Options>({
     const agentParams = (kind: AgentKind, view: OptionsView, createdPer: string): Record<string, ParamValue> => ({
       agentFamily: kind.family,
       protocol: kind.family === 'undici' ? null : kind.protocol,
-      keepAlive: kind.family === 'node' ? (booleanValue(view.props.get('keepAlive')) ?? false) : true,
+      keepAlive: kind.family === 'node' || kind.family === 'proxy' || kind.family === 'subclass' ? (booleanValue(view.props.get('keepAlive')) ?? false) : true,
       maxSockets: numberValue(view.props.get('maxSockets')),
       maxFreeSockets: numberValue(view.props.get('maxFreeSockets')),
       keepAliveMsecs: numberValue(view.props.get('keepAliveMsecs')),
@@ -628,7 +640,9 @@ export default defineRule<Options>({
 
     const visitNew = (node: ts.Node): void => {
       if (!ts.isNewExpression(node)) return;
-      const kind = agentKindOf(ctx.imports.resolve(node.expression));
+      const owned = agentConstructionKind(node, ctx.imports, ctx.sourceFile);
+      const kind: AgentKind | undefined =
+        agentKindOf(ctx.imports.resolve(node.expression)) ?? (owned ? { family: owned.family === 'proxy-agent' ? 'proxy' : 'subclass', protocol: owned.protocol } : undefined);
       if (!kind) return;
       const calleeText = calleeOf(node);
       const view = readOptions(ctx, node.arguments?.[0]);
@@ -643,9 +657,9 @@ export default defineRule<Options>({
         const fnName = functionLabel(fn);
         const deliberate = isDeliberate(node, view);
         if (deliberate && site.kind !== 'request') return;
-        let severity: Severity = site.kind === 'request' || site.inLoop ? 'high' : 'medium';
-        severity = shiftSeverity(severity, roleOffset);
-        const confidence: Confidence = site.kind === 'request' || site.inLoop ? 'high' : 'medium';
+        const graded = gradePerRequest(node, kind.family !== 'undici' && kind.protocol === 'http' ? 'http' : 'https', site);
+        if (!graded) return;
+        const { severity, confidence } = graded;
         const locals = localNames(fn);
         const usedLocals = new Set<string>();
         const collect = (child: ts.Node): void => {
@@ -670,10 +684,10 @@ export default defineRule<Options>({
           confidence,
           evidence: [
             `\`${ctx.text(node).slice(0, 80)}\` is evaluated on every call of ${fnName}()`,
-            ...site.reasons,
+            graded.frequency,
+            ...graded.reasons,
             `the agent is only used for this call's requests (${[...new Set(use.requests)].join(', ')}) and then dropped: its pooled sockets are never reused${keepAliveNote}`,
             ...(deliberate ? [`a ${deliberate} suggests fresh connections are deliberate; kept because the code runs per request`] : []),
-            site.kind === 'request' || site.inLoop ? 'severity high: proven per-request / per-iteration path' : `severity medium: assumes ${fnName}() is called per request (its callers are not visible here)`,
           ],
           impact: `${cost}. With one shared keep-alive agent only the first request per socket pays it: N calls of ~H ms handshake each -> ~H once per pooled socket. Discarded agents also leave idle sockets open until the server times them out.`,
           fix: { description: `Create the agent once at module level (keepAlive: true, bounded maxSockets) and pass that shared instance in ${fnName}().`, replacement },
@@ -728,8 +742,70 @@ export default defineRule<Options>({
 
     const hasAgentConfig = (view: OptionsView, keys: string[]): boolean => keys.some((k) => view.props.has(k));
 
+    /** Severity of a per-request agent from the one table: how often its code runs comes from the model. */
+    const gradePerRequest = (node: ts.Node, protocol: 'http' | 'https', site: SiteRole): { severity: Severity; confidence: Confidence; reasons: string[]; frequency: string } | undefined => {
+      const frequency = ctx.model.frequencyOf(node);
+      let role = frequency.role;
+      let reason = frequency.reason;
+      // A route callback recognised where it is written (`app.get('/x', (req, res) => ...)`) is per request too.
+      if (site.kind === 'request' && role !== 'request') {
+        role = 'request';
+        reason = site.reasons.join('; ') || 'request handler';
+      }
+      const graded = grade({
+        cost: protocol === 'https' ? 'heavy' : 'moderate',
+        costReason: protocol === 'https' ? 'a new TCP + TLS handshake (2-3 round trips) for every execution' : 'a new TCP handshake (1 round trip) for every execution',
+        role,
+        evidence: 'proven',
+        inLoop: site.inLoop,
+        includeOnce: options.includeOnce,
+      });
+      if (!graded.severity) return undefined;
+      const severity = shiftSeverity(graded.severity, roleOffset);
+      return { severity, confidence: graded.confidence, reasons: graded.reasons, frequency: `how often: ${reason}` };
+    };
+
+    /** `agent: makeAgent()` where `makeAgent` (this file or another) returns a new agent on every call. */
+    const visitFactoryCall = (node: ts.CallExpression): void => {
+      const callee = ctx.model.calleeOf(node);
+      const built = callee?.hasBody && !callee.memos.includes(callee.id) ? callee.constructs?.find((c) => c.returned) : undefined;
+      if (!callee || !built) return;
+      const fn = enclosingFunctionWithBody(node);
+      if (!fn || isStartupCallback(fn)) return;
+      const site = ctx.siteRole(node);
+      if (isDeliberate(node, undefined) && site.kind !== 'request') return;
+      const graded = gradePerRequest(node, built.protocol, site);
+      if (!graded) return;
+      const label = functionLabel(fn);
+      const fnName = label === 'this function' ? `the function at line ${ctx.sourceFile.getLineAndCharacterOfPosition(fn.getStart(ctx.sourceFile)).line + 1}` : `${label}()`;
+      const where = `${callee.file}:${built.line}`;
+      const factory = callee.name;
+      ctx.report({
+        node,
+        variant: 'per-request-client',
+        messageId: 'perRequestFactory',
+        data: { factory, agent: built.what, fn: fnName },
+        severity: graded.severity,
+        confidence: graded.confidence,
+        evidence: [
+          `${fnName} -> ${factory}() -> new ${built.what} (${where}): ${factory}() returns a new agent on every call`,
+          graded.frequency,
+          ...graded.reasons,
+          `each agent owns its own socket pool, so a new one per call reuses no connection from the calls before it${built.keepAlive ? ' (its keepAlive: true only helps within one call)' : ''}`,
+        ],
+        impact: `${built.protocol === 'https' ? HTTPS_COST : HTTP_COST}. With one agent created once (or ${factory}() caching its result) only the first request per pooled socket pays it.`,
+        fix: {
+          description: `Build the agent once: move \`new ${built.what.split(' ')[0]}(...)\` in ${factory}() (${where}) to module level with keepAlive: true (or memoise ${factory}() per distinct options) and return that shared instance.`,
+          replacement: `// ${where}, module level, created once:\nconst shared${built.protocol === 'https' ? 'Https' : 'Http'}Agent = new ${built.what.split(' ')[0]}(${built.family === 'proxy-agent' ? 'proxyUrl, ' : ''}/* the options ${factory}() passes now, plus */ { keepAlive: true, maxSockets: ${options.suggestedMaxSockets}, maxFreeSockets: ${options.suggestedMaxFreeSockets} });\n// in ${factory}(): return shared${built.protocol === 'https' ? 'Https' : 'Http'}Agent instead of a new one`,
+        },
+        effort: 'small',
+        params: { agentFamily: built.family, protocol: built.protocol, keepAlive: built.keepAlive, createdPer: 'call', factory, factoryFile: callee.file },
+      });
+    };
+
     const visitCall = (node: ts.Node): void => {
       if (!ts.isCallExpression(node)) return;
+      visitFactoryCall(node);
       const klass = classifyCall(ctx, node);
       if (klass.kind === 'other' || klass.client === 'fetch' || klass.client.startsWith('undici.')) return;
       if (klass.kind === 'request' && klass.configIndex === undefined) return; // some object's .get(): not a known client

@@ -137,6 +137,7 @@ export class ProjectModel {
       validatorOnly: node.summary.validatorOnly,
       hasBody: node.summary.hasBody,
       ...(node.transaction ? { transaction: node.transaction } : {}),
+      ...(node.summary.constructs ? { constructs: node.summary.constructs } : {}),
     };
   }
 

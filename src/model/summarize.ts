@@ -3,6 +3,7 @@ import { type ImportScope, skipOuter } from '../scanner/imports.js';
 import { functionName, propertyName } from '../scanner/ast.js';
 import { isLoopNode } from '../scanner/roles.js';
 import { accessOfName } from './io-catalog.js';
+import { agentConstructionIn } from './constructions.js';
 import { accessOfCall, classifyCall, heldValueOfExpression, heldValueOfModuleRef, heldValueOfType, type ClassifyContext } from './classify.js';
 import type { CalleeRef, ClassSummary, EntryKind, FileSummary, FunctionSummary, HeldValue } from './types.js';
 
@@ -122,6 +123,8 @@ export function summarizeFile(file: string, sourceFile: ts.SourceFile, scope: Im
       return;
     }
     const fnSummary = frame.summary;
+    const construction = ts.isNewExpression(node) ? agentConstructionIn(node, frame.fn, scope, sourceFile) : undefined;
+    if (construction) (fnSummary.constructs ??= []).push(construction);
     const outcome = classifyCall(node, context, frame.fn);
     if (outcome?.kind === 'io') {
       if (fnSummary.direct.length < 8) fnSummary.direct.push({ ...outcome.effect, line: lineOf(node) });

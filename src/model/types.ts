@@ -1,3 +1,5 @@
+import type { Construction } from './constructions.js';
+
 /**
  * The project model's plain data: what each function does (its effects), whom it calls, and who calls it.
  * Everything here is JSON, so a file's summary is cached by its content hash and a file's linked facts can be
@@ -101,6 +103,8 @@ export interface FunctionSummary {
   transactional?: string;
   /** Declared with a body (not an interface member, overload or `declare`). */
   hasBody: boolean;
+  /** Agents this function builds (`new https.Agent()`, a proxy agent, a subclass), see constructions.ts. */
+  constructs?: Construction[];
 }
 
 export interface FileSummary {
@@ -149,6 +153,8 @@ export interface LinkedFunction {
   hasBody: boolean;
   /** Runs inside a transaction a caller opened by decorator: its queries share one connection. */
   transaction?: string;
+  /** Agents the function builds itself (not its callees'). */
+  constructs?: Construction[];
 }
 
 /** What rules in one file may ask the model: its own functions and every callee its calls resolve to. */

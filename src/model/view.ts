@@ -78,6 +78,12 @@ export class ModelView {
     return { role: fn.role, reason: fn.roleReason || `no caller of ${fn.name} found in the project: how often it runs is unknown`, fn };
   }
 
+  /** The project function a call resolves to, when the model can follow it (not its arguments' callees). */
+  calleeOf(call: ts.CallExpression | ts.NewExpression): LinkedFunction | undefined {
+    const outcome = classifyCall(call, this.context, call);
+    return outcome?.kind === 'call' ? (this.facts.callees[refKey(outcome.ref)] ?? undefined) : undefined;
+  }
+
   /** What evaluating `expression` does: every call in it, inline callbacks included, other functions not. */
   effectsOf(expression: ts.Node): ExpressionEffects {
     const cached = this.expressionCache.get(expression);

@@ -74,25 +74,26 @@ describe('missing-keep-alive: explicit agents', () => {
 });
 
 describe('missing-keep-alive: per-request agents', () => {
-  it('reports an agent built inside a request handler as high, with a hoisting fix', () => {
+  it('reports an https agent built inside a request handler as critical (proven per-request handshake), with a hoisting fix', () => {
     const [finding] = run(
       `import https from 'https';\nimport axios from 'axios';\nexport async function handler(req: any, res: any) {\n  const r = await axios.get('https://x', { httpsAgent: new https.Agent({ keepAlive: true }) });\n  res.json(r.data);\n}`,
     );
     expect(finding?.ruleId).toBe('missing-keep-alive/per-request-client');
-    expect(finding?.severity).toBe('high');
+    expect(finding?.severity).toBe('critical');
     expect(finding?.confidence).toBe('high');
     expect(finding?.message).toContain('handler()');
     expect(finding?.fix.replacement).toContain('const sharedHttpsAgent = new https.Agent({ keepAlive: true, maxSockets: 50, maxFreeSockets: 10 });');
     expect(finding?.params).toMatchObject({ createdPer: 'request', keepAlive: true });
   });
 
-  it('reports a per-call agent as medium and suggests a keyed cache when its options use call-local values', () => {
+  it('reports a per-call agent with no known caller as high (unknown frequency) and suggests a keyed cache when its options use call-local values', () => {
     const [finding] = run(
       `import https from 'https';\nimport axios from 'axios';\nexport async function fetchProfile(id: string, caCert: string) {\n  const agent = new https.Agent({ ca: caCert });\n  const { data } = await axios.get('https://p/' + id, { httpsAgent: agent });\n  agent.destroy();\n  return data;\n}`,
     );
     expect(finding?.ruleId).toBe('missing-keep-alive/per-request-client');
-    expect(finding?.severity).toBe('medium');
-    expect(finding?.evidence.join(' ')).toContain('assumes fetchProfile() is called per request');
+    expect(finding?.severity).toBe('high');
+    expect(finding?.confidence).toBe('medium');
+    expect(finding?.evidence.join(' ')).toContain('no caller of fetchProfile found in the project');
     expect(finding?.evidence.join(' ')).toContain('no keepAlive: true');
     expect(finding?.fix.replacement).toContain('function agentFor(caCert: string)');
     expect(finding?.effort).toBe('small');
@@ -190,5 +191,41 @@ describe('missing-keep-alive: Connection: close', () => {
   it('ignores server responses and unrelated objects', () => {
     expect(run(`export function f(res: any) { res.writeHead(200, { Connection: 'close' }); }`)).toEqual([]);
     expect(run(`export const r = { statusCode: 200, headers: { Connection: 'close' } };`)).toEqual([]);
+  });
+});
+
+describe('missing-keep-alive: on the project model', () => {
+  it('reads an intent comment that wraps over two // lines as intent', () => {
+    const code = `import https from 'node:https';\n// requests to the status page are rare, so disabling\n// keep-alive here avoids stale-socket reuse\nexport const statusAgent = new https.Agent({ keepAlive: false });`;
+    expect(run(code)).toEqual([]);
+    expect(run(`import https from 'node:https';\nexport const statusAgent = new https.Agent({ keepAlive: false });`)[0]?.ruleId).toBe('missing-keep-alive/keepalive-false');
+  });
+
+  it('reports a factory returning a new subclass of https.Agent when a request handler calls it, with the chain', () => {
+    const code = `import https from 'node:https';\nimport axios from 'axios';\nclass PartnerAgent extends https.Agent {}\nexport function partnerAgent() {\n  return new PartnerAgent({ keepAlive: true });\n}\nexport async function handler(req: any, res: any) {\n  const r = await axios.get('https://x', { httpsAgent: partnerAgent() });\n  res.json(r.data);\n}`;
+    const findings = run(code);
+    expect(findings.map((f) => [f.ruleId, f.line, f.severity])).toEqual([['missing-keep-alive/per-request-client', 8, 'critical']]);
+    expect(findings[0]?.evidence.join(' ')).toContain('handler() -> partnerAgent() -> new PartnerAgent (extends https.Agent)');
+    expect(findings[0]?.params).toMatchObject({ agentFamily: 'node-agent', keepAlive: true, factory: 'partnerAgent' });
+  });
+
+  it('reports a proxy agent built inline per request', () => {
+    const code = `import { HttpsProxyAgent } from 'https-proxy-agent';\nimport axios from 'axios';\nexport async function handler(req: any, res: any) {\n  const r = await axios.get('https://x', { httpsAgent: new HttpsProxyAgent(process.env.PROXY!) });\n  res.json(r.data);\n}`;
+    const [finding, ...rest] = run(code);
+    expect(rest).toEqual([]);
+    expect(finding?.ruleId).toBe('missing-keep-alive/per-request-client');
+    expect(finding?.severity).toBe('critical');
+  });
+
+  it('does not report a factory called once at module level unless includeOnce is set', () => {
+    const code = `import https from 'node:https';\nclass PartnerAgent extends https.Agent {}\nfunction partnerAgent() {\n  return new PartnerAgent({ keepAlive: true });\n}\nexport const agent = partnerAgent();\nexport function startup() {\n  return partnerAgent();\n}\nstartup();`;
+    expect(run(code)).toEqual([]);
+    const reported = run(code, { ruleOptions: { includeOnce: true } });
+    expect(reported.map((f) => [f.line, f.severity])).toEqual([[8, 'low']]);
+  });
+
+  it('does not report a memoised factory', () => {
+    const code = `import https from 'node:https';\nimport axios from 'axios';\nlet cached: https.Agent | undefined;\nfunction shared() {\n  if (cached) return cached;\n  cached = new https.Agent({ keepAlive: true });\n  return cached;\n}\nexport async function handler(req: any, res: any) {\n  res.json(await axios.get('https://x', { httpsAgent: shared() }));\n}`;
+    expect(run(code)).toEqual([]);
   });
 });

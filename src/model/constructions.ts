@@ -1,0 +1,118 @@
+import { ts } from '../scanner/ts.js';
+import { skipOuter, type ImportScope } from '../scanner/imports.js';
+import { propertyName } from '../scanner/ast.js';
+
+/**
+ * Constructions of connection-owning objects (HTTP agents) and whether the value leaves the function that
+ * builds it: a function that returns a new agent on every call is an agent factory, and a caller that runs per
+ * request gets a fresh connection pool per request. Recorded per function in its summary (plain JSON), so
+ * a rule in another file can see what a callee builds.
+ */
+
+export interface Construction {
+  /** What is built, as evidence: `https.Agent`, `HttpsProxyAgent`, `PartnerAgent (extends https.Agent)`. */
+  what: string;
+  family: 'node-agent' | 'proxy-agent';
+  protocol: 'http' | 'https';
+  line: number;
+  /** `keepAlive: true` written in its options (a fresh agent per call still pools nothing across calls). */
+  keepAlive: boolean;
+  /** The new value (or a client or object built around it) is returned: every call makes a new one. */
+  returned: boolean;
+}
+
+/** Proxy agent classes by module: each owns its own sockets, like an `https.Agent`. */
+const PROXY_AGENTS: Record<string, { names: string[]; protocol: 'http' | 'https' }> = {
+  'https-proxy-agent': { names: ['HttpsProxyAgent', 'default'], protocol: 'https' },
+  'http-proxy-agent': { names: ['HttpProxyAgent', 'default'], protocol: 'http' },
+  'proxy-agent': { names: ['ProxyAgent', 'default'], protocol: 'https' },
+  'socks-proxy-agent': { names: ['SocksProxyAgent', 'default'], protocol: 'https' },
+  'pac-proxy-agent': { names: ['PacProxyAgent', 'default'], protocol: 'https' },
+  undici: { names: ['ProxyAgent'], protocol: 'https' },
+};
+
+type Kind = Pick<Construction, 'what' | 'family' | 'protocol'>;
+
+/** A class expression that is an agent: `https.Agent`, an imported `Agent`, a proxy agent. */
+function agentClassOf(expression: ts.Expression, scope: ImportScope): Kind | undefined {
+  const ref = scope.resolve(expression);
+  if (!ref) return undefined;
+  const [first, ...rest] = ref.path;
+  if (rest.length > 0) return undefined;
+  if ((ref.module === 'http' || ref.module === 'https') && first === 'Agent') return { what: `${ref.module}.Agent`, family: 'node-agent', protocol: ref.module };
+  const proxy = PROXY_AGENTS[ref.module];
+  if (proxy && proxy.names.includes(first ?? 'default')) return { what: first && first !== 'default' ? first : ref.module, family: 'proxy-agent', protocol: proxy.protocol };
+  return undefined;
+}
+
+/** `new X(...)` where X is an agent class, a proxy agent, or a class of this file that extends one. */
+export function agentConstructionKind(node: ts.NewExpression, scope: ImportScope, sourceFile: ts.SourceFile): Kind | undefined {
+  const direct = agentClassOf(node.expression, scope);
+  if (direct) return direct;
+  const callee = skipOuter(node.expression);
+  if (!ts.isIdentifier(callee)) return undefined;
+  for (const statement of sourceFile.statements) {
+    if (!ts.isClassDeclaration(statement) || statement.name?.text !== callee.text) continue;
+    const heritage = statement.heritageClauses?.find((clause) => clause.token === ts.SyntaxKind.ExtendsKeyword)?.types[0];
+    const base = heritage ? agentClassOf(heritage.expression, scope) : undefined;
+    return base ? { ...base, what: `${callee.text} (extends ${base.what})` } : undefined;
+  }
+  return undefined;
+}
+
+function keepAliveWritten(node: ts.NewExpression): boolean {
+  for (const argument of node.arguments ?? []) {
+    const object = skipOuter(argument);
+    if (!ts.isObjectLiteralExpression(object)) continue;
+    for (const property of object.properties) {
+      if (ts.isPropertyAssignment(property) && propertyName(property.name) === 'keepAlive' && property.initializer.kind === ts.SyntaxKind.TrueKeyword) return true;
+    }
+  }
+  return false;
+}
+
+/** The value of `node` reaches a `return` of `fn`: directly, inside an object or call built there, or through a local const. */
+function flowsToReturn(node: ts.Node, fn: ts.SignatureDeclaration): boolean {
+  let current: ts.Node = node;
+  for (let parent = current.parent; parent && parent !== fn; current = parent, parent = parent.parent) {
+    if (ts.isReturnStatement(parent)) return true;
+    if (ts.isVariableDeclaration(parent) && parent.initializer === current) {
+      if (!ts.isIdentifier(parent.name)) return false;
+      return returnsIdentifier((fn as ts.FunctionLikeDeclaration).body, parent.name.text);
+    }
+    const carries =
+      ts.isParenthesizedExpression(parent) || ts.isAsExpression(parent) || ts.isSatisfiesExpression(parent) || ts.isNonNullExpression(parent) || ts.isAwaitExpression(parent) ||
+      ts.isConditionalExpression(parent) || ts.isPropertyAssignment(parent) || ts.isObjectLiteralExpression(parent) || ts.isArrayLiteralExpression(parent) ||
+      ((ts.isCallExpression(parent) || ts.isNewExpression(parent)) && parent.arguments?.some((a) => a === current));
+    if (!carries) return false;
+  }
+  return ts.isArrowFunction(fn) && fn.body === current;
+}
+
+function returnsIdentifier(body: ts.Node | undefined, name: string): boolean {
+  if (!body) return false;
+  let found = false;
+  const visit = (node: ts.Node): void => {
+    if (found) return;
+    if (ts.isReturnStatement(node) && node.expression) {
+      const scan = (child: ts.Node): void => {
+        if (ts.isIdentifier(child) && child.text === name) found = true;
+        else if (!ts.isFunctionLike(child)) ts.forEachChild(child, scan);
+      };
+      scan(node.expression);
+      return;
+    }
+    if (ts.isFunctionLike(node)) return;
+    ts.forEachChild(node, visit);
+  };
+  ts.forEachChild(body, visit);
+  return found;
+}
+
+/** The construction fact for `new X(...)` inside `fn`, when X is an agent. */
+export function agentConstructionIn(node: ts.NewExpression, fn: ts.SignatureDeclaration, scope: ImportScope, sourceFile: ts.SourceFile): Construction | undefined {
+  const kind = agentConstructionKind(node, scope, sourceFile);
+  if (!kind) return undefined;
+  const line = sourceFile.getLineAndCharacterOfPosition(node.getStart(sourceFile)).line + 1;
+  return { ...kind, line, keepAlive: keepAliveWritten(node), returned: flowsToReturn(node, fn) };
+}
