@@ -132,15 +132,28 @@ describe('bottleneck CLI', () => {
   it('exits 2 on a bad config, naming the key path and what was expected', () => {
     const badType = run(project({ 'a.ts': CLEAN, '.bottleneckrc.json': JSON.stringify({ failOn: 'sometimes' }) }), 'scan');
     expect(badType.code).toBe(2);
-    expect(badType.stderr).toMatch(/failOn: .*expected one of "critical"\|"high"/i);
+    expect(badType.stderr).toContain('failOn: got "sometimes"; expected one of "critical", "high", "medium", "low", "info", "none"');
     const unknownKey = run(project({ 'a.ts': CLEAN, '.bottleneckrc.json': JSON.stringify({ rulez: {} }) }), 'scan');
     expect(unknownKey.code).toBe(2);
-    expect(unknownKey.stderr).toMatch(/\(root\): Unknown key: rulez/);
+    expect(unknownKey.stderr).toContain('(root): unknown key "rulez" (did you mean "rules"?); allowed: $schema, include, exclude, failOn, maxFileSize, rules, template');
     const unknownRule = run(project({ 'a.ts': CLEAN, '.bottleneckrc.json': JSON.stringify({ rules: { 'no-such-rule': 'off' } }) }), 'scan');
-    expect(unknownRule.stderr).toMatch(/rules: Unknown key: no-such-rule/);
+    expect(unknownRule.stderr).toContain('rules: unknown rule "no-such-rule"; run "bottleneck rules" to list the rule ids');
+    const misspeltRule = run(project({ 'a.ts': CLEAN, '.bottleneckrc.json': JSON.stringify({ rules: { 'sequental-await': 'off' } }) }), 'scan');
+    expect(misspeltRule.stderr).toContain('rules: unknown rule "sequental-await" (did you mean "sequential-await"?)');
+    // Inside a rule's options: the option path, the value and what is allowed, not zod's "Invalid input".
+    const badOption = run(project({ 'a.ts': CLEAN, '.bottleneckrc.json': JSON.stringify({ rules: { 'sequential-await': { options: { minAwaits: 'two' } } } }) }), 'scan');
+    expect(badOption.code).toBe(2);
+    expect(badOption.stderr).toContain('rules.sequential-await.options.minAwaits: got "two"; expected a number');
+    expect(badOption.stderr).not.toMatch(/Invalid input/);
+    const lowOption = run(project({ 'a.ts': CLEAN, '.bottleneckrc.json': JSON.stringify({ rules: { 'sequential-await': { options: { minAwaits: 1 } } } }) }), 'scan');
+    expect(lowOption.stderr).toContain('rules.sequential-await.options.minAwaits: got 1; expected a number >= 2');
+    const misspeltOption = run(project({ 'a.ts': CLEAN, '.bottleneckrc.json': JSON.stringify({ rules: { 'sequential-await': { options: { minAwait: 3 } } } }) }), 'scan');
+    expect(misspeltOption.stderr).toMatch(/rules\.sequential-await\.options: unknown key "minAwait" \(did you mean "minAwaits"\?\); allowed: minAwaits, /);
     const badSeverity = run(project({ 'a.ts': CLEAN, '.bottleneckrc.json': JSON.stringify({ rules: { 'sequential-await': 'loud' } }) }), 'scan');
     expect(badSeverity.code).toBe(2);
-    expect(badSeverity.stderr).toMatch(/rules\.sequential-await/);
+    expect(badSeverity.stderr).toContain('rules.sequential-await: got "loud"; expected one of "off", "critical", "high", "medium", "low", "info" or an object');
+    const misspeltSeverity = run(project({ 'a.ts': CLEAN, '.bottleneckrc.json': JSON.stringify({ rules: { 'sequential-await': 'hihg' } }) }), 'scan');
+    expect(misspeltSeverity.stderr).toMatch(/\(did you mean "high"\?\)/);
     const broken = run(project({ 'a.ts': CLEAN, '.bottleneckrc.json': '{ "failOn": ' }), 'scan');
     expect(broken.code).toBe(2);
     expect(broken.stderr).toMatch(/Cannot load/);

@@ -69,12 +69,13 @@ export async function loadConfig(cwd: string, explicitPath: string | undefined, 
 }
 
 export function validateConfig(raw: unknown, rules: RegisteredRule[], filepath?: string): BottleneckConfig {
+  const schema = buildConfigSchema(rules);
   try {
-    return buildConfigSchema(rules).parse(raw);
+    return schema.parse(raw);
   } catch (error) {
     if (error instanceof ZodError) {
       const where = filepath ? path.relative(process.cwd(), filepath) || filepath : 'configuration';
-      throw new ConfigError(`Invalid config in ${where}:\n${formatConfigIssues(error).map((line) => `  - ${line}`).join('\n')}`);
+      throw new ConfigError(`Invalid config in ${where}:\n${formatConfigIssues(error, raw, schema).map((line) => `  - ${line}`).join('\n')}`);
     }
     throw error;
   }

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { didYouMean } from './suggest.js';
 import { SEVERITIES } from '../findings.js';
 import type { RegisteredRule } from '../rule.js';
 
@@ -39,12 +40,123 @@ export type BottleneckConfig = z.infer<ReturnType<typeof buildConfigSchema>>;
 /** One rule's setting as written: `'off'`, a severity, or `{ severity, options }`. */
 export type RuleSetting = 'off' | z.infer<typeof severitySchema> | { severity?: 'off' | z.infer<typeof severitySchema>; options?: unknown };
 
-/** Flattens zod issues to `message (at a.b.c)` lines, as knip does. */
-export function formatConfigIssues(error: z.ZodError): string[] {
-  return error.issues.map((issue) => {
-    const where = issue.path.length > 0 ? issue.path.map(String).join('.') : '(root)';
-    let message = issue.message;
-    if (issue.code === 'unrecognized_keys') message = `Unknown key${issue.keys.length > 1 ? 's' : ''}: ${issue.keys.join(', ')}`;
-    return `${where}: ${message}`;
-  });
+type Issue = z.core.$ZodIssue;
+type PathKey = PropertyKey;
+
+/** `rules.sequential-await.options.minAwaits`, `include[0]`. */
+function showPath(path: readonly PathKey[]): string {
+  if (path.length === 0) return '(root)';
+  return path.map((key, index) => (typeof key === 'number' ? `[${key}]` : `${index > 0 ? '.' : ''}${String(key)}`)).join('');
+}
+
+function valueAt(input: unknown, path: readonly PathKey[]): unknown {
+  let value = input;
+  for (const key of path) {
+    if (typeof value !== 'object' || value === null) return undefined;
+    value = (value as Record<PropertyKey, unknown>)[key];
+  }
+  return value;
+}
+
+/** A value as the user wrote it, kept short. */
+function showValue(value: unknown): string {
+  if (value === undefined) return 'nothing';
+  let text: string;
+  try {
+    text = JSON.stringify(value) ?? String(value);
+  } catch {
+    text = String(value);
+  }
+  return text.length > 60 ? `${text.slice(0, 57)}...` : text;
+}
+
+/** The sub-schema at a path (through optional, default and union), to list the keys an object allows. */
+function schemaAt(schema: z.core.$ZodType | undefined, path: readonly PathKey[]): z.core.$ZodType | undefined {
+  let current = schema;
+  for (const key of [...path, undefined]) {
+    // Unwrap wrappers until an object (or nothing) is reached, then step into the key.
+    for (let depth = 0; current && depth < 8; depth++) {
+      const def = current._zod.def as { type: string; innerType?: z.core.$ZodType; options?: z.core.$ZodType[] };
+      if (def.innerType) current = def.innerType;
+      else if (def.type === 'union') current = def.options?.find((option) => (option._zod.def as { type: string }).type === 'object') ?? def.options?.[0];
+      else break;
+    }
+    if (key === undefined) return current;
+    const shape = current && (current._zod.def as { shape?: Record<string, z.core.$ZodType> }).shape;
+    current = shape?.[String(key)];
+  }
+  return current;
+}
+
+function allowedKeys(schema: z.core.$ZodType | undefined, path: readonly PathKey[]): string[] {
+  const target = schemaAt(schema, path);
+  const shape = target && (target._zod.def as { shape?: Record<string, unknown> }).shape;
+  return shape ? Object.keys(shape) : [];
+}
+
+/** A union's branches: the one that got furthest into the value explains the problem best. */
+function unionBranchIssues(issue: Extract<Issue, { code: 'invalid_union' }>): Issue[] {
+  const flattened = issue.errors.map((branch) => branch.flatMap((inner) => (inner.code === 'invalid_union' && inner.path.length === 0 ? unionBranchIssues(inner) : [inner])));
+  const depth = (issues: Issue[]) => Math.max(0, ...issues.map((inner) => inner.path.length));
+  const deepest = Math.max(...flattened.map(depth));
+  if (deepest > 0) return flattened.find((branch) => depth(branch) === deepest) ?? [];
+  // Every branch failed at the value itself ('hgh' for a severity): report them together.
+  return flattened.flat();
+}
+
+function expectedOf(issue: Issue): string {
+  switch (issue.code) {
+    case 'invalid_type':
+      return issue.expected === 'object' ? 'an object' : `a ${issue.expected}`;
+    case 'invalid_value':
+      return `one of ${issue.values.map((v) => JSON.stringify(v)).join(', ')}`;
+    case 'too_small':
+      return `${issue.origin === 'number' ? 'a number' : `${issue.origin} length`} ${issue.inclusive ? '>=' : '>'} ${String(issue.minimum)}`;
+    case 'too_big':
+      return `${issue.origin === 'number' ? 'a number' : `${issue.origin} length`} ${issue.inclusive ? '<=' : '<'} ${String(issue.maximum)}`;
+    default:
+      return issue.message;
+  }
+}
+
+/**
+ * Flattens zod issues to one line each that names the key path, the value found and what is allowed,
+ * with "did you mean" for misspelt keys (rule ids, option names) and values, as knip and ESLint do.
+ * `schema` and `input` are optional: without them the lines name the path and what is expected.
+ */
+export function formatConfigIssues(error: z.ZodError, input?: unknown, schema?: z.core.$ZodType): string[] {
+  const lines: string[] = [];
+  const describe = (issue: Issue, base: readonly PathKey[]): void => {
+    const path = [...base, ...issue.path];
+    const where = showPath(path);
+    if (issue.code === 'invalid_union') {
+      const branches = unionBranchIssues(issue);
+      const atValue = branches.filter((inner) => inner.path.length === 0);
+      if (atValue.length === branches.length && branches.length > 0) {
+        const value = valueAt(input, path);
+        const words = branches.flatMap((inner) => (inner.code === 'invalid_value' ? inner.values.filter((v): v is string => typeof v === 'string') : []));
+        const hint = typeof value === 'string' ? didYouMean(value, words) : '';
+        const values = branches.flatMap((inner) => (inner.code === 'invalid_value' ? inner.values : []));
+        const expected = [...(values.length > 0 ? [`one of ${values.map((v) => JSON.stringify(v)).join(', ')}`] : []), ...new Set(branches.filter((inner) => inner.code !== 'invalid_value').map(expectedOf))];
+        lines.push(`${where}: ${input === undefined ? '' : `got ${showValue(value)}; `}expected ${expected.join(' or ')}${hint}`);
+        return;
+      }
+      for (const inner of branches) describe(inner, path);
+      return;
+    }
+    if (issue.code === 'unrecognized_keys') {
+      const allowed = allowedKeys(schema, path);
+      for (const key of issue.keys) {
+        const hint = didYouMean(key, allowed);
+        const list = path.length === 1 && path[0] === 'rules' ? 'run "bottleneck rules" to list the rule ids' : allowed.length > 0 ? `allowed: ${allowed.join(', ')}` : '';
+        lines.push(`${where}: unknown ${path.length === 1 && path[0] === 'rules' ? 'rule' : 'key'} "${key}"${hint}${list ? `; ${list}` : ''}`);
+      }
+      return;
+    }
+    const value = valueAt(input, path);
+    const hint = issue.code === 'invalid_value' && typeof value === 'string' ? didYouMean(value, issue.values.filter((v): v is string => typeof v === 'string')) : '';
+    lines.push(input === undefined ? `${where}: ${issue.message}` : `${where}: got ${showValue(value)}; expected ${expectedOf(issue)}${hint}`);
+  };
+  for (const issue of error.issues) describe(issue, []);
+  return lines;
 }
