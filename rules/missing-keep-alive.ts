@@ -1,6 +1,7 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
+import { readRegularFile } from '../src/safe-fs.js';
 import { shiftSeverity, type Confidence, type Severity } from '../src/findings.js';
 import { defineRule, type RuleContext } from '../src/rule.js';
 import { skipOuter, type ResolvedRef } from '../src/scanner/imports.js';
@@ -375,7 +376,9 @@ function majorOf(value: string): number | undefined {
 
 function readText(file: string): string | undefined {
   try {
-    return existsSync(file) ? readFileSync(file, 'utf8') : undefined;
+    // Never a FIFO or device standing in for the file: opening one for reading can block forever.
+    const outcome = readRegularFile(file, 1024 * 1024);
+    return 'text' in outcome ? outcome.text : undefined;
   } catch {
     return undefined;
   }

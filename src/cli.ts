@@ -67,12 +67,17 @@ export async function main(argv: string[], io: Io): Promise<number> {
 
 /** Entry for `bin/bottleneck.js`: wires the process and sets `process.exitCode` (never `process.exit`). */
 export async function run(): Promise<void> {
-  // A reader that closes the pipe early (`| head`) is not an error.
+  let outputFailed = false;
   process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+    // A reader that closes the pipe early (`| head`) is not an error.
     if (error.code === 'EPIPE') process.exit(process.exitCode ?? EXIT_OK);
-    throw error;
+    // Anything else (a full disk behind `> file`) means the report is lost: one line and exit 2, whether
+    // this arrives before or after main() returns.
+    if (!outputFailed) process.stderr.write(`${TOOL_NAME}: cannot write to stdout: ${error.message}\n`);
+    outputFailed = true;
+    process.exitCode = EXIT_ERROR;
   });
-  process.exitCode = await main(process.argv.slice(2), {
+  const code = await main(process.argv.slice(2), {
     stdout: (text) => process.stdout.write(text),
     stderr: (text) => process.stderr.write(text),
     cwd: process.cwd(),
@@ -80,4 +85,5 @@ export async function run(): Promise<void> {
     isTTY: Boolean(process.stdout.isTTY),
     stderrIsTTY: Boolean(process.stderr.isTTY),
   });
+  process.exitCode = outputFailed ? EXIT_ERROR : code;
 }

@@ -8,6 +8,11 @@ export class ConfigError extends Error {
   override name = 'ConfigError';
 }
 
-export function isKnownError(error: unknown): error is UsageError | ConfigError {
-  return error instanceof UsageError || error instanceof ConfigError;
+/** A report or file the user asked for could not be written (full disk, no permission). Exit code 2, one line. */
+export class OutputError extends Error {
+  override name = 'OutputError';
+}
+
+export function isKnownError(error: unknown): error is UsageError | ConfigError | OutputError {
+  return error instanceof UsageError || error instanceof ConfigError || error instanceof OutputError;
 }

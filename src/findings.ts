@@ -50,6 +50,13 @@ export interface ScanError {
   message: string;
   ruleId?: string;
   line?: number;
+  /** `unreadable`: a file or directory could not be read, so the scan is incomplete (exit code 2). */
+  kind?: 'unreadable';
+}
+
+/** Whether some path could not be read: the result may lack findings, so no gate may pass on it. */
+export function isIncomplete(result: Pick<ScanResult, 'errors'>): boolean {
+  return result.errors.some((error) => error.kind === 'unreadable');
 }
 
 export interface SkippedFile {

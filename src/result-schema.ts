@@ -45,7 +45,7 @@ export const jsonReportSchema = z.object({
   findings: z.array(findingSchema),
   suppressed: z.array(suppressedSchema).default([]),
   warnings: z.array(warningSchema).default([]),
-  errors: z.array(z.object({ file: z.string(), message: z.string(), ruleId: z.string().optional(), line: z.number().optional() })),
+  errors: z.array(z.object({ file: z.string(), message: z.string(), ruleId: z.string().optional(), line: z.number().optional(), kind: z.enum(['unreadable']).optional() })),
   skipped: z.array(z.object({ file: z.string(), reason: z.string() })).default([]),
   summary: z.object({
     files: z.number(),
@@ -56,3 +56,17 @@ export const jsonReportSchema = z.object({
 });
 
 export type JsonReport = z.infer<typeof jsonReportSchema>;
+
+/**
+ * One file's entry in the results cache (`src/scanner/cache.ts`): findings as the JSON report states them,
+ * before the collector gives them a fingerprint. The cache is read back through this schema, so a corrupt
+ * entry (a null analysis, a bogus severity) is a miss instead of a crash or a silently empty result.
+ */
+export const cachedFileSchema = z.object({
+  key: z.string(),
+  lines: z.number().int().nonnegative(),
+  analysis: z.object({
+    findings: z.array(findingSchema.omit({ fingerprint: true, verification: true }).extend({ fingerprintText: z.string() })),
+    errors: z.array(z.object({ message: z.string(), ruleId: z.string().optional(), line: z.number().int().optional() })),
+  }),
+});

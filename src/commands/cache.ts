@@ -8,9 +8,9 @@ export function cacheCommand(io: Io, setExit: (code: number) => void): Command {
   command
     .command('clear')
     .description('Delete the results cache')
-    .option('--cache-location <dir>', 'the cache directory (default: node_modules/.cache/bottleneck)')
+    .option('--cache-location <dir>', 'the cache directory (default: node_modules/.cache/bottleneck, else ~/.cache/bottleneck/<hash>)')
     .action((flags: { cacheLocation?: string }) => {
-      const dir = path.resolve(io.cwd, flags.cacheLocation ?? defaultCacheDir(io.cwd));
+      const dir = path.resolve(io.cwd, flags.cacheLocation ?? defaultCacheDir(io.cwd, io.env));
       io.stdout(AnalysisCache.clear(dir) ? `Cleared the cache in ${dir}\n` : `No cache in ${dir}\n`);
       setExit(EXIT_OK);
     });

@@ -1,4 +1,4 @@
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { Command, Option } from 'commander';
 import { ZodError } from 'zod';
@@ -12,7 +12,7 @@ import { TOOL_NAME, toolVersion } from '../version.js';
 import { exitCodeFor } from './scan.js';
 import { loadTemplate, reportDate, ruleInfos } from './report-outputs.js';
 import { ALL_RULES } from '../../rules/index.js';
-import type { Io } from './io.js';
+import { writeOutputFile, type Io } from './io.js';
 import { singleReportFormat } from './output-format.js';
 
 interface MergeFlags {
@@ -77,9 +77,7 @@ export function mergeCommand(io: Io, setExit: (code: number) => void): Command {
         ...(template !== undefined ? { template } : {}),
       });
       if (flags.output) {
-        const target = path.resolve(io.cwd, flags.output);
-        mkdirSync(path.dirname(target), { recursive: true });
-        writeFileSync(target, text);
+        writeOutputFile(path.resolve(io.cwd, flags.output), flags.output, text);
       } else {
         io.stdout(text);
       }

@@ -1,4 +1,4 @@
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { Command } from 'commander';
 import { loadConfig } from '../config/load.js';
@@ -10,7 +10,7 @@ import { loadTemplate, reportDate, ruleInfos } from './report-outputs.js';
 import { scan } from '../scanner/engine.js';
 import { TOOL_NAME, toolVersion } from '../version.js';
 import { ALL_RULES } from '../../rules/index.js';
-import { collect, EXIT_INTERRUPTED, EXIT_OK, type Io } from './io.js';
+import { collect, EXIT_INTERRUPTED, EXIT_OK, writeOutputFile, type Io } from './io.js';
 import { targetRequest } from './scan.js';
 import { singleReportFormat } from './output-format.js';
 
@@ -201,7 +201,7 @@ export async function runProbe(paths: string[], given: ProbeFlags, io: Io): Prom
     for (const finding of probed.findings.filter(canEmitK6)) {
       const name = k6FileName(finding);
       if (written.has(name)) continue;
-      writeFileSync(path.join(dir, name), k6Script(finding, targetUrl));
+      writeOutputFile(path.join(dir, name), path.join(flags.emitK6, name), k6Script(finding, targetUrl));
       written.add(name);
     }
     io.stderr(`Wrote ${written.size} k6 script${written.size === 1 ? '' : 's'} to ${flags.emitK6}${written.size === 0 ? ' (no HTTP-facing finding)' : ''}\n`);
@@ -228,9 +228,7 @@ export async function runProbe(paths: string[], given: ProbeFlags, io: Io): Prom
         )
       : terminalProbeReport(probed.findings, probed.summary, color);
   if (flags.output) {
-    const target = path.resolve(io.cwd, flags.output);
-    mkdirSync(path.dirname(target), { recursive: true });
-    writeFileSync(target, text);
+    writeOutputFile(path.resolve(io.cwd, flags.output), flags.output, text);
     io.stderr(`Report written to ${flags.output}\n`);
   } else {
     io.stdout(text);

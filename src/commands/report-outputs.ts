@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import type HandlebarsModule from 'handlebars';
 import path from 'node:path';
@@ -10,7 +10,7 @@ import { createProgress, type Progress } from '../progress.js';
 import { MACHINE_FORMATS, REPORTERS, type ReportInput, type RepositoryLink, type RuleInfo } from '../reporters/index.js';
 import type { RegisteredRule } from '../rule.js';
 import { packageRoot } from '../version.js';
-import type { Io } from './io.js';
+import { writeOutputFile, type Io } from './io.js';
 import { checkFormatMatchesFile, exampleFile, inferFormat } from './output-format.js';
 
 /**
@@ -172,9 +172,7 @@ export function writeOutputs(targets: OutputTarget[], input: Omit<ReportInput, '
     const color = colorWanted && !target.file && !MACHINE_FORMATS.has(target.format);
     const text = reporter({ ...input, color });
     if (target.file) {
-      const file = path.resolve(io.cwd, target.file);
-      mkdirSync(path.dirname(file), { recursive: true });
-      writeFileSync(file, text);
+      writeOutputFile(path.resolve(io.cwd, target.file), target.file, text);
       if (!input.quiet) io.stderr(`Report written to ${target.file}\n`);
     } else {
       io.stdout(text);
@@ -189,9 +187,7 @@ export function loadBaseline(cwd: string, file: string | undefined): { source: s
 /** Records every finding still in the code (new and already baselined; not the suppressed ones). */
 export function writeBaselineFile(cwd: string, file: string, result: ScanResult): number {
   const findings = [...result.findings, ...(result.baseline?.present ?? [])];
-  const target = path.resolve(cwd, file);
-  mkdirSync(path.dirname(target), { recursive: true });
-  writeFileSync(target, formatBaseline(findings));
+  writeOutputFile(path.resolve(cwd, file), file, formatBaseline(findings));
   return findings.length;
 }
 

@@ -3,15 +3,16 @@ import { Command, Option } from 'commander';
 import { loadConfig } from '../config/load.js';
 import { failOnSchema, type BottleneckConfig, type FailOn, type RuleSetting } from '../config/schema.js';
 import { UsageError } from '../errors.js';
-import { isAtOrAbove, SEVERITIES, type ScanResult } from '../findings.js';
+import { isAtOrAbove, isIncomplete, SEVERITIES, type ScanResult } from '../findings.js';
 import { REPORTERS } from '../reporters/index.js';
 import type { RegisteredRule } from '../rule.js';
-import { AnalysisCache, defaultCacheDir } from '../scanner/cache.js';
+import { AnalysisCache, defaultCacheLocation } from '../scanner/cache.js';
 import { emptyTimings, scan, type EnabledRule, type ScanRequest } from '../scanner/engine.js';
+import { toPosixRelative } from '../scanner/discover.js';
 import { formatTimings } from './timing.js';
 import { TOOL_NAME, toolVersion } from '../version.js';
 import { ALL_RULES, findRule } from '../../rules/index.js';
-import { collect, EXIT_FINDINGS, EXIT_OK, type Io } from './io.js';
+import { collect, EXIT_ERROR, EXIT_FINDINGS, EXIT_OK, type Io } from './io.js';
 import {
   changedFiles,
   loadBaseline,
@@ -111,9 +112,29 @@ export function targetRequest(
   };
 }
 
+/**
+ * 2 when some file or directory could not be read (an incomplete scan proves nothing, whatever --fail-on
+ * says), else 1 when a finding is at or above `failOn`, else 0.
+ */
 export function exitCodeFor(result: ScanResult, failOn: FailOn): number {
+  if (isIncomplete(result)) return EXIT_ERROR;
   if (failOn === 'none') return EXIT_OK;
   return result.findings.some((f) => isAtOrAbove(f.severity, failOn)) ? EXIT_FINDINGS : EXIT_OK;
+}
+
+/** `--cache-location`, else the default (a private per-user directory when there is no node_modules). */
+function openCache(io: Io, location: string | undefined): AnalysisCache {
+  const where = location !== undefined ? { dir: path.resolve(io.cwd, location), private: false } : defaultCacheLocation(io.cwd, io.env);
+  return new AnalysisCache(where.dir, { private: where.private });
+}
+
+/** One line on stderr for an incomplete scan, naming the first path that could not be read. */
+export function incompleteNote(result: ScanResult): string | undefined {
+  const unreadable = result.errors.filter((error) => error.kind === 'unreadable');
+  const first = unreadable[0];
+  if (!first) return undefined;
+  const more = unreadable.length > 1 ? ` and ${unreadable.length - 1} more` : '';
+  return `${TOOL_NAME}: scan incomplete (exit code 2): could not read ${first.file}${more}; see "errors" in the report\n`;
 }
 
 export async function runScan(paths: string[], flags: ScanFlags, io: Io): Promise<number> {
@@ -128,7 +149,7 @@ export async function runScan(paths: string[], flags: ScanFlags, io: Io): Promis
     if (!parsed.success) throw new UsageError(`Invalid --fail-on "${flags.failOn}". Expected one of: ${failOnSchema.options.join(', ')}`);
     failOnFlag = parsed.data;
   }
-  const { config, filepath: configFile } = await loadConfig(io.cwd, flags.config, ALL_RULES);
+  const { config, filepath: configFile, skipped: configSkipped } = await loadConfig(io.cwd, flags.config, ALL_RULES);
   const wants = (format: string) => targets.some((target) => target.format === format);
   // Read everything that can fail before the (possibly long) scan, so a typo fails fast.
   const template = wants('markdown') ? loadTemplate(io.cwd, flags.template, config.template, configFile) : undefined;
@@ -137,19 +158,28 @@ export async function runScan(paths: string[], flags: ScanFlags, io: Io): Promis
   const progress = progressFor(io, flags.progress && !flags.quiet);
   const failOn: FailOn = failOnFlag ?? config.failOn ?? 'critical';
   const timings = flags.timing ? emptyTimings() : undefined;
+  const cache = flags.cache ? openCache(io, flags.cacheLocation) : undefined;
   const result = await scan({
     ...targetRequest(paths, flags, config, io),
     prefilter: flags.prefilter,
     ...(flags.shard ? { shard: parseShard(flags.shard) } : {}),
     concurrency: parseConcurrency(flags.concurrency),
     toolVersion: toolVersion(),
-    ...(flags.cache ? { cache: new AnalysisCache(path.resolve(io.cwd, flags.cacheLocation ?? defaultCacheDir(io.cwd))) } : {}),
+    ...(cache ? { cache } : {}),
     ...(timings ? { timings } : {}),
     ...(baseline ? { baseline } : {}),
     ...(onlyFiles ? { onlyFiles } : {}),
     knownRuleIds: ALL_RULES.map((rule) => rule.meta.id),
     onProgress: (done, total) => progress.update(done, total),
   }).finally(() => progress.stop());
+  if (configSkipped.length > 0) {
+    // The scan may have met the same file (a package.json FIFO is both a config candidate and a project file).
+    const listed = new Set(result.skipped.map((note) => note.file));
+    const extra = configSkipped.map((note) => ({ file: toPosixRelative(io.cwd, note.absolute), reason: note.reason })).filter((note) => !listed.has(note.file));
+    result.skipped = [...result.skipped, ...extra].sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : 0));
+  }
+  // Said once and not fatal: without a trustworthy cache the scan is only slower.
+  if (cache?.problem) io.stderr(`${TOOL_NAME}: results cache not used: ${cache.problem}\n`);
   const repository = wants('markdown') ? repositoryLink(io, flags.repoUrl) : undefined;
   const color = flags.color && io.isTTY && !('NO_COLOR' in io.env) && io.env.FORCE_COLOR !== '0';
   writeOutputs(
@@ -168,11 +198,13 @@ export async function runScan(paths: string[], flags: ScanFlags, io: Io): Promis
     color,
   );
   if (timings) io.stderr(formatTimings(timings, result.summary.durationMs));
+  const incomplete = incompleteNote(result);
+  if (incomplete) io.stderr(incomplete);
   if (flags.writeBaseline) {
-    // Recording a baseline accepts the current state: it never fails the run.
+    // Recording a baseline accepts the current state: it never fails the run (unless the scan was incomplete).
     const count = writeBaselineFile(io.cwd, flags.writeBaseline, result);
     io.stderr(`Baseline written to ${flags.writeBaseline} (${count} finding${count === 1 ? '' : 's'})\n`);
-    return EXIT_OK;
+    return incomplete ? EXIT_ERROR : EXIT_OK;
   }
   return exitCodeFor(result, failOn);
 }

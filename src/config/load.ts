@@ -1,12 +1,14 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { cosmiconfig, type Loader } from 'cosmiconfig';
+import { cosmiconfig, getDefaultSearchPlaces, type Loader } from 'cosmiconfig';
 import { ZodError } from 'zod';
 import { ConfigError } from '../errors.js';
+import { notRegularReason, specialKind } from '../safe-fs.js';
 import type { RegisteredRule } from '../rule.js';
 import { loadTypeScript } from '../scanner/ts.js';
+import { packageRoot } from '../version.js';
 import { buildConfigSchema, formatConfigIssues, type BottleneckConfig } from './schema.js';
 
 export const MODULE_NAME = 'bottleneck';
@@ -33,15 +35,67 @@ export interface LoadedConfig {
   config: BottleneckConfig;
   /** The file it came from, or undefined when defaults are used. */
   filepath: string | undefined;
+  /** Candidate config files that are FIFOs, sockets or devices: never opened (absolute paths). */
+  skipped: Array<{ absolute: string; reason: string }>;
+}
+
+/** What a path is when it exists and is not a regular file or directory (followed through links, as config files may be). */
+function specialAt(file: string): string | undefined {
+  try {
+    const kind = specialKind(statSync(file));
+    return kind === 'directory' ? undefined : kind;
+  } catch {
+    return undefined;
+  }
+}
+
+// cosmiconfig's `metaSearchPlaces`: every cosmiconfig() call reads these in process.cwd(), synchronously.
+const META_SEARCH_PLACES = ['package.json', 'package.yaml', '.config/config.json', '.config/config.yaml', '.config/config.yml', '.config/config.js', '.config/config.ts', '.config/config.cjs', '.config/config.mjs'];
+
+/**
+ * cosmiconfig() looks for its own "meta" configuration in the process's working directory with a blocking
+ * read, so a FIFO named package.json there would hang the process before any search starts. When one is
+ * there, the explorer is built from the tool's own directory instead (it only decides cosmiconfig's options).
+ */
+function createExplorer(options: Parameters<typeof cosmiconfig>[1], skipped: LoadedConfig['skipped']): ReturnType<typeof cosmiconfig> {
+  const here = process.cwd();
+  const special = META_SEARCH_PLACES.map((place) => path.join(here, place)).filter((file) => specialAt(file) !== undefined);
+  if (special.length === 0) return cosmiconfig(MODULE_NAME, options);
+  for (const file of special) if (!skipped.some((note) => note.absolute === file)) skipped.push({ absolute: file, reason: notRegularReason(specialAt(file) ?? 'special file') });
+  process.chdir(packageRoot());
+  try {
+    return cosmiconfig(MODULE_NAME, options);
+  } finally {
+    process.chdir(here);
+  }
+}
+
+/**
+ * The directories cosmiconfig's `project` search visits: from `cwd` up to the first one holding a
+ * package.json or package.yaml (a FIFO there counts, as cosmiconfig's own `stat` would count it).
+ */
+function projectSearchDirs(cwd: string): string[] {
+  const dirs: string[] = [];
+  for (let dir = path.resolve(cwd); ; dir = path.dirname(dir)) {
+    dirs.push(dir);
+    const hasPackage = ['package.json', 'package.yaml'].some((name) => {
+      try {
+        statSync(path.join(dir, name));
+        return true;
+      } catch {
+        return false;
+      }
+    });
+    if (hasPackage || path.dirname(dir) === dir) return dirs;
+  }
 }
 
 export async function loadConfig(cwd: string, explicitPath: string | undefined, rules: RegisteredRule[]): Promise<LoadedConfig> {
-  const explorer = cosmiconfig(MODULE_NAME, {
-    searchStrategy: 'project',
-    loaders: { '.ts': loadTypeScriptConfig, '.mts': loadTypeScriptConfig, '.cts': loadTypeScriptConfig },
-  });
+  const loaders = { '.ts': loadTypeScriptConfig, '.mts': loadTypeScriptConfig, '.cts': loadTypeScriptConfig };
   let raw: unknown = {};
   let filepath: string | undefined;
+  const skipped: LoadedConfig['skipped'] = [];
+  const explorer = createExplorer({ searchStrategy: 'none', loaders }, skipped);
   try {
     if (explicitPath) {
       const absolute = path.resolve(cwd, explicitPath);
@@ -54,10 +108,20 @@ export async function loadConfig(cwd: string, explicitPath: string | undefined, 
       raw = loaded?.config ?? {};
       filepath = absolute;
     } else {
-      const found = await explorer.search(cwd);
-      if (found && !found.isEmpty) {
-        raw = found.config;
-        filepath = found.filepath;
+      // cosmiconfig's project search, one directory at a time, so a FIFO among the candidates (reading one
+      // blocks until a writer comes) is left out instead of hanging the run.
+      for (const dir of projectSearchDirs(cwd)) {
+        const searchPlaces = getDefaultSearchPlaces(MODULE_NAME).filter((place) => {
+          const kind = specialAt(path.join(dir, place));
+          if (kind !== undefined && !skipped.some((note) => note.absolute === path.join(dir, place))) skipped.push({ absolute: path.join(dir, place), reason: notRegularReason(kind) });
+          return kind === undefined;
+        });
+        const found = await createExplorer({ searchStrategy: 'none', searchPlaces, loaders }, skipped).search(dir);
+        if (found && !found.isEmpty) {
+          raw = found.config;
+          filepath = found.filepath;
+          break;
+        }
       }
     }
   } catch (error) {
@@ -65,7 +129,7 @@ export async function loadConfig(cwd: string, explicitPath: string | undefined, 
     const where = filepath ?? explicitPath ?? 'configuration';
     throw new ConfigError(`Cannot load ${where}: ${error instanceof Error ? error.message : String(error)}`);
   }
-  return { config: validateConfig(raw ?? {}, rules, filepath), filepath };
+  return { config: validateConfig(raw ?? {}, rules, filepath), filepath, skipped };
 }
 
 export function validateConfig(raw: unknown, rules: RegisteredRule[], filepath?: string): BottleneckConfig {

@@ -47,7 +47,7 @@ export const jsonReporter: Reporter = ({ result, tool }) => {
           },
         }
       : {}),
-    errors: result.errors.map((e) => ({ file: e.file, message: e.message, ...(e.ruleId ? { ruleId: e.ruleId } : {}), ...(e.line ? { line: e.line } : {}) })),
+    errors: result.errors.map((e) => ({ file: e.file, message: e.message, ...(e.ruleId ? { ruleId: e.ruleId } : {}), ...(e.line ? { line: e.line } : {}), ...(e.kind ? { kind: e.kind } : {}) })),
     skipped: result.skipped,
     summary: {
       files: result.summary.files,

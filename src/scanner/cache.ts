@@ -1,8 +1,10 @@
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { homedir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { cachedFileSchema } from '../result-schema.js';
+import { notRegularReason, readRegularFile, writeFileAtomic } from '../safe-fs.js';
 import type { FileAnalysis } from './engine.js';
 
 /**
@@ -59,29 +61,108 @@ export function codeFingerprint(): string {
   return cachedCodeFingerprint;
 }
 
-/** `node_modules/.cache/bottleneck` of the nearest package with node_modules, else a per-directory temp dir. */
-export function defaultCacheDir(cwd: string): string {
+/** Where the cache lives by default, and whether it must be private to this user (see `AnalysisCache`). */
+export interface CacheLocation {
+  dir: string;
+  /** The per-user location: directories must be 0700. Inside a project's node_modules they need only be ours. */
+  private: boolean;
+}
+
+/**
+ * `node_modules/.cache/bottleneck` of the nearest package with node_modules; else a directory per scanned
+ * tree under the user's cache directory (`$XDG_CACHE_HOME/bottleneck`, default `~/.cache/bottleneck`),
+ * never a shared temp directory another user could create first.
+ */
+export function defaultCacheLocation(cwd: string, env: NodeJS.ProcessEnv = process.env): CacheLocation {
   for (let dir = path.resolve(cwd); ; dir = path.dirname(dir)) {
-    if (existsSync(path.join(dir, 'node_modules'))) return path.join(dir, 'node_modules', '.cache', 'bottleneck');
+    if (existsSync(path.join(dir, 'node_modules'))) return { dir: path.join(dir, 'node_modules', '.cache', 'bottleneck'), private: false };
     if (path.dirname(dir) === dir) break;
   }
-  return path.join(tmpdir(), `bottleneck-cache-${hashText(path.resolve(cwd)).slice(0, 12)}`);
+  // The XDG spec: a relative XDG_CACHE_HOME is invalid and ignored.
+  const base = env.XDG_CACHE_HOME && path.isAbsolute(env.XDG_CACHE_HOME) ? env.XDG_CACHE_HOME : path.join(homedir(), '.cache');
+  return { dir: path.join(base, 'bottleneck', hashText(path.resolve(cwd)).slice(0, 12)), private: true };
+}
+
+export function defaultCacheDir(cwd: string, env: NodeJS.ProcessEnv = process.env): string {
+  return defaultCacheLocation(cwd, env).dir;
+}
+
+function lexists(file: string): boolean {
+  try {
+    lstatSync(file);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+const ownUid = typeof process.getuid === 'function' ? process.getuid() : undefined;
+
+/** Why `dir` cannot hold our cache (a link, not ours, open to others), or undefined when it can. */
+function untrustedDirectory(dir: string, mustBePrivate: boolean): string | undefined {
+  let stats;
+  try {
+    stats = lstatSync(dir);
+  } catch (error) {
+    return `${dir} cannot be checked (${(error as NodeJS.ErrnoException).code ?? String(error)})`;
+  }
+  if (stats.isSymbolicLink()) return `${dir} is a symbolic link`;
+  if (!stats.isDirectory()) return `${dir} is not a directory`;
+  if (ownUid !== undefined && stats.uid !== ownUid) return `${dir} belongs to another user (uid ${stats.uid})`;
+  if (mustBePrivate && process.platform !== 'win32' && (stats.mode & 0o077) !== 0) {
+    return `${dir} is open to other users (mode ${(stats.mode & 0o777).toString(8)}; expected 700)`;
+  }
+  return undefined;
+}
+
+/** The per-user location checks its `bottleneck` directory too: whoever owns that could swap the one below. */
+function directoriesToCheck(dir: string, mustBePrivate: boolean): string[] {
+  return mustBePrivate ? [path.dirname(dir), dir] : [dir];
+}
+
+/** A cached analysis, checked against the JSON report's finding schema: a corrupt or forged entry is a miss. */
+function validEntry(file: string, entry: unknown): CachedFile | undefined {
+  const parsed = cachedFileSchema.safeParse(entry);
+  if (!parsed.success) return undefined;
+  // An entry may only speak for its own file.
+  if (parsed.data.analysis.findings.some((finding) => finding.file !== file)) return undefined;
+  return parsed.data as CachedFile;
 }
 
 export class AnalysisCache {
-  private readonly previous: Record<string, CachedFile>;
+  private readonly previous: Record<string, unknown>;
   private readonly next: Record<string, CachedFile> = {};
   private changed = false;
+  private readonly mustBePrivate: boolean;
+  /** Why the cache is not used this run (its directory is a link, someone else's, or open to others). */
+  problem: string | undefined;
+  /** The cache file, when something other than a regular file stands in its place (it is not read). */
+  unread: { file: string; reason: string } | undefined;
 
-  constructor(readonly dir: string) {
-    this.previous = AnalysisCache.read(path.join(dir, CACHE_FILE));
+  constructor(
+    readonly dir: string,
+    options: { private?: boolean } = {},
+  ) {
+    this.mustBePrivate = options.private ?? false;
+    this.previous = lexists(dir) ? this.read() : {};
   }
 
-  private static read(file: string): Record<string, CachedFile> {
+  private read(): Record<string, unknown> {
+    this.problem = directoriesToCheck(this.dir, this.mustBePrivate).map((d) => untrustedDirectory(d, this.mustBePrivate)).find(Boolean);
+    if (this.problem) return {};
+    const file = path.join(this.dir, CACHE_FILE);
     try {
-      const parsed = JSON.parse(readFileSync(file, 'utf8')) as Partial<CacheFile>;
-      return parsed.format === FORMAT && parsed.files && typeof parsed.files === 'object' ? parsed.files : {};
+      const outcome = readRegularFile(file);
+      if ('notRegular' in outcome) {
+        this.unread = { file, reason: notRegularReason(outcome.notRegular) };
+        return {};
+      }
+      if (!('text' in outcome)) return {};
+      if (ownUid !== undefined && outcome.owner !== ownUid) return {};
+      const parsed = JSON.parse(outcome.text) as Partial<CacheFile> | null;
+      return parsed?.format === FORMAT && parsed.files && typeof parsed.files === 'object' && !Array.isArray(parsed.files) ? parsed.files : {};
     } catch {
+      // Unreadable or not JSON: every file is a miss.
       return {};
     }
   }
@@ -93,12 +174,12 @@ export class AnalysisCache {
   }
 
   get(file: string, key: string): CachedFile | undefined {
-    const entry = this.previous[file];
-    if (entry && entry.key === key) {
-      this.next[file] = entry;
-      return entry;
-    }
-    return undefined;
+    if (!Object.hasOwn(this.previous, file)) return undefined;
+    const raw = this.previous[file];
+    if (typeof raw !== 'object' || raw === null || (raw as { key?: unknown }).key !== key) return undefined;
+    const entry = validEntry(file, raw);
+    if (entry) this.next[file] = entry;
+    return entry;
   }
 
   set(file: string, entry: CachedFile): void {
@@ -106,15 +187,19 @@ export class AnalysisCache {
     this.changed = true;
   }
 
-  /** Writes atomically. Entries of files outside this scan are kept, so scanning a subfolder evicts nothing. */
+  /**
+   * Writes atomically (a new file renamed into place, never through a link). Entries of files outside this
+   * scan are kept, so scanning a subfolder evicts nothing.
+   */
   save(): void {
-    if (!this.changed) return;
+    if (!this.changed || this.problem) return;
     try {
-      mkdirSync(this.dir, { recursive: true });
-      const target = path.join(this.dir, CACHE_FILE);
-      const temporary = `${target}.${process.pid}.tmp`;
-      writeFileSync(temporary, JSON.stringify({ format: FORMAT, files: { ...this.previous, ...this.next } } satisfies CacheFile));
-      renameSync(temporary, target);
+      mkdirSync(this.dir, { recursive: true, mode: this.mustBePrivate ? 0o700 : 0o777 });
+      this.problem = directoriesToCheck(this.dir, this.mustBePrivate).map((d) => untrustedDirectory(d, this.mustBePrivate)).find(Boolean);
+      if (this.problem) return;
+      const kept: Record<string, unknown> = {};
+      for (const [file, entry] of Object.entries(this.previous)) if (!Object.hasOwn(this.next, file) && validEntry(file, entry)) kept[file] = entry;
+      writeFileAtomic(path.join(this.dir, CACHE_FILE), JSON.stringify({ format: FORMAT, files: { ...kept, ...this.next } }), this.mustBePrivate ? 0o600 : 0o666);
     } catch {
       // A cache that cannot be written only costs speed next time.
     }
@@ -122,7 +207,8 @@ export class AnalysisCache {
 
   static clear(dir: string): boolean {
     const target = path.join(dir, CACHE_FILE);
-    if (!existsSync(target)) return false;
+    if (!lexists(target)) return false;
+    // Unlinks whatever stands there: a link is removed, never followed.
     rmSync(target, { force: true });
     return true;
   }

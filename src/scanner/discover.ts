@@ -1,9 +1,10 @@
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, lstatSync, readdir, statSync, type Dirent } from 'node:fs';
 import path from 'node:path';
 import fg from 'fast-glob';
 import ignore, { type Ignore } from 'ignore';
 import picomatch from 'picomatch';
 import { UsageError } from '../errors.js';
+import { notRegularReason, readRegularFile, specialKind } from '../safe-fs.js';
 
 export const SOURCE_EXTENSIONS = ['ts', 'tsx', 'mts', 'cts', 'js', 'jsx', 'mjs', 'cjs'] as const;
 
@@ -44,6 +45,20 @@ export interface DiscoveredFile {
   relative: string;
 }
 
+/** A path discovery met but did not hand on: why, with the path relative to cwd. */
+export interface DiscoveryNote {
+  file: string;
+  reason: string;
+}
+
+export interface Discovery {
+  files: DiscoveredFile[];
+  /** Special files (FIFOs, sockets, devices) among the sources and `.gitignore` files: never opened. */
+  skipped: DiscoveryNote[];
+  /** Directories and `.gitignore` files that could not be read: the scan is incomplete. */
+  unreadable: DiscoveryNote[];
+}
+
 const SOURCE_FILE = new RegExp(`\\.(${SOURCE_EXTENSIONS.join('|')})$`);
 const DECLARATION_FILE = /\.d\.[cm]?ts$/;
 
@@ -57,6 +72,9 @@ export function toPosixRelative(cwd: string, absolute: string): string {
 /** `.gitignore` rules from every directory between the scan root's git root and each file. */
 class GitignoreMatcher {
   private readonly byDir = new Map<string, Ignore | null>();
+  /** `.gitignore` files that are special files (not read) or unreadable, by absolute path. */
+  readonly skipped: Array<{ absolute: string; reason: string }> = [];
+  readonly unreadable: Array<{ absolute: string; reason: string }> = [];
   private readonly gitRoots = new Map<string, boolean>();
 
   private isGitRoot(dir: string): boolean {
@@ -99,45 +117,86 @@ class GitignoreMatcher {
     if (this.byDir.has(dir)) return this.byDir.get(dir) ?? null;
     const file = path.join(dir, '.gitignore');
     let rules: Ignore | null = null;
-    if (existsSync(file)) {
-      try {
-        rules = ignore().add(readFileSync(file, 'utf8'));
-      } catch {
-        rules = null;
-      }
+    try {
+      const outcome = readRegularFile(file);
+      if ('text' in outcome) rules = ignore().add(outcome.text);
+      else if ('notRegular' in outcome) this.skipped.push({ absolute: file, reason: notRegularReason(outcome.notRegular) });
+      else if ('tooLarge' in outcome) this.skipped.push({ absolute: file, reason: `larger than the size limit (${outcome.tooLarge} bytes)` });
+    } catch (error) {
+      this.unreadable.push({ absolute: file, reason: `Cannot read .gitignore: ${describe(error)}` });
     }
     this.byDir.set(dir, rules);
     return rules;
   }
 }
 
-export async function discoverFiles(options: DiscoverOptions): Promise<DiscoveredFile[]> {
+function describe(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+/** What a directory entry is, when it is neither a regular file, a directory nor a link. */
+function specialEntryKind(dirent: Pick<Dirent, 'isFile' | 'isDirectory' | 'isSymbolicLink' | 'isFIFO' | 'isSocket' | 'isCharacterDevice' | 'isBlockDevice'>): string | undefined {
+  if (dirent.isFile() || dirent.isDirectory() || dirent.isSymbolicLink()) return undefined;
+  if (dirent.isFIFO()) return 'FIFO';
+  if (dirent.isSocket()) return 'socket';
+  if (dirent.isCharacterDevice() || dirent.isBlockDevice()) return 'device';
+  return 'special file';
+}
+
+export async function discoverFiles(options: DiscoverOptions): Promise<Discovery> {
   const { cwd } = options;
   const includeMatcher = options.include.length > 0 ? picomatch(options.include, { dot: true }) : undefined;
   const excludeMatcher = options.exclude.length > 0 ? picomatch(options.exclude, { dot: true }) : undefined;
   const gitignore = new GitignoreMatcher();
   const found = new Map<string, DiscoveredFile>();
+  const skipped = new Map<string, DiscoveryNote>();
+  const unreadable = new Map<string, DiscoveryNote>();
 
   /** `gitignoreStop`: the directory above which .gitignore files are not consulted; undefined for explicit files. */
-  const accept = (absolute: string, gitignoreStop: string | undefined) => {
+  const wanted = (absolute: string, gitignoreStop: string | undefined): string | undefined => {
     const relative = toPosixRelative(cwd, absolute);
-    if (includeMatcher && !includeMatcher(relative)) return;
-    if (excludeMatcher && excludeMatcher(relative)) return;
-    if (gitignoreStop !== undefined && gitignore.ignores(absolute, gitignoreStop)) return;
-    found.set(absolute, { absolute, relative });
+    if (includeMatcher && !includeMatcher(relative)) return undefined;
+    if (excludeMatcher && excludeMatcher(relative)) return undefined;
+    if (gitignoreStop !== undefined && gitignore.ignores(absolute, gitignoreStop)) return undefined;
+    return relative;
   };
+  const accept = (absolute: string, gitignoreStop: string | undefined) => {
+    const relative = wanted(absolute, gitignoreStop);
+    if (relative !== undefined) found.set(absolute, { absolute, relative });
+  };
+  const skip = (absolute: string, gitignoreStop: string | undefined, reason: string) => {
+    const relative = wanted(absolute, gitignoreStop);
+    if (relative !== undefined) skipped.set(relative, { file: relative, reason });
+  };
+  // fast-glob drops directories it cannot read without a word; this adapter records them and goes on.
+  const recordingReaddir = ((dir: string, readOptions: { withFileTypes: true }, callback: (error: NodeJS.ErrnoException | null, entries: Dirent[]) => void) => {
+    readdir(dir, readOptions, (error, entries) => {
+      if (error && error.code !== 'ENOENT') {
+        const relative = toPosixRelative(cwd, dir);
+        unreadable.set(relative, { file: relative === '.' ? './' : `${relative}/`, reason: `Cannot read directory: ${error.code ?? describe(error)}` });
+        callback(null, []);
+        return;
+      }
+      callback(error, entries);
+    });
+  }) as unknown as typeof readdir;
 
   for (const given of options.paths) {
     const absolute = path.resolve(cwd, given);
     let stats;
     try {
-      stats = statSync(absolute);
+      stats = lstatSync(absolute);
+      // A directory named through a link is scanned (the user chose it); a linked file is not followed.
+      if (stats.isSymbolicLink() && statSync(absolute).isDirectory()) stats = statSync(absolute);
     } catch {
       throw new UsageError(`Path not found: ${given}`);
     }
-    if (stats.isFile()) {
+    if (!stats.isDirectory()) {
       // A file named on the command line is scanned even if ignored, as ESLint does.
-      if (SOURCE_FILE.test(absolute) && !DECLARATION_FILE.test(absolute)) accept(absolute, undefined);
+      if (!SOURCE_FILE.test(absolute) || DECLARATION_FILE.test(absolute)) continue;
+      const kind = specialKind(stats);
+      if (kind === undefined) accept(absolute, undefined);
+      else skip(absolute, undefined, notRegularReason(kind));
       continue;
     }
     // A directory the user names is scanned even when an outer .gitignore ignores it (as with files);
@@ -147,13 +206,36 @@ export async function discoverFiles(options: DiscoverOptions): Promise<Discovere
       cwd: absolute,
       absolute: true,
       dot: false,
-      onlyFiles: true,
+      // Entries with their type, so special files are listed instead of silently dropped (or opened).
+      onlyFiles: false,
+      objectMode: true,
       followSymbolicLinks: false,
       ignore: DEFAULT_IGNORES,
       suppressErrors: true,
+      fs: { readdir: recordingReaddir },
     });
-    // fast-glob returns normalised absolute paths with `/`, which are native paths except on Windows.
-    for (const entry of entries) accept(path.sep === '/' ? entry : path.normalize(entry), stopAt);
+    for (const entry of entries) {
+      // fast-glob returns normalised absolute paths with `/`, which are native paths except on Windows.
+      const file = path.sep === '/' ? entry.path : path.normalize(entry.path);
+      if (entry.dirent.isFile()) accept(file, stopAt);
+      else {
+        const kind = specialEntryKind(entry.dirent);
+        if (kind !== undefined) skip(file, stopAt, notRegularReason(kind));
+      }
+    }
   }
-  return [...found.values()].sort((a, b) => (a.relative < b.relative ? -1 : a.relative > b.relative ? 1 : 0));
+  for (const note of gitignore.skipped) {
+    const relative = toPosixRelative(cwd, note.absolute);
+    skipped.set(relative, { file: relative, reason: note.reason });
+  }
+  for (const note of gitignore.unreadable) {
+    const relative = toPosixRelative(cwd, note.absolute);
+    unreadable.set(relative, { file: relative, reason: note.reason });
+  }
+  const byPath = <T extends { relative?: string; file?: string }>(a: T, b: T) => {
+    const x = a.relative ?? a.file ?? '';
+    const y = b.relative ?? b.file ?? '';
+    return x < y ? -1 : x > y ? 1 : 0;
+  };
+  return { files: [...found.values()].sort(byPath), skipped: [...skipped.values()].sort(byPath), unreadable: [...unreadable.values()].sort(byPath) };
 }

@@ -1,10 +1,11 @@
-import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
+import { closeSync, readSync } from 'node:fs';
 import path from 'node:path';
 import { FindingsCollector, type RawFinding } from '../collector.js';
 import type { BaselineEntry, ScanResult, Severity } from '../findings.js';
 import type { RegisteredRule, ReportDescriptor, RuleContext, RuleVisitors, NodeVisitor } from '../rule.js';
 import { AnalysisCache, codeFingerprint, hashText } from './cache.js';
-import { discoverFiles } from './discover.js';
+import { discoverFiles, toPosixRelative } from './discover.js';
+import { notRegularReason, openRegular } from '../safe-fs.js';
 import { ImportScope } from './imports.js';
 import { ProjectFactsCache, type ProjectFacts } from './project-facts.js';
 import { fileRoleOf, siteRoleOf, type FileRole } from './roles.js';
@@ -100,7 +101,11 @@ type ReadOutcome = { text: string } | { skip: string };
 let readBuffer = Buffer.allocUnsafe(256 * 1024);
 
 function readSource(absolute: string, maxFileSize: number): ReadOutcome {
-  const fd = openSync(absolute, 'r');
+  // Never a FIFO or device (opening one for reading can block forever), never through a link.
+  const opened = openRegular(absolute);
+  if ('notRegular' in opened) return { skip: notRegularReason(opened.notRegular) };
+  if ('missing' in opened) return { skip: 'removed while the scan ran' };
+  const { fd, stats } = opened;
   try {
     // Reads at most maxFileSize + 1 bytes, so a huge file is never read into memory.
     let length = 0;
@@ -115,7 +120,7 @@ function readSource(absolute: string, maxFileSize: number): ReadOutcome {
       if (read === 0) break;
       length += read;
     }
-    if (length > maxFileSize) return { skip: `larger than the size limit (${fstatSync(fd).size} > ${maxFileSize} bytes)` };
+    if (length > maxFileSize) return { skip: `larger than the size limit (${Math.max(stats.size, length)} > ${maxFileSize} bytes)` };
     if (readBuffer.subarray(0, Math.min(length, BINARY_SNIFF_BYTES)).includes(0)) return { skip: 'binary file (contains NUL bytes)' };
     return { text: readBuffer.toString('utf8', 0, length) };
   } finally {
@@ -439,7 +444,9 @@ export async function scan(request: ScanRequest): Promise<ScanResult> {
   if ((request.concurrency ?? 1) <= 1 && (!request.cache || request.cache.empty)) loadTypeScript();
   const preloadMs = performance.now() - preloadStarted;
   const discovered = await discovery;
-  const files = discovered.filter(
+  for (const note of discovered.skipped) collector.addSkipped(note);
+  for (const note of discovered.unreadable) collector.addError({ file: note.file, message: note.reason, kind: 'unreadable' });
+  const files = discovered.files.filter(
     (file) => (!request.onlyFiles || request.onlyFiles.has(file.absolute)) && (!request.shard || inShard(file.relative, request.shard)),
   );
   // Loading the compiler is start-up, not discovery, even while they overlap.
@@ -478,14 +485,14 @@ export async function scan(request: ScanRequest): Promise<ScanResult> {
     rules?: EnabledRule[];
   }
   const loaded: Loaded[] = [];
-  for (const file of discovered) {
+  for (const file of discovered.files) {
     const inScan = scanned.has(file.absolute);
     const readStarted = performance.now();
     let outcome: ReadOutcome;
     try {
       outcome = readSource(file.absolute, request.maxFileSize);
     } catch (error) {
-      if (inScan) collector.addError({ file: file.relative, message: `Cannot read file: ${describe(error)}` });
+      if (inScan) collector.addError({ file: file.relative, message: `Cannot read file: ${describe(error)}`, kind: 'unreadable' });
       continue;
     } finally {
       if (timings) timings.read += performance.now() - readStarted;
@@ -514,7 +521,8 @@ export async function scan(request: ScanRequest): Promise<ScanResult> {
 
   // The model is built only when some file's findings are not in the cache: when no file changed since the
   // last run, the digest of that run gives every file's model facts hash, and nothing is parsed or linked.
-  const digestStore = request.cache ? new ModelDigestStore(request.cache.dir) : undefined;
+  // Not in a cache directory that failed its checks (a link, another user's): the same files would be trusted.
+  const digestStore = request.cache && !request.cache.problem ? new ModelDigestStore(request.cache.dir) : undefined;
   const previousDigest = digestStore?.read();
   const unchanged = previousDigest !== undefined && previousDigest.files.size === loaded.length && loaded.every((entry) => previousDigest.files.get(entry.file.relative)?.summaryKey === entry.summaryKey);
   let model: ProjectModel | undefined;
@@ -523,7 +531,7 @@ export async function scan(request: ScanRequest): Promise<ScanResult> {
     if (model) return model;
     const modelStarted = performance.now();
     const parseBefore = timings?.parse ?? 0;
-    const summaryCache = request.cache ? new SummaryCache(request.cache.dir) : undefined;
+    const summaryCache = request.cache && !request.cache.problem ? new SummaryCache(request.cache.dir) : undefined;
     const summaries: FileSummary[] = [];
     for (const entry of loaded) {
       let summary = summaryCache?.get(entry.file.relative, entry.summaryKey);
@@ -619,6 +627,9 @@ export async function scan(request: ScanRequest): Promise<ScanResult> {
     pending.forEach((entry, i) => storeAnalysis(collector, request.cache, entry.job.relative, entry.key, entry.lines, analyses[i] ?? { findings: [], errors: [] }));
   }
   request.cache?.save();
+  if (request.cache?.unread) collector.addSkipped({ file: toPosixRelative(request.cwd, request.cache.unread.file), reason: `results cache: ${request.cache.unread.reason}` });
+  for (const note of facts.skipped) collector.addSkipped({ file: toPosixRelative(request.cwd, note.absolute), reason: note.reason });
+  for (const note of facts.unreadable) collector.addError({ file: toPosixRelative(request.cwd, note.absolute), message: note.reason, kind: 'unreadable' });
   request.onProgress?.(files.length, files.length);
   return collector.result(performance.now() - started);
 }

@@ -1,5 +1,6 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import path from 'node:path';
+import { notRegularReason, readRegularFile } from '../safe-fs.js';
 
 /** What rules may know about the package a file belongs to. Read once per package root. */
 export interface ProjectFacts {
@@ -43,18 +44,39 @@ interface PackageJson {
   peerDependencies?: Record<string, string>;
 }
 
-function readJson(file: string): PackageJson | undefined {
+/** Project files that were special files (never opened) or unreadable, by absolute path. */
+export interface FactsProblems {
+  skipped: Array<{ absolute: string; reason: string }>;
+  unreadable: Array<{ absolute: string; reason: string }>;
+}
+
+/** A project file's text, or undefined when it is missing, special (a FIFO would block the read) or unreadable. */
+function readProjectFile(file: string, problems: FactsProblems | undefined): string | undefined {
   try {
-    const value: unknown = JSON.parse(readFileSync(file, 'utf8'));
+    const outcome = readRegularFile(file, 16 * 1024 * 1024);
+    if ('text' in outcome) return outcome.text;
+    if ('notRegular' in outcome) problems?.skipped.push({ absolute: file, reason: notRegularReason(outcome.notRegular) });
+    if ('tooLarge' in outcome) problems?.skipped.push({ absolute: file, reason: `larger than the size limit (${outcome.tooLarge} bytes)` });
+  } catch (error) {
+    problems?.unreadable.push({ absolute: file, reason: `Cannot read ${path.basename(file)}: ${error instanceof Error ? error.message : String(error)}` });
+  }
+  return undefined;
+}
+
+function readJson(file: string, problems: FactsProblems | undefined): PackageJson | undefined {
+  const text = readProjectFile(file, problems);
+  if (text === undefined) return undefined;
+  try {
+    const value: unknown = JSON.parse(text);
     return value && typeof value === 'object' ? (value as PackageJson) : undefined;
   } catch {
     return undefined;
   }
 }
 
-export function readProjectFacts(root: string | undefined): ProjectFacts {
+export function readProjectFacts(root: string | undefined, problems?: FactsProblems): ProjectFacts {
   if (!root) return { root, minNodeMajor: undefined, nodeVersionSource: undefined, dependencies: {} };
-  const pkg = readJson(path.join(root, 'package.json')) ?? {};
+  const pkg = readJson(path.join(root, 'package.json'), problems) ?? {};
   const dependencies = { ...pkg.peerDependencies, ...pkg.devDependencies, ...pkg.dependencies };
   let minNodeMajor: number | undefined;
   let nodeVersionSource: string | undefined;
@@ -64,10 +86,10 @@ export function readProjectFacts(root: string | undefined): ProjectFacts {
     nodeVersionSource = `engines.node "${engines}"`;
   }
   const nvmrc = path.join(root, '.nvmrc');
-  if (minNodeMajor === undefined && existsSync(nvmrc)) {
-    const text = readFileSync(nvmrc, 'utf8');
-    minNodeMajor = nvmrcMajor(text);
-    if (minNodeMajor !== undefined) nodeVersionSource = `.nvmrc "${text.trim()}"`;
+  const nvmrcText = minNodeMajor === undefined && existsSync(nvmrc) ? readProjectFile(nvmrc, problems) : undefined;
+  if (nvmrcText !== undefined) {
+    minNodeMajor = nvmrcMajor(nvmrcText);
+    if (minNodeMajor !== undefined) nodeVersionSource = `.nvmrc "${nvmrcText.trim()}"`;
   }
   const typesNode = pkg.devDependencies?.['@types/node'] ?? pkg.dependencies?.['@types/node'];
   if (minNodeMajor === undefined && typesNode) {
@@ -78,7 +100,9 @@ export function readProjectFacts(root: string | undefined): ProjectFacts {
 }
 
 /** Finds and caches the facts of the package each file belongs to. */
-export class ProjectFactsCache {
+export class ProjectFactsCache implements FactsProblems {
+  readonly skipped: FactsProblems['skipped'] = [];
+  readonly unreadable: FactsProblems['unreadable'] = [];
   private readonly rootByDir = new Map<string, string | undefined>();
   private readonly factsByRoot = new Map<string | undefined, ProjectFacts>();
 
@@ -86,7 +110,7 @@ export class ProjectFactsCache {
     const root = this.packageRoot(path.dirname(absoluteFile));
     let facts = this.factsByRoot.get(root);
     if (!facts) {
-      facts = readProjectFacts(root);
+      facts = readProjectFacts(root, this);
       this.factsByRoot.set(root, facts);
     }
     return facts;

@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readRegularFile } from '../safe-fs.js';
 import { parentPort } from 'node:worker_threads';
 import { findRule } from '../../rules/index.js';
 import { analyzeSource, type EnabledRule } from './engine.js';
@@ -17,7 +17,10 @@ parentPort?.on('message', (request: WorkerRequest) => {
     const analyses = request.jobs.map((job) => {
       const rules = job.ruleIds.flatMap((id) => enabled.get(id) ?? []);
       try {
-        return analyzeSource(job.absolute, job.relative, readFileSync(job.absolute, 'utf8'), rules, job.facts, undefined, undefined, { facts: job.model });
+        // The main thread read this file as a regular file; it is not opened if it has become a FIFO since.
+        const outcome = readRegularFile(job.absolute);
+        if (!('text' in outcome)) return { findings: [], errors: [{ message: 'Internal error while analysing: the file changed while the scan ran' }] };
+        return analyzeSource(job.absolute, job.relative, outcome.text, rules, job.facts, undefined, undefined, { facts: job.model });
       } catch (error) {
         return { findings: [], errors: [{ message: `Internal error while analysing: ${error instanceof Error ? error.message : String(error)}` }] };
       }
