@@ -81,6 +81,8 @@ export interface ScanResult {
   warnings?: ScanWarning[];
   /** Set when the scan ran against a baseline: `findings` then holds only the new findings. */
   baseline?: BaselineComparison;
+  /** Set by `scan --shard i/n`, so `merge` can check it has every shard of one scan exactly once. */
+  shard?: { index: number; count: number };
 }
 
 /** Lower is more severe: critical = 0. */

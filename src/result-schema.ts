@@ -47,6 +47,7 @@ export const jsonReportSchema = z.object({
   warnings: z.array(warningSchema).default([]),
   errors: z.array(z.object({ file: z.string(), message: z.string(), ruleId: z.string().optional(), line: z.number().optional(), kind: z.enum(['unreadable']).optional() })),
   skipped: z.array(z.object({ file: z.string(), reason: z.string() })).default([]),
+  shard: z.object({ index: z.number().int().positive(), count: z.number().int().positive() }).optional(),
   summary: z.object({
     files: z.number(),
     lines: z.number().default(0),

@@ -1,11 +1,11 @@
-import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { Command, Option } from 'commander';
 import { ZodError } from 'zod';
 import { failOnSchema, formatConfigIssues, type FailOn } from '../config/schema.js';
 import { UsageError } from '../errors.js';
+import { notRegularReason, readRegularFile } from '../safe-fs.js';
 import { emptySeverityCounts, type ScanResult } from '../findings.js';
-import { mergeResults } from '../merge.js';
+import { checkMergeParts, mergeResults, type MergePart } from '../merge.js';
 import { REPORTERS } from '../reporters/index.js';
 import { jsonReportSchema } from '../result-schema.js';
 import { TOOL_NAME, toolVersion } from '../version.js';
@@ -22,16 +22,21 @@ interface MergeFlags {
   color: boolean;
 }
 
-function readReport(file: string, cwd: string): ScanResult {
+function readReport(file: string, cwd: string): MergePart {
   let raw: unknown;
   try {
-    raw = JSON.parse(readFileSync(path.resolve(cwd, file), 'utf8'));
+    const outcome = readRegularFile(path.resolve(cwd, file));
+    if ('notRegular' in outcome) throw new Error(notRegularReason(outcome.notRegular));
+    if ('missing' in outcome) throw new Error('no such file');
+    if ('tooLarge' in outcome) throw new Error(`too large (${outcome.tooLarge} bytes)`);
+    raw = JSON.parse(outcome.text);
   } catch (error) {
     throw new UsageError(`Cannot read ${file}: ${error instanceof Error ? error.message : String(error)}`);
   }
   try {
     const report = jsonReportSchema.parse(raw);
-    return {
+    const result: ScanResult = {
+      ...(report.shard ? { shard: report.shard } : {}),
       findings: report.findings,
       // The JSON keeps each directive's kind, line and reason; the rule it named is the finding's own.
       suppressed: report.suppressed.map(({ suppression, ...finding }) => ({
@@ -43,6 +48,7 @@ function readReport(file: string, cwd: string): ScanResult {
       skipped: report.skipped,
       summary: { ...report.summary, bySeverity: { ...emptySeverityCounts(), ...report.summary.bySeverity } },
     };
+    return { source: file, toolVersion: report.tool.version, result };
   } catch (error) {
     if (error instanceof ZodError) throw new UsageError(`${file} is not a bottleneck JSON report:\n${formatConfigIssues(error).map((l) => `  - ${l}`).join('\n')}`);
     throw error;
@@ -62,7 +68,11 @@ export function mergeCommand(io: Io, setExit: (code: number) => void): Command {
       const format = singleReportFormat(flags.format, flags.output);
       const reporter = REPORTERS[format];
       if (!reporter) throw new UsageError(`Unknown format "${format}". Available: ${Object.keys(REPORTERS).join(', ')}`);
-      const result = mergeResults(reports.map((file) => readReport(file, io.cwd)));
+      const parts = reports.map((file) => readReport(file, io.cwd));
+      const { refusals, warnings } = checkMergeParts(parts);
+      if (refusals.length > 0) throw new UsageError(`cannot merge: ${refusals.join('; ')}`);
+      for (const warning of warnings) io.stderr(`${TOOL_NAME}: warning: ${warning}\n`);
+      const result = mergeResults(parts.map((part) => part.result));
       const color = flags.color && !flags.output && io.isTTY && !('NO_COLOR' in io.env);
       // The markdown report needs its template and SARIF the rule descriptors, as in `scan`.
       const template = format === 'markdown' ? loadTemplate(io.cwd, undefined, undefined, undefined) : undefined;

@@ -158,11 +158,12 @@ export async function runScan(paths: string[], flags: ScanFlags, io: Io): Promis
   const progress = progressFor(io, flags.progress && !flags.quiet);
   const failOn: FailOn = failOnFlag ?? config.failOn ?? 'critical';
   const timings = flags.timing ? emptyTimings() : undefined;
+  const shard = flags.shard ? parseShard(flags.shard) : undefined;
   const cache = flags.cache ? openCache(io, flags.cacheLocation) : undefined;
   const result = await scan({
     ...targetRequest(paths, flags, config, io),
     prefilter: flags.prefilter,
-    ...(flags.shard ? { shard: parseShard(flags.shard) } : {}),
+    ...(shard ? { shard } : {}),
     concurrency: parseConcurrency(flags.concurrency),
     toolVersion: toolVersion(),
     ...(cache ? { cache } : {}),
@@ -172,6 +173,7 @@ export async function runScan(paths: string[], flags: ScanFlags, io: Io): Promis
     knownRuleIds: ALL_RULES.map((rule) => rule.meta.id),
     onProgress: (done, total) => progress.update(done, total),
   }).finally(() => progress.stop());
+  if (shard) result.shard = shard;
   if (configSkipped.length > 0) {
     // The scan may have met the same file (a package.json FIFO is both a config candidate and a project file).
     const listed = new Set(result.skipped.map((note) => note.file));

@@ -47,6 +47,7 @@ export const jsonReporter: Reporter = ({ result, tool }) => {
           },
         }
       : {}),
+    ...(result.shard ? { shard: { index: result.shard.index, count: result.shard.count } } : {}),
     errors: result.errors.map((e) => ({ file: e.file, message: e.message, ...(e.ruleId ? { ruleId: e.ruleId } : {}), ...(e.line ? { line: e.line } : {}), ...(e.kind ? { kind: e.kind } : {}) })),
     skipped: result.skipped,
     summary: {

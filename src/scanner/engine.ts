@@ -329,7 +329,8 @@ const linesOfFile = new WeakMap<ts.SourceFile, string[]>();
 function textLines(sourceFile: ts.SourceFile): string[] {
   let lines = linesOfFile.get(sourceFile);
   if (lines === undefined) {
-    lines = sourceFile.text.split('\n');
+    // The compiler's own line breaks (CRLF, CR, LF, U+2028, U+2029), so a snippet starts at the reported line.
+    lines = sourceFile.text.split(/\r\n|[\n\r\u2028\u2029]/);
     linesOfFile.set(sourceFile, lines);
   }
   return lines;
