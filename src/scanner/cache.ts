@@ -120,6 +120,23 @@ function directoriesToCheck(dir: string, mustBePrivate: boolean): string[] {
   return mustBePrivate ? [path.dirname(dir), dir] : [dir];
 }
 
+/**
+ * Creates the directories outermost first, checking each before creating the next inside it, so nothing is
+ * ever created through a link or inside someone else's directory. Returns why one cannot be used.
+ */
+function ensureDirectories(dirs: string[], mustBePrivate: boolean): string | undefined {
+  for (const [index, dir] of dirs.entries()) {
+    try {
+      mkdirSync(dir, { recursive: index === 0, mode: mustBePrivate ? 0o700 : 0o777 });
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+    }
+    const problem = untrustedDirectory(dir, mustBePrivate);
+    if (problem) return problem;
+  }
+  return undefined;
+}
+
 /** A cached analysis, checked against the JSON report's finding schema: a corrupt or forged entry is a miss. */
 function validEntry(file: string, entry: unknown): CachedFile | undefined {
   const parsed = cachedFileSchema.safeParse(entry);
@@ -144,12 +161,16 @@ export class AnalysisCache {
     options: { private?: boolean } = {},
   ) {
     this.mustBePrivate = options.private ?? false;
-    this.previous = lexists(dir) ? this.read() : {};
+    // Created and checked up front: the model's caches live in the same directory and use it only when it passed.
+    try {
+      this.problem = ensureDirectories(directoriesToCheck(dir, this.mustBePrivate), this.mustBePrivate);
+    } catch (error) {
+      this.problem = `${dir} cannot be created (${(error as NodeJS.ErrnoException).code ?? String(error)})`;
+    }
+    this.previous = this.problem ? {} : this.read();
   }
 
   private read(): Record<string, unknown> {
-    this.problem = directoriesToCheck(this.dir, this.mustBePrivate).map((d) => untrustedDirectory(d, this.mustBePrivate)).find(Boolean);
-    if (this.problem) return {};
     const file = path.join(this.dir, CACHE_FILE);
     try {
       const outcome = readRegularFile(file);
@@ -194,8 +215,8 @@ export class AnalysisCache {
   save(): void {
     if (!this.changed || this.problem) return;
     try {
-      mkdirSync(this.dir, { recursive: true, mode: this.mustBePrivate ? 0o700 : 0o777 });
-      this.problem = directoriesToCheck(this.dir, this.mustBePrivate).map((d) => untrustedDirectory(d, this.mustBePrivate)).find(Boolean);
+      // Checked again: the directory may have been swapped since the scan started.
+      this.problem = ensureDirectories(directoriesToCheck(this.dir, this.mustBePrivate), this.mustBePrivate);
       if (this.problem) return;
       const kept: Record<string, unknown> = {};
       for (const [file, entry] of Object.entries(this.previous)) if (!Object.hasOwn(this.next, file) && validEntry(file, entry)) kept[file] = entry;

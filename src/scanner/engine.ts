@@ -538,7 +538,14 @@ export async function scan(request: ScanRequest): Promise<ScanResult> {
       let summary = summaryCache?.get(entry.file.relative, entry.summaryKey);
       if (!summary) {
         entry.parsedForModel = true;
-        const parsed = parseFile(entry.file.absolute, entry.text, timings);
+        let parsed: ParsedFile;
+        try {
+          parsed = parseFile(entry.file.absolute, entry.text, timings);
+        } catch {
+          // Code the parser cannot take (nesting deep enough to exhaust the stack): that file adds nothing to
+          // the model, and its own analysis below reports the error for it alone.
+          continue;
+        }
         if (parseErrors(parsed.sourceFile).length === 0) {
           try {
             summary = summarizeFile(entry.file.relative, parsed.sourceFile, parsed.imports, parsed.nodes);
