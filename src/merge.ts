@@ -86,15 +86,15 @@ export function checkMergeParts(parts: MergePart[]): { refusals: string[]; warni
     const missing = Array.from({ length: count }, (_, i) => i + 1).filter((index) => !byIndex.has(index));
     if (missing.length > 0) refusals.push(`shard${missing.length > 1 ? 's' : ''} ${missing.map((i) => `${i}/${count}`).join(', ')} ${missing.length > 1 ? 'are' : 'is'} missing: the merged report would lack ${missing.length > 1 ? 'their' : 'its'} findings`);
   }
-  const owner = new Map<string, string>();
+  const owner = new Map<string, number>();
   const overlaps = new Map<string, string>();
-  for (const part of parts) {
+  parts.forEach((part, index) => {
     for (const file of filesOf(part.result)) {
       const first = owner.get(file);
-      if (first === undefined) owner.set(file, part.source);
-      else if (first !== part.source && !overlaps.has(`${first}\0${part.source}`)) overlaps.set(`${first}\0${part.source}`, `${file} is in both ${first} and ${part.source}`);
+      if (first === undefined) owner.set(file, index);
+      else if (first !== index && !overlaps.has(`${first}\0${index}`)) overlaps.set(`${first}\0${index}`, `${file} is in both ${parts[first]?.source} and ${part.source}`);
     }
-  }
+  });
   if (overlaps.size > 0) refusals.push(`the reports overlap: ${[...overlaps.values()].slice(0, 3).join('; ')}${overlaps.size > 3 ? ` (and ${overlaps.size - 3} more pairs)` : ''}`);
   return { refusals, warnings };
 }
