@@ -22,8 +22,11 @@ const options = z.strictObject({
    * may be a deliberate choice for a connection-limited database.
    */
   minServerPoolSize: z.number().int().positive().default(6),
-  /** An explicit acquire / connection-wait timeout at or above this (ms) hides pool saturation. */
-  maxAcquireTimeoutMs: z.number().int().positive().default(30000),
+  /**
+   * An explicit acquire / connection-wait timeout above this (ms) hides pool saturation. 60 s: knex's and Sequelize's
+   * own default, so writing 30 s or 60 s is no worse than what those drivers do unasked.
+   */
+  maxAcquireTimeoutMs: z.number().int().positive().default(60000),
   /** Requests in flight per process at peak, used for sizing advice (Little's law). */
   expectedConcurrency: z.number().int().positive().default(50),
   /** Server-side connection limits per database (defaults: PostgreSQL max_connections 100, MySQL/MariaDB max_connections 151). */
@@ -195,6 +198,16 @@ function evalNumber(expression: ts.Expression | undefined, depth = 0): Value {
     }
     return { kind: 'unknown' };
   }
+  // `process.env.X ? Number(process.env.X) : 5`: the literal branch is the fallback.
+  if (ts.isConditionalExpression(node)) {
+    const whenTrue = evalNumber(node.whenTrue, depth + 1);
+    const whenFalse = evalNumber(node.whenFalse, depth + 1);
+    const literal = whenFalse.kind === 'number' ? whenFalse : whenTrue.kind === 'number' ? whenTrue : undefined;
+    const other = literal === whenFalse ? whenTrue : whenFalse;
+    if (literal && other.kind === 'number') return { kind: 'external', fallback: Math.min(literal.value, other.value), source: node.condition.getText().slice(0, 60) };
+    if (literal && other.kind === 'external') return { kind: 'external', fallback: literal.value, source: other.source };
+    return { kind: 'unknown' };
+  }
   if (ts.isStringLiteralLike(node) && /^\d+$/.test(node.text)) return { kind: 'number', value: Number(node.text) };
   if (ts.isCallExpression(node)) {
     const callee = node.expression.getText();
@@ -301,6 +314,15 @@ function refIs(ref: ResolvedRef | undefined, modules: string[], paths: string[][
 
 function argumentOf(site: ts.CallExpression | ts.NewExpression, index: number): ts.Expression | undefined {
   return site.arguments?.[index];
+}
+
+/** The module or local binding a pool expression is assigned to (`export const pool = new Pool()`). */
+function bindingOf(node: ts.Node): string | undefined {
+  for (let current = node.parent; current && !ts.isSourceFile(current); current = current.parent) {
+    if (ts.isVariableDeclaration(current)) return ts.isIdentifier(current.name) ? current.name.text : undefined;
+    if (ts.isFunctionLike(current) || ts.isBlock(current)) return undefined;
+  }
+  return undefined;
 }
 
 function lastArgument(site: ts.CallExpression | ts.NewExpression): ts.Expression | undefined {
@@ -671,9 +693,14 @@ export default defineRule<Options>({
       sites.push({ node, ref });
     };
 
+    const usedPerRequest = (name: string): ServerEvidence | undefined => {
+      const served = context.model.usersOfValue(name).find((u) => u.role === 'request' || u.role === 'occasional');
+      return served ? { level: 'file', reason: `\`${name}\` of this file is imported by ${served.fn} (${served.file}:${served.line}), which runs per request (${served.roleReason})` } : undefined;
+    };
     let evidenceCache: ServerEvidence | undefined;
-    const serverEvidence = (): ServerEvidence => {
-      if (evidenceCache) return evidenceCache;
+    /** `preferred`: the binding holding the pool asked about, whose users in other files are named first. */
+    const serverEvidence = (preferred?: string): ServerEvidence => {
+      if (evidenceCache) return preferred === undefined ? evidenceCache : (usedPerRequest(preferred) ?? evidenceCache);
       const framework = [...context.imports.importedModules()].find(isFramework);
       if (framework) return (evidenceCache = { level: 'file', reason: `this file imports ${framework}: it runs inside an HTTP server` });
       let handler: string | undefined;
@@ -690,6 +717,9 @@ export default defineRule<Options>({
         }
       }
       if (handler) return (evidenceCache = { level: 'file', reason: `this file serves requests (${handler})` });
+      // The model's import links: a value of this file (the pool) used by per-request code in another file.
+      const viaModel = (preferred !== undefined ? usedPerRequest(preferred) : undefined) ?? Object.keys(context.model.valueUsers()).map(usedPerRequest).find((e) => e !== undefined);
+      if (viaModel) return (evidenceCache = viaModel);
       const dependency = frameworkDependency(context.project.dependencies);
       if (dependency) return (evidenceCache = { level: 'project', reason: `the project depends on ${dependency}: assumed to serve HTTP traffic through this pool` });
       return (evidenceCache = { level: 'none', reason: 'no HTTP server in this file or the project dependencies' });
@@ -824,8 +854,8 @@ export default defineRule<Options>({
       }
 
       // Small max for a server.
-      if (!maxReported && maxSetting && serverEvidence().level !== 'none' && !(maxSetting.property && hasSizingReason(maxSetting.property, sourceFile))) {
-        const evidence = serverEvidence();
+      if (!maxReported && maxSetting && serverEvidence(bindingOf(pool.call ?? pool.site)).level !== 'none' && !(maxSetting.property && hasSizingReason(maxSetting.property, sourceFile))) {
+        const evidence = serverEvidence(bindingOf(pool.call ?? pool.site));
         const value = maxSetting.value;
         const recommended = recommendedMax(pool.db);
         const evidenceBase = evidence.level === 'file' ? 'high' : 'medium';
@@ -877,11 +907,11 @@ export default defineRule<Options>({
 
       // Long acquire wait.
       const acquire = pool.acquire;
-      if (longLived && acquire?.property && acquire.value.kind === 'number' && serverEvidence().level !== 'none' && pool.kind === 'db') {
-        const evidence = serverEvidence();
+      if (longLived && acquire?.property && acquire.value.kind === 'number' && serverEvidence(bindingOf(pool.call ?? pool.site)).level !== 'none' && pool.kind === 'db') {
+        const evidence = serverEvidence(bindingOf(pool.call ?? pool.site));
         const timeout = acquire.value.value;
         const forever = timeout === 0 && pool.acquireZeroIsForever;
-        if (forever || timeout >= opts.maxAcquireTimeoutMs) {
+        if (forever || timeout > opts.maxAcquireTimeoutMs) {
           const fixMs = Math.min(ACQUIRE_FIX_MS, Math.floor(opts.maxAcquireTimeoutMs / 2));
           report({
             node: acquire.property,
@@ -892,7 +922,7 @@ export default defineRule<Options>({
             confidence,
             evidence: [
               driverFact,
-              `${context.text(acquire.property)}: ${forever ? 'waits without limit' : `at or above maxAcquireTimeoutMs ${opts.maxAcquireTimeoutMs}`}`,
+              `${context.text(acquire.property)}: ${forever ? 'waits without limit' : `above maxAcquireTimeoutMs ${opts.maxAcquireTimeoutMs} (knex's and Sequelize's own 60 s default)`}`,
               evidence.reason,
               'when every connection is busy, requests wait this long for one instead of failing fast; clients and load balancers usually give up sooner',
             ],

@@ -1,3 +1,4 @@
+import { indexValueUsers, type ValueUser } from './value-users.js';
 import path from 'node:path';
 import type { FileRole } from '../scanner/roles.js';
 import { accessOfName } from './io-catalog.js';
@@ -88,6 +89,8 @@ export class ProjectModel {
     const facts: FileModelFacts = { functions: {}, callees: {} };
     const summary = this.summaries.get(file);
     if (!summary) return facts;
+    const users = this.valueUsers().get(file);
+    if (users) facts.valueUsers = users;
     for (const fn of summary.functions) {
       const node = this.nodes.get(idOf(file, fn.key));
       if (node) facts.functions[fn.key] = this.linked(node);
@@ -99,6 +102,14 @@ export class ProjectModel {
       }
     }
     return facts;
+  }
+
+  private valueUsersIndex: Map<string, Record<string, ValueUser[]>> | undefined;
+
+  /** Module values used from other files (see value-users.ts), built once on first use. */
+  private valueUsers(): Map<string, Record<string, ValueUser[]>> {
+    this.valueUsersIndex ??= indexValueUsers(this.summaries, (from, module) => this.resolver.resolve(from, module), (file, key) => this.nodes.get(idOf(file, key)));
+    return this.valueUsersIndex;
   }
 
   /** For `explain`: callers of a function, as `file:line name`. */

@@ -1,3 +1,4 @@
+import type { ValueUser } from './value-users.js';
 import type { Construction } from './constructions.js';
 
 /**
@@ -163,6 +164,8 @@ export interface FileModelFacts {
   functions: Record<string, LinkedFunction>;
   /** Callee ref (as `refKey`) -> the linked function it resolves to, or null when it resolves to nothing known. */
   callees: Record<string, LinkedFunction | null>;
+  /** This file's module values used by functions in other files, with those functions' roles (value-users.ts). */
+  valueUsers?: Record<string, ValueUser[]>;
 }
 
 export function refKey(ref: CalleeRef): string {

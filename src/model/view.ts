@@ -2,6 +2,7 @@ import { ts } from '../scanner/ts.js';
 import type { ImportScope } from '../scanner/imports.js';
 import { accessOfCall, classifyCall, type ClassifyContext } from './classify.js';
 import { accessOfName } from './io-catalog.js';
+import type { ValueUser } from './value-users.js';
 import { refKey, type Effect, type FileModelFacts, type FileSummary, type LinkedFunction, type Role } from './types.js';
 
 /**
@@ -76,6 +77,16 @@ export class ModelView {
     if (!fn) return { role: 'once', reason: 'module top level: runs once when the module loads' };
     // An inline callback takes its role from the function it is written in (the linker gives it that role).
     return { role: fn.role, reason: fn.roleReason || `no caller of ${fn.name} found in the project: how often it runs is unknown`, fn };
+  }
+
+  /** Functions in other files that use this file's module value `name` (exported and imported), per-request first. */
+  usersOfValue(name: string): ValueUser[] {
+    return this.facts.valueUsers?.[name] ?? [];
+  }
+
+  /** Every module value of this file used from other files, with its users. */
+  valueUsers(): Record<string, ValueUser[]> {
+    return this.facts.valueUsers ?? {};
   }
 
   /** The project function a call resolves to, when the model can follow it (not its arguments' callees). */

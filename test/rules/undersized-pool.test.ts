@@ -9,7 +9,7 @@ import { Sequelize } from 'sequelize';
 export const app = express();
 export const db = new Sequelize(process.env.DATABASE_URL ?? '', {
   dialect: 'postgres',
-  pool: { max: 5, acquire: 60000 },
+  pool: { max: 5, acquire: 120000 },
 });
 `;
 
@@ -23,7 +23,7 @@ describe('undersized-pool', () => {
     expect(small?.line).toBe(7);
     expect(small?.evidence.join('\n')).toContain('imports express');
     expect(small?.fix.replacement).toBe('max: Number(process.env.DB_POOL_MAX ?? 20)');
-    expect(small?.params).toMatchObject({ driver: 'sequelize', max: 5, acquireTimeoutMs: 60000, expectedConcurrency: 50, recommendedMax: 20 });
+    expect(small?.params).toMatchObject({ driver: 'sequelize', max: 5, acquireTimeoutMs: 120000, expectedConcurrency: 50, recommendedMax: 20 });
     expect(small?.impact).toContain("Little's law");
     const acquire = findings.find((f) => f.ruleId === 'undersized-pool/long-acquire-timeout');
     expect(acquire?.severity).toBe('medium');
@@ -157,7 +157,7 @@ import { Sequelize } from 'sequelize';
 export const app = express();
 export function createDb(url: string) {
   let instance;
-  instance = new Sequelize(url, { pool: { max: 20, acquire: 60000 } });
+  instance = new Sequelize(url, { pool: { max: 20, acquire: 120000 } });
   return instance;
 }
 `;
@@ -172,5 +172,22 @@ export async function backup(url: string) {
 }
 `;
     expect(run(job).findings).toEqual([]);
+  });
+});
+
+describe('undersized-pool: values and thresholds', () => {
+  it('does not report a 30 s or 60 s acquire timeout (knex and Sequelize default to 60 s), reports above it', () => {
+    const code = (ms: number) => `import express from 'express';\nimport knex from 'knex';\nexport const app = express();\nexport const db = knex({ client: 'pg', connection: process.env.DATABASE_URL, pool: { min: 2, max: 10 }, acquireConnectionTimeout: ${ms} });\n`;
+    expect(run(code(30000)).findings).toEqual([]);
+    expect(run(code(60000)).findings).toEqual([]);
+    expect(run(code(90000)).findings.map((f) => f.ruleId)).toEqual(['undersized-pool/long-acquire-timeout']);
+  });
+
+  it('follows a ternary to its literal fallback', () => {
+    const code = `import express from 'express';\nimport { Pool } from 'pg';\nexport const app = express();\nexport const pool = new Pool({ max: process.env.DB_MAX ? Number(process.env.DB_MAX) : 3 });\n`;
+    const [finding] = run(code).findings;
+    expect(finding?.ruleId).toBe('undersized-pool/small-max');
+    expect(finding?.severity).toBe('info');
+    expect(finding?.message).toContain('falls back to 3');
   });
 });
