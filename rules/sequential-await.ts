@@ -4,6 +4,7 @@ import { shiftSeverity } from '../src/findings.js';
 import type { RuleContext } from '../src/rule.js';
 import { defineRule } from '../src/rule.js';
 import { bindingIdentifiers } from '../src/scanner/imports.js';
+import { frontEndReason } from '../src/model/front-end.js';
 import { words } from '../src/model/io-catalog.js';
 import { grade, type Cost } from '../src/model/severity.js';
 import type { Role } from '../src/model/types.js';
@@ -309,6 +310,14 @@ function frequencyAt(node: ts.Node, context: RuleContext<Options>): { role: Role
   const frequency = context.model.frequencyOf(node);
   const site = context.siteRole(node);
   return { role: frequency.role, reasons: [frequency.reason], inLoop: site.inLoop };
+}
+
+function frontEndOf(context: RuleContext<Options>): string | undefined {
+  return frontEndReason(context.file, context.imports, context.project);
+}
+
+function lighter(cost: Cost): Cost {
+  return cost === 'heavy' ? 'moderate' : 'light';
 }
 
 /** Code that runs once is reported (at low) when asked: `includeOnce`, or `includeTests` inside a test file. */
@@ -631,9 +640,12 @@ function reportRun(run: AwaitStep[], hoisted: ts.Statement[], context: RuleConte
   const writes = run[0]?.evidence.access === 'write';
   const localOnly = run.every((s) => s.evidence.effects.length > 0 && s.evidence.effects.every((e) => e.kind === 'fs'));
   const cost: Cost = localOnly ? 'light' : count >= 3 ? 'heavy' : 'moderate';
+  const frontEnd = frontEndOf(context);
+  // In front-end code only proven I/O counts: names there are mostly local storage and in-memory stores.
+  if (frontEnd && !proven) return;
   const graded = grade({
-    cost,
-    costReason: localOnly ? `${count} local file-system calls, sub-millisecond each` : `${count} round trips back to back`,
+    cost: frontEnd ? lighter(cost) : cost,
+    costReason: `${localOnly ? `${count} local file-system calls, sub-millisecond each` : `${count} round trips back to back`}${frontEnd ? `; ${frontEnd}, one user waits, no server capacity is spent (one step lighter)` : ''}`,
     role: frequency.role,
     evidence: proven ? 'proven' : 'assumed',
     inLoop: frequency.inLoop,
@@ -1178,9 +1190,11 @@ function checkLoop(loop: LoopNode, context: RuleContext<Options>): void {
   const proven = io.every((j) => j.evidence.level === 'proven');
   const literal = literalItemCount(loop);
   const cost: Cost = literal !== undefined && literal <= 4 ? 'light' : perItemWrites ? 'moderate' : 'heavy';
+  const frontEnd = frontEndOf(context);
+  if (frontEnd && !proven) return;
   const graded = grade({
-    cost,
-    costReason: literal !== undefined ? `a literal list of ${literal} items` : perItemWrites ? 'one write per item, items back to back' : 'one round trip per item, N items back to back',
+    cost: frontEnd ? lighter(cost) : cost,
+    costReason: `${literal !== undefined ? `a literal list of ${literal} items` : perItemWrites ? 'one write per item, items back to back' : 'one round trip per item, N items back to back'}${frontEnd ? `; ${frontEnd}, one user waits (one step lighter)` : ''}`,
     role: frequency.role,
     evidence: proven ? 'proven' : 'assumed',
     inLoop: false,

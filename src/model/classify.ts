@@ -32,6 +32,8 @@ function mayBeProjectModule(module: string): boolean {
 }
 
 export function heldValueOfModuleRef(module: string, path: string[]): HeldValue | undefined {
+  // Prisma generates its client where the schema says (`output = "../src/generated/prisma"`): the class names it.
+  if (path[0] === 'PrismaClient') return { kind: 'io', io: 'database', module: '@prisma/client' };
   const io = ioKindOfModule(module);
   if (io) return { kind: 'io', io, module };
   if (isLimiterModule(module)) return { kind: 'limiter', module };
