@@ -1,5 +1,5 @@
-import { readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
+import { readRegularFile } from '../safe-fs.js';
 
 /**
  * Module specifier -> scanned file, the way the project's own tooling resolves it: relative paths (with the
@@ -17,14 +17,10 @@ interface PathConfig {
   paths: Array<{ prefix: string; suffix: string; targets: string[] }>;
 }
 
+/** A tsconfig or package.json as text: never a FIFO, device or link (src/safe-fs.ts), never a huge file. */
 function readSmallFile(absolute: string): string | undefined {
-  try {
-    const stat = statSync(absolute);
-    if (!stat.isFile() || stat.size > MAX_CONFIG_BYTES) return undefined;
-    return readFileSync(absolute, 'utf8');
-  } catch {
-    return undefined;
-  }
+  const read = readRegularFile(absolute, MAX_CONFIG_BYTES);
+  return 'text' in read ? read.text : undefined;
 }
 
 /**

@@ -1,5 +1,5 @@
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { readRegularFile, writeFileAtomic } from '../safe-fs.js';
 import type { FileSummary } from './types.js';
 
 /**
@@ -27,7 +27,10 @@ export class SummaryCache {
 
   private static read(file: string): Record<string, Entry> {
     try {
-      const parsed = JSON.parse(readFileSync(file, 'utf8')) as { format?: unknown; files?: unknown };
+      // Never a FIFO or a link planted in place of the cache (src/safe-fs.ts).
+      const read = readRegularFile(file);
+      if (!('text' in read)) return {};
+      const parsed = JSON.parse(read.text) as { format?: unknown; files?: unknown };
       if (parsed.format !== FORMAT || !parsed.files || typeof parsed.files !== 'object') return {};
       return parsed.files as Record<string, Entry>;
     } catch {
@@ -53,11 +56,8 @@ export class SummaryCache {
   save(): void {
     if (!this.changed) return;
     try {
-      mkdirSync(this.dir, { recursive: true, mode: 0o700 });
-      const target = path.join(this.dir, CACHE_FILE);
-      const temporary = `${target}.${process.pid}.tmp`;
-      writeFileSync(temporary, JSON.stringify({ format: FORMAT, files: { ...this.previous, ...this.next } }), { flag: 'wx', mode: 0o600 });
-      renameSync(temporary, target);
+      // The directory was created and checked by the findings cache (private, ours, not a link).
+      writeFileAtomic(path.join(this.dir, CACHE_FILE), JSON.stringify({ format: FORMAT, files: { ...this.previous, ...this.next } }), 0o600);
     } catch {
       // A cache that cannot be written only costs speed next time.
     }
@@ -80,7 +80,9 @@ export class ModelDigestStore {
 
   read(): ModelDigest | undefined {
     try {
-      const parsed = JSON.parse(readFileSync(path.join(this.dir, DIGEST_FILE), 'utf8')) as { format?: unknown; files?: unknown };
+      const read = readRegularFile(path.join(this.dir, DIGEST_FILE));
+      if (!('text' in read)) return undefined;
+      const parsed = JSON.parse(read.text) as { format?: unknown; files?: unknown };
       if (parsed.format !== FORMAT || !Array.isArray(parsed.files)) return undefined;
       const files = new Map<string, { summaryKey: string; factsHash: string }>();
       for (const row of parsed.files as unknown[]) {
@@ -95,11 +97,7 @@ export class ModelDigestStore {
 
   write(entries: Array<[string, { summaryKey: string; factsHash: string }]>): void {
     try {
-      mkdirSync(this.dir, { recursive: true, mode: 0o700 });
-      const target = path.join(this.dir, DIGEST_FILE);
-      const temporary = `${target}.${process.pid}.tmp`;
-      writeFileSync(temporary, JSON.stringify({ format: FORMAT, files: entries.map(([file, e]) => [file, e.summaryKey, e.factsHash]) }), { flag: 'wx', mode: 0o600 });
-      renameSync(temporary, target);
+      writeFileAtomic(path.join(this.dir, DIGEST_FILE), JSON.stringify({ format: FORMAT, files: entries.map(([file, e]) => [file, e.summaryKey, e.factsHash]) }), 0o600);
     } catch {
       // Only costs speed next time.
     }
