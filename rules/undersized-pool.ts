@@ -95,6 +95,8 @@ const ANNOTATION_COMMENT = /^\/[/*]\s*(ruleid|ok|todoruleid|todook)\s*:/;
 function reasonsAboutSize(comment: string): boolean {
   return !ANNOTATION_COMMENT.test(comment) && /\d/.test(comment) && SIZING_WORDS.test(comment);
 }
+/** A generic-pool factory that starts processes or threads: CPU sizing, not a connection pool. */
+const WORKER_FACTORY = /\b(fork|spawn|execFile|exec)\s*\(|new\s+(Worker|Piscina)\b|child_process|worker_threads|cluster\.fork/;
 const ACQUIRE_FIX_MS = 5000;
 const ASSUMED_QUERY_MS = 20;
 
@@ -397,6 +399,10 @@ function poolFromDriver(site: ts.CallExpression | ts.NewExpression, ref: Resolve
     return sequelizeShape(site, object, true);
   }
   if (!isNew && refIs(ref, ['generic-pool'], [['createPool']])) {
+    // A pool of worker processes or threads is sized by CPUs, not by database connections.
+    const factory = resolveObject(argumentOf(site, 0));
+    const create = factory ? findProperty(factory, 'create').property : undefined;
+    if (create && WORKER_FACTORY.test(create.getText())) return undefined;
     const { object, known } = argsKnown(site, 1);
     return {
       driver: 'generic-pool', db: 'unknown', site, call: site, proven: true, sizeObject: object, kind: 'db',
