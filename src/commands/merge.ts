@@ -14,12 +14,13 @@ import { loadTemplate, reportDate, ruleInfos } from './report-outputs.js';
 import { ALL_RULES } from '../../rules/index.js';
 import { writeOutputFile, type Io } from './io.js';
 import { singleReportFormat } from './output-format.js';
+import { wantsColor } from './color.js';
 
 interface MergeFlags {
   format?: string;
   output?: string;
   failOn: FailOn;
-  color: boolean;
+  color?: boolean;
 }
 
 function readReport(file: string, cwd: string): MergePart {
@@ -63,6 +64,7 @@ export function mergeCommand(io: Io, setExit: (code: number) => void): Command {
     .option('-f, --format <name>', `output format (${Object.keys(REPORTERS).join(', ')}; default terminal, or what the --output extension names)`)
     .option('-o, --output <file>', 'write the report to a file instead of stdout (.sarif, .json, .md, .xml name the format)')
     .addOption(new Option('--fail-on <severity>', 'exit 1 when a finding is at or above this severity').choices(failOnSchema.options).default('critical'))
+    .option('--color', 'force colours')
     .option('--no-color', 'disable colours')
     .action((reports: string[], flags: MergeFlags) => {
       const format = singleReportFormat(flags.format, flags.output);
@@ -73,7 +75,7 @@ export function mergeCommand(io: Io, setExit: (code: number) => void): Command {
       if (refusals.length > 0) throw new UsageError(`cannot merge: ${refusals.join('; ')}`);
       for (const warning of warnings) io.stderr(`${TOOL_NAME}: warning: ${warning}\n`);
       const result = mergeResults(parts.map((part) => part.result));
-      const color = flags.color && !flags.output && io.isTTY && !('NO_COLOR' in io.env);
+      const color = !flags.output && wantsColor(flags.color, io.isTTY, io.env);
       // The markdown report needs its template and SARIF the rule descriptors, as in `scan`.
       const template = format === 'markdown' ? loadTemplate(io.cwd, undefined, undefined, undefined) : undefined;
       const text = reporter({

@@ -13,6 +13,7 @@ import { ALL_RULES } from '../../rules/index.js';
 import { collect, EXIT_INTERRUPTED, EXIT_OK, writeOutputFile, type Io } from './io.js';
 import { targetRequest } from './scan.js';
 import { singleReportFormat } from './output-format.js';
+import { wantsColor } from './color.js';
 
 export interface ProbeFlags {
   from?: string;
@@ -29,7 +30,7 @@ export interface ProbeFlags {
   exec?: boolean;
   allowNetwork?: boolean;
   latency: string[];
-  color: boolean;
+  color?: boolean;
   debug?: boolean;
 }
 
@@ -207,7 +208,7 @@ export async function runProbe(paths: string[], given: ProbeFlags, io: Io): Prom
     io.stderr(`Wrote ${written.size} k6 script${written.size === 1 ? '' : 's'} to ${flags.emitK6}${written.size === 0 ? ' (no HTTP-facing finding)' : ''}\n`);
   }
 
-  const color = flags.color && !flags.output && io.isTTY && !('NO_COLOR' in io.env) && io.env.FORCE_COLOR !== '0';
+  const color = !flags.output && wantsColor(flags.color, io.isTTY, io.env);
   const otherReporter = flags.format === 'terminal' || flags.format === 'json' ? undefined : REPORTERS[flags.format];
   const text = otherReporter
     ? otherReporter({
@@ -254,6 +255,7 @@ export function probeCommand(io: Io, setExit: (code: number) => void): Command {
     .option('--exec', 'run YOUR code (fake-compression, sequential-await, uncleared-timer) in a sandboxed child process instead of a replica')
     .option('--allow-network', 'with --exec: run your code even where no network namespace can be made')
     .option('--latency <name=ms>', 'with --exec: latency of a stubbed call, by member or module.member (repeatable), e.g. pg.query=25', collect, [])
+    .option('--color', 'force colours')
     .option('--no-color', 'disable colours')
     .option('--debug', 'print stack traces for internal errors')
     .addHelpText(

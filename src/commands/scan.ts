@@ -10,6 +10,7 @@ import { AnalysisCache, defaultCacheLocation } from '../scanner/cache.js';
 import { emptyTimings, scan, type EnabledRule, type ScanRequest } from '../scanner/engine.js';
 import { toPosixRelative } from '../scanner/discover.js';
 import { formatTimings } from './timing.js';
+import { wantsColor } from './color.js';
 import { TOOL_NAME, toolVersion } from '../version.js';
 import { ALL_RULES, findRule } from '../../rules/index.js';
 import { collect, EXIT_ERROR, EXIT_FINDINGS, EXIT_OK, type Io } from './io.js';
@@ -42,7 +43,8 @@ export interface ScanFlags {
   exclude: string[];
   rule: string[];
   quiet?: boolean;
-  color: boolean;
+  /** --color / --no-color; undefined leaves it to NO_COLOR, FORCE_COLOR and the terminal. */
+  color?: boolean;
   debug?: boolean;
   cache: boolean;
   cacheLocation?: string;
@@ -183,7 +185,7 @@ export async function runScan(paths: string[], flags: ScanFlags, io: Io): Promis
   // Said once and not fatal: without a trustworthy cache the scan is only slower.
   if (cache?.problem) io.stderr(`${TOOL_NAME}: results cache not used: ${cache.problem}\n`);
   const repository = wants('markdown') ? repositoryLink(io, flags.repoUrl) : undefined;
-  const color = flags.color && io.isTTY && !('NO_COLOR' in io.env) && io.env.FORCE_COLOR !== '0';
+  const color = wantsColor(flags.color, io.isTTY, io.env);
   writeOutputs(
     targets,
     {
@@ -224,7 +226,8 @@ export function scanCommand(io: Io, setExit: (code: number) => void, examples: s
     .option('--exclude <glob>', 'skip files matching this glob (repeatable)', collect, [])
     .option('--rule <id>', 'run only this rule (repeatable)', collect, [])
     .option('-q, --quiet', 'report only findings at or above --fail-on, no notes')
-    .option('--no-color', 'disable colours (also off when stdout is not a TTY or NO_COLOR is set)')
+    .option('--color', 'force colours (default: on a terminal, or when FORCE_COLOR is set)')
+    .option('--no-color', 'disable colours (also off when NO_COLOR is set and non-empty)')
     .option('--debug', 'print stack traces for internal errors')
     .option('--template <file>', 'Handlebars template for --format markdown (default: the bundled audit report)')
     .option('--repo-url <url>', 'repository URL for links in the markdown report (default: GitHub Actions env or package.json)')

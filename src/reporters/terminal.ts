@@ -1,6 +1,7 @@
 import { Chalk, type ChalkInstance } from 'chalk';
 import { isAtOrAbove, SEVERITIES, type Finding, type Severity } from '../findings.js';
 import type { Reporter } from './types.js';
+import { escapeControls } from './escape.js';
 
 const SEVERITY_STYLE: Record<Severity, (c: ChalkInstance) => ChalkInstance> = {
   critical: (c) => c.bgRed.white.bold,
@@ -19,7 +20,7 @@ function indent(text: string, prefix: string): string {
 
 function codeFrame(finding: Finding, c: ChalkInstance): string {
   if (!finding.snippet) return '';
-  const lines = finding.snippet.split('\n');
+  const lines = escapeControls(finding.snippet).split('\n');
   const width = String(finding.line + lines.length - 1).length;
   return lines.map((text, i) => `${c.gray(`${String(finding.line + i).padStart(width)} |`)} ${text}`).join('\n');
 }
@@ -27,14 +28,14 @@ function codeFrame(finding: Finding, c: ChalkInstance): string {
 function formatFinding(finding: Finding, c: ChalkInstance): string {
   const label = SEVERITY_STYLE[finding.severity](c)(` ${finding.severity.toUpperCase()} `);
   const parts = [
-    `  ${c.dim(`${finding.line}:${finding.column}`)}  ${label} ${finding.message}  ${c.dim(`${finding.ruleId} (confidence ${finding.confidence})`)}`,
+    `  ${c.dim(`${finding.line}:${finding.column}`)}  ${label} ${escapeControls(finding.message)}  ${c.dim(`${finding.ruleId} (confidence ${finding.confidence})`)}`,
   ];
   const frame = codeFrame(finding, c);
   if (frame) parts.push(indent(frame, '    '));
-  if (finding.evidence.length > 0) parts.push(finding.evidence.map((e) => `    ${c.dim('•')} ${e}`).join('\n'));
-  if (finding.impact) parts.push(`    ${c.bold('Impact:')} ${finding.impact}`);
-  parts.push(`    ${c.bold('Fix')} ${c.dim(`(${finding.effort} effort)`)}: ${finding.fix.description}`);
-  if (finding.fix.replacement) parts.push(indent(c.green(finding.fix.replacement), '      '));
+  if (finding.evidence.length > 0) parts.push(finding.evidence.map((e) => `    ${c.dim('•')} ${escapeControls(e)}`).join('\n'));
+  if (finding.impact) parts.push(`    ${c.bold('Impact:')} ${escapeControls(finding.impact)}`);
+  parts.push(`    ${c.bold('Fix')} ${c.dim(`(${finding.effort} effort)`)}: ${escapeControls(finding.fix.description)}`);
+  if (finding.fix.replacement) parts.push(indent(c.green(escapeControls(finding.fix.replacement)), '      '));
   return parts.join('\n');
 }
 
@@ -53,19 +54,19 @@ export const terminalReporter: Reporter = ({ result, color, failOn, quiet }) => 
     byFile.set(finding.file, list);
   }
   for (const [file, list] of byFile) {
-    out.push(c.underline(file));
+    out.push(c.underline(escapeControls(file)));
     out.push(list.map((f) => formatFinding(f, c)).join('\n\n'));
     out.push('');
   }
   if (result.errors.length > 0) {
     out.push(c.red.bold('Errors'));
-    for (const error of result.errors) out.push(`  ${error.file}${error.line ? `:${error.line}` : ''}  ${error.message}`);
+    for (const error of result.errors) out.push(escapeControls(`  ${error.file}${error.line ? `:${error.line}` : ''}  ${error.message}`));
     out.push('');
   }
   const warnings = result.warnings ?? [];
   if (warnings.length > 0) {
     out.push(c.yellow.bold('Warnings'));
-    for (const warning of warnings) out.push(`  ${warning.file}${warning.line ? `:${warning.line}` : ''}  ${warning.message}`);
+    for (const warning of warnings) out.push(escapeControls(`  ${warning.file}${warning.line ? `:${warning.line}` : ''}  ${warning.message}`));
     out.push('');
   }
   if (result.baseline) {
@@ -75,7 +76,7 @@ export const terminalReporter: Reporter = ({ result, color, failOn, quiet }) => 
   }
   if (result.skipped.length > 0 && !quiet) {
     out.push(c.dim(`Skipped ${plural(result.skipped.length, 'file')}:`));
-    for (const skipped of result.skipped) out.push(c.dim(`  ${skipped.file}: ${skipped.reason}`));
+    for (const skipped of result.skipped) out.push(c.dim(escapeControls(`  ${skipped.file}: ${skipped.reason}`)));
     out.push('');
   }
   const counts = SEVERITIES.filter((s) => result.summary.bySeverity[s] > 0).map((s) => SEVERITY_STYLE[s](c)(`${result.summary.bySeverity[s]} ${s}`));
