@@ -297,7 +297,8 @@ export class ProjectModel {
   }
 
   private syntheticIo(file: string, held: Extract<HeldValue, { kind: 'io' }>, member: string, via: string): string {
-    const id = `io:${held.module}:${member}`;
+    // One per handle and member: two exported pools must not share one name in evidence.
+    const id = `io:${held.module}:${file}:${via}`;
     if (!this.synthetic.has(id)) {
       const access = accessOfName(member);
       this.synthetic.set(id, {
