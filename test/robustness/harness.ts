@@ -2,6 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { chmodSync, closeSync, cpSync, openSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { afterEach } from 'vitest';
 
 /**
  * The hostile-input battery's shared pieces: a tree of good files whose findings are known, a bounded CLI
@@ -84,6 +85,19 @@ export function goodTree(prefix: string): string {
   cpSync(path.join(root, 'fixtures/fake-compression'), path.join(dir, 'good'), { recursive: true });
   openToAll(dir);
   return dir;
+}
+
+/** A copy of the good tree per call, removed after each test. */
+export function treesForEachTest(): (name: string) => string {
+  const made: string[] = [];
+  afterEach(() => {
+    for (const dir of made.splice(0)) removeTree(dir);
+  });
+  return (name) => {
+    const dir = goodTree(name);
+    made.push(dir);
+    return dir;
+  };
 }
 
 export function removeTree(dir: string): void {

@@ -1,19 +1,11 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
-import { bin, goodTree, removeTree, RUN_LIMIT_MS, runCli } from './harness.js';
+import { describe, expect, it } from 'vitest';
+import { bin, RUN_LIMIT_MS, runCli, treesForEachTest } from './harness.js';
 
 /** Output that cannot be written: exit 2 with one line, and a previous report is never replaced by a torn one. */
-const made: string[] = [];
-afterEach(() => {
-  for (const dir of made.splice(0)) removeTree(dir);
-});
-function tree(name: string): string {
-  const dir = goodTree(name);
-  made.push(dir);
-  return dir;
-}
+const tree = treesForEachTest();
 
 /** Whether a tiny tmpfs can be mounted in a user namespace here (Linux with unprivileged user namespaces). */
 // BOTTLENECK_TEST_NO_TMPFS=1 exercises the injection path where tmpfs works too.

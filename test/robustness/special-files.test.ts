@@ -2,22 +2,13 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
-import { clean, goodFindings, goodTree, removeTree, report, runCli } from './harness.js';
+import { describe, expect, it } from 'vitest';
+import { clean, goodFindings, report, runCli, treesForEachTest } from './harness.js';
 
 /** FIFOs, sockets, devices and links where the scanner reads: never opened, listed under `skipped`, nothing lost. */
 
 const mkfifo = (file: string) => execFileSync('mkfifo', [file]);
-const made: string[] = [];
-afterEach(() => {
-  for (const dir of made.splice(0)) removeTree(dir);
-});
-
-function tree(name: string): string {
-  const dir = goodTree(name);
-  made.push(dir);
-  return dir;
-}
+const tree = treesForEachTest();
 
 function scanJson(dir: string, extra: string[] = []) {
   const run = runCli(['scan', '--format', 'json', '--no-cache', ...extra], { cwd: dir });

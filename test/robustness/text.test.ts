@@ -1,18 +1,10 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
-import { clean, goodFindings, goodTree, type JsonFinding, removeTree, report, root, runCli } from './harness.js';
+import { describe, expect, it } from 'vitest';
+import { clean, goodFindings, type JsonFinding, report, root, runCli, treesForEachTest } from './harness.js';
 
 /** Odd text and odd trees: huge, deep, invalid UTF-8, BOMs, CRLF, U+2028. Nothing crashes, nothing is lost. */
-const made: string[] = [];
-afterEach(() => {
-  for (const dir of made.splice(0)) removeTree(dir);
-});
-function tree(name: string): string {
-  const dir = goodTree(name);
-  made.push(dir);
-  return dir;
-}
+const tree = treesForEachTest();
 const codec = readFileSync(path.join(root, 'fixtures/fake-compression/cache-codec.ts'), 'utf8');
 const scan = (dir: string) => {
   const run = runCli(['scan', '--format', 'json', '--no-cache'], { cwd: dir });

@@ -1,20 +1,16 @@
 import { chmodSync, cpSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
-import { canDropPrivileges, clean, goodFindings, goodTree, removeTree, report, root, runCli } from './harness.js';
+import { describe, expect, it } from 'vitest';
+import { canDropPrivileges, clean, goodFindings, report, root, runCli, treesForEachTest } from './harness.js';
 
 /**
  * Unreadable paths: root reads everything, so these runs drop to `nobody` with setpriv. Where that is not
  * possible (not root, no setpriv) they are skipped, and the reason is the test's name.
  */
-const made: string[] = [];
-afterEach(() => {
-  for (const dir of made.splice(0)) removeTree(dir);
-});
+const goodTreeForTest = treesForEachTest();
 
 function tree(name: string): string {
-  const dir = goodTree(name);
-  made.push(dir);
+  const dir = goodTreeForTest(name);
   // A second copy of findings, which the locked variants make unreadable.
   cpSync(path.join(root, 'fixtures/fake-compression/cache-codec.ts'), path.join(dir, 'locked.ts'));
   chmodSync(path.join(dir, 'locked.ts'), 0o644);
