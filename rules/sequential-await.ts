@@ -1,6 +1,5 @@
 import { z } from 'zod';
-import type { Confidence, Severity } from '../src/findings.js';
-import { shiftSeverity } from '../src/findings.js';
+import type { Confidence } from '../src/findings.js';
 import type { RuleContext } from '../src/rule.js';
 import { defineRule } from '../src/rule.js';
 import { bindingIdentifiers } from '../src/scanner/imports.js';
@@ -58,25 +57,6 @@ function unwrap(node: ts.Expression): ts.Expression {
     current = current.expression;
   }
   return current;
-}
-
-/** The calls of a chain from the outermost inwards: `a.b().c()` gives `[c(), b()]`. */
-function callChain(call: CallLike): CallLike[] {
-  const chain: CallLike[] = [call];
-  let current: ts.Expression = ts.isCallExpression(call) ? call.expression : call.tag;
-  for (;;) {
-    current = unwrap(current);
-    if (ts.isPropertyAccessExpression(current) || ts.isElementAccessExpression(current)) {
-      current = current.expression;
-      continue;
-    }
-    if (ts.isCallExpression(current) || ts.isTaggedTemplateExpression(current)) {
-      chain.push(current);
-      current = ts.isCallExpression(current) ? current.expression : current.tag;
-      continue;
-    }
-    return chain;
-  }
 }
 
 function nameOf(call: CallLike): string | undefined {

@@ -93,7 +93,7 @@ export async function explain(target: string, flags: ExplainFlags, io: Io): Prom
       validatorOnly: fn.validatorOnly,
       callers: model.callersOf(file, fn.key),
       calls: fn.calls.map((call) => {
-        const id = model?.resolveRef(file, call.ref, fn.className);
+        const id = model?.resolveRef(file, call.ref);
         return `${call.line}: ${describeRef(call.ref)} -> ${id ?? 'not found in the project'}`;
       }),
     },

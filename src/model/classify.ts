@@ -332,7 +332,7 @@ const NEVER_IO_MEMBERS = new Set([
   'type', 'locals', 'next', 'length', 'resolve', 'reject', 'all', 'allSettled', 'race', 'any', 'from', 'of',
 ]);
 
-export function classifyCall(call: ts.CallExpression | ts.NewExpression | ts.TaggedTemplateExpression, context: ClassifyContext, fn: ts.Node): CallOutcome | undefined {
+export function classifyCall(call: ts.CallExpression | ts.NewExpression | ts.TaggedTemplateExpression, context: ClassifyContext): CallOutcome | undefined {
   if (ts.isNewExpression(call)) return undefined;
   const callee = ts.isCallExpression(call) ? call.expression : call.tag;
   if (callee.kind === ts.SyntaxKind.ImportKeyword || callee.kind === ts.SyntaxKind.SuperKeyword) return undefined;
@@ -396,6 +396,5 @@ export function classifyCall(call: ts.CallExpression | ts.NewExpression | ts.Tag
       return { kind: 'call', ref: { kind: 'local', name: root.text, member: members[0] ?? op } };
     }
   }
-  void fn;
   return undefined;
 }

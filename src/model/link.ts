@@ -1,5 +1,4 @@
 import { indexValueUsers, type ValueUser } from './value-users.js';
-import path from 'node:path';
 import type { FileRole } from '../scanner/roles.js';
 import { accessOfName } from './io-catalog.js';
 import { ModuleResolver } from './resolve-module.js';
@@ -97,7 +96,7 @@ export class ProjectModel {
       for (const call of fn.calls) {
         const key = refKey(call.ref);
         if (key in facts.callees) continue;
-        const target = this.resolveRef(file, call.ref, fn.className);
+        const target = this.resolveRef(file, call.ref);
         facts.callees[key] = target ? this.linkedById(target) : null;
       }
     }
@@ -159,7 +158,7 @@ export class ProjectModel {
   private linkCalls(): void {
     for (const node of this.nodes.values()) {
       for (const call of node.summary.calls) {
-        const target = this.resolveRef(node.file, call.ref, node.summary.className);
+        const target = this.resolveRef(node.file, call.ref);
         if (!target || target === node.id) continue;
         node.targets.push({ id: target, inner: false, inLoop: call.inLoop, line: call.line, ...(call.access ? { access: call.access } : {}) });
         this.nodes.get(target)?.callers.push({ id: node.id, line: call.line });
@@ -172,16 +171,16 @@ export class ProjectModel {
   }
 
   /** The id of the function (or synthetic I/O handle) a reference in `file` names, if the project has it. */
-  resolveRef(file: string, ref: CalleeRef, className?: string): string | undefined {
+  resolveRef(file: string, ref: CalleeRef): string | undefined {
     const key = `${file}\0${refKey(ref)}`;
     const cached = this.resolvedRefs.get(key);
     if (cached !== undefined) return cached ?? undefined;
-    const found = this.resolveRefUncached(file, ref, className);
+    const found = this.resolveRefUncached(file, ref);
     this.resolvedRefs.set(key, found ?? null);
     return found;
   }
 
-  private resolveRefUncached(file: string, ref: CalleeRef, _className?: string): string | undefined {
+  private resolveRefUncached(file: string, ref: CalleeRef): string | undefined {
     const summary = this.summaries.get(file);
     if (!summary) return undefined;
     switch (ref.kind) {
@@ -487,8 +486,4 @@ function describeRoleSource(reason: string): string {
 
 export function idOf(file: string, key: string): string {
   return `${file}::${key}`;
-}
-
-export function relativeTo(cwd: string, absolute: string): string {
-  return path.relative(cwd, absolute).split(path.sep).join('/');
 }

@@ -48,7 +48,7 @@ export function summarizeFile(file: string, sourceFile: ts.SourceFile, scope: Im
   // Classes, module values, locals and exports from the top level first: function bodies read them.
   for (const statement of sourceFile.statements) collectTopLevel(statement, summary, scope, sourceFile);
   const context: ClassifyContext = { scope, sourceFile, classes: summary.classes, values: summary.values, locals: summary.locals };
-  const refOf = registrationRef(summary, context);
+  const refOf = registrationRef(context);
 
   // One walk of the file, with the enclosing class and function kept on stacks (no closure per node).
   const classes: Array<string | undefined> = [];
@@ -125,7 +125,7 @@ export function summarizeFile(file: string, sourceFile: ts.SourceFile, scope: Im
     const fnSummary = frame.summary;
     const construction = ts.isNewExpression(node) ? agentConstructionIn(node, frame.fn, scope, sourceFile) : undefined;
     if (construction) (fnSummary.constructs ??= []).push(construction);
-    const outcome = classifyCall(node, context, frame.fn);
+    const outcome = classifyCall(node, context);
     if (outcome?.kind === 'io') {
       if (fnSummary.direct.length < 8) fnSummary.direct.push({ ...outcome.effect, line: lineOf(node) });
     } else if (outcome?.kind === 'call') {
@@ -251,7 +251,7 @@ function hasDefaultModifier(node: ts.Node): boolean {
 
 function collectTopLevel(statement: ts.Statement, summary: FileSummary, scope: ImportScope, sourceFile: ts.SourceFile): void {
   if (ts.isClassDeclaration(statement) && statement.name) {
-    summary.classes[statement.name.text] = summarizeClass(statement, scope, sourceFile);
+    summary.classes[statement.name.text] = summarizeClass(statement, scope);
     if (hasExportModifier(statement)) summary.exports[hasDefaultModifier(statement) ? 'default' : statement.name.text] = statement.name.text;
     return;
   }
@@ -269,7 +269,7 @@ function collectTopLevel(statement: ts.Statement, summary: FileSummary, scope: I
       if (held) summary.values[name] = held;
       // `const service = new class { ... }` is rare; classes assigned to a const are summarised by name.
       if (declaration.initializer && ts.isClassExpression(skipOuter(declaration.initializer))) {
-        summary.classes[name] = summarizeClass(skipOuter(declaration.initializer) as ts.ClassExpression, scope, sourceFile, name);
+        summary.classes[name] = summarizeClass(skipOuter(declaration.initializer) as ts.ClassExpression, scope, name);
       }
     }
     return;
@@ -324,7 +324,7 @@ function collectTopLevel(statement: ts.Statement, summary: FileSummary, scope: I
   }
 }
 
-function summarizeClass(node: ts.ClassLikeDeclaration, scope: ImportScope, sourceFile: ts.SourceFile, nameOverride?: string): ClassSummary {
+function summarizeClass(node: ts.ClassLikeDeclaration, scope: ImportScope, nameOverride?: string): ClassSummary {
   const summary: ClassSummary = { name: nameOverride ?? node.name?.text ?? '<class>', fields: {}, methods: {} };
   for (const clause of node.heritageClauses ?? []) {
     if (clause.token !== ts.SyntaxKind.ExtendsKeyword) continue;
@@ -362,7 +362,6 @@ function summarizeClass(node: ts.ClassLikeDeclaration, scope: ImportScope, sourc
       if (held) summary.fields[member.name.text] = held;
     }
   }
-  void sourceFile;
   return summary;
 }
 
@@ -559,13 +558,12 @@ function registrationKind(call: ts.CallExpression | ts.NewExpression): { kind: E
 }
 
 /** What a registration's argument names: `handler`, `ctrl.create`, `this.onMessage`, an import. */
-function registrationRef(summary: FileSummary, context: ClassifyContext): (expression: ts.Expression) => CalleeRef | undefined {
+function registrationRef(context: ClassifyContext): (expression: ts.Expression) => CalleeRef | undefined {
   return (expression) => {
     const inner = skipOuter(expression);
     if (ts.isIdentifier(inner)) {
       const ref = context.scope.resolve(inner);
       if (ref && ref.module !== 'global') return { kind: 'import', module: ref.module, path: ref.path };
-      if (summary.locals[inner.text] !== undefined || !ref) return { kind: 'local', name: inner.text };
       // Locals are collected as the walk leaves each function: a name not yet known may still be one.
       return { kind: 'local', name: inner.text };
     }

@@ -91,7 +91,7 @@ export class ModelView {
 
   /** The project function a call resolves to, when the model can follow it (not its arguments' callees). */
   calleeOf(call: ts.CallExpression | ts.NewExpression): LinkedFunction | undefined {
-    const outcome = classifyCall(call, this.context, call);
+    const outcome = classifyCall(call, this.context);
     return outcome?.kind === 'call' ? (this.facts.callees[refKey(outcome.ref)] ?? undefined) : undefined;
   }
 
@@ -104,7 +104,7 @@ export class ModelView {
       // `import('x')` and `require('x')` load modules: not I/O a Promise.all would overlap.
       const loadsModule = ts.isCallExpression(node) && (node.expression.kind === ts.SyntaxKind.ImportKeyword || (ts.isIdentifier(node.expression) && node.expression.text === 'require'));
       if ((ts.isCallExpression(node) || ts.isTaggedTemplateExpression(node)) && !loadsModule) {
-        const outcome = classifyCall(node, this.context, node);
+        const outcome = classifyCall(node, this.context);
         if (outcome?.kind === 'io') {
           const line = this.sourceFile.getLineAndCharacterOfPosition(node.getStart(this.sourceFile)).line + 1;
           result.effects.push({ ...outcome.effect, line, chain: [], file: this.summary.file });
