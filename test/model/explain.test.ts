@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { project, removeProjects, runCli as run } from './cli-project.js';
 
@@ -60,5 +62,16 @@ describe('bottleneck explain', () => {
     const missing = run(dir, 'explain', 'src/nope.ts:1');
     expect(missing.code).toBe(2);
     expect(missing.stderr).toContain('is not among the scanned files');
+  });
+
+  it("prints exactly the README's example, run in the wallet-api fixture", () => {
+    const root = path.resolve(import.meta.dirname, '../..');
+    const readme = readFileSync(path.join(root, 'README.md'), 'utf8');
+    const command = '$ npx bottleneck explain src/wallet/wallet.service.ts:37\n';
+    const start = readme.indexOf(command) + command.length;
+    const shown = readme.slice(start, readme.indexOf('```', start));
+    const { code, stdout } = run(path.join(root, 'fixtures/sequential-await/wallet-api'), 'explain', 'src/wallet/wallet.service.ts:37');
+    expect(code).toBe(0);
+    expect(stdout).toBe(shown);
   });
 });
