@@ -252,12 +252,13 @@ describe('bottleneck CLI', () => {
   it('caches results and clears the cache on request', () => {
     const dir = project({ 'src/cache.ts': FAKE_COMPRESSION });
     const first = run(dir, 'scan', '--format', 'json', '--cache-location', '.cache', '--timing', '--fail-on', 'none');
-    expect(first.stderr).toMatch(/1 files parsed, 0 from cache/);
+    expect(first.stderr).toMatch(/1 files read, 1 parsed, 0 from cache/);
     const second = run(dir, 'scan', '--format', 'json', '--cache-location', '.cache', '--timing', '--fail-on', 'none');
-    expect(second.stderr).toMatch(/0 files parsed, 1 from cache/);
+    // Unchanged by its stamp (size, times, inode): not even read.
+    expect(second.stderr).toMatch(/0 files read, 0 parsed, 1 from cache/);
     expect(JSON.parse(second.stdout).findings).toEqual(JSON.parse(first.stdout).findings);
     expect(run(dir, 'cache', 'clear', '--cache-location', '.cache').stdout).toMatch(/Cleared the cache/);
-    expect(run(dir, 'scan', '--cache-location', '.cache', '--timing', '--fail-on', 'none').stderr).toMatch(/1 files parsed, 0 from cache/);
+    expect(run(dir, 'scan', '--cache-location', '.cache', '--timing', '--fail-on', 'none').stderr).toMatch(/1 files read, 1 parsed, 0 from cache/);
   });
 
   it('lists rules and shows one rule doc', () => {

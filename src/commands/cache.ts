@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { Command } from 'commander';
 import { AnalysisCache, defaultCacheDir } from '../scanner/cache.js';
+import { clearModelCaches } from '../model/summary-cache.js';
 import { EXIT_OK, type Io } from './io.js';
 
 export function cacheCommand(io: Io, setExit: (code: number) => void): Command {
@@ -11,7 +12,9 @@ export function cacheCommand(io: Io, setExit: (code: number) => void): Command {
     .option('--cache-location <dir>', 'the cache directory (default: node_modules/.cache/bottleneck, else ~/.cache/bottleneck/<hash>)')
     .action((flags: { cacheLocation?: string }) => {
       const dir = path.resolve(io.cwd, flags.cacheLocation ?? defaultCacheDir(io.cwd, io.env));
-      io.stdout(AnalysisCache.clear(dir) ? `Cleared the cache in ${dir}\n` : `No cache in ${dir}\n`);
+      const findings = AnalysisCache.clear(dir);
+      const model = clearModelCaches(dir);
+      io.stdout(findings || model ? `Cleared the cache in ${dir}\n` : `No cache in ${dir}\n`);
       setExit(EXIT_OK);
     });
   return command;

@@ -1,4 +1,6 @@
+import { lstatSync, rmSync, type Stats } from 'node:fs';
 import path from 'node:path';
+import type { Suppression } from '../findings.js';
 import { readRegularFile, writeFileAtomic } from '../safe-fs.js';
 import type { FileSummary } from './types.js';
 
@@ -65,15 +67,46 @@ export class SummaryCache {
 }
 
 const DIGEST_FILE = 'model-digest.json';
+const DIGEST_FORMAT = 2;
+
+/** What the last run knew of one file, enough to answer for it without reading it while its stamp holds. */
+export interface DigestEntry {
+  /** Hash of the file's bytes and the tool's code. */
+  summaryKey: string;
+  /** Hash of the file's linked model facts at the last run. */
+  factsHash: string;
+  /** Size, modification and change times, inode and device when its bytes were read (see `fileStamp`). */
+  stamp: string;
+  lines: number;
+  suppressions: Suppression[];
+}
 
 export interface ModelDigest {
-  /** File -> its summary key (bytes and tool code) and the hash of its linked model facts at the last run. */
-  files: Map<string, { summaryKey: string; factsHash: string }>;
+  files: Map<string, DigestEntry>;
 }
 
 /**
- * The last run's model in brief: a small file read on every warm run. When every file's summary key is the
- * same as then, every file's model facts are too, and the findings cache can be asked without linking.
+ * The identity of a file's bytes without reading them (ESLint's `metadata` cache strategy, with the change
+ * time and inode added): a write moves the change time, which no user command can set back, so an equal
+ * stamp means the bytes read last time.
+ */
+export function fileStamp(stats: Stats): string {
+  return `${stats.size}:${stats.mtimeMs}:${stats.ctimeMs}:${stats.ino}:${stats.dev}`;
+}
+
+function isSuppression(value: unknown, file: string): value is Suppression {
+  const s = value as Partial<Suppression> | null;
+  return (
+    typeof s === 'object' && s !== null && (s.kind === 'file' || s.kind === 'next-line') && s.file === file &&
+    Number.isInteger(s.line) && Array.isArray(s.ruleIds) && s.ruleIds.every((id) => typeof id === 'string') &&
+    (s.reason === undefined || typeof s.reason === 'string')
+  );
+}
+
+/**
+ * The last run's model in brief: a small file read on every warm run. A file whose stamp is unchanged is not
+ * read at all; when every file's summary key is the same as then, every file's model facts are too, and the
+ * findings cache can be asked without linking.
  */
 export class ModelDigestStore {
   constructor(private readonly dir: string) {}
@@ -83,11 +116,15 @@ export class ModelDigestStore {
       const read = readRegularFile(path.join(this.dir, DIGEST_FILE));
       if (!('text' in read)) return undefined;
       const parsed = JSON.parse(read.text) as { format?: unknown; files?: unknown };
-      if (parsed.format !== FORMAT || !Array.isArray(parsed.files)) return undefined;
-      const files = new Map<string, { summaryKey: string; factsHash: string }>();
+      if (parsed.format !== DIGEST_FORMAT || !Array.isArray(parsed.files)) return undefined;
+      const files = new Map<string, DigestEntry>();
       for (const row of parsed.files as unknown[]) {
-        if (!Array.isArray(row) || typeof row[0] !== 'string' || typeof row[1] !== 'string' || typeof row[2] !== 'string') return undefined;
-        files.set(row[0], { summaryKey: row[1], factsHash: row[2] });
+        // A damaged row makes the whole digest a miss: every file is read as on a cold run.
+        if (!Array.isArray(row) || row.length !== 6) return undefined;
+        const [file, summaryKey, factsHash, stamp, lines, suppressions] = row as unknown[];
+        if (typeof file !== 'string' || typeof summaryKey !== 'string' || typeof factsHash !== 'string' || typeof stamp !== 'string') return undefined;
+        if (!Number.isInteger(lines) || (lines as number) < 0 || !Array.isArray(suppressions) || !suppressions.every((s) => isSuppression(s, file))) return undefined;
+        files.set(file, { summaryKey, factsHash, stamp, lines: lines as number, suppressions: suppressions as Suppression[] });
       }
       return { files };
     } catch {
@@ -95,11 +132,28 @@ export class ModelDigestStore {
     }
   }
 
-  write(entries: Array<[string, { summaryKey: string; factsHash: string }]>): void {
+  write(entries: Array<[string, DigestEntry]>): void {
     try {
-      writeFileAtomic(path.join(this.dir, DIGEST_FILE), JSON.stringify({ format: FORMAT, files: entries.map(([file, e]) => [file, e.summaryKey, e.factsHash]) }), 0o600);
+      const rows = entries.map(([file, e]) => [file, e.summaryKey, e.factsHash, e.stamp, e.lines, e.suppressions]);
+      writeFileAtomic(path.join(this.dir, DIGEST_FILE), JSON.stringify({ format: DIGEST_FORMAT, files: rows }), 0o600);
     } catch {
       // Only costs speed next time.
     }
   }
+}
+
+/** Removes the model's caches (summaries and digest) from `dir`; true when there was one. Links are removed, never followed. */
+export function clearModelCaches(dir: string): boolean {
+  let removed = false;
+  for (const name of [CACHE_FILE, DIGEST_FILE]) {
+    const target = path.join(dir, name);
+    try {
+      lstatSync(target);
+    } catch {
+      continue;
+    }
+    rmSync(target, { force: true });
+    removed = true;
+  }
+  return removed;
 }

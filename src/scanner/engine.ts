@@ -1,7 +1,7 @@
-import { closeSync, readSync } from 'node:fs';
+import { closeSync, lstatSync, readSync } from 'node:fs';
 import path from 'node:path';
 import { FindingsCollector, type RawFinding } from '../collector.js';
-import type { BaselineEntry, ScanResult, Severity } from '../findings.js';
+import type { BaselineEntry, ScanResult, Severity, Suppression } from '../findings.js';
 import type { RegisteredRule, ReportDescriptor, RuleContext, RuleVisitors, NodeVisitor } from '../rule.js';
 import { AnalysisCache, codeFingerprint, hashText } from './cache.js';
 import { discoverFiles, toPosixRelative } from './discover.js';
@@ -14,7 +14,7 @@ import { analyzeInWorkers, type AnalysisJob } from './worker-pool.js';
 import { loadTypeScript, ts } from './ts.js';
 import { ProjectModel } from '../model/link.js';
 import { summarizeFile } from '../model/summarize.js';
-import { ModelDigestStore, SummaryCache } from '../model/summary-cache.js';
+import { fileStamp, ModelDigestStore, SummaryCache, type DigestEntry } from '../model/summary-cache.js';
 import type { FileModelFacts, FileSummary } from '../model/types.js';
 import { ModelView } from '../model/view.js';
 
@@ -66,13 +66,15 @@ export interface PhaseTimings {
   rules: number;
   cache: number;
   filesParsed: number;
+  /** Files whose bytes were read (a warm run reads only those whose stamp moved). */
+  filesRead: number;
   cacheHits: number;
   /** Summarising files for the project model and linking it. */
   model: number;
 }
 
 export function emptyTimings(): PhaseTimings {
-  return { discover: 0, read: 0, prefilter: 0, parse: 0, rules: 0, cache: 0, filesParsed: 0, cacheHits: 0, model: 0 };
+  return { discover: 0, read: 0, prefilter: 0, parse: 0, rules: 0, cache: 0, filesParsed: 0, filesRead: 0, cacheHits: 0, model: 0 };
 }
 
 const BINARY_SNIFF_BYTES = 8000;
@@ -95,7 +97,7 @@ function scriptKindOf(file: string): ts.ScriptKind {
   }
 }
 
-type ReadOutcome = { text: string } | { skip: string };
+type ReadOutcome = { text: string; stamp: string } | { skip: string };
 
 // Reused across files: one open, read and close per file, and no Buffer allocated per file.
 let readBuffer = Buffer.allocUnsafe(256 * 1024);
@@ -122,7 +124,7 @@ function readSource(absolute: string, maxFileSize: number): ReadOutcome {
     }
     if (length > maxFileSize) return { skip: `larger than the size limit (${Math.max(stats.size, length)} > ${maxFileSize} bytes)` };
     if (readBuffer.subarray(0, Math.min(length, BINARY_SNIFF_BYTES)).includes(0)) return { skip: 'binary file (contains NUL bytes)' };
-    return { text: readBuffer.toString('utf8', 0, length) };
+    return { text: readBuffer.toString('utf8', 0, length), stamp: fileStamp(stats) };
   } finally {
     closeSync(fd);
   }
@@ -135,6 +137,16 @@ function fillMessage(template: string, data: Record<string, string | number> | u
 function parseErrors(sourceFile: ts.SourceFile): readonly ts.DiagnosticWithLocation[] {
   // The parser records syntax errors on the source file; reading them avoids building a Program.
   return (sourceFile as ts.SourceFile & { parseDiagnostics?: readonly ts.DiagnosticWithLocation[] }).parseDiagnostics ?? [];
+}
+
+/** The stamp of a regular file, never following a link; undefined for anything else (it is then read, and skipped). */
+function statStamp(absolute: string): string | undefined {
+  try {
+    const stats = lstatSync(absolute);
+    return stats.isFile() ? fileStamp(stats) : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 function lineCount(text: string): number {
@@ -476,8 +488,12 @@ export async function scan(request: ScanRequest): Promise<ScanResult> {
   const fileRoles = new Map<string, FileRole>();
   interface Loaded {
     file: (typeof files)[number];
-    text: string;
+    /** Undefined until needed when the file's stamp matched the last run's: its bytes are then not read. */
+    text: string | undefined;
+    stamp: string;
     lines: number;
+    /** Directives in the file, parsed on first need (or taken from the last run with its stamp). */
+    suppressions?: Suppression[];
     role: FileRole;
     summaryKey: string;
     inScan: boolean;
@@ -485,13 +501,31 @@ export async function scan(request: ScanRequest): Promise<ScanResult> {
     /** The rules that can report in this file, decided once by the prefilter (on first need). */
     rules?: EnabledRule[];
   }
+  // Not in a cache directory that failed its checks (a link, another user's): the same files would be trusted.
+  const digestStore = request.cache && !request.cache.problem ? new ModelDigestStore(request.cache.dir) : undefined;
+  const previousDigest = digestStore?.read();
+  let stampsMoved = false;
   const loaded: Loaded[] = [];
   for (const file of discovered.files) {
     const inScan = scanned.has(file.absolute);
     const readStarted = performance.now();
+    const prior = previousDigest?.files.get(file.relative);
+    if (prior) {
+      // Unchanged since the last run by its stamp: what that run knew stands in for reading the bytes.
+      const stamp = statStamp(file.absolute);
+      if (stamp === prior.stamp) {
+        if (timings) timings.read += performance.now() - readStarted;
+        const role = fileRoleOf(file.relative);
+        fileRoles.set(file.relative, role);
+        loaded.push({ file, text: undefined, stamp, lines: prior.lines, suppressions: prior.suppressions, role, summaryKey: prior.summaryKey, inScan });
+        continue;
+      }
+    }
+    stampsMoved = true;
     let outcome: ReadOutcome;
     try {
       outcome = readSource(file.absolute, request.maxFileSize);
+      if (timings) timings.filesRead += 1;
     } catch (error) {
       if (inScan) collector.addError({ file: file.relative, message: `Cannot read file: ${describe(error)}`, kind: 'unreadable' });
       continue;
@@ -504,14 +538,37 @@ export async function scan(request: ScanRequest): Promise<ScanResult> {
     }
     const role = fileRoleOf(file.relative);
     fileRoles.set(file.relative, role);
-    loaded.push({ file, text: outcome.text, lines: lineCount(outcome.text), role, summaryKey: hashText(summaryKeyPrefix, outcome.text), inScan });
+    loaded.push({ file, text: outcome.text, stamp: outcome.stamp, lines: lineCount(outcome.text), role, summaryKey: hashText(summaryKeyPrefix, outcome.text), inScan });
   }
+  /** The file's text; undefined when it can no longer be read as it was (removed or replaced since discovery). */
+  const textOf = (entry: Loaded): string | undefined => {
+    if (entry.text !== undefined) return entry.text;
+    const readStarted = performance.now();
+    try {
+      const outcome = readSource(entry.file.absolute, request.maxFileSize);
+      if (timings) timings.filesRead += 1;
+      // Changed between its stat and now: its analysis is from the new bytes under the old key, which the next
+      // run cannot hit, since the change moved the stamp.
+      if ('text' in outcome) entry.text = outcome.text;
+    } catch {
+      // Reported below as a file that could not be analysed.
+    } finally {
+      if (timings) timings.read += performance.now() - readStarted;
+    }
+    return entry.text;
+  };
+  const suppressionsOf = (entry: Loaded): Suppression[] => {
+    if (entry.suppressions) return entry.suppressions;
+    const text = textOf(entry);
+    entry.suppressions = text === undefined ? [] : parseSuppressions(text, entry.file.relative);
+    return entry.suppressions;
+  };
   const rulesFor = (entry: Loaded): EnabledRule[] => {
     if (entry.rules) return entry.rules;
     const prefilterStarted = performance.now();
     let rules = request.rules;
     if (prefilter) {
-      const matched = triggers.match(entry.text);
+      const matched = triggers.match(textOf(entry) ?? '');
       const known = { path: entry.file.relative, role: entry.role };
       rules = request.rules.filter((enabled, index) => matched[index] && enabled.rule.appliesTo(known, enabled.options));
     }
@@ -522,9 +579,6 @@ export async function scan(request: ScanRequest): Promise<ScanResult> {
 
   // The model is built only when some file's findings are not in the cache: when no file changed since the
   // last run, the digest of that run gives every file's model facts hash, and nothing is parsed or linked.
-  // Not in a cache directory that failed its checks (a link, another user's): the same files would be trusted.
-  const digestStore = request.cache && !request.cache.problem ? new ModelDigestStore(request.cache.dir) : undefined;
-  const previousDigest = digestStore?.read();
   const unchanged = previousDigest !== undefined && previousDigest.files.size === loaded.length && loaded.every((entry) => previousDigest.files.get(entry.file.relative)?.summaryKey === entry.summaryKey);
   let model: ProjectModel | undefined;
   const factsHashes = new Map<string, string>();
@@ -537,10 +591,12 @@ export async function scan(request: ScanRequest): Promise<ScanResult> {
     for (const entry of loaded) {
       let summary = summaryCache?.get(entry.file.relative, entry.summaryKey);
       if (!summary) {
+        const text = textOf(entry);
+        if (text === undefined) continue;
         entry.parsedForModel = true;
         let parsed: ParsedFile;
         try {
-          parsed = parseFile(entry.file.absolute, entry.text, timings);
+          parsed = parseFile(entry.file.absolute, text, timings);
         } catch {
           // Code the parser cannot take (nesting deep enough to exhaust the stack): that file adds nothing to
           // the model, and its own analysis below reports the error for it alone.
@@ -572,10 +628,10 @@ export async function scan(request: ScanRequest): Promise<ScanResult> {
   const pending: Array<{ key: string; lines: number; job: AnalysisJob }> = [];
   const inScan = loaded.filter((entry) => entry.inScan);
   for (const [index, entry] of inScan.entries()) {
-    const { file, text, lines } = entry;
+    const { file, lines } = entry;
     collector.countFile(lines, file.relative);
     // Directives are read even where no rule runs, so one that suppresses nothing is still reported.
-    collector.addSuppressions(parseSuppressions(text, file.relative));
+    collector.addSuppressions(suppressionsOf(entry));
     const fileFacts = facts.forFile(file.absolute);
 
     let key = '';
@@ -587,7 +643,8 @@ export async function scan(request: ScanRequest): Promise<ScanResult> {
         modelFacts = ensureModel().factsFor(file.relative);
         factsHashes.set(file.relative, hashText(JSON.stringify(modelFacts)));
       }
-      key = hashText(configKey, factsKey(fileFacts), text, storedHash ?? factsHashes.get(file.relative) ?? '');
+      // The summary key stands for the bytes (it hashes them with the tool's code), so a hit needs no read.
+      key = hashText(configKey, factsKey(fileFacts), entry.summaryKey, storedHash ?? factsHashes.get(file.relative) ?? '');
       const hit = request.cache.get(file.relative, key);
       if (timings) timings.cache += performance.now() - cacheStarted;
       if (hit) {
@@ -602,6 +659,11 @@ export async function scan(request: ScanRequest): Promise<ScanResult> {
       continue;
     }
     modelFacts ??= ensureModel().factsFor(file.relative);
+    const text = textOf(entry);
+    if (text === undefined) {
+      collector.addSkipped({ file: file.relative, reason: 'removed or replaced while the scan ran' });
+      continue;
+    }
     if (useWorkers) {
       // Workers re-read the file, so the main thread holds no source text while they run.
       pending.push({ key, lines, job: { absolute: file.absolute, relative: file.relative, ruleIds: rules.map((r) => r.rule.meta.id), facts: fileFacts, model: modelFacts } });
@@ -617,10 +679,18 @@ export async function scan(request: ScanRequest): Promise<ScanResult> {
     }
     storeAnalysis(collector, request.cache, file.relative, key, lines, analysis);
   }
-  // A run that built the model records every file's facts hash, so the next unchanged run can skip it.
-  if (digestStore && model) {
+  // A run that built the model records every file's facts hash, so the next unchanged run can skip it; a run
+  // that read a file whose bytes were unchanged (a checkout, a touch) records its new stamp.
+  if (digestStore && (model || (unchanged && stampsMoved))) {
     const built = model;
-    digestStore.write(loaded.map((entry) => [entry.file.relative, { summaryKey: entry.summaryKey, factsHash: factsHashes.get(entry.file.relative) ?? hashText(JSON.stringify(built.factsFor(entry.file.relative))) }]));
+    const factsHashOf = (relative: string): string =>
+      factsHashes.get(relative) ?? (built ? hashText(JSON.stringify(built.factsFor(relative))) : (previousDigest?.files.get(relative)?.factsHash ?? ''));
+    digestStore.write(
+      loaded.map((entry): [string, DigestEntry] => [
+        entry.file.relative,
+        { summaryKey: entry.summaryKey, factsHash: factsHashOf(entry.file.relative), stamp: entry.stamp, lines: entry.lines, suppressions: suppressionsOf(entry) },
+      ]),
+    );
   }
 
   if (pending.length > 0) {

@@ -1,0 +1,108 @@
+import { mkdtempSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync, mkdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { AnalysisCache } from '../../src/scanner/cache.js';
+import { emptyTimings, scan, type ScanRequest } from '../../src/scanner/engine.js';
+import { ALL_RULES } from '../../rules/index.js';
+
+const temp = mkdtempSync(path.join(tmpdir(), 'bottleneck-stamp-'));
+afterAll(() => rmSync(temp, { recursive: true, force: true }));
+
+// Two awaits on an HTTP client, in a route: one finding. The memory version is the same size, no finding.
+const io = `import axios from 'axios';
+import express from 'express';
+const app = express();
+app.get('/a', async (req, res) => {
+  const a = await axios.get('https://one.internal/a');
+  const b = await axios.get('https://two.internal/b');
+  res.json([a.data, b.data]);
+});
+`;
+const suppressed = io.replace("  const a = await", "  // bottleneck-disable-next-line sequential-await -- ordered on purpose\n  const a = await");
+
+function request(dir: string, cacheDir: string): ScanRequest & { timings: ReturnType<typeof emptyTimings> } {
+  return {
+    cwd: dir, paths: ['.'], include: [], exclude: [], maxFileSize: 1024 * 1024, toolVersion: 'test',
+    rules: ALL_RULES.map((rule) => ({ rule, options: {} })), cache: new AnalysisCache(cacheDir), timings: emptyTimings(),
+  };
+}
+
+async function run(dir: string, cacheDir: string) {
+  const req = request(dir, cacheDir);
+  const result = await scan(req);
+  return { result, timings: req.timings, lines: result.findings.map((f) => `${f.file}:${f.line} ${f.ruleId}`) };
+}
+
+describe('a warm scan trusts a file stamp (size, times, inode) instead of reading the file', () => {
+  it('reads nothing when nothing changed, reads a touched file once, and re-judges a same-size edit with its old mtime', async () => {
+    const dir = path.join(temp, 'project');
+    mkdirSync(path.join(dir, 'src'), { recursive: true });
+    writeFileSync(path.join(dir, 'package.json'), '{"name":"p","dependencies":{"express":"4","axios":"1"}}');
+    const route = path.join(dir, 'src/route.ts');
+    writeFileSync(route, io);
+    writeFileSync(path.join(dir, 'src/other.ts'), 'export const x = 1;\n');
+    const cacheDir = path.join(temp, 'cache');
+
+    const cold = await run(dir, cacheDir);
+    expect(cold.lines).toEqual(['src/route.ts:5 sequential-await/consecutive']);
+    expect(cold.timings.filesRead).toBe(2);
+
+    const warm = await run(dir, cacheDir);
+    expect(warm.lines).toEqual(cold.lines);
+    expect(warm.timings.filesRead).toBe(0);
+    expect(warm.result.summary.files).toBe(cold.result.summary.files);
+    expect(warm.result.summary.lines).toBe(cold.result.summary.lines);
+
+    // Touched (a checkout, an editor saving the same bytes): read once, same findings, then trusted again.
+    const later = new Date(Date.now() + 5000);
+    utimesSync(route, later, later);
+    const touched = await run(dir, cacheDir);
+    expect(touched.timings.filesRead).toBe(1);
+    expect(touched.timings.filesParsed).toBe(0);
+    expect(touched.lines).toEqual(cold.lines);
+    expect((await run(dir, cacheDir)).timings.filesRead).toBe(0);
+
+    // New bytes of the same length, with the old modification time put back: the change time still moved.
+    const before = statSync(route);
+    const secondCall = "const b = await axios.get('https://two.internal/b');";
+    writeFileSync(route, io.replace(secondCall, "const b = { data: 'two' };".padEnd(secondCall.length)));
+    utimesSync(route, before.atime, before.mtime);
+    expect(statSync(route).size).toBe(before.size);
+    const sameSize = await run(dir, cacheDir);
+    expect(sameSize.timings.filesRead).toBe(1);
+    expect(sameSize.lines).toEqual([]);
+  });
+
+  it('keeps suppressions of files it did not read', async () => {
+    const dir = path.join(temp, 'suppressed');
+    mkdirSync(path.join(dir, 'src'), { recursive: true });
+    writeFileSync(path.join(dir, 'package.json'), '{"name":"p","dependencies":{"express":"4","axios":"1"}}');
+    writeFileSync(path.join(dir, 'src/route.ts'), suppressed);
+    const cacheDir = path.join(temp, 'cache-suppressed');
+    const cold = await run(dir, cacheDir);
+    const warm = await run(dir, cacheDir);
+    expect(warm.timings.filesRead).toBe(0);
+    expect(cold.result.suppressed?.length).toBe(1);
+    expect(warm.result.suppressed).toEqual(cold.result.suppressed);
+    expect(warm.result.findings).toEqual([]);
+  });
+
+  it('reads every file again when the digest is damaged', async () => {
+    const dir = path.join(temp, 'damaged');
+    mkdirSync(path.join(dir, 'src'), { recursive: true });
+    writeFileSync(path.join(dir, 'src/a.ts'), 'export const a = 1;\n');
+    writeFileSync(path.join(dir, 'src/b.ts'), 'export const b = 2;\n');
+    const cacheDir = path.join(temp, 'cache-damaged');
+    await run(dir, cacheDir);
+    expect((await run(dir, cacheDir)).timings.filesRead).toBe(0);
+    const digest = path.join(cacheDir, 'model-digest.json');
+    const parsed = JSON.parse(readFileSync(digest, 'utf8')) as { files: unknown[][] };
+    // A suppression that claims to be another file's.
+    (parsed.files[0] as unknown[])[5] = [{ kind: 'file', file: 'elsewhere.ts', line: 1, ruleIds: [] }];
+    writeFileSync(digest, JSON.stringify(parsed));
+    const again = await run(dir, cacheDir);
+    expect(again.timings.filesRead).toBe(2);
+    expect(again.result.suppressed ?? []).toEqual([]);
+  });
+});
