@@ -1,8 +1,10 @@
 /**
- * `npm run bench`: times whole commands (median of several warm runs, with min and max) on generated
- * corpora of 1k, 5k and 20k files, or on a real directory (`--corpus <dir>`), and prints the scan time
- * beside the raw-parse floor and ESLint (`no-await-in-loop` only) measured in the same run.
- * A benchmark, not a test: it asserts nothing.
+ * `npm run bench`: times whole commands on generated corpora (flat trees of 1k, 5k and 20k files and an 8k
+ * workspace shaped like a NestJS + front-end monorepo) or real directories (`--corpus <dir>`). Every ratio
+ * comes from paired runs, A B A B after one warm-up each, as the median of the per-pair ratios, so drift of a
+ * shared machine hits both sides of a pair alike: the scan against the parse floor of the files the scanner
+ * itself scans, the warm re-scan against oxlint's cold run and ESLint (`no-await-in-loop` only) against the
+ * scan, each when installed. A benchmark, not a test: it asserts nothing.
  */
 import { spawnSync } from 'node:child_process';
 import { appendFileSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -10,10 +12,11 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import fg from 'fast-glob';
-import { generateCorpus } from './corpus.js';
+import { generateCorpus, generateMonorepo } from './corpus.js';
 
 interface Args {
   sizes: number[];
+  monorepo: number[];
   corpus: string[];
   runs: number;
   eslintMaxFiles: number;
@@ -21,21 +24,23 @@ interface Args {
 }
 
 function parseArgs(argv: string[]): Args {
-  const args: Args = { sizes: [1000, 5000, 20000], corpus: [], runs: 3, eslintMaxFiles: 5000, scanArgs: [] };
+  const args: Args = { sizes: [1000, 5000, 20000], monorepo: [8000], corpus: [], runs: 5, eslintMaxFiles: 5000, scanArgs: [] };
   for (let i = 0; i < argv.length; i++) {
     const flag = argv[i];
     const value = argv[i + 1];
     if (flag === '--corpus' && value) (args.corpus.push(value), i++);
     else if (flag === '--sizes' && value) (args.sizes = value.split(',').filter(Boolean).map(Number), i++);
+    else if (flag === '--monorepo' && value) (args.monorepo = value.split(',').filter(Boolean).map(Number), i++);
     else if (flag === '--runs' && value) (args.runs = Math.max(1, Number(value)), i++);
     else if (flag === '--eslint-max-files' && value) (args.eslintMaxFiles = Number(value), i++);
     else if (flag === '--scan-arg' && value) (args.scanArgs.push(value), i++);
     else if (flag === '--help') {
-      process.stdout.write('usage: npm run bench -- [--sizes 1000,5000,20000] [--corpus <dir>]... [--runs 3] [--eslint-max-files 5000] [--scan-arg <arg>]...\n');
+      process.stdout.write('usage: npm run bench -- [--sizes 1000,5000,20000] [--monorepo 8000] [--corpus <dir>]... [--runs 5] [--eslint-max-files 5000] [--scan-arg <arg>]...\n(--sizes \'\' or --monorepo \'\' leave a shape out)\n');
       process.exit(0);
     }
   }
   if (args.corpus.length > 0 && !argv.includes('--sizes')) args.sizes = [];
+  if (args.corpus.length > 0 && !argv.includes('--monorepo')) args.monorepo = [];
   return args;
 }
 
@@ -77,6 +82,27 @@ function stats(values: number[]): Stats {
   return { median, min: sorted[0] ?? NaN, max: sorted[sorted.length - 1] ?? NaN };
 }
 
+interface Paired {
+  a: { wall: Stats; rss: Stats; output: string };
+  b: { wall: Stats; rss: Stats; output: string };
+  /** A's wall time over B's, pair by pair. */
+  ratio: Stats;
+}
+
+/** A and B in turn (A B A B ...) after one warm-up each, so a drifting machine slows both sides of a pair. */
+function paired(a: string[], b: string[], runs: number, envA?: NodeJS.ProcessEnv, envB?: NodeJS.ProcessEnv): Paired {
+  timeOnce(a, envA);
+  timeOnce(b, envB);
+  const as: Sample[] = [];
+  const bs: Sample[] = [];
+  for (let i = 0; i < runs; i++) {
+    as.push(timeOnce(a, envA));
+    bs.push(timeOnce(b, envB));
+  }
+  const side = (samples: Sample[]) => ({ wall: stats(samples.map((s) => s.wallSeconds)), rss: stats(samples.map((s) => s.peakRssMb)), output: samples[0]?.output ?? '' });
+  return { a: side(as), b: side(bs), ratio: stats(as.map((sample, i) => sample.wallSeconds / (bs[i]?.wallSeconds ?? NaN))) };
+}
+
 function measure(command: string[], runs: number, env?: NodeJS.ProcessEnv): { wall: Stats; rss: Stats; output: string } {
   timeOnce(command, env); // warm-up: disk cache, V8 code cache
   const samples = Array.from({ length: runs }, () => timeOnce(command, env));
@@ -85,12 +111,26 @@ function measure(command: string[], runs: number, env?: NodeJS.ProcessEnv): { wa
 
 const fmt = (s: Stats, digits = 2) => `${s.median.toFixed(digits)} (${s.min.toFixed(digits)}–${s.max.toFixed(digits)})`;
 
-/** Warm re-scan of an unchanged tree, then with one file edited (its content restored afterwards). */
-function measureWarm(scanCommand: string[], dir: string, runs: number): { unchanged: Stats; oneChanged: Stats } {
+const oxlintBin = path.join(root, 'node_modules', '.bin', 'oxlint');
+
+/**
+ * Warm re-scan of an unchanged tree (paired with oxlint's cold run when oxlint is installed), then with one
+ * file edited (its content restored afterwards).
+ */
+function measureWarm(scanCommand: string[], dir: string, runs: number): { unchanged: Stats; vsOxlint?: Stats; oneChanged: Stats } {
   const cacheDir = mkdtempSync(path.join(tmpdir(), 'bottleneck-bench-cache-'));
   const command = [...scanCommand, '--cache-location', cacheDir];
   try {
-    const unchanged = measure(command, runs).wall;
+    let unchanged: Stats;
+    let vsOxlint: Stats | undefined;
+    if (existsSync(oxlintBin)) {
+      // oxlint's defaults (its correctness rules), no config file, as a user's first run.
+      const run = paired(command, [oxlintBin, '--quiet', '--disable-nested-config', dir], runs);
+      unchanged = run.a.wall;
+      vsOxlint = run.ratio;
+    } else {
+      unchanged = measure(command, runs).wall;
+    }
     let oneChanged: Stats = { median: NaN, min: NaN, max: NaN };
     const victim = fg.sync('**/*.{ts,tsx,js,mjs,cjs}', { cwd: dir, absolute: true, ignore: ['**/node_modules/**', '**/*.d.ts'] })[0];
     if (victim) {
@@ -108,7 +148,7 @@ function measureWarm(scanCommand: string[], dir: string, runs: number): { unchan
       }
       oneChanged = stats(samples);
     }
-    return { unchanged, oneChanged };
+    return { unchanged, ...(vsOxlint ? { vsOxlint } : {}), oneChanged };
   } finally {
     rmSync(cacheDir, { recursive: true, force: true });
   }
@@ -117,29 +157,29 @@ function measureWarm(scanCommand: string[], dir: string, runs: number): { unchan
 function benchOne(label: string, dir: string, args: Args): string {
   const node = process.execPath;
   const scanCommand = [node, path.join(root, 'bin/bottleneck.js'), 'scan', dir, '--format', 'json', '--fail-on', 'none', ...args.scanArgs];
-  const scan = measure([...scanCommand, '--no-cache'], args.runs);
-  const summary = JSON.parse(scan.output) as { summary: { files: number }; findings: unknown[] };
+  const cold = [...scanCommand, '--no-cache'];
+  const floorCommand = [node, path.join(root, 'dist/bench/floor.js'), dir];
+  const scanVsFloor = paired(cold, floorCommand, args.runs);
+  const summary = JSON.parse(scanVsFloor.a.output) as { summary: { files: number }; findings: unknown[] };
   const files = summary.summary.files;
-  const floor = measure([node, path.join(root, 'dist/bench/floor.js'), dir], args.runs);
   // The scanner loads TypeScript through a V8 code cache that the naive floor has not: shown without it too.
-  const noCompileCache = measure([...scanCommand, '--no-cache'], args.runs, { ...process.env, BOTTLENECK_COMPILE_CACHE: '0' });
+  const noCompileCache = paired(cold, floorCommand, args.runs, { ...process.env, BOTTLENECK_COMPILE_CACHE: '0' });
   const warm = measureWarm(scanCommand, dir, args.runs);
-  const eslint = files <= args.eslintMaxFiles ? measure([node, path.join(root, 'dist/bench/eslint-runner.js'), dir], Math.min(args.runs, 3)) : undefined;
+  const eslint = files <= args.eslintMaxFiles ? paired([node, path.join(root, 'dist/bench/eslint-runner.js'), dir], cold, Math.min(args.runs, 3)) : undefined;
   const cells = [
     label,
     String(files),
     String(summary.findings.length),
-    fmt(scan.wall),
-    (files / scan.wall.median).toFixed(0),
-    scan.rss.median.toFixed(0),
-    fmt(floor.wall),
-    floor.rss.median.toFixed(0),
-    (scan.wall.median / floor.wall.median).toFixed(2),
-    (noCompileCache.wall.median / floor.wall.median).toFixed(2),
-    eslint ? fmt(eslint.wall) : 'skipped',
-    eslint ? (scan.wall.median / eslint.wall.median).toFixed(2) : '–',
+    fmt(scanVsFloor.a.wall),
+    scanVsFloor.a.rss.median.toFixed(0),
+    fmt(scanVsFloor.b.wall),
+    fmt(scanVsFloor.ratio),
+    fmt(noCompileCache.ratio),
     fmt(warm.unchanged),
+    warm.vsOxlint ? fmt(warm.vsOxlint) : 'not installed',
     fmt(warm.oneChanged),
+    eslint ? fmt(eslint.a.wall) : 'skipped',
+    eslint ? fmt(eslint.ratio) : '–',
   ];
   return `| ${cells.join(' | ')} |`;
 }
@@ -155,13 +195,17 @@ function corpusLabel(dir: string): string {
 function main(): void {
   const args = parseArgs(process.argv.slice(2));
   const header = [
-    '| corpus | files | findings | cold scan s, median (min–max) | files/s | scan peak RSS MB | parse floor s | floor peak RSS MB | scan / floor | scan / floor, compile cache off | ESLint no-await-in-loop s | scan / ESLint | warm re-scan s | re-scan, 1 file changed s |',
-    '|---|---|---|---|---|---|---|---|---|---|---|---|---|---|',
+    '| corpus | files | findings | cold scan s, median (min–max) | scan peak RSS MB | parse floor s (same files) | scan / floor, paired | scan / floor, compile cache off, paired | warm re-scan s | warm re-scan / oxlint cold, paired | re-scan, 1 file changed s | ESLint no-await-in-loop s | ESLint / scan, paired |',
+    '|---|---|---|---|---|---|---|---|---|---|---|---|---|',
   ];
-  process.stdout.write(`Node ${process.version}, ${args.runs} measured runs after 1 warm-up (ESLint: at most 3)\n\n${header.join('\n')}\n`);
+  process.stdout.write(`Node ${process.version}, ${args.runs} pairs after 1 warm-up each (ESLint: at most 3); ratios are medians of per-pair ratios (min–max)\n\n${header.join('\n')}\n`);
   for (const size of args.sizes) {
     const dir = generateCorpus(path.join(root, '.bench', `corpus-${size}`), size);
     process.stdout.write(`${benchOne(`generated ${size}`, dir, args)}\n`);
+  }
+  for (const size of args.monorepo) {
+    const dir = generateMonorepo(path.join(root, '.bench', `monorepo-${size}`), size);
+    process.stdout.write(`${benchOne(`generated monorepo ${size}`, dir, args)}\n`);
   }
   for (const dir of args.corpus) process.stdout.write(`${benchOne(corpusLabel(path.resolve(dir)), path.resolve(dir), args)}\n`);
 }

@@ -207,3 +207,84 @@ export function generateCorpus(dir: string, count: number, seed = 42): string {
   writeFileSync(marker, String(count));
   return dir;
 }
+
+function component(random: Random, index: number): string {
+  const noun = pick(random, NOUNS);
+  const name = `${cap(noun)}Panel${index}`;
+  return `// Generated benchmark component ${index}.
+import { useEffect, useState } from 'react';
+import { format${cap(noun)} } from '@org/lib-${index % 12}';
+
+export interface ${name}Props {
+  id: string;
+  onSelect?: (id: string) => void;
+}
+
+export function ${name}({ id, onSelect }: ${name}Props) {
+  const [rows, setRows] = useState<Array<{ id: string; label: string }>>([]);
+  useEffect(() => {
+    let live = true;
+    fetch(\`/api/${noun}s/\${id}\`)
+      .then((response) => response.json())
+      .then((data: Array<{ id: string; label: string }>) => live && setRows(data));
+    return () => {
+      live = false;
+    };
+  }, [id]);
+  return (
+    <ul className="${noun}-panel">
+      {rows.map((row) => (
+        <li key={row.id} onClick={() => onSelect?.(row.id)}>
+          {format${cap(noun)}(row.label)}
+        </li>
+      ))}
+    </ul>
+  );
+}
+`;
+}
+
+function barrel(random: Random, lib: number, files: string[]): string {
+  const noun = pick(random, NOUNS);
+  const exports = files.map((file) => `export * from './${file}.js';`).join('\n');
+  return `${exports}\nexport function format${cap(noun)}(value: string): string {\n  return value.trim().slice(0, ${20 + lib});\n}\n`;
+}
+
+/**
+ * The shape of a large NestJS + front-end workspace: `apps/api` (services, ~45% of files), `apps/web`
+ * (components in .tsx, ~35%), and `packages/lib-*` with barrels and their own package.json (~20%), joined by
+ * tsconfig `paths`, so cross-file resolution, front-end detection and workspace packages are exercised.
+ */
+export function generateMonorepo(dir: string, count: number, seed = 42): string {
+  const marker = path.join(dir, '.complete');
+  if (existsSync(marker)) return dir;
+  const random = mulberry32(seed);
+  const write = (relative: string, text: string) => {
+    mkdirSync(path.dirname(path.join(dir, relative)), { recursive: true });
+    writeFileSync(path.join(dir, relative), text);
+  };
+  write('package.json', JSON.stringify({ name: 'workspace', private: true, workspaces: ['apps/*', 'packages/*'] }, null, 2));
+  write('tsconfig.json', JSON.stringify({ compilerOptions: { baseUrl: '.', paths: { '@org/*': ['packages/*/src'] } } }, null, 2));
+  write('apps/api/package.json', JSON.stringify({ name: 'api', dependencies: { '@nestjs/core': '^10.0.0', pg: '^8.0.0', axios: '^1.0.0' } }, null, 2));
+  write('apps/web/package.json', JSON.stringify({ name: 'web', dependencies: { react: '^18.0.0' } }, null, 2));
+  const libFiles = new Map<number, string[]>();
+  for (let i = 0; i < count; i++) {
+    const roll = random();
+    if (roll < 0.45) {
+      write(`apps/api/src/module-${String(Math.floor(i / 80)).padStart(3, '0')}/service-${i}.ts`, generateFile(random, i));
+    } else if (roll < 0.8) {
+      write(`apps/web/src/feature-${String(Math.floor(i / 80)).padStart(3, '0')}/panel-${i}.tsx`, component(random, i));
+    } else {
+      const lib = i % 12;
+      const name = `util-${i}`;
+      libFiles.set(lib, [...(libFiles.get(lib) ?? []), name]);
+      write(`packages/lib-${lib}/src/${name}.ts`, generateFile(random, i));
+    }
+  }
+  for (let lib = 0; lib < 12; lib++) {
+    write(`packages/lib-${lib}/package.json`, JSON.stringify({ name: `@org/lib-${lib}`, main: 'src/index.ts' }, null, 2));
+    write(`packages/lib-${lib}/src/index.ts`, barrel(random, lib, libFiles.get(lib) ?? []));
+  }
+  writeFileSync(marker, String(count));
+  return dir;
+}
