@@ -119,6 +119,8 @@ function checkTargetUrl(text: string): string {
 }
 
 export async function runProbe(paths: string[], given: ProbeFlags, io: Io): Promise<number> {
+  // --budget is the whole command's: the scan that finds what to probe spends it too.
+  const startedAt = Date.now();
   const flags = { ...given, format: singleReportFormat(given.format, given.output) };
   if (!FORMATS.includes(flags.format)) throw new UsageError(`Unknown format "${flags.format}" for probe. Available: ${FORMATS.join(', ')}`);
   const budgetMs = parseBudget(flags.budget);
@@ -176,6 +178,7 @@ export async function runProbe(paths: string[], given: ProbeFlags, io: Io): Prom
   try {
     probed = await runProbes(probes ? probes.prepare(findings) : findings, {
       budgetMs,
+      startedAt,
       signal: controller.signal,
       ...(probes ? { probes: probes.probes, mode: probes.mode } : {}),
       onStart: ({ family, index, total, findings: count }) => {

@@ -28,6 +28,8 @@ const FIRST_WEIGHT = 4;
 
 export interface ProbeRunOptions {
   budgetMs: number;
+  /** When the budget started (Date.now()); default now. `probe` starts it before its scan, which it includes. */
+  startedAt?: number;
   signal: AbortSignal;
   /** Called before each distinct measurement starts (progress on stderr). */
   onStart?: (job: { family: string; index: number; total: number; findings: number }) => void;
@@ -89,7 +91,7 @@ function planKey(family: string, params: unknown): string {
 }
 
 export async function runProbes(findings: Finding[], options: ProbeRunOptions): Promise<{ findings: Finding[]; summary: ProbeRunSummary }> {
-  const started = Date.now();
+  const started = options.startedAt ?? Date.now();
   const deadline = started + options.budgetMs;
   const probes = options.probes ?? PROBES;
   // A probe that does not say it ran the user's code ran a replica.

@@ -54,6 +54,17 @@ describe('probe runner', () => {
     expect(splitRuleId('a/b/c')).toEqual({ family: 'a', variant: 'b/c' });
   });
 
+  it('counts the budget from startedAt, so the time the scan took is spent', async () => {
+    const runs: unknown[] = [];
+    const { findings, summary } = await runProbes([finding('fake', 1, { n: 1 })], {
+      budgetMs: 5_000, startedAt: Date.now() - 60_000, signal: new AbortController().signal, probes: { fake: countingProbe(runs) as Probe<unknown> },
+    });
+    expect(runs).toHaveLength(0);
+    expect(findings[0]?.verification).toMatchObject({ status: 'skipped' });
+    expect(String(findings[0]?.verification?.reason)).toMatch(/out of budget/);
+    expect(summary.durationMs).toBeGreaterThanOrEqual(60_000);
+  });
+
   it('reports probes not started after an abort as interrupted', async () => {
     const controller = new AbortController();
     controller.abort();
