@@ -1,6 +1,6 @@
-import { existsSync, lstatSync, readdir, statSync, type Dirent } from 'node:fs';
+import { existsSync, lstatSync, statSync, type Dirent } from 'node:fs';
+import { readdir } from 'node:fs/promises';
 import path from 'node:path';
-import fg from 'fast-glob';
 import ignore, { type Ignore } from 'ignore';
 import picomatch from 'picomatch';
 import { UsageError } from '../errors.js';
@@ -8,27 +8,11 @@ import { notRegularReason, readRegularFile, specialKind } from '../safe-fs.js';
 
 export const SOURCE_EXTENSIONS = ['ts', 'tsx', 'mts', 'cts', 'js', 'jsx', 'mjs', 'cjs'] as const;
 
-/** Directories that hold dependencies or build output, never hand-written source. */
-export const DEFAULT_IGNORES = [
-  '**/node_modules/**',
-  '**/.git/**',
-  '**/dist/**',
-  '**/build/**',
-  '**/out/**',
-  '**/coverage/**',
-  '**/.next/**',
-  '**/.nuxt/**',
-  '**/.output/**',
-  '**/.turbo/**',
-  '**/.cache/**',
-  // Minified bundles are build output checked in, never hand-written source.
-  '**/*.min.js',
-  '**/*.min.mjs',
-  '**/*.d.ts',
-  '**/*.d.mts',
-  '**/*.d.cts',
-  '**/*.min.js',
-];
+/** Directories that hold dependencies or build output, never hand-written source: not entered. */
+export const IGNORED_DIRECTORIES: ReadonlySet<string> = new Set(['node_modules', '.git', 'dist', 'build', 'out', 'coverage', '.next', '.nuxt', '.output', '.turbo', '.cache']);
+
+/** Type declarations, and minified bundles (build output checked in): never hand-written source. */
+const IGNORED_FILE = /\.(?:d\.[cm]?ts|min\.m?js)$/;
 
 export interface DiscoverOptions {
   cwd: string;
@@ -168,18 +152,45 @@ export async function discoverFiles(options: DiscoverOptions): Promise<Discovery
     const relative = wanted(absolute, gitignoreStop);
     if (relative !== undefined) skipped.set(relative, { file: relative, reason });
   };
-  // fast-glob drops directories it cannot read without a word; this adapter records them and goes on.
-  const recordingReaddir = ((dir: string, readOptions: { withFileTypes: true }, callback: (error: NodeJS.ErrnoException | null, entries: Dirent[]) => void) => {
-    readdir(dir, readOptions, (error, entries) => {
-      if (error && error.code !== 'ENOENT') {
-        const relative = toPosixRelative(cwd, dir);
-        unreadable.set(relative, { file: relative === '.' ? './' : `${relative}/`, reason: `Cannot read directory: ${error.code ?? describe(error)}` });
-        callback(null, []);
+  /**
+   * Every source file under `root`, reading sibling directories concurrently. Never follows a link; never
+   * enters a dot directory, a dependency or build-output directory, or one .gitignore excludes (git cannot
+   * re-include anything below an excluded directory, so nothing below it is looked at).
+   */
+  const walk = async (root: string, stopAt: string): Promise<void> => {
+    const visit = async (dir: string): Promise<void> => {
+      let entries: Dirent[];
+      try {
+        entries = await readdir(dir, { withFileTypes: true });
+      } catch (error) {
+        const code = (error as NodeJS.ErrnoException).code;
+        // Removed while the scan ran: nothing to scan there. Anything else makes the scan incomplete.
+        if (code !== 'ENOENT' && code !== 'ENOTDIR') {
+          const relative = toPosixRelative(cwd, dir);
+          unreadable.set(relative, { file: relative === '.' ? './' : `${relative}/`, reason: `Cannot read directory: ${code ?? describe(error)}` });
+        }
         return;
       }
-      callback(error, entries);
-    });
-  }) as unknown as typeof readdir;
+      const below: Array<Promise<void>> = [];
+      for (const entry of entries) {
+        const name = entry.name;
+        if (name.startsWith('.')) continue;
+        const absolute = dir.endsWith(path.sep) ? dir + name : dir + path.sep + name;
+        if (entry.isDirectory()) {
+          if (!IGNORED_DIRECTORIES.has(name) && !gitignore.ignores(absolute, stopAt, true)) below.push(visit(absolute));
+        } else if (SOURCE_FILE.test(name) && !IGNORED_FILE.test(name)) {
+          if (entry.isFile()) accept(absolute, stopAt);
+          else {
+            // A link is not followed and not listed; a FIFO, socket or device is listed and never opened.
+            const kind = specialEntryKind(entry);
+            if (kind !== undefined) skip(absolute, stopAt, notRegularReason(kind));
+          }
+        }
+      }
+      await Promise.all(below);
+    };
+    await visit(root);
+  };
 
   for (const given of options.paths) {
     const absolute = path.resolve(cwd, given);
@@ -202,27 +213,7 @@ export async function discoverFiles(options: DiscoverOptions): Promise<Discovery
     // A directory the user names is scanned even when an outer .gitignore ignores it (as with files);
     // .gitignore files inside it still apply.
     const stopAt = gitignore.ignores(absolute, path.parse(absolute).root, true) ? absolute : path.parse(absolute).root;
-    const entries = await fg(`**/*.{${SOURCE_EXTENSIONS.join(',')}}`, {
-      cwd: absolute,
-      absolute: true,
-      dot: false,
-      // Entries with their type, so special files are listed instead of silently dropped (or opened).
-      onlyFiles: false,
-      objectMode: true,
-      followSymbolicLinks: false,
-      ignore: DEFAULT_IGNORES,
-      suppressErrors: true,
-      fs: { readdir: recordingReaddir },
-    });
-    for (const entry of entries) {
-      // fast-glob returns normalised absolute paths with `/`, which are native paths except on Windows.
-      const file = path.sep === '/' ? entry.path : path.normalize(entry.path);
-      if (entry.dirent.isFile()) accept(file, stopAt);
-      else {
-        const kind = specialEntryKind(entry.dirent);
-        if (kind !== undefined) skip(file, stopAt, notRegularReason(kind));
-      }
-    }
+    await walk(absolute, stopAt);
   }
   for (const note of gitignore.skipped) {
     const relative = toPosixRelative(cwd, note.absolute);

@@ -32,6 +32,18 @@ describe.skipIf(!canDropPrivileges)('unreadable paths (run as nobody through set
     expect(goodFindings(result)).toEqual(clean().keys);
   });
 
+  it('an unreadable directory inside one .gitignore excludes is never entered: the scan is complete', () => {
+    const dir = tree('ignored-dir');
+    writeFileSync(path.join(dir, '.gitignore'), 'volumes/\n');
+    cpSync(path.join(dir, 'good'), path.join(dir, 'volumes/db'), { recursive: true });
+    chmodSync(path.join(dir, 'volumes/db'), 0o000);
+    const run = asNobody(dir);
+    const result = report(run);
+    expect(result.errors).toEqual([]);
+    expect(run.status).toBe(1);
+    expect(goodFindings(result)).toEqual(clean().keys);
+  });
+
   it('an unreadable file is listed under errors and the scan exits 2', () => {
     const dir = tree('file');
     chmodSync(path.join(dir, 'locked.ts'), 0o000);
