@@ -258,4 +258,15 @@ describe('markdown report', () => {
     const committed = readFileSync(path.join(root, 'docs/sample-report.md'), 'utf8');
     expect(normalise(stdout), 'docs/sample-report.md is stale (fixtures or rules changed): run "npm run sample-report" and commit it').toBe(normalise(committed));
   });
+
+  it('keeps docs/sample-summary.md fresh (regenerate with npm run sample-report)', () => {
+    const { stdout } = run(root, 'scan', 'fixtures', '--format', 'markdown', '--summary', '--fail-on', 'none', '--no-cache');
+    const normalise = (text: string) =>
+      text
+        .replace(/\d{4}-\d{2}-\d{2}/g, 'YYYY-MM-DD')
+        .replace(/· [\d.]+ s<\/sub>/, '· N s</sub>')
+        .replace(/bottleneck \d+\.\d+\.\d+\S*/g, 'bottleneck X.Y.Z');
+    const committed = readFileSync(path.join(root, 'docs/sample-summary.md'), 'utf8');
+    expect(normalise(stdout), 'docs/sample-summary.md is stale: run "npm run sample-report" and commit it').toBe(normalise(committed));
+  });
 });
