@@ -182,9 +182,11 @@ function plural(count: number, word: string): string {
   return `${count.toLocaleString('en-US')} ${word}${count === 1 ? '' : 's'}`;
 }
 
-/** A list entry (`  file:line  message`) wrapped with a hanging indent. */
-function listItem(text: string, width: number): string[] {
-  return hangingWrap('  ', escapeControls(text), width).map((line, i) => (i === 0 ? line : `    ${line.trimStart()}`));
+/** A list entry, `  file:line  message`, the message wrapped beside the location (or under it when that leaves too little room). */
+function listItem(location: string, message: string, width: number): string[] {
+  const label = `  ${escapeControls(location)}  `;
+  if (displayWidth(label) + 30 > width) return [...wrapWords(label.trimEnd(), width), ...wrapWords(escapeControls(message), width - 4).map((line) => `    ${line}`)];
+  return hangingWrap(label, escapeControls(message), width);
 }
 
 export const terminalReporter: Reporter = ({ result, color, failOn, quiet, width: requested, verbose }) => {
@@ -198,13 +200,13 @@ export const terminalReporter: Reporter = ({ result, color, failOn, quiet, width
   }
   if (result.errors.length > 0) {
     out.push(c.red.bold('Errors'));
-    for (const error of result.errors) out.push(...listItem(`${error.file}${error.line ? `:${error.line}` : ''}  ${error.message}`, width));
+    for (const error of result.errors) out.push(...listItem(`${error.file}${error.line ? `:${error.line}` : ''}`, error.message, width));
     out.push('');
   }
   const warnings = result.warnings ?? [];
   if (warnings.length > 0) {
     out.push(c.yellow.bold('Warnings'));
-    for (const warning of warnings) out.push(...listItem(`${warning.file}${warning.line ? `:${warning.line}` : ''}  ${warning.message}`, width));
+    for (const warning of warnings) out.push(...listItem(`${warning.file}${warning.line ? `:${warning.line}` : ''}`, warning.message, width));
     out.push('');
   }
   if (result.baseline) {
@@ -214,7 +216,7 @@ export const terminalReporter: Reporter = ({ result, color, failOn, quiet, width
   }
   if (result.skipped.length > 0 && !quiet) {
     out.push(c.dim(`Skipped ${plural(result.skipped.length, 'file')}:`));
-    for (const skipped of result.skipped) out.push(...listItem(`${skipped.file}: ${skipped.reason}`, width).map((line) => c.dim(line)));
+    for (const skipped of result.skipped) out.push(...listItem(`${skipped.file}:`, skipped.reason, width).map((line) => c.dim(line)));
     out.push('');
   }
   out.push(...summaryLine(result, width, c));

@@ -27,7 +27,7 @@ describe('markdown report', () => {
     expect(report).toContain('output is 1.33x \\| larger');
     expect(report).toContain('- [ ] **F1** Start the three calls together with Promise.all.');
     expect(report).toContain('| [F2](#f2) | demonstrated (replica) | 87,384 → 9,120 bytes | 9.58× |');
-    expect(report).toContain('- **F2** [`src/cache.ts:3`](https://github.com/acme/shop/blob/abc123/src/cache.ts#L3) · output size · load: 64 KB JSON payload, 200 calls, 5 rounds (replica) · output size (bytes) 87,384 → 9,120 (9.58×); time per call (ms) 0.04 → 0.61 (0.07×) · gzip level 6');
+    expect(report).toContain('- **F2** [`src/cache.ts:3`](https://github.com/acme/shop/blob/abc123/src/cache.ts#L3) · load: 64 KB JSON payload, 200 calls, 5 rounds (replica) · output size (bytes) 87,384 → 9,120 (9.58×); time per call (ms) 0.04 → 0.61 (0.07×) · gzip level 6');
   });
 
   it('keeps the probe table to four short columns, long text moved below it', () => {
