@@ -149,9 +149,12 @@ function diff(finding: Finding, layout: Layout): string[] {
   return out;
 }
 
-/** The last evidence line: the rules end their chain with the conclusion (what it costs, or why this severity). */
+/** Evidence that states why the finding has its severity (`severity high (...)`, `lowered to medium`, `runs per request: high`). */
+const SEVERITY_REASON = /^severity\b|\b(lowered|raised|graded)\b|: (critical|high|medium|low|info)$/;
+
+/** The line of evidence that explains the severity, else the last one: the rules end their chain with the conclusion. */
 function why(finding: Finding): string | undefined {
-  return finding.evidence[finding.evidence.length - 1];
+  return [...finding.evidence].reverse().find((line) => SEVERITY_REASON.test(line)) ?? finding.evidence[finding.evidence.length - 1];
 }
 
 function formatFinding(finding: Finding, width: number, c: ChalkInstance, verbose: boolean): string {

@@ -69,6 +69,10 @@ describe('terminal diagnostics', () => {
     const verbose = render([base({})], { verbose: true });
     for (const item of base({}).evidence) expect(verbose).toContain(item);
     expect(verbose).toContain('= confidence: high');
+    // "why" is the evidence that explains the severity, wherever it stands, else the last line.
+    const reasoned = render([base({ evidence: ['runs per request: high', 'the pool is shared'] })]);
+    expect(reasoned).toContain('= why: runs per request: high');
+    expect(render([base({ evidence: ['named `compress`', 'the handle is discarded'] })])).toContain('= why: the handle is discarded');
   });
 
   it('shows the fix as a diff against the snippet', () => {
