@@ -98,7 +98,8 @@ function frame(finding: Finding, layout: Layout): string[] {
     const pieces = codePieces(text);
     const rows = wrapCode(pieces, room);
     const spanStart = index === 0 ? finding.column - 1 : 0;
-    const spanEnd = !multi ? finding.endColumn - 1 : pieces.length;
+    // An empty span (a position) still gets one caret.
+    const spanEnd = !multi ? Math.max(finding.endColumn - 1, spanStart + 1) : pieces.length;
     rows.forEach((row, r) => {
       const marker = !multi ? '' : index === 0 && r === 0 ? '┌ ' : '│ ';
       out.push(`${gutterCell(layout, r === 0 ? finding.line + index : undefined)} ${mark(marker)}${' '.repeat(row.indent)}${pieces.slice(row.start, row.end).join('')}`.trimEnd());

@@ -56,6 +56,11 @@ describe('terminal diagnostics', () => {
     expect(lines[code + 1]).toBe(`  │ ${' '.repeat(9)}${'^'.repeat(33)}`);
   });
 
+  it('puts one caret under an empty span', () => {
+    const lines = render([base({ column: 3, endColumn: 3 })]).split('\n');
+    expect(lines[lines.findIndex((line) => line.startsWith('7 │ ')) + 1]).toBe('  │   ^');
+  });
+
   it('marks a span over several lines in the margin and points at its end', () => {
     const text = render([base({ line: 3, column: 1, endLine: 5, endColumn: 2, snippet: 'function compress(v) {\n  return btoa(v);\n}' })]);
     expect(text).toContain('3 │ ┌ function compress(v) {\n4 │ │   return btoa(v);\n5 │ │ }\n  │ └─^');
