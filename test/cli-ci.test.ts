@@ -273,7 +273,6 @@ describe('markdown report', () => {
     const normalise = (text: string) =>
       text
         .replace(/\d{4}-\d{2}-\d{2}/g, 'YYYY-MM-DD')
-        .replace(/· [\d.]+ s<\/sub>/, '· N s</sub>')
         .replace(/bottleneck \d+\.\d+\.\d+\S*/g, 'bottleneck X.Y.Z');
     const committed = readFileSync(path.join(root, 'docs/sample-summary.md'), 'utf8');
     expect(normalise(stdout), 'docs/sample-summary.md is stale: run "npm run sample-report" and commit it').toBe(normalise(committed));
