@@ -84,6 +84,7 @@ export async function run(): Promise<void> {
     env: process.env,
     isTTY: Boolean(process.stdout.isTTY),
     stderrIsTTY: Boolean(process.stderr.isTTY),
+    ...(process.stdout.isTTY && process.stdout.columns ? { columns: process.stdout.columns } : {}),
   });
   process.exitCode = outputFailed ? EXIT_ERROR : code;
 }

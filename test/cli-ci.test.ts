@@ -246,6 +246,15 @@ describe('markdown report', () => {
     expect(merged.code).toBe(0);
     expect(merged.stdout).toMatch(/^# Performance audit/);
     expect(merged.stdout).toContain('src/cache.ts');
+    const summary = run(dir, 'merge', 'a.json', '--format', 'markdown', '--summary', '--fail-on', 'none');
+    expect(summary.stdout).toMatch(/^## bottleneck: grade [A-F], 1 finding\n/);
+    expect(summary.stdout).toContain('| F1 |');
+    // --summary also wins over a configured template, and the terminal report takes --width and --verbose.
+    write(dir, { '.bottleneckrc.json': JSON.stringify({ template: 'nope.hbs' }) });
+    expect(run(dir, 'scan', '--format', 'markdown', '--summary', '--fail-on', 'none').stdout).toMatch(/^## bottleneck: grade/);
+    const terminal = run(dir, 'merge', 'a.json', '--width', '50', '--verbose', '--fail-on', 'none').stdout;
+    expect(Math.max(...terminal.split('\n').map((line) => [...line].length))).toBeLessThanOrEqual(50);
+    expect(terminal).toContain('= evidence:');
   });
 
   it('keeps docs/sample-report.md fresh (regenerate with npm run sample-report)', () => {
@@ -257,5 +266,15 @@ describe('markdown report', () => {
         .replace(/bottleneck \d+\.\d+\.\d+\S*/g, 'bottleneck X.Y.Z');
     const committed = readFileSync(path.join(root, 'docs/sample-report.md'), 'utf8');
     expect(normalise(stdout), 'docs/sample-report.md is stale (fixtures or rules changed): run "npm run sample-report" and commit it').toBe(normalise(committed));
+  });
+
+  it('keeps docs/sample-summary.md fresh (regenerate with npm run sample-report)', () => {
+    const { stdout } = run(root, 'scan', 'fixtures', '--format', 'markdown', '--summary', '--fail-on', 'none', '--no-cache');
+    const normalise = (text: string) =>
+      text
+        .replace(/\d{4}-\d{2}-\d{2}/g, 'YYYY-MM-DD')
+        .replace(/bottleneck \d+\.\d+\.\d+\S*/g, 'bottleneck X.Y.Z');
+    const committed = readFileSync(path.join(root, 'docs/sample-summary.md'), 'utf8');
+    expect(normalise(stdout), 'docs/sample-summary.md is stale: run "npm run sample-report" and commit it').toBe(normalise(committed));
   });
 });

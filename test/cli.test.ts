@@ -245,7 +245,8 @@ describe('bottleneck CLI', () => {
     const section = stdout.slice(stdout.indexOf('## Runtime verification'));
     expect(section).toMatch(/^## Runtime verification/);
     // Base64 of the probe's seeded 64 KB JSON payload is always 87,480 bytes; gzip of it 10,689.
-    expect(section).toMatch(/\| demonstrated \(replica\): your file did not run.*\| 87,480 \| 10,689 \|/);
+    expect(section).toMatch(/\| \[F1\]\(#f1\) \| demonstrated \(replica\) \| 87,480 → 10,689 bytes \| 8\.18× \|/);
+    expect(section).toMatch(/- \*\*F1\*\* `src\/cache\.ts:\d+(-\d+)?` · load: .* · your file did not run/);
     expect(section).toContain('Probe results (`bottleneck probe`): 0 verified on your code, 1 demonstrated (replica).');
   });
 

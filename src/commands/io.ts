@@ -1,6 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
-import { OutputError } from '../errors.js';
+import { OutputError, UsageError } from '../errors.js';
 import { writeFileAtomic } from '../safe-fs.js';
 
 /** What a command may touch of the outside world; tests pass their own. */
@@ -12,6 +12,8 @@ export interface Io {
   isTTY: boolean;
   /** Whether stderr is a terminal (progress indicators go there); absent means no. */
   stderrIsTTY?: boolean;
+  /** Columns of the stdout terminal, when it is one. */
+  columns?: number;
 }
 
 export const EXIT_OK = 0;
@@ -34,4 +36,21 @@ export function writeOutputFile(absolute: string, shown: string, text: string): 
   } catch (error) {
     throw new OutputError(`Cannot write ${shown}: ${error instanceof Error ? error.message : String(error)}`);
   }
+}
+
+/**
+ * Columns for the terminal report: `--width`, else `COLUMNS`, else the terminal's width when the report
+ * goes to it, else 80 (a pipe, a file, a CI log).
+ */
+export function reportWidth(flag: string | undefined, io: Io, toTerminal: boolean): number {
+  for (const [value, source] of [
+    [flag, '--width'],
+    [io.env.COLUMNS, 'COLUMNS'],
+  ] as const) {
+    if (value === undefined || value === '') continue;
+    const columns = Number(value);
+    if (Number.isInteger(columns) && columns > 0) return columns;
+    if (source === '--width') throw new UsageError(`Invalid --width "${value}". Expected a whole number of columns, e.g. 100`);
+  }
+  return toTerminal && io.isTTY && io.columns && io.columns > 0 ? io.columns : 80;
 }

@@ -12,7 +12,7 @@ import { TOOL_NAME, toolVersion } from '../version.js';
 import { exitCodeFor } from './scan.js';
 import { loadTemplate, reportDate, ruleInfos } from './report-outputs.js';
 import { ALL_RULES } from '../../rules/index.js';
-import { writeOutputFile, type Io } from './io.js';
+import { reportWidth, writeOutputFile, type Io } from './io.js';
 import { singleReportFormat } from './output-format.js';
 import { wantsColor } from './color.js';
 
@@ -21,6 +21,9 @@ interface MergeFlags {
   output?: string;
   failOn: FailOn;
   color?: boolean;
+  verbose?: boolean;
+  width?: string;
+  summary?: boolean;
 }
 
 function readReport(file: string, cwd: string): MergePart {
@@ -66,6 +69,9 @@ export function mergeCommand(io: Io, setExit: (code: number) => void): Command {
     .addOption(new Option('--fail-on <severity>', 'exit 1 when a finding is at or above this severity').choices(failOnSchema.options).default('critical'))
     .option('--color', 'force colours')
     .option('--no-color', 'disable colours')
+    .option('--verbose', 'terminal report: show the whole evidence chain of every finding')
+    .option('--width <columns>', 'terminal report: wrap to this many columns (default: COLUMNS, the terminal width, or 80)')
+    .option('--summary', 'markdown report: a short summary for a pull-request comment')
     .action((reports: string[], flags: MergeFlags) => {
       const format = singleReportFormat(flags.format, flags.output);
       const reporter = REPORTERS[format];
@@ -77,7 +83,8 @@ export function mergeCommand(io: Io, setExit: (code: number) => void): Command {
       const result = mergeResults(parts.map((part) => part.result));
       const color = !flags.output && wantsColor(flags.color, io.isTTY, io.env);
       // The markdown report needs its template and SARIF the rule descriptors, as in `scan`.
-      const template = format === 'markdown' ? loadTemplate(io.cwd, undefined, undefined, undefined) : undefined;
+      const template = format === 'markdown' ? loadTemplate(io.cwd, undefined, undefined, undefined, Boolean(flags.summary)) : undefined;
+      const width = reportWidth(flags.width, io, !flags.output);
       const text = reporter({
         result,
         tool: { name: TOOL_NAME, version: toolVersion() },
@@ -87,6 +94,9 @@ export function mergeCommand(io: Io, setExit: (code: number) => void): Command {
         date: reportDate(io),
         rules: ruleInfos(ALL_RULES, format === 'sarif'),
         ...(template !== undefined ? { template } : {}),
+        width,
+        verbose: Boolean(flags.verbose),
+        summary: Boolean(flags.summary),
       });
       if (flags.output) {
         writeOutputFile(path.resolve(io.cwd, flags.output), flags.output, text);

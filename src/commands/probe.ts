@@ -32,6 +32,7 @@ export interface ProbeFlags {
   latency: string[];
   color?: boolean;
   debug?: boolean;
+  summary?: boolean;
 }
 
 /** terminal and json have probe-specific layouts; the other report formats render the verified findings. */
@@ -222,7 +223,7 @@ export async function runProbe(paths: string[], given: ProbeFlags, io: Io): Prom
         quiet: false,
         date: reportDate(io),
         rules: ruleInfos(ALL_RULES, flags.format === 'sarif'),
-        ...(flags.format === 'markdown' ? { template: loadTemplate(io.cwd, undefined, undefined, undefined) } : {}),
+        ...(flags.format === 'markdown' ? { template: loadTemplate(io.cwd, undefined, undefined, undefined, Boolean(flags.summary)), summary: Boolean(flags.summary) } : {}),
       })
     : flags.format === 'json'
       ? withVerificationJson(
@@ -260,6 +261,7 @@ export function probeCommand(io: Io, setExit: (code: number) => void): Command {
     .option('--latency <name=ms>', 'with --exec: latency of a stubbed call, by member or module.member (repeatable), e.g. pg.query=25', collect, [])
     .option('--color', 'force colours')
     .option('--no-color', 'disable colours')
+    .option('--summary', 'with --format markdown: a short summary for a pull-request comment')
     .option('--debug', 'print stack traces for internal errors')
     .addHelpText(
       'after',

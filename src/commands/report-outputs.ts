@@ -10,7 +10,7 @@ import { createProgress, type Progress } from '../progress.js';
 import { MACHINE_FORMATS, REPORTERS, type ReportInput, type RepositoryLink, type RuleInfo } from '../reporters/index.js';
 import type { RegisteredRule } from '../rule.js';
 import { packageRoot } from '../version.js';
-import { writeOutputFile, type Io } from './io.js';
+import { reportWidth, writeOutputFile, type Io } from './io.js';
 import { checkFormatMatchesFile, exampleFile, inferFormat } from './output-format.js';
 
 /**
@@ -83,13 +83,17 @@ export function planOutputs(formats: string[], outputs: string[]): OutputTarget[
   return targets;
 }
 
-/** The markdown template: `--template` (relative to cwd), else config `template` (relative to the config file), else the bundled one. */
-export function loadTemplate(cwd: string, flag: string | undefined, configured: string | undefined, configFile: string | undefined): string {
+/**
+ * The markdown template: `--template` (relative to cwd), else the bundled summary for `--summary`, else
+ * config `template` (relative to the config file), else the bundled audit report.
+ */
+export function loadTemplate(cwd: string, flag: string | undefined, configured: string | undefined, configFile: string | undefined, summary = false): string {
   if (flag !== undefined) {
     const file = path.resolve(cwd, flag);
     if (!existsSync(file)) throw new UsageError(`Template not found: ${flag}`);
     return checkedTemplate(readFileSync(file, 'utf8'), flag);
   }
+  if (summary) return readFileSync(path.join(packageRoot(), 'templates', 'summary.md.hbs'), 'utf8');
   if (configured !== undefined) {
     const file = path.resolve(configFile ? path.dirname(configFile) : cwd, configured);
     if (!existsSync(file)) throw new ConfigError(`template: file not found: ${configured}`);
@@ -165,12 +169,12 @@ export function reportDate(io: Io): string {
 }
 
 /** Renders every planned output; files are written, at most one goes to stdout. */
-export function writeOutputs(targets: OutputTarget[], input: Omit<ReportInput, 'color'>, io: Io, colorWanted: boolean): void {
+export function writeOutputs(targets: OutputTarget[], input: Omit<ReportInput, 'color' | 'width'>, io: Io, colorWanted: boolean, widthFlag?: string): void {
   for (const target of targets) {
     const reporter = REPORTERS[target.format];
     if (!reporter) throw unknownFormat(target.format);
     const color = colorWanted && !target.file && !MACHINE_FORMATS.has(target.format);
-    const text = reporter({ ...input, color });
+    const text = reporter({ ...input, color, width: reportWidth(widthFlag, io, !target.file) });
     if (target.file) {
       writeOutputFile(path.resolve(io.cwd, target.file), target.file, text);
       if (!input.quiet) io.stderr(`Report written to ${target.file}\n`);

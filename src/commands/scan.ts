@@ -13,7 +13,7 @@ import { formatTimings } from './timing.js';
 import { wantsColor } from './color.js';
 import { TOOL_NAME, toolVersion } from '../version.js';
 import { ALL_RULES, findRule } from '../../rules/index.js';
-import { collect, EXIT_ERROR, EXIT_FINDINGS, EXIT_OK, type Io } from './io.js';
+import { collect, EXIT_ERROR, EXIT_FINDINGS, EXIT_OK, reportWidth, type Io } from './io.js';
 import {
   changedFiles,
   loadBaseline,
@@ -46,6 +46,12 @@ export interface ScanFlags {
   /** --color / --no-color; undefined leaves it to NO_COLOR, FORCE_COLOR and the terminal. */
   color?: boolean;
   debug?: boolean;
+  /** Terminal report: the whole evidence chain of every finding. */
+  verbose?: boolean;
+  /** Terminal report: columns (default: COLUMNS, the terminal, 80). */
+  width?: string;
+  /** Markdown report: the PR-comment summary instead of the full audit. */
+  summary?: boolean;
   cache: boolean;
   cacheLocation?: string;
   prefilter: boolean;
@@ -154,7 +160,8 @@ export async function runScan(paths: string[], flags: ScanFlags, io: Io): Promis
   const { config, filepath: configFile, skipped: configSkipped } = await loadConfig(io.cwd, flags.config, ALL_RULES);
   const wants = (format: string) => targets.some((target) => target.format === format);
   // Read everything that can fail before the (possibly long) scan, so a typo fails fast.
-  const template = wants('markdown') ? loadTemplate(io.cwd, flags.template, config.template, configFile) : undefined;
+  const template = wants('markdown') ? loadTemplate(io.cwd, flags.template, config.template, configFile, Boolean(flags.summary)) : undefined;
+  reportWidth(flags.width, io, true);
   const baseline = loadBaseline(io.cwd, flags.baseline);
   const onlyFiles = changedFiles(io.cwd, flags.changedSince);
   const progress = progressFor(io, flags.progress && !flags.quiet);
@@ -197,9 +204,12 @@ export async function runScan(paths: string[], flags: ScanFlags, io: Io): Promis
       rules: ruleInfos(ALL_RULES, wants('sarif')),
       ...(template !== undefined ? { template } : {}),
       ...(repository ? { repository } : {}),
+      verbose: Boolean(flags.verbose),
+      summary: Boolean(flags.summary),
     },
     io,
     color,
+    flags.width,
   );
   if (timings) io.stderr(formatTimings(timings, result.summary.durationMs));
   const incomplete = incompleteNote(result);
@@ -229,6 +239,9 @@ export function scanCommand(io: Io, setExit: (code: number) => void, examples: s
     .option('--color', 'force colours (default: on a terminal, or when FORCE_COLOR is set)')
     .option('--no-color', 'disable colours (also off when NO_COLOR is set and non-empty)')
     .option('--debug', 'print stack traces for internal errors')
+    .option('--verbose', 'terminal report: show the whole evidence chain of every finding')
+    .option('--width <columns>', 'terminal report: wrap to this many columns (default: COLUMNS, the terminal width, or 80)')
+    .option('--summary', 'markdown report: a short summary for a pull-request comment (grade, counts, top findings; under 60 KB)')
     .option('--template <file>', 'Handlebars template for --format markdown (default: the bundled audit report)')
     .option('--repo-url <url>', 'repository URL for links in the markdown report (default: GitHub Actions env or package.json)')
     .option('--baseline <file>', 'report (and fail on) only findings that are not in this baseline')

@@ -1,3 +1,4 @@
+import { compactReporter } from './compact.js';
 import { githubReporter } from './github.js';
 import { jsonReporter } from './json.js';
 import { junitReporter } from './junit.js';
@@ -9,6 +10,7 @@ import type { Reporter } from './types.js';
 /** Output formats by name: adding one is adding an entry. */
 export const REPORTERS: Record<string, Reporter> = {
   terminal: terminalReporter,
+  compact: compactReporter,
   json: jsonReporter,
   markdown: markdownReporter,
   sarif: sarifReporter,
@@ -17,6 +19,6 @@ export const REPORTERS: Record<string, Reporter> = {
 };
 
 /** Formats meant for machines: never coloured, never mixed with progress or notes. */
-export const MACHINE_FORMATS = new Set(['json', 'sarif', 'junit', 'github']);
+export const MACHINE_FORMATS = new Set(['json', 'sarif', 'junit', 'github', 'compact']);
 
 export type { Reporter, ReportInput, RuleInfo, RepositoryLink } from './types.js';

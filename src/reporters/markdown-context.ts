@@ -42,6 +42,14 @@ export interface ReportContext {
   baseline?: { source: string; newCount: number; presentCount: number; fixedCount: number };
   /** The constants behind the grade and effort totals, for the footer. */
   method: MethodView;
+  /** Findings per category and severity: `counts` in the order of `severityLabels`. */
+  matrix: { severityLabels: string[]; rows: Array<{ name: Category; counts: number[]; total: number }> };
+  /** Mermaid sources (no fence) for GitHub-rendered charts; `''` when there is nothing to draw. */
+  charts: { severity: string; categories: string; probe: string };
+  /** `--summary`: the findings worth naming in a PR comment, most severe and most confident first. */
+  summaryItems: FindingView[];
+  /** How many findings `summaryItems` leaves out. */
+  summaryMore: number;
 }
 
 export interface GradeView extends Grade {
@@ -246,7 +254,67 @@ function quickWins(views: FindingView[]): FindingView[] {
     );
 }
 
-export function buildReportContext(input: ReportInput): ReportContext {
+/** Severity colours of the charts (GitHub's red, orange, yellow, blue, grey), as the icons show them. */
+const SEVERITY_COLOURS: Record<Severity, string> = { critical: '#cf222e', high: '#fb8500', medium: '#d4a72c', low: '#0969da', info: '#8c959f' };
+
+/** A string in a Mermaid chart: double quotes, with no quote or newline inside to break out of it. */
+function mermaidString(text: string): string {
+  return `"${text.replace(/["\r\n]/g, ' ')}"`;
+}
+
+function severityPie(counts: Record<Severity, number>): string {
+  const present = SEVERITIES.filter((severity) => counts[severity] > 0);
+  if (present.length === 0) return '';
+  const colours = Object.fromEntries(present.map((severity, i) => [`pie${i + 1}`, SEVERITY_COLOURS[severity]]));
+  return [
+    `%%{init: {"themeVariables": ${JSON.stringify(colours)}}}%%`,
+    'pie showData title Findings by severity',
+    ...present.map((severity) => `    ${mermaidString(SEVERITY_LABELS[severity])} : ${counts[severity]}`),
+  ].join('\n');
+}
+
+/** Bars per category: the whole bar counts every finding, the red part drawn over it the critical and high ones. */
+function categoryBars(rows: Array<{ name: Category; counts: number[]; total: number }>): string {
+  if (rows.every((row) => row.total === 0)) return '';
+  const top = Math.max(...rows.map((row) => row.total));
+  return [
+    `%%{init: {"themeVariables": {"xyChart": {"plotColorPalette": "#8c959f, ${SEVERITY_COLOURS.critical}"}}}}%%`,
+    'xychart-beta',
+    '    title "Findings by category (red: critical and high)"',
+    `    x-axis [${rows.map((row) => mermaidString(row.name)).join(', ')}]`,
+    `    y-axis "Findings" 0 --> ${top}`,
+    `    bar [${rows.map((row) => row.total).join(', ')}]`,
+    `    bar [${rows.map((row) => (row.counts[0] ?? 0) + (row.counts[1] ?? 0)).join(', ')}]`,
+  ].join('\n');
+}
+
+/** Most probe results a chart shows: more bars than this are unreadable in a PR comment. */
+const PROBE_CHART_LIMIT = 20;
+
+/**
+ * Before/after of probed findings on one scale: the cost after the fix as a percentage of before
+ * (100 / ratio, so lower is better whatever the metric), with a line at 100 where the code is now.
+ */
+function probeBars(verifications: Array<{ finding: FindingView; verification: VerificationView }>): string {
+  const measured = verifications.filter((v) => v.verification.ratio !== undefined && v.verification.ratio > 0).slice(0, PROBE_CHART_LIMIT);
+  if (measured.length === 0) return '';
+  const after = measured.map((v) => Math.round(10000 / (v.verification.ratio as number)) / 100);
+  const top = Math.max(100, ...after);
+  return [
+    `%%{init: {"themeVariables": {"xyChart": {"plotColorPalette": "#1a7f37, #8c959f"}}}}%%`,
+    'xychart-beta',
+    '    title "After the fix, % of before (line: before = 100; lower is better)"',
+    `    x-axis [${measured.map((v) => mermaidString(v.finding.id)).join(', ')}]`,
+    `    y-axis "% of before" 0 --> ${Math.ceil(top / 10) * 10}`,
+    `    bar [${after.join(', ')}]`,
+    `    line [${measured.map(() => 100).join(', ')}]`,
+  ].join('\n');
+}
+
+/** Findings a PR comment names by default. */
+export const SUMMARY_LIMIT = 10;
+
+export function buildReportContext(input: ReportInput, summaryLimit = SUMMARY_LIMIT): ReportContext {
   const { result } = input;
   const ordered = [...result.findings].sort(reportOrder);
   const views = ordered.map((finding, index) => findingView(input, finding, index));
@@ -258,6 +326,14 @@ export function buildReportContext(input: ReportInput): ReportContext {
   const winHours = wins.reduce((sum, v) => sum + v.effortHours, 0);
   const suppressedList = result.suppressed ?? [];
   const date = input.date ?? '';
+  const matrixRows = CATEGORIES.map((name) => {
+    const counts = SEVERITIES.map((severity) => result.findings.filter((f) => f.category === name && f.severity === severity).length);
+    return { name, counts, total: counts.reduce((sum, n) => sum + n, 0) };
+  });
+  const verifications = ordered.flatMap((finding) => {
+    const view = viewOf.get(finding);
+    return view?.verification ? [{ finding: view, verification: view.verification }] : [];
+  });
   return {
     tool: input.tool,
     date: date.slice(0, 10),
@@ -297,10 +373,7 @@ export function buildReportContext(input: ReportInput): ReportContext {
       }).filter((phase) => phase.items.length > 0),
       hoursText: formatHours(effortHours(result.findings)),
     },
-    verifications: ordered.flatMap((finding) => {
-      const view = viewOf.get(finding);
-      return view?.verification ? [{ finding: view, verification: view.verification }] : [];
-    }),
+    verifications,
     hasVerifications: views.some((v) => v.verification !== undefined),
     verificationSummary: verdictSummary(views.flatMap((v) => (v.verification ? [v.verification] : []))),
     suppressed: suppressedList.map(({ finding, suppression }, index) => ({
@@ -336,5 +409,9 @@ export function buildReportContext(input: ReportInput): ReportContext {
       linesFloor: LINES_FLOOR,
       effort: Object.entries(EFFORT_HOURS).map(([effort, hours]) => ({ effort, hoursText: formatHours(hours) })),
     },
+    matrix: { severityLabels: SEVERITIES.map((severity) => SEVERITY_LABELS[severity]), rows: matrixRows },
+    charts: { severity: severityPie(result.summary.bySeverity), categories: categoryBars(matrixRows), probe: probeBars(verifications) },
+    summaryItems: views.slice(0, summaryLimit),
+    summaryMore: Math.max(0, views.length - summaryLimit),
   };
 }

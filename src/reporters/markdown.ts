@@ -1,7 +1,7 @@
 import { createRequire } from 'node:module';
 import type HandlebarsModule from 'handlebars';
 import type { Severity } from '../findings.js';
-import { buildReportContext } from './markdown-context.js';
+import { buildReportContext, SUMMARY_LIMIT } from './markdown-context.js';
 import type { Reporter } from './types.js';
 import { formatNumber } from './verification.js';
 
@@ -47,6 +47,15 @@ export function fencedCode(value: string, language: string): string {
   return `${fence}${language}\n${value.replace(/\s+$/, '')}\n${fence}`;
 }
 
+/** `text` cut at a word boundary to at most `max` characters, with an ellipsis when cut. */
+export function shorten(text: string, max: number): string {
+  const flat = text.replace(/\s+/g, ' ').trim();
+  if (flat.length <= max) return flat;
+  const cut = flat.slice(0, max - 1);
+  const space = cut.lastIndexOf(' ');
+  return `${(space > max / 2 ? cut.slice(0, space) : cut).replace(/[\s,;:]+$/, '')}…`;
+}
+
 const SEVERITY_ICONS: Record<string, string> & Record<Severity, string> = { critical: '🔴', high: '🟠', medium: '🟡', low: '🔵', info: '⚪' };
 
 // Loaded on first use: only markdown output needs it, and loading it costs every scan 20 ms of start-up.
@@ -67,6 +76,10 @@ function createEnvironment(): typeof HandlebarsModule {
   hbs.registerHelper('ratio', (value: unknown) => (typeof value === 'number' ? `${formatNumber(value)}×` : '–'));
   hbs.registerHelper('eq', (a: unknown, b: unknown) => a === b);
   hbs.registerHelper('plural', (count: unknown, word: unknown) => `${str(count)} ${str(word)}${count === 1 ? '' : 's'}`);
+  // A Mermaid chart (the source from `charts`); nothing when there is nothing to draw.
+  hbs.registerHelper('mermaid', (value: unknown) => (typeof value === 'string' && value ? fencedCode(value, 'mermaid') : ''));
+  // Text cut to `max` characters at a word boundary, for summaries; unescaped, so wrap it: {{cell (short message 200)}}.
+  hbs.registerHelper('short', (value: unknown, max: unknown) => shorten(str(value), typeof max === 'number' ? max : 160));
   hbs.registerHelper('join', (list: unknown, separator: unknown) => (Array.isArray(list) ? list.map(str).join(typeof separator === 'string' ? separator : ', ') : ''));
   return hbs;
 }
@@ -89,6 +102,9 @@ function tidy(markdown: string): string {
   return `${out.join('\n').trim()}\n`;
 }
 
+/** GitHub refuses a comment over 65,536 characters; a summary stays under this many bytes (so under that, too). */
+export const SUMMARY_MAX_BYTES = 60 * 1024;
+
 export const markdownReporter: Reporter = (input) => {
   if (input.template === undefined) throw new Error('The markdown report needs a template (the CLI passes templates/report.md.hbs by default)');
   let template = compiled.get(input.template);
@@ -96,5 +112,12 @@ export const markdownReporter: Reporter = (input) => {
     template = environment().compile(input.template, { noEscape: true, strict: false });
     compiled.set(input.template, template);
   }
-  return tidy(template(buildReportContext(input)));
+  if (!input.summary) return tidy(template(buildReportContext(input)));
+  // A summary must fit a PR comment: name fewer findings until it does (long paths or messages can make ten too many).
+  let limit = SUMMARY_LIMIT;
+  for (;;) {
+    const text = tidy(template(buildReportContext(input, limit)));
+    if (Buffer.byteLength(text) <= SUMMARY_MAX_BYTES || limit === 0) return text;
+    limit = Math.floor(limit / 2);
+  }
 };

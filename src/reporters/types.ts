@@ -35,6 +35,12 @@ export interface ReportInput {
   /** Handlebars source of the markdown report (the default template or the user's `--template`). */
   template?: string;
   repository?: RepositoryLink;
+  /** Columns the terminal report may use (default 80). */
+  width?: number;
+  /** Terminal report: print every finding's whole evidence chain. */
+  verbose?: boolean;
+  /** Markdown report: the short PR-comment summary instead of the full audit. */
+  summary?: boolean;
 }
 
 /** A reporter is a pure function from results to text. */

@@ -26,8 +26,37 @@ describe('markdown report', () => {
     // A pipe inside a table cell is escaped, so the row keeps its columns.
     expect(report).toContain('output is 1.33x \\| larger');
     expect(report).toContain('- [ ] **F1** Start the three calls together with Promise.all.');
-    expect(report).toContain('| [F2](#f2) | [`src/cache.ts:3`]');
-    expect(report).toContain('| demonstrated (replica) | output size (bytes) | 87,384 | 9,120 | 9.58× |');
+    expect(report).toContain('| [F2](#f2) | demonstrated (replica) | 87,384 → 9,120 bytes | 9.58× |');
+    expect(report).toContain('- **F2** [`src/cache.ts:3`](https://github.com/acme/shop/blob/abc123/src/cache.ts#L3) · load: 64 KB JSON payload, 200 calls, 5 rounds (replica) · output size (bytes) 87,384 → 9,120 (9.58×); time per call (ms) 0.04 → 0.61 (0.07×) · gzip level 6');
+  });
+
+  it('keeps the probe table to four short columns, long text moved below it', () => {
+    const report = markdownReporter(sampleInput({ template }));
+    const section = report.slice(report.indexOf('## Runtime verification'));
+    const rows = section.split('\n').filter((line) => line.startsWith('| ['));
+    expect(rows.length).toBeGreaterThan(0);
+    for (const row of rows) {
+      expect(row.split(' | ')).toHaveLength(4);
+      expect(row.length).toBeLessThan(100);
+    }
+  });
+
+  it('draws severity, categories and the probe results as GitHub Mermaid charts', () => {
+    const context = buildReportContext(sampleInput({ template }));
+    expect(context.charts.severity).toContain('pie showData title Findings by severity');
+    expect(context.charts.severity).toContain('"Critical" : 1');
+    expect(context.charts.categories).toContain('x-axis ["Database", "Caching", "Network/API", "Memory", "Async/Concurrency"]');
+    // Every finding is counted in its category; critical and high drawn over the whole bar.
+    expect(context.charts.categories).toContain('bar [1, 1, 1, 1, 1]');
+    expect(context.charts.categories).toContain('bar [1, 1, 0, 0, 1]');
+    // F2: 9.58x better -> the cost after the fix is 10.44% of before.
+    expect(context.charts.probe).toContain('x-axis ["F2"]');
+    expect(context.charts.probe).toContain('bar [10.44]');
+    expect(context.charts.probe).toContain('line [100]');
+    const report = markdownReporter(sampleInput({ template }));
+    expect(report.match(/```mermaid\n/g)).toHaveLength(3);
+    const empty = buildReportContext(sampleInput({ template, result: { ...RESULT, findings: [], summary: { ...RESULT.summary, bySeverity: { critical: 0, high: 0, medium: 0, low: 0, info: 0 } } } }));
+    expect(empty.charts).toEqual({ severity: '', categories: '', probe: '' });
   });
 
   it('omits the runtime verification section when no finding carries one', () => {
