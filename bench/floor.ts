@@ -6,10 +6,10 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import fg from 'fast-glob';
-import type { ts as TsTypes } from 'ts-morph';
+import type { ts as TsTypes } from '@ts-morph/common';
 
 const require = createRequire(import.meta.url);
-const ts = require(createRequire(require.resolve('ts-morph')).resolve('@ts-morph/common/dist/typescript.js')) as typeof TsTypes;
+const ts = require(require.resolve('@ts-morph/common/dist/typescript.js')) as typeof TsTypes;
 
 const dir = process.argv[2];
 if (!dir) throw new Error('usage: floor <dir>');

@@ -1,18 +1,19 @@
 import path from 'node:path';
 import { Command, Option } from 'commander';
 import { loadConfig } from '../config/load.js';
-import { failOnSchema, type BottleneckConfig, type FailOn, type RuleSetting } from '../config/schema.js';
+import { failOnSchema, type BottleneckConfig, type FailOn } from '../config/schema.js';
 import { UsageError } from '../errors.js';
 import { isAtOrAbove, isIncomplete, SEVERITIES, type ScanResult } from '../findings.js';
 import { REPORTERS } from '../reporters/index.js';
-import type { RegisteredRule } from '../rule.js';
 import { AnalysisCache, defaultCacheLocation } from '../scanner/cache.js';
-import { emptyTimings, scan, type EnabledRule, type ScanRequest } from '../scanner/engine.js';
+import { emptyTimings, scan, type ScanRequest } from '../scanner/engine.js';
+import { rulePlan } from './rule-plan.js';
+export { enabledRules } from './rule-plan.js';
 import { toPosixRelative } from '../scanner/discover.js';
 import { formatTimings } from './timing.js';
 import { wantsColor } from './color.js';
 import { TOOL_NAME, toolVersion } from '../version.js';
-import { ALL_RULES, findRule } from '../../rules/index.js';
+import { ALL_RULES } from '../../rules/index.js';
 import { collect, EXIT_ERROR, EXIT_FINDINGS, EXIT_OK, type Io } from './io.js';
 import {
   changedFiles,
@@ -74,43 +75,25 @@ export function parseShard(value: string): { index: number; count: number } {
 /** Measured in docs/performance.md: see there before changing. */
 const DEFAULT_CONCURRENCY = 1;
 
-function ruleLevel(setting: RuleSetting | undefined): string | undefined {
-  if (setting === undefined) return undefined;
-  return typeof setting === 'string' ? setting : setting.severity;
-}
-
-/** Rules to run: `--rule` narrows (and re-enables rules turned off in config); config may turn off or re-level. */
-export function enabledRules(config: BottleneckConfig, only: string[]): EnabledRule[] {
-  for (const id of only) {
-    if (!findRule(id)) throw new UsageError(`Unknown rule "${id}". Run "bottleneck rules" to list the rules.`);
-  }
-  const selected: RegisteredRule[] = only.length > 0 ? ALL_RULES.filter((rule) => only.includes(rule.meta.id)) : ALL_RULES;
-  const enabled: EnabledRule[] = [];
-  for (const rule of selected) {
-    const setting = (config.rules as Record<string, RuleSetting | undefined>)[rule.meta.id];
-    const level = ruleLevel(setting);
-    if (level === 'off' && only.length === 0) continue;
-    const options = typeof setting === 'object' ? setting.options : undefined;
-    const severityOverride = level && level !== 'off' ? SEVERITIES.find((s) => s === level) : undefined;
-    enabled.push({ rule, options: options ?? {}, ...(severityOverride ? { severityOverride } : {}) });
-  }
-  return enabled;
-}
-
 /** What to scan and with which rules, from the command line over the config: shared by scan and probe. */
 export function targetRequest(
   paths: string[],
   flags: { include: string[]; exclude: string[]; rule: string[] },
   config: BottleneckConfig,
   io: Io,
-): Pick<ScanRequest, 'cwd' | 'paths' | 'include' | 'exclude' | 'maxFileSize' | 'rules'> {
+  // The config file: `overrides` globs are relative to its directory (to the working directory without one).
+  configFile?: string,
+): Pick<ScanRequest, 'cwd' | 'paths' | 'include' | 'exclude' | 'maxFileSize' | 'rules' | 'rulesFor' | 'enabledRuleIds'> {
+  const plan = rulePlan(config, flags.rule, configFile ? path.dirname(configFile) : io.cwd);
   return {
     cwd: io.cwd,
     paths: paths.length > 0 ? paths : ['.'],
     include: flags.include.length > 0 ? flags.include : (config.include ?? []),
     exclude: [...(config.exclude ?? []), ...flags.exclude],
     maxFileSize: config.maxFileSize,
-    rules: enabledRules(config, flags.rule),
+    rules: plan.rules,
+    enabledRuleIds: plan.enabledRuleIds,
+    ...(plan.rulesFor ? { rulesFor: plan.rulesFor } : {}),
   };
 }
 
@@ -163,7 +146,7 @@ export async function runScan(paths: string[], flags: ScanFlags, io: Io): Promis
   const shard = flags.shard ? parseShard(flags.shard) : undefined;
   const cache = flags.cache ? openCache(io, flags.cacheLocation) : undefined;
   const result = await scan({
-    ...targetRequest(paths, flags, config, io),
+    ...targetRequest(paths, flags, config, io, configFile),
     prefilter: flags.prefilter,
     ...(shard ? { shard } : {}),
     concurrency: parseConcurrency(flags.concurrency),
