@@ -127,7 +127,7 @@ export async function probe(options: ProbeOptions = {}): Promise<ProbeReport> {
  * is at or above `failOn` (default `critical`), else 0.
  */
 export function exitCode(report: Pick<ScanReport, 'findings' | 'errors'>, failOn: FailOn = 'critical'): number {
-  return exitCodeFor({ findings: report.findings, errors: report.errors, skipped: [], summary: { files: 0, lines: 0, durationMs: 0, bySeverity: { critical: 0, high: 0, medium: 0, low: 0, info: 0 } } } as never, failOn);
+  return exitCodeFor(report, failOn);
 }
 
 /** Types a `bottleneck.config.ts` (or `.mjs`): `export default defineConfig({ ... })`. Returns its argument. */

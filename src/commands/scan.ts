@@ -101,7 +101,7 @@ export function targetRequest(
  * 2 when some file or directory could not be read (an incomplete scan proves nothing, whatever --fail-on
  * says), else 1 when a finding is at or above `failOn`, else 0.
  */
-export function exitCodeFor(result: ScanResult, failOn: FailOn): number {
+export function exitCodeFor(result: Pick<ScanResult, 'errors'> & { findings: ReadonlyArray<{ severity: ScanResult['findings'][number]['severity'] }> }, failOn: FailOn): number {
   if (isIncomplete(result)) return EXIT_ERROR;
   if (failOn === 'none') return EXIT_OK;
   return result.findings.some((f) => isAtOrAbove(f.severity, failOn)) ? EXIT_FINDINGS : EXIT_OK;
