@@ -9,7 +9,7 @@ import { loadConfig, validateConfig } from './config/load.js';
 import type { BottleneckConfigInput } from './config/schema.js';
 import type { FailOn } from './config/schema.js';
 import type { Io } from './commands/io.js';
-import { exitCodeFor, targetRequest } from './commands/scan.js';
+import { exitCodeFor, targetRequest, withConfigSkipped } from './commands/scan.js';
 import { checkProbePackages, probeFindings } from './commands/probe.js';
 import type { JsonReport } from './result-schema.js';
 import type { ProbeRunSummary } from './probe/run.js';
@@ -74,17 +74,17 @@ function ioFor(cwd: string, log?: (text: string) => void): Io {
 }
 
 async function configFor(cwd: string, option: ScanOptions['config']) {
-  if (option === false) return { config: validateConfig({}, ALL_RULES), filepath: undefined };
-  if (typeof option === 'object') return { config: validateConfig(option, ALL_RULES), filepath: undefined };
-  const { config, filepath } = await loadConfig(cwd, option, ALL_RULES);
-  return { config, filepath };
+  if (option === false) return { config: validateConfig({}, ALL_RULES), filepath: undefined, skipped: [] };
+  if (typeof option === 'object') return { config: validateConfig(option, ALL_RULES), filepath: undefined, skipped: [] };
+  return loadConfig(cwd, option, ALL_RULES);
 }
 
 async function scanResult(options: ScanOptions, cache: AnalysisCache | undefined) {
   const cwd = path.resolve(options.cwd ?? process.cwd());
-  const { config, filepath } = await configFor(cwd, options.config);
+  const { config, filepath, skipped } = await configFor(cwd, options.config);
   const request = targetRequest(options.paths ?? [], { include: options.include ?? [], exclude: options.exclude ?? [], rule: options.rules ?? [] }, config, ioFor(cwd), filepath);
   const result = await scanFiles({ ...request, toolVersion: toolVersion(), knownRuleIds: ALL_RULES.map((rule) => rule.meta.id), ...(cache ? { cache } : {}) });
+  withConfigSkipped(result, skipped, cwd);
   return { result, failOn: config.failOn ?? ('critical' as FailOn), cwd };
 }
 

@@ -11,6 +11,7 @@ const root = path.resolve(import.meta.dirname, '..');
 const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
 let work: string;
 let app: string;
+let tarballPath: string;
 
 const FAKE_COMPRESSION = `export function compress(value: string): string {
   return Buffer.from(value).toString('base64');
@@ -32,6 +33,7 @@ beforeAll(() => {
   execFileSync(npm, ['pack', '--ignore-scripts', '--pack-destination', work], { cwd: root, stdio: 'pipe' });
   const tarball = readdirSync(work).find((name) => name.endsWith('.tgz'));
   if (!tarball) throw new Error('npm pack wrote no tarball');
+  tarballPath = path.join(work, tarball);
   app = path.join(work, 'app');
   mkdirSync(path.join(app, 'src'), { recursive: true });
   writeFileSync(path.join(app, 'package.json'), JSON.stringify({ name: 'app', version: '1.0.0', private: true, type: 'module' }));
@@ -114,5 +116,25 @@ describe('the packed package installed into an empty project', () => {
     expect(wrong.code).not.toBe(0);
     expect(wrong.stdout).toMatch(/wrong\.mts\(2,[^)]*\): error TS2322/);
     expect(wrong.stdout).toMatch(/wrong\.mts\(3,[^)]*\): error TS2322/);
+  });
+
+  it("without optional dependencies, parses with the project's own typescript, and says what is missing without one", { timeout: 300_000 }, () => {
+    const lean = path.join(work, 'lean');
+    mkdirSync(path.join(lean, 'src'), { recursive: true });
+    writeFileSync(path.join(lean, 'package.json'), JSON.stringify({ name: 'lean', version: '1.0.0', private: true }));
+    writeFileSync(path.join(lean, 'src/cache.ts'), FAKE_COMPRESSION);
+    const install = (...args: string[]) => execFileSync(npm, ['install', '--prefer-offline', '--no-audit', '--no-fund', ...args], { cwd: lean, stdio: 'pipe' });
+    const scanLean = () => runIn(lean, process.execPath, [path.join(lean, 'node_modules/.bin/bottleneck'), 'scan', 'src', '--format', 'json', '--no-cache']);
+    install('--omit=optional', tarballPath);
+    expect(existsSync(path.join(lean, 'node_modules/@ts-morph'))).toBe(false);
+    const bare = scanLean();
+    expect(bare.code).toBe(2);
+    expect(bare.stderr).toContain('no TypeScript parser: neither @ts-morph/common nor typescript is installed');
+    // The version this repository builds with, so npm's cache has it.
+    const version = (JSON.parse(readFileSync(path.join(root, 'node_modules/typescript/package.json'), 'utf8')) as { version: string }).version;
+    install('--omit=optional', '--save-dev', `typescript@${version}`);
+    const withTs = scanLean();
+    expect(withTs.code, withTs.stderr).toBe(0);
+    expect((JSON.parse(withTs.stdout) as { findings: Array<{ ruleId: string }> }).findings.map((f) => f.ruleId)).toEqual(['fake-compression/encoding-only']);
   });
 });

@@ -122,6 +122,15 @@ export function incompleteNote(result: ScanResult): string | undefined {
   return `${TOOL_NAME}: scan incomplete (exit code 2): could not read ${first.file}${more}; see "errors" in the report\n`;
 }
 
+/** Adds the config candidates that were not regular files (never opened) to the result's skipped files. */
+export function withConfigSkipped(result: ScanResult, configSkipped: Array<{ absolute: string; reason: string }>, cwd: string): void {
+  if (configSkipped.length === 0) return;
+  // The scan may have met the same file (a package.json FIFO is both a config candidate and a project file).
+  const listed = new Set(result.skipped.map((note) => note.file));
+  const extra = configSkipped.map((note) => ({ file: toPosixRelative(cwd, note.absolute), reason: note.reason })).filter((note) => !listed.has(note.file));
+  result.skipped = [...result.skipped, ...extra].sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : 0));
+}
+
 export async function runScan(paths: string[], flags: ScanFlags, io: Io): Promise<number> {
   const targets = planOutputs(flags.format, flags.output);
   if (flags.writeBaseline && (flags.changedSince || flags.shard)) {
@@ -159,12 +168,7 @@ export async function runScan(paths: string[], flags: ScanFlags, io: Io): Promis
     onProgress: (done, total) => progress.update(done, total),
   }).finally(() => progress.stop());
   if (shard) result.shard = shard;
-  if (configSkipped.length > 0) {
-    // The scan may have met the same file (a package.json FIFO is both a config candidate and a project file).
-    const listed = new Set(result.skipped.map((note) => note.file));
-    const extra = configSkipped.map((note) => ({ file: toPosixRelative(io.cwd, note.absolute), reason: note.reason })).filter((note) => !listed.has(note.file));
-    result.skipped = [...result.skipped, ...extra].sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : 0));
-  }
+  withConfigSkipped(result, configSkipped, io.cwd);
   // Said once and not fatal: without a trustworthy cache the scan is only slower.
   if (cache?.problem) io.stderr(`${TOOL_NAME}: results cache not used: ${cache.problem}\n`);
   const repository = wants('markdown') ? repositoryLink(io, flags.repoUrl) : undefined;

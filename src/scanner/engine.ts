@@ -11,7 +11,7 @@ import { ProjectFactsCache, type ProjectFacts } from './project-facts.js';
 import { fileRoleOf, siteRoleOf, type FileRole } from './roles.js';
 import { parseSuppressions } from './suppressions.js';
 import { analyzeInWorkers, type AnalysisJob } from './worker-pool.js';
-import { loadTypeScript, ts } from './ts.js';
+import { loadTypeScript, ts, typeScriptFile } from './ts.js';
 import { ProjectModel } from '../model/link.js';
 import { summarizeFile } from '../model/summarize.js';
 import { ModelDigestStore, SummaryCache } from '../model/summary-cache.js';
@@ -438,6 +438,9 @@ function configurationKey(rules: EnabledRule[], version: string): string {
 
 export async function scan(request: ScanRequest): Promise<ScanResult> {
   const started = performance.now();
+  // Fails at once, with what to install, when no TypeScript can be found (an install with --omit=optional and
+  // no typescript); otherwise every file would fail on its own.
+  typeScriptFile();
   const timings = request.timings;
   const collector = new FindingsCollector({
     enabledRuleIds: request.enabledRuleIds ?? request.rules.map((enabled) => enabled.rule.meta.id),
