@@ -5,6 +5,7 @@ import path from 'node:path';
 import Ajv2020 from 'ajv/dist/2020.js';
 import { afterAll, describe, expect, it } from 'vitest';
 import { configJsonSchemaText, SCHEMA_FILE } from '../src/config/json-schema.js';
+import { validateConfig } from '../src/config/load.js';
 import { ALL_RULES } from '../rules/index.js';
 
 // `bottleneck init`, the published JSON schema, `overrides` by path and TypeScript configs that import their
@@ -173,6 +174,44 @@ describe('overrides by path', () => {
     expect(result.stderr).toMatch(/overrides\[0\]\.rules\.sequential-await\.options: unknown key "minAwait" \(did you mean "minAwaits"\?\)/);
     expect(result.stderr).toMatch(/overrides\[1\]: unknown key "file" \(did you mean "files"\?\); allowed: files, ignores, rules/);
     expect(result.stderr).toContain('overrides[1].files: got nothing; expected an array');
+  });
+});
+
+describe('overrides with the cache and worker threads', () => {
+  it('a changed override re-judges the files it names on a warm run', () => {
+    const dir = project({ 'src/legacy/a.ts': FAKE_COMPRESSION, 'src/b.ts': FAKE_COMPRESSION, '.bottleneckrc.json': JSON.stringify({ overrides: [{ files: ['src/legacy/**'], rules: { 'fake-compression': 'low' } }] }) });
+    const cached = (...args: string[]) => run(dir, 'scan', '--format', 'json', '--fail-on', 'none', '--cache-location', '.cache', ...args);
+    const severities = (stdout: string) => (JSON.parse(stdout) as { findings: Array<{ file: string; severity: string }> }).findings.map((f) => `${f.file} ${f.severity}`).sort();
+    expect(severities(cached().stdout)).toEqual(['src/b.ts high', 'src/legacy/a.ts low']);
+    writeFileSync(path.join(dir, '.bottleneckrc.json'), JSON.stringify({ overrides: [{ files: ['src/legacy/**'], rules: { 'fake-compression': 'off' } }] }));
+    expect(severities(cached().stdout)).toEqual(['src/b.ts high']);
+  });
+
+  it('worker threads run each file with its own rule set', { timeout: 120_000 }, () => {
+    const files: Record<string, string> = { '.bottleneckrc.json': JSON.stringify({ overrides: [{ files: ['legacy/**'], rules: { 'fake-compression': 'off' } }, { files: ['app/1*.ts'], rules: { 'fake-compression': 'low' } }] }) };
+    for (let i = 0; i < 120; i++) files[`app/${i}.ts`] = FAKE_COMPRESSION;
+    for (let i = 0; i < 120; i++) files[`legacy/${i}.ts`] = FAKE_COMPRESSION;
+    const dir = project(files);
+    for (const concurrency of ['1', '2']) {
+      const result = run(dir, 'scan', '--format', 'json', '--fail-on', 'none', '--no-cache', '--concurrency', concurrency);
+      expect(result.code, result.stderr).toBe(0);
+      const found = (JSON.parse(result.stdout) as { findings: Array<{ file: string; severity: string }> }).findings;
+      expect(found.every((f) => f.file.startsWith('app/')), concurrency).toBe(true);
+      // app/1.ts, app/10..19.ts, app/100..119.ts: 31 files at low, the other 89 at the rule's own severity.
+      expect(found.filter((f) => f.severity === 'low')).toHaveLength(31);
+      expect(found.filter((f) => f.severity === 'high')).toHaveLength(89);
+    }
+  });
+});
+
+describe("the README's configuration example", () => {
+  it('is a valid config', () => {
+    const readme = readFileSync(path.join(root, 'README.md'), 'utf8');
+    const section = readme.slice(readme.indexOf('## Configuration'));
+    const block = /```json\n([\s\S]*?)```/.exec(section)?.[1];
+    expect(block).toBeDefined();
+    const config = validateConfig(JSON.parse(block ?? '{}'), ALL_RULES);
+    expect(config.overrides.length).toBeGreaterThan(0);
   });
 });
 
