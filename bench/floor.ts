@@ -6,11 +6,11 @@
  */
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import type { ts as TsTypes } from 'ts-morph';
+import type { ts as TsTypes } from '@ts-morph/common';
 import { discoverFiles } from '../src/scanner/discover.js';
 
 const require = createRequire(import.meta.url);
-const ts = require(createRequire(require.resolve('ts-morph')).resolve('@ts-morph/common/dist/typescript.js')) as typeof TsTypes;
+const ts = require(require.resolve('@ts-morph/common/dist/typescript.js')) as typeof TsTypes;
 
 const dir = process.argv[2];
 const maxFileSize = Number(process.argv[3] ?? 1024 * 1024);

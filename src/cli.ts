@@ -3,6 +3,7 @@ import { isKnownError } from './errors.js';
 import { EXIT_ERROR, EXIT_OK, type Io } from './commands/io.js';
 import { cacheCommand } from './commands/cache.js';
 import { explainCommand } from './commands/explain.js';
+import { initCommand } from './commands/init.js';
 import { mergeCommand } from './commands/merge.js';
 import { probeCommand } from './commands/probe.js';
 import { rulesCommand } from './commands/rules.js';
@@ -17,6 +18,7 @@ Examples:
   $ bottleneck scan --rule sequential-await --exclude "**/*.test.ts"
   $ bottleneck rules                         list the rules
   $ bottleneck rules uncleared-timer         show one rule's documentation
+  $ bottleneck init                          write a commented .bottleneckrc.yaml
 
 Exit codes: 0 nothing at or above --fail-on, 1 findings at or above it, 2 usage, config or internal error.`;
 
@@ -31,7 +33,7 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .exitOverride()
     .configureOutput({ writeOut: io.stdout, writeErr: io.stderr });
   // Subcommands inherit exitOverride and output only when added after configuring the parent.
-  for (const command of [scanCommand(io, setExit, EXAMPLES), rulesCommand(io, setExit), probeCommand(io, setExit), cacheCommand(io, setExit), mergeCommand(io, setExit), explainCommand(io, setExit)]) {
+  for (const command of [scanCommand(io, setExit, EXAMPLES), rulesCommand(io, setExit), probeCommand(io, setExit), cacheCommand(io, setExit), mergeCommand(io, setExit), explainCommand(io, setExit), initCommand(io, setExit)]) {
     program.addCommand(command.exitOverride().configureOutput({ writeOut: io.stdout, writeErr: io.stderr }));
   }
   return program;

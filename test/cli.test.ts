@@ -135,7 +135,7 @@ describe('bottleneck CLI', () => {
     expect(badType.stderr).toContain('failOn: got "sometimes"; expected one of "critical", "high", "medium", "low", "info", "none"');
     const unknownKey = run(project({ 'a.ts': CLEAN, '.bottleneckrc.json': JSON.stringify({ rulez: {} }) }), 'scan');
     expect(unknownKey.code).toBe(2);
-    expect(unknownKey.stderr).toContain('(root): unknown key "rulez" (did you mean "rules"?); allowed: $schema, include, exclude, failOn, maxFileSize, rules, template');
+    expect(unknownKey.stderr).toContain('(root): unknown key "rulez" (did you mean "rules"?); allowed: $schema, include, exclude, failOn, maxFileSize, rules, overrides, template');
     const unknownRule = run(project({ 'a.ts': CLEAN, '.bottleneckrc.json': JSON.stringify({ rules: { 'no-such-rule': 'off' } }) }), 'scan');
     expect(unknownRule.stderr).toContain('rules: unknown rule "no-such-rule"; run "bottleneck rules" to list the rule ids');
     const misspeltRule = run(project({ 'a.ts': CLEAN, '.bottleneckrc.json': JSON.stringify({ rules: { 'sequental-await': 'off' } }) }), 'scan');

@@ -61,10 +61,10 @@ function innermostAt(functions: FunctionSummary[], line: number): FunctionSummar
 export async function explain(target: string, flags: ExplainFlags, io: Io): Promise<Explanation> {
   const { file: rawFile, line } = parseTarget(target);
   const file = path.relative(io.cwd, path.resolve(io.cwd, rawFile)).split(path.sep).join('/');
-  const { config } = await loadConfig(io.cwd, flags.config, ALL_RULES);
+  const { config, filepath } = await loadConfig(io.cwd, flags.config, ALL_RULES);
   let model: ProjectModel | undefined;
   const result = await scan({
-    ...targetRequest(flags.root, { include: [], exclude: [], rule: [] }, config, io),
+    ...targetRequest(flags.root, { include: [], exclude: [], rule: [] }, config, io, filepath),
     toolVersion: toolVersion(),
     onModel: (built) => {
       model = built;

@@ -1,4 +1,5 @@
 import { mkdirSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import path from 'node:path';
 import { Command } from 'commander';
 import { loadConfig } from '../config/load.js';
@@ -77,9 +78,9 @@ export function outsideFiles(findings: Finding[], cwd: string): string[] {
  * before/after families say why and run their replica).
  */
 async function rederiveFixes(findings: Finding[], flags: ProbeFlags, io: Io): Promise<Finding[]> {
-  const { config } = await loadConfig(io.cwd, flags.config, ALL_RULES);
+  const { config, filepath } = await loadConfig(io.cwd, flags.config, ALL_RULES);
   const files = [...new Set(findings.map((f) => f.file))];
-  const fresh = await scan({ ...targetRequest(files, { include: [], exclude: [], rule: [] }, config, io), include: [] });
+  const fresh = await scan({ ...targetRequest(files, { include: [], exclude: [], rule: [] }, config, io, filepath), include: [] });
   const key = (f: Finding) => `${f.ruleId}\u0000${f.file}\u0000${f.line}\u0000${f.column}`;
   const fixes = new Map(fresh.findings.map((f) => [key(f), f.fix]));
   return findings.map((f) => {
@@ -119,6 +120,76 @@ function checkTargetUrl(text: string): string {
   return url.toString();
 }
 
+/** Packages only `probe` loads: optional peer dependencies, so a scan-only install leaves them out. */
+export const PROBE_PACKAGES = ['esbuild', 'hdr-histogram-js', 'pg-pool', 'generic-pool'] as const;
+
+/** The probe packages that do not resolve from this install. */
+export function missingProbePackages(): string[] {
+  const require = createRequire(import.meta.url);
+  return PROBE_PACKAGES.filter((name) => {
+    try {
+      require.resolve(name);
+      return false;
+    } catch {
+      return true;
+    }
+  });
+}
+
+/** A usage error naming the missing packages and the command that installs them. */
+export function checkProbePackages(): void {
+  const missing = missingProbePackages();
+  if (missing.length === 0) return;
+  throw new UsageError(
+    `probe needs ${missing.join(', ')} (optional peer dependencies: a scan-only install leaves them out). ` +
+      `Install them beside bottleneck-cli: npm install --save-dev ${PROBE_PACKAGES.join(' ')} ` +
+      `(without installing: npx ${['bottleneck-cli', ...PROBE_PACKAGES].map((name) => `-p ${name}`).join(' ')} bottleneck probe)`,
+  );
+}
+
+export type ProbedFindings = Awaited<ReturnType<(typeof import('../probe/run.js'))['runProbes']>>;
+
+export interface ProbeFindingsOptions {
+  budgetMs: number;
+  /** When the budget started (Date.now()); default now. The CLI starts it before its scan, which it includes. */
+  startedAt?: number;
+  exec: boolean;
+  allowNetwork: boolean;
+  latencies: Record<string, number>;
+  io: Io;
+  signal?: AbortSignal;
+  onStart?: Parameters<(typeof import('../probe/run.js'))['runProbes']>[1]['onStart'];
+}
+
+/**
+ * Probes findings (the harness and its load libraries load only here, so `scan` never pays for them) and
+ * returns them as they came, each with its verification. Shared by the CLI and the programmatic `probe()`.
+ */
+export async function probeFindings(findings: Finding[], options: ProbeFindingsOptions): Promise<ProbedFindings> {
+  checkProbePackages();
+  const [{ runProbes }, { execProbes, execRefusal }] = await Promise.all([import('../probe/run.js'), import('../probe/exec.js')]);
+  if (options.exec) {
+    const refusal = execRefusal(options.allowNetwork);
+    if (refusal) throw new UsageError(refusal);
+  }
+  const probes = options.exec ? execProbes(options.io, options.io.cwd, { latencies: options.latencies }) : undefined;
+  const probed = await runProbes(probes ? probes.prepare(findings) : findings, {
+    budgetMs: options.budgetMs,
+    ...(options.startedAt !== undefined ? { startedAt: options.startedAt } : {}),
+    signal: options.signal ?? new AbortController().signal,
+    ...(probes ? { probes: probes.probes, mode: probes.mode } : {}),
+    ...(options.onStart ? { onStart: options.onStart } : {}),
+  });
+  // Report the findings as they came (prepare() may have added private params), with their verification.
+  return {
+    ...probed,
+    findings: findings.map((finding, i) => {
+      const verification = probed.findings[i]?.verification;
+      return verification ? { ...finding, verification } : finding;
+    }),
+  };
+}
+
 export async function runProbe(paths: string[], given: ProbeFlags, io: Io): Promise<number> {
   // --budget is the whole command's: the scan that finds what to probe spends it too.
   const startedAt = Date.now();
@@ -129,13 +200,15 @@ export async function runProbe(paths: string[], given: ProbeFlags, io: Io): Prom
   if (Object.keys(latencies).length > 0 && !flags.exec) throw new UsageError('--latency sets the latency of your stubbed dependencies: it needs --exec');
   if (flags.emitK6 && !flags.targetUrl) throw new UsageError('--emit-k6 needs --target-url: the k6 script runs against your deployment, never against this machine');
   const targetUrl = flags.targetUrl ? checkTargetUrl(flags.targetUrl) : undefined;
+  // Before the scan, so a scan-only install learns at once what to add.
+  checkProbePackages();
   let result: ScanResult;
   if (flags.from) {
     if (paths.length > 0) throw new UsageError('Give either paths to scan or --from <report.json>, not both');
     result = readFindings(flags.from, io.cwd);
   } else {
-    const { config } = await loadConfig(io.cwd, flags.config, ALL_RULES);
-    result = await scan(targetRequest(paths, flags, config, io));
+    const { config, filepath } = await loadConfig(io.cwd, flags.config, ALL_RULES);
+    result = await scan(targetRequest(paths, flags, config, io, filepath));
   }
   let findings = flags.rule.length > 0 && flags.from ? result.findings.filter((f) => flags.rule.some((id) => f.ruleId === id || f.ruleId.startsWith(`${id}/`))) : result.findings;
   if (flags.from && flags.exec) {
@@ -162,26 +235,16 @@ export async function runProbe(paths: string[], given: ProbeFlags, io: Io): Prom
   };
   process.once('SIGINT', onSigint);
   process.once('SIGTERM', onSigterm);
-  // The harness and its load libraries load only when probing, so `scan` does not pay their start-up.
-  const [{ canEmitK6, k6FileName, k6Script }, { terminalProbeReport, withVerificationJson }, { runProbes }, { execProbes }] = await Promise.all([
-    import('../probe/k6.js'),
-    import('../probe/report.js'),
-    import('../probe/run.js'),
-    import('../probe/exec.js'),
-  ]);
-  if (flags.exec) {
-    const { execRefusal } = await import('../probe/exec.js');
-    const refusal = execRefusal(flags.allowNetwork === true);
-    if (refusal) throw new UsageError(refusal);
-  }
-  const probes = flags.exec ? execProbes(io, io.cwd, { latencies }) : undefined;
-  let probed: Awaited<ReturnType<typeof runProbes>>;
+  let probed: ProbedFindings;
   try {
-    probed = await runProbes(probes ? probes.prepare(findings) : findings, {
+    probed = await probeFindings(findings, {
       budgetMs,
       startedAt,
+      exec: flags.exec === true,
+      allowNetwork: flags.allowNetwork === true,
+      latencies,
+      io,
       signal: controller.signal,
-      ...(probes ? { probes: probes.probes, mode: probes.mode } : {}),
       onStart: ({ family, index, total, findings: count }) => {
         if (flags.format === 'terminal' || flags.output) io.stderr(`probe ${index}/${total}: ${family} (${count} finding${count === 1 ? '' : 's'})\n`);
       },
@@ -190,14 +253,7 @@ export async function runProbe(paths: string[], given: ProbeFlags, io: Io): Prom
     process.removeListener('SIGINT', onSigint);
     process.removeListener('SIGTERM', onSigterm);
   }
-  // Report the findings as they came (prepare() may have added private params), with their verification.
-  probed = {
-    ...probed,
-    findings: findings.map((finding, i) => {
-      const verification = probed.findings[i]?.verification;
-      return verification ? { ...finding, verification } : finding;
-    }),
-  };
+  const [{ canEmitK6, k6FileName, k6Script }, { terminalProbeReport, withVerificationJson }] = await Promise.all([import('../probe/k6.js'), import('../probe/report.js')]);
 
   if (flags.emitK6 && targetUrl) {
     const dir = path.resolve(io.cwd, flags.emitK6);

@@ -1,13 +1,14 @@
 import path from 'node:path';
 import { Command, Option } from 'commander';
 import { loadConfig } from '../config/load.js';
-import { failOnSchema, type BottleneckConfig, type FailOn, type RuleSetting } from '../config/schema.js';
+import { failOnSchema, type BottleneckConfig, type FailOn } from '../config/schema.js';
 import { UsageError } from '../errors.js';
 import { isAtOrAbove, isIncomplete, SEVERITIES, type ScanResult } from '../findings.js';
 import { REPORTERS } from '../reporters/index.js';
-import type { RegisteredRule } from '../rule.js';
 import { AnalysisCache, defaultCacheLocation } from '../scanner/cache.js';
-import { emptyTimings, scan, type EnabledRule, type ScanRequest } from '../scanner/engine.js';
+import { emptyTimings, scan, type ScanRequest } from '../scanner/engine.js';
+import { rulePlan } from './rule-plan.js';
+export { enabledRules } from './rule-plan.js';
 import { toPosixRelative } from '../scanner/discover.js';
 import { formatTimings } from './timing.js';
 import { wantsColor } from './color.js';
@@ -80,43 +81,25 @@ export function parseShard(value: string): { index: number; count: number } {
 /** Measured in docs/performance.md: see there before changing. */
 const DEFAULT_CONCURRENCY = 1;
 
-function ruleLevel(setting: RuleSetting | undefined): string | undefined {
-  if (setting === undefined) return undefined;
-  return typeof setting === 'string' ? setting : setting.severity;
-}
-
-/** Rules to run: `--rule` narrows (and re-enables rules turned off in config); config may turn off or re-level. */
-export function enabledRules(config: BottleneckConfig, only: string[]): EnabledRule[] {
-  for (const id of only) {
-    if (!findRule(id)) throw new UsageError(`Unknown rule "${id}". Run "bottleneck rules" to list the rules.`);
-  }
-  const selected: RegisteredRule[] = only.length > 0 ? ALL_RULES.filter((rule) => only.includes(rule.meta.id)) : ALL_RULES;
-  const enabled: EnabledRule[] = [];
-  for (const rule of selected) {
-    const setting = (config.rules as Record<string, RuleSetting | undefined>)[rule.meta.id];
-    const level = ruleLevel(setting);
-    if (level === 'off' && only.length === 0) continue;
-    const options = typeof setting === 'object' ? setting.options : undefined;
-    const severityOverride = level && level !== 'off' ? SEVERITIES.find((s) => s === level) : undefined;
-    enabled.push({ rule, options: options ?? {}, ...(severityOverride ? { severityOverride } : {}) });
-  }
-  return enabled;
-}
-
 /** What to scan and with which rules, from the command line over the config: shared by scan and probe. */
 export function targetRequest(
   paths: string[],
   flags: { include: string[]; exclude: string[]; rule: string[] },
   config: BottleneckConfig,
   io: Io,
-): Pick<ScanRequest, 'cwd' | 'paths' | 'include' | 'exclude' | 'maxFileSize' | 'rules'> {
+  // The config file: `overrides` globs are relative to its directory (to the working directory without one).
+  configFile?: string,
+): Pick<ScanRequest, 'cwd' | 'paths' | 'include' | 'exclude' | 'maxFileSize' | 'rules' | 'rulesFor' | 'enabledRuleIds'> {
+  const plan = rulePlan(config, flags.rule, configFile ? path.dirname(configFile) : io.cwd);
   return {
     cwd: io.cwd,
     paths: paths.length > 0 ? paths : ['.'],
     include: flags.include.length > 0 ? flags.include : (config.include ?? []),
     exclude: [...(config.exclude ?? []), ...flags.exclude],
     maxFileSize: config.maxFileSize,
-    rules: enabledRules(config, flags.rule),
+    rules: plan.rules,
+    enabledRuleIds: plan.enabledRuleIds,
+    ...(plan.rulesFor ? { rulesFor: plan.rulesFor } : {}),
   };
 }
 
@@ -124,7 +107,7 @@ export function targetRequest(
  * 2 when some file or directory could not be read (an incomplete scan proves nothing, whatever --fail-on
  * says), else 1 when a finding is at or above `failOn`, else 0.
  */
-export function exitCodeFor(result: ScanResult, failOn: FailOn): number {
+export function exitCodeFor(result: Pick<ScanResult, 'errors'> & { findings: ReadonlyArray<{ severity: ScanResult['findings'][number]['severity'] }> }, failOn: FailOn): number {
   if (isIncomplete(result)) return EXIT_ERROR;
   if (failOn === 'none') return EXIT_OK;
   return result.findings.some((f) => isAtOrAbove(f.severity, failOn)) ? EXIT_FINDINGS : EXIT_OK;
@@ -143,6 +126,15 @@ export function incompleteNote(result: ScanResult): string | undefined {
   if (!first) return undefined;
   const more = unreadable.length > 1 ? ` and ${unreadable.length - 1} more` : '';
   return `${TOOL_NAME}: scan incomplete (exit code 2): could not read ${first.file}${more}; see "errors" in the report\n`;
+}
+
+/** Adds the config candidates that were not regular files (never opened) to the result's skipped files. */
+export function withConfigSkipped(result: ScanResult, configSkipped: Array<{ absolute: string; reason: string }>, cwd: string): void {
+  if (configSkipped.length === 0) return;
+  // The scan may have met the same file (a package.json FIFO is both a config candidate and a project file).
+  const listed = new Set(result.skipped.map((note) => note.file));
+  const extra = configSkipped.map((note) => ({ file: toPosixRelative(cwd, note.absolute), reason: note.reason })).filter((note) => !listed.has(note.file));
+  result.skipped = [...result.skipped, ...extra].sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : 0));
 }
 
 export async function runScan(paths: string[], flags: ScanFlags, io: Io): Promise<number> {
@@ -170,7 +162,7 @@ export async function runScan(paths: string[], flags: ScanFlags, io: Io): Promis
   const shard = flags.shard ? parseShard(flags.shard) : undefined;
   const cache = flags.cache ? openCache(io, flags.cacheLocation) : undefined;
   const result = await scan({
-    ...targetRequest(paths, flags, config, io),
+    ...targetRequest(paths, flags, config, io, configFile),
     prefilter: flags.prefilter,
     ...(shard ? { shard } : {}),
     concurrency: parseConcurrency(flags.concurrency),
@@ -183,12 +175,7 @@ export async function runScan(paths: string[], flags: ScanFlags, io: Io): Promis
     onProgress: (done, total) => progress.update(done, total),
   }).finally(() => progress.stop());
   if (shard) result.shard = shard;
-  if (configSkipped.length > 0) {
-    // The scan may have met the same file (a package.json FIFO is both a config candidate and a project file).
-    const listed = new Set(result.skipped.map((note) => note.file));
-    const extra = configSkipped.map((note) => ({ file: toPosixRelative(io.cwd, note.absolute), reason: note.reason })).filter((note) => !listed.has(note.file));
-    result.skipped = [...result.skipped, ...extra].sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : 0));
-  }
+  withConfigSkipped(result, configSkipped, io.cwd);
   // Said once and not fatal: without a trustworthy cache the scan is only slower.
   if (cache?.problem) io.stderr(`${TOOL_NAME}: results cache not used: ${cache.problem}\n`);
   const repository = wants('markdown') ? repositoryLink(io, flags.repoUrl) : undefined;

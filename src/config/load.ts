@@ -1,5 +1,5 @@
-import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, statSync } from 'node:fs';
+import { register } from 'node:module';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { cosmiconfig, getDefaultSearchPlaces, type Loader } from 'cosmiconfig';
@@ -7,28 +7,34 @@ import { ZodError } from 'zod';
 import { ConfigError } from '../errors.js';
 import { notRegularReason, specialKind } from '../safe-fs.js';
 import type { RegisteredRule } from '../rule.js';
-import { loadTypeScript } from '../scanner/ts.js';
+import { typeScriptFile } from '../scanner/ts.js';
+import { CONFIG_MARK } from './ts-hooks.js';
 import { packageRoot } from '../version.js';
 import { buildConfigSchema, formatConfigIssues, type BottleneckConfig } from './schema.js';
 
 export const MODULE_NAME = 'bottleneck';
 
-/** Transpiles a TypeScript config with the bundled compiler, so users need no `typescript` install. */
-const loadTypeScriptConfig: Loader = async (filepath, content) => {
-  const { ts } = loadTypeScript();
-  const output = ts.transpileModule(content, {
-    fileName: filepath,
-    compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022 },
-  }).outputText;
-  const dir = mkdtempSync(path.join(tmpdir(), 'bottleneck-config-'));
-  const compiled = path.join(dir, 'config.mjs');
-  try {
-    writeFileSync(compiled, output);
-    const imported = (await import(pathToFileURL(compiled).href)) as { default?: unknown };
-    return imported.default ?? imported;
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
+let hooksRegistered = false;
+/** The TypeScript config being loaded, to name it when loading fails during a search. */
+let loadingFile: string | undefined;
+let loads = 0;
+
+/**
+ * Imports a TypeScript config through the hooks in ts-hooks.ts (registered once per process): the config and
+ * the files it imports are transpiled in memory by the scanner's own TypeScript, so users need no `typescript`
+ * install and the config may import its siblings. Each load marks its URLs afresh, so a changed file is read again.
+ */
+const loadTypeScriptConfig: Loader = async (filepath) => {
+  loadingFile = filepath;
+  if (!hooksRegistered) {
+    const hooks = path.join(packageRoot(), 'dist', 'src', 'config', 'ts-hooks.js');
+    register(pathToFileURL(hooks).href, { data: { typescript: typeScriptFile() } });
+    hooksRegistered = true;
   }
+  const url = new URL(pathToFileURL(filepath).href);
+  url.searchParams.set(CONFIG_MARK, `${process.pid}-${++loads}`);
+  const imported = (await import(url.href)) as { default?: unknown };
+  return imported.default ?? imported;
 };
 
 export interface LoadedConfig {
@@ -95,6 +101,7 @@ export async function loadConfig(cwd: string, explicitPath: string | undefined, 
   let raw: unknown = {};
   let filepath: string | undefined;
   const skipped: LoadedConfig['skipped'] = [];
+  loadingFile = undefined;
   const explorer = createExplorer({ searchStrategy: 'none', loaders }, skipped);
   try {
     if (explicitPath) {
@@ -126,7 +133,7 @@ export async function loadConfig(cwd: string, explicitPath: string | undefined, 
     }
   } catch (error) {
     if (error instanceof ConfigError) throw error;
-    const where = filepath ?? explicitPath ?? 'configuration';
+    const where = filepath ?? explicitPath ?? (loadingFile ? path.relative(cwd, loadingFile) || loadingFile : 'configuration');
     throw new ConfigError(`Cannot load ${where}: ${error instanceof Error ? error.message : String(error)}`);
   }
   return { config: validateConfig(raw ?? {}, rules, filepath), filepath, skipped };

@@ -24,18 +24,41 @@ export function buildConfigSchema(rules: RegisteredRule[]) {
       ])
       .optional();
   }
+  const ruleSettings = z.strictObject(ruleEntries);
   return z.strictObject({
-    $schema: z.string().optional(),
-    include: z.array(z.string()).optional(),
-    exclude: z.array(z.string()).optional(),
-    failOn: failOnSchema.optional(),
-    maxFileSize: z.number().int().positive().default(DEFAULT_MAX_FILE_SIZE),
-    rules: z.strictObject(ruleEntries).default({}),
-    template: z.string().optional(),
+    $schema: z.string().optional().describe('The JSON schema this file follows, for editor completion'),
+    include: z.array(z.string()).optional().describe('Only scan files matching these globs'),
+    exclude: z.array(z.string()).optional().describe('Skip files matching these globs'),
+    failOn: failOnSchema.optional().describe('Exit 1 when a finding is at or above this severity (default critical)'),
+    maxFileSize: z.number().int().positive().default(DEFAULT_MAX_FILE_SIZE).describe('Skip files larger than this many bytes'),
+    rules: ruleSettings.default({}).describe('Per rule: "off", a severity, or { severity, options }'),
+    overrides: z
+      .array(
+        z.strictObject({
+          files: z.array(z.string()).min(1).describe('Globs, relative to the config file, of the files this entry applies to'),
+          ignores: z.array(z.string()).optional().describe('Globs of files this entry does not apply to, among those `files` names'),
+          rules: ruleSettings.describe('Rule settings for these files, over the top-level ones (later entries win)'),
+        }),
+      )
+      .default([])
+      .describe('Rule settings by path, applied in order after the top-level `rules`'),
+    template: z.string().optional().describe('Handlebars template for the markdown report'),
   });
 }
 
 export type BottleneckConfig = z.infer<ReturnType<typeof buildConfigSchema>>;
+
+/** A config as written (a file, or the object given to the API); rule options are checked by each rule's schema. */
+export interface BottleneckConfigInput {
+  $schema?: string;
+  include?: string[];
+  exclude?: string[];
+  failOn?: FailOn;
+  maxFileSize?: number;
+  rules?: Record<string, RuleSetting>;
+  overrides?: Array<{ files: string[]; ignores?: string[]; rules: Record<string, RuleSetting> }>;
+  template?: string;
+}
 
 /** One rule's setting as written: `'off'`, a severity, or `{ severity, options }`. */
 export type RuleSetting = 'off' | z.infer<typeof severitySchema> | { severity?: 'off' | z.infer<typeof severitySchema>; options?: unknown };
@@ -82,8 +105,8 @@ function schemaAt(schema: z.core.$ZodType | undefined, path: readonly PathKey[])
       else break;
     }
     if (key === undefined) return current;
-    const shape = current && (current._zod.def as { shape?: Record<string, z.core.$ZodType> }).shape;
-    current = shape?.[String(key)];
+    const def = current?._zod.def as { shape?: Record<string, z.core.$ZodType>; element?: z.core.$ZodType } | undefined;
+    current = typeof key === 'number' ? def?.element : def?.shape?.[String(key)];
   }
   return current;
 }
@@ -107,7 +130,7 @@ function unionBranchIssues(issue: Extract<Issue, { code: 'invalid_union' }>): Is
 function expectedOf(issue: Issue): string {
   switch (issue.code) {
     case 'invalid_type':
-      return issue.expected === 'object' ? 'an object' : `a ${issue.expected}`;
+      return `${/^[aeiou]/.test(issue.expected) ? 'an' : 'a'} ${issue.expected}`;
     case 'invalid_value':
       return `one of ${issue.values.map((v) => JSON.stringify(v)).join(', ')}`;
     case 'too_small':
@@ -148,8 +171,9 @@ export function formatConfigIssues(error: z.ZodError, input?: unknown, schema?: 
       const allowed = allowedKeys(schema, path);
       for (const key of issue.keys) {
         const hint = didYouMean(key, allowed);
-        const list = path.length === 1 && path[0] === 'rules' ? 'run "bottleneck rules" to list the rule ids' : allowed.length > 0 ? `allowed: ${allowed.join(', ')}` : '';
-        lines.push(`${where}: unknown ${path.length === 1 && path[0] === 'rules' ? 'rule' : 'key'} "${key}"${hint}${list ? `; ${list}` : ''}`);
+        const ruleIds = path[path.length - 1] === 'rules' && (path.length === 1 || (path[0] === 'overrides' && path.length === 3));
+        const list = ruleIds ? 'run "bottleneck rules" to list the rule ids' : allowed.length > 0 ? `allowed: ${allowed.join(', ')}` : '';
+        lines.push(`${where}: unknown ${ruleIds ? 'rule' : 'key'} "${key}"${hint}${list ? `; ${list}` : ''}`);
       }
       return;
     }

@@ -11,7 +11,7 @@ import { ProjectFactsCache, type ProjectFacts } from './project-facts.js';
 import { fileRoleOf, siteRoleOf, type FileRole } from './roles.js';
 import { parseSuppressions } from './suppressions.js';
 import { analyzeInWorkers, type AnalysisJob } from './worker-pool.js';
-import { loadTypeScript, ts } from './ts.js';
+import { loadTypeScript, ts, typeScriptFile } from './ts.js';
 import { ProjectModel } from '../model/link.js';
 import { summarizeFile } from '../model/summarize.js';
 import { fileStamp, ModelDigestStore, SummaryCache, type DigestEntry } from '../model/summary-cache.js';
@@ -33,6 +33,13 @@ export interface ScanRequest {
   exclude: string[];
   maxFileSize: number;
   rules: EnabledRule[];
+  /**
+   * Rule sets by path (config `overrides`): the rules for one file, by absolute path, returning the same array
+   * for the same set (per-set work is done once per array). `rules` applies to every file when absent.
+   */
+  rulesFor?: (absolute: string) => EnabledRule[];
+  /** Every rule id some file runs (suppression warnings need it); the ids of `rules` when absent. */
+  enabledRuleIds?: string[];
   /** Skip parsing files that hold none of the enabled rules' trigger words. */
   prefilter?: boolean;
   /** Reuse per-file results from earlier runs. */
@@ -443,9 +450,12 @@ function configurationKey(rules: EnabledRule[], version: string): string {
 
 export async function scan(request: ScanRequest): Promise<ScanResult> {
   const started = performance.now();
+  // Fails at once, with what to install, when no TypeScript can be found (an install with --omit=optional and
+  // no typescript); otherwise every file would fail on its own.
+  typeScriptFile();
   const timings = request.timings;
   const collector = new FindingsCollector({
-    enabledRuleIds: request.rules.map((enabled) => enabled.rule.meta.id),
+    enabledRuleIds: request.enabledRuleIds ?? request.rules.map((enabled) => enabled.rule.meta.id),
     ...(request.knownRuleIds ? { knownRuleIds: request.knownRuleIds } : {}),
     ...(request.baseline ? { baseline: request.baseline } : {}),
   });
@@ -466,8 +476,16 @@ export async function scan(request: ScanRequest): Promise<ScanResult> {
   if (timings) timings.discover += performance.now() - started - preloadMs;
   const facts = new ProjectFactsCache();
   const prefilter = request.prefilter ?? true;
-  const triggers = new TriggerMatcher(request.rules.map((enabled) => enabled.rule.meta.triggers));
-  const configKey = request.cache ? hashText(configurationKey(request.rules, request.toolVersion ?? '')) : '';
+  // Per rule set (one without overrides): its prefilter and its part of the cache key, made once.
+  const ruleSets = new Map<EnabledRule[], { triggers: TriggerMatcher; configKey: string }>();
+  const ruleSetOf = (rules: EnabledRule[]) => {
+    let set = ruleSets.get(rules);
+    if (!set) {
+      set = { triggers: new TriggerMatcher(rules.map((enabled) => enabled.rule.meta.triggers)), configKey: request.cache ? hashText(configurationKey(rules, request.toolVersion ?? '')) : '' };
+      ruleSets.set(rules, set);
+    }
+    return set;
+  };
   const factsKeys = new WeakMap<ProjectFacts, string>();
   const factsKey = (facts: ProjectFacts): string => {
     let key = factsKeys.get(facts);
@@ -497,6 +515,8 @@ export async function scan(request: ScanRequest): Promise<ScanResult> {
     role: FileRole;
     summaryKey: string;
     inScan: boolean;
+    /** The rules configured for this file (before the prefilter). */
+    ruleSet: EnabledRule[];
     parsedForModel?: boolean;
     /** The rules that can report in this file, decided once by the prefilter (on first need). */
     rules?: EnabledRule[];
@@ -506,6 +526,7 @@ export async function scan(request: ScanRequest): Promise<ScanResult> {
   const previousDigest = digestStore?.read();
   let stampsMoved = false;
   const loaded: Loaded[] = [];
+  const ruleSetFor = (absolute: string, inScan: boolean): EnabledRule[] => (inScan && request.rulesFor ? request.rulesFor(absolute) : request.rules);
   for (const file of discovered.files) {
     const inScan = scanned.has(file.absolute);
     const readStarted = performance.now();
@@ -517,7 +538,7 @@ export async function scan(request: ScanRequest): Promise<ScanResult> {
         if (timings) timings.read += performance.now() - readStarted;
         const role = fileRoleOf(file.relative);
         fileRoles.set(file.relative, role);
-        loaded.push({ file, text: undefined, stamp, lines: prior.lines, suppressions: prior.suppressions, role, summaryKey: prior.summaryKey, inScan });
+        loaded.push({ file, text: undefined, stamp, lines: prior.lines, suppressions: prior.suppressions, role, summaryKey: prior.summaryKey, inScan, ruleSet: ruleSetFor(file.absolute, inScan) });
         continue;
       }
     }
@@ -538,7 +559,7 @@ export async function scan(request: ScanRequest): Promise<ScanResult> {
     }
     const role = fileRoleOf(file.relative);
     fileRoles.set(file.relative, role);
-    loaded.push({ file, text: outcome.text, stamp: outcome.stamp, lines: lineCount(outcome.text), role, summaryKey: hashText(summaryKeyPrefix, outcome.text), inScan });
+    loaded.push({ file, text: outcome.text, stamp: outcome.stamp, lines: lineCount(outcome.text), role, summaryKey: hashText(summaryKeyPrefix, outcome.text), inScan, ruleSet: ruleSetFor(file.absolute, inScan) });
   }
   /** The file's text; undefined when it can no longer be read as it was (removed or replaced since discovery). */
   const textOf = (entry: Loaded): string | undefined => {
@@ -566,11 +587,11 @@ export async function scan(request: ScanRequest): Promise<ScanResult> {
   const rulesFor = (entry: Loaded): EnabledRule[] => {
     if (entry.rules) return entry.rules;
     const prefilterStarted = performance.now();
-    let rules = request.rules;
+    let rules = entry.ruleSet;
     if (prefilter) {
-      const matched = triggers.match(textOf(entry) ?? '');
+      const matched = ruleSetOf(entry.ruleSet).triggers.match(textOf(entry) ?? '');
       const known = { path: entry.file.relative, role: entry.role };
-      rules = request.rules.filter((enabled, index) => matched[index] && enabled.rule.appliesTo(known, enabled.options));
+      rules = entry.ruleSet.filter((enabled, index) => matched[index] && enabled.rule.appliesTo(known, enabled.options));
     }
     if (timings) timings.prefilter += performance.now() - prefilterStarted;
     entry.rules = rules;
@@ -644,7 +665,7 @@ export async function scan(request: ScanRequest): Promise<ScanResult> {
         factsHashes.set(file.relative, hashText(JSON.stringify(modelFacts)));
       }
       // The summary key stands for the bytes (it hashes them with the tool's code), so a hit needs no read.
-      key = hashText(configKey, factsKey(fileFacts), entry.summaryKey, storedHash ?? factsHashes.get(file.relative) ?? '');
+      key = hashText(ruleSetOf(entry.ruleSet).configKey, factsKey(fileFacts), entry.summaryKey, storedHash ?? factsHashes.get(file.relative) ?? '');
       const hit = request.cache.get(file.relative, key);
       if (timings) timings.cache += performance.now() - cacheStarted;
       if (hit) {
@@ -666,7 +687,8 @@ export async function scan(request: ScanRequest): Promise<ScanResult> {
     }
     if (useWorkers) {
       // Workers re-read the file, so the main thread holds no source text while they run.
-      pending.push({ key, lines, job: { absolute: file.absolute, relative: file.relative, ruleIds: rules.map((r) => r.rule.meta.id), facts: fileFacts, model: modelFacts } });
+      const ruleConfigs = rules.map((enabled) => ({ id: enabled.rule.meta.id, options: enabled.options, ...(enabled.severityOverride ? { severityOverride: enabled.severityOverride } : {}) }));
+      pending.push({ key, lines, job: { absolute: file.absolute, relative: file.relative, rules: ruleConfigs, facts: fileFacts, model: modelFacts } });
       continue;
     }
     request.onProgress?.(index, inScan.length);
@@ -695,12 +717,7 @@ export async function scan(request: ScanRequest): Promise<ScanResult> {
 
   if (pending.length > 0) {
     const analysisStarted = performance.now();
-    const ruleConfigs = request.rules.map((enabled) => ({
-      id: enabled.rule.meta.id,
-      options: enabled.options,
-      ...(enabled.severityOverride ? { severityOverride: enabled.severityOverride } : {}),
-    }));
-    const analyses = await analyzeInWorkers(pending.map((p) => p.job), ruleConfigs, Math.max(1, Math.min(threads, Math.floor(pending.length / MIN_FILES_PER_THREAD))));
+    const analyses = await analyzeInWorkers(pending.map((p) => p.job), Math.max(1, Math.min(threads, Math.floor(pending.length / MIN_FILES_PER_THREAD))));
     if (timings) timings.rules += performance.now() - analysisStarted;
     pending.forEach((entry, i) => storeAnalysis(collector, request.cache, entry.job.relative, entry.key, entry.lines, analyses[i] ?? { findings: [], errors: [] }));
   }

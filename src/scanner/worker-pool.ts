@@ -10,7 +10,8 @@ import type { Severity } from '../findings.js';
 export interface AnalysisJob {
   absolute: string;
   relative: string;
-  ruleIds: string[];
+  /** The rules to run on this file, with their options (they differ by path under config `overrides`). */
+  rules: WorkerRuleConfig[];
   facts: ProjectFacts;
   /** What the project model says about this file's functions and callees. */
   model: FileModelFacts;
@@ -24,7 +25,6 @@ export interface WorkerRuleConfig {
 
 export interface WorkerRequest {
   batch: number;
-  rules: WorkerRuleConfig[];
   jobs: AnalysisJob[];
 }
 
@@ -45,7 +45,7 @@ function workerPath(): string {
  * Analyses jobs on `threads` worker threads, batches handed out as workers free up; results come back in
  * job order, so output does not depend on scheduling.
  */
-export async function analyzeInWorkers(jobs: AnalysisJob[], rules: WorkerRuleConfig[], threads: number): Promise<FileAnalysis[]> {
+export async function analyzeInWorkers(jobs: AnalysisJob[], threads: number): Promise<FileAnalysis[]> {
   const results: FileAnalysis[] = new Array<FileAnalysis>(jobs.length);
   const batches: Array<{ start: number; jobs: AnalysisJob[] }> = [];
   for (let start = 0; start < jobs.length; start += BATCH_SIZE) batches.push({ start, jobs: jobs.slice(start, start + BATCH_SIZE) });
@@ -60,7 +60,7 @@ export async function analyzeInWorkers(jobs: AnalysisJob[], rules: WorkerRuleCon
               const index = next++;
               const batch = batches[index];
               if (!batch) return resolve();
-              const request: WorkerRequest = { batch: index, rules, jobs: batch.jobs };
+              const request: WorkerRequest = { batch: index, jobs: batch.jobs };
               worker.postMessage(request);
             };
             worker.on('message', (response: WorkerResponse) => {

@@ -8,14 +8,13 @@ import type { WorkerRequest, WorkerResponse } from './worker-pool.js';
 parentPort?.on('message', (request: WorkerRequest) => {
   let response: WorkerResponse;
   try {
-    const enabled = new Map<string, EnabledRule>();
-    for (const config of request.rules) {
+    const toEnabled = (config: WorkerRequest['jobs'][number]['rules'][number]): EnabledRule => {
       const rule = findRule(config.id);
       if (!rule) throw new Error(`unknown rule ${config.id}`);
-      enabled.set(config.id, { rule, options: config.options, ...(config.severityOverride ? { severityOverride: config.severityOverride } : {}) });
-    }
+      return { rule, options: config.options, ...(config.severityOverride ? { severityOverride: config.severityOverride } : {}) };
+    };
     const analyses = request.jobs.map((job) => {
-      const rules = job.ruleIds.flatMap((id) => enabled.get(id) ?? []);
+      const rules = job.rules.map(toEnabled);
       try {
         // The main thread read this file as a regular file; it is not opened if it has become a FIFO since.
         const outcome = readRegularFile(job.absolute);
