@@ -27,6 +27,7 @@ import { execCompressionProbe } from './exec/compression.js';
 import { execKeepAliveProbe } from './exec/keep-alive.js';
 import { execSequentialProbe } from './exec/sequential.js';
 import { execTimerProbe } from './exec/timer.js';
+import { execPoolProbe } from './exec/undersized-pool.js';
 import { sandboxWrapper } from './exec/harness.js';
 import os from 'node:os';
 import { PROBES, splitRuleId } from './run.js';
@@ -38,13 +39,11 @@ export const EXEC_FAMILIES: Record<string, string> = {
   'sequential-await': 'sequential-await',
   'uncleared-timer': 'uncleared-timer',
   'missing-keep-alive': 'missing-keep-alive (agent constructions only)',
+  'undersized-pool': 'undersized-pool (pg and generic-pool constructions whose fix resizes them)',
 };
 
 /** Why the other families run their replica even with `--exec`; stated in each of their verifications. */
-export const EXEC_REPLICA_REASONS: Record<string, string> = {
-  'undersized-pool':
-    '--exec ran the replica, not your code: a pool is only measurable against its real database; the replica already runs a real pool library (generic-pool, pg-pool) with the size and timeouts found in your code',
-};
+export const EXEC_REPLICA_REASONS: Record<string, string> = {};
 
 /** The replica probe, with a note saying that `--exec` did not run the user's code for this family. */
 function statedReplica(probe: Probe<unknown>, reason: string): Probe<unknown> {
@@ -130,13 +129,14 @@ export function execProbes(io: Io, cwd: string, options: { latencies?: Record<st
       "!!! Each finding's module is compiled with esbuild and its code called in a child process: scrubbed environment,\n" +
       '!!! time limit, heap cap, own process group; package imports are stubs, Node builtins are REAL.\n' +
       containmentWarning() +
-      `!!! ${Object.keys(EXEC_REPLICA_REASONS).join(', ')}, the other keep-alive findings, and findings whose code cannot be called run replicas, and say so.\n\n`,
+      '!!! The other keep-alive and pool findings, and findings whose code cannot be called, run replicas and say so.\n\n',
   );
   const execs: Record<string, Probe<unknown>> = {
     'fake-compression': execCompressionProbe(cwd) as Probe<unknown>,
     'sequential-await': execSequentialProbe(cwd, options.latencies ?? {}) as Probe<unknown>,
     'uncleared-timer': execTimerProbe(cwd) as Probe<unknown>,
     'missing-keep-alive': execKeepAliveProbe(cwd) as Probe<unknown>,
+    'undersized-pool': execPoolProbe(cwd, options.latencies ?? {}) as Probe<unknown>,
   };
   const probes: Record<string, Probe<unknown>> = { ...PROBES };
   for (const [family, execProbe] of Object.entries(execs)) {

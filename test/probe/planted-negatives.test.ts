@@ -102,6 +102,28 @@ export const pooled = new http.Agent({ keepAlive: true });
 export const bounded = new http.Agent({ keepAlive: true, maxSockets: 5 });
 export const tuned = new http.Agent({ keepAlive: true, keepAliveMsecs: 2_000 });
 `,
+  // Pools whose callers the code bounds: every use behind pLimit(3), a worker of concurrency 2, a Bull
+  // processor taking one job at a time. Widening the pool admits no more queries at once.
+  'src/pools.ts': `import pLimit from 'p-limit';
+import { Pool } from 'pg';
+import genericPool from 'generic-pool';
+import { Worker } from 'bullmq';
+import Queue from 'bull';
+
+const limited = new Pool({ max: 3 });
+const limit = pLimit(3);
+export const loadAll = (ids: string[]) => Promise.all(ids.map((id) => limit(() => limited.query('select $1', [id]))));
+
+const connections = genericPool.createPool({ create: async () => ({}), destroy: async () => undefined }, { max: 2 });
+export const worker = new Worker('reports', async (job: { data: string }) => {
+  const conn = await connections.acquire();
+  try { return job.data; } finally { await connections.release(conn); }
+}, { concurrency: 2 });
+
+const serial = new Pool({ max: 1 });
+export const exports = new Queue('exports');
+exports.process(1, async (job: { data: string }) => serial.query('select $1', [job.data]));
+`,
 };
 for (const [file, text] of Object.entries(FILES)) {
   mkdirSync(path.dirname(path.join(dir, file)), { recursive: true });
@@ -153,12 +175,13 @@ const FINDINGS: Record<string, Finding[]> = {
     planted('missing-keep-alive/agent-without-keepalive', 'src/agents.ts', 'new http.Agent({ keepAlive: true, maxSockets: 5 })', 'new http.Agent({ keepAlive: true, maxSockets: 5 })', { protocol: 'http', keepAlive: false }),
     planted('missing-keep-alive/agent-without-keepalive', 'src/agents.ts', 'new http.Agent({ keepAlive: true, keepAliveMsecs: 2_000 })', 'new http.Agent({ keepAlive: true, keepAliveMsecs: 2_000 })', { protocol: 'http', keepAlive: false }),
   ],
-  // A pool has no --exec path: its probe is a replica, which can demonstrate queueing but never verify it.
-  // These planted findings claim callers the code does not have (a pool behind p-limit(3), an "ok" size).
+  // These planted findings claim callers the code does not have: without --exec the replica replays the
+  // claim (at most "demonstrated"); with --exec the real pool library runs the user's configuration at the
+  // concurrency the code allows, and a wider pool admits no more queries at once.
   'undersized-pool': [
-    planted('undersized-pool/small-max', 'src/reads.ts', 'db.count()', '', { max: 3, expectedConcurrency: 50, serviceTimeMs: 5, acquireTimeoutMs: 1_000 }),
-    planted('undersized-pool/small-max', 'src/reads.ts', 'db.find(1)', '', { max: 10, expectedConcurrency: 10 }),
-    planted('undersized-pool/small-max', 'src/reads.ts', 'db.find(2)', '', { max: 3, fanOut: 3 }),
+    planted('undersized-pool/small-max', 'src/pools.ts', 'max: 3', 'max: 20', { driver: 'pg', max: 3, expectedConcurrency: 50, serviceTimeMs: 5, acquireTimeoutMs: 1_000 }),
+    planted('undersized-pool/small-max', 'src/pools.ts', '{ max: 2 }', '{ max: 20 }', { driver: 'generic-pool', max: 2, expectedConcurrency: 50, serviceTimeMs: 5 }),
+    planted('undersized-pool/small-max', 'src/pools.ts', 'max: 1', 'max: 20', { driver: 'pg', max: 1, expectedConcurrency: 50, serviceTimeMs: 5 }),
   ],
 };
 
@@ -203,7 +226,12 @@ describe('planted negatives never come out verified', () => {
     expect(rarely?.mode).toBe('exec');
     expect(rarely?.evidence?.reached).toMatchObject({ executed: false });
     expect(rarely?.status).toBe('not-reached');
-    for (const v of byFamily('undersized-pool')) expect(v.mode).toBe('replica');
+    // The user's pools ran against the real libraries, at the concurrency their limiters allow: 3, 2 and 1
+    // queries at once, as found and fixed alike.
+    const pools = byFamily('undersized-pool');
+    for (const v of pools) expect(v.mode).toBe('exec');
+    expect(pools.map((v) => [v.status, v.measurements[0]?.before, v.measurements[0]?.after])).toEqual([['not-reproduced', 3, 3], ['not-reproduced', 2, 2], ['not-reproduced', 1, 1]]);
+    expect(pools.map((v) => v.notes.some((n) => /read from the code: every use of/.test(n)))).toEqual([true, true, true]);
   }, 120_000);
 
   it('without --exec: a replica demonstrates at most, and none is verified', async () => {

@@ -237,6 +237,8 @@ export interface UserModuleRequest {
   /** The finding's line in the user's file, checked with V8 coverage (`findingReached()` in the body). */
   finding?: { line: number };
   realPackages?: string[];
+  /** Packages replaced by probe-written modules (see bundle.ts). */
+  shims?: Record<string, string>;
   needsLoopback?: boolean;
   /** A PEM certificate the child trusts besides the system CAs (NODE_EXTRA_CA_CERTS): a test server's own. */
   trustCertificate?: string;
@@ -273,7 +275,7 @@ export async function runUserModule<T>(request: UserModuleRequest): Promise<User
   const dir = mkdtempSync(path.join(os.tmpdir(), 'bottleneck-exec-'));
   try {
     const bundlePath = path.join(dir, 'bundle.mjs');
-    const bundled = await bundleModule({ file: request.file, text: exportTarget(request.text, request.target), outFile: bundlePath, ...(request.realPackages ? { realPackages: request.realPackages } : {}) });
+    const bundled = await bundleModule({ file: request.file, text: exportTarget(request.text, request.target), outFile: bundlePath, ...(request.realPackages ? { realPackages: request.realPackages } : {}), ...(request.shims ? { shims: request.shims } : {}) });
     if ('error' in bundled) return { error: bundled.error };
     writeFileSync(bundlePath, bundled.code);
     const sandbox = sandboxWrapper(request.needsLoopback === true, dir);
