@@ -105,7 +105,7 @@ function containmentWarning(): string {
   const missing = [
     ...(sandbox.isolation === 'none' ? ['the network is NOT isolated (no network namespace)'] : []),
     ...(sandbox.processes !== 'pid-namespace' ? ['a process your code starts and detaches can outlive the run (no PID namespace)'] : []),
-    ...(sandbox.writes !== 'scratch-only' ? ['your code can write anywhere this user can (no mount namespace)'] : []),
+    ...(sandbox.writes !== 'scratch-only' ? ['your code can write anywhere this user can, /dev, /proc and /sys included (no mount namespace)'] : []),
   ];
   return missing.length > 0
     ? `!!! WARNING on this system: ${missing.join('; ')}.\n`

@@ -8,6 +8,7 @@
  * which still has no route anywhere else).
  */
 import { execFileSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -23,16 +24,23 @@ import { STUB_RUNTIME_SOURCE } from './stubs.js';
  * `stubArgs()`, `functionLocation()`, `stubState`, `userSite(stack)`, `holder` (the exported binding).
  */
 const PRELUDE = `
-import { readFileSync, writeSync } from 'node:fs';
+import { readFileSync, rmSync, writeSync } from 'node:fs';
 import { findSourceMap } from 'node:module';
 import { pathToFileURL } from 'node:url';
 import inspector from 'node:inspector';
 // The settings sit in a file (payloads can be megabytes, too much for an argument); argv names it.
-const config = JSON.parse(readFileSync(JSON.parse(process.argv[process.argv.length - 1]).configPath, 'utf8'));
+const configPath = JSON.parse(process.argv[process.argv.length - 1]).configPath;
+const config = JSON.parse(readFileSync(configPath, 'utf8'));
+// The run's token authenticates our result line; it leaves the file and the shared config before your
+// code loads, so code that writes to fd 3 cannot sign a result.
+const resultToken = config.token;
+delete config.token;
+rmSync(configPath, { force: true });
 ${STUB_RUNTIME_SOURCE}
 Object.assign(stubState, config.stub, { harnessDir: config.harnessDir });
-// Results go on their own pipe (fd 3): whatever your code prints on stdout is not read.
-const emit = (value) => writeSync(3, JSON.stringify(value) + '\\n');
+// Results go on their own pipe (fd 3), signed: whatever your code prints on stdout or fd 3 is not read.
+// The leading newline ends any partial line your code left on the pipe.
+const emit = (value) => writeSync(3, '\\n' + JSON.stringify({ token: resultToken, value }) + '\\n');
 // A promise the user's code leaves rejected (a timer firing after the race was won) must not end the
 // child before it reports: the families count what they measure themselves.
 process.on('unhandledRejection', () => {});
@@ -263,7 +271,7 @@ export function describeContainment(sandbox: Sandbox): string {
     'scrubbed environment',
     describeIsolation(sandbox.isolation),
     sandbox.processes === 'pid-namespace' ? 'own PID namespace and process group (everything it starts is killed with it)' : 'own process group, killed whole at the end (a process that leaves the group can outlive the run: no PID namespace here)',
-    sandbox.writes === 'scratch-only' ? 'file system read-only but for a scratch directory' : 'file system writes NOT confined (no mount namespace here)',
+    sandbox.writes === 'scratch-only' ? 'file system read-only but for a scratch directory (and /dev, /proc, /sys, left to the kernel\'s own permission checks)' : 'file system writes NOT confined (no mount namespace here: your files, and /dev, /proc, /sys as far as this user may write them)',
     `heap capped at ${CHILD_HEAP_MB} MB`,
     'results on a private pipe, not stdout',
     'time limit',
@@ -287,9 +295,11 @@ export async function runUserModule<T>(request: UserModuleRequest): Promise<User
     const harnessPath = path.join(dir, 'harness.mjs');
     writeFileSync(harnessPath, `${PRELUDE}\n${request.body}`);
     const configPath = path.join(dir, 'config.json');
+    const token = randomBytes(24).toString('hex');
     writeFileSync(
       configPath,
       JSON.stringify({
+        token,
         harnessDir: dir,
         bundlePath,
         target: { ...request.target, exportName: request.target.binding === 'default' ? 'default' : TARGET_EXPORT },
@@ -304,6 +314,7 @@ export async function runUserModule<T>(request: UserModuleRequest): Promise<User
       {
         nodeFlags: ['--enable-source-maps'],
         heapMb: CHILD_HEAP_MB,
+        token,
         scriptPath: harnessPath,
         wrapper,
         ...(request.trustCertificate ? { env: { NODE_EXTRA_CA_CERTS: trusted } } : {}),
