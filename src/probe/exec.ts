@@ -15,10 +15,12 @@
  *
  * Families that run the user's code: fake-compression (the function on seeded JSON payloads),
  * sequential-await (stub calls in flight and time per call, as found vs fixed), uncleared-timer (live
- * Timeout handles after K calls, as found vs fixed), and missing-keep-alive where the finding is an agent
+ * Timeout handles after K calls, as found vs fixed), missing-keep-alive where the finding is an agent
  * construction that reads only module-scope names (connections opened by that agent vs the fixed one,
- * against a server inside the child). Other keep-alive findings and undersized-pool run their replicas and
- * say why, and so does any finding whose code could not be run at all (withReplicaFallback):
+ * against a server inside the child), and undersized-pool where the finding is a pg or generic-pool
+ * construction whose fix resizes it (the real pool library with the options your code computes). Other
+ * keep-alive and pool findings run their replicas and say why, and so does any finding whose code could
+ * not be run at all (withReplicaFallback):
  * `verification.mode` is `exec` only where the user's code ran.
  */
 import type { Io } from '../commands/io.js';
@@ -41,20 +43,6 @@ export const EXEC_FAMILIES: Record<string, string> = {
   'missing-keep-alive': 'missing-keep-alive (agent constructions only)',
   'undersized-pool': 'undersized-pool (pg and generic-pool constructions whose fix resizes them)',
 };
-
-/** Why the other families run their replica even with `--exec`; stated in each of their verifications. */
-export const EXEC_REPLICA_REASONS: Record<string, string> = {};
-
-/** The replica probe, with a note saying that `--exec` did not run the user's code for this family. */
-function statedReplica(probe: Probe<unknown>, reason: string): Probe<unknown> {
-  return {
-    ...probe,
-    async run(params, context): Promise<ProbeOutcome> {
-      const outcome = await probe.run(params, context);
-      return { ...outcome, notes: [reason, ...outcome.notes], mode: 'replica' };
-    },
-  };
-}
 
 interface FallbackPlan {
   exec?: unknown;
@@ -142,10 +130,6 @@ export function execProbes(io: Io, cwd: string, options: { latencies?: Record<st
   for (const [family, execProbe] of Object.entries(execs)) {
     const replica = PROBES[family];
     probes[family] = replica ? (withReplicaFallback(execProbe, replica) as Probe<unknown>) : execProbe;
-  }
-  for (const [family, reason] of Object.entries(EXEC_REPLICA_REASONS)) {
-    const replica = PROBES[family];
-    if (replica) probes[family] = statedReplica(replica, reason);
   }
   return {
     probes,
