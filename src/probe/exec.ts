@@ -40,7 +40,7 @@ export const EXEC_FAMILIES: Record<string, string> = {
   'fake-compression': 'fake-compression (the function named by the finding)',
   'sequential-await': 'sequential-await',
   'uncleared-timer': 'uncleared-timer',
-  'missing-keep-alive': 'missing-keep-alive (agent constructions only)',
+  'missing-keep-alive': 'missing-keep-alive (agent constructions, and axios.create clients with your real axios)',
   'undersized-pool': 'undersized-pool (pg and generic-pool constructions whose fix resizes them)',
 };
 

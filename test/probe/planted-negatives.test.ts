@@ -5,7 +5,7 @@
  * which also claims an effect on the user's code), with or without --exec. Assertions are on verdicts
  * and counts only, never on how fast the machine is.
  */
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -102,6 +102,16 @@ export const pooled = new http.Agent({ keepAlive: true });
 export const bounded = new http.Agent({ keepAlive: true, maxSockets: 5 });
 export const tuned = new http.Agent({ keepAlive: true, keepAliveMsecs: 2_000 });
 `,
+  // axios clients that keep connections alive: an explicit keep-alive agent, a keep-alive header, and no
+  // agent on a package that needs Node 20 (whose global agent keeps connections alive).
+  'src/clients.ts': `import http from 'node:http';
+import axios from 'axios';
+
+const keepAlive = new http.Agent({ keepAlive: true });
+export const withAgent = axios.create({ baseURL: 'http://inventory.internal', httpAgent: keepAlive });
+export const keepHeader = axios.create({ baseURL: 'http://catalog.internal', headers: { Connection: 'keep-alive' } });
+export const modernNode = axios.create({ baseURL: 'http://pricing.internal', timeout: 2_000 });
+`,
   // Pools whose callers the code bounds: every use behind pLimit(3), a worker of concurrency 2, a Bull
   // processor taking one job at a time. Widening the pool admits no more queries at once.
   'src/pools.ts': `import pLimit from 'p-limit';
@@ -129,6 +139,9 @@ for (const [file, text] of Object.entries(FILES)) {
   mkdirSync(path.dirname(path.join(dir, file)), { recursive: true });
   writeFileSync(path.join(dir, file), text);
 }
+// The project's own axios (the client --exec builds must be the real one): this repository's copy.
+mkdirSync(path.join(dir, 'node_modules'));
+symlinkSync(path.resolve(import.meta.dirname, '../../node_modules/axios'), path.join(dir, 'node_modules/axios'));
 
 /** A finding planted on `snippet` (its first occurrence after `after`) in `file`, with `replacement` as its fix. */
 function planted(ruleId: string, file: string, snippet: string, replacement: string, params: Finding['params'], after = ''): Finding {
@@ -174,6 +187,9 @@ const FINDINGS: Record<string, Finding[]> = {
     planted('missing-keep-alive/agent-without-keepalive', 'src/agents.ts', 'new http.Agent({ keepAlive: true })', 'new http.Agent({ keepAlive: true })', { protocol: 'http', keepAlive: false }),
     planted('missing-keep-alive/agent-without-keepalive', 'src/agents.ts', 'new http.Agent({ keepAlive: true, maxSockets: 5 })', 'new http.Agent({ keepAlive: true, maxSockets: 5 })', { protocol: 'http', keepAlive: false }),
     planted('missing-keep-alive/agent-without-keepalive', 'src/agents.ts', 'new http.Agent({ keepAlive: true, keepAliveMsecs: 2_000 })', 'new http.Agent({ keepAlive: true, keepAliveMsecs: 2_000 })', { protocol: 'http', keepAlive: false }),
+    planted('missing-keep-alive/connection-close', 'src/clients.ts', 'httpAgent: keepAlive', 'httpAgent: keepAlive', { client: 'axios.create()', keepAlive: false, header: 'Connection: close' }),
+    planted('missing-keep-alive/connection-close', 'src/clients.ts', "Connection: 'keep-alive'", '{}', { client: 'axios.create()', keepAlive: false, header: 'Connection: close' }),
+    planted('missing-keep-alive/no-agent-old-node', 'src/clients.ts', "axios.create({ baseURL: 'http://pricing.internal', timeout: 2_000 })", "import http from 'node:http';\nconst httpAgent = new http.Agent({ keepAlive: true });\naxios.create({ baseURL: 'http://pricing.internal', timeout: 2_000, httpAgent })", { client: 'axios.create()', keepAlive: false, minNodeMajor: 20 }),
   ],
   // These planted findings claim callers the code does not have: without --exec the replica replays the
   // claim (at most "demonstrated"); with --exec the real pool library runs the user's configuration at the
@@ -210,14 +226,18 @@ describe('planted negatives never come out verified', () => {
     expect(claimed).toEqual([]);
     const byFamily = (family: string) => results.filter((r) => r.finding.ruleId.startsWith(`${family}/`)).map((r) => r.verification);
     // The timers, compressors and agents are the user's own code, and it ran (not a fallback replica).
-    for (const family of ['uncleared-timer', 'fake-compression', 'missing-keep-alive']) for (const v of byFamily(family)) expect(v.mode).toBe('exec');
+    for (const family of ['uncleared-timer', 'fake-compression', 'missing-keep-alive']) for (const v of byFamily(family)) expect({ mode: v.mode, why: v.notes[0] }).toMatchObject({ mode: 'exec' });
     // A cleared timer and a 5 ms race leave no Timeout alive once the calls settle; the branch never taken
     // creates none, and coverage says its line never ran.
     expect(byFamily('uncleared-timer').map((v) => [v.status, v.before])).toEqual([['not-reproduced', 0], ['not-reproduced', 0], ['not-reached', 0]]);
     // Real gzip, brotli and deflate are no bigger than gzip.
     expect(byFamily('fake-compression').map((v) => v.status)).toEqual(['not-reproduced', 'not-reproduced', 'not-reproduced']);
-    // keepAlive agents reuse their connections on both sides.
-    expect(byFamily('missing-keep-alive').map((v) => v.status)).toEqual(['not-reproduced', 'not-reproduced', 'not-reproduced']);
+    // keepAlive agents reuse their connections on both sides; so do the axios clients (a keep-alive agent,
+    // a keep-alive header, Node 20's global agent), built by the real axios from the project.
+    const keepAlive = byFamily('missing-keep-alive');
+    expect(keepAlive.map((v) => v.status)).toEqual(Array(6).fill('not-reproduced'));
+    expect(keepAlive.slice(3).map((v) => [v.measurements[0]?.before, v.measurements[0]?.after])).toEqual([[10, 10], [10, 10], [10, 10]]);
+    expect(keepAlive[5]?.notes.join('\n')).not.toMatch(/emulated/);
     const [memory, loop, rarely] = byFamily('sequential-await');
     // Awaits on an in-memory cache and on the event loop call no stubbed dependency: nothing to give a latency.
     expect(memory?.status).toBe('skipped');

@@ -141,6 +141,9 @@ function stubPlugin(entryText: string, file: string, realPackages: Set<string>, 
         const resolved = await builder.resolve(args.path, { kind: args.kind, resolveDir: args.resolveDir, importer: args.importer, pluginData: 'resolving' });
         const inProject = resolved.errors.length === 0 && !resolved.external && !resolved.path.split(path.sep).includes('node_modules');
         if (inProject) return { path: resolved.path };
+        // Only a package bundled for real has files here (stubs have none): its own dependencies are real too
+        // (axios needs follow-redirects and form-data).
+        if (args.importer.split(path.sep).includes('node_modules') && resolved.errors.length === 0) return { path: resolved.path };
         if (realPackages.has(packageName(args.path))) {
           if (resolved.errors.length > 0) return { errors: [{ text: `${packageName(args.path)} is not installed where ${path.basename(file)} can resolve it` }] };
           return { path: resolved.path };
