@@ -113,6 +113,17 @@ describe('undersized-pool --exec verdict logic (fixed inputs)', () => {
     expect(contradicted.reason).toMatch(/within the noise band/);
   });
 
+  it('a sampled interval must clear the top of the noise band as well as the minimum effect', () => {
+    const outcome = {
+      status: 'verified' as const, measurements: [{ metric: 'time', unit: 'ms', before: 30, after: 20, ratio: 1.5, better: 'lower' as const }], load: '', notes: [], rounds: 12, mode: 'exec' as const,
+      evidence: { reached: { file: 'a.ts', line: 1, executed: true, count: 12, positions: 2 }, interval: { low: 1.35, high: 1.6, method: 'bootstrap' as const, level: 0.95, samples: { before: 12, after: 12 } }, minEffect: 1.2 },
+    };
+    expect(finalVerdict(outcome, 'exec').status).toBe('verified');
+    const noisy = finalVerdict({ ...outcome, evidence: { ...outcome.evidence, noise: { low: 0.67, high: 1.5, samples: 12 } } }, 'exec');
+    expect(noisy.status).toBe('inconclusive');
+    expect(noisy.reason).toMatch(/does not clear the top of the measured noise band \(A vs A 0.67x-1.5x\) of 1.5x/);
+  });
+
   it('the noise band is symmetric around 1 and needs 8 samples', () => {
     expect(noiseBand([1, 2, 3], 'higher')).toBeUndefined();
     const band = noiseBand(series(100, 12, 0.05), 'lower');

@@ -7,8 +7,8 @@
  * call of the function.
  */
 import { sequentialAwaitProbe } from '../probes/sequential-await.js';
-import { exact, measure } from '../stats.js';
-import { bootstrapRatio, judgeInterval } from '../verdicts.js';
+import { LatencyHistogram, exact, measure } from '../stats.js';
+import { bootstrapRatio, judgeInterval, noiseBand } from '../verdicts.js';
 import type { Measurement, Probe, ProbeContext, ProbeOutcome } from '../types.js';
 import { ts } from '../../scanner/ts.js';
 import { formatSites, relativeSource, type UserModuleRun, noResultReason } from './harness.js';
@@ -157,15 +157,30 @@ export async function runExecSequential(cwd: string, params: ExecSequentialParam
   const predicted = Math.max(1.3, params.sequential * 0.5);
   const primary = measurements[0] as Measurement;
   const interval = bootstrapRatio(beforeRuns.map((r) => r.ms), afterRuns.map((r) => r.ms), 'lower');
+  // The noise band: alternate as-found calls against each other. An effect must clear its top too.
+  const noise = noiseBand(beforeRuns.map((r) => r.ms), 'lower');
+  const minEffect = Math.max(MIN_EFFECT, noise?.high ?? 0);
+  const p99 = (runs: Array<{ ms: number }>) => {
+    const histogram = new LatencyHistogram();
+    for (const r of runs) histogram.recordMs(r.ms);
+    const value = histogram.percentileMs(99);
+    histogram.destroy();
+    return value;
+  };
+  measurements.push(exact('p99 time per call (HDR histogram)', 'ms', 'lower', p99(beforeRuns), p99(afterRuns)));
+  notes.push(
+    noise ? `noise band (alternate as-found calls against each other): ${noise.low}x-${noise.high}x; the interval must clear ${minEffect}x` : 'noise band not measured (fewer than 8 calls as found)',
+    `the two sides run one after the other, each in its own child (not interleaved): load on the machine that changes between them moves the ratio`,
+  );
   const reached = before.result?.reached;
   return {
-    ...judgeInterval(primary.ratio, interval, MIN_EFFECT, predicted),
+    ...judgeInterval(primary.ratio, interval, minEffect, predicted),
     measurements,
     load: `${params.calls} calls per side of your ${sides.before.target.name}()`,
     notes,
     rounds: Math.min(beforeRuns.length, afterRuns.length),
     mode: 'exec',
-    evidence: { ...(reached ? { reached: { file: params.where.file, line: params.where.line, ...reached } } : {}), ...(interval ? { interval } : {}), minEffect: MIN_EFFECT, predicted },
+    evidence: { ...(reached ? { reached: { file: params.where.file, line: params.where.line, ...reached } } : {}), ...(interval ? { interval } : {}), minEffect: MIN_EFFECT, predicted, ...(noise ? { noise } : {}) },
   };
 }
 
