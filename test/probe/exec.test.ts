@@ -6,6 +6,7 @@ import type { Finding } from '../../src/findings.js';
 import { EXEC_FAMILIES, execProbes, withReplicaFallback } from '../../src/probe/exec.js';
 import { COMPRESSORS, jsonPayload } from '../../src/probe/probes/fake-compression.js';
 import { runProbes } from '../../src/probe/run.js';
+import { steadyStateBytes } from '../../src/probe/exec/timer.js';
 import type { Probe, ProbeOutcome, Verification } from '../../src/probe/types.js';
 import { analyzeText } from '../helpers.js';
 
@@ -251,6 +252,16 @@ describe('bottleneck probe --exec', () => {
     expect(v?.status).toBe('verified');
     expect(v?.evidence?.reached).toMatchObject({ file: 'src/timeouts.ts', line: findings[0]?.line, executed: true, count: 200 });
     expect(v?.evidence?.interval).toMatchObject({ method: 'exact', low: 200, high: 200 });
+    // The timer's cost, rate x delay x retained bytes: the heap figures are measured, the rate is a stated default.
+    expect(v?.measurements.map((m) => m.metric)).toContain('heap retained after the calls settled');
+    expect(v?.measurements.find((m) => m.metric.startsWith('memory held at steady state'))?.after).toBe(0);
+    expect(v?.notes.join('\n')).toMatch(/cost: 100 calls\/s, a DEFAULT \(the code does not say how often this runs\) x \d+ ms per timer \(the found timeout\) x \d+ bytes each/);
+  });
+
+  it('uncleared-timer cost: Little\'s law for memory', () => {
+    // 100 calls/s, each timer alive 30 s holding 1 KB: 3000 timers alive at once, 3,072,000 bytes.
+    expect(steadyStateBytes(100, 30_000, 1024)).toBe(3_072_000);
+    expect(steadyStateBytes(100, 5, 1024)).toBe(512);
   });
 
   it('fake-compression: passes bytes to a Buffer parameter, and skips (no replica) a parameter a JSON payload does not fit', async () => {
