@@ -9,7 +9,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -280,54 +280,77 @@ export function describeContainment(sandbox: Sandbox): string {
 
 /** Bundles and runs; `{ error }` when the module does not compile. */
 export async function runUserModule<T>(request: UserModuleRequest): Promise<UserModuleRun<T> | { error: string }> {
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'bottleneck-exec-'));
+  const prepared = await prepareUserModule(request);
+  return 'error' in prepared ? prepared : prepared.run<T>();
+}
+
+/**
+ * Bundles once, runs as often as asked: each run gets a fresh scratch directory with the bundle, the
+ * harness and its settings written anew (what one run's code wrote there cannot reach the next) and a new
+ * result token. `family` may change per run (a block of calls, say).
+ */
+export async function prepareUserModule(request: UserModuleRequest): Promise<{ run<T>(family?: unknown): Promise<UserModuleRun<T>> } | { error: string }> {
+  const bundleDir = mkdtempSync(path.join(os.tmpdir(), 'bottleneck-exec-'));
+  let bundled: Awaited<ReturnType<typeof bundleModule>>;
   try {
-    const bundlePath = path.join(dir, 'bundle.mjs');
-    const bundled = await bundleModule({ file: request.file, text: exportTarget(request.text, request.target), outFile: bundlePath, ...(request.realPackages ? { realPackages: request.realPackages } : {}), ...(request.shims ? { shims: request.shims } : {}) });
-    if ('error' in bundled) return { error: bundled.error };
-    writeFileSync(bundlePath, bundled.code);
-    const sandbox = sandboxWrapper(request.needsLoopback === true, dir);
-    const { wrapper, isolation } = sandbox;
-    const trusted = path.join(dir, 'trusted-ca.pem');
-    if (request.trustCertificate) writeFileSync(trusted, request.trustCertificate);
-    const exitWaitMs = request.exitWaitMs ?? 200;
-    // A file, not `-e`: code evaluated with -e sees every builtin module as a global, a module does not.
-    const harnessPath = path.join(dir, 'harness.mjs');
-    writeFileSync(harnessPath, `${PRELUDE}\n${request.body}`);
-    const configPath = path.join(dir, 'config.json');
-    const token = randomBytes(24).toString('hex');
-    writeFileSync(
-      configPath,
-      JSON.stringify({
-        token,
-        harnessDir: dir,
-        bundlePath,
-        target: { ...request.target, exportName: request.target.binding === 'default' ? 'default' : TARGET_EXPORT },
-        stub: request.stub,
-        family: request.family,
-        ...(request.finding ? { finding: { file: request.file, line: request.finding.line } } : {}),
-      }),
-    );
-    const run = await runChildScript<T>(
-      '',
-      { configPath },
-      {
-        nodeFlags: ['--enable-source-maps'],
-        heapMb: CHILD_HEAP_MB,
-        token,
-        scriptPath: harnessPath,
-        wrapper,
-        ...(request.trustCertificate ? { env: { NODE_EXTRA_CA_CERTS: trusted } } : {}),
-        cwd: dir,
-        timeoutMs: Math.max(1_500, Math.min(20_000, request.context.deadline - Date.now())) + exitWaitMs,
-        exitWaitMs,
-        signal: request.context.signal,
-      },
-    );
-    return { result: run.result, stderr: run.stderr, exitDelayMs: run.exitDelayMs, stubbed: bundled.stubbed, isolation, sandbox, outOfMemory: run.outOfMemory, ...(run.killedBy ? { killedBy: run.killedBy } : {}) };
+    // The source map's paths are relative to the bundle's directory: every run uses the same one.
+    bundled = await bundleModule({ file: request.file, text: exportTarget(request.text, request.target), outFile: path.join(bundleDir, 'bundle.mjs'), ...(request.realPackages ? { realPackages: request.realPackages } : {}), ...(request.shims ? { shims: request.shims } : {}) });
   } finally {
-    rmSync(dir, { recursive: true, force: true });
+    rmSync(bundleDir, { recursive: true, force: true });
   }
+  if ('error' in bundled) return { error: bundled.error };
+  const { code, stubbed } = bundled;
+  return {
+    async run<T>(family: unknown = request.family): Promise<UserModuleRun<T>> {
+      mkdirSync(bundleDir, { mode: 0o700 });
+      const dir = bundleDir;
+      try {
+        const bundlePath = path.join(dir, 'bundle.mjs');
+        writeFileSync(bundlePath, code);
+        const sandbox = sandboxWrapper(request.needsLoopback === true, dir);
+        const { wrapper, isolation } = sandbox;
+        const trusted = path.join(dir, 'trusted-ca.pem');
+        if (request.trustCertificate) writeFileSync(trusted, request.trustCertificate);
+        const exitWaitMs = request.exitWaitMs ?? 200;
+        // A file, not `-e`: code evaluated with -e sees every builtin module as a global, a module does not.
+        const harnessPath = path.join(dir, 'harness.mjs');
+        writeFileSync(harnessPath, `${PRELUDE}\n${request.body}`);
+        const configPath = path.join(dir, 'config.json');
+        const token = randomBytes(24).toString('hex');
+        writeFileSync(
+          configPath,
+          JSON.stringify({
+            token,
+            harnessDir: dir,
+            bundlePath,
+            target: { ...request.target, exportName: request.target.binding === 'default' ? 'default' : TARGET_EXPORT },
+            stub: request.stub,
+            family,
+            ...(request.finding ? { finding: { file: request.file, line: request.finding.line } } : {}),
+          }),
+        );
+        const run = await runChildScript<T>(
+          '',
+          { configPath },
+          {
+            nodeFlags: ['--enable-source-maps'],
+            heapMb: CHILD_HEAP_MB,
+            token,
+            scriptPath: harnessPath,
+            wrapper,
+            ...(request.trustCertificate ? { env: { NODE_EXTRA_CA_CERTS: trusted } } : {}),
+            cwd: dir,
+            timeoutMs: Math.max(1_500, Math.min(20_000, request.context.deadline - Date.now())) + exitWaitMs,
+            exitWaitMs,
+            signal: request.context.signal,
+          },
+        );
+        return { result: run.result, stderr: run.stderr, exitDelayMs: run.exitDelayMs, stubbed, isolation, sandbox, outOfMemory: run.outOfMemory, ...(run.killedBy ? { killedBy: run.killedBy } : {}) };
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    },
+  };
 }
 
 /** A source path or file URL from the child, relative to `cwd` with `/` separators. */
