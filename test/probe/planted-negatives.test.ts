@@ -57,7 +57,8 @@ export async function rarelyTimed(db: { query(q: string): Promise<unknown> }, op
   return db.query('x');
 }
 `,
-  'src/reads.ts': `import { cache } from './memo';
+  'src/reads.ts': `import { Client } from 'pg';
+import { cache } from './memo';
 
 export async function fromMemory(a: string, b: string) {
   const x = await cache.get(a);
@@ -70,6 +71,14 @@ export async function onTheLoop(a: number) {
   const x = await new Promise((resolve) => setImmediate(resolve, a));
   const y = await new Promise((resolve) => setImmediate(resolve, a + 1));
   return [x, y];
+}
+
+export async function oneConnection(id: string) {
+  const client = new Client();
+  const a = await client.query('select 1 where $1', [id]);
+  const b = await client.query('select 2 where $1', [id]);
+  const c = await client.query('select 3 where $1', [id]);
+  return [a, b, c];
 }
 
 export async function rarely(db: { count(): Promise<number>; find(id: number): Promise<unknown> }, flag: { on?: boolean }) {
@@ -176,6 +185,10 @@ const FINDINGS: Record<string, Finding[]> = {
       ...consecutive(['Promise', 'Promise'], ['const x = await new Promise((resolve) => setImmediate(resolve, a));', 'const y = await new Promise((resolve) => setImmediate(resolve, a + 1));']),
       fix: { description: 'planted', replacement: 'const [x, y] = await Promise.all([new Promise((resolve) => setImmediate(resolve, a)), new Promise((resolve) => setImmediate(resolve, a + 1))]);' },
     },
+    // Three queries on one pg Client: its driver runs them one at a time, so Promise.all gains nothing.
+    {
+      ...planted('sequential-await/consecutive', 'src/reads.ts', "const a = await client.query('select 1 where $1', [id]);\n  const b = await client.query('select 2 where $1', [id]);\n  const c = await client.query('select 3 where $1', [id]);", "const [a, b, c] = await Promise.all([client.query('select 1 where $1', [id]), client.query('select 2 where $1', [id]), client.query('select 3 where $1', [id])]);", { awaits: 3, calls: ['client.query', 'client.query', 'client.query'] }),
+    },
     planted('sequential-await/consecutive', 'src/reads.ts', 'const x = await db.find(1);\n    const y = await db.find(2);', 'const [x, y] = await Promise.all([db.find(1), db.find(2)]);', { awaits: 2, calls: ['db.find', 'db.find'] }),
   ],
   'fake-compression': [
@@ -238,7 +251,11 @@ describe('planted negatives never come out verified', () => {
     expect(keepAlive.map((v) => v.status)).toEqual(Array(6).fill('not-reproduced'));
     expect(keepAlive.slice(3).map((v) => [v.measurements[0]?.before, v.measurements[0]?.after])).toEqual([[10, 10], [10, 10], [10, 10]]);
     expect(keepAlive[5]?.notes.join('\n')).not.toMatch(/emulated/);
-    const [memory, loop, rarely] = byFamily('sequential-await');
+    const [memory, loop, single, rarely] = byFamily('sequential-await');
+    // Queries on one connection wait for each other as found and fixed: the interval stays under the minimum.
+    expect(single?.mode).toBe('exec');
+    expect(single?.status).toBe('not-reproduced');
+    expect(single?.notes.join('\n')).toMatch(/went to a single connection/);
     // Awaits on an in-memory cache and on the event loop call no stubbed dependency: nothing to give a latency.
     expect(memory?.status).toBe('skipped');
     expect(loop?.status).toBe('skipped');

@@ -46,7 +46,7 @@ for (let i = 0; i < warmup + config.family.calls; i++) {
   if (i >= warmup) runs.push({ ms: performance.now() - t0, stubCalls: stubState.calls - callsAtStart, ioCalls: stubState.ioCalls - ioAtStart, peak: stubState.peak });
   if (i >= warmup) stubState.recordSites = false;
 }
-emit({ runs, mapped: where, sites: [...stubState.sites], ioCalls: stubState.ioCalls, reached: await findingReached() });
+emit({ runs, mapped: where, sites: [...stubState.sites], ioCalls: stubState.ioCalls, serialized: stubState.serialized, reached: await findingReached() });
 process.exit(0);
 `;
 
@@ -58,6 +58,8 @@ interface SequentialChildResult {
   sites?: Array<[string, number]>;
   /** Stub calls that waited a latency (the finding's I/O calls). */
   ioCalls?: number;
+  /** Of those, calls on a single connection, answered one at a time. */
+  serialized?: number;
   reached?: { executed: boolean; count: number; positions: number };
 }
 
@@ -156,6 +158,9 @@ export async function runExecSequential(cwd: string, params: ExecSequentialParam
   if (declaredNames.length > 0) notes.push(`declared with --latency: ${declaredNames.map(([name, ms]) => `${name} ${ms} ms`).join(', ')}; with unequal latencies the most the fix can gain is their sum over their maximum`);
   const ioCalls = beforeRuns.reduce((sum, r) => sum + r.ioCalls, 0);
   notes.push(`as found, ${ioCalls} of ${beforeRuns.reduce((sum, r) => sum + r.stubCalls, 0)} stub calls over ${beforeRuns.length} calls of your function waited a latency`);
+  if ((before.result?.serialized ?? 0) > 0) {
+    notes.push(`${before.result?.serialized} of them went to a single connection (a pg Client, a mysql createConnection()), which answers one query at a time as its driver does: calls on it cannot overlap, with the fix or without (concurrency read from the code: 1)`);
+  }
   if (params.ioCalls.length > 0 && ioCalls === 0) notes.push(`no stub call matched ${params.ioCalls.join(', ')}: those calls go to your own code or Node builtins, which run for real`);
   if (callsBefore !== callsAfter) notes.push(`the fix changes the number of stub calls per call (${callsBefore} -> ${callsAfter}): check it does the same work`);
   // As in the replica: the fix must win at least half of what running the found awaits together promises.
