@@ -215,17 +215,17 @@ describe('bottleneck probe --exec', () => {
     const perCall = v?.measurements.find((m) => m.metric === 'stub calls per call of your function');
     expect([inFlight?.before, inFlight?.after]).toEqual([1, 3]);
     expect([perCall?.before, perCall?.after]).toEqual([3, 3]);
-    // 12 timed calls a side, an interval from them, and coverage of the finding's own line.
+    // 24 timed calls a side (two blocks of 12, A B A B), an interval from them, and coverage of the finding's own line.
     expect(v?.status).toBe('verified');
-    expect(v?.evidence?.interval).toMatchObject({ method: 'bootstrap', samples: { before: 12, after: 12 } });
+    expect(v?.evidence?.interval).toMatchObject({ method: 'bootstrap', samples: { before: 24, after: 24 } });
     expect(v?.evidence?.interval?.low).toBeGreaterThan(1.5);
-    // Coverage comes from the first as-found block: one warm-up call and 6 measured calls ran the line.
-    expect(v?.evidence?.reached).toMatchObject({ file: 'src/orders.ts', line: consecutive?.line, executed: true, count: 7 });
+    // Coverage comes from the first as-found block: one warm-up call and 12 measured calls ran the line.
+    expect(v?.evidence?.reached).toMatchObject({ file: 'src/orders.ts', line: consecutive?.line, executed: true, count: 13 });
     expect(v?.notes).toContain('2 of 2 blocks per side ran (A B A B)');
     // Only the calls the finding names wait; the note says how long.
     expect(v?.notes.join('\n')).toMatch(/assumed latency: 20 ms per stubbed call of query, loadPrefs, getRating/);
     // loadPrefs is your own code; the prefs-client.get stub it calls is not named by the finding, so it does not wait.
-    expect(v?.notes).toContain('as found, 24 of 36 stub calls over 12 calls of your function waited a latency');
+    expect(v?.notes).toContain('as found, 48 of 72 stub calls over 24 calls of your function waited a latency');
     // Source maps: the awaited calls, including the one through the @app alias, name the TypeScript lines.
     expect(v?.notes).toContain('stub calls made from src/orders.ts:9, 11; src/prefs.ts:2 (source-mapped, as found)');
     expect(v?.notes).toContain('source map: the called function starts at src/orders.ts:8');
@@ -282,7 +282,7 @@ describe('bottleneck probe --exec', () => {
     const v = probed[0]?.verification as Verification;
     expect(v.notes).toContain('declared with --latency: prefs-client.get 20 ms; with unequal latencies the most the fix can gain is their sum over their maximum');
     // query, getRating (named by the finding) and prefs-client.get (declared) wait, 12 calls of 3 each.
-    expect(v.notes).toContain('as found, 36 of 36 stub calls over 12 calls of your function waited a latency');
+    expect(v.notes).toContain('as found, 72 of 72 stub calls over 24 calls of your function waited a latency');
     expect(v.mode).toBe('exec');
   });
 
@@ -294,8 +294,8 @@ describe('bottleneck probe --exec', () => {
     };
     const [v] = await verify([planted]);
     // Before: the decorator's stub replaced the class, so no line of it ran. Now the method runs, 12 times.
-    expect(v?.evidence?.reached).toMatchObject({ line: 5, executed: true, count: 7 });
-    expect(v?.notes).toContain('as found, 24 of 24 stub calls over 12 calls of your function waited a latency');
+    expect(v?.evidence?.reached).toMatchObject({ line: 5, executed: true, count: 13 });
+    expect(v?.notes).toContain('as found, 48 of 48 stub calls over 24 calls of your function waited a latency');
     expect(v?.status).toBe('verified');
   });
 

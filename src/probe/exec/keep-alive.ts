@@ -185,8 +185,19 @@ async function replicaWithReason(replica: KeepAliveParams, why: string, context:
   return { ...outcome, notes: [`--exec ran the replica, not your code: ${why}`, ...outcome.notes], mode: 'replica' };
 }
 
-export async function runExecKeepAlive(cwd: string, params: ExecKeepAliveParams, context: ProbeContext): Promise<ProbeOutcome> {
-  if (!('where' in params)) return replicaWithReason(params.replica, params.why, context);
+/**
+ * Fewer requests when the budget is short: the connection count stays exact (N vs the concurrency), and a
+ * child that cannot finish 2 x 200 TLS handshakes in its share would measure nothing at all.
+ */
+export function requestsFor<P extends { requests: number; concurrency: number }>(params: P, context: ProbeContext): P {
+  const short = context.deadline - Date.now() < SHORT_SHARE_MS;
+  return short ? { ...params, requests: Math.min(params.requests, Math.max(50, 5 * params.concurrency)) } : params;
+}
+const SHORT_SHARE_MS = 8_000;
+
+export async function runExecKeepAlive(cwd: string, planned: ExecKeepAliveParams, context: ProbeContext): Promise<ProbeOutcome> {
+  if (!('where' in planned)) return replicaWithReason(planned.replica, planned.why, context);
+  const params = requestsFor(planned, context);
   if ('client' in params) return runExecClient(cwd, params, context);
   const { where } = params;
   const absolute = path.resolve(cwd, where.file);

@@ -117,7 +117,7 @@ export async function runExecSequential(cwd: string, params: ExecSequentialParam
     request: {
       body: SEQUENTIAL_BODY,
       // Blocks of calls per child, sides alternating A B A B: drift in the machine's load hits both sides.
-      family: { calls: Math.ceil(params.calls / BLOCKS), warmup: 1, settleMs: Math.max(1_000, params.latencyMs * params.items * 20) },
+      family: { calls: params.calls, warmup: 1, settleMs: Math.max(1_000, params.latencyMs * params.items * 20) },
       stub: {
         latencyMs: params.latencyMs,
         numberValue: params.items,
@@ -185,7 +185,7 @@ export async function runExecSequential(cwd: string, params: ExecSequentialParam
   return {
     ...judgeInterval(primary.ratio, interval, minEffect, predicted),
     measurements,
-    load: `${params.calls} calls per side of your ${sides.before.target.name}()`,
+    load: `${beforeRuns.length} calls per side of your ${sides.before.target.name}()`,
     notes,
     rounds: Math.min(beforeRuns.length, afterRuns.length),
     mode: 'exec',
@@ -193,7 +193,11 @@ export async function runExecSequential(cwd: string, params: ExecSequentialParam
   };
 }
 
-/** Blocks per side (A B A B), each in a fresh child from the same bundle, after one warm-up call per child. */
+/**
+ * Blocks per side (A B A B), each of CALLS_PER_SIDE calls in a fresh child from the same bundle, after one
+ * warm-up call per child. The first pair alone gives enough samples for an interval; the second, when the
+ * budget has room for it, interleaves the sides so drift in the machine's load hits both alike.
+ */
 const BLOCKS = 2;
 
 /** Below this ratio of medians the two sides are the same speed: stub overhead and timer jitter. */
