@@ -26,6 +26,19 @@ export interface ChildRun<T> {
   /** True when V8 ran out of its capped heap. */
   outOfMemory: boolean;
   stderr: string;
+  /** Lines on the result pipe without the run's token (written by the code under test), ignored. */
+  ignoredLines?: number;
+}
+
+/** A result line of an authenticated channel: `{"token": token, "value": ...}`. */
+export function parseTokenLine(line: string, token: string): { ok: true; value: unknown } | { ok: false } {
+  try {
+    const parsed = JSON.parse(line) as unknown;
+    if (typeof parsed === 'object' && parsed !== null && (parsed as { token?: unknown }).token === token && 'value' in parsed) return { ok: true, value: (parsed as { value: unknown }).value };
+  } catch {
+    // Not JSON: not ours.
+  }
+  return { ok: false };
 }
 
 /** A copy of the environment with secrets dropped: only what Node needs to start. */
@@ -90,6 +103,11 @@ export function runChildScript<T>(
     env?: Record<string, string>;
     /** V8 old-space cap in MB (`--max-old-space-size`). */
     heapMb?: number;
+    /**
+     * When the child runs untrusted code: only a line `{"token": <this>, "value": ...}` is a result (its
+     * `value` is returned); any other line on the pipe (code under test writing to fd 3) is ignored.
+     */
+    token?: string;
   },
 ): Promise<ChildRun<T>> {
   installExitHook();
@@ -110,6 +128,7 @@ export function runChildScript<T>(
     if (pid !== undefined) liveGroups.add(pid);
     const resultPipe = child.stdio[RESULT_FD] as NodeJS.ReadableStream | null;
     let channel = '';
+    let ignoredLines = 0;
     let stderr = '';
     let result: T | null = null;
     let resultAt = 0;
@@ -146,6 +165,7 @@ export function runChildScript<T>(
         ...(killedBy ? { killedBy } : {}),
         outOfMemory,
         stderr,
+        ...(ignoredLines > 0 ? { ignoredLines } : {}),
       });
     };
     child.stderr?.setEncoding('utf8');
@@ -157,14 +177,24 @@ export function runChildScript<T>(
       if (result !== null) return;
       channel += chunk;
       if (channel.length > 64 * 1024 * 1024) return kill('deadline');
-      const newline = channel.indexOf('\n');
-      if (newline < 0) return;
-      try {
-        result = JSON.parse(channel.slice(0, newline)) as T;
-      } catch {
-        kill('deadline');
-        return;
+      for (let newline = channel.indexOf('\n'); newline >= 0 && result === null; newline = channel.indexOf('\n')) {
+        const line = channel.slice(0, newline);
+        channel = channel.slice(newline + 1);
+        if (options.token === undefined) {
+          try {
+            result = JSON.parse(line) as T;
+          } catch {
+            kill('deadline');
+            return;
+          }
+        } else {
+          // Authenticated: a line without this run's token (the code under test writing to fd 3) is not a result.
+          const parsed = parseTokenLine(line, options.token);
+          if (parsed.ok) result = parsed.value as T;
+          else if (line.trim().length > 0) ignoredLines++;
+        }
       }
+      if (result === null) return;
       resultAt = performance.now();
       exitTimer = setTimeout(() => kill('exit-wait'), options.exitWaitMs);
     });

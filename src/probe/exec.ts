@@ -15,10 +15,12 @@
  *
  * Families that run the user's code: fake-compression (the function on seeded JSON payloads),
  * sequential-await (stub calls in flight and time per call, as found vs fixed), uncleared-timer (live
- * Timeout handles after K calls, as found vs fixed), and missing-keep-alive where the finding is an agent
+ * Timeout handles after K calls, as found vs fixed), missing-keep-alive where the finding is an agent
  * construction that reads only module-scope names (connections opened by that agent vs the fixed one,
- * against a server inside the child). Other keep-alive findings and undersized-pool run their replicas and
- * say why, and so does any finding whose code could not be run at all (withReplicaFallback):
+ * against a server inside the child), and undersized-pool where the finding is a pg or generic-pool
+ * construction whose fix resizes it (the real pool library with the options your code computes). Other
+ * keep-alive and pool findings run their replicas and say why, and so does any finding whose code could
+ * not be run at all (withReplicaFallback):
  * `verification.mode` is `exec` only where the user's code ran.
  */
 import type { Io } from '../commands/io.js';
@@ -27,6 +29,7 @@ import { execCompressionProbe } from './exec/compression.js';
 import { execKeepAliveProbe } from './exec/keep-alive.js';
 import { execSequentialProbe } from './exec/sequential.js';
 import { execTimerProbe } from './exec/timer.js';
+import { execPoolProbe } from './exec/undersized-pool.js';
 import { sandboxWrapper } from './exec/harness.js';
 import os from 'node:os';
 import { PROBES, splitRuleId } from './run.js';
@@ -37,25 +40,9 @@ export const EXEC_FAMILIES: Record<string, string> = {
   'fake-compression': 'fake-compression (the function named by the finding)',
   'sequential-await': 'sequential-await',
   'uncleared-timer': 'uncleared-timer',
-  'missing-keep-alive': 'missing-keep-alive (agent constructions only)',
+  'missing-keep-alive': 'missing-keep-alive (agent constructions, and axios.create clients with your real axios)',
+  'undersized-pool': 'undersized-pool (pg and generic-pool constructions whose fix resizes them)',
 };
-
-/** Why the other families run their replica even with `--exec`; stated in each of their verifications. */
-export const EXEC_REPLICA_REASONS: Record<string, string> = {
-  'undersized-pool':
-    '--exec ran the replica, not your code: a pool is only measurable against its real database; the replica already runs a real pool library (generic-pool, pg-pool) with the size and timeouts found in your code',
-};
-
-/** The replica probe, with a note saying that `--exec` did not run the user's code for this family. */
-function statedReplica(probe: Probe<unknown>, reason: string): Probe<unknown> {
-  return {
-    ...probe,
-    async run(params, context): Promise<ProbeOutcome> {
-      const outcome = await probe.run(params, context);
-      return { ...outcome, notes: [reason, ...outcome.notes], mode: 'replica' };
-    },
-  };
-}
 
 interface FallbackPlan {
   exec?: unknown;
@@ -106,7 +93,7 @@ function containmentWarning(): string {
   const missing = [
     ...(sandbox.isolation === 'none' ? ['the network is NOT isolated (no network namespace)'] : []),
     ...(sandbox.processes !== 'pid-namespace' ? ['a process your code starts and detaches can outlive the run (no PID namespace)'] : []),
-    ...(sandbox.writes !== 'scratch-only' ? ['your code can write anywhere this user can (no mount namespace)'] : []),
+    ...(sandbox.writes !== 'scratch-only' ? ['your code can write anywhere this user can, /dev, /proc and /sys included (no mount namespace)'] : []),
   ];
   return missing.length > 0
     ? `!!! WARNING on this system: ${missing.join('; ')}.\n`
@@ -130,22 +117,19 @@ export function execProbes(io: Io, cwd: string, options: { latencies?: Record<st
       "!!! Each finding's module is compiled with esbuild and its code called in a child process: scrubbed environment,\n" +
       '!!! time limit, heap cap, own process group; package imports are stubs, Node builtins are REAL.\n' +
       containmentWarning() +
-      `!!! ${Object.keys(EXEC_REPLICA_REASONS).join(', ')}, the other keep-alive findings, and findings whose code cannot be called run replicas, and say so.\n\n`,
+      '!!! The other keep-alive and pool findings, and findings whose code cannot be called, run replicas and say so.\n\n',
   );
   const execs: Record<string, Probe<unknown>> = {
     'fake-compression': execCompressionProbe(cwd) as Probe<unknown>,
     'sequential-await': execSequentialProbe(cwd, options.latencies ?? {}) as Probe<unknown>,
     'uncleared-timer': execTimerProbe(cwd) as Probe<unknown>,
     'missing-keep-alive': execKeepAliveProbe(cwd) as Probe<unknown>,
+    'undersized-pool': execPoolProbe(cwd, options.latencies ?? {}) as Probe<unknown>,
   };
   const probes: Record<string, Probe<unknown>> = { ...PROBES };
   for (const [family, execProbe] of Object.entries(execs)) {
     const replica = PROBES[family];
     probes[family] = replica ? (withReplicaFallback(execProbe, replica) as Probe<unknown>) : execProbe;
-  }
-  for (const [family, reason] of Object.entries(EXEC_REPLICA_REASONS)) {
-    const replica = PROBES[family];
-    if (replica) probes[family] = statedReplica(replica, reason);
   }
   return {
     probes,

@@ -97,6 +97,17 @@ export interface Evidence {
   minEffect?: number;
   /** The ratio the finding predicts (its fix's promise); below it but above minEffect: smaller than predicted. */
   predicted?: number;
+  /**
+   * The noise band: the interval of the same ratio between two halves of the as-found samples (A vs A).
+   * A sampled effect must clear its top as well as `minEffect`.
+   */
+  noise?: NoiseBand;
+}
+
+export interface NoiseBand {
+  low: number;
+  high: number;
+  samples: number;
 }
 
 /**

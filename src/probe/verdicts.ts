@@ -10,7 +10,7 @@
  *   from enough samples, or an exact count). Missing evidence downgrades: `not-reached`, `inconclusive`.
  *   An interval clear of the minimum but a median below the finding's prediction is `smaller-than-predicted`.
  */
-import type { EffectInterval, Evidence, Measurement, ProbeOutcome, Verification, VerificationMode } from './types.js';
+import type { EffectInterval, Evidence, Measurement, NoiseBand, ProbeOutcome, Verification, VerificationMode } from './types.js';
 
 /** Fewer samples per side than this give no interval: the verdict cannot clear the noise. */
 export const MIN_SAMPLES = 10;
@@ -50,13 +50,22 @@ export function finalVerdict(outcome: ProbeOutcome, mode: VerificationMode): Fin
   if (interval.method === 'bootstrap' && Math.min(interval.samples.before, interval.samples.after) < MIN_SAMPLES) {
     return { status: 'inconclusive', reason: `${Math.min(interval.samples.before, interval.samples.after)} samples on a side, fewer than the ${MIN_SAMPLES} an interval needs` };
   }
-  const minEffect = evidence.minEffect ?? DEFAULT_MIN_EFFECT;
-  if (interval.low < minEffect) return { status: 'inconclusive', reason: `the ${describeInterval(interval)} does not clear the minimum effect of ${minEffect}x` };
+  const minEffect = effectiveMinimum(evidence, interval);
+  if (interval.low < minEffect) {
+    const why = evidence.noise && minEffect > (evidence.minEffect ?? DEFAULT_MIN_EFFECT) ? `the top of the measured noise band (A vs A ${evidence.noise.low}x-${evidence.noise.high}x)` : 'the minimum effect';
+    return { status: 'inconclusive', reason: `the ${describeInterval(interval)} does not clear ${why} of ${minEffect}x` };
+  }
   const ratio = outcome.measurements[0]?.ratio ?? null;
   if (evidence.predicted !== undefined && (ratio === null || ratio < evidence.predicted)) {
     return { status: 'smaller-than-predicted', reason: `the fix helped (${describeInterval(interval)}), but less than the ${evidence.predicted}x the finding predicts` };
   }
   return { status: 'verified' };
+}
+
+/** The smallest ratio a sampled interval must clear: the stated minimum effect, or the noise band's top if higher. */
+export function effectiveMinimum(evidence: Evidence, interval: EffectInterval): number {
+  const minEffect = evidence.minEffect ?? DEFAULT_MIN_EFFECT;
+  return interval.method === 'bootstrap' && evidence.noise ? Math.max(minEffect, evidence.noise.high) : minEffect;
 }
 
 export function describeInterval(interval: EffectInterval): string {
@@ -99,6 +108,24 @@ export function bootstrapRatio(before: number[], after: number[], better: 'lower
   const ratios = Array.from({ length: resamples }, () => ratioOf(medianOf(pick(before)), medianOf(pick(after)), better)).sort((a, b) => a - b);
   const at = (q: number) => Number((ratios[Math.min(ratios.length - 1, Math.floor(q * ratios.length))] as number).toFixed(2));
   return { low: at(0.025), high: at(0.975), method: 'bootstrap', level: 0.95, samples: { before: before.length, after: after.length } };
+}
+
+/**
+ * The noise band of a sampled figure: the bootstrap interval of the ratio between alternate samples of
+ * the same side (A1 vs A2, as found against as found). A real effect must clear its top. Undefined with
+ * fewer than 8 samples (4 a half).
+ */
+export function noiseBand(samples: number[], better: 'lower' | 'higher', resamples = 2_000): NoiseBand | undefined {
+  if (samples.length < 8) return undefined;
+  const odd = samples.filter((_, i) => i % 2 === 0);
+  const even = samples.filter((_, i) => i % 2 === 1);
+  const next = random(samples.length * 104729 + 17);
+  const pick = (values: number[]) => Array.from({ length: values.length }, () => values[Math.floor(next() * values.length)] as number);
+  const ratios = Array.from({ length: resamples }, () => ratioOf(medianOf(pick(odd)), medianOf(pick(even)), better)).sort((a, b) => a - b);
+  const at = (q: number) => ratios[Math.min(ratios.length - 1, Math.floor(q * ratios.length))] as number;
+  // Symmetric: A1/A2 and A2/A1 are the same comparison, so the band is the larger deviation either way.
+  const spread = Math.max(at(0.975), 1 / at(0.025), 1);
+  return { low: Number((1 / spread).toFixed(2)), high: Number(spread.toFixed(2)), samples: samples.length };
 }
 
 /** The interval of a count that does not vary between runs (handles, connections, bytes). */

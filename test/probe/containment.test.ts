@@ -9,8 +9,8 @@ import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSyn
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { killAllChildren, runChildScript } from '../../src/probe/child.js';
-import { sandboxWrapper } from '../../src/probe/exec/harness.js';
+import { killAllChildren, parseTokenLine, runChildScript } from '../../src/probe/child.js';
+import { runUserModule, sandboxWrapper } from '../../src/probe/exec/harness.js';
 import { outsideFiles, parseLatencies } from '../../src/commands/probe.js';
 import type { Finding } from '../../src/findings.js';
 
@@ -102,6 +102,37 @@ ${result(`{ outside: attempt(${JSON.stringify(outside)}), scratch: attempt(${JSO
     const run = await runChildScript<{ outside: string; scratch: string }>(source, {}, { timeoutMs: 5_000, exitWaitMs: 100, wrapper: sandbox.wrapper, cwd: scratch });
     expect(run.result).toEqual({ outside: 'EROFS', scratch: 'written' });
   }, 20_000);
+
+  it("your code writing to fd 3 cannot forge a result: the harness's line carries a token your code never sees", async () => {
+    const project = mkdtempSync(path.join(dir, 'forger-'));
+    const file = path.join(project, 'forger.ts');
+    const text = `import { readFileSync, writeSync } from 'node:fs';
+let token = 'guessed';
+try { token = JSON.parse(readFileSync(JSON.parse(process.argv[process.argv.length - 1]).configPath, 'utf8')).token ?? 'no token in the file'; } catch { token = 'config file gone'; }
+writeSync(3, JSON.stringify({ token, value: { genuine: false, token } }) + '\\n');
+writeSync(3, JSON.stringify({ genuine: false }) + '\\n');
+writeSync(3, '{"genuine": false, "unterminated": true');
+export function compress(s: string): string {
+  return s;
+}
+`;
+    writeFileSync(file, text);
+    const target = { name: 'compress', binding: 'compress', holder: 'function' as const, line: 7, parameters: 1, firstParameter: 'string' as const, ambient: [] };
+    const run = await runUserModule<{ genuine: boolean }>({
+      file, text, target, body: 'emit({ genuine: true });\nprocess.exit(0);', family: {}, stub: { latencyMs: 0, numberValue: 1, items: 1, recordSites: false },
+      context: { deadline: Date.now() + 10_000, signal: new AbortController().signal },
+    });
+    expect('error' in run).toBe(false);
+    if ('error' in run) return;
+    expect(run.result).toEqual({ genuine: true });
+  }, 20_000);
+
+  it('a line on an authenticated channel is a result only with its token', () => {
+    expect(parseTokenLine('{"token":"abc","value":{"x":1}}', 'abc')).toEqual({ ok: true, value: { x: 1 } });
+    expect(parseTokenLine('{"token":"abd","value":{"x":1}}', 'abc')).toEqual({ ok: false });
+    expect(parseTokenLine('{"x":1}', 'abc')).toEqual({ ok: false });
+    expect(parseTokenLine('not json', 'abc')).toEqual({ ok: false });
+  });
 });
 
 describe('probe --exec stopped from outside', () => {

@@ -6,6 +6,7 @@ import type { Finding } from '../../src/findings.js';
 import { EXEC_FAMILIES, execProbes, withReplicaFallback } from '../../src/probe/exec.js';
 import { COMPRESSORS, jsonPayload } from '../../src/probe/probes/fake-compression.js';
 import { runProbes } from '../../src/probe/run.js';
+import { steadyStateBytes } from '../../src/probe/exec/timer.js';
 import type { Probe, ProbeOutcome, Verification } from '../../src/probe/types.js';
 import { analyzeText } from '../helpers.js';
 
@@ -176,7 +177,7 @@ describe('bottleneck probe --exec', () => {
     const text = messages.join('');
     expect(text).toContain('RUN YOUR CODE');
     for (const family of Object.values(EXEC_FAMILIES)) expect(text).toContain(family);
-    expect(text).not.toMatch(/RUN YOUR CODE for [^\n]*undersized-pool/);
+    expect(text).toMatch(/RUN YOUR CODE for [^\n]*\n[^\n]*undersized-pool/);
   });
 
   it('fake-compression: loads the function with its module (alias, relative import, stubbed package) and measures its bytes', async () => {
@@ -214,15 +215,17 @@ describe('bottleneck probe --exec', () => {
     const perCall = v?.measurements.find((m) => m.metric === 'stub calls per call of your function');
     expect([inFlight?.before, inFlight?.after]).toEqual([1, 3]);
     expect([perCall?.before, perCall?.after]).toEqual([3, 3]);
-    // 12 timed calls a side, an interval from them, and coverage of the finding's own line.
+    // 24 timed calls a side (two blocks of 12, A B A B), an interval from them, and coverage of the finding's own line.
     expect(v?.status).toBe('verified');
-    expect(v?.evidence?.interval).toMatchObject({ method: 'bootstrap', samples: { before: 12, after: 12 } });
+    expect(v?.evidence?.interval).toMatchObject({ method: 'bootstrap', samples: { before: 24, after: 24 } });
     expect(v?.evidence?.interval?.low).toBeGreaterThan(1.5);
-    expect(v?.evidence?.reached).toMatchObject({ file: 'src/orders.ts', line: consecutive?.line, executed: true, count: 12 });
+    // Coverage comes from the first as-found block: one warm-up call and 12 measured calls ran the line.
+    expect(v?.evidence?.reached).toMatchObject({ file: 'src/orders.ts', line: consecutive?.line, executed: true, count: 13 });
+    expect(v?.notes).toContain('2 of 2 blocks per side ran (A B A B)');
     // Only the calls the finding names wait; the note says how long.
     expect(v?.notes.join('\n')).toMatch(/assumed latency: 20 ms per stubbed call of query, loadPrefs, getRating/);
     // loadPrefs is your own code; the prefs-client.get stub it calls is not named by the finding, so it does not wait.
-    expect(v?.notes).toContain('as found, 24 of 36 stub calls over 12 calls of your function waited a latency');
+    expect(v?.notes).toContain('as found, 48 of 72 stub calls over 24 calls of your function waited a latency');
     // Source maps: the awaited calls, including the one through the @app alias, name the TypeScript lines.
     expect(v?.notes).toContain('stub calls made from src/orders.ts:9, 11; src/prefs.ts:2 (source-mapped, as found)');
     expect(v?.notes).toContain('source map: the called function starts at src/orders.ts:8');
@@ -251,6 +254,16 @@ describe('bottleneck probe --exec', () => {
     expect(v?.status).toBe('verified');
     expect(v?.evidence?.reached).toMatchObject({ file: 'src/timeouts.ts', line: findings[0]?.line, executed: true, count: 200 });
     expect(v?.evidence?.interval).toMatchObject({ method: 'exact', low: 200, high: 200 });
+    // The timer's cost, rate x delay x retained bytes: the heap figures are measured, the rate is a stated default.
+    expect(v?.measurements.map((m) => m.metric)).toContain('heap retained after the calls settled');
+    expect(v?.measurements.find((m) => m.metric.startsWith('memory held at steady state'))?.after).toBe(0);
+    expect(v?.notes.join('\n')).toMatch(/cost: 100 calls\/s, a DEFAULT \(the code does not say how often this runs\) x \d+ ms per timer \(the found timeout\) x \d+ bytes each/);
+  });
+
+  it('uncleared-timer cost: Little\'s law for memory', () => {
+    // 100 calls/s, each timer alive 30 s holding 1 KB: 3000 timers alive at once, 3,072,000 bytes.
+    expect(steadyStateBytes(100, 30_000, 1024)).toBe(3_072_000);
+    expect(steadyStateBytes(100, 5, 1024)).toBe(512);
   });
 
   it('fake-compression: passes bytes to a Buffer parameter, and skips (no replica) a parameter a JSON payload does not fit', async () => {
@@ -269,7 +282,7 @@ describe('bottleneck probe --exec', () => {
     const v = probed[0]?.verification as Verification;
     expect(v.notes).toContain('declared with --latency: prefs-client.get 20 ms; with unequal latencies the most the fix can gain is their sum over their maximum');
     // query, getRating (named by the finding) and prefs-client.get (declared) wait, 12 calls of 3 each.
-    expect(v.notes).toContain('as found, 36 of 36 stub calls over 12 calls of your function waited a latency');
+    expect(v.notes).toContain('as found, 72 of 72 stub calls over 24 calls of your function waited a latency');
     expect(v.mode).toBe('exec');
   });
 
@@ -281,8 +294,8 @@ describe('bottleneck probe --exec', () => {
     };
     const [v] = await verify([planted]);
     // Before: the decorator's stub replaced the class, so no line of it ran. Now the method runs, 12 times.
-    expect(v?.evidence?.reached).toMatchObject({ line: 5, executed: true, count: 12 });
-    expect(v?.notes).toContain('as found, 24 of 24 stub calls over 12 calls of your function waited a latency');
+    expect(v?.evidence?.reached).toMatchObject({ line: 5, executed: true, count: 13 });
+    expect(v?.notes).toContain('as found, 48 of 48 stub calls over 24 calls of your function waited a latency');
     expect(v?.status).toBe('verified');
   });
 

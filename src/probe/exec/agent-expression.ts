@@ -17,6 +17,8 @@ export interface AgentExpression {
   line: number;
   /** The bare package the constructor is imported from, when it is not a Node builtin. */
   constructorPackage?: string;
+  /** The variable the construction is assigned to (`const pool = new Pool(...)`), when it is. */
+  binding?: string;
 }
 
 /** Names bound at module scope: imports and top-level declarations. */
@@ -54,18 +56,31 @@ function rootIdentifier(expression: ts.Expression): ts.Identifier | undefined {
 }
 
 export function agentExpression(text: string, fileName: string, range: FixLocation): AgentExpression | { skip: string } {
+  return constructionExpression(text, fileName, range, { calls: false, what: 'agent', example: '`new ...Agent(...)`' });
+}
+
+/**
+ * The innermost construction around the finding (`new X(...)`, or with `calls` also a factory call such as
+ * `genericPool.createPool(...)`), when every name it reads is bound at module scope.
+ */
+export function constructionExpression(
+  text: string,
+  fileName: string,
+  range: FixLocation,
+  options: { calls: boolean; what: string; example: string },
+): AgentExpression | { skip: string } {
   const sourceFile = parseSource(text, fileName);
   const lineStarts = sourceFile.getLineStarts();
   const start = (lineStarts[range.line - 1] ?? text.length) + range.column - 1;
   const end = (lineStarts[range.endLine - 1] ?? text.length) + range.endColumn - 1;
-  let found: ts.NewExpression | undefined;
+  let found: ts.NewExpression | ts.CallExpression | undefined;
   const visit = (node: ts.Node): void => {
     if (node.getStart(sourceFile) > start || node.getEnd() < end) return;
-    if (ts.isNewExpression(node)) found = node;
+    if (ts.isNewExpression(node) || (options.calls && ts.isCallExpression(node) && ts.isPropertyAccessExpression(node.expression))) found = node;
     ts.forEachChild(node, visit);
   };
   visit(sourceFile);
-  if (!found) return { skip: 'the finding is not on an agent construction (`new ...Agent(...)`) that could be evaluated' };
+  if (!found) return { skip: `the finding is not on a construction (${options.example}) that could be evaluated` };
   const expression = found;
   const bindings = moduleBindings(sourceFile);
   const local: string[] = [];
@@ -76,8 +91,8 @@ export function agentExpression(text: string, fileName: string, range: FixLocati
     ts.forEachChild(node, check);
   };
   check(expression);
-  if (readsThis) return { skip: 'the agent\'s options read `this`, known only inside its class' };
-  if (local.length > 0) return { skip: `the agent's options read ${[...new Set(local)].map((n) => `\`${n}\``).join(', ')}, known only inside its function` };
+  if (readsThis) return { skip: `the ${options.what}'s options read \`this\`, known only inside its class` };
+  if (local.length > 0) return { skip: `the ${options.what}'s options read ${[...new Set(local)].map((n) => `\`${n}\``).join(', ')}, known only inside its function` };
   const root = rootIdentifier(expression.expression);
   const from = root ? bindings.get(root.text) : undefined;
   const isBuiltin = from === undefined || from.startsWith('node:') || from === 'http' || from === 'https';
@@ -87,5 +102,6 @@ export function agentExpression(text: string, fileName: string, range: FixLocati
     end: expression.getEnd(),
     line: sourceFile.getLineAndCharacterOfPosition(expression.getStart(sourceFile)).line + 1,
     ...(isBuiltin || from.startsWith('.') ? {} : { constructorPackage: from }),
+    ...(ts.isVariableDeclaration(expression.parent) && ts.isIdentifier(expression.parent.name) ? { binding: expression.parent.name.text } : {}),
   };
 }

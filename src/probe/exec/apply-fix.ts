@@ -133,8 +133,10 @@ export async function applyFix(
   // Best first; a stable sort keeps the smaller (earlier) span ahead on ties.
   const ranked = spans.map((span) => ({ ...span, score: similarity(text.slice(span.start, span.end), replacement) })).sort((a, b) => b.score - a.score);
   let firstError = '';
+  // A rule known to replace exactly its reported range needs no guess at what the fix rewrites.
+  const exactRange = rewrites === 'reported-range';
   for (const span of ranked) {
-    if (span.score < MIN_SIMILARITY) break;
+    if (span.score < MIN_SIMILARITY && !exactRange) break;
     if (dropsUsedBinding(text, fileName, span, replacement)) continue;
     const fixed = text.slice(0, span.start) + replacement + text.slice(span.end);
     try {
@@ -145,7 +147,7 @@ export async function applyFix(
     }
   }
   const best = ranked[0]?.score ?? 0;
-  if (best < MIN_SIMILARITY) return { skip: `could not tell which code the fix replaces (best token similarity ${best.toFixed(2)})` };
+  if (best < MIN_SIMILARITY && !exactRange) return { skip: `could not tell which code the fix replaces (best token similarity ${best.toFixed(2)})` };
   return { skip: `the file does not compile with the fix in place${firstError ? `: ${firstError}` : ''}`, fixFailed: true };
 }
 

@@ -11,13 +11,16 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { builtinModules } from 'node:module';
 import path from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { build, type Plugin } from 'esbuild';
 import { ts } from '../../scanner/ts.js';
 import { errorText } from './apply-fix.js';
 import { parseSource } from './locate.js';
 
 const STUB_NAMESPACE = 'bottleneck-stub';
+const SHIM_NAMESPACE = 'bottleneck-shim';
+/** Where a shim's own imports resolve: this tool's install, not the user's project. */
+const OWN_DIR = path.dirname(fileURLToPath(import.meta.url));
 const BUILTINS = new Set(builtinModules);
 
 /** The package name of a bare specifier: `@scope/pkg/sub` -> `@scope/pkg`, `pkg/sub` -> `pkg`. */
@@ -83,6 +86,11 @@ export interface BundleRequest {
   outFile: string;
   /** Packages to bundle for real instead of stubbing (resolved from the user's project). */
   realPackages?: string[];
+  /**
+   * Packages replaced by a module the probe writes (ES module source, resolved from this tool's own
+   * install): e.g. `pg` as the real pg-pool whose client waits a declared latency instead of a database.
+   */
+  shims?: Record<string, string>;
 }
 
 export interface BundleResult {
@@ -118,18 +126,24 @@ export function pinModuleLocation(text: string, file: string): string {
 
 const PROJECT_SOURCE = /\.(?:[cm]?[jt]s|[jt]sx)$/;
 
-function stubPlugin(entryText: string, file: string, realPackages: Set<string>, stubbed: Set<string>): Plugin {
+function stubPlugin(entryText: string, file: string, realPackages: Set<string>, stubbed: Set<string>, shims: Record<string, string>): Plugin {
   return {
     name: 'bottleneck-stubs',
     setup(builder) {
       builder.onResolve({ filter: /^[^./]/ }, async (args) => {
         if (args.pluginData === 'resolving' || args.namespace === STUB_NAMESPACE) return undefined;
         if (isBuiltin(args.path)) return { path: args.path, external: true };
+        // A shim's own imports (the real pool library) resolve from this tool's install.
+        if (args.namespace === SHIM_NAMESPACE) return undefined;
+        if (Object.hasOwn(shims, packageName(args.path))) return { path: packageName(args.path), namespace: SHIM_NAMESPACE };
         // A tsconfig `paths` alias looks like a package: let esbuild resolve it, and keep it when it lands
         // in the project rather than in node_modules.
         const resolved = await builder.resolve(args.path, { kind: args.kind, resolveDir: args.resolveDir, importer: args.importer, pluginData: 'resolving' });
         const inProject = resolved.errors.length === 0 && !resolved.external && !resolved.path.split(path.sep).includes('node_modules');
         if (inProject) return { path: resolved.path };
+        // Only a package bundled for real has files here (stubs have none): its own dependencies are real too
+        // (axios needs follow-redirects and form-data).
+        if (args.importer.split(path.sep).includes('node_modules') && resolved.errors.length === 0) return { path: resolved.path };
         if (realPackages.has(packageName(args.path))) {
           if (resolved.errors.length > 0) return { errors: [{ text: `${packageName(args.path)} is not installed where ${path.basename(file)} can resolve it` }] };
           return { path: resolved.path };
@@ -143,6 +157,7 @@ function stubPlugin(entryText: string, file: string, realPackages: Set<string>, 
         if (args.path.split(path.sep).includes('node_modules')) return undefined;
         return { contents: pinModuleLocation(readFileSync(args.path, 'utf8'), args.path), loader: loaderOf(args.path), resolveDir: path.dirname(args.path) };
       });
+      builder.onLoad({ filter: /.*/, namespace: SHIM_NAMESPACE }, (args) => ({ contents: shims[args.path] ?? '', loader: 'js', resolveDir: OWN_DIR }));
       builder.onLoad({ filter: /.*/, namespace: STUB_NAMESPACE }, (args) => {
         const { specifier, importer, kind } = args.pluginData as { specifier: string; importer: string; kind: string };
         if (kind === 'require-call' || kind === 'dynamic-import') return { contents: `module.exports = globalThis.__bottleneckStub(${JSON.stringify(specifier)});`, loader: 'js' };
@@ -175,7 +190,7 @@ export async function bundleModule(request: BundleRequest): Promise<BundleResult
       ...(tsconfig ? { tsconfig } : {}),
       // A module that calls require() keeps working in the ES bundle, resolving from its own directory.
       banner: { js: `import { createRequire as __bottleneckCreateRequire } from 'node:module'; const require = __bottleneckCreateRequire(${JSON.stringify(request.file)});` },
-      plugins: [stubPlugin(request.text, request.file, new Set(request.realPackages ?? []), stubbed)],
+      plugins: [stubPlugin(request.text, request.file, new Set(request.realPackages ?? []), stubbed, request.shims ?? {})],
     });
     const output = result.outputFiles?.[0];
     if (!output) return { error: 'esbuild produced no output' };

@@ -8,7 +8,8 @@
  * which still has no route anywhere else).
  */
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -23,16 +24,23 @@ import { STUB_RUNTIME_SOURCE } from './stubs.js';
  * `stubArgs()`, `functionLocation()`, `stubState`, `userSite(stack)`, `holder` (the exported binding).
  */
 const PRELUDE = `
-import { readFileSync, writeSync } from 'node:fs';
+import { readFileSync, rmSync, writeSync } from 'node:fs';
 import { findSourceMap } from 'node:module';
 import { pathToFileURL } from 'node:url';
 import inspector from 'node:inspector';
 // The settings sit in a file (payloads can be megabytes, too much for an argument); argv names it.
-const config = JSON.parse(readFileSync(JSON.parse(process.argv[process.argv.length - 1]).configPath, 'utf8'));
+const configPath = JSON.parse(process.argv[process.argv.length - 1]).configPath;
+const config = JSON.parse(readFileSync(configPath, 'utf8'));
+// The run's token authenticates our result line; it leaves the file and the shared config before your
+// code loads, so code that writes to fd 3 cannot sign a result.
+const resultToken = config.token;
+delete config.token;
+rmSync(configPath, { force: true });
 ${STUB_RUNTIME_SOURCE}
 Object.assign(stubState, config.stub, { harnessDir: config.harnessDir });
-// Results go on their own pipe (fd 3): whatever your code prints on stdout is not read.
-const emit = (value) => writeSync(3, JSON.stringify(value) + '\\n');
+// Results go on their own pipe (fd 3), signed: whatever your code prints on stdout or fd 3 is not read.
+// The leading newline ends any partial line your code left on the pipe.
+const emit = (value) => writeSync(3, '\\n' + JSON.stringify({ token: resultToken, value }) + '\\n');
 // A promise the user's code leaves rejected (a timer firing after the race was won) must not end the
 // child before it reports: the families count what they measure themselves.
 process.on('unhandledRejection', () => {});
@@ -237,6 +245,8 @@ export interface UserModuleRequest {
   /** The finding's line in the user's file, checked with V8 coverage (`findingReached()` in the body). */
   finding?: { line: number };
   realPackages?: string[];
+  /** Packages replaced by probe-written modules (see bundle.ts). */
+  shims?: Record<string, string>;
   needsLoopback?: boolean;
   /** A PEM certificate the child trusts besides the system CAs (NODE_EXTRA_CA_CERTS): a test server's own. */
   trustCertificate?: string;
@@ -261,7 +271,7 @@ export function describeContainment(sandbox: Sandbox): string {
     'scrubbed environment',
     describeIsolation(sandbox.isolation),
     sandbox.processes === 'pid-namespace' ? 'own PID namespace and process group (everything it starts is killed with it)' : 'own process group, killed whole at the end (a process that leaves the group can outlive the run: no PID namespace here)',
-    sandbox.writes === 'scratch-only' ? 'file system read-only but for a scratch directory' : 'file system writes NOT confined (no mount namespace here)',
+    sandbox.writes === 'scratch-only' ? 'file system read-only but for a scratch directory (and /dev, /proc, /sys, left to the kernel\'s own permission checks)' : 'file system writes NOT confined (no mount namespace here: your files, and /dev, /proc, /sys as far as this user may write them)',
     `heap capped at ${CHILD_HEAP_MB} MB`,
     'results on a private pipe, not stdout',
     'time limit',
@@ -270,51 +280,77 @@ export function describeContainment(sandbox: Sandbox): string {
 
 /** Bundles and runs; `{ error }` when the module does not compile. */
 export async function runUserModule<T>(request: UserModuleRequest): Promise<UserModuleRun<T> | { error: string }> {
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'bottleneck-exec-'));
+  const prepared = await prepareUserModule(request);
+  return 'error' in prepared ? prepared : prepared.run<T>();
+}
+
+/**
+ * Bundles once, runs as often as asked: each run gets a fresh scratch directory with the bundle, the
+ * harness and its settings written anew (what one run's code wrote there cannot reach the next) and a new
+ * result token. `family` may change per run (a block of calls, say).
+ */
+export async function prepareUserModule(request: UserModuleRequest): Promise<{ run<T>(family?: unknown): Promise<UserModuleRun<T>> } | { error: string }> {
+  const bundleDir = mkdtempSync(path.join(os.tmpdir(), 'bottleneck-exec-'));
+  let bundled: Awaited<ReturnType<typeof bundleModule>>;
   try {
-    const bundlePath = path.join(dir, 'bundle.mjs');
-    const bundled = await bundleModule({ file: request.file, text: exportTarget(request.text, request.target), outFile: bundlePath, ...(request.realPackages ? { realPackages: request.realPackages } : {}) });
-    if ('error' in bundled) return { error: bundled.error };
-    writeFileSync(bundlePath, bundled.code);
-    const sandbox = sandboxWrapper(request.needsLoopback === true, dir);
-    const { wrapper, isolation } = sandbox;
-    const trusted = path.join(dir, 'trusted-ca.pem');
-    if (request.trustCertificate) writeFileSync(trusted, request.trustCertificate);
-    const exitWaitMs = request.exitWaitMs ?? 200;
-    // A file, not `-e`: code evaluated with -e sees every builtin module as a global, a module does not.
-    const harnessPath = path.join(dir, 'harness.mjs');
-    writeFileSync(harnessPath, `${PRELUDE}\n${request.body}`);
-    const configPath = path.join(dir, 'config.json');
-    writeFileSync(
-      configPath,
-      JSON.stringify({
-        harnessDir: dir,
-        bundlePath,
-        target: { ...request.target, exportName: request.target.binding === 'default' ? 'default' : TARGET_EXPORT },
-        stub: request.stub,
-        family: request.family,
-        ...(request.finding ? { finding: { file: request.file, line: request.finding.line } } : {}),
-      }),
-    );
-    const run = await runChildScript<T>(
-      '',
-      { configPath },
-      {
-        nodeFlags: ['--enable-source-maps'],
-        heapMb: CHILD_HEAP_MB,
-        scriptPath: harnessPath,
-        wrapper,
-        ...(request.trustCertificate ? { env: { NODE_EXTRA_CA_CERTS: trusted } } : {}),
-        cwd: dir,
-        timeoutMs: Math.max(1_500, Math.min(20_000, request.context.deadline - Date.now())) + exitWaitMs,
-        exitWaitMs,
-        signal: request.context.signal,
-      },
-    );
-    return { result: run.result, stderr: run.stderr, exitDelayMs: run.exitDelayMs, stubbed: bundled.stubbed, isolation, sandbox, outOfMemory: run.outOfMemory, ...(run.killedBy ? { killedBy: run.killedBy } : {}) };
+    // The source map's paths are relative to the bundle's directory: every run uses the same one.
+    bundled = await bundleModule({ file: request.file, text: exportTarget(request.text, request.target), outFile: path.join(bundleDir, 'bundle.mjs'), ...(request.realPackages ? { realPackages: request.realPackages } : {}), ...(request.shims ? { shims: request.shims } : {}) });
   } finally {
-    rmSync(dir, { recursive: true, force: true });
+    rmSync(bundleDir, { recursive: true, force: true });
   }
+  if ('error' in bundled) return { error: bundled.error };
+  const { code, stubbed } = bundled;
+  return {
+    async run<T>(family: unknown = request.family): Promise<UserModuleRun<T>> {
+      mkdirSync(bundleDir, { mode: 0o700 });
+      const dir = bundleDir;
+      try {
+        const bundlePath = path.join(dir, 'bundle.mjs');
+        writeFileSync(bundlePath, code);
+        const sandbox = sandboxWrapper(request.needsLoopback === true, dir);
+        const { wrapper, isolation } = sandbox;
+        const trusted = path.join(dir, 'trusted-ca.pem');
+        if (request.trustCertificate) writeFileSync(trusted, request.trustCertificate);
+        const exitWaitMs = request.exitWaitMs ?? 200;
+        // A file, not `-e`: code evaluated with -e sees every builtin module as a global, a module does not.
+        const harnessPath = path.join(dir, 'harness.mjs');
+        writeFileSync(harnessPath, `${PRELUDE}\n${request.body}`);
+        const configPath = path.join(dir, 'config.json');
+        const token = randomBytes(24).toString('hex');
+        writeFileSync(
+          configPath,
+          JSON.stringify({
+            token,
+            harnessDir: dir,
+            bundlePath,
+            target: { ...request.target, exportName: request.target.binding === 'default' ? 'default' : TARGET_EXPORT },
+            stub: request.stub,
+            family,
+            ...(request.finding ? { finding: { file: request.file, line: request.finding.line } } : {}),
+          }),
+        );
+        const run = await runChildScript<T>(
+          '',
+          { configPath },
+          {
+            nodeFlags: ['--enable-source-maps'],
+            heapMb: CHILD_HEAP_MB,
+            token,
+            scriptPath: harnessPath,
+            wrapper,
+            ...(request.trustCertificate ? { env: { NODE_EXTRA_CA_CERTS: trusted } } : {}),
+            cwd: dir,
+            timeoutMs: Math.max(1_500, Math.min(20_000, request.context.deadline - Date.now())) + exitWaitMs,
+            exitWaitMs,
+            signal: request.context.signal,
+          },
+        );
+        return { result: run.result, stderr: run.stderr, exitDelayMs: run.exitDelayMs, stubbed, isolation, sandbox, outOfMemory: run.outOfMemory, ...(run.killedBy ? { killedBy: run.killedBy } : {}) };
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    },
+  };
 }
 
 /** A source path or file URL from the child, relative to `cwd` with `/` separators. */

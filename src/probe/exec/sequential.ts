@@ -7,8 +7,8 @@
  * call of the function.
  */
 import { sequentialAwaitProbe } from '../probes/sequential-await.js';
-import { exact, measure } from '../stats.js';
-import { bootstrapRatio, judgeInterval } from '../verdicts.js';
+import { LatencyHistogram, exact, measure } from '../stats.js';
+import { bootstrapRatio, judgeInterval, noiseBand } from '../verdicts.js';
 import type { Measurement, Probe, ProbeContext, ProbeOutcome } from '../types.js';
 import { ts } from '../../scanner/ts.js';
 import { formatSites, relativeSource, type UserModuleRun, noResultReason } from './harness.js';
@@ -20,8 +20,11 @@ const SEQUENTIAL_BODY = `
 const where = await functionLocation();
 stubState.recordSites = true;
 const runs = [];
-for (let i = 0; i < config.family.calls; i++) {
+// One warm-up call (first-call compilation, lazy module state) is made and not counted.
+const warmup = config.family.warmup ?? 0;
+for (let i = 0; i < warmup + config.family.calls; i++) {
   const callsAtStart = stubState.calls;
+  const ioAtStart = stubState.ioCalls;
   stubState.peak = stubState.inFlight;
   const t0 = performance.now();
   let timer;
@@ -40,21 +43,23 @@ for (let i = 0; i < config.family.calls; i++) {
   } finally {
     clearTimeout(timer);
   }
-  runs.push({ ms: performance.now() - t0, stubCalls: stubState.calls - callsAtStart, peak: stubState.peak });
-  stubState.recordSites = false;
+  if (i >= warmup) runs.push({ ms: performance.now() - t0, stubCalls: stubState.calls - callsAtStart, ioCalls: stubState.ioCalls - ioAtStart, peak: stubState.peak });
+  if (i >= warmup) stubState.recordSites = false;
 }
-emit({ runs, mapped: where, sites: [...stubState.sites], ioCalls: stubState.ioCalls, reached: await findingReached() });
+emit({ runs, mapped: where, sites: [...stubState.sites], ioCalls: stubState.ioCalls, serialized: stubState.serialized, reached: await findingReached() });
 process.exit(0);
 `;
 
 interface SequentialChildResult {
   error?: string;
   stubCalls?: number;
-  runs?: Array<{ ms: number; stubCalls: number; peak: number }>;
+  runs?: Array<{ ms: number; stubCalls: number; ioCalls: number; peak: number }>;
   mapped?: { source: string; line: number } | null;
   sites?: Array<[string, number]>;
   /** Stub calls that waited a latency (the finding's I/O calls). */
   ioCalls?: number;
+  /** Of those, calls on a single connection, answered one at a time. */
+  serialized?: number;
   reached?: { executed: boolean; count: number; positions: number };
 }
 
@@ -104,14 +109,15 @@ export function execSequentialProbe(cwd: string, declared: Record<string, number
 type SideRun = UserModuleRun<SequentialChildResult>;
 
 export async function runExecSequential(cwd: string, params: ExecSequentialParams, context: ProbeContext): Promise<ProbeOutcome> {
-  const both = await runBothSides<SequentialChildResult, Array<{ ms: number; stubCalls: number; peak: number }>>({
+  const both = await runBothSides<SequentialChildResult, Array<{ ms: number; stubCalls: number; ioCalls: number; peak: number }>>({
     cwd,
     where: params.where,
     // The loop rule's fix rewrites the whole loop around the reported await, not just the await.
     ...(params.loop ? { rewrites: isLoop } : {}),
     request: {
       body: SEQUENTIAL_BODY,
-      family: { calls: params.calls, settleMs: Math.max(1_000, params.latencyMs * params.items * 20) },
+      // Blocks of calls per child, sides alternating A B A B: drift in the machine's load hits both sides.
+      family: { calls: params.calls, warmup: 1, settleMs: Math.max(1_000, params.latencyMs * params.items * 20) },
       stub: {
         latencyMs: params.latencyMs,
         numberValue: params.items,
@@ -125,6 +131,7 @@ export async function runExecSequential(cwd: string, params: ExecSequentialParam
       context,
     },
     read: sideRuns,
+    interleave: { blocks: BLOCKS, merge: (a, b) => [...a, ...b] },
   });
   if ('outcome' in both) return both.outcome;
   const { sides, before, found: beforeRuns, fixed: afterRuns, notes } = both;
@@ -149,30 +156,54 @@ export async function runExecSequential(cwd: string, params: ExecSequentialParam
   );
   const declaredNames = Object.entries(params.declared);
   if (declaredNames.length > 0) notes.push(`declared with --latency: ${declaredNames.map(([name, ms]) => `${name} ${ms} ms`).join(', ')}; with unequal latencies the most the fix can gain is their sum over their maximum`);
-  const ioCalls = before.result?.ioCalls ?? 0;
+  const ioCalls = beforeRuns.reduce((sum, r) => sum + r.ioCalls, 0);
   notes.push(`as found, ${ioCalls} of ${beforeRuns.reduce((sum, r) => sum + r.stubCalls, 0)} stub calls over ${beforeRuns.length} calls of your function waited a latency`);
+  if ((before.result?.serialized ?? 0) > 0) {
+    notes.push(`${before.result?.serialized} of them went to a single connection (a pg Client, a mysql createConnection()), which answers one query at a time as its driver does: calls on it cannot overlap, with the fix or without (concurrency read from the code: 1)`);
+  }
   if (params.ioCalls.length > 0 && ioCalls === 0) notes.push(`no stub call matched ${params.ioCalls.join(', ')}: those calls go to your own code or Node builtins, which run for real`);
   if (callsBefore !== callsAfter) notes.push(`the fix changes the number of stub calls per call (${callsBefore} -> ${callsAfter}): check it does the same work`);
   // As in the replica: the fix must win at least half of what running the found awaits together promises.
   const predicted = Math.max(1.3, params.sequential * 0.5);
   const primary = measurements[0] as Measurement;
   const interval = bootstrapRatio(beforeRuns.map((r) => r.ms), afterRuns.map((r) => r.ms), 'lower');
+  // The noise band: alternate as-found calls against each other. An effect must clear its top too.
+  const noise = noiseBand(beforeRuns.map((r) => r.ms), 'lower');
+  const minEffect = Math.max(MIN_EFFECT, noise?.high ?? 0);
+  const p99 = (runs: Array<{ ms: number }>) => {
+    const histogram = new LatencyHistogram();
+    for (const r of runs) histogram.recordMs(r.ms);
+    const value = histogram.percentileMs(99);
+    histogram.destroy();
+    return value;
+  };
+  measurements.push(exact('p99 time per call (HDR histogram)', 'ms', 'lower', p99(beforeRuns), p99(afterRuns)));
+  notes.push(
+    noise ? `noise band (alternate as-found calls against each other): ${noise.low}x-${noise.high}x; the interval must clear ${minEffect}x` : 'noise band not measured (fewer than 8 calls as found)',
+  );
   const reached = before.result?.reached;
   return {
-    ...judgeInterval(primary.ratio, interval, MIN_EFFECT, predicted),
+    ...judgeInterval(primary.ratio, interval, minEffect, predicted),
     measurements,
-    load: `${params.calls} calls per side of your ${sides.before.target.name}()`,
+    load: `${beforeRuns.length} calls per side of your ${sides.before.target.name}()`,
     notes,
     rounds: Math.min(beforeRuns.length, afterRuns.length),
     mode: 'exec',
-    evidence: { ...(reached ? { reached: { file: params.where.file, line: params.where.line, ...reached } } : {}), ...(interval ? { interval } : {}), minEffect: MIN_EFFECT, predicted },
+    evidence: { ...(reached ? { reached: { file: params.where.file, line: params.where.line, ...reached } } : {}), ...(interval ? { interval } : {}), minEffect: MIN_EFFECT, predicted, ...(noise ? { noise } : {}) },
   };
 }
+
+/**
+ * Blocks per side (A B A B), each of CALLS_PER_SIDE calls in a fresh child from the same bundle, after one
+ * warm-up call per child. The first pair alone gives enough samples for an interval; the second, when the
+ * budget has room for it, interleaves the sides so drift in the machine's load hits both alike.
+ */
+const BLOCKS = 2;
 
 /** Below this ratio of medians the two sides are the same speed: stub overhead and timer jitter. */
 const MIN_EFFECT = 1.2;
 
-function sideRuns(run: SideRun, side: string): Array<{ ms: number; stubCalls: number; peak: number }> | { skip: string } {
+function sideRuns(run: SideRun, side: string): Array<{ ms: number; stubCalls: number; ioCalls: number; peak: number }> | { skip: string } {
   if (!run.result) return { skip: noResultReason(run, `your function (${side})`) };
   if (run.result.error) {
     const reached = run.result.stubCalls ?? 0;

@@ -8,7 +8,7 @@ import path from 'node:path';
 import type { ts } from '../../scanner/ts.js';
 import type { ProbeOutcome } from '../types.js';
 import { applyFix } from './apply-fix.js';
-import { compileCheck, describeContainment, runUserModule, type UserModuleRequest, type UserModuleRun } from './harness.js';
+import { describeContainment, prepareUserModule, type UserModuleRequest, type UserModuleRun } from './harness.js';
 import { locateFunction, locateSame, type CallTarget } from './locate.js';
 import { execSkip, fixFailed, skipBeforeRunning, stubbedNote, type ExecLocation } from './outcome.js';
 
@@ -59,30 +59,50 @@ export async function runBothSides<T, R>(options: {
   rewrites?: (node: ts.Node) => boolean;
   request: Omit<UserModuleRequest, 'file' | 'text' | 'target' | 'finding'>;
   read: (run: UserModuleRun<T>, side: string) => R | { skip: string };
+  /**
+   * Sides interleaved A B A B: after the first pair, `blocks - 1` more pairs, each side a fresh child from
+   * the same bundle, their readings joined by `merge`. A pair the budget has no room for is not started.
+   */
+  interleave?: { blocks: number; merge: (a: R, b: R) => R };
 }): Promise<BothSides<T, R> | { outcome: ProbeOutcome }> {
   const { where } = options;
   const sides = await prepareSides(options.cwd, where, options.rewrites);
   if ('skip' in sides) return { outcome: sides.fixFailed ? fixFailed(sides.skip, [], 'replica') : skipBeforeRunning(sides.skip) };
-  // The fixed module must bundle before anything is measured: a fix that does not compile is refused.
-  const fixedCompiles = await compileCheck({ file: sides.absolute, text: sides.after.text, target: sides.after.target, ...(options.request.realPackages ? { realPackages: options.request.realPackages } : {}) });
-  if ('error' in fixedCompiles) {
-    const original = await compileCheck({ file: sides.absolute, text: sides.before.text, target: sides.before.target, ...(options.request.realPackages ? { realPackages: options.request.realPackages } : {}) });
-    if ('error' in original) return { outcome: skipBeforeRunning(`${where.file} does not compile: ${original.error}`) };
-    return { outcome: fixFailed(`the file does not compile with the fix applied: ${fixedCompiles.error}`, [], 'replica') };
-  }
-  const run = (side: 'before' | 'after') =>
-    runUserModule<T>({ ...options.request, file: sides.absolute, text: sides[side].text, target: sides[side].target, ...(side === 'before' ? { finding: { line: where.line } } : {}) });
-  const before = await run('before');
-  if ('error' in before) return { outcome: skipBeforeRunning(`${where.file} does not compile: ${before.error}`) };
+  const prepare = (side: 'before' | 'after') =>
+    prepareUserModule({ ...options.request, file: sides.absolute, text: sides[side].text, target: sides[side].target, ...(side === 'before' ? { finding: { line: where.line } } : {}) });
+  // Both modules must bundle before anything is measured: a fix that does not compile is refused.
+  const beforeModule = await prepare('before');
+  if ('error' in beforeModule) return { outcome: skipBeforeRunning(`${where.file} does not compile: ${beforeModule.error}`) };
+  const afterModule = await prepare('after');
+  if ('error' in afterModule) return { outcome: fixFailed(`the file does not compile with the fix applied: ${afterModule.error}`, [], 'replica') };
+  const firstPairStarted = Date.now();
+  const before = await beforeModule.run<T>();
   const name = `${where.file}:${sides.before.target.line} ${sides.before.target.name}()`;
-  const notes = [`ran YOUR function ${name} as found and with the fix applied, each in a child process: ${describeContainment(before.sandbox)}`, ...stubbedNote(before.stubbed)];
-  const found = options.read(before, 'as found');
+  const blocks = options.interleave?.blocks ?? 1;
+  const notes = [`ran YOUR function ${name} as found and with the fix applied, ${blocks > 1 ? `alternating sides (A B A B), each block in a fresh child process` : 'each in a child process'}: ${describeContainment(before.sandbox)}`, ...stubbedNote(before.stubbed)];
+  let found = options.read(before, 'as found');
   if (isSkip(found)) return { outcome: execSkip(found.skip, notes) };
-  const after = await run('after');
-  if ('error' in after) return { outcome: fixFailed(`the file does not compile with the fix applied: ${after.error}`, notes) };
-  const fixed = options.read(after, 'with the fix');
+  const after = await afterModule.run<T>();
+  let fixed = options.read(after, 'with the fix');
   // The code as found ran; if the fixed code throws, the fix is what failed.
   if (isSkip(fixed)) return { outcome: after.result && hasError(after.result) ? fixFailed(fixed.skip, notes) : execSkip(fixed.skip, notes) };
+  const { context } = options.request;
+  const pairMs = Date.now() - firstPairStarted;
+  let pairs = 1;
+  for (let block = 1; block < blocks && options.interleave; block++) {
+    if (context.signal.aborted || context.deadline - Date.now() < 1.5 * pairMs) break;
+    const moreBefore = options.read(await beforeModule.run<T>(), 'as found');
+    const moreAfter = options.read(await afterModule.run<T>(), 'with the fix');
+    // A block that failed or was cut short is dropped with its pair, not counted.
+    if (isSkip(moreBefore) || isSkip(moreAfter)) {
+      notes.push(`block ${block + 1} dropped with its pair: ${isSkip(moreBefore) ? moreBefore.skip : (moreAfter as { skip: string }).skip}`);
+      break;
+    }
+    found = options.interleave.merge(found, moreBefore);
+    fixed = options.interleave.merge(fixed, moreAfter);
+    pairs++;
+  }
+  if (blocks > 1) notes.push(`${pairs} of ${blocks} blocks per side ran (A B A B${pairs < blocks ? '; the budget had no room for the rest' : ''})`);
   return { sides, before, after, found, fixed, notes };
 }
 

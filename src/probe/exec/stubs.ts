@@ -14,7 +14,7 @@
  * This file holds JavaScript source for the child, not code that runs in this process.
  */
 export const STUB_RUNTIME_SOURCE = `
-const stubState = { calls: 0, inFlight: 0, peak: 0, ioCalls: 0, sites: new Map(), latencyMs: 0, latencies: null, numberValue: 1, items: 3, recordSites: false, harnessDir: '' };
+const stubState = { calls: 0, inFlight: 0, peak: 0, ioCalls: 0, serialized: 0, sites: new Map(), latencyMs: 0, latencies: null, numberValue: 1, items: 3, recordSites: false, harnessDir: '' };
 const CALLBACK_METHODS = new Set(['map', 'forEach', 'filter', 'find', 'findIndex', 'some', 'every', 'reduce', 'flatMap']);
 const ITERATOR_METHODS = new Set(['entries', 'keys', 'values']);
 
@@ -46,21 +46,36 @@ function latencyOf(path) {
   return stubState.latencies[bare] ?? stubState.latencies[member] ?? 0;
 }
 
-function stubCall(path) {
+/**
+ * Queries on one connection (a pg \`Client\`, a mysql \`createConnection()\`) run one at a time, as their
+ * drivers do: each waits for the previous one on the same object, so running them together gains nothing.
+ */
+const SINGLE_CONNECTION = /^(?:new (?:pg|pg-native)\\.Client\\.query|(?:mysql|mysql2|mysql2\\/promise)\\.createConnection\\(\\)\\.(?:query|execute))$/;
+const connectionQueues = new Map();
+let stubObjects = 0;
+
+function stubCall(path, owner) {
   stubState.calls++;
   const latencyMs = latencyOf(path);
   if (latencyMs > 0) stubState.ioCalls++;
   stubState.inFlight++;
   stubState.peak = Math.max(stubState.peak, stubState.inFlight);
   recordSite(stubState.sites, 50);
-  const value = makeStub(path + '()');
+  // Each call's result is its own object (a connection from createConnection(), say).
+  const value = makeStub(path + '()', undefined, ++stubObjects);
+  const serial = latencyMs > 0 && owner !== undefined && SINGLE_CONNECTION.test(path);
+  if (serial) stubState.serialized++;
   const settled = new Promise((resolve) => {
     const done = () => {
       stubState.inFlight--;
       resolve(value);
     };
+    if (serial) {
+      const turn = (connectionQueues.get(owner) ?? Promise.resolve()).then(() => new Promise((next) => setTimeout(next, latencyMs)));
+      connectionQueues.set(owner, turn);
+      turn.then(done);
+    } else if (latencyMs > 0) setTimeout(done, latencyMs);
     // Latency 0 settles on the next turn without a Timeout handle, so timer counts stay the user's own.
-    if (latencyMs > 0) setTimeout(done, latencyMs);
     else setImmediate(done);
   });
   return makeStub(path + '()', settled);
@@ -82,12 +97,13 @@ function isDecoratorApplication(args) {
   return onClass && member && descriptor;
 }
 
-function makeStub(path, settled) {
+/** \`owner\`: the object (a constructed or returned stub) this one is a member of, for per-connection queues. */
+function makeStub(path, settled, owner) {
   const writes = new Map();
   const children = new Map();
-  const items = () => Array.from({ length: stubState.items }, (_, i) => makeStub(path + '[' + i + ']'));
+  const items = () => Array.from({ length: stubState.items }, (_, i) => makeStub(path + '[' + i + ']', undefined, owner));
   const child = (key) => {
-    if (!children.has(key)) children.set(key, makeStub(path + '.' + key));
+    if (!children.has(key)) children.set(key, makeStub(path + '.' + key, undefined, owner));
     return children.get(key);
   };
   return new Proxy(function () {}, {
@@ -104,7 +120,7 @@ function makeStub(path, settled) {
       if (key === 'toString' || key === 'toJSON') return () => '';
       if (/^\\d+$/.test(key)) return child(key);
       if (CALLBACK_METHODS.has(key) || ITERATOR_METHODS.has(key)) {
-        return (...args) => (ITERATOR_METHODS.has(key) ? args.length === 0 : typeof args[0] === 'function') ? items()[key](...args) : stubCall(path + '.' + key);
+        return (...args) => (ITERATOR_METHODS.has(key) ? args.length === 0 : typeof args[0] === 'function') ? items()[key](...args) : stubCall(path + '.' + key, owner);
       }
       return child(key);
     },
@@ -116,10 +132,10 @@ function makeStub(path, settled) {
       // A decorator from a stubbed package (\`@Injectable()\`, \`@Get()\`, \`@Inject()\`) is applied to the
       // user's class or member: answering undefined keeps the class as written instead of a stub.
       if (isDecoratorApplication(args)) return undefined;
-      return stubCall(path);
+      return stubCall(path, owner);
     },
     construct() {
-      return makeStub('new ' + path);
+      return makeStub('new ' + path, undefined, ++stubObjects);
     },
   });
 }

@@ -32,6 +32,11 @@ const hook = createHook({
 });
 const outcome = { calls: config.family.calls, fulfilled: 0, rejected: 0, threw: 0, firstError: undefined };
 const pending = [];
+// Heap retained across the calls, measured after full collections: what the live timers keep reachable.
+(await import('node:v8')).setFlagsFromString('--expose-gc');
+const collect = (await import('node:vm')).runInNewContext('gc');
+const heapUsed = () => { collect(); collect(); return process.memoryUsage().heapUsed; };
+const heapBefore = heapUsed();
 hook.enable();
 for (let i = 0; i < config.family.calls; i++) {
   try {
@@ -52,7 +57,10 @@ clearTimeout(windowTimer);
 // those still alive once a request's worth of time has passed after the calls settled.
 await new Promise((resolve) => setTimeout(resolve, config.family.lingerMs));
 const live = liveTimeouts() - baseline;
-emit({ ...outcome, liveTimeouts: live, mapped: where, sites: [...sites], reached: await findingReached() });
+const retainedBytes = Math.max(0, heapUsed() - heapBefore);
+emit({ ...outcome, liveTimeouts: live, retainedBytes, mapped: where, sites: [...sites], reached: await findingReached() });
+// Keeps the calls' results reachable until the heap was measured (a settled call's data may be garbage).
+pending.length = 0;
 `;
 
 interface TimerChildResult {
@@ -63,6 +71,8 @@ interface TimerChildResult {
   threw: number;
   firstError?: string;
   liveTimeouts: number;
+  /** Heap still used after the calls settled and the window passed, over the baseline, after full GCs. */
+  retainedBytes?: number;
   mapped?: { source: string; line: number } | null;
   sites?: Array<[string, number]>;
   reached?: { executed: boolean; count: number; positions: number };
@@ -75,6 +85,20 @@ export interface ExecTimerParams {
   where: ExecLocation;
   timeoutMs: number;
   calls: number;
+  /** Calls per second of the function, for the memory held at steady state; `rateSource` says where it came from. */
+  ratePerSecond: number;
+  rateSource: string;
+}
+
+/** The call rate when the code does not say one: stated in every verification that uses it. */
+export const DEFAULT_RATE_PER_SECOND = 100;
+
+/**
+ * Little's law for memory: timers live `delay` each, so at `rate` calls a second `rate x delay` of them are
+ * alive at once, each holding `bytes`. Returns bytes held at steady state.
+ */
+export function steadyStateBytes(ratePerSecond: number, delayMs: number, bytesPerTimer: number): number {
+  return ratePerSecond * (delayMs / 1000) * bytesPerTimer;
 }
 
 export function execTimerProbe(cwd: string): Probe<ExecTimerParams> {
@@ -84,7 +108,16 @@ export function execTimerProbe(cwd: string): Probe<ExecTimerParams> {
       // The replica's reasons to skip (intervals, timers not created per call) hold for the user's code too.
       const planned = planWithLocation(unclearedTimerProbe, params, variant);
       if ('skip' in planned) return planned;
-      return { params: { where: planned.where, timeoutMs: planned.replica.timeoutMs, calls: 200 } };
+      const rate = typeof params.ratePerSecond === 'number' && params.ratePerSecond > 0 ? params.ratePerSecond : undefined;
+      return {
+        params: {
+          where: planned.where,
+          timeoutMs: planned.replica.timeoutMs,
+          calls: 200,
+          ratePerSecond: rate ?? DEFAULT_RATE_PER_SECOND,
+          rateSource: rate !== undefined ? `${rate} calls/s from the finding` : `${DEFAULT_RATE_PER_SECOND} calls/s, a DEFAULT (the code does not say how often this runs)`,
+        },
+      };
     },
     run(params, context) {
       return runExecTimer(cwd, params, context, { exitWaitMs: 1_000 });
@@ -119,6 +152,19 @@ export async function runExecTimer(cwd: string, params: ExecTimerParams, context
     exact(`live Timeout handles ${LINGER_MS} ms after ${params.calls} calls settled`, 'handles', 'lower', b.liveTimeouts, a.liveTimeouts),
     exact('process alive after the work ends', 'ms', 'lower', before.exitDelayMs ?? shape.exitWaitMs, after.exitDelayMs ?? shape.exitWaitMs),
   ];
+  // A timer's cost: rate x delay x retained bytes. Bytes per timer from the heap (as found minus fixed, over
+  // the timers that stayed alive); the delay is the found timeout; the rate is stated.
+  if (b.retainedBytes !== undefined && a.retainedBytes !== undefined && b.liveTimeouts > 0) {
+    const perTimer = Math.max(0, b.retainedBytes - a.retainedBytes) / b.liveTimeouts;
+    const held = steadyStateBytes(params.ratePerSecond, params.timeoutMs, perTimer);
+    // With the fix, only the timers it leaves alive hold memory, each as much as one as found.
+    const heldFixed = steadyStateBytes(params.ratePerSecond, params.timeoutMs, perTimer) * (a.liveTimeouts / b.liveTimeouts);
+    measurements.push(exact('heap retained after the calls settled', 'bytes', 'lower', b.retainedBytes, a.retainedBytes));
+    measurements.push(exact(`memory held at steady state (rate x delay x bytes, ${params.ratePerSecond} calls/s)`, 'bytes', 'lower', held, heldFixed));
+    notes.push(
+      `cost: ${params.rateSource} x ${params.timeoutMs} ms per timer (the found timeout) x ${Math.round(perTimer)} bytes each (heap retained as found minus with the fix, over ${b.liveTimeouts} live timers, after full collections) = ${Math.round(params.ratePerSecond * (params.timeoutMs / 1000))} timers alive at once holding ${formatBytes(held)}`,
+    );
+  }
   if (before.exitDelayMs === null) notes.push(`as found, the child was still alive ${shape.exitWaitMs} ms after its work and was killed`);
   notes.push('a count that drops to zero is divided by 1 for the ratio', `stubs settle on the next turn of the event loop; a stub used as a delay is ${params.timeoutMs} ms (the found timeout)`);
   const primary = measurements[0] as Measurement;
@@ -138,4 +184,10 @@ function sideResult(run: UserModuleRun<TimerChildResult>, side: string): TimerCh
   if (!run.result) return { skip: noResultReason(run, `your function (${side})`) };
   if (run.result.error) return { skip: `${side}: ${run.result.error}` };
   return run.result;
+}
+
+function formatBytes(bytes: number): string {
+  if (bytes >= 1024 * 1024) return `${(bytes / (1024 * 1024)).toFixed(1)} MB`;
+  if (bytes >= 1024) return `${(bytes / 1024).toFixed(1)} KB`;
+  return `${Math.round(bytes)} bytes`;
 }

@@ -1,0 +1,90 @@
+/**
+ * What stands in for a pool package inside the `--exec` child (undersized-pool): ES module source the
+ * bundler puts in place of `pg` / `pg-pool` / `generic-pool` (bundle.ts `shims`). The pool each exports
+ * is the REAL library, bundled from this tool's own install, constructed with the options the user's code
+ * passes; only what the pool hands out is replaced: a pg client whose `query` answers after the declared
+ * latency (no database), a generic-pool resource that settles at once. Every pool built is recorded, and
+ * so is the most queries running at once, for the family's body (exec/undersized-pool.ts).
+ *
+ * This file holds JavaScript source for the child, not code that runs in this process.
+ */
+export type PoolLibrary = 'pg-pool' | 'generic-pool';
+
+const STATE = `
+const state = (globalThis.__bottleneckPoolState ??= {
+  pools: [],
+  inFlight: 0,
+  peak: 0,
+  latencyMs: 20,
+  optionsOf(pool) {
+    const o = pool.options ?? pool._config ?? {};
+    const max = Number.isFinite(o.max) ? o.max : null;
+    const wait = o.connectionTimeoutMillis ?? o.acquireTimeoutMillis ?? null;
+    return { max, waitTimeoutMs: typeof wait === 'number' ? wait : null };
+  },
+});
+`;
+
+const PG = `
+import PgPool from 'pg-pool';
+import { EventEmitter } from 'node:events';
+${STATE}
+/** Connects at once; each query holds a connection for the declared latency and answers an empty result. */
+class Client extends EventEmitter {
+  constructor() {
+    super();
+    this._queryable = true;
+    this._ending = false;
+  }
+  connect(callback) {
+    const done = new Promise((resolve) => setImmediate(resolve));
+    if (typeof callback === 'function') { done.then(() => callback(null)); return undefined; }
+    return done;
+  }
+  query(text, values, callback) {
+    if (typeof values === 'function') { callback = values; values = undefined; }
+    state.inFlight++;
+    state.peak = Math.max(state.peak, state.inFlight);
+    const answer = new Promise((resolve) => setTimeout(() => { state.inFlight--; resolve({ rows: [], rowCount: 0, command: 'SELECT', fields: [] }); }, state.latencyMs));
+    if (typeof callback === 'function') { answer.then((result) => callback(null, result)); return undefined; }
+    return answer;
+  }
+  end(callback) {
+    this._ending = true;
+    if (typeof callback === 'function') setImmediate(callback);
+    return Promise.resolve();
+  }
+}
+/** The real pg-pool, with the options your code passes and the client above. */
+class Pool extends PgPool {
+  constructor(options) {
+    super({ ...(options ?? {}), Client });
+    state.pools.push(this);
+  }
+}
+const types = { setTypeParser() {}, getTypeParser() { return (value) => value; } };
+export { Pool, Client, types };
+export default { Pool, Client, types };
+`;
+
+const GENERIC = `
+import genericPool from 'generic-pool';
+${STATE}
+/** The real generic-pool with the options your code passes; your factory's resources replaced by plain objects. */
+function createPool(_factory, options) {
+  let next = 0;
+  const pool = genericPool.createPool({ create: async () => ({ id: next++ }), destroy: async () => undefined }, options);
+  state.pools.push(pool);
+  return pool;
+}
+const Pool = genericPool.Pool;
+export { createPool, Pool };
+export default { ...genericPool, createPool };
+`;
+
+/** Package name -> the library its shim runs, and the shim's source. */
+export const POOL_SHIMS: Record<string, { library: PoolLibrary; source: string }> = {
+  pg: { library: 'pg-pool', source: PG },
+  'pg-pool': { library: 'pg-pool', source: PG.replace('class Pool extends PgPool', 'class BottleneckPool extends PgPool').replace('export { Pool, Client, types };\nexport default { Pool, Client, types };', 'export { Client, types };\nexport default BottleneckPool;') },
+  'generic-pool': { library: 'generic-pool', source: GENERIC },
+};

@@ -1,0 +1,272 @@
+/**
+ * undersized-pool with `--exec`: the user's own pool construction (`new Pool({ max: 3, ... })` from `pg`,
+ * `genericPool.createPool(factory, opts)`) is copied verbatim into a factory appended to its module, beside
+ * the same expression with the finding's fix in place, and both are evaluated in one child with the
+ * module's real bindings. The package the constructor comes from is a shim (see pool-shims.ts) whose pool
+ * IS the real library (pg-pool, generic-pool) receiving exactly the options the user's code computed;
+ * only what sits behind the pool is replaced: a pg client whose `query` answers after the declared
+ * latency, a generic-pool resource that is held for it. Nothing here is a database.
+ *
+ * The load: N concurrent callers (N from the code when the finding carries it, e.g. a `Promise.all`
+ * fan-out, otherwise the rule's `expectedConcurrency`, a stated default), each doing one query per round.
+ * Rounds alternate ABAB after one warm-up round per side. The verdict rests on an exact count, the most
+ * queries the real library let run at once (its `max` as the user configured it), and the timed rounds
+ * beside it give throughput and latency medians and p99 with bootstrap intervals and an A-vs-A noise
+ * band; timed figures that contradict the count (an interval under the noise band) make it inconclusive.
+ */
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { undersizedPoolProbe, type UndersizedPoolParams } from '../probes/undersized-pool.js';
+import { exact, measure, round } from '../stats.js';
+import { bootstrapRatio, describeInterval, exactInterval, noiseBand } from '../verdicts.js';
+import type { FindingParams, Measurement, Probe, ProbeContext, ProbeOutcome } from '../types.js';
+import { constructionExpression } from './agent-expression.js';
+import { limitedConcurrency } from './concurrency.js';
+import { applyFix } from './apply-fix.js';
+import { describeContainment, noResultReason, runUserModule } from './harness.js';
+import type { CallTarget } from './locate.js';
+import { execSkip, locationOf, skipBeforeRunning, stubbedNote, type ExecLocation } from './outcome.js';
+import { POOL_SHIMS, type PoolLibrary } from './pool-shims.js';
+
+const FACTORY = '__bottleneckPools';
+
+/** Variants whose fix changes how many resources the pool may hold (the others run the replica, saying why). */
+const SIZE_VARIANTS = new Set(['small-max', 'below-fan-out']);
+
+/** Driven by the child: one pool per side, warm-up, then ABAB rounds of N concurrent operations. */
+const POOL_BODY = `
+const { library, concurrency, latencyMs, maxRounds, stopAfterMs } = config.family;
+const state = globalThis.__bottleneckPoolState;
+state.latencyMs = latencyMs;
+const started = performance.now();
+const pools = {};
+for (const side of ['before', 'after']) {
+  try {
+    pools[side] = holder[side]();
+  } catch (error) {
+    emit({ error: (side === 'before' ? 'your pool construction threw: ' : 'the fixed pool construction threw: ') + describeError(error) });
+    process.exit(0);
+  }
+  if (!pools[side] || !state.pools.includes(pools[side])) {
+    emit({ error: 'the expression did not build a ' + library + ' pool' });
+    process.exit(0);
+  }
+}
+const hold = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+async function operate(pool) {
+  if (library === 'pg-pool') return pool.query('select 1');
+  const resource = await pool.acquire();
+  state.inFlight++;
+  state.peak = Math.max(state.peak, state.inFlight);
+  try { await hold(latencyMs); } finally { state.inFlight--; await pool.release(resource); }
+}
+async function runRound(side) {
+  state.inFlight = 0; state.peak = 0;
+  const pool = pools[side];
+  const latencies = [];
+  let errors = 0, firstError;
+  const t0 = performance.now();
+  await Promise.all(Array.from({ length: concurrency }, async () => {
+    const s = performance.now();
+    try { await operate(pool); latencies.push(performance.now() - s); }
+    catch (error) { errors++; firstError ??= describeError(error); }
+  }));
+  return { ms: performance.now() - t0, latencies, errors, firstError, peak: state.peak, options: state.optionsOf(pool) };
+}
+const rounds = { before: [], after: [] };
+const warm = { before: await runRound('before'), after: await runRound('after') };
+let longest = Math.max(warm.before.ms, warm.after.ms);
+// ABAB: a round starts only when a whole pair still fits in the child's time; no round is cut short.
+while (rounds.before.length < maxRounds && performance.now() - started + 2 * longest * 1.5 < stopAfterMs) {
+  for (const side of ['before', 'after']) {
+    const r = await runRound(side);
+    longest = Math.max(longest, r.ms);
+    rounds[side].push(r);
+  }
+}
+for (const pool of Object.values(pools)) await (library === 'pg-pool' ? pool.end() : pool.drain().then(() => pool.clear())).catch(() => {});
+emit({ warm, rounds, reached: await findingReached() });
+process.exit(0);
+`;
+
+interface Round {
+  ms: number;
+  latencies: number[];
+  errors: number;
+  firstError?: string;
+  peak: number;
+  options: { max: number | null; waitTimeoutMs: number | null };
+}
+
+interface PoolResult {
+  error?: string;
+  warm: { before: Round; after: Round };
+  rounds: { before: Round[]; after: Round[] };
+  reached?: { executed: boolean; count: number; positions: number };
+}
+
+export type ExecPoolParams =
+  | { replica: UndersizedPoolParams; why: string }
+  | { where: ExecLocation; library: PoolLibrary; concurrency: number; concurrencySource: string; latencyMs: number; latencySource: string; replica: UndersizedPoolParams };
+
+/** The library a construction's package maps to, or why this probe cannot run it. */
+function libraryOf(driver: unknown): PoolLibrary | undefined {
+  if (driver === 'pg' || driver === 'pg-pool') return 'pg-pool';
+  if (driver === 'generic-pool') return 'generic-pool';
+  return undefined;
+}
+
+/** Where the load's concurrency comes from: the code (a fan-out) or the rule's stated default. */
+export function poolConcurrency(params: FindingParams): { value: number; source: string } {
+  const fanOut = params.fanOut;
+  if (typeof fanOut === 'number' && fanOut > 0) return { value: fanOut, source: `${fanOut} concurrent queries, read from the code (a Promise.all fan-out through this pool)` };
+  const expected = params.expectedConcurrency;
+  if (typeof expected === 'number' && expected > 0) return { value: expected, source: `${expected} concurrent requests: the rule's expectedConcurrency option, a DEFAULT, not read from your code (set it in the config)` };
+  return { value: 50, source: '50 concurrent requests: a DEFAULT, not read from your code' };
+}
+
+export function execPoolProbe(cwd: string, latencies: Record<string, number>): Probe<ExecPoolParams> {
+  return {
+    family: 'undersized-pool',
+    plan(params, variant) {
+      const replica = undersizedPoolProbe.plan(params, variant);
+      if ('skip' in replica) return replica;
+      const where = locationOf(params);
+      const library = libraryOf(params.driver);
+      if (!variant || !SIZE_VARIANTS.has(variant) || !where) return { params: { replica: replica.params, why: "the finding's fix does not change the pool's size, which is what this probe measures on your code" } };
+      if (!library) return { params: { replica: replica.params, why: `${String(params.driver)}'s pool is not one of the real pool libraries --exec runs (pg-pool for pg, generic-pool)` } };
+      const concurrency = poolConcurrency(params);
+      const declared = latencies['pg.query'] ?? latencies.query ?? latencies['generic-pool.acquire'];
+      const latencyMs = declared ?? (typeof params.serviceTimeMs === 'number' && params.serviceTimeMs > 0 ? params.serviceTimeMs : 20);
+      const latencySource = declared !== undefined ? `${latencyMs} ms per query, declared with --latency` : `${latencyMs} ms per query: a DEFAULT service time (declare yours with --latency pg.query=<ms>)`;
+      return { params: { where, library, concurrency: Math.min(200, Math.round(concurrency.value)), concurrencySource: concurrency.source, latencyMs, latencySource, replica: replica.params } };
+    },
+    run(params, context) {
+      return runExecPool(cwd, params, context);
+    },
+  };
+}
+
+async function replicaWithReason(replica: UndersizedPoolParams, why: string, context: ProbeContext): Promise<ProbeOutcome> {
+  const outcome = await undersizedPoolProbe.run(replica, context);
+  return { ...outcome, notes: [`--exec ran the replica, not your code: ${why}`, ...outcome.notes], mode: 'replica' };
+}
+
+const percentile = (values: number[], p: number): number => {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted.length === 0 ? 0 : (sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] as number);
+};
+
+export async function runExecPool(cwd: string, params: ExecPoolParams, context: ProbeContext): Promise<ProbeOutcome> {
+  if (!('where' in params)) return replicaWithReason(params.replica, params.why, context);
+  return runOnYourCode(cwd, params, context);
+}
+
+async function runOnYourCode(cwd: string, planned: Extract<ExecPoolParams, { where: ExecLocation }>, context: ProbeContext): Promise<ProbeOutcome> {
+  let params = planned;
+  const { where } = params;
+  const absolute = path.resolve(cwd, where.file);
+  const text = readFileSync(absolute, 'utf8');
+  const expression = constructionExpression(text, absolute, where, { calls: true, what: 'pool', example: '`new Pool({...})`, `createPool(...)`' });
+  if ('skip' in expression) return replicaWithReason(params.replica, expression.skip, context);
+  const shimmed = expression.constructorPackage;
+  if (!shimmed || !Object.hasOwn(POOL_SHIMS, shimmed) || POOL_SHIMS[shimmed]?.library !== params.library) {
+    return replicaWithReason(params.replica, `the construction does not come from a package whose real pool this probe runs (${Object.keys(POOL_SHIMS).join(', ')})`, context);
+  }
+  const applied = await applyFix(text, absolute, where, where.replacement, 'reported-range');
+  if ('skip' in applied) return skipBeforeRunning(`the fix cannot be applied: ${applied.skip}`);
+  if (applied.start < expression.start || applied.end > expression.end) return skipBeforeRunning('the fix rewrites more than the pool construction');
+  const fixed = text.slice(expression.start, applied.start) + where.replacement + text.slice(applied.end, expression.end);
+  // Callers the code itself bounds (every use behind pLimit(n), a worker's concurrency) beat the rule's default.
+  const limited = expression.binding ? limitedConcurrency(text, absolute, expression.binding) : undefined;
+  if (limited && limited.value < params.concurrency) params = { ...params, concurrency: limited.value, concurrencySource: limited.source };
+  const factory = `\n;const ${FACTORY} = { before: () => (${expression.text}), after: () => (${fixed}) };\n`;
+  const target: CallTarget = { name: 'pool factory', binding: FACTORY, member: 'before', holder: 'object', line: expression.line, parameters: 0, firstParameter: 'object', ambient: [] };
+  const stopAfterMs = Math.max(500, Math.min(15_000, (context.deadline - Date.now()) * 0.8 - 300));
+  const run = await runUserModule<PoolResult>({
+    file: absolute,
+    text: text + factory,
+    target,
+    body: POOL_BODY,
+    family: { library: params.library, concurrency: params.concurrency, latencyMs: params.latencyMs, maxRounds: 12, stopAfterMs },
+    stub: { latencyMs: 0, numberValue: 1, items: 3, recordSites: false },
+    shims: Object.fromEntries(Object.entries(POOL_SHIMS).map(([name, shim]) => [name, shim.source])),
+    finding: { line: where.line },
+    context,
+  });
+  if ('error' in run) return skipBeforeRunning(`${where.file} does not compile: ${run.error}`);
+  const shown = expression.text.replace(/\s+/g, ' ');
+  const notes = [
+    `ran YOUR pool construction from ${where.file}:${expression.line}, \`${shown.length > 90 ? `${shown.slice(0, 87)}...` : shown}\`, copied verbatim into a factory at the end of its module (same imports and bindings), against the real ${params.library} library, in a child process: ${describeContainment(run.sandbox)}`,
+    ...stubbedNote(run.stubbed),
+  ];
+  if (!run.result) return execSkip(noResultReason(run, 'the child'), notes);
+  if (run.result.error) return execSkip(run.result.error, notes);
+  return poolOutcome(params, run.result, notes);
+}
+
+/** Pure: the child's rounds to measurements, interval, noise band and evidence (tested on fixed inputs). */
+export function poolOutcome(params: Extract<ExecPoolParams, { where: ExecLocation }>, result: PoolResult, notes: string[]): ProbeOutcome {
+  const { where } = params;
+  const { warm } = result;
+  const before = result.rounds.before;
+  const after = result.rounds.after.slice(0, before.length);
+  const all = [warm.before, warm.after, ...before, ...after];
+  const errors = all.reduce((sum, r) => sum + r.errors, 0);
+  const firstError = all.find((r) => r.firstError)?.firstError;
+  notes.push(
+    `your pool as found: ${JSON.stringify(warm.before.options)}; with the fix: ${JSON.stringify(warm.after.options)} (read back from the ${params.library} instance)`,
+    `load: ${params.concurrencySource}; ${params.latencySource}`,
+    params.library === 'pg-pool'
+      ? "behind the pool, a client whose query answers after that latency (no database); pg-pool's own acquire queue, limits and timeouts are real"
+      : "your factory's create/destroy replaced by resources that settle at once, each held for that latency; generic-pool's own queue, limits and timeouts are real",
+  );
+  // Every round runs N operations at once: the most that ran together is the pool's limit as configured.
+  const peakBefore = Math.max(...[warm.before, ...before].map((r) => r.peak));
+  const peakAfter = Math.max(...[warm.after, ...after].map((r) => r.peak));
+  const primary = exact(`queries running at once (of ${params.concurrency} concurrent callers)`, 'queries', 'higher', peakBefore, peakAfter);
+  const measurements: Measurement[] = [primary];
+  if (errors > 0) notes.push(`${errors} operations failed (first: ${firstError ?? 'unknown'})`);
+  const perSide = (rounds: Round[]) => ({
+    throughput: rounds.map((r) => (r.latencies.length / r.ms) * 1000),
+    median: rounds.map((r) => percentile(r.latencies, 50)),
+    p99: rounds.map((r) => percentile(r.latencies, 99)),
+  });
+  const b = perSide(before);
+  const a = perSide(after);
+  let timedInterval;
+  let noise;
+  if (before.length > 0 && after.length > 0) {
+    measurements.push(
+      measure('throughput', 'ops/s', 'higher', b.throughput, a.throughput),
+      measure('latency median per round', 'ms', 'lower', b.median, a.median),
+      measure('latency p99 per round', 'ms', 'lower', b.p99, a.p99),
+    );
+    timedInterval = bootstrapRatio(b.throughput, a.throughput, 'higher');
+    noise = noiseBand(b.throughput, 'higher');
+    const p50Interval = bootstrapRatio(b.median, a.median, 'lower');
+    const p99Interval = bootstrapRatio(b.p99, a.p99, 'lower');
+    notes.push(
+      `${before.length} rounds per side, interleaved ABAB after one warm-up round each; ` +
+        (timedInterval ? `throughput ${describeInterval(timedInterval)}` : `fewer than 10 rounds a side: no interval for the timed figures`) +
+        (p50Interval ? `; median latency ${describeInterval(p50Interval)}` : '') +
+        (p99Interval ? `; p99 latency ${describeInterval(p99Interval)}` : ''),
+      noise ? `noise band (as found vs as found, alternate rounds): ${noise.low}x-${noise.high}x` : 'noise band not measured (fewer than 8 rounds as found)',
+    );
+  } else {
+    notes.push('no timed round fitted in the budget after the warm-up: the verdict rests on the count alone');
+  }
+  const waitBefore = Math.max(0, params.latencyMs * (Math.ceil(params.concurrency / Math.max(1, peakBefore)) - 1));
+  notes.push(`closed-loop prediction for one round: the last of ${params.concurrency} callers waits S x (ceil(N/c) - 1) = ${round(waitBefore)} ms with c=${peakBefore}`);
+  const interval = exactInterval(primary);
+  const reached = result.reached ? { file: where.file, line: where.line, ...result.reached } : undefined;
+  const evidence = { ...(reached ? { reached } : {}), ...(interval ? { interval } : {}), minEffect: 1.5, ...(noise ? { noise } : {}) };
+  const base = { measurements, load: `${params.concurrency} concurrent ${params.library === 'pg-pool' ? 'queries' : 'acquisitions'} per round, ${params.latencyMs} ms each, your pool as found vs fixed`, notes, rounds: before.length, mode: 'exec' as const, evidence };
+  if (errors > all.reduce((sum, r) => sum + r.latencies.length + r.errors, 0) / 10) return execSkip(`${errors} operations failed: ${firstError ?? ''}`, notes);
+  if (primary.ratio === null || primary.ratio < 1.5) return { ...base, status: 'not-reproduced', reason: `the real ${params.library} ran ${peakBefore} queries at once as found and ${peakAfter} with the fix: the fix does not widen the pool under this load` };
+  // The timed rounds may not contradict the count: an interval wholly inside the noise band means no effect.
+  if (timedInterval && noise && timedInterval.high <= Math.max(noise.high, 1)) {
+    return { ...base, status: 'inconclusive', reason: `the pool admitted more queries at once, but the throughput ${describeInterval(timedInterval)} stays within the noise band ${noise.low}x-${noise.high}x` };
+  }
+  return { ...base, status: 'verified' };
+}
