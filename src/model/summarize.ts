@@ -123,6 +123,16 @@ export function summarizeFile(file: string, sourceFile: ts.SourceFile, scope: Im
       return;
     }
     const fnSummary = frame.summary;
+    if (!ts.isTaggedTemplateExpression(node)) {
+      for (const argument of node.arguments ?? []) {
+        const inner = skipOuter(argument);
+        if (!ts.isIdentifier(inner)) continue;
+        const ref = scope.resolve(inner);
+        const name = ref?.path[0] ?? 'default';
+        if (!ref || ref.module === 'global' || ref.path.length > 1 || (fnSummary.passes?.length ?? 0) >= 6) continue;
+        if (!fnSummary.passes?.some((p) => p.module === ref.module && p.name === name)) (fnSummary.passes ??= []).push({ module: ref.module, name, line: lineOf(node) });
+      }
+    }
     const construction = ts.isNewExpression(node) ? agentConstructionIn(node, frame.fn, scope, sourceFile) : undefined;
     if (construction) (fnSummary.constructs ??= []).push(construction);
     const outcome = classifyCall(node, context);

@@ -106,6 +106,9 @@ export interface FunctionSummary {
   hasBody: boolean;
   /** Agents this function builds (`new https.Agent()`, a proxy agent, a subclass), see constructions.ts. */
   constructs?: Construction[];
+  /** Imported bindings this function hands to other code as an argument (`listOrders(pool)`, `new Repo(pool)`):
+   *  it uses that value as much as a direct `pool.query()` would. */
+  passes?: Array<{ module: string; name: string; line: number }>;
 }
 
 export interface FileSummary {
