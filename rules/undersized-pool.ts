@@ -83,6 +83,8 @@ interface PoolSite {
   acquireKey: string | undefined;
   nestUnder: string | undefined;
   kind: 'db' | 'http';
+  /** The size is a parameter of a connection URL (`?connection_limit=2`, `?maxPoolSize=2`): the fix edits the URL. */
+  urlParam?: string;
 }
 
 const HTTP_FRAMEWORKS = [
@@ -343,6 +345,59 @@ function argsKnown(site: ts.CallExpression | ts.NewExpression, index: number): {
   return { object, known: object !== undefined };
 }
 
+/**
+ * A pool size written as a parameter of a connection URL (`postgresql://...?connection_limit=2`), in a string,
+ * a template (`?connection_limit=${process.env.POOL ?? 3}`), a const, or the literal fallback of an environment
+ * read (`process.env.DATABASE_URL ?? 'postgresql://localhost/app?connection_limit=2'`).
+ */
+function urlParamValue(expression: ts.Expression | undefined, param: string, depth = 0): Value | undefined {
+  if (!expression || depth > 4) return undefined;
+  const node = skipOuter(expression);
+  const pattern = new RegExp(`[?&]${param}=(\\d+)`);
+  if (ts.isStringLiteralLike(node)) {
+    const match = pattern.exec(node.text);
+    return match?.[1] ? { kind: 'number', value: Number(match[1]) } : undefined;
+  }
+  if (ts.isTemplateExpression(node)) {
+    const literal = pattern.exec(node.head.text + node.templateSpans.map((span) => `\${}${span.literal.text}`).join(''));
+    if (literal?.[1]) return { kind: 'number', value: Number(literal[1]) };
+    // `...?connection_limit=${expr}`: the span right after the parameter name.
+    const texts = [node.head.text, ...node.templateSpans.map((span) => span.literal.text)];
+    for (let i = 0; i < node.templateSpans.length; i++) {
+      if (new RegExp(`[?&]${param}=$`).test(texts[i] ?? '')) {
+        const value = evalNumber(node.templateSpans[i]?.expression);
+        return value.kind === 'unknown' ? undefined : value;
+      }
+    }
+    return undefined;
+  }
+  if (ts.isIdentifier(node)) {
+    const init = constInitializer(node);
+    return init ? urlParamValue(init, param, depth + 1) : undefined;
+  }
+  if (ts.isBinaryExpression(node) && (node.operatorToken.kind === ts.SyntaxKind.QuestionQuestionToken || node.operatorToken.kind === ts.SyntaxKind.BarBarToken)) {
+    const fallback = urlParamValue(node.right, param, depth + 1);
+    const source = externalSource(node.left);
+    if (fallback?.kind === 'number' && source !== undefined) return { kind: 'external', fallback: fallback.value, source };
+    return urlParamValue(node.left, param, depth + 1);
+  }
+  if (ts.isConditionalExpression(node)) {
+    const whenTrue = urlParamValue(node.whenTrue, param, depth + 1);
+    const whenFalse = urlParamValue(node.whenFalse, param, depth + 1);
+    const literal = whenFalse?.kind === 'number' ? whenFalse : whenTrue?.kind === 'number' ? whenTrue : undefined;
+    return literal ? { kind: 'external', fallback: literal.value, source: node.condition.getText().slice(0, 60) } : undefined;
+  }
+  return undefined;
+}
+
+/** A Setting read from a URL parameter of the property holding the URL. */
+function urlSetting(property: ts.ObjectLiteralElementLike | undefined, param: string, fallbackExpression?: ts.Expression): Setting | undefined {
+  const expression = property ? propertyValue(property) : fallbackExpression;
+  const value = urlParamValue(expression, param);
+  if (!value) return undefined;
+  return { key: param, value, property, defaulted: false, defaultValue: undefined };
+}
+
 /** Recognises a pool built through a proven driver import. */
 function poolFromDriver(site: ts.CallExpression | ts.NewExpression, ref: ResolvedRef | undefined): PoolSite | undefined {
   const isNew = ts.isNewExpression(site);
@@ -413,6 +468,36 @@ function poolFromDriver(site: ts.CallExpression | ts.NewExpression, ref: Resolve
       max: setting(object, 'max', 1, known), min: setting(object, 'min', 0, known),
       acquire: setting(object, 'acquireTimeoutMillis', undefined, known), acquireZeroIsForever: false,
       maxKey: 'max', acquireKey: 'acquireTimeoutMillis', nestUnder: undefined,
+    };
+  }
+  // Prisma sizes its pool from the datasource URL's `connection_limit` (default: 2 x CPUs + 1, not reported).
+  if (isNew && ref && ((ref.module === '@prisma/client' && ref.path.length === 1 && ref.path[0] === 'PrismaClient') || (ref.path.length === 1 && ref.path[0] === 'PrismaClient'))) {
+    const { object } = argsKnown(site, 0);
+    const datasources = nested(object, 'datasources', false).object;
+    const source = datasources?.properties.find((p) => ts.isPropertyAssignment(p) && resolveObject(p.initializer) !== undefined);
+    const sourceObject = source && ts.isPropertyAssignment(source) ? resolveObject(source.initializer) : undefined;
+    const urlProperty = findProperty(object, 'datasourceUrl').property ?? findProperty(sourceObject, 'url').property;
+    const max = urlSetting(urlProperty, 'connection_limit');
+    if (!max || !urlProperty) return undefined;
+    const db = dbFromUrl(resolveString(propertyValue(urlProperty)) ?? '');
+    return {
+      driver: 'prisma', db: db === 'unknown' ? 'postgres' : db, site, call: site, proven: true, sizeObject: undefined, kind: 'db',
+      max, min: undefined, acquire: undefined, acquireZeroIsForever: false,
+      maxKey: 'connection_limit', acquireKey: undefined, nestUnder: undefined, urlParam: 'connection_limit',
+    };
+  }
+  // mongoose.connect(uri, { maxPoolSize }), mongoose.createConnection(...), new MongoClient(uri, { maxPoolSize }):
+  // only a size written in the options or the URI (the driver default is 100).
+  if ((!isNew && refIs(ref, ['mongoose'], [['connect'], ['createConnection'], ['default', 'connect'], ['default', 'createConnection']])) || (isNew && refIs(ref, ['mongodb'], [['MongoClient']]))) {
+    const { object } = argsKnown(site, 1);
+    const written = findProperty(object, 'maxPoolSize').property ? 'maxPoolSize' : findProperty(object, 'poolSize').property ? 'poolSize' : undefined;
+    const max = written ? setting(object, written, undefined, true) : urlSetting(undefined, 'maxPoolSize', argumentOf(site, 0));
+    if (!max || max.value.kind === 'unknown') return undefined;
+    const driver = ref?.module === 'mongodb' ? 'mongodb' : 'mongoose';
+    return {
+      driver, db: 'other', site, call: site, proven: true, sizeObject: object, kind: 'db',
+      max, min: setting(object, 'minPoolSize', 0, false), acquire: undefined, acquireZeroIsForever: false,
+      maxKey: written ?? 'maxPoolSize', acquireKey: undefined, nestUnder: undefined, ...(written ? {} : { urlParam: 'maxPoolSize' }),
     };
   }
   if (isNew && refIs(ref, ['http', 'https'], [['Agent']])) {
@@ -672,6 +757,7 @@ export default defineRule<Options>({
     triggers: [
       'Pool', 'createPool', 'Sequelize', 'knex', 'DataSource', 'createConnection', 'TypeOrmModule', 'SequelizeModule', 'generic-pool',
       'PrismaClient', 'Agent', 'Client', 'ioredis', 'createClient', 'MongoClient', 'pool', 'connectionLimit', 'maxSockets', 'connections',
+      'connection_limit', 'maxPoolSize', 'poolSize', 'mongoose',
     ],
     requiresTypeInfo: false,
     options,
@@ -922,23 +1008,26 @@ export default defineRule<Options>({
             pool.proven,
             isHttp ? ['outbound sockets per origin, not database connections: a queue there costs less'] : [],
           );
-        const smallGrade = value.kind === 'number' && value.value < opts.minServerPoolSize && (maxSetting.property || maxSetting.defaulted) ? sizeGrade(value.value) : undefined;
-        if (value.kind === 'number' && value.value < opts.minServerPoolSize && (maxSetting.property || maxSetting.defaulted) && smallGrade?.severity) {
+        const smallGrade = value.kind === 'number' && value.value < opts.minServerPoolSize && (maxSetting.property || maxSetting.defaulted || pool.urlParam) ? sizeGrade(value.value) : undefined;
+        if (value.kind === 'number' && value.value < opts.minServerPoolSize && (maxSetting.property || maxSetting.defaulted || pool.urlParam) && smallGrade?.severity) {
           const max = value.value;
           const severity: Severity = smallGrade.severity;
           const queued = Math.max(0, opts.expectedConcurrency - max);
-          const replacementProp = `${maxSetting.property ? maxSetting.key : pool.maxKey}: Number(process.env.${envName(pool)} ?? ${isHttp ? opts.expectedConcurrency : recommended})`;
+          const replacementProp =
+            pool.urlParam && maxSetting.property
+              ? context.text(maxSetting.property).replace(new RegExp(`([?&]${pool.urlParam}=)\\d+`), `$1${recommended}`)
+              : `${maxSetting.property ? maxSetting.key : pool.maxKey}: Number(process.env.${envName(pool)} ?? ${isHttp ? opts.expectedConcurrency : recommended})`;
           report({
             node: maxNode,
             variant: 'small-max',
             messageId: isHttp ? 'smallSockets' : 'smallMax',
-            data: { driver: pool.driver, key: maxSetting.property ? maxSetting.key : pool.maxKey, max, defaultNote: maxSetting.property ? '' : ` (the ${pool.driver} default, not set here)`, concurrency: opts.expectedConcurrency },
+            data: { driver: pool.driver, key: maxSetting.property ? maxSetting.key : pool.maxKey, max, defaultNote: maxSetting.property || pool.urlParam ? '' : ` (the ${pool.driver} default, not set here)`, concurrency: opts.expectedConcurrency },
             severity,
             confidence: maxSetting.property ? smallGrade.confidence : 'medium',
             evidence: [
               ...smallGrade.reasons,
               driverFact,
-              maxSetting.property ? `${context.text(maxSetting.property)}: below minServerPoolSize ${opts.minServerPoolSize}` : `${maxSetting.key} not set: ${pool.driver} defaults to ${max}, below minServerPoolSize ${opts.minServerPoolSize}`,
+              maxSetting.property ? `${context.text(maxSetting.property)}: below minServerPoolSize ${opts.minServerPoolSize}` : pool.urlParam ? `${pool.urlParam}=${max} in the connection URL: below minServerPoolSize ${opts.minServerPoolSize}` : `${maxSetting.key} not set: ${pool.driver} defaults to ${max}, below minServerPoolSize ${opts.minServerPoolSize}`,
               evidence.reason,
               `assumes ~${opts.expectedConcurrency} requests in flight per process (option expectedConcurrency)`,
               ...(role.kind === 'startup' ? [`pool created once (${role.reasons[0] ?? 'module level'}) and shared by every request`] : []),
@@ -946,7 +1035,9 @@ export default defineRule<Options>({
             impact: isHttp
               ? `At ${opts.expectedConcurrency} concurrent outbound calls, ${queued} wait for one of ${max} sockets: each waits ~${Math.ceil(opts.expectedConcurrency / max) - 1} extra round trips`
               : `Little's law: ${max} connection(s) at ~${ASSUMED_QUERY_MS} ms per query cap throughput near ${Math.round((max * 1000) / ASSUMED_QUERY_MS)} queries/s; with ${opts.expectedConcurrency} requests in flight ~${queued} wait for a connection (~${(Math.ceil(opts.expectedConcurrency / max) - 1) * ASSUMED_QUERY_MS} ms added per query). ${recommended} connections serve ${opts.expectedConcurrency} in-flight requests that spend ~40% of their time in the database`,
-            fix: maxSetting.property
+            fix: pool.urlParam && !maxSetting.property
+              ? { description: `Raise ${pool.urlParam} in the connection URL to a size reasoned from load (Little's law: connections ~= query rate x query time).`, replacement: `${pool.urlParam}=${recommended}` }
+              : maxSetting.property
               ? { description: `Size the pool from expected load (Little's law: connections ~= query rate x query time) and keep an env override${pool.db !== 'unknown' && dbLimit(pool.db) ? `; ${recommended} stays under a fifth of max_connections` : ''}.`, replacement: replacementProp }
               : { description: `Set the pool size explicitly instead of relying on the ${pool.driver} default of ${max}.`, replacement: siteWithOption(pool, replacementProp) },
             effort: 'trivial',
@@ -964,7 +1055,7 @@ export default defineRule<Options>({
             confidence: fallbackGrade.confidence === 'high' ? 'medium' : fallbackGrade.confidence,
             evidence: [...fallbackGrade.reasons, driverFact, `${context.text(maxSetting.property)}: configurable, default ${value.fallback} below minServerPoolSize ${opts.minServerPoolSize}`, evidence.reason, 'the fallback applies wherever the variable is not set: confidence medium, deployments may set it'],
             impact: `Only when ${value.source} is unset: ${value.fallback} connection(s) at ~${ASSUMED_QUERY_MS} ms per query cap throughput near ${Math.round((value.fallback * 1000) / ASSUMED_QUERY_MS)} queries/s`,
-            fix: { description: 'Keep the override, raise the fallback to a size reasoned from load.', replacement: context.text(maxSetting.property).replace(new RegExp(`\\b${value.fallback}\\b(?![\\s\\S]*\\b${value.fallback}\\b)`), String(recommended)) },
+            fix: { description: 'Keep the override, raise the fallback to a size reasoned from load.', replacement: pool.urlParam ? context.text(maxSetting.property).replace(new RegExp(`([?&]${pool.urlParam}=)${value.fallback}\\b`), `$1${recommended}`) : context.text(maxSetting.property).replace(new RegExp(`\\b${value.fallback}\\b(?![\\s\\S]*\\b${value.fallback}\\b)`), String(recommended)) },
             effort: 'trivial',
             params: { ...params, max: value.fallback },
           });
