@@ -6,6 +6,8 @@ import { bindingIdentifiers } from '../src/scanner/imports.js';
 import { enclosingFunction, type SiteRole } from '../src/scanner/roles.js';
 import { ts } from '../src/scanner/ts.js';
 import { functionName } from '../src/scanner/ast.js';
+import { grade, type Cost } from '../src/model/severity.js';
+import type { Role } from '../src/model/types.js';
 
 /**
  * uncleared-timer: timers whose handle is never cleared, so the timer (and everything its closure holds)
@@ -25,6 +27,8 @@ const options = z.strictObject({
   checkTimeouts: z.boolean().default(true),
   /** Report one-per-process intervals (module top level, start-up functions) that are neither cleared nor unref'd. */
   reportStartupIntervals: z.boolean().default(false),
+  /** Report timers in code that runs once (start-up, module top level), at low; includes reportStartupIntervals. */
+  includeOnce: z.boolean().default(false),
   /** Call rate used to turn a per-call leak into a number of live timers in the impact text. */
   assumedCallsPerSecond: z.number().positive().default(1000),
 });
@@ -738,10 +742,27 @@ function inOnceFunction(node: ts.Node): string | undefined {
   return name && ONCE_NAMES.test(name) ? name : undefined;
 }
 
-function perCallSeverity(role: SiteRole, base: Severity): { severity: Severity; reason: string } {
-  if (role.kind === 'request') return { severity: shiftSeverity(base, -1), reason: 'runs per request: the number of live timers grows with traffic' };
-  if (role.inLoop) return { severity: shiftSeverity(base, -1), reason: 'created once per loop iteration' };
-  return { severity: base, reason: 'runs per call: the number of live timers grows with the call rate (assumed to be called on a hot path)' };
+/** The model's role for a timer's site: per request, background, unknown (no caller found) or once. */
+function modelRole(ctx: Ctx, site: SiteRole, node: ts.Node): Role {
+  if (site.kind === 'request') return 'request';
+  if (site.kind === 'startup') return 'once';
+  const role = ctx.model.frequencyOf(node).role;
+  // A per-call site the model reaches only from start-up code was turned into `startup` above; what is left
+  // with no function (a callback at top level registered for events) runs per event.
+  return role === 'once' ? 'unknown' : role;
+}
+
+/**
+ * What one uncleared one-shot timer costs: it retains its closure for its delay, so the live count is rate x
+ * delay. Under a second is noise; a race timer holds the promise, its settle functions and what the callback
+ * references; an abort timer only a controller.
+ */
+function timeoutCost(ms: number | undefined, holds: 'race' | 'abort' | 'guard'): { cost: Cost; reason: string } | undefined {
+  if (ms !== undefined && ms < 1000) return undefined;
+  const delay = ms === undefined ? 'an unknown delay' : formatMs(ms);
+  if (holds === 'abort') return { cost: 'light', reason: `a timer and an AbortController kept for ${delay} after each call` };
+  if (ms !== undefined && ms >= 10000) return { cost: 'moderate', reason: `a timer and its closure kept for ${delay} after each call: rate x ${delay} of them live at once` };
+  return { cost: 'light', reason: `a timer and its closure kept for ${delay} after each call` };
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -1009,21 +1030,24 @@ export default defineRule({
       const role = onceAware(roleNode);
       const delay = delayOf(call);
       const evidence: string[] = [];
-      let severity: Severity;
       let confidence: Confidence = 'high';
       let perCall = true;
-      if (role.kind === 'startup') {
+      const runs = modelRole(ctx, role, roleNode);
+      let onceCost: string | undefined;
+      let cost = timeoutCost(delay.ms, race ? 'race' : 'abort');
+      if (runs === 'once') {
         // A one-shot timer at start-up does not grow; it only matters where it delays a CLI's exit.
-        if (ctx.fileRole !== 'script' || hasProcessExit(sf) || unref) return;
-        severity = 'medium';
+        if (ctx.fileRole === 'script' && !hasProcessExit(sf) && !unref) {
+          onceCost = `the ref'd timer keeps the CLI alive for up to ${delay.text} after its work is done`;
+          cost = { cost: 'light', reason: onceCost };
+        }
         perCall = false;
-        evidence.push(...role.reasons, `script file (${ctx.file}): the ref'd timer keeps the CLI alive for up to ${delay.text} after its work is done`);
+        evidence.push(...role.reasons, ...(onceCost ? [`script file (${ctx.file}): ${onceCost}`] : []));
       } else {
-        const base: Severity = race ? 'high' : 'medium';
-        const reasoned = perCallSeverity(role, base);
-        severity = reasoned.severity;
-        evidence.push(...role.reasons, reasoned.reason);
+        evidence.push(...role.reasons);
       }
+      // Under a second, each timer lives briefly: rate x delay stays small, not a finding.
+      if (!cost) return;
       if (race) {
         const where = race.raceCall ? `line ${sf.getLineAndCharacterOfPosition(race.raceCall.getStart(sf)).line + 1}` : '';
         if (race.shape === 'race') evidence.push(`the timer ${race.settles}s a promise raced with ${race.raced} in Promise.${race.raceCall && ts.isPropertyAccessExpression(race.raceCall.expression) ? race.raceCall.expression.name.text : 'race'}() at ${where}`);
@@ -1040,18 +1064,24 @@ export default defineRule({
       }
       evidence.push(verdict.detail === '' || handle.fate.kind === 'discarded' ? 'the timer handle is discarded, so nothing can clear it' : verdict.detail);
       if (verdict.selfClearOnly) evidence.push('the only clearTimeout runs inside the timer callback itself, after the delay has already elapsed');
-      if (unref) {
-        severity = shiftSeverity(severity, 1);
-        evidence.push(".unref() lets the process exit, but each pending timer still retains its closure until it fires (severity lowered one step)");
-      }
-      if (frontend) {
-        severity = shiftSeverity(severity, 1);
-        evidence.push('front-end code: one user per page, so the count is bounded by that user’s actions (severity lowered one step)');
-      }
-      if (delay.ms !== undefined && delay.ms < 1000 && perCall) {
-        severity = shiftSeverity(severity, 1);
-        evidence.push(`short delay (${delay.text}): each timer lives briefly (severity lowered one step)`);
-      }
+      const lower: string[] = [];
+      if (unref) lower.push('.unref() lets the process exit, but each pending timer still retains its closure until it fires');
+      if (frontend) lower.push('front-end code: one user per page, so the count is bounded by that user’s actions');
+      const graded = grade({
+        cost: cost.cost,
+        costReason: cost.reason,
+        role: runs,
+        evidence: 'proven',
+        inLoop: role.inLoop && runs !== 'request',
+        includeOnce: ctx.options.includeOnce,
+        match: confidence,
+        lower,
+        ...(onceCost ? { onceCost } : {}),
+      });
+      if (!graded.severity) return;
+      const severity = graded.severity;
+      confidence = graded.confidence;
+      evidence.push(...graded.reasons);
       const fix = race ? raceFix(ctx, call, handle, race, delay.text) : abort ? abortFix(ctx, call, handle, abort, delay.text, delay.source) : { description: '', replacement: '' };
       const rate = perCall ? liveTimers(delay.ms) : 'once per run';
       ctx.report({
@@ -1085,50 +1115,67 @@ export default defineRule({
         return fn !== undefined && (ts.isMethodDeclaration(fn) || ts.isConstructorDeclaration(fn) || (fn.parent !== undefined && ts.isPropertyDeclaration(fn.parent)));
       })();
       const evidence: string[] = [...role.reasons];
-      let severity: Severity;
-      let confidence: Confidence = 'high';
       let perCall = false;
       let where: string;
+      let cost: Cost;
+      let costReason: string;
+      let runs: Role = modelRole(ctx, role, effectiveSite(call));
+      let match: Confidence = 'high';
+      let onceCost: string | undefined;
       const startupLike = role.kind === 'startup' && !constructorSite;
       if (startupLike) {
         if (unref || frontend || DEMO_PATH.test(ctx.file)) return;
         // One interval per process costs nothing that grows: not reported unless asked. A CLI that can never exit
-        // is a different matter, and is reported either way.
+        // is a different matter: its single run pays the cost, and it is reported either way.
         const cliNeverExits = ctx.fileRole === 'script' && !hasProcessExit(sf);
-        if (!cliNeverExits && !ctx.options.reportStartupIntervals) return;
+        runs = 'once';
         if (cliNeverExits) {
-          severity = 'high';
-          evidence.push(`script file (${ctx.file}) without process.exit(): a ref'd interval keeps the CLI running forever`);
+          cost = 'heavy';
+          costReason = 'the CLI never finishes';
+          onceCost = `script file (${ctx.file}) without process.exit(): a ref'd interval keeps the CLI running forever`;
           where = 'the CLI can never exit on its own';
         } else {
-          severity = 'medium';
-          confidence = 'medium';
+          cost = 'light';
+          costReason = 'one interval per process: it does not grow';
+          match = 'medium';
           evidence.push("one interval per process: it does not grow, but it is ref'd, so the process cannot exit on its own and a graceful shutdown must call process.exit()");
           where = 'one per process; it keeps the process alive';
         }
       } else if (constructorSite) {
-        severity = 'medium';
-        confidence = 'medium';
+        cost = 'moderate';
+        costReason = 'one interval per instance, retaining the instance';
+        // How often instances are made is not known from here.
+        runs = 'unknown';
+        match = 'medium';
         evidence.push(
           `${isConstructorSite(call) ? 'created in a constructor' : `started only while \`${handle.fate.kind === 'member' ? handle.fate.holder : 'its holder'}\` is unset (the function returns first otherwise)`}: one interval per instance, and its closure keeps the instance alive forever; if instances are created per request this grows without bound`,
         );
         where = 'one per instance, which it keeps alive';
       } else {
-        const reasoned = perCallSeverity(role, 'high');
-        severity = reasoned.severity;
+        cost = 'heavy';
+        costReason = 'a new interval on every execution that never stops: running intervals grow without bound';
         perCall = true;
-        evidence.push(reasoned.reason.replace('live timers', 'running intervals'));
-        where = role.kind === 'request' ? 'a new one per request' : 'a new one per call';
+        where = runs === 'request' ? 'a new one per request' : 'a new one per call';
       }
       evidence.push(handle.fate.kind === 'discarded' ? 'the handle is discarded, so nothing can ever clear the interval' : verdict.detail);
-      if (unref) {
-        severity = shiftSeverity(severity, 1);
-        evidence.push('.unref() lets the process exit, but every interval still runs and retains its closure (severity lowered one step)');
-      }
-      if (frontend) {
-        severity = shiftSeverity(severity, 1);
-        evidence.push('front-end code: the leak is bounded by one user’s session (severity lowered one step)');
-      }
+      const lower: string[] = [];
+      if (unref) lower.push('.unref() lets the process exit, but every interval still runs and retains its closure');
+      if (frontend) lower.push('front-end code: the leak is bounded by one user’s session');
+      const graded = grade({
+        cost,
+        costReason,
+        role: runs,
+        evidence: 'proven',
+        inLoop: perCall && role.inLoop && runs !== 'request',
+        includeOnce: ctx.options.includeOnce || ctx.options.reportStartupIntervals,
+        match,
+        lower,
+        ...(onceCost ? { onceCost } : {}),
+      });
+      if (!graded.severity) return;
+      const severity = graded.severity;
+      const confidence = graded.confidence;
+      evidence.push(...graded.reasons);
       const holder = handle.fate.kind === 'variable' || handle.fate.kind === 'member' || handle.fate.kind === 'collection' ? `\`${handle.fate.holder}\`` : '';
       ctx.report({
         node: call,
