@@ -265,3 +265,50 @@ export function c() { const t = setInterval(() => undefined, 10); return { t }; 
     ).toEqual([]);
   });
 });
+
+describe('uncleared-timer: guard-timeout and delays', () => {
+  const guard = (ms: string, clear = '') => `
+import express from 'express';
+const app = express();
+app.get('/r/:id', async (req, res) => {
+  const timer = setTimeout(() => {
+    if (!res.headersSent) res.status(504).end();
+  }, ${ms});${clear}
+  res.json(await fetch('http://upstream/' + req.params.id).then((r) => r.json()));
+});`;
+
+  it('reports a per-request guard timer holding req/res, high for 30 s, with a close-listener fix', () => {
+    const [finding, ...rest] = run(guard('30_000'));
+    expect(rest).toEqual([]);
+    expect(finding?.ruleId).toBe('uncleared-timer/guard-timeout');
+    expect(finding?.severity).toBe('high');
+    expect(finding?.params?.['shape']).toBe('guard');
+    expect(finding?.fix.replacement).toContain("res.once('close', () => clearTimeout(timer));");
+  });
+
+  it('is light below 10 s and silent below a second or when cleared', () => {
+    expect(run(guard('5000'))[0]?.severity).toBe('medium');
+    expect(run(guard('500'))).toEqual([]);
+    expect(run(guard('30_000', "\n  res.once('close', () => clearTimeout(timer));"))).toEqual([]);
+  });
+
+  it('does not take a deferred job or a check of state the function never sets for a guard', () => {
+    expect(run(`export function later(id: string) { setTimeout(() => { void fetch('http://x/' + id); }, 60_000); }`)).toEqual([]);
+    expect(run(`export class C { connected = false; ping(id: string) { setTimeout(() => { if (!this.connected) console.log(id); }, 30_000); } }`)).toEqual([]);
+  });
+
+  it('gives browser code AbortSignal.timeout() whatever the Node version, and clears a shared controller instead', () => {
+    const code = `export async function search(q: string) {
+  const controller = new AbortController();
+  setTimeout(() => controller.abort(), 8000);
+  const response = await fetch('/api?q=' + q, { signal: controller.signal });
+  document.title = q;
+  return response.json();
+}`;
+    const [finding] = run(code, { nodeMajor: 16 });
+    expect(finding?.fix.replacement).toContain('AbortSignal.timeout(8000)');
+    expect(finding?.fix.description).toContain('Safari 16');
+    const shared = run(code.replace("document.title = q;", "document.title = q;\n  controller.signal.addEventListener('abort', () => undefined);"), { nodeMajor: 22 });
+    expect(shared[0]?.fix.replacement).toContain('clearTimeout');
+  });
+});
