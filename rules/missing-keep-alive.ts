@@ -10,6 +10,7 @@ import { ts } from '../src/scanner/ts.js';
 import { propertyName } from '../src/scanner/ast.js';
 import { agentConstructionKind } from '../src/model/constructions.js';
 import { grade } from '../src/model/severity.js';
+import type { Role } from '../src/model/types.js';
 
 /**
  * missing-keep-alive: outgoing HTTP(S) connections that cannot be reused.
@@ -709,7 +710,21 @@ export default defineRule<Options>({
       const site = ctx.siteRole(node);
       const browserNote = browserReason();
       const lifetimeUnknown = site.kind !== 'startup' && !site.inLoop;
-      const severity: Severity = shiftSeverity('high', roleOffset + (browserNote ? 1 : 0) + (lifetimeUnknown ? 1 : 0));
+      // Built once, the agent costs as often as the code that sends requests through it runs.
+      const usage = lifetimeUnknown ? undefined : ctx.model.usageAt(node);
+      const usedRole = usage && usage.role !== 'once' ? usage.role : 'unknown';
+      const agentGrade = grade({
+        cost: kind.protocol === 'http' ? 'moderate' : 'heavy',
+        costReason: kind.protocol === 'http' ? 'a new TCP handshake for every request sent through it' : 'a new TCP + TLS handshake (2-3 round trips) for every request sent through it',
+        role: usedRole,
+        evidence: 'proven',
+        lower: [
+          ...(production ? [] : ['test, script or example code']),
+          ...(browserNote ? [`${browserNote}: in a browser bundle the agent is ignored`] : []),
+          ...(lifetimeUnknown ? ['created inside a function and stored or passed on, so its lifetime is not visible here (high if the agent lives long and carries many requests)'] : []),
+        ],
+      });
+      const severity: Severity = agentGrade.severity ?? 'low';
       const explicitFalse = keepAlive === false;
       const falseProperty = explicitFalse && view.literal ? view.literal.properties.find((p) => propertyName(p.name) === 'keepAlive') : undefined;
       const evidence = [
@@ -718,11 +733,9 @@ export default defineRule<Options>({
           : `no keepAlive option${view.viaIdentifier ? ` in ${view.viaIdentifier}` : ''}: an explicit ${calleeText} defaults to keepAlive: false on every Node version (only http.globalAgent changed in Node 19)`,
         ...site.reasons,
         'every request sent through this agent opens and tears down its own connection',
+        ...(usage ? [usage.reason] : []),
+        ...agentGrade.reasons,
       ];
-      if (browserNote) evidence.push(`${browserNote}: lowered one step, in a browser bundle the agent is ignored`);
-      if (lifetimeUnknown) {
-        evidence.push('created inside a function and stored or passed on, so its lifetime is not visible here: severity lowered one step (high if the agent lives long and carries many requests)');
-      }
       const data = { agent: calleeText, protocol: kind.protocol === 'https' ? 'TCP + TLS' : 'TCP' };
       ctx.report({
         node: falseProperty ?? node,
@@ -730,7 +743,7 @@ export default defineRule<Options>({
         messageId: explicitFalse ? 'keepAliveFalse' : 'agentWithoutKeepAlive',
         data,
         severity,
-        confidence: 'high',
+        confidence: agentGrade.confidence,
         evidence,
         impact: `${cost}. With keepAlive: true only the first request on each pooled socket pays the handshake (N requests: ~N handshakes -> ~maxSockets).`,
         fix: falseProperty
@@ -836,7 +849,23 @@ export default defineRule<Options>({
       const sharedClient = isFactoryCall && site.kind === 'startup';
       const hot = site.kind === 'request' || site.inLoop;
       if (!sharedClient && !hot) return;
-      const severity = shiftSeverity(evidence.severity, roleOffset);
+      const frequency = ctx.model.frequencyOf(node);
+      const usage = sharedClient ? ctx.model.usageAt(node) : undefined;
+      const runs: Role = site.kind === 'request' ? 'request' : sharedClient ? (usage && usage.role !== 'once' ? usage.role : 'unknown') : frequency.role === 'once' ? 'unknown' : frequency.role;
+      const graded = grade({
+        cost: 'moderate',
+        costReason: 'a new connection per request on Node < 19, where the global agent does not keep connections alive',
+        role: runs,
+        evidence: 'proven',
+        inLoop: site.inLoop && runs !== 'request',
+        match: evidence.confidence,
+        lower: [
+          ...(evidence.severity !== 'high' ? [`the runtime is not pinned to Node ${evidence.major}: production may run a newer Node, where the global agent keeps connections alive`] : []),
+          ...(roleOffset ? ['test, script or example code'] : []),
+        ],
+      });
+      if (!graded.severity) return;
+      const severity = graded.severity;
       const isAxiosLike = agentKeys.includes('httpsAgent');
       const isFactory = isFactoryCall;
       const agentDecls = `import http from 'node:http';\nimport https from 'node:https';\n\nconst httpAgent = new http.Agent({ keepAlive: true, maxSockets: ${options.suggestedMaxSockets}, maxFreeSockets: ${options.suggestedMaxFreeSockets} });\nconst httpsAgent = new https.Agent({ keepAlive: true, maxSockets: ${options.suggestedMaxSockets}, maxFreeSockets: ${options.suggestedMaxFreeSockets} });\n`;
@@ -860,7 +889,7 @@ export default defineRule<Options>({
         messageId: 'noAgentOldNode',
         data: { client: isFactory ? `\`${calleeOf(node)}(...)\`` : `\`${calleeOf(node)}(...)\`${count > 1 ? ` (and ${count - 1} more call${count > 2 ? 's' : ''} in this file)` : ''}`, node: String(evidence.major) },
         severity,
-        confidence: evidence.confidence,
+        confidence: graded.confidence,
         evidence: [
           isFactory ? `${client} config sets none of ${agentKeys.join(', ')}` : `${count} ${client} call${count > 1 ? 's' : ''} in this file pass${count > 1 ? '' : 'es'} no ${agentKeys.join('/')} option`,
           `so requests go through http(s).globalAgent, which has keepAlive: false before Node 19`,
@@ -868,6 +897,8 @@ export default defineRule<Options>({
           ...site.reasons,
           'assumes http.globalAgent is not replaced by a keep-alive agent in another file',
           sharedClient ? 'the client is created once and serves every request made through it' : 'runs on a proven hot path (per request or per iteration)',
+          ...(usage ? [usage.reason] : []),
+          ...graded.reasons,
         ],
         impact: `On Node ${evidence.major}: ${HTTPS_COST}. With a keep-alive agent only the first request per pooled socket pays it. No gain on Node >= 19.`,
         fix: {
@@ -898,19 +929,35 @@ export default defineRule<Options>({
       if (browserReason()) return;
       if (isDeliberate(node, undefined)) return;
       const site = ctx.siteRole(node);
-      const severity = shiftSeverity('high', roleOffset);
       const isFactory = klass.kind === 'factory';
+      // A client's default header costs as often as the client is used; a request's header as often as its code runs.
+      const usage = isFactory ? ctx.model.usageAt(node) : undefined;
+      const frequency = ctx.model.frequencyOf(node);
+      const runs: Role = site.kind === 'request' ? 'request' : isFactory ? (usage && usage.role !== 'once' ? usage.role : 'unknown') : frequency.role === 'once' ? 'unknown' : frequency.role;
+      const closeGrade = grade({
+        cost: 'moderate',
+        costReason: 'a new connection (TCP, and TLS for https) for every request that sends the header',
+        role: runs,
+        evidence: 'proven',
+        inLoop: site.inLoop && runs !== 'request',
+        match: klass.client === 'fetch' ? 'medium' : 'high',
+        lower: roleOffset ? ['test, script or example code'] : [],
+      });
+      if (!closeGrade.severity) return;
+      const severity = closeGrade.severity;
       ctx.report({
         node,
         variant: 'connection-close',
         messageId: 'connectionClose',
         data: { header: name, protocol: 'TCP (+ TLS)' },
         severity,
-        confidence: klass.client === 'fetch' ? 'medium' : 'high',
+        confidence: closeGrade.confidence,
         evidence: [
           `\`${ctx.text(node)}\` in the headers of ${isFactory ? `${klass.client}: applies to every request of that client` : `a request sent with ${klass.client}`}`,
           'the server and the agent close the socket after the response, so keep-alive cannot apply whatever the agent says',
           ...site.reasons,
+          ...(usage ? [usage.reason] : []),
+          ...closeGrade.reasons,
         ],
         impact: `${HTTPS_COST} (for https; ~1 RTT for plain http). Removing the header lets the agent reuse the socket: N requests -> ~1 handshake per pooled socket.`,
         fix: {

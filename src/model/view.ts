@@ -152,6 +152,36 @@ export class ModelView {
     return best;
   }
 
+  /**
+   * How often a value built once at `node` is used: a module-level construction (`export const agent = new
+   * https.Agent()`, or one nested in a module value's initializer) is used as often as that module value; one
+   * built in a class field or constructor as often as the class's busiest method. Undefined when neither.
+   */
+  usageAt(node: ts.Node): ValueUsage | undefined {
+    const holder = topLevelHolder(node);
+    if (holder) return this.usageOf(holder);
+    for (let current = node.parent; current && !ts.isSourceFile(current); current = current.parent) {
+      const member = ts.isPropertyDeclaration(current) ? current : ts.isConstructorDeclaration(current) ? current : undefined;
+      if (!member) {
+        if (ts.isFunctionLike(current)) return undefined;
+        continue;
+      }
+      const cls = member.parent;
+      const className = ts.isClassLike(cls) ? cls.name?.text : undefined;
+      if (!className) return undefined;
+      let best: ValueUsage | undefined;
+      for (const fn of this.summary.functions) {
+        if (fn.className !== className || fn.name === 'constructor') continue;
+        const linked = this.facts.functions[fn.key];
+        if (linked && (!best || ROLE_ORDER[linked.role] < ROLE_ORDER[best.role])) {
+          best = { role: linked.role, reason: `built once per ${className} and used by ${linked.name} (line ${linked.line}), which ${linked.role === 'unknown' ? 'has no known caller' : linked.roleReason || linked.role}`, file: this.summary.file, line: linked.line };
+        }
+      }
+      return best;
+    }
+    return undefined;
+  }
+
   /** Every module value of this file used from other files, with its users. */
   valueUsers(): Record<string, ValueUser[]> {
     return this.facts.valueUsers ?? {};
