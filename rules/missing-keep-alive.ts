@@ -644,7 +644,9 @@ export default defineRule<Options>({
 
     const visitNew = (node: ts.Node): void => {
       if (!ts.isNewExpression(node)) return;
-      const owned = agentConstructionKind(node, ctx.imports, ctx.sourceFile);
+      // A subclass of an agent declared here, or in another project file (the model resolves the import).
+      const line = ctx.sourceFile.getLineAndCharacterOfPosition(node.getStart(ctx.sourceFile)).line + 1;
+      const owned = agentConstructionKind(node, ctx.imports, ctx.sourceFile) ?? ctx.model.functionOf(node)?.constructs?.find((c) => c.line === line && !c.via && c.what.includes('(extends'));
       const kind: AgentKind | undefined =
         agentKindOf(ctx.imports.resolve(node.expression)) ?? (owned ? { family: owned.family === 'proxy-agent' ? 'proxy' : 'subclass', protocol: owned.protocol } : undefined);
       if (!kind) return;
@@ -786,6 +788,10 @@ export default defineRule<Options>({
       const callee = ctx.model.calleeOf(node);
       const built = callee?.hasBody && !callee.memos.includes(callee.id) ? callee.constructs?.find((c) => c.returned) : undefined;
       if (!callee || !built) return;
+      // A factory returning the agent its callee builds is itself a factory: its callers are judged, not it. One
+      // that memoises its result builds the agent once.
+      const enclosing = ctx.model.functionOf(node);
+      if (enclosing && (enclosing.memos.includes(enclosing.id) || enclosing.constructs?.some((c) => c.returned && c.via?.[0] === callee.name))) return;
       const fn = enclosingFunctionWithBody(node);
       if (!fn || isStartupCallback(fn)) return;
       const site = ctx.siteRole(node);
@@ -794,8 +800,9 @@ export default defineRule<Options>({
       if (!graded) return;
       const label = functionLabel(fn);
       const fnName = label === 'this function' ? `the function at line ${ctx.sourceFile.getLineAndCharacterOfPosition(fn.getStart(ctx.sourceFile)).line + 1}` : `${label}()`;
-      const where = `${callee.file}:${built.line}`;
+      const where = `${built.file ?? callee.file}:${built.line}`;
       const factory = callee.name;
+      const chain = [factory, ...(built.via ?? [])].map((name) => `${name}()`).join(' -> ');
       ctx.report({
         node,
         variant: 'per-request-client',
@@ -804,7 +811,7 @@ export default defineRule<Options>({
         severity: graded.severity,
         confidence: graded.confidence,
         evidence: [
-          `${fnName} -> ${factory}() -> new ${built.what} (${where}): ${factory}() returns a new agent on every call`,
+          `${fnName} -> ${chain} -> new ${built.what} (${where}): ${factory}() returns a new agent on every call`,
           graded.frequency,
           ...graded.reasons,
           `each agent owns its own socket pool, so a new one per call reuses no connection from the calls before it${built.keepAlive ? ' (its keepAlive: true only helps within one call)' : ''}`,

@@ -3,7 +3,7 @@ import { type ImportScope, skipOuter } from '../scanner/imports.js';
 import { functionName, propertyName } from '../scanner/ast.js';
 import { isLoopNode } from '../scanner/roles.js';
 import { accessOfName } from './io-catalog.js';
-import { agentConstructionIn } from './constructions.js';
+import { agentClassOf, agentConstructionIn, flowsToReturn } from './constructions.js';
 import { accessOfCall, classifyCall, heldValueOfExpression, heldValueOfModuleRef, heldValueOfType, type ClassifyContext } from './classify.js';
 import type { CalleeRef, ClassSummary, EntryKind, FileSummary, FunctionSummary, HeldValue } from './types.js';
 
@@ -141,7 +141,8 @@ export function summarizeFile(file: string, sourceFile: ts.SourceFile, scope: Im
     } else if (outcome?.kind === 'call') {
       const said = ts.isNewExpression(node) || !hasStringArgument(node) ? undefined : accessOfCall(node);
       const access = said && (said.source === 'rpc' || said.source === 'sql') && said.access !== 'unknown' ? { access: said.access } : {};
-      fnSummary.calls.push({ ref: outcome.ref, line: lineOf(node), inLoop: frame.loops > 0, ...access });
+      const returned = !ts.isTaggedTemplateExpression(node) && flowsToReturn(node, frame.fn) ? { returned: true } : {};
+      fnSummary.calls.push({ ref: outcome.ref, line: lineOf(node), inLoop: frame.loops > 0, ...access, ...returned });
     } else if (outcome?.kind === 'limiter') {
       fnSummary.limiter ??= outcome.via;
     } else if (!outcome && fnSummary.opaque.length < 4) {
@@ -342,6 +343,8 @@ function summarizeClass(node: ts.ClassLikeDeclaration, scope: ImportScope, nameO
     if (base) {
       const held = heldValueOfClassExpression(base, scope);
       if (held) summary.extends = held;
+      const agent = agentClassOf(base, scope);
+      if (agent) summary.agentBase = agent;
     }
   }
   for (const member of node.members) {

@@ -48,6 +48,8 @@ export interface CallSite {
   /** The call's own arguments say what it does (`rpc.call('eth_getBalance')`, SQL text): overrides the access
    *  of the network or database effects reached through it. */
   access?: Access;
+  /** The call's value is what the function returns (or is built into it): a factory calling a factory. */
+  returned?: boolean;
 }
 
 /** What a class field or module binding holds, as far as the declaration says. */
@@ -67,6 +69,8 @@ export interface ClassSummary {
   fields: Record<string, HeldValue>;
   /** Method name -> function key. */
   methods: Record<string, string>;
+  /** `extends https.Agent` (or a proxy agent): what its instances are, for constructions in other files. */
+  agentBase?: { what: string; family: 'node-agent' | 'proxy-agent'; protocol: 'http' | 'https' };
 }
 
 /** How a function is started, when the code says so where it is declared or registered. */

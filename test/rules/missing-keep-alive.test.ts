@@ -220,10 +220,17 @@ describe('missing-keep-alive: on the project model', () => {
   });
 
   it('does not report a factory called once at module level unless includeOnce is set', () => {
-    const code = `import https from 'node:https';\nclass PartnerAgent extends https.Agent {}\nfunction partnerAgent() {\n  return new PartnerAgent({ keepAlive: true });\n}\nexport const agent = partnerAgent();\nexport function startup() {\n  return partnerAgent();\n}\nstartup();`;
+    const code = `import https from 'node:https';\nclass PartnerAgent extends https.Agent {}\nfunction partnerAgent() {\n  return new PartnerAgent({ keepAlive: true });\n}\nexport const agent = partnerAgent();\nexport function startup() {\n  partnerAgent().destroy();\n}\nstartup();`;
     expect(run(code)).toEqual([]);
     const reported = run(code, { ruleOptions: { includeOnce: true } });
     expect(reported.map((f) => [f.line, f.severity])).toEqual([[8, 'low']]);
+  });
+
+  it('judges a factory calling a factory at its callers, not inside the outer factory', () => {
+    const code = `import https from 'node:https';\nimport axios from 'axios';\nfunction agent() {\n  return new https.Agent({ keepAlive: true });\n}\nfunction client() {\n  return axios.create({ httpsAgent: agent() });\n}\nexport async function handler(req: any, res: any) {\n  res.json((await client().get('https://x')).data);\n}`;
+    const findings = run(code);
+    expect(findings.map((f) => [f.ruleId, f.line, f.severity])).toEqual([['missing-keep-alive/per-request-client', 10, 'critical']]);
+    expect(findings[0]?.evidence.join(' ')).toContain('handler() -> client() -> agent() -> new https.Agent');
   });
 
   it('does not report a memoised factory', () => {
