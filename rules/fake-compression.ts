@@ -5,6 +5,7 @@ import { defineRule, type RuleContext } from '../src/rule.js';
 import { refName, skipOuter, type ResolvedRef } from '../src/scanner/imports.js';
 import { ts } from '../src/scanner/ts.js';
 import { grade, type Cost } from '../src/model/severity.js';
+import { isCompressorRef } from '../src/model/codec.js';
 
 /**
  * fake-compression: a function whose name or role claims compression (compress, deflate, gzip, a
@@ -169,52 +170,7 @@ function isCompressFlagName(name: string): boolean {
 
 // ---------------------------------------------------------------- compressors
 
-const COMPRESSOR_MODULES = new Set([
-  'zlib',
-  'pako',
-  'fflate',
-  'lz-string',
-  'lz4',
-  'lz4js',
-  'lz4-napi',
-  'lz4-wasm',
-  'lzutf8',
-  'lzma',
-  'lzma-native',
-  'snappy',
-  'snappyjs',
-  'zstd-codec',
-  'zstd-napi',
-  '@mongodb-js/zstd',
-  '@bokuweb/zstd-wasm',
-  'jsoncrush',
-  'cbor',
-  'cbor-x',
-  'cborg',
-  '@msgpack/msgpack',
-  'msgpack-lite',
-  'msgpackr',
-  'msgpack5',
-  'notepack.io',
-  'brotli',
-  'iltorb',
-  'node-gzip',
-  'compressing',
-  'compressjs',
-  'wasm-flate',
-  'jszip',
-  'adm-zip',
-  'archiver',
-  'yazl',
-]);
-const COMPRESSOR_MODULE_PATTERN = /(^|[/@-])(zlib|gzip|deflate|brotli|zstd|lz4|lzma|lz-?string|snappy|msgpack|cbor|compress|pako|fflate|flate)/i;
-const GLOBAL_COMPRESSORS = new Set(['CompressionStream', 'Bun.gzipSync', 'Bun.deflateSync']);
-
-function isCompressorRef(ref: ResolvedRef, extra: readonly string[]): boolean {
-  if (ref.module === 'global') return GLOBAL_COMPRESSORS.has(ref.path.join('.'));
-  if (ref.module.startsWith('.') || ref.module.startsWith('/')) return false;
-  return COMPRESSOR_MODULES.has(ref.module) || extra.includes(ref.module) || COMPRESSOR_MODULE_PATTERN.test(ref.module);
-}
+// The compressor catalogue lives in the model (src/model/codec.ts): a helper in another file is judged with it too.
 
 // ---------------------------------------------------------------- same-file function index
 
@@ -349,6 +305,8 @@ interface Analysis {
   identity: boolean;
   returns: ts.Expression[];
   helper?: { entry: FunctionEntry; call: ts.CallExpression };
+  /** A helper in another project file, known through the model's codec fact: `encode() (src/codec.ts:3)`. */
+  remote?: { name: string; call: ts.CallExpression; encodings: string[] };
   literals: boolean;
 }
 
@@ -506,6 +464,24 @@ class Analyzer {
     if (ref && isCompressorRef(ref, context.options.compressorModules)) {
       a.compressor ??= refName(ref).replace(/^global\./, '');
       return;
+    }
+    // A helper in another project file: the model says what it does, when it is a small codec.
+    if (ref && ref.module !== 'global') {
+      const remote = context.model.calleeOf(call);
+      if (remote?.codec) {
+        const where = `${remote.name}() (${remote.file}:${remote.line})`;
+        if (remote.codec.compressor) {
+          a.compressor ??= `${remote.codec.compressor} in ${where}`;
+          return;
+        }
+        if (depth >= 1 || a.helper || a.remote) {
+          a.blockers.push(`second helper hop ${remote.name}()`);
+          return;
+        }
+        a.remote = { name: where, call, encodings: remote.codec.encodings };
+        for (const encoding of remote.codec.encodings) if (encoding !== 'utf8') a.encodings.add(encoding as Encoding);
+        return;
+      }
     }
     if (ref?.module === 'global') {
       // `globalThis.btoa`, `window.btoa`, `self.btoa` are the same functions.
@@ -914,6 +890,11 @@ function spliceText(outer: ts.Node, plan: FixPlan, context: RuleContext<Options>
   return text.slice(0, from) + plan.replacement + text.slice(to);
 }
 
+/** `gzipSync(x)`, or `(await gzipAsync(x))` in an async function. */
+function codecCall(codec: Codec, data: string): string {
+  return codec.async ? `(await gzipAsync(${data}))` : `gzipSync(${data})`;
+}
+
 function importLine(codec: Codec, withDecompress: boolean): string {
   if (codec.browser) return `import { gzipSync${withDecompress ? ', gunzipSync' : ''}, strToU8, strFromU8 } from 'fflate';`;
   if (codec.async) return `import { promisify } from 'node:util'; import { gzip${withDecompress ? ', gunzip' : ''} } from 'node:zlib'; const gzipAsync = promisify(gzip);${withDecompress ? ' const gunzipAsync = promisify(gunzip);' : ''}`;
@@ -1090,9 +1071,9 @@ export default defineRule<Options>({
           const evidence: string[] = [];
           const line = (n: ts.Node) => sf.getLineAndCharacterOfPosition(n.getStart(sf)).line + 1;
           evidence.push(`${claim.via}: the name promises a smaller value ("${claim.word}")`);
-          evidence.push(`no compressor is reached (no zlib, brotli, CompressionStream, pako, fflate, lz-string, zstd, msgpack...)${a.helper ? `, also not in ${a.helper.entry.name}() it delegates to` : ''}`);
+          evidence.push(`no compressor is reached (no zlib, brotli, CompressionStream, pako, fflate, lz-string, zstd, msgpack...)${a.helper ? `, also not in ${a.helper.entry.name}() it delegates to` : ''}${a.remote ? `, also not in ${a.remote.name} it delegates to (the model's summary of that file)` : ''}`);
           if (verdict.variant === 'identity') evidence.push('every return gives back the parameter unchanged');
-          else evidence.push(`it only ${verdict.what}${a.helper ? ` (via ${a.helper.entry.name}() at line ${line(a.helper.entry.fn)})` : ''}`);
+          else evidence.push(`it only ${verdict.what}${a.helper ? ` (via ${a.helper.entry.name}() at line ${line(a.helper.entry.fn)})` : ''}${a.remote ? ` (via ${a.remote.name}, which only ${a.remote.encodings.join(' + ')}-encodes)` : ''}`);
           evidence.push(...writeEvidence);
           if (decompress) evidence.push(`the matching \`${decompress.name}\` at line ${line(decompress.fn)} ${decompressIsFake ? 'only decodes, so both halves must change together' : 'exists and must change with it'}`);
 
@@ -1116,6 +1097,13 @@ export default defineRule<Options>({
           const plan = planCompressRewrite(a, entry.fn, { async, browser }, context);
           const decompressPlan = decompress && decompressIsFake ? planDecompressRewrite(decompress.fn, { async: decompress ? hasAsyncModifier(decompress.fn) : false, browser }, context) : undefined;
           let replacement = plan ? spliceText(entry.reportNode, plan, context) : context.text(entry.reportNode);
+          // The encoding happens in another file: gzip the bytes it encodes, keeping the same string encoding.
+          const remoteEncoding = a.remote?.encodings.find((e) => e === 'base64' || e === 'hex' || e === 'base64url');
+          if (!plan && a.remote && remoteEncoding && !browser) {
+            const callText = context.text(a.remote.call);
+            const wrapped = `${codecCall({ async, browser }, `Buffer.from(${callText}, '${remoteEncoding}')`)}.toString('${remoteEncoding}')`;
+            replacement = replacement.replace(callText, wrapped);
+          }
           if (decompress && decompressPlan) replacement += `\n\n// and the matching ${decompress.name}:\n${spliceText(decompress.reportNode, decompressPlan, context)}`;
           const description = [
             `Compress for real with ${browser ? 'fflate (browser code: no zlib, no Buffer)' : 'zlib'}: add \`${importLine({ async: asyncUsed, browser }, decompressPlan !== undefined)}\` and gzip the data before ${verdict.encoding === 'none' || verdict.encoding === 'json' || verdict.encoding === 'utf8' ? 'returning it' : `the ${verdict.encoding} step (kept so the value stays a string)`}.`,

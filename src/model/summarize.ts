@@ -3,6 +3,7 @@ import { type ImportScope, skipOuter } from '../scanner/imports.js';
 import { functionName, propertyName } from '../scanner/ast.js';
 import { isLoopNode } from '../scanner/roles.js';
 import { accessOfName } from './io-catalog.js';
+import { CODEC_TEXT, codecOf } from './codec.js';
 import { agentClassOf, agentConstructionIn, flowsToReturn } from './constructions.js';
 import { accessOfCall, classifyCall, heldValueOfExpression, heldValueOfModuleRef, heldValueOfType, type ClassifyContext } from './classify.js';
 import type { CalleeRef, ClassSummary, EntryKind, FileSummary, FunctionSummary, HeldValue } from './types.js';
@@ -49,6 +50,8 @@ export function summarizeFile(file: string, sourceFile: ts.SourceFile, scope: Im
   for (const statement of sourceFile.statements) collectTopLevel(statement, summary, scope, sourceFile);
   const context: ClassifyContext = { scope, sourceFile, classes: summary.classes, values: summary.values, locals: summary.locals };
   const refOf = registrationRef(context);
+  // Only files that mention an encoding or a compressor get codec facts (one more walk of each small function).
+  const codecFile = CODEC_TEXT.test(sourceFile.text);
 
   // One walk of the file, with the enclosing class and function kept on stacks (no closure per node).
   const classes: Array<string | undefined> = [];
@@ -98,6 +101,10 @@ export function summarizeFile(file: string, sourceFile: ts.SourceFile, scope: Im
       const method = ts.isConstructorDeclaration(fn) ? 'constructor' : functionName(fn);
       const cls = summary.classes[className];
       if (method && cls && cls.methods[method] === undefined) cls.methods[method] = fnSummary.key;
+    }
+    if (codecFile) {
+      const codec = codecOf(fn, scope);
+      if (codec) fnSummary.codec = codec;
     }
     const topName = topLevelName(fn);
     if (topName && summary.locals[topName] === undefined) summary.locals[topName] = fnSummary.key;

@@ -1,5 +1,6 @@
 import type { ValueUser } from './value-users.js';
 import type { Construction } from './constructions.js';
+import type { CodecFact } from './codec.js';
 
 /**
  * The project model's plain data: what each function does (its effects), whom it calls, and who calls it.
@@ -113,6 +114,8 @@ export interface FunctionSummary {
   /** Imported bindings this function hands to other code as an argument (`listOrders(pool)`, `new Repo(pool)`):
    *  it uses that value as much as a direct `pool.query()` would. */
   passes?: Array<{ module: string; name: string; line: number }>;
+  /** A small transform that only encodes or reaches a compressor (codec.ts), for "compress" callers elsewhere. */
+  codec?: CodecFact;
 }
 
 export interface FileSummary {
@@ -161,8 +164,10 @@ export interface LinkedFunction {
   hasBody: boolean;
   /** Runs inside a transaction a caller opened by decorator: its queries share one connection. */
   transaction?: string;
-  /** Agents the function builds itself (not its callees'). */
+  /** Agents the function builds, itself or through the factories whose result it returns (link.ts). */
   constructs?: Construction[];
+  /** What it does to its input when it is a small encoder or compressor (codec.ts). */
+  codec?: CodecFact;
 }
 
 /** What rules in one file may ask the model: its own functions and every callee its calls resolve to. */
