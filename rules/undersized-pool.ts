@@ -762,7 +762,7 @@ export default defineRule<Options>({
     requiresTypeInfo: false,
     options,
   },
-  appliesTo: (file) => file.role !== 'test' && file.role !== 'script' && file.role !== 'migration',
+  appliesTo: (file, options) => file.role !== 'test' && ((file.role !== 'script' && file.role !== 'migration') || options.includeOnce),
   create(context) {
     const { options: opts, sourceFile } = context;
     const sites: Array<{ node: ts.CallExpression | ts.NewExpression; ref: ResolvedRef | undefined }> = [];

@@ -42,6 +42,8 @@ export interface ScanFlags {
   include: string[];
   exclude: string[];
   rule: string[];
+  /** --include-once: every rule also reports code that runs once (start-up, scripts, migrations), at low. */
+  includeOnce?: boolean;
   quiet?: boolean;
   /** --color / --no-color; undefined leaves it to NO_COLOR, FORCE_COLOR and the terminal. */
   color?: boolean;
@@ -80,7 +82,7 @@ function ruleLevel(setting: RuleSetting | undefined): string | undefined {
 }
 
 /** Rules to run: `--rule` narrows (and re-enables rules turned off in config); config may turn off or re-level. */
-export function enabledRules(config: BottleneckConfig, only: string[]): EnabledRule[] {
+export function enabledRules(config: BottleneckConfig, only: string[], includeOnce = false): EnabledRule[] {
   for (const id of only) {
     if (!findRule(id)) throw new UsageError(`Unknown rule "${id}". Run "bottleneck rules" to list the rules.`);
   }
@@ -90,9 +92,19 @@ export function enabledRules(config: BottleneckConfig, only: string[]): EnabledR
     const setting = (config.rules as Record<string, RuleSetting | undefined>)[rule.meta.id];
     const level = ruleLevel(setting);
     if (level === 'off' && only.length === 0) continue;
-    const options = typeof setting === 'object' ? setting.options : undefined;
+    let options: unknown = (typeof setting === 'object' ? setting.options : undefined) ?? {};
+    // --include-once sets the rule's `includeOnce` option, for every rule that has one.
+    if (includeOnce) {
+      const withOnce = { ...(options as Record<string, unknown>), includeOnce: true };
+      try {
+        rule.parseOptions(withOnce);
+        options = withOnce;
+      } catch {
+        // this rule has no includeOnce option
+      }
+    }
     const severityOverride = level && level !== 'off' ? SEVERITIES.find((s) => s === level) : undefined;
-    enabled.push({ rule, options: options ?? {}, ...(severityOverride ? { severityOverride } : {}) });
+    enabled.push({ rule, options, ...(severityOverride ? { severityOverride } : {}) });
   }
   return enabled;
 }
@@ -100,7 +112,7 @@ export function enabledRules(config: BottleneckConfig, only: string[]): EnabledR
 /** What to scan and with which rules, from the command line over the config: shared by scan and probe. */
 export function targetRequest(
   paths: string[],
-  flags: { include: string[]; exclude: string[]; rule: string[] },
+  flags: { include: string[]; exclude: string[]; rule: string[]; includeOnce?: boolean },
   config: BottleneckConfig,
   io: Io,
 ): Pick<ScanRequest, 'cwd' | 'paths' | 'include' | 'exclude' | 'maxFileSize' | 'rules'> {
@@ -110,7 +122,7 @@ export function targetRequest(
     include: flags.include.length > 0 ? flags.include : (config.include ?? []),
     exclude: [...(config.exclude ?? []), ...flags.exclude],
     maxFileSize: config.maxFileSize,
-    rules: enabledRules(config, flags.rule),
+    rules: enabledRules(config, flags.rule, flags.includeOnce === true),
   };
 }
 
@@ -225,6 +237,7 @@ export function scanCommand(io: Io, setExit: (code: number) => void, examples: s
     .option('--include <glob>', 'only scan files matching this glob (repeatable)', collect, [])
     .option('--exclude <glob>', 'skip files matching this glob (repeatable)', collect, [])
     .option('--rule <id>', 'run only this rule (repeatable)', collect, [])
+    .option('--include-once', 'also report code that runs once (start-up, module top level, scripts, migrations), at low')
     .option('-q, --quiet', 'report only findings at or above --fail-on, no notes')
     .option('--color', 'force colours (default: on a terminal, or when FORCE_COLOR is set)')
     .option('--no-color', 'disable colours (also off when NO_COLOR is set and non-empty)')
