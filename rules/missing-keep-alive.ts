@@ -854,9 +854,11 @@ export default defineRule<Options>({
       // built inside a function, only costs when it runs often: that must be proven (request handler, loop),
       // otherwise the gain is unknown (an occasional call finds its idle socket closed anyway) and we stay silent.
       const sharedClient = isFactoryCall && site.kind === 'startup';
-      const hot = site.kind === 'request' || site.inLoop;
-      if (!sharedClient && !hot) return;
       const frequency = ctx.model.frequencyOf(node);
+      // Per request also when the model reaches the function from a route handler in another file (a client
+      // factory called by handlers).
+      const hot = site.kind === 'request' || site.inLoop || frequency.role === 'request' || frequency.role === 'occasional';
+      if (!sharedClient && !hot) return;
       const usage = sharedClient ? ctx.model.usageAt(node) : undefined;
       const runs: Role = site.kind === 'request' ? 'request' : sharedClient ? (usage && usage.role !== 'once' ? usage.role : 'unknown') : frequency.role === 'once' ? 'unknown' : frequency.role;
       const graded = grade({
