@@ -1008,6 +1008,17 @@ export default defineRule<Options>({
             pool.proven,
             isHttp ? ['outbound sockets per origin, not database connections: a queue there costs less'] : [],
           );
+        /** Raise the literal fallback where the property writes it; when it lives in a const elsewhere, keep the variable and write the new fallback here. */
+        const fallbackFix = (property: ts.ObjectLiteralElementLike, fallback: number, source: string): { description: string; replacement: string } => {
+          const text = context.text(property);
+          const lastLiteral = (t: string): string => t.replace(new RegExp(`\\b${fallback}\\b(?![\\s\\S]*\\b${fallback}\\b)`), String(recommended));
+          const inUrl = pool.urlParam ? text.replace(new RegExp(`([?&]${pool.urlParam}=)${fallback}\\b`), `$1${recommended}`) : text;
+          // `?connection_limit=${process.env.POOL ?? 3}`: the fallback is the template's last literal.
+          const edited = inUrl !== text ? inUrl : lastLiteral(text);
+          if (edited !== text) return { description: 'Keep the override, raise the fallback to a size reasoned from load.', replacement: edited };
+          if (!pool.urlParam && /^process\.env\.\w+$/.test(source)) return { description: `Keep the override, raise the fallback (${fallback}, written outside this property) to a size reasoned from load.`, replacement: `${maxSetting.key}: Number(${source} ?? ${recommended})` };
+          return { description: `Keep the override, raise the fallback ${fallback} to ${recommended} where it is written (it is not in this property: a const or default it reads).`, replacement: text };
+        };
         const smallGrade = value.kind === 'number' && value.value < opts.minServerPoolSize && (maxSetting.property || maxSetting.defaulted || pool.urlParam) ? sizeGrade(value.value) : undefined;
         if (value.kind === 'number' && value.value < opts.minServerPoolSize && (maxSetting.property || maxSetting.defaulted || pool.urlParam) && smallGrade?.severity) {
           const max = value.value;
@@ -1055,7 +1066,7 @@ export default defineRule<Options>({
             confidence: fallbackGrade.confidence === 'high' ? 'medium' : fallbackGrade.confidence,
             evidence: [...fallbackGrade.reasons, driverFact, `${context.text(maxSetting.property)}: configurable, default ${value.fallback} below minServerPoolSize ${opts.minServerPoolSize}`, evidence.reason, 'the fallback applies wherever the variable is not set: confidence medium, deployments may set it'],
             impact: `Only when ${value.source} is unset: ${value.fallback} connection(s) at ~${ASSUMED_QUERY_MS} ms per query cap throughput near ${Math.round((value.fallback * 1000) / ASSUMED_QUERY_MS)} queries/s`,
-            fix: { description: 'Keep the override, raise the fallback to a size reasoned from load.', replacement: pool.urlParam ? context.text(maxSetting.property).replace(new RegExp(`([?&]${pool.urlParam}=)${value.fallback}\\b`), `$1${recommended}`) : context.text(maxSetting.property).replace(new RegExp(`\\b${value.fallback}\\b(?![\\s\\S]*\\b${value.fallback}\\b)`), String(recommended)) },
+            fix: fallbackFix(maxSetting.property, value.fallback, value.source),
             effort: 'trivial',
             params: { ...params, max: value.fallback },
           });

@@ -195,3 +195,34 @@ describe('undersized-pool: values and thresholds', () => {
     expect(finding?.message).toContain('falls back to 3');
   });
 });
+
+describe('undersized-pool: Prisma and MongoDB sizes', () => {
+  it('reads connection_limit from a Prisma datasource URL, its env fallback and a template', () => {
+    const code = `import express from 'express';
+import { PrismaClient } from '@prisma/client';
+export const app = express();
+export const a = new PrismaClient({ datasourceUrl: 'postgresql://u@h/db?connection_limit=1' });
+export const b = new PrismaClient({ datasourceUrl: process.env.DATABASE_URL ?? 'postgresql://u@h/db?schema=x&connection_limit=4' });
+export const c = new PrismaClient({ datasources: { db: { url: \`\${process.env.URL}?connection_limit=\${process.env.POOL ?? 2}\` } } });
+export const d = new PrismaClient({ datasourceUrl: process.env.DATABASE_URL });
+export const e = new PrismaClient({ datasourceUrl: 'postgresql://u@h/db?connection_limit=40' });
+`;
+    const { findings } = run(code);
+    expect(findings.map((f) => [f.line, f.severity])).toEqual([[4, 'high'], [5, 'medium'], [6, 'high']]);
+    expect(findings[0]?.fix.replacement).toBe("datasourceUrl: 'postgresql://u@h/db?connection_limit=20'");
+    expect(findings[1]?.message).toContain('falls back to 4');
+  });
+
+  it('reads mongoose and MongoClient maxPoolSize from options or the connection string, never the default', () => {
+    const code = `import express from 'express';
+import mongoose from 'mongoose';
+import { MongoClient } from 'mongodb';
+export const app = express();
+export const a = mongoose.createConnection(process.env.URL ?? '', { maxPoolSize: 2 });
+export const b = new MongoClient('mongodb://db/app?maxPoolSize=3');
+export const c = mongoose.createConnection(process.env.URL ?? '');
+export const d = new MongoClient('mongodb://db/app', { poolSize: 50 });
+`;
+    expect(run(code).findings.map((f) => [f.line, f.severity])).toEqual([[5, 'high'], [6, 'medium']]);
+  });
+});
