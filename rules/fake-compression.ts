@@ -1,8 +1,7 @@
 import { z } from 'zod';
-import type { Confidence, Severity } from '../src/findings.js';
-import { shiftSeverity } from '../src/findings.js';
+import type { Confidence } from '../src/findings.js';
 import { defineRule, type RuleContext } from '../src/rule.js';
-import { refName, skipOuter, type ResolvedRef } from '../src/scanner/imports.js';
+import { refName, skipOuter } from '../src/scanner/imports.js';
 import { ts } from '../src/scanner/ts.js';
 import { grade, type Cost } from '../src/model/severity.js';
 import { isCompressorRef } from '../src/model/codec.js';

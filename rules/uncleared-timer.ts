@@ -1,6 +1,5 @@
 import { z } from 'zod';
-import type { Confidence, Severity } from '../src/findings.js';
-import { shiftSeverity } from '../src/findings.js';
+import type { Confidence } from '../src/findings.js';
 import { defineRule, type RuleContext } from '../src/rule.js';
 import { bindingIdentifiers } from '../src/scanner/imports.js';
 import { enclosingFunction, type SiteRole } from '../src/scanner/roles.js';

@@ -1,6 +1,5 @@
 import { z } from 'zod';
 import type { Confidence, Severity } from '../src/findings.js';
-import { shiftSeverity } from '../src/findings.js';
 import type { ReportDescriptor, RuleContext } from '../src/rule.js';
 import { defineRule } from '../src/rule.js';
 import { skipOuter, type ResolvedRef } from '../src/scanner/imports.js';

@@ -173,9 +173,7 @@ export class ProjectModel {
       }
       const base = this.agentBaseOf(node.file, { kind: 'import', module: construction.classRef.module, name: construction.classRef.name }, 0);
       if (base) {
-        const { classRef: _ref, ...rest } = construction;
-        void _ref;
-        found.push({ ...rest, what: `${construction.what} (extends ${base.what}, ${base.file})`, family: base.family, protocol: base.protocol });
+        found.push({ what: `${construction.what} (extends ${base.what}, ${base.file})`, family: base.family, protocol: base.protocol, line: construction.line, keepAlive: construction.keepAlive, returned: construction.returned });
       }
     }
     if (depth < MAX_DEPTH) {
