@@ -122,6 +122,15 @@ export function summarizeFile(file: string, sourceFile: ts.SourceFile, scope: Im
       }
     }
     if (!frame) {
+      // `const repo = new OrdersRepo(pool)` at the top level: `repo`'s users use the imported `pool`.
+      if (!ts.isTaggedTemplateExpression(node) && classes.length === 0) {
+        const holder = topLevelHolderOf(node);
+        for (const argument of holder ? (node.arguments ?? []) : []) {
+          const inner = skipOuter(argument);
+          const ref = ts.isIdentifier(inner) ? scope.resolve(inner) : undefined;
+          if (holder && ref && ref.module !== 'global' && ref.path.length <= 1 && (summary.heldImports?.length ?? 0) < 8) (summary.heldImports ??= []).push({ holder, module: ref.module, name: ref.path[0] ?? 'default' });
+        }
+      }
       // `main()`, `bootstrap().catch(...)`, `void start()` at the top level run once when the module loads.
       if (classes.length === 0 && ts.isCallExpression(node)) {
         const ref = refOf(node.expression);
@@ -149,7 +158,9 @@ export function summarizeFile(file: string, sourceFile: ts.SourceFile, scope: Im
       const said = ts.isNewExpression(node) || !hasStringArgument(node) ? undefined : accessOfCall(node);
       const access = said && (said.source === 'rpc' || said.source === 'sql') && said.access !== 'unknown' ? { access: said.access } : {};
       const returned = !ts.isTaggedTemplateExpression(node) && flowsToReturn(node, frame.fn) ? { returned: true } : {};
-      fnSummary.calls.push({ ref: outcome.ref, line: lineOf(node), inLoop: frame.loops > 0, ...access, ...returned });
+      const root = ts.isTaggedTemplateExpression(node) ? undefined : receiverRoot(node.expression);
+      const receiver = root && summary.values[root] ? { receiver: root } : {};
+      fnSummary.calls.push({ ref: outcome.ref, line: lineOf(node), inLoop: frame.loops > 0, ...access, ...returned, ...receiver });
     } else if (outcome?.kind === 'limiter') {
       fnSummary.limiter ??= outcome.via;
     } else if (!outcome && fnSummary.opaque.length < 4) {
@@ -218,6 +229,22 @@ function interestingKinds(): number[] {
   ts.SyntaxKind.WhileStatement, ts.SyntaxKind.DoStatement, ts.SyntaxKind.CatchClause,
   ]) INTERESTING[kind] = 1;
   return INTERESTING;
+}
+
+/** The top-level `const x = <call>` whose initializer is this call (through parentheses, `await`, `as`). */
+function topLevelHolderOf(node: ts.Node): string | undefined {
+  let current = node;
+  while (current.parent && (ts.isParenthesizedExpression(current.parent) || ts.isAwaitExpression(current.parent) || ts.isAsExpression(current.parent) || ts.isNonNullExpression(current.parent))) current = current.parent;
+  const parent = current.parent;
+  return parent && ts.isVariableDeclaration(parent) && parent.initializer === current && ts.isIdentifier(parent.name) && isTopLevelDeclaration(parent) ? parent.name.text : undefined;
+}
+
+/** `repo` in `repo.list()` or `repo.items.find()`. */
+function receiverRoot(callee: ts.Expression): string | undefined {
+  let current = skipOuter(callee);
+  if (!ts.isPropertyAccessExpression(current)) return undefined;
+  while (ts.isPropertyAccessExpression(current)) current = skipOuter(current.expression);
+  return ts.isIdentifier(current) ? current.text : undefined;
 }
 
 function hasStringArgument(call: ts.CallExpression | ts.TaggedTemplateExpression): boolean {

@@ -51,6 +51,8 @@ export interface CallSite {
   access?: Access;
   /** The call's value is what the function returns (or is built into it): a factory calling a factory. */
   returned?: boolean;
+  /** The call goes through a module value of this file (`repo.list()` with `const repo = new Repo(pool)`). */
+  receiver?: string;
 }
 
 /** What a class field or module binding holds, as far as the declaration says. */
@@ -130,6 +132,9 @@ export interface FileSummary {
   /** Module-level bindings holding I/O handles or class instances (`export const pool = new Pool()`). */
   values: Record<string, HeldValue>;
   functions: FunctionSummary[];
+  /** Imported values built into a module value of this file (`const repo = new OrdersRepo(pool)`): whoever uses
+   *  `repo` uses `pool` (value-users.ts). */
+  heldImports?: Array<{ holder: string; module: string; name: string }>;
   /** Functions named by a registration elsewhere in the file: `router.get('/x', handler)` -> handler. */
   registered: Array<{ ref: CalleeRef; kind: EntryKind; reason: string }>;
 }

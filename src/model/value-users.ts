@@ -65,6 +65,11 @@ export function indexValueUsers(
     for (const fn of summary.functions) {
       for (const call of fn.calls) {
         if (call.ref.kind === 'import') add(from, fn.key, call.ref.module, call.ref.path[0] ?? 'default', call.line);
+        // `repo.list()` where the module value `repo` was built from an imported `pool`: a use of the pool.
+        const through = call.receiver ?? (call.ref.kind === 'local' ? call.ref.name : undefined);
+        if (through !== undefined) {
+          for (const held of summary.heldImports ?? []) if (held.holder === through) add(from, fn.key, held.module, held.name, call.line);
+        }
       }
       for (const passed of fn.passes ?? []) add(from, fn.key, passed.module, passed.name, passed.line);
     }
