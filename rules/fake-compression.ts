@@ -1,9 +1,10 @@
 import { z } from 'zod';
-import type { Confidence, Severity } from '../src/findings.js';
-import { shiftSeverity } from '../src/findings.js';
+import type { Confidence } from '../src/findings.js';
 import { defineRule, type RuleContext } from '../src/rule.js';
-import { refName, skipOuter, type ResolvedRef } from '../src/scanner/imports.js';
+import { refName, skipOuter } from '../src/scanner/imports.js';
 import { ts } from '../src/scanner/ts.js';
+import { grade, type Cost } from '../src/model/severity.js';
+import { isCompressorRef } from '../src/model/codec.js';
 
 /**
  * fake-compression: a function whose name or role claims compression (compress, deflate, gzip, a
@@ -21,6 +22,8 @@ const options = z.strictObject({
   compressorModules: z.array(z.string()).default([]),
   /** Also report functions that only JSON.stringify / TextEncode / return their input (no size growth). */
   reportSerializeOnly: z.boolean().default(true),
+  /** Also report code that runs once (scripts, start-up, migrations), at low. */
+  includeOnce: z.boolean().default(false),
 });
 type Options = z.infer<typeof options>;
 
@@ -166,52 +169,7 @@ function isCompressFlagName(name: string): boolean {
 
 // ---------------------------------------------------------------- compressors
 
-const COMPRESSOR_MODULES = new Set([
-  'zlib',
-  'pako',
-  'fflate',
-  'lz-string',
-  'lz4',
-  'lz4js',
-  'lz4-napi',
-  'lz4-wasm',
-  'lzutf8',
-  'lzma',
-  'lzma-native',
-  'snappy',
-  'snappyjs',
-  'zstd-codec',
-  'zstd-napi',
-  '@mongodb-js/zstd',
-  '@bokuweb/zstd-wasm',
-  'jsoncrush',
-  'cbor',
-  'cbor-x',
-  'cborg',
-  '@msgpack/msgpack',
-  'msgpack-lite',
-  'msgpackr',
-  'msgpack5',
-  'notepack.io',
-  'brotli',
-  'iltorb',
-  'node-gzip',
-  'compressing',
-  'compressjs',
-  'wasm-flate',
-  'jszip',
-  'adm-zip',
-  'archiver',
-  'yazl',
-]);
-const COMPRESSOR_MODULE_PATTERN = /(^|[/@-])(zlib|gzip|deflate|brotli|zstd|lz4|lzma|lz-?string|snappy|msgpack|cbor|compress|pako|fflate|flate)/i;
-const GLOBAL_COMPRESSORS = new Set(['CompressionStream', 'Bun.gzipSync', 'Bun.deflateSync']);
-
-function isCompressorRef(ref: ResolvedRef, extra: readonly string[]): boolean {
-  if (ref.module === 'global') return GLOBAL_COMPRESSORS.has(ref.path.join('.'));
-  if (ref.module.startsWith('.') || ref.module.startsWith('/')) return false;
-  return COMPRESSOR_MODULES.has(ref.module) || extra.includes(ref.module) || COMPRESSOR_MODULE_PATTERN.test(ref.module);
-}
+// The compressor catalogue lives in the model (src/model/codec.ts): a helper in another file is judged with it too.
 
 // ---------------------------------------------------------------- same-file function index
 
@@ -346,6 +304,8 @@ interface Analysis {
   identity: boolean;
   returns: ts.Expression[];
   helper?: { entry: FunctionEntry; call: ts.CallExpression };
+  /** A helper in another project file, known through the model's codec fact: `encode() (src/codec.ts:3)`. */
+  remote?: { name: string; call: ts.CallExpression; encodings: string[] };
   literals: boolean;
 }
 
@@ -504,8 +464,27 @@ class Analyzer {
       a.compressor ??= refName(ref).replace(/^global\./, '');
       return;
     }
+    // A helper in another project file: the model says what it does, when it is a small codec.
+    if (ref && ref.module !== 'global') {
+      const remote = context.model.calleeOf(call);
+      if (remote?.codec) {
+        const where = `${remote.name}() (${remote.file}:${remote.line})`;
+        if (remote.codec.compressor) {
+          a.compressor ??= `${remote.codec.compressor} in ${where}`;
+          return;
+        }
+        if (depth >= 1 || a.helper || a.remote) {
+          a.blockers.push(`second helper hop ${remote.name}()`);
+          return;
+        }
+        a.remote = { name: where, call, encodings: remote.codec.encodings };
+        for (const encoding of remote.codec.encodings) if (encoding !== 'utf8') a.encodings.add(encoding as Encoding);
+        return;
+      }
+    }
     if (ref?.module === 'global') {
-      const path = ref.path.join('.');
+      // `globalThis.btoa`, `window.btoa`, `self.btoa` are the same functions.
+      const path = ref.path.join('.').replace(/^(globalThis|window|self)\./, '');
       switch (path) {
         case 'Buffer.from': {
           const enc = stringArg(call.arguments[1]);
@@ -534,6 +513,15 @@ class Analyzer {
         case 'escape':
           a.encodings.add('uri');
           return;
+        // Byte and character plumbing: neither shrinks nor hides a compressor.
+        case 'String.fromCharCode':
+        case 'String.fromCodePoint':
+        case 'atob':
+        case 'decodeURIComponent':
+        case 'Number':
+        case 'Math.min':
+        case 'Math.max':
+        case 'Object.freeze':
         case 'console.log':
         case 'console.info':
         case 'console.warn':
@@ -576,6 +564,15 @@ class Analyzer {
         return;
       }
       if ((method === 'replace' || method === 'replaceAll') && isBase64UrlReplace(call)) return;
+      // Typed-array and string plumbing that copies or slices bytes: the size stays what it was.
+      if (method === 'slice' || method === 'subarray') {
+        // A whole copy (`slice()`, `subarray(0, x.length)`) keeps the size; cutting bytes off is not an encoding.
+        const [start, end] = call.arguments;
+        const whole = (!start || (ts.isNumericLiteral(start) && start.text === '0')) && (!end || (ts.isPropertyAccessExpression(end) && end.name.text === 'length'));
+        if (!whole) a.blockers.push(`truncation ${method}()`);
+        return;
+      }
+      if (BYTE_PLUMBING.has(method)) return;
       // `logger.warn(...)`, `this.log.debug(...)`: logging neither shrinks nor hides a compressor.
       if (LOG_METHODS.has(method) && /(^|\.)(log|logger|_logger|console)$/i.test(context.text(callee.expression).replace(/^this\./, ''))) return;
     }
@@ -587,6 +584,9 @@ class Analyzer {
     return this.context.imports.resolve(callee.expression) !== undefined;
   }
 }
+
+/** Methods that copy, slice or measure bytes and characters (`out.set(frame, 1)`, `bytes.subarray(0, n)`). */
+const BYTE_PLUMBING = new Set(['set', 'fill', 'copyWithin', 'charCodeAt', 'codePointAt', 'padStart', 'padEnd', 'concat', 'trim', 'toUpperCase', 'toLowerCase', 'normalize']);
 
 const LOG_METHODS = new Set(['log', 'info', 'warn', 'error', 'debug', 'trace', 'verbose']);
 
@@ -889,6 +889,11 @@ function spliceText(outer: ts.Node, plan: FixPlan, context: RuleContext<Options>
   return text.slice(0, from) + plan.replacement + text.slice(to);
 }
 
+/** `gzipSync(x)`, or `(await gzipAsync(x))` in an async function. */
+function codecCall(codec: Codec, data: string): string {
+  return codec.async ? `(await gzipAsync(${data}))` : `gzipSync(${data})`;
+}
+
 function importLine(codec: Codec, withDecompress: boolean): string {
   if (codec.browser) return `import { gzipSync${withDecompress ? ', gunzipSync' : ''}, strToU8, strFromU8 } from 'fflate';`;
   if (codec.async) return `import { promisify } from 'node:util'; import { gzip${withDecompress ? ', gunzip' : ''} } from 'node:zlib'; const gzipAsync = promisify(gzip);${withDecompress ? ' const gunzipAsync = promisify(gunzip);' : ''}`;
@@ -937,6 +942,7 @@ export default defineRule<Options>({
       serializeOnly: '`{{name}}` claims to compress but only {{what}}: nothing gets smaller.',
       identity: '`{{name}}` claims to compress but {{what}}: nothing gets smaller.',
       optionBranch: 'The `{{flag}}` compression branch only {{what}}: the output is {{ratio}}x the input size, nothing is compressed.',
+      optionNoop: 'The `{{flag}}` compression branch returns the same value as the branch without it (`{{same}}`): the option compresses nothing.',
     },
     // Every report needs a name claiming compression (or a compress flag): those words as words, not `package`.
     triggers: [nameWordPattern(CLAIM_WORDS)],
@@ -992,6 +998,21 @@ export default defineRule<Options>({
 
         // `compress` options / flags whose branch only encodes.
         for (const branch of branches) checkFlagBranch(branch);
+
+        /** The one severity table: the cost of one value, how often the code runs (the model's role of its function). */
+        function gradeFake(node: ts.Node, cost: Cost, costReason: string, match: Confidence, lower: string[]) {
+          const frequency = context.model.frequencyOf(node);
+          return grade({
+            cost,
+            costReason,
+            // Module-level code (an option default) runs when its callers do: unknown, not once.
+            role: frequency.fn ? frequency.role : 'unknown',
+            evidence: 'proven',
+            match,
+            lower,
+            includeOnce: context.options.includeOnce,
+          });
+        }
 
         function intentComment(entry: FunctionEntry): boolean {
           return /compress|smaller|less (space|room|memory)|fewer bytes|save (space|bytes|memory)|reduce (the )?size|shrink/i.test(leadingComment(entry.fn, sf));
@@ -1049,37 +1070,39 @@ export default defineRule<Options>({
           const evidence: string[] = [];
           const line = (n: ts.Node) => sf.getLineAndCharacterOfPosition(n.getStart(sf)).line + 1;
           evidence.push(`${claim.via}: the name promises a smaller value ("${claim.word}")`);
-          evidence.push(`no compressor is reached (no zlib, brotli, CompressionStream, pako, fflate, lz-string, zstd, msgpack...)${a.helper ? `, also not in ${a.helper.entry.name}() it delegates to` : ''}`);
+          evidence.push(`no compressor is reached (no zlib, brotli, CompressionStream, pako, fflate, lz-string, zstd, msgpack...)${a.helper ? `, also not in ${a.helper.entry.name}() it delegates to` : ''}${a.remote ? `, also not in ${a.remote.name} it delegates to (the model's summary of that file)` : ''}`);
           if (verdict.variant === 'identity') evidence.push('every return gives back the parameter unchanged');
-          else evidence.push(`it only ${verdict.what}${a.helper ? ` (via ${a.helper.entry.name}() at line ${line(a.helper.entry.fn)})` : ''}`);
+          else evidence.push(`it only ${verdict.what}${a.helper ? ` (via ${a.helper.entry.name}() at line ${line(a.helper.entry.fn)})` : ''}${a.remote ? ` (via ${a.remote.name}, which only ${a.remote.encodings.join(' + ')}-encodes)` : ''}`);
           evidence.push(...writeEvidence);
           if (decompress) evidence.push(`the matching \`${decompress.name}\` at line ${line(decompress.fn)} ${decompressIsFake ? 'only decodes, so both halves must change together' : 'exists and must change with it'}`);
 
           const onWritePath = writeEvidence.length > 0;
-          let severity: Severity = verdict.variant === 'encoding-only' ? 'high' : 'medium';
-          const why: string[] = [verdict.variant === 'encoding-only' ? 'high: the output grows' : 'medium: the output does not shrink'];
-          if (onWritePath) {
-            severity = shiftSeverity(severity, -1);
-            why.push('raised one step: on a cache/network write path every stored or sent value pays the size');
-          } else {
-            why.push('no cache/network write seen in this file');
-          }
-          if (claim.strength === 'weak') {
-            severity = shiftSeverity(severity, 1);
-            why.push(`lowered one step: "${claim.word}" often means encoding rather than compression${intentComment(entry) ? ', though the comment above it promises a smaller value' : ''}`);
-          }
-          if (context.fileRole === 'script' || context.fileRole === 'migration' || context.fileRole === 'config') {
-            severity = shiftSeverity(severity, 1);
-            why.push(`lowered one step: ${context.fileRole} file, not a serving path`);
-          }
-          evidence.push(`severity ${severity} (${why.join('; ')})`);
-          const confidence: Confidence = claim.strength === 'strong' && verdict.variant === 'encoding-only' && !claim.via.includes(' of ') ? 'high' : claim.strength === 'weak' ? 'low' : 'medium';
+          const grows = verdict.variant === 'encoding-only';
+          const match: Confidence = claim.strength === 'strong' && grows && !claim.via.includes(' of ') ? 'high' : claim.strength === 'weak' ? 'low' : 'medium';
+          const graded = gradeFake(
+            entry.fn,
+            grows ? (onWritePath ? 'heavy' : 'moderate') : onWritePath ? 'moderate' : 'light',
+            `${grows ? 'every value it handles grows instead of shrinking' : 'every value it handles keeps its full size'}${onWritePath ? ', on a cache/network write path' : ' (no cache/network write seen in this file)'}`,
+            match,
+            claim.strength === 'weak' ? [`"${claim.word}" often means encoding rather than compression${intentComment(entry) ? ', though the comment above it promises a smaller value' : ''}`] : [],
+          );
+          if (!graded.severity) return;
+          const severity = graded.severity;
+          const confidence = graded.confidence;
+          evidence.push(...graded.reasons);
 
           const browser = isBrowserFile(context);
           const asyncUsed = async || (decompress !== undefined && hasAsyncModifier(decompress.fn));
           const plan = planCompressRewrite(a, entry.fn, { async, browser }, context);
           const decompressPlan = decompress && decompressIsFake ? planDecompressRewrite(decompress.fn, { async: decompress ? hasAsyncModifier(decompress.fn) : false, browser }, context) : undefined;
           let replacement = plan ? spliceText(entry.reportNode, plan, context) : context.text(entry.reportNode);
+          // The encoding happens in another file: gzip the bytes it encodes, keeping the same string encoding.
+          const remoteEncoding = a.remote?.encodings.find((e) => e === 'base64' || e === 'hex' || e === 'base64url');
+          if (!plan && a.remote && remoteEncoding && !browser) {
+            const callText = context.text(a.remote.call);
+            const wrapped = `${codecCall({ async, browser }, `Buffer.from(${callText}, '${remoteEncoding}')`)}.toString('${remoteEncoding}')`;
+            replacement = replacement.replace(callText, wrapped);
+          }
           if (decompress && decompressPlan) replacement += `\n\n// and the matching ${decompress.name}:\n${spliceText(decompress.reportNode, decompressPlan, context)}`;
           const description = [
             `Compress for real with ${browser ? 'fflate (browser code: no zlib, no Buffer)' : 'zlib'}: add \`${importLine({ async: asyncUsed, browser }, decompressPlan !== undefined)}\` and gzip the data before ${verdict.encoding === 'none' || verdict.encoding === 'json' || verdict.encoding === 'utf8' ? 'returning it' : `the ${verdict.encoding} step (kept so the value stays a string)`}.`,
@@ -1116,6 +1139,52 @@ export default defineRule<Options>({
               decompressFunction: decompress?.name ?? null,
               writePath: onWritePath,
             },
+          });
+        }
+
+        /**
+         * `if (opts.compress) return JSON.stringify(v); return JSON.stringify(v);`: the compress branch yields the very
+         * value the other branch does, so turning the option on changes nothing.
+         */
+        function reportSameBranch(node: ts.ConditionalExpression | ts.IfStatement, flag: string, values: ts.Expression[]): void {
+          const value = values.length === 1 ? values[0] : undefined;
+          if (!value) return;
+          let other: ts.Expression | undefined;
+          if (ts.isConditionalExpression(node)) other = node.whenFalse;
+          else if (node.elseStatement) {
+            const statement = ts.isBlock(node.elseStatement) && node.elseStatement.statements.length === 1 ? node.elseStatement.statements[0] : node.elseStatement;
+            if (statement && ts.isReturnStatement(statement)) other = statement.expression;
+          } else if (ts.isBlock(node.parent) || ts.isSourceFile(node.parent)) {
+            const statements = node.parent.statements;
+            const next = statements[statements.indexOf(node) + 1];
+            if (next && ts.isReturnStatement(next) && ts.isReturnStatement(ts.isBlock(node.thenStatement) ? node.thenStatement.statements[0] ?? node.thenStatement : node.thenStatement)) other = next.expression;
+          }
+          const normalise = (n: ts.Node): string => context.text(n).replace(/\s+/g, '');
+          if (!other || normalise(other) !== normalise(value)) return;
+          const graded = gradeFake(value, 'moderate', 'the option promises smaller values and every value keeps its full size', 'high', []);
+          if (!graded.severity) return;
+          const line = sf.getLineAndCharacterOfPosition(other.getStart(sf)).line + 1;
+          const codec: Codec = { async: false, browser: isBrowserFile(context) };
+          context.report({
+            node: value,
+            variant: 'option-branch',
+            messageId: 'optionNoop',
+            data: { flag, same: context.text(value).slice(0, 60) },
+            severity: graded.severity,
+            confidence: graded.confidence,
+            evidence: [
+              `\`${flag}\` selects this branch: the code's own option says "compress here"`,
+              `it returns \`${context.text(value).slice(0, 60)}\`, exactly what line ${line} returns without the option`,
+              'no compressor is reached in the branch',
+              ...graded.reasons,
+            ],
+            impact: 'With the option on, each value is exactly as large as with it off; gzip would shrink JSON/text 4-10x (assuming a 30 KB value: ~4-8 KB).',
+            fix: {
+              description: `Compress for real in this branch: add \`${importLine(codec, false)}\`; the reading side must gunzip when the flag is set (and old entries need a flush or version bump).`,
+              replacement: `gzipSync(${context.text(value)}).toString('base64')`,
+            },
+            effort: 'small',
+            params: { flag, encoding: 'json', sizeRatio: 1, async: false, writePath: true },
           });
         }
 
@@ -1166,7 +1235,10 @@ export default defineRule<Options>({
             merged.literals ||= a.literals;
           }
           const verdict = verdictOf(merged, false);
-          if (!verdict || verdict.variant !== 'encoding-only') return;
+          if (!verdict || verdict.variant !== 'encoding-only') {
+            if (positive && !merged.compressor && merged.blockers.length === 0) reportSameBranch(node, flag, values);
+            return;
+          }
           const evidence = [
             `\`${flag}\` selects this branch: the code's own option says "compress here"`,
             `no compressor is reached in the branch${merged.helper ? ` nor in ${merged.helper.entry.name}() it calls` : ''}`,
@@ -1176,7 +1248,9 @@ export default defineRule<Options>({
           const target = values.find((v) => merged.sites.some((site) => site.node.getStart(sf) >= v.getStart(sf) && site.node.getEnd() <= v.getEnd() && site.encoding !== 'utf8')) ?? values.find((v) => merged.helper && merged.helper.call.getStart(sf) >= v.getStart(sf) && merged.helper.call.getEnd() <= v.getEnd()) ?? first;
           const sink = writeSinkOf(ts.isConditionalExpression(node) ? node : target, context);
           if (sink) evidence.push(`the value goes to ${sink}`);
-          evidence.push('severity critical: a compression option is by definition on a cache/network write path, and enabling it makes every value larger');
+          const graded = gradeFake(target, 'heavy', 'a compression option is by definition on a cache/network write path, and enabling it makes every value larger', 'high', []);
+          if (!graded.severity) return;
+          evidence.push(...graded.reasons);
           const async = enclosing ? hasAsyncModifier(enclosing) : false;
           const codec: Codec = { async, browser: isBrowserFile(context) };
           const plan = planCompressRewrite(merged, target, codec, context);
@@ -1186,8 +1260,8 @@ export default defineRule<Options>({
             variant: 'option-branch',
             messageId: 'optionBranch',
             data: { flag, what: verdict.what, ratio: verdict.sizeRatio.toFixed(2) },
-            severity: context.fileRole === 'source' ? 'critical' : 'high',
-            confidence: 'high',
+            severity: graded.severity,
+            confidence: graded.confidence,
             evidence,
             impact: `With the option on, each value is ${Math.round((verdict.sizeRatio - 1) * 100)}% larger than with it off; gzip would shrink JSON/text 4-10x (assuming a 30 KB value: ~${Math.round(30 * verdict.sizeRatio)} KB now vs ~4-8 KB).`,
             fix: {

@@ -10,6 +10,7 @@ import { ts } from '../src/scanner/ts.js';
 import { propertyName } from '../src/scanner/ast.js';
 import { agentConstructionKind } from '../src/model/constructions.js';
 import { grade } from '../src/model/severity.js';
+import type { Role } from '../src/model/types.js';
 
 /**
  * missing-keep-alive: outgoing HTTP(S) connections that cannot be reused.
@@ -643,7 +644,9 @@ export default defineRule<Options>({
 
     const visitNew = (node: ts.Node): void => {
       if (!ts.isNewExpression(node)) return;
-      const owned = agentConstructionKind(node, ctx.imports, ctx.sourceFile);
+      // A subclass of an agent declared here, or in another project file (the model resolves the import).
+      const line = ctx.sourceFile.getLineAndCharacterOfPosition(node.getStart(ctx.sourceFile)).line + 1;
+      const owned = agentConstructionKind(node, ctx.imports, ctx.sourceFile) ?? ctx.model.functionOf(node)?.constructs?.find((c) => c.line === line && !c.via && c.what.includes('(extends'));
       const kind: AgentKind | undefined =
         agentKindOf(ctx.imports.resolve(node.expression)) ?? (owned ? { family: owned.family === 'proxy-agent' ? 'proxy' : 'subclass', protocol: owned.protocol } : undefined);
       if (!kind) return;
@@ -709,7 +712,21 @@ export default defineRule<Options>({
       const site = ctx.siteRole(node);
       const browserNote = browserReason();
       const lifetimeUnknown = site.kind !== 'startup' && !site.inLoop;
-      const severity: Severity = shiftSeverity('high', roleOffset + (browserNote ? 1 : 0) + (lifetimeUnknown ? 1 : 0));
+      // Built once, the agent costs as often as the code that sends requests through it runs.
+      const usage = lifetimeUnknown ? undefined : ctx.model.usageAt(node);
+      const usedRole = usage && usage.role !== 'once' ? usage.role : 'unknown';
+      const agentGrade = grade({
+        cost: kind.protocol === 'http' ? 'moderate' : 'heavy',
+        costReason: kind.protocol === 'http' ? 'a new TCP handshake for every request sent through it' : 'a new TCP + TLS handshake (2-3 round trips) for every request sent through it',
+        role: usedRole,
+        evidence: 'proven',
+        lower: [
+          ...(production ? [] : ['test, script or example code']),
+          ...(browserNote ? [`${browserNote}: in a browser bundle the agent is ignored`] : []),
+          ...(lifetimeUnknown ? ['created inside a function and stored or passed on, so its lifetime is not visible here (high if the agent lives long and carries many requests)'] : []),
+        ],
+      });
+      const severity: Severity = agentGrade.severity ?? 'low';
       const explicitFalse = keepAlive === false;
       const falseProperty = explicitFalse && view.literal ? view.literal.properties.find((p) => propertyName(p.name) === 'keepAlive') : undefined;
       const evidence = [
@@ -718,11 +735,9 @@ export default defineRule<Options>({
           : `no keepAlive option${view.viaIdentifier ? ` in ${view.viaIdentifier}` : ''}: an explicit ${calleeText} defaults to keepAlive: false on every Node version (only http.globalAgent changed in Node 19)`,
         ...site.reasons,
         'every request sent through this agent opens and tears down its own connection',
+        ...(usage ? [usage.reason] : []),
+        ...agentGrade.reasons,
       ];
-      if (browserNote) evidence.push(`${browserNote}: lowered one step, in a browser bundle the agent is ignored`);
-      if (lifetimeUnknown) {
-        evidence.push('created inside a function and stored or passed on, so its lifetime is not visible here: severity lowered one step (high if the agent lives long and carries many requests)');
-      }
       const data = { agent: calleeText, protocol: kind.protocol === 'https' ? 'TCP + TLS' : 'TCP' };
       ctx.report({
         node: falseProperty ?? node,
@@ -730,7 +745,7 @@ export default defineRule<Options>({
         messageId: explicitFalse ? 'keepAliveFalse' : 'agentWithoutKeepAlive',
         data,
         severity,
-        confidence: 'high',
+        confidence: agentGrade.confidence,
         evidence,
         impact: `${cost}. With keepAlive: true only the first request on each pooled socket pays the handshake (N requests: ~N handshakes -> ~maxSockets).`,
         fix: falseProperty
@@ -773,6 +788,10 @@ export default defineRule<Options>({
       const callee = ctx.model.calleeOf(node);
       const built = callee?.hasBody && !callee.memos.includes(callee.id) ? callee.constructs?.find((c) => c.returned) : undefined;
       if (!callee || !built) return;
+      // A factory returning the agent its callee builds is itself a factory: its callers are judged, not it. One
+      // that memoises its result builds the agent once.
+      const enclosing = ctx.model.functionOf(node);
+      if (enclosing && (enclosing.memos.includes(enclosing.id) || enclosing.constructs?.some((c) => c.returned && c.via?.[0] === callee.name))) return;
       const fn = enclosingFunctionWithBody(node);
       if (!fn || isStartupCallback(fn)) return;
       const site = ctx.siteRole(node);
@@ -781,8 +800,9 @@ export default defineRule<Options>({
       if (!graded) return;
       const label = functionLabel(fn);
       const fnName = label === 'this function' ? `the function at line ${ctx.sourceFile.getLineAndCharacterOfPosition(fn.getStart(ctx.sourceFile)).line + 1}` : `${label}()`;
-      const where = `${callee.file}:${built.line}`;
+      const where = `${built.file ?? callee.file}:${built.line}`;
       const factory = callee.name;
+      const chain = [factory, ...(built.via ?? [])].map((name) => `${name}()`).join(' -> ');
       ctx.report({
         node,
         variant: 'per-request-client',
@@ -791,7 +811,7 @@ export default defineRule<Options>({
         severity: graded.severity,
         confidence: graded.confidence,
         evidence: [
-          `${fnName} -> ${factory}() -> new ${built.what} (${where}): ${factory}() returns a new agent on every call`,
+          `${fnName} -> ${chain} -> new ${built.what} (${where}): ${factory}() returns a new agent on every call`,
           graded.frequency,
           ...graded.reasons,
           `each agent owns its own socket pool, so a new one per call reuses no connection from the calls before it${built.keepAlive ? ' (its keepAlive: true only helps within one call)' : ''}`,
@@ -834,9 +854,27 @@ export default defineRule<Options>({
       // built inside a function, only costs when it runs often: that must be proven (request handler, loop),
       // otherwise the gain is unknown (an occasional call finds its idle socket closed anyway) and we stay silent.
       const sharedClient = isFactoryCall && site.kind === 'startup';
-      const hot = site.kind === 'request' || site.inLoop;
+      const frequency = ctx.model.frequencyOf(node);
+      // Per request also when the model reaches the function from a route handler in another file (a client
+      // factory called by handlers).
+      const hot = site.kind === 'request' || site.inLoop || frequency.role === 'request' || frequency.role === 'occasional';
       if (!sharedClient && !hot) return;
-      const severity = shiftSeverity(evidence.severity, roleOffset);
+      const usage = sharedClient ? ctx.model.usageAt(node) : undefined;
+      const runs: Role = site.kind === 'request' ? 'request' : sharedClient ? (usage && usage.role !== 'once' ? usage.role : 'unknown') : frequency.role === 'once' ? 'unknown' : frequency.role;
+      const graded = grade({
+        cost: 'moderate',
+        costReason: 'a new connection per request on Node < 19, where the global agent does not keep connections alive',
+        role: runs,
+        evidence: 'proven',
+        inLoop: site.inLoop && runs !== 'request',
+        match: evidence.confidence,
+        lower: [
+          ...(evidence.severity !== 'high' ? [`the runtime is not pinned to Node ${evidence.major}: production may run a newer Node, where the global agent keeps connections alive`] : []),
+          ...(roleOffset ? ['test, script or example code'] : []),
+        ],
+      });
+      if (!graded.severity) return;
+      const severity = graded.severity;
       const isAxiosLike = agentKeys.includes('httpsAgent');
       const isFactory = isFactoryCall;
       const agentDecls = `import http from 'node:http';\nimport https from 'node:https';\n\nconst httpAgent = new http.Agent({ keepAlive: true, maxSockets: ${options.suggestedMaxSockets}, maxFreeSockets: ${options.suggestedMaxFreeSockets} });\nconst httpsAgent = new https.Agent({ keepAlive: true, maxSockets: ${options.suggestedMaxSockets}, maxFreeSockets: ${options.suggestedMaxFreeSockets} });\n`;
@@ -860,7 +898,7 @@ export default defineRule<Options>({
         messageId: 'noAgentOldNode',
         data: { client: isFactory ? `\`${calleeOf(node)}(...)\`` : `\`${calleeOf(node)}(...)\`${count > 1 ? ` (and ${count - 1} more call${count > 2 ? 's' : ''} in this file)` : ''}`, node: String(evidence.major) },
         severity,
-        confidence: evidence.confidence,
+        confidence: graded.confidence,
         evidence: [
           isFactory ? `${client} config sets none of ${agentKeys.join(', ')}` : `${count} ${client} call${count > 1 ? 's' : ''} in this file pass${count > 1 ? '' : 'es'} no ${agentKeys.join('/')} option`,
           `so requests go through http(s).globalAgent, which has keepAlive: false before Node 19`,
@@ -868,6 +906,8 @@ export default defineRule<Options>({
           ...site.reasons,
           'assumes http.globalAgent is not replaced by a keep-alive agent in another file',
           sharedClient ? 'the client is created once and serves every request made through it' : 'runs on a proven hot path (per request or per iteration)',
+          ...(usage ? [usage.reason] : []),
+          ...graded.reasons,
         ],
         impact: `On Node ${evidence.major}: ${HTTPS_COST}. With a keep-alive agent only the first request per pooled socket pays it. No gain on Node >= 19.`,
         fix: {
@@ -898,19 +938,35 @@ export default defineRule<Options>({
       if (browserReason()) return;
       if (isDeliberate(node, undefined)) return;
       const site = ctx.siteRole(node);
-      const severity = shiftSeverity('high', roleOffset);
       const isFactory = klass.kind === 'factory';
+      // A client's default header costs as often as the client is used; a request's header as often as its code runs.
+      const usage = isFactory ? ctx.model.usageAt(node) : undefined;
+      const frequency = ctx.model.frequencyOf(node);
+      const runs: Role = site.kind === 'request' ? 'request' : isFactory ? (usage && usage.role !== 'once' ? usage.role : 'unknown') : frequency.role === 'once' ? 'unknown' : frequency.role;
+      const closeGrade = grade({
+        cost: 'moderate',
+        costReason: 'a new connection (TCP, and TLS for https) for every request that sends the header',
+        role: runs,
+        evidence: 'proven',
+        inLoop: site.inLoop && runs !== 'request',
+        match: klass.client === 'fetch' ? 'medium' : 'high',
+        lower: roleOffset ? ['test, script or example code'] : [],
+      });
+      if (!closeGrade.severity) return;
+      const severity = closeGrade.severity;
       ctx.report({
         node,
         variant: 'connection-close',
         messageId: 'connectionClose',
         data: { header: name, protocol: 'TCP (+ TLS)' },
         severity,
-        confidence: klass.client === 'fetch' ? 'medium' : 'high',
+        confidence: closeGrade.confidence,
         evidence: [
           `\`${ctx.text(node)}\` in the headers of ${isFactory ? `${klass.client}: applies to every request of that client` : `a request sent with ${klass.client}`}`,
           'the server and the agent close the socket after the response, so keep-alive cannot apply whatever the agent says',
           ...site.reasons,
+          ...(usage ? [usage.reason] : []),
+          ...closeGrade.reasons,
         ],
         impact: `${HTTPS_COST} (for https; ~1 RTT for plain http). Removing the header lets the agent reuse the socket: N requests -> ~1 handshake per pooled socket.`,
         fix: {

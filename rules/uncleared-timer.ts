@@ -1,11 +1,13 @@
 import { z } from 'zod';
-import type { Confidence, Severity } from '../src/findings.js';
-import { shiftSeverity } from '../src/findings.js';
+import type { Confidence } from '../src/findings.js';
 import { defineRule, type RuleContext } from '../src/rule.js';
 import { bindingIdentifiers } from '../src/scanner/imports.js';
 import { enclosingFunction, type SiteRole } from '../src/scanner/roles.js';
 import { ts } from '../src/scanner/ts.js';
 import { functionName } from '../src/scanner/ast.js';
+import { grade, type Cost } from '../src/model/severity.js';
+import { frontEndReason } from '../src/model/front-end.js';
+import type { Role } from '../src/model/types.js';
 
 /**
  * uncleared-timer: timers whose handle is never cleared, so the timer (and everything its closure holds)
@@ -25,6 +27,8 @@ const options = z.strictObject({
   checkTimeouts: z.boolean().default(true),
   /** Report one-per-process intervals (module top level, start-up functions) that are neither cleared nor unref'd. */
   reportStartupIntervals: z.boolean().default(false),
+  /** Report timers in code that runs once (start-up, module top level), at low; includes reportStartupIntervals. */
+  includeOnce: z.boolean().default(false),
   /** Call rate used to turn a per-call leak into a number of live timers in the impact text. */
   assumedCallsPerSecond: z.number().positive().default(1000),
 });
@@ -672,6 +676,96 @@ function abortInfo(ctx: Ctx, call: ts.CallExpression): AbortInfo | undefined {
 }
 
 // ---------------------------------------------------------------------------------------------------------
+// Guard timers: a one-shot timeout that acts only if the call's work has not finished
+
+/** Response and stream states that say the work is over (`res.headersSent`, `stream.destroyed`). */
+const DONE_PROPERTIES = new Set(['headersSent', 'writableEnded', 'writableFinished', 'finished', 'destroyed', 'aborted', 'closed', 'settled', 'completed', 'done']);
+
+interface GuardInfo {
+  /** The flag or state the callback checks (`finished`, `res.headersSent`). */
+  state: string;
+  /** Where the work marks itself done (`finished = true`), for the fix; undefined for a response state. */
+  doneAt: ts.Statement | undefined;
+  /** The response or stream whose state is checked (`res`), for a `close` listener in the fix. */
+  owner: string | undefined;
+  /** Per-call values the closure keeps alive until the timer fires. */
+  held: string[];
+}
+
+/**
+ * `setTimeout(() => { if (!finished) res.status(504).end(); }, 30_000)` inside a function: the callback acts
+ * only while the call's work is unfinished (a local flag the function sets later, or a response's state), and
+ * holds that call's values (`req`, `res`, the flag) until it fires. Once the work is done the timer is useless,
+ * yet it lives for the whole delay. A deferred job (`setTimeout(send, 60_000)`) is the work itself: not a guard.
+ */
+function guardInfo(call: ts.CallExpression): GuardInfo | undefined {
+  const callback = call.arguments[0] ? climb(call.arguments[0]) : undefined;
+  const inner = callback && isOuterWrapper(callback) ? callback : call.arguments[0];
+  if (!isFunctionLikeExpression(inner)) return undefined;
+  const fn = enclosingFunction(call);
+  const body = fn && (fn as ts.FunctionLikeDeclaration).body;
+  if (!fn || !body) return undefined;
+  const first = ts.isBlock(inner.body) ? inner.body.statements[0] : undefined;
+  if (!first || !ts.isIfStatement(first)) return undefined;
+  // Locals and parameters of the enclosing function: what the closure keeps alive.
+  const locals = new Set<string>();
+  for (const parameter of fn.parameters) if (ts.isIdentifier(parameter.name)) locals.add(parameter.name.text);
+  forEachDescendant(body, (node) => {
+    if (ts.isVariableDeclaration(node) && ts.isIdentifier(node.name) && enclosingFunction(node) === fn) locals.add(node.name.text);
+  });
+  const held = new Set<string>();
+  forEachDescendant(inner, (node) => {
+    if (ts.isIdentifier(node) && locals.has(node.text) && isVariableReference(node)) held.add(node.text);
+  });
+  if (held.size === 0) return undefined;
+  let condition: ts.Expression = first.expression;
+  while (ts.isPrefixUnaryExpression(condition) && condition.operator === ts.SyntaxKind.ExclamationToken) condition = condition.operand;
+  condition = skipParens(condition);
+  // A local flag the enclosing function sets after starting the timer: `finished = true`.
+  if (ts.isIdentifier(condition) && locals.has(condition.text)) {
+    const flag = condition.text;
+    let doneAt: ts.Statement | undefined;
+    forEachDescendant(body, (node) => {
+      if (doneAt || !ts.isBinaryExpression(node) || node.operatorToken.kind !== ts.SyntaxKind.EqualsToken || node.pos < call.end || isWithin(node, inner)) return;
+      if (ts.isIdentifier(node.left) && node.left.text === flag) doneAt = enclosingStatement(node);
+    });
+    return doneAt ? { state: flag, doneAt, owner: undefined, held: [...held] } : undefined;
+  }
+  // The response's or stream's own state: `res.headersSent`, `stream.destroyed`.
+  if (ts.isPropertyAccessExpression(condition) && DONE_PROPERTIES.has(condition.name.text) && ts.isIdentifier(condition.expression) && locals.has(condition.expression.text)) {
+    return { state: condition.getText(), doneAt: undefined, owner: condition.expression.text, held: [...held] };
+  }
+  return undefined;
+}
+
+function skipParens(node: ts.Expression): ts.Expression {
+  let current = node;
+  while (ts.isParenthesizedExpression(current)) current = current.expression;
+  return current;
+}
+
+function guardFix(ctx: Ctx, call: ts.CallExpression, handle: HandleInfo, guard: GuardInfo, msText: string): { description: string; replacement: string } {
+  const sf = ctx.sourceFile;
+  const name = handle.fate.kind === 'variable' ? handle.fate.name : freshName(enclosingFunction(call)?.getText(sf) ?? sf.text, ['timer', 'guardTimer']);
+  const timerStatement = enclosingStatement(call);
+  const captured = timerStatement
+    ? handle.fate.kind === 'discarded'
+      ? editText(timerStatement, sf, [{ start: call.getStart(sf), end: call.getStart(sf), text: `const ${name} = ` }])
+      : editText(timerStatement, sf, [])
+    : `const ${name} = ${call.getText(sf)};`;
+  if (guard.doneAt) {
+    return {
+      description: `Keep the handle and clear it where the work marks itself done (\`${guard.state}\`), so the timer and the call's values it holds (${guard.held.join(', ')}) are freed then instead of ${msText} later.`,
+      replacement: `${captured}\n// ...\n${editText(guard.doneAt, sf, [])}\nclearTimeout(${name});`,
+    };
+  }
+  return {
+    description: `Keep the handle and clear it when \`${guard.owner ?? 'the response'}\` closes (finished or aborted), so the timer and the call's values it holds (${guard.held.join(', ')}) are freed then instead of ${msText} later.`,
+    replacement: `${captured}\n${guard.owner ?? 'res'}.once('close', () => clearTimeout(${name}));`,
+  };
+}
+
+// ---------------------------------------------------------------------------------------------------------
 // Roles and severity
 
 function isFrontend(ctx: Ctx): boolean {
@@ -738,10 +832,27 @@ function inOnceFunction(node: ts.Node): string | undefined {
   return name && ONCE_NAMES.test(name) ? name : undefined;
 }
 
-function perCallSeverity(role: SiteRole, base: Severity): { severity: Severity; reason: string } {
-  if (role.kind === 'request') return { severity: shiftSeverity(base, -1), reason: 'runs per request: the number of live timers grows with traffic' };
-  if (role.inLoop) return { severity: shiftSeverity(base, -1), reason: 'created once per loop iteration' };
-  return { severity: base, reason: 'runs per call: the number of live timers grows with the call rate (assumed to be called on a hot path)' };
+/** The model's role for a timer's site: per request, background, unknown (no caller found) or once. */
+function modelRole(ctx: Ctx, site: SiteRole, node: ts.Node): Role {
+  if (site.kind === 'request') return 'request';
+  if (site.kind === 'startup') return 'once';
+  const role = ctx.model.frequencyOf(node).role;
+  // A per-call site the model reaches only from start-up code was turned into `startup` above; what is left
+  // with no function (a callback at top level registered for events) runs per event.
+  return role === 'once' ? 'unknown' : role;
+}
+
+/**
+ * What one uncleared one-shot timer costs: it retains its closure for its delay, so the live count is rate x
+ * delay. Under a second is noise; a race timer holds the promise, its settle functions and what the callback
+ * references; an abort timer only a controller.
+ */
+function timeoutCost(ms: number | undefined, holds: 'race' | 'abort' | 'guard'): { cost: Cost; reason: string } | undefined {
+  if (ms !== undefined && ms < 1000) return undefined;
+  const delay = ms === undefined ? 'an unknown delay' : formatMs(ms);
+  if (holds === 'abort') return { cost: 'light', reason: `a timer and an AbortController kept for ${delay} after each call` };
+  if (ms !== undefined && ms >= 10000) return { cost: 'moderate', reason: `a timer and its closure kept for ${delay} after each call: rate x ${delay} of them live at once` };
+  return { cost: 'light', reason: `a timer and its closure kept for ${delay} after each call` };
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -824,7 +935,7 @@ function raceFix(ctx: Ctx, call: ts.CallExpression, handle: HandleInfo, race: Ra
   };
 }
 
-function abortFix(ctx: Ctx, call: ts.CallExpression, handle: HandleInfo, info: AbortInfo, msText: string, msSource: string): { description: string; replacement: string } {
+function abortFix(ctx: Ctx, call: ts.CallExpression, handle: HandleInfo, info: AbortInfo, msText: string, msSource: string, browser = false): { description: string; replacement: string } {
   const sf = ctx.sourceFile;
   const scope = declarationScope(info.controller, info.declaration.name);
   const signalUses: ts.PropertyAccessExpression[] = [];
@@ -836,7 +947,9 @@ function abortFix(ctx: Ctx, call: ts.CallExpression, handle: HandleInfo, info: A
     else otherUses += 1;
   });
   const firstSignal = signalUses[0];
-  const nodeOk = ctx.project.minNodeMajor === undefined || ctx.project.minNodeMajor >= 18;
+  // Browser code: the project's Node version says nothing; AbortSignal.timeout() is in every current browser
+  // (Chrome 103, Firefox 100, Safari 16), AbortSignal.any() only in recent ones, so a shared controller is cleared instead.
+  const nodeOk = browser ? otherUses === 0 : ctx.project.minNodeMajor === undefined || ctx.project.minNodeMajor >= 18;
   if (nodeOk && firstSignal && signalUses.length === 1) {
     const statement = enclosingStatement(firstSignal);
     const signalExpression = otherUses === 0 ? `AbortSignal.timeout(${msSource})` : `AbortSignal.any([${info.controller}.signal, AbortSignal.timeout(${msSource})])`;
@@ -844,7 +957,9 @@ function abortFix(ctx: Ctx, call: ts.CallExpression, handle: HandleInfo, info: A
       return {
         description:
           otherUses === 0
-            ? `Drop the AbortController and the setTimeout: \`AbortSignal.timeout(${msSource})\` aborts after ${msText} without a ref'd timer holding the controller after the request finishes (Node >= 17.3).`
+            ? browser
+              ? `Drop the AbortController and the setTimeout: \`AbortSignal.timeout(${msSource})\` aborts after ${msText} without a timer holding the controller after the request finishes (browsers: Chrome 103, Firefox 100, Safari 16 and later; for older ones clear the timer in \`finally\`).`
+              : `Drop the AbortController and the setTimeout: \`AbortSignal.timeout(${msSource})\` aborts after ${msText} without a ref'd timer holding the controller after the request finishes (Node >= 17.3).`
             : `Combine the controller's signal with \`AbortSignal.timeout(${msSource})\` (Node >= 20.3) and drop the setTimeout; nothing stays alive after the request finishes.`,
         replacement: editText(statement, sf, [{ start: firstSignal.getStart(sf), end: firstSignal.getEnd(), text: signalExpression }]),
       };
@@ -952,6 +1067,7 @@ export default defineRule({
     messages: {
       raceTimeout: 'setTimeout racing {{raced}} is never cleared: the timer and its closure stay alive for {{duration}} after the race settles, {{rate}}.',
       abortTimeout: 'Abort timer for `{{controller}}` is never cleared: it keeps the timer and the controller alive for {{duration}} after the request finishes, {{rate}}.',
+      guardTimeout: 'Timeout guard on `{{state}}` is never cleared: after the work finishes it keeps the timer and the call\'s values alive for {{duration}}, {{rate}}.',
       intervalDiscarded: 'setInterval handle is discarded: the interval can never be stopped ({{where}}).',
       intervalNeverCleared: 'setInterval handle {{holder}} is never cleared: the interval runs forever ({{where}}).',
     },
@@ -962,7 +1078,7 @@ export default defineRule({
   appliesTo: (file) => file.role !== 'test' && !/\.d\.[cm]?ts$/i.test(file.path),
   create(context) {
     const ctx = context;
-    const frontend = isFrontend(ctx);
+    const frontend = isFrontend(ctx) || frontEndReason(ctx.file, ctx.imports, ctx.project, ctx.sourceFile.text) !== undefined;
     const sf = ctx.sourceFile;
 
     const onceAware = (node: ts.Node): SiteRole => {
@@ -999,7 +1115,8 @@ export default defineRule({
     const checkTimeout = (call: ts.CallExpression) => {
       const race = raceInfo(ctx, call);
       const abort = race ? undefined : abortInfo(ctx, call);
-      if (!race && !abort) return;
+      const guard = race || abort ? undefined : guardInfo(call);
+      if (!race && !abort && !guard) return;
       const handle = handleOf(ctx, call);
       const ownCallback = call.arguments[0];
       const verdict = clearVerdict(ctx, handle, ownCallback, 'setTimeout');
@@ -1009,21 +1126,24 @@ export default defineRule({
       const role = onceAware(roleNode);
       const delay = delayOf(call);
       const evidence: string[] = [];
-      let severity: Severity;
       let confidence: Confidence = 'high';
       let perCall = true;
-      if (role.kind === 'startup') {
+      const runs = modelRole(ctx, role, roleNode);
+      let onceCost: string | undefined;
+      let cost = timeoutCost(delay.ms, race ? 'race' : abort ? 'abort' : 'guard');
+      if (runs === 'once') {
         // A one-shot timer at start-up does not grow; it only matters where it delays a CLI's exit.
-        if (ctx.fileRole !== 'script' || hasProcessExit(sf) || unref) return;
-        severity = 'medium';
+        if (ctx.fileRole === 'script' && !hasProcessExit(sf) && !unref) {
+          onceCost = `the ref'd timer keeps the CLI alive for up to ${delay.text} after its work is done`;
+          cost = { cost: 'light', reason: onceCost };
+        }
         perCall = false;
-        evidence.push(...role.reasons, `script file (${ctx.file}): the ref'd timer keeps the CLI alive for up to ${delay.text} after its work is done`);
+        evidence.push(...role.reasons, ...(onceCost ? [`script file (${ctx.file}): ${onceCost}`] : []));
       } else {
-        const base: Severity = race ? 'high' : 'medium';
-        const reasoned = perCallSeverity(role, base);
-        severity = reasoned.severity;
-        evidence.push(...role.reasons, reasoned.reason);
+        evidence.push(...role.reasons);
       }
+      // Under a second, each timer lives briefly: rate x delay stays small, not a finding.
+      if (!cost) return;
       if (race) {
         const where = race.raceCall ? `line ${sf.getLineAndCharacterOfPosition(race.raceCall.getStart(sf)).line + 1}` : '';
         if (race.shape === 'race') evidence.push(`the timer ${race.settles}s a promise raced with ${race.raced} in Promise.${race.raceCall && ts.isPropertyAccessExpression(race.raceCall.expression) ? race.raceCall.expression.name.text : 'race'}() at ${where}`);
@@ -1037,37 +1157,56 @@ export default defineRule({
         }
       } else if (abort) {
         evidence.push(`the timer only calls ${abort.controller}.abort() on a per-call AbortController`);
+      } else if (guard) {
+        evidence.push(
+          guard.doneAt
+            ? `the callback acts only while \`${guard.state}\` is unset, and the function sets it at line ${sf.getLineAndCharacterOfPosition(guard.doneAt.getStart(sf)).line + 1}: after that the timer has nothing to do`
+            : `the callback acts only while \`${guard.state}\` says the response is unfinished: once it is, the timer has nothing to do`,
+          `its closure holds this call's ${guard.held.join(', ')} until it fires`,
+        );
       }
       evidence.push(verdict.detail === '' || handle.fate.kind === 'discarded' ? 'the timer handle is discarded, so nothing can clear it' : verdict.detail);
       if (verdict.selfClearOnly) evidence.push('the only clearTimeout runs inside the timer callback itself, after the delay has already elapsed');
-      if (unref) {
-        severity = shiftSeverity(severity, 1);
-        evidence.push(".unref() lets the process exit, but each pending timer still retains its closure until it fires (severity lowered one step)");
-      }
-      if (frontend) {
-        severity = shiftSeverity(severity, 1);
-        evidence.push('front-end code: one user per page, so the count is bounded by that user’s actions (severity lowered one step)');
-      }
-      if (delay.ms !== undefined && delay.ms < 1000 && perCall) {
-        severity = shiftSeverity(severity, 1);
-        evidence.push(`short delay (${delay.text}): each timer lives briefly (severity lowered one step)`);
-      }
-      const fix = race ? raceFix(ctx, call, handle, race, delay.text) : abort ? abortFix(ctx, call, handle, abort, delay.text, delay.source) : { description: '', replacement: '' };
+      const lower: string[] = [];
+      if (unref) lower.push('.unref() lets the process exit, but each pending timer still retains its closure until it fires');
+      if (frontend) lower.push('front-end code: one user per page, so the count is bounded by that user’s actions');
+      const graded = grade({
+        cost: cost.cost,
+        costReason: cost.reason,
+        role: runs,
+        evidence: 'proven',
+        inLoop: role.inLoop && runs !== 'request',
+        includeOnce: ctx.options.includeOnce,
+        match: confidence,
+        lower,
+        ...(onceCost ? { onceCost } : {}),
+      });
+      if (!graded.severity) return;
+      const severity = graded.severity;
+      confidence = graded.confidence;
+      evidence.push(...graded.reasons);
+      const fix = race
+        ? raceFix(ctx, call, handle, race, delay.text)
+        : abort
+          ? abortFix(ctx, call, handle, abort, delay.text, delay.source, frontend)
+          : guard
+            ? guardFix(ctx, call, handle, guard, delay.text)
+            : { description: '', replacement: '' };
       const rate = perCall ? liveTimers(delay.ms) : 'once per run';
       ctx.report({
         node: call,
-        variant: race ? 'race-timeout' : 'abort-timeout',
-        messageId: race ? 'raceTimeout' : 'abortTimeout',
-        data: race ? { raced: race.raced, duration: delay.text, rate } : { controller: abort?.controller ?? '', duration: delay.text, rate },
+        variant: race ? 'race-timeout' : abort ? 'abort-timeout' : 'guard-timeout',
+        messageId: race ? 'raceTimeout' : abort ? 'abortTimeout' : 'guardTimeout',
+        data: race ? { raced: race.raced, duration: delay.text, rate } : abort ? { controller: abort.controller, duration: delay.text, rate } : { state: guard?.state ?? '', duration: delay.text, rate },
         severity,
         confidence,
         evidence,
         impact: perCall
-          ? `One timer plus its closure (${race ? 'the promise, its reject/resolve and whatever the callback references' : `the AbortController \`${abort?.controller ?? ''}\``}) stays alive for ${delay.text} after each call completes: ${liveTimers(delay.ms)}. Clearing it when the work settles returns the count to the number of in-flight calls.`
+          ? `One timer plus its closure (${race ? 'the promise, its reject/resolve and whatever the callback references' : abort ? `the AbortController \`${abort.controller}\`` : `this call's ${guard?.held.join(', ') ?? 'values'}`}) stays alive for ${delay.text} after each call completes: ${liveTimers(delay.ms)}. Clearing it when the work settles returns the count to the number of in-flight calls.`
           : `The process stays alive up to ${delay.text} after the work is done; clearing the timer lets it exit immediately.`,
         fix,
         effort: race && (race.shape === 'helper-race' || race.shape === 'reject-helper') ? 'small' : 'trivial',
-        params: { timeoutMs: delay.ms ?? null, perCall, unref, timer: 'setTimeout', shape: race ? race.shape : 'abort' },
+        params: { timeoutMs: delay.ms ?? null, perCall, unref, timer: 'setTimeout', shape: race ? race.shape : abort ? 'abort' : 'guard' },
       });
     };
 
@@ -1085,50 +1224,67 @@ export default defineRule({
         return fn !== undefined && (ts.isMethodDeclaration(fn) || ts.isConstructorDeclaration(fn) || (fn.parent !== undefined && ts.isPropertyDeclaration(fn.parent)));
       })();
       const evidence: string[] = [...role.reasons];
-      let severity: Severity;
-      let confidence: Confidence = 'high';
       let perCall = false;
       let where: string;
+      let cost: Cost;
+      let costReason: string;
+      let runs: Role = modelRole(ctx, role, effectiveSite(call));
+      let match: Confidence = 'high';
+      let onceCost: string | undefined;
       const startupLike = role.kind === 'startup' && !constructorSite;
       if (startupLike) {
         if (unref || frontend || DEMO_PATH.test(ctx.file)) return;
         // One interval per process costs nothing that grows: not reported unless asked. A CLI that can never exit
-        // is a different matter, and is reported either way.
+        // is a different matter: its single run pays the cost, and it is reported either way.
         const cliNeverExits = ctx.fileRole === 'script' && !hasProcessExit(sf);
-        if (!cliNeverExits && !ctx.options.reportStartupIntervals) return;
+        runs = 'once';
         if (cliNeverExits) {
-          severity = 'high';
-          evidence.push(`script file (${ctx.file}) without process.exit(): a ref'd interval keeps the CLI running forever`);
+          cost = 'heavy';
+          costReason = 'the CLI never finishes';
+          onceCost = `script file (${ctx.file}) without process.exit(): a ref'd interval keeps the CLI running forever`;
           where = 'the CLI can never exit on its own';
         } else {
-          severity = 'medium';
-          confidence = 'medium';
+          cost = 'light';
+          costReason = 'one interval per process: it does not grow';
+          match = 'medium';
           evidence.push("one interval per process: it does not grow, but it is ref'd, so the process cannot exit on its own and a graceful shutdown must call process.exit()");
           where = 'one per process; it keeps the process alive';
         }
       } else if (constructorSite) {
-        severity = 'medium';
-        confidence = 'medium';
+        cost = 'moderate';
+        costReason = 'one interval per instance, retaining the instance';
+        // How often instances are made is not known from here.
+        runs = 'unknown';
+        match = 'medium';
         evidence.push(
           `${isConstructorSite(call) ? 'created in a constructor' : `started only while \`${handle.fate.kind === 'member' ? handle.fate.holder : 'its holder'}\` is unset (the function returns first otherwise)`}: one interval per instance, and its closure keeps the instance alive forever; if instances are created per request this grows without bound`,
         );
         where = 'one per instance, which it keeps alive';
       } else {
-        const reasoned = perCallSeverity(role, 'high');
-        severity = reasoned.severity;
+        cost = 'heavy';
+        costReason = 'a new interval on every execution that never stops: running intervals grow without bound';
         perCall = true;
-        evidence.push(reasoned.reason.replace('live timers', 'running intervals'));
-        where = role.kind === 'request' ? 'a new one per request' : 'a new one per call';
+        where = runs === 'request' ? 'a new one per request' : 'a new one per call';
       }
       evidence.push(handle.fate.kind === 'discarded' ? 'the handle is discarded, so nothing can ever clear the interval' : verdict.detail);
-      if (unref) {
-        severity = shiftSeverity(severity, 1);
-        evidence.push('.unref() lets the process exit, but every interval still runs and retains its closure (severity lowered one step)');
-      }
-      if (frontend) {
-        severity = shiftSeverity(severity, 1);
-        evidence.push('front-end code: the leak is bounded by one user’s session (severity lowered one step)');
-      }
+      const lower: string[] = [];
+      if (unref) lower.push('.unref() lets the process exit, but every interval still runs and retains its closure');
+      if (frontend) lower.push('front-end code: the leak is bounded by one user’s session');
+      const graded = grade({
+        cost,
+        costReason,
+        role: runs,
+        evidence: 'proven',
+        inLoop: perCall && role.inLoop && runs !== 'request',
+        includeOnce: ctx.options.includeOnce || ctx.options.reportStartupIntervals,
+        match,
+        lower,
+        ...(onceCost ? { onceCost } : {}),
+      });
+      if (!graded.severity) return;
+      const severity = graded.severity;
+      const confidence = graded.confidence;
+      evidence.push(...graded.reasons);
       const holder = handle.fate.kind === 'variable' || handle.fate.kind === 'member' || handle.fate.kind === 'collection' ? `\`${handle.fate.holder}\`` : '';
       ctx.report({
         node: call,

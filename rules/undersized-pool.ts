@@ -1,12 +1,13 @@
 import { z } from 'zod';
 import type { Confidence, Severity } from '../src/findings.js';
-import { shiftSeverity } from '../src/findings.js';
 import type { ReportDescriptor, RuleContext } from '../src/rule.js';
 import { defineRule } from '../src/rule.js';
 import { skipOuter, type ResolvedRef } from '../src/scanner/imports.js';
 import { siteRoleOf, type SiteRole } from '../src/scanner/roles.js';
 import { ts } from '../src/scanner/ts.js';
 import { functionName, propertyName } from '../src/scanner/ast.js';
+import { grade, type Cost } from '../src/model/severity.js';
+import type { Role } from '../src/model/types.js';
 
 /**
  * undersized-pool: database (and outbound HTTP) connection pools whose size or acquire timeout the code
@@ -30,6 +31,8 @@ const options = z.strictObject({
   /** Requests in flight per process at peak, used for sizing advice (Little's law). */
   expectedConcurrency: z.number().int().positive().default(50),
   /** Server-side connection limits per database (defaults: PostgreSQL max_connections 100, MySQL/MariaDB max_connections 151). */
+  /** Also report pools that only code running once uses (scripts, start-up), at low. */
+  includeOnce: z.boolean().default(false),
   databaseMaxConnections: z
     .strictObject({
       postgres: z.number().int().positive().default(100),
@@ -79,6 +82,8 @@ interface PoolSite {
   acquireKey: string | undefined;
   nestUnder: string | undefined;
   kind: 'db' | 'http';
+  /** The size is a parameter of a connection URL (`?connection_limit=2`, `?maxPoolSize=2`): the fix edits the URL. */
+  urlParam?: string;
 }
 
 const HTTP_FRAMEWORKS = [
@@ -339,6 +344,59 @@ function argsKnown(site: ts.CallExpression | ts.NewExpression, index: number): {
   return { object, known: object !== undefined };
 }
 
+/**
+ * A pool size written as a parameter of a connection URL (`postgresql://...?connection_limit=2`), in a string,
+ * a template (`?connection_limit=${process.env.POOL ?? 3}`), a const, or the literal fallback of an environment
+ * read (`process.env.DATABASE_URL ?? 'postgresql://localhost/app?connection_limit=2'`).
+ */
+function urlParamValue(expression: ts.Expression | undefined, param: string, depth = 0): Value | undefined {
+  if (!expression || depth > 4) return undefined;
+  const node = skipOuter(expression);
+  const pattern = new RegExp(`[?&]${param}=(\\d+)`);
+  if (ts.isStringLiteralLike(node)) {
+    const match = pattern.exec(node.text);
+    return match?.[1] ? { kind: 'number', value: Number(match[1]) } : undefined;
+  }
+  if (ts.isTemplateExpression(node)) {
+    const literal = pattern.exec(node.head.text + node.templateSpans.map((span) => `\${}${span.literal.text}`).join(''));
+    if (literal?.[1]) return { kind: 'number', value: Number(literal[1]) };
+    // `...?connection_limit=${expr}`: the span right after the parameter name.
+    const texts = [node.head.text, ...node.templateSpans.map((span) => span.literal.text)];
+    for (let i = 0; i < node.templateSpans.length; i++) {
+      if (new RegExp(`[?&]${param}=$`).test(texts[i] ?? '')) {
+        const value = evalNumber(node.templateSpans[i]?.expression);
+        return value.kind === 'unknown' ? undefined : value;
+      }
+    }
+    return undefined;
+  }
+  if (ts.isIdentifier(node)) {
+    const init = constInitializer(node);
+    return init ? urlParamValue(init, param, depth + 1) : undefined;
+  }
+  if (ts.isBinaryExpression(node) && (node.operatorToken.kind === ts.SyntaxKind.QuestionQuestionToken || node.operatorToken.kind === ts.SyntaxKind.BarBarToken)) {
+    const fallback = urlParamValue(node.right, param, depth + 1);
+    const source = externalSource(node.left);
+    if (fallback?.kind === 'number' && source !== undefined) return { kind: 'external', fallback: fallback.value, source };
+    return urlParamValue(node.left, param, depth + 1);
+  }
+  if (ts.isConditionalExpression(node)) {
+    const whenTrue = urlParamValue(node.whenTrue, param, depth + 1);
+    const whenFalse = urlParamValue(node.whenFalse, param, depth + 1);
+    const literal = whenFalse?.kind === 'number' ? whenFalse : whenTrue?.kind === 'number' ? whenTrue : undefined;
+    return literal ? { kind: 'external', fallback: literal.value, source: node.condition.getText().slice(0, 60) } : undefined;
+  }
+  return undefined;
+}
+
+/** A Setting read from a URL parameter of the property holding the URL. */
+function urlSetting(property: ts.ObjectLiteralElementLike | undefined, param: string, fallbackExpression?: ts.Expression): Setting | undefined {
+  const expression = property ? propertyValue(property) : fallbackExpression;
+  const value = urlParamValue(expression, param);
+  if (!value) return undefined;
+  return { key: param, value, property, defaulted: false, defaultValue: undefined };
+}
+
 /** Recognises a pool built through a proven driver import. */
 function poolFromDriver(site: ts.CallExpression | ts.NewExpression, ref: ResolvedRef | undefined): PoolSite | undefined {
   const isNew = ts.isNewExpression(site);
@@ -409,6 +467,36 @@ function poolFromDriver(site: ts.CallExpression | ts.NewExpression, ref: Resolve
       max: setting(object, 'max', 1, known), min: setting(object, 'min', 0, known),
       acquire: setting(object, 'acquireTimeoutMillis', undefined, known), acquireZeroIsForever: false,
       maxKey: 'max', acquireKey: 'acquireTimeoutMillis', nestUnder: undefined,
+    };
+  }
+  // Prisma sizes its pool from the datasource URL's `connection_limit` (default: 2 x CPUs + 1, not reported).
+  if (isNew && ref && ((ref.module === '@prisma/client' && ref.path.length === 1 && ref.path[0] === 'PrismaClient') || (ref.path.length === 1 && ref.path[0] === 'PrismaClient'))) {
+    const { object } = argsKnown(site, 0);
+    const datasources = nested(object, 'datasources', false).object;
+    const source = datasources?.properties.find((p) => ts.isPropertyAssignment(p) && resolveObject(p.initializer) !== undefined);
+    const sourceObject = source && ts.isPropertyAssignment(source) ? resolveObject(source.initializer) : undefined;
+    const urlProperty = findProperty(object, 'datasourceUrl').property ?? findProperty(sourceObject, 'url').property;
+    const max = urlSetting(urlProperty, 'connection_limit');
+    if (!max || !urlProperty) return undefined;
+    const db = dbFromUrl(resolveString(propertyValue(urlProperty)) ?? '');
+    return {
+      driver: 'prisma', db: db === 'unknown' ? 'postgres' : db, site, call: site, proven: true, sizeObject: undefined, kind: 'db',
+      max, min: undefined, acquire: undefined, acquireZeroIsForever: false,
+      maxKey: 'connection_limit', acquireKey: undefined, nestUnder: undefined, urlParam: 'connection_limit',
+    };
+  }
+  // mongoose.connect(uri, { maxPoolSize }), mongoose.createConnection(...), new MongoClient(uri, { maxPoolSize }):
+  // only a size written in the options or the URI (the driver default is 100).
+  if ((!isNew && refIs(ref, ['mongoose'], [['connect'], ['createConnection'], ['default', 'connect'], ['default', 'createConnection']])) || (isNew && refIs(ref, ['mongodb'], [['MongoClient']]))) {
+    const { object } = argsKnown(site, 1);
+    const written = findProperty(object, 'maxPoolSize').property ? 'maxPoolSize' : findProperty(object, 'poolSize').property ? 'poolSize' : undefined;
+    const max = written ? setting(object, written, undefined, true) : urlSetting(undefined, 'maxPoolSize', argumentOf(site, 0));
+    if (!max || max.value.kind === 'unknown') return undefined;
+    const driver = ref?.module === 'mongodb' ? 'mongodb' : 'mongoose';
+    return {
+      driver, db: 'other', site, call: site, proven: true, sizeObject: object, kind: 'db',
+      max, min: setting(object, 'minPoolSize', 0, false), acquire: undefined, acquireZeroIsForever: false,
+      maxKey: written ?? 'maxPoolSize', acquireKey: undefined, nestUnder: undefined, ...(written ? {} : { urlParam: 'maxPoolSize' }),
     };
   }
   if (isNew && refIs(ref, ['http', 'https'], [['Agent']])) {
@@ -500,9 +588,10 @@ function connectionClient(site: ts.CallExpression | ts.NewExpression, ref: Resol
   return undefined;
 }
 
-interface ServerEvidence {
-  level: 'file' | 'project' | 'none';
+interface PoolUse {
+  role: Role;
   reason: string;
+  match: Confidence;
 }
 
 function poolVariable(site: ts.Node): string | undefined {
@@ -667,11 +756,12 @@ export default defineRule<Options>({
     triggers: [
       'Pool', 'createPool', 'Sequelize', 'knex', 'DataSource', 'createConnection', 'TypeOrmModule', 'SequelizeModule', 'generic-pool',
       'PrismaClient', 'Agent', 'Client', 'ioredis', 'createClient', 'MongoClient', 'pool', 'connectionLimit', 'maxSockets', 'connections',
+      'connection_limit', 'maxPoolSize', 'poolSize', 'mongoose',
     ],
     requiresTypeInfo: false,
     options,
   },
-  appliesTo: (file) => file.role !== 'test' && file.role !== 'script' && file.role !== 'migration',
+  appliesTo: (file, options) => file.role !== 'test' && ((file.role !== 'script' && file.role !== 'migration') || options.includeOnce),
   create(context) {
     const { options: opts, sourceFile } = context;
     const sites: Array<{ node: ts.CallExpression | ts.NewExpression; ref: ResolvedRef | undefined }> = [];
@@ -699,16 +789,12 @@ export default defineRule<Options>({
       sites.push({ node, ref });
     };
 
-    const usedPerRequest = (name: string): ServerEvidence | undefined => {
-      const served = context.model.usersOfValue(name).find((u) => u.role === 'request' || u.role === 'occasional');
-      return served ? { level: 'file', reason: `\`${name}\` of this file is imported by ${served.fn} (${served.file}:${served.line}), which runs per request (${served.roleReason})` } : undefined;
-    };
-    let evidenceCache: ServerEvidence | undefined;
-    /** `preferred`: the binding holding the pool asked about, whose users in other files are named first. */
-    const serverEvidence = (preferred?: string): ServerEvidence => {
-      if (evidenceCache) return preferred === undefined ? evidenceCache : (usedPerRequest(preferred) ?? evidenceCache);
+    let fileEvidence: PoolUse | null | undefined;
+    /** The file itself serves requests (imports a framework, holds a handler or `http.createServer`). */
+    const fileServes = (): PoolUse | undefined => {
+      if (fileEvidence !== undefined) return fileEvidence ?? undefined;
       const framework = [...context.imports.importedModules()].find(isFramework);
-      if (framework) return (evidenceCache = { level: 'file', reason: `this file imports ${framework}: it runs inside an HTTP server` });
+      if (framework) return (fileEvidence = { role: 'request', reason: `this file imports ${framework}: it runs inside an HTTP server`, match: 'high' });
       let handler: string | undefined;
       // The first candidate in walk order that serves requests.
       for (const node of serverCandidates) {
@@ -722,14 +808,39 @@ export default defineRule<Options>({
           if (ref && (ref.module === 'http' || ref.module === 'https' || ref.module === 'http2')) handler = `line ${lineOf(node)}: ${ref.module}.createServer`;
         }
       }
-      if (handler) return (evidenceCache = { level: 'file', reason: `this file serves requests (${handler})` });
-      // The model's import links: a value of this file (the pool) used by per-request code in another file.
-      const viaModel = (preferred !== undefined ? usedPerRequest(preferred) : undefined) ?? Object.keys(context.model.valueUsers()).map(usedPerRequest).find((e) => e !== undefined);
-      if (viaModel) return (evidenceCache = viaModel);
-      const dependency = frameworkDependency(context.project.dependencies);
-      if (dependency) return (evidenceCache = { level: 'project', reason: `the project depends on ${dependency}: assumed to serve HTTP traffic through this pool` });
-      return (evidenceCache = { level: 'none', reason: 'no HTTP server in this file or the project dependencies' });
+      fileEvidence = handler ? { role: 'request', reason: `this file serves requests (${handler})`, match: 'high' } : null;
+      return fileEvidence ?? undefined;
     };
+    /**
+     * How often work goes through the pool held in `binding`: the most frequent user the model finds (in this file,
+     * in files importing it directly or through a barrel, or handed to other code), else the file serving requests,
+     * else only the project's dependency on a framework (an assumption: medium confidence at most). Undefined when
+     * nothing says the pool serves anything.
+     */
+    const poolUse = (binding: string | undefined): PoolUse | undefined => {
+      const usage = binding !== undefined ? context.model.usageOf(binding) : undefined;
+      if (usage && (usage.role === 'request' || usage.role === 'occasional')) return { role: usage.role, reason: usage.reason, match: 'high' };
+      const served = fileServes();
+      if (served) return served;
+      if (usage && usage.role === 'background') return { role: 'background', reason: usage.reason, match: 'high' };
+      if (usage && usage.role === 'once') return { role: 'once', reason: usage.reason, match: 'high' };
+      const dependency = frameworkDependency(context.project.dependencies);
+      if (dependency) return { role: 'unknown', reason: `the project depends on ${dependency}: assumed to serve HTTP traffic through this pool${usage ? ` (${usage.reason})` : ''}`, match: 'medium' };
+      return undefined;
+    };
+    /** Sizing matters under concurrent traffic: per-request users, or a server assumed from the project. */
+    const servesTraffic = (use: PoolUse | undefined): use is PoolUse => use !== undefined && (use.role === 'request' || use.role === 'occasional' || use.role === 'unknown');
+    const gradePool = (use: PoolUse | undefined, cost: Cost, costReason: string, proven: boolean, lower: string[] = []) =>
+      grade({
+        cost,
+        costReason,
+        // A misconfiguration is wrong whoever uses the pool; with no user known, how often is unknown.
+        role: use?.role ?? 'unknown',
+        evidence: 'proven',
+        match: !proven ? 'medium' : (use?.match ?? 'medium'),
+        lower,
+        includeOnce: opts.includeOnce,
+      });
 
     const recommendedMax = (db: Db, atLeast = 0): number => {
       // Little's law: busy connections = query arrival rate x time each query holds a connection. With C requests in
@@ -771,11 +882,14 @@ export default defineRule<Options>({
 
     const reportPool = (pool: PoolSite): void => {
       if (pool.db === 'sqlite') return;
-      // serverEvidence() may walk the whole file: it is asked only by the checks that need it.
+      // poolUse() may walk the whole file: it is asked only by the checks that need it.
       const driverFact = pool.proven ? `${pool.driver} identified through its import (${pool.call ? context.text(pool.call.expression) : pool.driver})` : `object shape of a ${pool.driver} config (not passed to a proven driver call here)`;
-      const confidence: Confidence = pool.proven ? 'high' : 'medium';
-      const shapeShift = pool.proven ? 0 : 1;
       const role = context.siteRole(pool.site);
+      let useCache: PoolUse | null | undefined;
+      const use = (): PoolUse | undefined => {
+        if (useCache === undefined) useCache = poolUse(bindingOf(pool.call ?? pool.site)) ?? null;
+        return useCache ?? undefined;
+      };
       const maxSetting = pool.max;
       const maxValue = maxSetting?.value.kind === 'number' ? maxSetting.value.value : undefined;
       const maxNode = maxSetting?.property ?? pool.site;
@@ -787,15 +901,18 @@ export default defineRule<Options>({
 
       // min > max: wrong anywhere (tarn throws at start-up, generic-pool silently clamps).
       const minSetting = pool.min;
-      if (minSetting?.property && minSetting.value.kind === 'number' && maxValue !== undefined && minSetting.value.value > maxValue && maxSetting?.property) {
+      const minGrade = minSetting?.property && minSetting.value.kind === 'number' && maxValue !== undefined && minSetting.value.value > maxValue && maxSetting?.property
+        ? gradePool(use(), 'light', 'a pool whose size is not what either number says', pool.proven)
+        : undefined;
+      if (minSetting?.property && minSetting.value.kind === 'number' && maxValue !== undefined && maxSetting?.property && minGrade?.severity) {
         report({
           node: minSetting.property,
           variant: 'min-exceeds-max',
           messageId: 'minExceedsMax',
           data: { driver: pool.driver, min: minSetting.value.value, max: maxValue },
-          severity: shiftSeverity('medium', shapeShift),
-          confidence,
-          evidence: [driverFact, `${context.text(minSetting.property)} and ${context.text(maxSetting.property)}: min > max`, pool.driver === 'knex' ? 'tarn (knex) rejects min > max when the pool is created' : `the pool cannot keep ${minSetting.value.value} idle connections under a cap of ${maxValue}; the configuration does not say which was meant`],
+          severity: minGrade.severity,
+          confidence: minGrade.confidence,
+          evidence: [driverFact, `${context.text(minSetting.property)} and ${context.text(maxSetting.property)}: min > max`, pool.driver === 'knex' ? 'tarn (knex) rejects min > max when the pool is created' : `the pool cannot keep ${minSetting.value.value} idle connections under a cap of ${maxValue}; the configuration does not say which was meant`, ...(use() ? [use()?.reason ?? ''] : []), ...minGrade.reasons],
           impact: `The pool size is not what either number says (${pool.driver === 'knex' ? 'tarn throws at start-up' : 'min is ignored or clamped'}); pick one reasoned max`,
           fix: { description: 'Keep min at or below max; min is the idle connections kept warm, max the cap.', replacement: `${minSetting.key}: ${Math.min(maxValue, 2)}` },
           effort: 'trivial',
@@ -804,16 +921,20 @@ export default defineRule<Options>({
       }
 
       const limit = dbLimit(pool.db);
-      if (pool.kind === 'db' && limit !== undefined && maxValue !== undefined && maxSetting?.property && maxValue >= limit) {
+      const limitGrade = pool.kind === 'db' && limit !== undefined && maxValue !== undefined && maxSetting?.property && maxValue >= limit
+        ? gradePool(use(), maxValue > limit ? 'moderate' : 'light', maxValue > limit ? 'under load the database refuses connections and requests fail' : 'no room left for a second process', pool.proven)
+        : undefined;
+      if (pool.kind === 'db' && limit !== undefined && maxValue !== undefined && maxSetting?.property && maxValue >= limit && limitGrade?.severity) {
         const recommended = recommendedMax(pool.db);
         report({
           node: maxSetting.property,
           variant: 'exceeds-db-limit',
           messageId: 'exceedsDbLimit',
           data: { driver: pool.driver, key: maxSetting.key, max: maxValue, relation: maxValue > limit ? 'above' : 'equal to', db: pool.db === 'postgres' ? 'PostgreSQL' : 'MySQL', limit },
-          severity: shiftSeverity(maxValue > limit ? 'high' : 'medium', shapeShift),
-          confidence,
+          severity: limitGrade.severity,
+          confidence: limitGrade.confidence,
           evidence: [
+            ...limitGrade.reasons,
             driverFact,
             `${context.text(maxSetting.property)} against ${pool.db === 'postgres' ? 'PostgreSQL' : 'MySQL'}'s default max_connections of ${limit} (option databaseMaxConnections.${pool.db})`,
             pool.db === 'postgres' ? 'PostgreSQL also reserves 3 of them for superusers; every extra process (replica, worker, migration) multiplies the pool' : 'every extra process (replica, worker, migration) multiplies the pool',
@@ -833,16 +954,27 @@ export default defineRule<Options>({
         if (widest && widest.count > maxValue) {
           const waves = Math.ceil(widest.count / maxValue);
           const fanRole = context.siteRole(widest.call);
+          const fanFrequency = context.model.frequencyOf(widest.call);
+          const fanGrade = grade({
+            cost: waves >= 3 ? 'moderate' : 'light',
+            costReason: `${widest.count} queries in ${waves} waves on ${maxValue} connection(s)`,
+            role: fanRole.kind === 'request' ? 'request' : fanFrequency.role,
+            evidence: 'proven',
+            match: pool.proven ? 'high' : 'medium',
+            includeOnce: opts.includeOnce,
+          });
+
           const cap = limit !== undefined ? Math.max(1, Math.floor(limit / 5)) : Number.MAX_SAFE_INTEGER;
           const recommendedFinal = Math.min(Math.max(widest.count, recommendedMax(pool.db)), Math.max(cap, maxValue + 1));
-          report({
+          if (fanGrade.severity) report({
             node: maxNode,
             variant: 'below-fan-out',
             messageId: 'belowFanOut',
             data: { driver: pool.driver, key: maxSetting?.key ?? pool.maxKey, max: maxValue, line: lineOf(widest.call), count: widest.count, waves },
-            severity: shiftSeverity(fanRole.kind === 'request' ? 'high' : 'medium', shapeShift),
-            confidence,
+            severity: fanGrade.severity,
+            confidence: fanGrade.confidence,
             evidence: [
+              ...fanGrade.reasons,
               driverFact,
               maxSetting?.property ? `${context.text(maxSetting.property)}` : `${maxSetting?.key ?? pool.maxKey} not set: ${pool.driver} defaults to ${maxValue}`,
               `line ${lineOf(widest.call)}: Promise.${ts.isPropertyAccessExpression(widest.call.expression) ? widest.call.expression.name.text : 'all'} starts ${widest.count} queries through ${name} at once`,
@@ -860,27 +992,52 @@ export default defineRule<Options>({
       }
 
       // Small max for a server.
-      if (!maxReported && maxSetting && serverEvidence(bindingOf(pool.call ?? pool.site)).level !== 'none' && !(maxSetting.property && hasSizingReason(maxSetting.property, sourceFile))) {
-        const evidence = serverEvidence(bindingOf(pool.call ?? pool.site));
+      const served = !maxReported && maxSetting && !(maxSetting.property && hasSizingReason(maxSetting.property, sourceFile)) ? use() : undefined;
+      if (maxSetting && servesTraffic(served)) {
+        const evidence = served;
         const value = maxSetting.value;
         const recommended = recommendedMax(pool.db);
-        const evidenceBase = evidence.level === 'file' ? 'high' : 'medium';
         const isHttp = pool.kind === 'http';
-        if (value.kind === 'number' && value.value < opts.minServerPoolSize && (maxSetting.property || maxSetting.defaulted)) {
+        /** One to two connections serve one or two queries at a time: moderate; more, up to minServerPoolSize: light. */
+        const sizeGrade = (max: number) =>
+          gradePool(
+            served,
+            max <= 2 ? 'moderate' : 'light',
+            `${max} connection(s) for ~${opts.expectedConcurrency} requests in flight: requests queue for a connection under load`,
+            pool.proven,
+            isHttp ? ['outbound sockets per origin, not database connections: a queue there costs less'] : [],
+          );
+        /** Raise the literal fallback where the property writes it; when it lives in a const elsewhere, keep the variable and write the new fallback here. */
+        const fallbackFix = (property: ts.ObjectLiteralElementLike, fallback: number, source: string): { description: string; replacement: string } => {
+          const text = context.text(property);
+          const lastLiteral = (t: string): string => t.replace(new RegExp(`\\b${fallback}\\b(?![\\s\\S]*\\b${fallback}\\b)`), String(recommended));
+          const inUrl = pool.urlParam ? text.replace(new RegExp(`([?&]${pool.urlParam}=)${fallback}\\b`), `$1${recommended}`) : text;
+          // `?connection_limit=${process.env.POOL ?? 3}`: the fallback is the template's last literal.
+          const edited = inUrl !== text ? inUrl : lastLiteral(text);
+          if (edited !== text) return { description: 'Keep the override, raise the fallback to a size reasoned from load.', replacement: edited };
+          if (!pool.urlParam && /^process\.env\.\w+$/.test(source)) return { description: `Keep the override, raise the fallback (${fallback}, written outside this property) to a size reasoned from load.`, replacement: `${maxSetting.key}: Number(${source} ?? ${recommended})` };
+          return { description: `Keep the override, raise the fallback ${fallback} to ${recommended} where it is written (it is not in this property: a const or default it reads).`, replacement: text };
+        };
+        const smallGrade = value.kind === 'number' && value.value < opts.minServerPoolSize && (maxSetting.property || maxSetting.defaulted || pool.urlParam) ? sizeGrade(value.value) : undefined;
+        if (value.kind === 'number' && value.value < opts.minServerPoolSize && (maxSetting.property || maxSetting.defaulted || pool.urlParam) && smallGrade?.severity) {
           const max = value.value;
-          const severity: Severity = shiftSeverity(evidenceBase, shapeShift + (maxSetting.property ? 0 : 1) + (isHttp ? 1 : 0));
+          const severity: Severity = smallGrade.severity;
           const queued = Math.max(0, opts.expectedConcurrency - max);
-          const replacementProp = `${maxSetting.property ? maxSetting.key : pool.maxKey}: Number(process.env.${envName(pool)} ?? ${isHttp ? opts.expectedConcurrency : recommended})`;
+          const replacementProp =
+            pool.urlParam && maxSetting.property
+              ? context.text(maxSetting.property).replace(new RegExp(`([?&]${pool.urlParam}=)\\d+`), `$1${recommended}`)
+              : `${maxSetting.property ? maxSetting.key : pool.maxKey}: Number(process.env.${envName(pool)} ?? ${isHttp ? opts.expectedConcurrency : recommended})`;
           report({
             node: maxNode,
             variant: 'small-max',
             messageId: isHttp ? 'smallSockets' : 'smallMax',
-            data: { driver: pool.driver, key: maxSetting.property ? maxSetting.key : pool.maxKey, max, defaultNote: maxSetting.property ? '' : ` (the ${pool.driver} default, not set here)`, concurrency: opts.expectedConcurrency },
+            data: { driver: pool.driver, key: maxSetting.property ? maxSetting.key : pool.maxKey, max, defaultNote: maxSetting.property || pool.urlParam ? '' : ` (the ${pool.driver} default, not set here)`, concurrency: opts.expectedConcurrency },
             severity,
-            confidence: maxSetting.property ? confidence : 'medium',
+            confidence: maxSetting.property ? smallGrade.confidence : 'medium',
             evidence: [
+              ...smallGrade.reasons,
               driverFact,
-              maxSetting.property ? `${context.text(maxSetting.property)}: below minServerPoolSize ${opts.minServerPoolSize}` : `${maxSetting.key} not set: ${pool.driver} defaults to ${max}, below minServerPoolSize ${opts.minServerPoolSize}`,
+              maxSetting.property ? `${context.text(maxSetting.property)}: below minServerPoolSize ${opts.minServerPoolSize}` : pool.urlParam ? `${pool.urlParam}=${max} in the connection URL: below minServerPoolSize ${opts.minServerPoolSize}` : `${maxSetting.key} not set: ${pool.driver} defaults to ${max}, below minServerPoolSize ${opts.minServerPoolSize}`,
               evidence.reason,
               `assumes ~${opts.expectedConcurrency} requests in flight per process (option expectedConcurrency)`,
               ...(role.kind === 'startup' ? [`pool created once (${role.reasons[0] ?? 'module level'}) and shared by every request`] : []),
@@ -888,23 +1045,27 @@ export default defineRule<Options>({
             impact: isHttp
               ? `At ${opts.expectedConcurrency} concurrent outbound calls, ${queued} wait for one of ${max} sockets: each waits ~${Math.ceil(opts.expectedConcurrency / max) - 1} extra round trips`
               : `Little's law: ${max} connection(s) at ~${ASSUMED_QUERY_MS} ms per query cap throughput near ${Math.round((max * 1000) / ASSUMED_QUERY_MS)} queries/s; with ${opts.expectedConcurrency} requests in flight ~${queued} wait for a connection (~${(Math.ceil(opts.expectedConcurrency / max) - 1) * ASSUMED_QUERY_MS} ms added per query). ${recommended} connections serve ${opts.expectedConcurrency} in-flight requests that spend ~40% of their time in the database`,
-            fix: maxSetting.property
+            fix: pool.urlParam && !maxSetting.property
+              ? { description: `Raise ${pool.urlParam} in the connection URL to a size reasoned from load (Little's law: connections ~= query rate x query time).`, replacement: `${pool.urlParam}=${recommended}` }
+              : maxSetting.property
               ? { description: `Size the pool from expected load (Little's law: connections ~= query rate x query time) and keep an env override${pool.db !== 'unknown' && dbLimit(pool.db) ? `; ${recommended} stays under a fifth of max_connections` : ''}.`, replacement: replacementProp }
               : { description: `Set the pool size explicitly instead of relying on the ${pool.driver} default of ${max}.`, replacement: siteWithOption(pool, replacementProp) },
             effort: 'trivial',
             params,
           });
         } else if (value.kind === 'external' && value.fallback !== undefined && value.fallback < opts.minServerPoolSize && maxSetting.property) {
-          report({
+          // Deployments may set the variable; when they do not, the fallback is the pool every request shares.
+          const fallbackGrade = sizeGrade(value.fallback);
+          if (fallbackGrade.severity) report({
             node: maxSetting.property,
             variant: 'small-max',
             messageId: 'smallMaxFallback',
             data: { driver: pool.driver, key: maxSetting.key, source: value.source, max: value.fallback },
-            severity: 'info',
-            confidence: 'low',
-            evidence: [driverFact, `${context.text(maxSetting.property)}: configurable, default ${value.fallback} below minServerPoolSize ${opts.minServerPoolSize}`, evidence.reason, 'reported at info: deployments may set the variable'],
+            severity: fallbackGrade.severity,
+            confidence: fallbackGrade.confidence === 'high' ? 'medium' : fallbackGrade.confidence,
+            evidence: [...fallbackGrade.reasons, driverFact, `${context.text(maxSetting.property)}: configurable, default ${value.fallback} below minServerPoolSize ${opts.minServerPoolSize}`, evidence.reason, 'the fallback applies wherever the variable is not set: confidence medium, deployments may set it'],
             impact: `Only when ${value.source} is unset: ${value.fallback} connection(s) at ~${ASSUMED_QUERY_MS} ms per query cap throughput near ${Math.round((value.fallback * 1000) / ASSUMED_QUERY_MS)} queries/s`,
-            fix: { description: 'Keep the override, raise the fallback to a size reasoned from load.', replacement: context.text(maxSetting.property).replace(new RegExp(`\\b${value.fallback}\\b(?![\\s\\S]*\\b${value.fallback}\\b)`), String(recommended)) },
+            fix: fallbackFix(maxSetting.property, value.fallback, value.source),
             effort: 'trivial',
             params: { ...params, max: value.fallback },
           });
@@ -913,20 +1074,23 @@ export default defineRule<Options>({
 
       // Long acquire wait.
       const acquire = pool.acquire;
-      if (longLived && acquire?.property && acquire.value.kind === 'number' && serverEvidence(bindingOf(pool.call ?? pool.site)).level !== 'none' && pool.kind === 'db') {
-        const evidence = serverEvidence(bindingOf(pool.call ?? pool.site));
+      const acquireUse = longLived && acquire?.property && acquire.value.kind === 'number' && pool.kind === 'db' ? use() : undefined;
+      if (acquire?.property && acquire.value.kind === 'number' && servesTraffic(acquireUse)) {
+        const evidence = acquireUse;
         const timeout = acquire.value.value;
         const forever = timeout === 0 && pool.acquireZeroIsForever;
-        if (forever || timeout > opts.maxAcquireTimeoutMs) {
+        const acquireGrade = gradePool(acquireUse, 'light', 'requests wait for a connection instead of failing fast, only at saturation', pool.proven);
+        if ((forever || timeout > opts.maxAcquireTimeoutMs) && acquireGrade.severity) {
           const fixMs = Math.min(ACQUIRE_FIX_MS, Math.floor(opts.maxAcquireTimeoutMs / 2));
           report({
             node: acquire.property,
             variant: 'long-acquire-timeout',
             messageId: 'longAcquire',
             data: { driver: pool.driver, key: acquire.key, timeout: forever ? '0 (no limit)' : `${timeout} ms`, wait: forever ? 'forever' : `up to ${timeout / 1000} s` },
-            severity: shiftSeverity(evidence.level === 'file' ? 'medium' : 'low', shapeShift),
-            confidence,
+            severity: acquireGrade.severity,
+            confidence: acquireGrade.confidence,
             evidence: [
+              ...acquireGrade.reasons,
               driverFact,
               `${context.text(acquire.property)}: ${forever ? 'waits without limit' : `above maxAcquireTimeoutMs ${opts.maxAcquireTimeoutMs} (knex's and Sequelize's own 60 s default)`}`,
               evidence.reason,
@@ -946,11 +1110,16 @@ export default defineRule<Options>({
       const role: SiteRole = context.siteRole(site);
       if (role.kind === 'startup') return false;
       let where: string | undefined;
-      let severity: Severity = 'high';
+      let cost: Cost = 'heavy';
+      const frequency = context.model.frequencyOf(site);
+      let runs: Role = role.kind === 'request' ? 'request' : frequency.role;
       const reasons = [...role.reasons];
       if (role.kind === 'request') where = 'in a request handler';
       else if (role.inLoop) where = 'once per loop iteration';
-      else if (isPool && role.kind === 'per-call') {
+      else if ((frequency.role === 'request' || frequency.role === 'occasional') && !isShared(site) && !isHandedOut(site)) {
+        where = 'on every call of a function that runs per request';
+        reasons.push(frequency.reason);
+      } else if (isPool && role.kind === 'per-call') {
         // Only when the function also uses and closes it: then nothing caches it.
         const name = poolVariable(site);
         let fn: ts.Node | undefined = site.parent;
@@ -981,19 +1150,29 @@ export default defineRule<Options>({
         const hotCaller = fnName ? hotCallSite(sourceFile, fnName) : undefined;
         if (!hotCaller) return false;
         where = 'and closed on every call';
-        severity = 'medium';
+        cost = 'moderate';
+        runs = frequency.role === 'once' ? 'unknown' : frequency.role;
         reasons.push(`${name} is closed in the same function: nothing reuses it`, `${fnName ?? 'it'}() is called at line ${lineOf(hotCaller.call)}, which ${hotCaller.reason}`);
       }
       if (!where) return false;
+      const graded = grade({
+        cost,
+        costReason: cost === 'heavy' ? 'a new connection (TCP + TLS + authentication) on every execution' : 'a new connection on every call of a function called from a hot path in this file',
+        role: runs,
+        evidence: 'proven',
+        inLoop: role.inLoop && role.kind !== 'request',
+        includeOnce: opts.includeOnce,
+      });
+      if (!graded.severity) return false;
       const siteText = context.text(site);
       report({
         node: site,
         variant: 'per-call',
         messageId: 'perCall',
         data: { what, where },
-        severity,
-        confidence: 'high',
-        evidence: [`${context.text(site.expression)} builds a new ${what}`, ...reasons],
+        severity: graded.severity,
+        confidence: graded.confidence,
+        evidence: [`${context.text(site.expression)} builds a new ${what}`, ...reasons, ...graded.reasons],
         impact: `Each call opens fresh connection(s): TCP + TLS + authentication, typically 5-30 ms and several round trips per call, and the database sees a connection storm under load; created once, the set-up is paid at start-up only`,
         fix: { description: `Create the ${what} once at module load (or in start-up code) and reuse it; drop the per-call close.`, replacement: `// module scope: created once, shared by every call\nconst ${poolVariable(site) ?? (isPool ? 'pool' : 'client')} = ${siteText};` },
         effort: 'small',
@@ -1006,8 +1185,10 @@ export default defineRule<Options>({
       if (reportPerCall(site, `${driver} connection`, false)) return;
       const role = context.siteRole(site);
       if (role.kind !== 'startup' || !isShared(site)) return;
-      const evidence = serverEvidence();
-      if (evidence.level === 'none') return;
+      const evidence = poolUse(bindingOf(site));
+      if (!servesTraffic(evidence)) return;
+      const graded = gradePool(evidence, 'moderate', 'one connection runs one query at a time for every request', true);
+      if (!graded.severity) return;
       const callee = context.text(site.expression);
       const newCallee = callee.replace(/(createConnection|Client)$/, poolCall);
       const args = (site.arguments ?? []).map((a) => context.text(a));
@@ -1020,9 +1201,9 @@ export default defineRule<Options>({
         variant: 'single-connection',
         messageId: 'singleConnection',
         data: { driver },
-        severity: evidence.level === 'file' ? 'high' : 'medium',
-        confidence: evidence.level === 'file' ? 'high' : 'medium',
-        evidence: [`${callee} opens exactly one connection (${driver} identified through its import)`, ...role.reasons, evidence.reason, 'a connection runs one query at a time: concurrent requests queue behind each other'],
+        severity: graded.severity,
+        confidence: graded.confidence,
+        evidence: [...graded.reasons, `${callee} opens exactly one connection (${driver} identified through its import)`, ...role.reasons, evidence.reason, 'a connection runs one query at a time: concurrent requests queue behind each other'],
         impact: `Throughput is capped at one query at a time (~${Math.round(1000 / ASSUMED_QUERY_MS)} queries/s at ${ASSUMED_QUERY_MS} ms each) and one broken connection takes the server down; a pool of ${recommended} runs ${recommended} at once and replaces dead connections`,
         fix: { description: `Use a pool${driver === 'pg' ? ' (import Pool from pg; pool.query() has the same signature)' : ' (pool.query()/execute() have the same signature)'}.`, replacement: `${ts.isNewExpression(site) ? 'new ' : ''}${newCallee}(${sizedArgs.join(', ')})` },
         effort: 'small',

@@ -32,20 +32,32 @@ function apply(before: Resolved, setting: RuleSetting | undefined): Resolved {
 }
 
 /** Rules to run from resolved settings: `--rule` narrows (and re-enables rules turned off in config). */
-function toEnabled(selected: RegisteredRule[], settings: Map<string, Resolved>, narrowed: boolean): EnabledRule[] {
+function toEnabled(selected: RegisteredRule[], settings: Map<string, Resolved>, narrowed: boolean, includeOnce: boolean): EnabledRule[] {
   const enabled: EnabledRule[] = [];
   for (const rule of selected) {
     const { level, options } = settings.get(rule.meta.id) ?? { level: undefined, options: undefined };
     if (level === 'off' && !narrowed) continue;
     const severityOverride = level && level !== 'off' ? SEVERITIES.find((s) => s === level) : undefined;
-    enabled.push({ rule, options: options ?? {}, ...(severityOverride ? { severityOverride } : {}) });
+    enabled.push({ rule, options: includeOnce ? withIncludeOnce(rule, options ?? {}) : (options ?? {}), ...(severityOverride ? { severityOverride } : {}) });
   }
   return enabled;
 }
 
+/** `--include-once` sets the rule's `includeOnce` option, for every rule that has one. */
+function withIncludeOnce(rule: RegisteredRule, options: Record<string, unknown>): Record<string, unknown> {
+  const withOnce = { ...options, includeOnce: true };
+  try {
+    rule.parseOptions(withOnce);
+    return withOnce;
+  } catch {
+    // This rule has no includeOnce option.
+    return options;
+  }
+}
+
 /** Rules to run: `--rule` narrows (and re-enables rules turned off in config); config may turn off or re-level. */
-export function enabledRules(config: BottleneckConfig, only: string[]): EnabledRule[] {
-  return rulePlan(config, only, undefined).rules;
+export function enabledRules(config: BottleneckConfig, only: string[], includeOnce = false): EnabledRule[] {
+  return rulePlan(config, only, undefined, includeOnce).rules;
 }
 
 /**
@@ -54,14 +66,14 @@ export function enabledRules(config: BottleneckConfig, only: string[]): EnabledR
  * winning, as ESLint's flat config and Biome's overrides apply. Files with the same matching entries share one
  * rule set, so the engine's per-set work (prefilter, cache key) is done once per combination.
  */
-export function rulePlan(config: BottleneckConfig, only: string[], baseDir: string | undefined): RulePlan {
+export function rulePlan(config: BottleneckConfig, only: string[], baseDir: string | undefined, includeOnce = false): RulePlan {
   for (const id of only) {
     if (!findRule(id)) throw new UsageError(`Unknown rule "${id}". Run "bottleneck rules" to list the rules.`);
   }
   const selected: RegisteredRule[] = only.length > 0 ? ALL_RULES.filter((rule) => only.includes(rule.meta.id)) : ALL_RULES;
   const topLevel = new Map<string, Resolved>();
   for (const rule of selected) topLevel.set(rule.meta.id, apply({ level: undefined, options: undefined }, (config.rules as Record<string, RuleSetting | undefined>)[rule.meta.id]));
-  const rules = toEnabled(selected, topLevel, only.length > 0);
+  const rules = toEnabled(selected, topLevel, only.length > 0, includeOnce);
   const overrides = config.overrides ?? [];
   if (overrides.length === 0 || baseDir === undefined) return { rules, enabledRuleIds: rules.map((enabled) => enabled.rule.meta.id) };
 
@@ -81,7 +93,7 @@ export function rulePlan(config: BottleneckConfig, only: string[], baseDir: stri
         for (const index of matching) resolved = apply(resolved, entries[index]?.rules[rule.meta.id]);
         settings.set(rule.meta.id, resolved);
       }
-      set = toEnabled(selected, settings, only.length > 0);
+      set = toEnabled(selected, settings, only.length > 0, includeOnce);
       sets.set(key, set);
     }
     return set;

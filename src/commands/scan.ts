@@ -3,7 +3,7 @@ import { Command, Option } from 'commander';
 import { loadConfig } from '../config/load.js';
 import { failOnSchema, type BottleneckConfig, type FailOn } from '../config/schema.js';
 import { UsageError } from '../errors.js';
-import { isAtOrAbove, isIncomplete, SEVERITIES, type ScanResult } from '../findings.js';
+import { isAtOrAbove, isIncomplete, type ScanResult } from '../findings.js';
 import { REPORTERS } from '../reporters/index.js';
 import { AnalysisCache, defaultCacheLocation } from '../scanner/cache.js';
 import { emptyTimings, scan, type ScanRequest } from '../scanner/engine.js';
@@ -13,7 +13,7 @@ import { toPosixRelative } from '../scanner/discover.js';
 import { formatTimings } from './timing.js';
 import { wantsColor } from './color.js';
 import { TOOL_NAME, toolVersion } from '../version.js';
-import { ALL_RULES, findRule } from '../../rules/index.js';
+import { ALL_RULES } from '../../rules/index.js';
 import { collect, EXIT_ERROR, EXIT_FINDINGS, EXIT_OK, reportWidth, type Io } from './io.js';
 import {
   changedFiles,
@@ -43,6 +43,8 @@ export interface ScanFlags {
   include: string[];
   exclude: string[];
   rule: string[];
+  /** --include-once: every rule also reports code that runs once (start-up, scripts, migrations), at low. */
+  includeOnce?: boolean;
   quiet?: boolean;
   /** --color / --no-color; undefined leaves it to NO_COLOR, FORCE_COLOR and the terminal. */
   color?: boolean;
@@ -84,13 +86,13 @@ const DEFAULT_CONCURRENCY = 1;
 /** What to scan and with which rules, from the command line over the config: shared by scan and probe. */
 export function targetRequest(
   paths: string[],
-  flags: { include: string[]; exclude: string[]; rule: string[] },
+  flags: { include: string[]; exclude: string[]; rule: string[]; includeOnce?: boolean },
   config: BottleneckConfig,
   io: Io,
   // The config file: `overrides` globs are relative to its directory (to the working directory without one).
   configFile?: string,
 ): Pick<ScanRequest, 'cwd' | 'paths' | 'include' | 'exclude' | 'maxFileSize' | 'rules' | 'rulesFor' | 'enabledRuleIds'> {
-  const plan = rulePlan(config, flags.rule, configFile ? path.dirname(configFile) : io.cwd);
+  const plan = rulePlan(config, flags.rule, configFile ? path.dirname(configFile) : io.cwd, flags.includeOnce === true);
   return {
     cwd: io.cwd,
     paths: paths.length > 0 ? paths : ['.'],
@@ -222,6 +224,7 @@ export function scanCommand(io: Io, setExit: (code: number) => void, examples: s
     .option('--include <glob>', 'only scan files matching this glob (repeatable)', collect, [])
     .option('--exclude <glob>', 'skip files matching this glob (repeatable)', collect, [])
     .option('--rule <id>', 'run only this rule (repeatable)', collect, [])
+    .option('--include-once', 'also report code that runs once (start-up, module top level, scripts, migrations), at low')
     .option('-q, --quiet', 'report only findings at or above --fail-on, no notes')
     .option('--color', 'force colours (default: on a terminal, or when FORCE_COLOR is set)')
     .option('--no-color', 'disable colours (also off when NO_COLOR is set and non-empty)')

@@ -19,6 +19,12 @@ export interface Construction {
   keepAlive: boolean;
   /** The new value (or a client or object built around it) is returned: every call makes a new one. */
   returned: boolean;
+  /** File of the `new`, when the construction was reached through a factory's callee (linked facts only). */
+  file?: string;
+  /** Factories between the function asked about and the `new` (`makeClient -> makeAgent`), linked facts only. */
+  via?: string[];
+  /** `new X()` of a class imported from project code: an agent only if the linker finds X extends one. */
+  classRef?: { module: string; name: string };
 }
 
 /** Proxy agent classes by module: each owns its own sockets, like an `https.Agent`. */
@@ -34,7 +40,7 @@ const PROXY_AGENTS: Record<string, { names: string[]; protocol: 'http' | 'https'
 type Kind = Pick<Construction, 'what' | 'family' | 'protocol'>;
 
 /** A class expression that is an agent: `https.Agent`, an imported `Agent`, a proxy agent. */
-function agentClassOf(expression: ts.Expression, scope: ImportScope): Kind | undefined {
+export function agentClassOf(expression: ts.Expression, scope: ImportScope): Kind | undefined {
   const ref = scope.resolve(expression);
   if (!ref) return undefined;
   const [first, ...rest] = ref.path;
@@ -72,7 +78,7 @@ function keepAliveWritten(node: ts.NewExpression): boolean {
 }
 
 /** The value of `node` reaches a `return` of `fn`: directly, inside an object or call built there, or through a local const. */
-function flowsToReturn(node: ts.Node, fn: ts.SignatureDeclaration): boolean {
+export function flowsToReturn(node: ts.Node, fn: ts.SignatureDeclaration): boolean {
   let current: ts.Node = node;
   for (let parent = current.parent; parent && parent !== fn; current = parent, parent = parent.parent) {
     if (ts.isReturnStatement(parent)) return true;
@@ -111,8 +117,14 @@ function returnsIdentifier(body: ts.Node | undefined, name: string): boolean {
 
 /** The construction fact for `new X(...)` inside `fn`, when X is an agent. */
 export function agentConstructionIn(node: ts.NewExpression, fn: ts.SignatureDeclaration, scope: ImportScope, sourceFile: ts.SourceFile): Construction | undefined {
-  const kind = agentConstructionKind(node, scope, sourceFile);
-  if (!kind) return undefined;
   const line = sourceFile.getLineAndCharacterOfPosition(node.getStart(sourceFile)).line + 1;
-  return { ...kind, line, keepAlive: keepAliveWritten(node), returned: flowsToReturn(node, fn) };
+  const kind = agentConstructionKind(node, scope, sourceFile);
+  if (kind) return { ...kind, line, keepAlive: keepAliveWritten(node), returned: flowsToReturn(node, fn) };
+  // `new PartnerAgent()` of a class another project file declares: the linker decides whether it is an agent.
+  const callee = skipOuter(node.expression);
+  const ref = ts.isIdentifier(callee) ? scope.resolve(callee) : undefined;
+  // Any module may be project code (relative, alias, workspace package); what the linker cannot resolve is dropped.
+  if (!ref || ref.module === 'global' || ref.module.startsWith('node:') || ref.path.length > 1) return undefined;
+  if (!/^[A-Z]/.test(ref.path[0] ?? callee.getText(sourceFile))) return undefined;
+  return { what: ref.path[0] ?? 'default', family: 'node-agent', protocol: 'https', line, keepAlive: keepAliveWritten(node), returned: flowsToReturn(node, fn), classRef: { module: ref.module, name: ref.path[0] ?? 'default' } };
 }

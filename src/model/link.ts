@@ -1,4 +1,5 @@
 import { indexValueUsers, type ValueUser } from './value-users.js';
+import type { Construction } from './constructions.js';
 import type { FileRole } from '../scanner/roles.js';
 import { accessOfName } from './io-catalog.js';
 import { ModuleResolver } from './resolve-module.js';
@@ -6,6 +7,7 @@ import {
   refKey,
   type CalleeRef,
   type ClassRef,
+  type ClassSummary,
   type Effect,
   type EntryKind,
   type FileModelFacts,
@@ -147,8 +149,57 @@ export class ProjectModel {
       validatorOnly: node.summary.validatorOnly,
       hasBody: node.summary.hasBody,
       ...(node.transaction ? { transaction: node.transaction } : {}),
-      ...(node.summary.constructs ? { constructs: node.summary.constructs } : {}),
+      ...(node.summary.codec ? { codec: node.summary.codec } : {}),
+      ...(this.constructionsOf(node, 0).length > 0 ? { constructs: this.constructionsOf(node, 0) } : {}),
     };
+  }
+
+  private readonly constructionCache = new Map<string, Construction[]>();
+
+  /**
+   * The agents a function builds: its own `new` expressions (a class imported from another project file counts
+   * when that class extends an agent), and the agents returned by the project functions whose result it returns
+   * (a factory calling a factory), unless a function on the way memoises its result.
+   */
+  private constructionsOf(node: Node, depth: number): Construction[] {
+    const cached = this.constructionCache.get(node.id);
+    if (cached) return cached;
+    this.constructionCache.set(node.id, []); // a cycle of factories ends here
+    const found: Construction[] = [];
+    for (const construction of node.summary.constructs ?? []) {
+      if (!construction.classRef) {
+        found.push(construction);
+        continue;
+      }
+      const base = this.agentBaseOf(node.file, { kind: 'import', module: construction.classRef.module, name: construction.classRef.name }, 0);
+      if (base) {
+        found.push({ what: `${construction.what} (extends ${base.what}, ${base.file})`, family: base.family, protocol: base.protocol, line: construction.line, keepAlive: construction.keepAlive, returned: construction.returned });
+      }
+    }
+    if (depth < MAX_DEPTH) {
+      for (const call of node.summary.calls) {
+        if (!call.returned) continue;
+        const targetId = this.resolveRef(node.file, call.ref);
+        const target = targetId ? this.nodes.get(targetId) : undefined;
+        if (!target || target === node || target.summary.memo) continue;
+        for (const inner of this.constructionsOf(target, depth + 1)) {
+          if (!inner.returned || found.length >= MAX_SET) continue;
+          found.push({ ...inner, file: inner.file ?? target.file, via: [target.summary.key, ...(inner.via ?? [])], returned: true });
+        }
+      }
+    }
+    this.constructionCache.set(node.id, found);
+    return found;
+  }
+
+  /** `class X extends https.Agent` (or extends a project class that does), found from a file that names X. */
+  private agentBaseOf(file: string, ref: ClassRef, depth: number): (NonNullable<ClassSummary['agentBase']> & { file: string }) | undefined {
+    if (depth > MAX_DEPTH) return undefined;
+    const location = this.classLocation(file, ref, depth + 1);
+    const cls = location ? this.summaries.get(location.file)?.classes[location.name] : undefined;
+    if (!location || !cls) return undefined;
+    if (cls.agentBase) return { ...cls.agentBase, file: location.file };
+    return cls.extends?.kind === 'class' ? this.agentBaseOf(location.file, cls.extends.ref, depth + 1) : undefined;
   }
 
   // ---------------------------------------------------------------------------------------------------------

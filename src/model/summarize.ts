@@ -3,7 +3,8 @@ import { type ImportScope, skipOuter } from '../scanner/imports.js';
 import { functionName, propertyName } from '../scanner/ast.js';
 import { isLoopNode } from '../scanner/roles.js';
 import { accessOfName } from './io-catalog.js';
-import { agentConstructionIn } from './constructions.js';
+import { CODEC_TEXT, codecOf } from './codec.js';
+import { agentClassOf, agentConstructionIn, flowsToReturn } from './constructions.js';
 import { accessOfCall, classifyCall, heldValueOfExpression, heldValueOfModuleRef, heldValueOfType, type ClassifyContext } from './classify.js';
 import type { CalleeRef, ClassSummary, EntryKind, FileSummary, FunctionSummary, HeldValue } from './types.js';
 
@@ -49,6 +50,8 @@ export function summarizeFile(file: string, sourceFile: ts.SourceFile, scope: Im
   for (const statement of sourceFile.statements) collectTopLevel(statement, summary, scope, sourceFile);
   const context: ClassifyContext = { scope, sourceFile, classes: summary.classes, values: summary.values, locals: summary.locals };
   const refOf = registrationRef(context);
+  // Only files that mention an encoding or a compressor get codec facts (one more walk of each small function).
+  const codecFile = CODEC_TEXT.test(sourceFile.text);
 
   // One walk of the file, with the enclosing class and function kept on stacks (no closure per node).
   const classes: Array<string | undefined> = [];
@@ -99,6 +102,10 @@ export function summarizeFile(file: string, sourceFile: ts.SourceFile, scope: Im
       const cls = summary.classes[className];
       if (method && cls && cls.methods[method] === undefined) cls.methods[method] = fnSummary.key;
     }
+    if (codecFile) {
+      const codec = codecOf(fn, scope);
+      if (codec) fnSummary.codec = codec;
+    }
     const topName = topLevelName(fn);
     if (topName && summary.locals[topName] === undefined) summary.locals[topName] = fnSummary.key;
   };
@@ -115,6 +122,15 @@ export function summarizeFile(file: string, sourceFile: ts.SourceFile, scope: Im
       }
     }
     if (!frame) {
+      // `const repo = new OrdersRepo(pool)` at the top level: `repo`'s users use the imported `pool`.
+      if (!ts.isTaggedTemplateExpression(node) && classes.length === 0) {
+        const holder = topLevelHolderOf(node);
+        for (const argument of holder ? (node.arguments ?? []) : []) {
+          const inner = skipOuter(argument);
+          const ref = ts.isIdentifier(inner) ? scope.resolve(inner) : undefined;
+          if (holder && ref && ref.module !== 'global' && ref.path.length <= 1 && (summary.heldImports?.length ?? 0) < 8) (summary.heldImports ??= []).push({ holder, module: ref.module, name: ref.path[0] ?? 'default' });
+        }
+      }
       // `main()`, `bootstrap().catch(...)`, `void start()` at the top level run once when the module loads.
       if (classes.length === 0 && ts.isCallExpression(node)) {
         const ref = refOf(node.expression);
@@ -123,6 +139,16 @@ export function summarizeFile(file: string, sourceFile: ts.SourceFile, scope: Im
       return;
     }
     const fnSummary = frame.summary;
+    if (!ts.isTaggedTemplateExpression(node)) {
+      for (const argument of node.arguments ?? []) {
+        const inner = skipOuter(argument);
+        if (!ts.isIdentifier(inner)) continue;
+        const ref = scope.resolve(inner);
+        const name = ref?.path[0] ?? 'default';
+        if (!ref || ref.module === 'global' || ref.path.length > 1 || (fnSummary.passes?.length ?? 0) >= 6) continue;
+        if (!fnSummary.passes?.some((p) => p.module === ref.module && p.name === name)) (fnSummary.passes ??= []).push({ module: ref.module, name, line: lineOf(node) });
+      }
+    }
     const construction = ts.isNewExpression(node) ? agentConstructionIn(node, frame.fn, scope, sourceFile) : undefined;
     if (construction) (fnSummary.constructs ??= []).push(construction);
     const outcome = classifyCall(node, context);
@@ -131,7 +157,10 @@ export function summarizeFile(file: string, sourceFile: ts.SourceFile, scope: Im
     } else if (outcome?.kind === 'call') {
       const said = ts.isNewExpression(node) || !hasStringArgument(node) ? undefined : accessOfCall(node);
       const access = said && (said.source === 'rpc' || said.source === 'sql') && said.access !== 'unknown' ? { access: said.access } : {};
-      fnSummary.calls.push({ ref: outcome.ref, line: lineOf(node), inLoop: frame.loops > 0, ...access });
+      const returned = !ts.isTaggedTemplateExpression(node) && flowsToReturn(node, frame.fn) ? { returned: true } : {};
+      const root = ts.isTaggedTemplateExpression(node) ? undefined : receiverRoot(node.expression);
+      const receiver = root && summary.values[root] ? { receiver: root } : {};
+      fnSummary.calls.push({ ref: outcome.ref, line: lineOf(node), inLoop: frame.loops > 0, ...access, ...returned, ...receiver });
     } else if (outcome?.kind === 'limiter') {
       fnSummary.limiter ??= outcome.via;
     } else if (!outcome && fnSummary.opaque.length < 4) {
@@ -200,6 +229,22 @@ function interestingKinds(): number[] {
   ts.SyntaxKind.WhileStatement, ts.SyntaxKind.DoStatement, ts.SyntaxKind.CatchClause,
   ]) INTERESTING[kind] = 1;
   return INTERESTING;
+}
+
+/** The top-level `const x = <call>` whose initializer is this call (through parentheses, `await`, `as`). */
+function topLevelHolderOf(node: ts.Node): string | undefined {
+  let current = node;
+  while (current.parent && (ts.isParenthesizedExpression(current.parent) || ts.isAwaitExpression(current.parent) || ts.isAsExpression(current.parent) || ts.isNonNullExpression(current.parent))) current = current.parent;
+  const parent = current.parent;
+  return parent && ts.isVariableDeclaration(parent) && parent.initializer === current && ts.isIdentifier(parent.name) && isTopLevelDeclaration(parent) ? parent.name.text : undefined;
+}
+
+/** `repo` in `repo.list()` or `repo.items.find()`. */
+function receiverRoot(callee: ts.Expression): string | undefined {
+  let current = skipOuter(callee);
+  if (!ts.isPropertyAccessExpression(current)) return undefined;
+  while (ts.isPropertyAccessExpression(current)) current = skipOuter(current.expression);
+  return ts.isIdentifier(current) ? current.text : undefined;
 }
 
 function hasStringArgument(call: ts.CallExpression | ts.TaggedTemplateExpression): boolean {
@@ -332,6 +377,8 @@ function summarizeClass(node: ts.ClassLikeDeclaration, scope: ImportScope, nameO
     if (base) {
       const held = heldValueOfClassExpression(base, scope);
       if (held) summary.extends = held;
+      const agent = agentClassOf(base, scope);
+      if (agent) summary.agentBase = agent;
     }
   }
   for (const member of node.members) {

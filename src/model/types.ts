@@ -1,5 +1,6 @@
 import type { ValueUser } from './value-users.js';
 import type { Construction } from './constructions.js';
+import type { CodecFact } from './codec.js';
 
 /**
  * The project model's plain data: what each function does (its effects), whom it calls, and who calls it.
@@ -48,6 +49,10 @@ export interface CallSite {
   /** The call's own arguments say what it does (`rpc.call('eth_getBalance')`, SQL text): overrides the access
    *  of the network or database effects reached through it. */
   access?: Access;
+  /** The call's value is what the function returns (or is built into it): a factory calling a factory. */
+  returned?: boolean;
+  /** The call goes through a module value of this file (`repo.list()` with `const repo = new Repo(pool)`). */
+  receiver?: string;
 }
 
 /** What a class field or module binding holds, as far as the declaration says. */
@@ -67,6 +72,8 @@ export interface ClassSummary {
   fields: Record<string, HeldValue>;
   /** Method name -> function key. */
   methods: Record<string, string>;
+  /** `extends https.Agent` (or a proxy agent): what its instances are, for constructions in other files. */
+  agentBase?: { what: string; family: 'node-agent' | 'proxy-agent'; protocol: 'http' | 'https' };
 }
 
 /** How a function is started, when the code says so where it is declared or registered. */
@@ -106,6 +113,11 @@ export interface FunctionSummary {
   hasBody: boolean;
   /** Agents this function builds (`new https.Agent()`, a proxy agent, a subclass), see constructions.ts. */
   constructs?: Construction[];
+  /** Imported bindings this function hands to other code as an argument (`listOrders(pool)`, `new Repo(pool)`):
+   *  it uses that value as much as a direct `pool.query()` would. */
+  passes?: Array<{ module: string; name: string; line: number }>;
+  /** A small transform that only encodes or reaches a compressor (codec.ts), for "compress" callers elsewhere. */
+  codec?: CodecFact;
 }
 
 export interface FileSummary {
@@ -120,6 +132,9 @@ export interface FileSummary {
   /** Module-level bindings holding I/O handles or class instances (`export const pool = new Pool()`). */
   values: Record<string, HeldValue>;
   functions: FunctionSummary[];
+  /** Imported values built into a module value of this file (`const repo = new OrdersRepo(pool)`): whoever uses
+   *  `repo` uses `pool` (value-users.ts). */
+  heldImports?: Array<{ holder: string; module: string; name: string }>;
   /** Functions named by a registration elsewhere in the file: `router.get('/x', handler)` -> handler. */
   registered: Array<{ ref: CalleeRef; kind: EntryKind; reason: string }>;
 }
@@ -154,8 +169,10 @@ export interface LinkedFunction {
   hasBody: boolean;
   /** Runs inside a transaction a caller opened by decorator: its queries share one connection. */
   transaction?: string;
-  /** Agents the function builds itself (not its callees'). */
+  /** Agents the function builds, itself or through the factories whose result it returns (link.ts). */
   constructs?: Construction[];
+  /** What it does to its input when it is a small encoder or compressor (codec.ts). */
+  codec?: CodecFact;
 }
 
 /** What rules in one file may ask the model: its own functions and every callee its calls resolve to. */

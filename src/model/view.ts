@@ -45,10 +45,41 @@ export interface SiteFrequency {
   fn?: LinkedFunction;
 }
 
+/** How often a module value is used, and the user that says so. */
+export interface ValueUsage {
+  role: Role;
+  reason: string;
+  file: string;
+  line: number;
+}
+
+const ROLE_ORDER: Record<Role, number> = { request: 0, occasional: 1, background: 2, unknown: 3, once: 4 };
+
+/** An identifier that reads a binding: not a declaration's name, a property name or a member after a dot. */
+function isReference(node: ts.Identifier): boolean {
+  const parent = node.parent;
+  if (!parent) return false;
+  if ((ts.isVariableDeclaration(parent) || ts.isParameter(parent) || ts.isFunctionDeclaration(parent) || ts.isClassDeclaration(parent) || ts.isBindingElement(parent)) && parent.name === node) return false;
+  if (ts.isPropertyAccessExpression(parent) && parent.name === node) return false;
+  if ((ts.isPropertyAssignment(parent) || ts.isPropertyDeclaration(parent) || ts.isMethodDeclaration(parent)) && parent.name === node) return false;
+  if (ts.isImportSpecifier(parent) || ts.isImportClause(parent) || ts.isExportSpecifier(parent) || ts.isNamespaceImport(parent)) return false;
+  return true;
+}
+
+/** The top-level `const x = ...` whose initializer holds `node` (outside any function). */
+function topLevelHolder(node: ts.Node): string | undefined {
+  for (let current = node.parent; current && !ts.isSourceFile(current); current = current.parent) {
+    if (ts.isFunctionLike(current) || ts.isClassLike(current)) return undefined;
+    if (ts.isVariableDeclaration(current) && ts.isIdentifier(current.name) && ts.isSourceFile(current.parent.parent.parent)) return current.name.text;
+  }
+  return undefined;
+}
+
 export class ModelView {
   private readonly byPos = new Map<number, string>();
   private readonly context: ClassifyContext;
   private readonly expressionCache = new Map<ts.Node, ExpressionEffects>();
+  private readonly usageCache = new Map<string, ValueUsage | undefined>();
 
   constructor(
     private readonly sourceFile: ts.SourceFile,
@@ -82,6 +113,73 @@ export class ModelView {
   /** Functions in other files that use this file's module value `name` (exported and imported), per-request first. */
   usersOfValue(name: string): ValueUser[] {
     return this.facts.valueUsers?.[name] ?? [];
+  }
+
+  /**
+   * How often a module value (a pool, an agent, a client built once) is used: the most frequent role among
+   * the functions that reference it, in this file and in files that import it (value-users.ts). A value handed
+   * at module level to another module value (`const client = axios.create({ httpsAgent: agent })`,
+   * `const repo = new Repo(pool)`) is used as often as that one. Undefined when nothing uses it.
+   */
+  usageOf(name: string, depth = 0): ValueUsage | undefined {
+    const cached = this.usageCache.get(name);
+    if (cached !== undefined || this.usageCache.has(name)) return cached;
+    this.usageCache.set(name, undefined); // a cycle of module values ends here
+    let best: ValueUsage | undefined;
+    const consider = (usage: ValueUsage | undefined): void => {
+      if (usage && (!best || ROLE_ORDER[usage.role] < ROLE_ORDER[best.role])) best = usage;
+    };
+    for (const user of this.usersOfValue(name)) {
+      consider({ role: user.role, reason: `\`${name}\` is used by ${user.fn} (${user.file}:${user.line}), which ${user.role === 'unknown' ? 'has no known caller' : user.roleReason || user.role}`, file: user.file, line: user.line });
+    }
+    const visit = (node: ts.Node): void => {
+      if (ts.isIdentifier(node) && node.text === name && isReference(node)) {
+        const fn = this.functionOf(node);
+        const line = this.sourceFile.getLineAndCharacterOfPosition(node.getStart(this.sourceFile)).line + 1;
+        if (fn) consider({ role: fn.role, reason: `\`${name}\` is used by ${fn.name} (line ${line}), ${fn.role === 'unknown' ? 'which has no known caller' : `which ${fn.roleReason || fn.role}`}`, file: this.summary.file, line });
+        else if (depth < 3) {
+          const holder = topLevelHolder(node);
+          if (holder && holder !== name) {
+            const through = this.usageOf(holder, depth + 1);
+            if (through) consider({ ...through, reason: `\`${name}\` is built into \`${holder}\` (line ${line}); ${through.reason}` });
+          }
+        }
+      }
+      ts.forEachChild(node, visit);
+    };
+    visit(this.sourceFile);
+    this.usageCache.set(name, best);
+    return best;
+  }
+
+  /**
+   * How often a value built once at `node` is used: a module-level construction (`export const agent = new
+   * https.Agent()`, or one nested in a module value's initializer) is used as often as that module value; one
+   * built in a class field or constructor as often as the class's busiest method. Undefined when neither.
+   */
+  usageAt(node: ts.Node): ValueUsage | undefined {
+    const holder = topLevelHolder(node);
+    if (holder) return this.usageOf(holder);
+    for (let current = node.parent; current && !ts.isSourceFile(current); current = current.parent) {
+      const member = ts.isPropertyDeclaration(current) ? current : ts.isConstructorDeclaration(current) ? current : undefined;
+      if (!member) {
+        if (ts.isFunctionLike(current)) return undefined;
+        continue;
+      }
+      const cls = member.parent;
+      const className = ts.isClassLike(cls) ? cls.name?.text : undefined;
+      if (!className) return undefined;
+      let best: ValueUsage | undefined;
+      for (const fn of this.summary.functions) {
+        if (fn.className !== className || fn.name === 'constructor') continue;
+        const linked = this.facts.functions[fn.key];
+        if (linked && (!best || ROLE_ORDER[linked.role] < ROLE_ORDER[best.role])) {
+          best = { role: linked.role, reason: `built once per ${className} and used by ${linked.name} (line ${linked.line}), which ${linked.role === 'unknown' ? 'has no known caller' : linked.roleReason || linked.role}`, file: this.summary.file, line: linked.line };
+        }
+      }
+      return best;
+    }
+    return undefined;
   }
 
   /** Every module value of this file used from other files, with its users. */

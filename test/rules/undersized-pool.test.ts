@@ -18,7 +18,8 @@ describe('undersized-pool', () => {
     const { findings, errors } = run(SEQUELIZE_API);
     expect(errors).toEqual([]);
     const small = findings.find((f) => f.ruleId === 'undersized-pool/small-max');
-    expect(small?.severity).toBe('high');
+    // 5 connections for a server: light cost, per request (the file imports express): medium.
+    expect(small?.severity).toBe('medium');
     expect(small?.confidence).toBe('high');
     expect(small?.line).toBe(7);
     expect(small?.evidence.join('\n')).toContain('imports express');
@@ -32,7 +33,8 @@ describe('undersized-pool', () => {
 
   it('lowers severity when only the project (not the file) shows a server, and is silent without one', () => {
     const code = `import { Pool } from 'pg';\nexport const pool = new Pool({ max: 3 });\n`;
-    expect(run(code, { dependencies: { fastify: '^4.0.0' } }).findings[0]?.severity).toBe('medium');
+    expect(run(code, { dependencies: { fastify: '^4.0.0' } }).findings[0]?.severity).toBe('low');
+    expect(run(code, { dependencies: { fastify: '^4.0.0' } }).findings[0]?.confidence).toBe('medium');
     expect(run(code, { dependencies: { fastify: '^4.0.0' } }).findings[0]?.evidence.join('\n')).toContain('depends on fastify');
     expect(run(code).findings).toEqual([]);
   });
@@ -46,10 +48,11 @@ describe('undersized-pool', () => {
     expect(strict?.fix.replacement).toBe('max: Number(process.env.DB_POOL_MAX ?? 20)');
   });
 
-  it('reports an env-driven max only at info, naming its fallback', () => {
+  it('grades an env-driven max by its fallback, with medium confidence, naming it', () => {
     const code = `import express from 'express';\nimport { Pool } from 'pg';\nexport const app = express();\nexport const pool = new Pool({ max: parseInt(process.env.PG_MAX || '3', 10) });\n`;
     const [finding] = run(code).findings;
-    expect(finding?.severity).toBe('info');
+    expect(finding?.severity).toBe('medium');
+    expect(finding?.confidence).toBe('medium');
     expect(finding?.message).toContain('falls back to 3');
     expect(finding?.fix.replacement).toBe("max: parseInt(process.env.PG_MAX || '20', 10)");
   });
@@ -89,7 +92,8 @@ export const c = new Pool({ max: config.pg.max, connectionTimeoutMillis: config.
     const code = `import { Pool } from 'pg';\nexport const pool = new Pool({ max: 150 });\n`;
     const [finding] = run(code).findings;
     expect(finding?.ruleId).toBe('undersized-pool/exceeds-db-limit');
-    expect(finding?.severity).toBe('high');
+    // Above max_connections is a moderate cost; nothing in the project uses the pool, so how often is unknown.
+    expect(finding?.severity).toBe('medium');
     expect(finding?.fix.replacement).toBe('max: Number(process.env.DB_POOL_MAX ?? 20)');
     const custom = run(code, { options: { 'undersized-pool': { databaseMaxConnections: { postgres: 500, mysql: 151 } } } });
     expect(custom.findings).toEqual([]);
@@ -187,7 +191,38 @@ describe('undersized-pool: values and thresholds', () => {
     const code = `import express from 'express';\nimport { Pool } from 'pg';\nexport const app = express();\nexport const pool = new Pool({ max: process.env.DB_MAX ? Number(process.env.DB_MAX) : 3 });\n`;
     const [finding] = run(code).findings;
     expect(finding?.ruleId).toBe('undersized-pool/small-max');
-    expect(finding?.severity).toBe('info');
+    expect(finding?.severity).toBe('medium');
     expect(finding?.message).toContain('falls back to 3');
+  });
+});
+
+describe('undersized-pool: Prisma and MongoDB sizes', () => {
+  it('reads connection_limit from a Prisma datasource URL, its env fallback and a template', () => {
+    const code = `import express from 'express';
+import { PrismaClient } from '@prisma/client';
+export const app = express();
+export const a = new PrismaClient({ datasourceUrl: 'postgresql://u@h/db?connection_limit=1' });
+export const b = new PrismaClient({ datasourceUrl: process.env.DATABASE_URL ?? 'postgresql://u@h/db?schema=x&connection_limit=4' });
+export const c = new PrismaClient({ datasources: { db: { url: \`\${process.env.URL}?connection_limit=\${process.env.POOL ?? 2}\` } } });
+export const d = new PrismaClient({ datasourceUrl: process.env.DATABASE_URL });
+export const e = new PrismaClient({ datasourceUrl: 'postgresql://u@h/db?connection_limit=40' });
+`;
+    const { findings } = run(code);
+    expect(findings.map((f) => [f.line, f.severity])).toEqual([[4, 'high'], [5, 'medium'], [6, 'high']]);
+    expect(findings[0]?.fix.replacement).toBe("datasourceUrl: 'postgresql://u@h/db?connection_limit=20'");
+    expect(findings[1]?.message).toContain('falls back to 4');
+  });
+
+  it('reads mongoose and MongoClient maxPoolSize from options or the connection string, never the default', () => {
+    const code = `import express from 'express';
+import mongoose from 'mongoose';
+import { MongoClient } from 'mongodb';
+export const app = express();
+export const a = mongoose.createConnection(process.env.URL ?? '', { maxPoolSize: 2 });
+export const b = new MongoClient('mongodb://db/app?maxPoolSize=3');
+export const c = mongoose.createConnection(process.env.URL ?? '');
+export const d = new MongoClient('mongodb://db/app', { poolSize: 50 });
+`;
+    expect(run(code).findings.map((f) => [f.line, f.severity])).toEqual([[5, 'high'], [6, 'medium']]);
   });
 });
