@@ -30,11 +30,11 @@ describe('scan()', () => {
     const searched = await scan({ cwd: dir });
     expect(searched.findings.map((f) => `${f.file} ${f.severity}`).sort()).toEqual(['src/b.ts low', 'src/legacy/a.ts low']);
     const object = await scan({ cwd: dir, config: { overrides: [{ files: ['src/legacy/**'], rules: { 'fake-compression': 'off' } }] } });
-    expect(object.findings.map((f) => `${f.file} ${f.severity}`)).toEqual(['src/b.ts high']);
+    expect(object.findings.map((f) => `${f.file} ${f.severity}`)).toEqual(['src/b.ts medium']);
     const none = await scan({ cwd: dir, config: false, paths: ['src/legacy'] });
     expect(none.findings.map((f) => f.file)).toEqual(['src/legacy/a.ts']);
     expect(exitCode(none)).toBe(0);
-    expect(exitCode(none, 'high')).toBe(1);
+    expect(exitCode(none, 'medium')).toBe(1);
     expect(none.tool.name).toBe('bottleneck');
   });
 

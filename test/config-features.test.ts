@@ -69,7 +69,7 @@ describe('bottleneck init', () => {
       // The written config is valid and in force: the finding is still reported, and failOn critical applies.
       const scan = findings(dir);
       expect(scan.code, scan.stderr).toBe(0);
-      expect(scan.found).toEqual(['src/a.ts fake-compression/encoding-only high']);
+      expect(scan.found).toEqual(['src/a.ts fake-compression/encoding-only medium']);
     }
   });
 
@@ -160,7 +160,7 @@ describe('overrides by path', () => {
       '.bottleneckrc.json': JSON.stringify({ overrides: [{ files: ['src/legacy/**'], rules: { 'fake-compression': 'off' } }] }),
     });
     const fromSrc = findings(path.join(dir, 'src'), '.');
-    expect(fromSrc.found).toEqual(['app/new.ts fake-compression/encoding-only high']);
+    expect(fromSrc.found).toEqual(['app/new.ts fake-compression/encoding-only medium']);
   });
 
   it('names the key path of a bad override, with "did you mean"', () => {
@@ -182,9 +182,9 @@ describe('overrides with the cache and worker threads', () => {
     const dir = project({ 'src/legacy/a.ts': FAKE_COMPRESSION, 'src/b.ts': FAKE_COMPRESSION, '.bottleneckrc.json': JSON.stringify({ overrides: [{ files: ['src/legacy/**'], rules: { 'fake-compression': 'low' } }] }) });
     const cached = (...args: string[]) => run(dir, 'scan', '--format', 'json', '--fail-on', 'none', '--cache-location', '.cache', ...args);
     const severities = (stdout: string) => (JSON.parse(stdout) as { findings: Array<{ file: string; severity: string }> }).findings.map((f) => `${f.file} ${f.severity}`).sort();
-    expect(severities(cached().stdout)).toEqual(['src/b.ts high', 'src/legacy/a.ts low']);
+    expect(severities(cached().stdout)).toEqual(['src/b.ts medium', 'src/legacy/a.ts low']);
     writeFileSync(path.join(dir, '.bottleneckrc.json'), JSON.stringify({ overrides: [{ files: ['src/legacy/**'], rules: { 'fake-compression': 'off' } }] }));
-    expect(severities(cached().stdout)).toEqual(['src/b.ts high']);
+    expect(severities(cached().stdout)).toEqual(['src/b.ts medium']);
   });
 
   it('worker threads run each file with its own rule set', { timeout: 120_000 }, () => {
@@ -199,7 +199,7 @@ describe('overrides with the cache and worker threads', () => {
       expect(found.every((f) => f.file.startsWith('app/')), concurrency).toBe(true);
       // app/1.ts, app/10..19.ts, app/100..119.ts: 31 files at low, the other 89 at the rule's own severity.
       expect(found.filter((f) => f.severity === 'low')).toHaveLength(31);
-      expect(found.filter((f) => f.severity === 'high')).toHaveLength(89);
+      expect(found.filter((f) => f.severity === 'medium')).toHaveLength(89);
     }
   });
 });

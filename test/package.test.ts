@@ -82,8 +82,8 @@ describe('the packed package installed into an empty project', () => {
     writeFileSync(path.join(app, 'example.mjs'), readmeApiExample());
     const result = runIn(app, process.execPath, ['example.mjs']);
     expect(result.code, result.stderr).toBe(0);
-    expect(result.stdout).toContain('src/cache.ts:1 fake-compression/encoding-only high: ');
-    expect(result.stdout).toContain('files: 1, exit code at --fail-on high: 1');
+    expect(result.stdout).toContain('src/cache.ts:1 fake-compression/encoding-only medium: ');
+    expect(result.stdout).toContain('files: 1, exit code at --fail-on medium: 1');
     // The same object as `scan --format json`, apart from the duration.
     writeFileSync(path.join(app, 'same.mjs'), "import { scan } from 'bottleneck-cli';\nconsole.log(JSON.stringify(await scan({ paths: ['src'] })));\n");
     const api = JSON.parse(runIn(app, process.execPath, ['same.mjs']).stdout) as { summary: { durationMs: number } };
