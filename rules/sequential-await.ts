@@ -367,7 +367,9 @@ function declaredInFunction(name: string, from: ts.Node): boolean {
 }
 
 /** `job` in `job.getMetadata()` when `job` is a local holding an object from a call (not a client the model knows). */
-function statefulReceiverOf(call: CallLike, context: RuleContext<Options>): string | undefined {
+function statefulReceiverOf(call: CallLike, evidence: IoEvidence, context: RuleContext<Options>): string | undefined {
+  // The call goes straight to a library handle (`db.query` with `db = getPool()`): a client, not a job's state.
+  if (evidence.level === 'proven' && evidence.callees.every((c) => !c.hasBody)) return undefined;
   const callee = unwrap(ts.isCallExpression(call) ? call.expression : call.tag);
   if (!ts.isPropertyAccessExpression(callee)) return undefined;
   const receiver = unwrap(callee.expression);
@@ -459,7 +461,7 @@ function awaitStep(statement: ts.Statement, context: RuleContext<Options>): Awai
     name,
     evidence,
     receiver: receiverText(operand, context),
-    statefulReceiver: statefulReceiverOf(operand, context),
+    statefulReceiver: statefulReceiverOf(operand, evidence, context),
   };
 }
 

@@ -41,6 +41,8 @@ interface Node {
   roleReason: string;
   callers: Array<{ id: string; line: number }>;
   transaction?: string;
+  /** Names of calls that resolved to nothing but read as I/O (FunctionSummary.opaqueIfUnresolved). */
+  unresolvedOpaque?: string[];
 }
 
 const ROLE_RANK: Record<EntryKind, number> = { request: 4, occasional: 3, background: 2, once: 1 };
@@ -159,6 +161,10 @@ export class ProjectModel {
     for (const node of this.nodes.values()) {
       for (const call of node.summary.calls) {
         const target = this.resolveRef(node.file, call.ref);
+        if (!target) {
+          const name = node.summary.opaqueIfUnresolved?.[refKey(call.ref)];
+          if (name) (node.unresolvedOpaque ??= []).push(name);
+        }
         if (!target || target === node.id) continue;
         node.targets.push({ id: target, inner: false, inLoop: call.inLoop, line: call.line, ...(call.access ? { access: call.access } : {}) });
         this.nodes.get(target)?.callers.push({ id: node.id, line: call.line });
@@ -175,6 +181,8 @@ export class ProjectModel {
     const key = `${file}\0${refKey(ref)}`;
     const cached = this.resolvedRefs.get(key);
     if (cached !== undefined) return cached ?? undefined;
+    // In progress: a factory that returns its own result (or a cycle of them) resolves to nothing.
+    this.resolvedRefs.set(key, null);
     const found = this.resolveRefUncached(file, ref);
     this.resolvedRefs.set(key, found ?? null);
     return found;
@@ -196,8 +204,12 @@ export class ProjectModel {
       case 'field': {
         const held = this.fieldOf(file, ref.className, ref.field, 0);
         if (!held) return undefined;
-        return this.resolveHeldMember(held.file, held.value, ref.method, `this.${ref.field}.${ref.method}`, 0);
+        return this.resolveHeldMember(held.file, held.value, [ref.method], `this.${ref.field}.${ref.method}`, 0);
       }
+      case 'returned':
+        return this.resolveHeldMember(file, { kind: 'returned', ref: ref.factory, ...(ref.single ? { single: true } : {}) }, ref.members, `${refLabel(ref.factory)}().${ref.members.join('.')}`, 0);
+      case 'passed':
+        return this.resolveHeldMember(file, { kind: 'passed', callee: ref.callee, argument: ref.argument, parameter: ref.parameter }, ref.members, `(what ${refLabel(ref.callee)} passes).${ref.members.join('.')}`, 0);
     }
   }
 
@@ -212,7 +224,7 @@ export class ProjectModel {
     if (objectMethod !== undefined) return idOf(file, objectMethod);
     if (summary.classes[name]) return this.resolveMethod(file, name, member, depth + 1);
     const value = summary.values[name];
-    if (value) return this.resolveHeldMember(file, value, member, `${name}.${member}`, depth + 1);
+    if (value) return this.resolveHeldMember(file, value, [member], `${name}.${member}`, depth + 1);
     return undefined;
   }
 
@@ -270,7 +282,7 @@ export class ProjectModel {
       return base ? this.resolveMethod(base.file, base.name, method, depth + 1) : undefined;
     }
     // `class PrismaService extends PrismaClient`: what the class does not define, the library does.
-    return this.resolveHeldMember(file, cls.extends, method, `${className}.${method}`, depth + 1);
+    return this.resolveHeldMember(file, cls.extends, [method], `${className}.${method}`, depth + 1);
   }
 
   /** What a class field holds, looking through base classes declared in the project. */
@@ -286,18 +298,47 @@ export class ProjectModel {
     return undefined;
   }
 
-  private resolveHeldMember(file: string, held: HeldValue, member: string, via: string, depth: number): string | undefined {
-    if (held.kind === 'class') {
-      const location = this.classLocation(file, held.ref, depth + 1);
-      return location ? this.resolveMethod(location.file, location.name, member, depth + 1) : undefined;
+  /** The function a member of a held value resolves to: a class's method, or a synthetic I/O, limiter or memory handle. */
+  private resolveHeldMember(file: string, held: HeldValue, members: string[], via: string, depth: number): string | undefined {
+    if (depth > MAX_DEPTH) return undefined;
+    switch (held.kind) {
+      case 'class': {
+        const location = this.classLocation(file, held.ref, depth + 1);
+        return location ? this.resolveMethod(location.file, location.name, members[0] ?? '', depth + 1) : undefined;
+      }
+      case 'limiter':
+        return this.syntheticLimiter(held.module);
+      case 'memory':
+        return this.syntheticMemory(held.module);
+      case 'io':
+        return this.syntheticIo(file, held, members.at(-1) ?? '', via);
+      case 'returned': {
+        // What a factory returns, followed through factories that return other factories' results.
+        const node = this.nodes.get(this.resolveRef(file, held.ref) ?? '');
+        const returned = node?.summary.returns;
+        // `getPool().connect()` then a callback: one connection taken from what the factory returns.
+        const value = held.single && returned?.kind === 'io' ? { ...returned, single: true } : returned;
+        return node && value ? this.resolveHeldMember(node.file, value, members, via, depth + 1) : undefined;
+      }
+      case 'passed': {
+        const node = this.nodes.get(this.resolveRef(file, held.callee) ?? '');
+        const value = node?.summary.passes?.[held.argument]?.[held.parameter];
+        return node && value ? this.resolveHeldMember(node.file, value, members, via, depth + 1) : undefined;
+      }
     }
-    if (held.kind === 'limiter') return this.syntheticLimiter(held.module);
-    return this.syntheticIo(file, held, member, via);
+  }
+
+  private syntheticMemory(module: string): string {
+    const id = `memory:${module}`;
+    if (!this.synthetic.has(id)) {
+      this.synthetic.set(id, { id, name: `${module} (in memory)`, file: '', line: 0, effects: [], role: 'unknown', roleReason: '', assumed: [], memos: [], limiters: [], validatorOnly: false, hasBody: false });
+    }
+    return id;
   }
 
   private syntheticIo(file: string, held: Extract<HeldValue, { kind: 'io' }>, member: string, via: string): string {
     // One per handle and member: two exported pools must not share one name in evidence.
-    const id = `io:${held.module}:${file}:${via}`;
+    const id = `io:${held.module}:${file}:${via}${held.single ? ':single' : ''}`;
     if (!this.synthetic.has(id)) {
       const access = accessOfName(member);
       this.synthetic.set(id, {
@@ -305,7 +346,7 @@ export class ProjectModel {
         name: `${via} (${held.module})`,
         file,
         line: 0,
-        effects: [{ kind: held.io, access: access === 'ordered' ? 'unknown' : access, via: `${via} (${held.module})`, line: 0, chain: [], file, ...(access === 'ordered' ? { ordered: true } : {}) }],
+        effects: [{ kind: held.io, access: access === 'ordered' ? 'unknown' : access, via: `${via} (${held.module})`, line: 0, chain: [], file, ...(access === 'ordered' ? { ordered: true } : {}), ...(held.single ? { single: true } : {}) }],
         role: 'unknown',
         roleReason: '',
         assumed: [],
@@ -335,7 +376,7 @@ export class ProjectModel {
       node.effects = node.summary.direct.map((effect) => ({ ...effect, chain: [], file: node.file }));
       if (node.summary.memo) node.memos = [node.id];
       if (node.summary.limiter) node.limiters = [node.summary.limiter];
-      node.assumed = [...node.summary.opaque];
+      node.assumed = [...new Set([...node.summary.opaque, ...(node.unresolvedOpaque ?? [])])].slice(0, MAX_SET);
     }
     // A worklist: a function is merged again only when one of its callees changed, at most MAX_PASSES times.
     const dependents = new Map<string, Node[]>();
@@ -475,6 +516,24 @@ export class ProjectModel {
       node.role = 'background';
       node.roleReason = `no caller found, and it is in a ${directory[2]}/ directory: background work`;
     }
+  }
+}
+
+/** A short name for a reference, for evidence: `createApiClient`, `this.makeClient`, `withRetry`. */
+function refLabel(ref: CalleeRef): string {
+  switch (ref.kind) {
+    case 'local':
+      return ref.member ? `${ref.name}.${ref.member}` : ref.name;
+    case 'import':
+      return ref.path.join('.') || 'default';
+    case 'this':
+      return `this.${ref.method}`;
+    case 'field':
+      return `this.${ref.field}.${ref.method}`;
+    case 'returned':
+      return `${refLabel(ref.factory)}().${ref.members.join('.')}`;
+    case 'passed':
+      return `${refLabel(ref.callee)}(callback)`;
   }
 }
 

@@ -4,8 +4,10 @@ import { functionName, propertyName } from '../scanner/ast.js';
 import { isLoopNode } from '../scanner/roles.js';
 import { accessOfName } from './io-catalog.js';
 import { agentConstructionIn } from './constructions.js';
+import { returnedValue } from './factories.js';
+import { passedHandles } from './callbacks.js';
 import { accessOfCall, classifyCall, heldValueOfExpression, heldValueOfModuleRef, heldValueOfType, type ClassifyContext } from './classify.js';
-import type { CalleeRef, ClassSummary, EntryKind, FileSummary, FunctionSummary, HeldValue } from './types.js';
+import { refKey, type CalleeRef, type ClassSummary, type EntryKind, type FileSummary, type FunctionSummary, type HeldValue } from './types.js';
 
 /**
  * One walk of a file: its functions with what each does directly (I/O, calls into project code, memo,
@@ -83,6 +85,8 @@ export function summarizeFile(file: string, sourceFile: ts.SourceFile, scope: Im
     if (transactional) fnSummary.transactional = transactional;
     frames[frames.length - 1]?.summary.inner.push(key);
     summary.functions.push(fnSummary);
+    const body = (fn as ts.FunctionLikeDeclaration).body;
+    if (body && !ts.isBlock(body)) noteReturn(fnSummary, fn, body);
     return { fn, summary: fnSummary, loops: 0, catches: 0, throws: false, returnsValue: !ts.isBlock((fn as ts.FunctionLikeDeclaration).body ?? fn) };
   };
 
@@ -101,6 +105,13 @@ export function summarizeFile(file: string, sourceFile: ts.SourceFile, scope: Im
     }
     const topName = topLevelName(fn);
     if (topName && summary.locals[topName] === undefined) summary.locals[topName] = fnSummary.key;
+  };
+
+  /** A returned handle makes the function a factory its callers' values follow (factories.ts). */
+  const noteReturn = (fnSummary: FunctionSummary, fn: ts.SignatureDeclaration, expression: ts.Expression): void => {
+    if (fnSummary.returns) return;
+    const held = returnedValue(expression, fn, context);
+    if (held && held.kind !== 'memory') fnSummary.returns = held;
   };
 
   const onCall = (node: ts.CallExpression | ts.NewExpression | ts.TaggedTemplateExpression, frame: Frame | undefined): void => {
@@ -132,11 +143,25 @@ export function summarizeFile(file: string, sourceFile: ts.SourceFile, scope: Im
       const said = ts.isNewExpression(node) || !hasStringArgument(node) ? undefined : accessOfCall(node);
       const access = said && (said.source === 'rpc' || said.source === 'sql') && said.access !== 'unknown' ? { access: said.access } : {};
       fnSummary.calls.push({ ref: outcome.ref, line: lineOf(node), inLoop: frame.loops > 0, ...access });
+      // A member of a factory's result or a callback's parameter that the linker may not resolve: its name is
+      // still evidence, as it was before the model could follow such values.
+      if (outcome.ref.kind === 'returned' || outcome.ref.kind === 'passed') {
+        const name = opaqueIoName(node, sourceFile);
+        if (name) (fnSummary.opaqueIfUnresolved ??= {})[refKey(outcome.ref)] = name;
+      }
     } else if (outcome?.kind === 'limiter') {
       fnSummary.limiter ??= outcome.via;
     } else if (!outcome && fnSummary.opaque.length < 4) {
       const name = opaqueIoName(node, sourceFile);
       if (name && !fnSummary.opaque.includes(name)) fnSummary.opaque.push(name);
+    }
+    // `work(pool)` where `work` is a parameter: the handles this function hands its callback (callbacks.ts).
+    if (!outcome && ts.isCallExpression(node) && ts.isIdentifier(node.expression)) {
+      const owner = frames.find((f) => f.fn.parameters.some((p) => ts.isIdentifier(p.name) && p.name.text === (node.expression as ts.Identifier).text));
+      for (const [parameter, argument, held] of owner ? passedHandles(node, owner.fn, context) : []) {
+        const byParameter = ((owner as Frame).summary.passes ??= {});
+        (byParameter[parameter] ??= {})[argument] ??= held;
+      }
     }
   };
 
@@ -175,7 +200,10 @@ export function summarizeFile(file: string, sourceFile: ts.SourceFile, scope: Im
     if (ts.isCallExpression(node) || ts.isNewExpression(node) || ts.isTaggedTemplateExpression(node)) onCall(node, frame);
     if (!frame) continue;
     if (ts.isThrowStatement(node) && frame.catches === 0) frame.throws = true;
-    else if (ts.isReturnStatement(node) && node.expression) frame.returnsValue = true;
+    else if (ts.isReturnStatement(node) && node.expression) {
+      frame.returnsValue = true;
+      noteReturn(frame.summary, frame.fn, node.expression);
+    }
     else if (isLoopNode(node)) {
       frame.loops += 1;
       open.push({ end: node.end, kind: 'loop' });
@@ -265,7 +293,7 @@ function collectTopLevel(statement: ts.Statement, summary: FileSummary, scope: I
       if (!ts.isIdentifier(declaration.name)) continue;
       const name = declaration.name.text;
       if (exported) summary.exports[name] = name;
-      const held = declaration.initializer ? heldValueOfExpression(declaration.initializer, scope, summary.classes) : declaration.type ? heldValueOfType(declaration.type, scope) : undefined;
+      const held = declaration.initializer ? heldValueOfExpression(declaration.initializer, scope, summary.classes, summary.values) : declaration.type ? heldValueOfType(declaration.type, scope) : undefined;
       if (held) summary.values[name] = held;
       // `const service = new class { ... }` is rare; classes assigned to a const are summarised by name.
       if (declaration.initializer && ts.isClassExpression(skipOuter(declaration.initializer))) {
@@ -382,10 +410,11 @@ function heldValueOfDecorators(node: ts.Node, scope: ImportScope): HeldValue | u
     if (!ts.isIdentifier(expression)) continue;
     const ref = scope.resolve(expression);
     const name = expression.text;
-    if (name === 'InjectRepository' || name === 'InjectEntityManager' || name === 'InjectDataSource' || name === 'InjectConnection' || name === 'InjectKnex' || name === 'InjectModel') {
+    // NestJS, Midway (`@InjectEntityModel`), and the community modules for knex, Sequelize, MikroORM, Prisma, Drizzle.
+    if (/^Inject(Repository|EntityManager|DataSource|Connection|Knex|Model|EntityModel|EntityRepository|Sequelize|MikroORM|Prisma|PrismaClient|Drizzle|Kysely|Mongo|Db|Database)$/.test(name)) {
       return { kind: 'io', io: 'database', module: ref?.module ?? '@nestjs/typeorm' };
     }
-    if (name === 'InjectRedis') return { kind: 'io', io: 'cache', module: ref?.module ?? 'ioredis' };
+    if (name === 'InjectRedis' || name === 'InjectCache' || name === 'InjectCacheManager') return { kind: 'io', io: 'cache', module: ref?.module ?? 'ioredis' };
     if (name === 'InjectQueue' || name === 'InjectFlowProducer') return { kind: 'io', io: 'queue', module: ref?.module ?? 'bullmq' };
     if (name === 'Inject' && ts.isCallExpression(decorator.expression)) {
       const token = decorator.expression.arguments[0];
@@ -500,6 +529,8 @@ function entryOf(fn: ts.SignatureDeclaration, className: string | undefined): Fu
     if (route && OCCASIONAL_PATH.test(route)) return { kind: 'occasional', reason: `handler decorated with @${request}('${route}'): an operator endpoint, graded below the traffic` };
     return { kind: 'request', reason: `handler decorated with @${request}` };
   }
+  const mapped = mappedRoute(fn);
+  if (mapped) return mapped;
   const background = decorators.find((d) => BACKGROUND_DECORATORS.has(d));
   if (background) return { kind: 'background', reason: `decorated with @${background}: runs as a job or event handler` };
   const name = functionName(fn);
@@ -510,6 +541,34 @@ function entryOf(fn: ts.SignatureDeclaration, className: string | undefined): Fu
   const registration = registrationOf(fn);
   if (registration) return registration;
   if (HANDLER_PARAMS.some(([a, b]) => params[0] === a && params[1] === b)) return { kind: 'request', reason: `request handler signature (${params.slice(0, 2).join(', ')})` };
+  return undefined;
+}
+
+/**
+ * `@HTTPMethod({ method: HTTPMethodEnum.GET, path: '/x' })` (Egg/tegg), `@RequestMapping({ method: 'POST' })`:
+ * a route whose HTTP method is an option, not the decorator's name.
+ */
+function mappedRoute(fn: ts.SignatureDeclaration): FunctionSummary['entry'] {
+  if (!ts.canHaveDecorators(fn)) return undefined;
+  for (const decorator of ts.getDecorators(fn) ?? []) {
+    const call = decorator.expression;
+    if (!ts.isCallExpression(call) || !ts.isIdentifier(call.expression) || !/^(HTTPMethod|RequestMapping|Route)$/.test(call.expression.text)) continue;
+    const options = call.arguments[0];
+    if (!options || !ts.isObjectLiteralExpression(options)) continue;
+    let method = 'GET';
+    let path = '';
+    for (const property of options.properties) {
+      if (!ts.isPropertyAssignment(property) || !ts.isIdentifier(property.name)) continue;
+      const value = property.initializer;
+      const text = ts.isStringLiteralLike(value) ? value.text : ts.isPropertyAccessExpression(value) ? value.name.text : '';
+      if (property.name.text === 'method' && text) method = text.toUpperCase();
+      if (property.name.text === 'path' && text) path = text;
+    }
+    const reason = `handler decorated with @${call.expression.text}(${method}${path ? ` '${path}'` : ''})`;
+    if (WRITE_METHODS.has(method.toLowerCase())) return { kind: 'occasional', reason: `${reason}: a write endpoint, graded below reads` };
+    if (OCCASIONAL_PATH.test(path)) return { kind: 'occasional', reason: `${reason}: an operator endpoint, graded below the traffic` };
+    return { kind: 'request', reason };
+  }
   return undefined;
 }
 

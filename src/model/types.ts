@@ -38,7 +38,11 @@ export type CalleeRef =
   | { kind: 'local'; name: string; member?: string }
   | { kind: 'import'; module: string; path: string[] }
   | { kind: 'this'; className: string; method: string }
-  | { kind: 'field'; className: string; field: string; method: string };
+  | { kind: 'field'; className: string; field: string; method: string }
+  /** A member of what a project function returns (`createApiClient().get`, `const db = makeDb(); db.query()`). */
+  | { kind: 'returned'; factory: CalleeRef; members: string[]; single?: boolean }
+  /** A member of what a project function passes to a callback (`withClient((c) => c.query())`), see callbacks.ts. */
+  | { kind: 'passed'; callee: CalleeRef; argument: number; parameter: number; members: string[] };
 
 export interface CallSite {
   ref: CalleeRef;
@@ -54,7 +58,13 @@ export interface CallSite {
 export type HeldValue =
   | { kind: 'io'; io: IoKind; module: string; single?: boolean }
   | { kind: 'limiter'; module: string }
-  | { kind: 'class'; ref: ClassRef };
+  | { kind: 'class'; ref: ClassRef }
+  /** What a project function returns: a factory's client (`createApiClient()`), resolved by the linker. */
+  | { kind: 'returned'; ref: CalleeRef; single?: boolean }
+  /** What a project function hands a callback's parameter (`withRetry((client) => ...)`), resolved by the linker. */
+  | { kind: 'passed'; callee: CalleeRef; argument: number; parameter: number }
+  /** An in-memory store (`new Map()`, `new LRUCache()`, node-cache): its `get`/`set` never wait on I/O. */
+  | { kind: 'memory'; module: string };
 
 /** A class named where it is declared: in this file, or imported (module specifier and exported name). */
 export type ClassRef = { kind: 'local'; name: string } | { kind: 'import'; module: string; name: string };
@@ -104,6 +114,12 @@ export interface FunctionSummary {
   transactional?: string;
   /** Declared with a body (not an interface member, overload or `declare`). */
   hasBody: boolean;
+  /** What the function returns when that is a handle or an object the model can follow (factories.ts). */
+  returns?: HeldValue;
+  /** Handles it passes to a callback it was given: parameter index -> argument index -> what (callbacks.ts). */
+  passes?: Record<number, Record<number, HeldValue>>;
+  /** Calls into project code that, if they resolve to nothing, read as I/O by name: ref key -> name. */
+  opaqueIfUnresolved?: Record<string, string>;
   /** Agents this function builds (`new https.Agent()`, a proxy agent, a subclass), see constructions.ts. */
   constructs?: Construction[];
 }
@@ -178,5 +194,9 @@ export function refKey(ref: CalleeRef): string {
       return `this:${ref.className}.${ref.method}`;
     case 'field':
       return `field:${ref.className}.${ref.field}.${ref.method}`;
+    case 'returned':
+      return `returned${ref.single ? '1' : ''}:(${refKey(ref.factory)}).${ref.members.join('.')}`;
+    case 'passed':
+      return `passed:(${refKey(ref.callee)})#${ref.argument}.${ref.parameter}.${ref.members.join('.')}`;
   }
 }

@@ -108,6 +108,8 @@ export class ModelView {
         if (outcome?.kind === 'io') {
           const line = this.sourceFile.getLineAndCharacterOfPosition(node.getStart(this.sourceFile)).line + 1;
           result.effects.push({ ...outcome.effect, line, chain: [], file: this.summary.file });
+        } else if (outcome?.kind === 'memory') {
+          // Answered in memory: known, and no I/O.
         } else if (outcome?.kind === 'limiter') {
           result.limiters.push(outcome.via);
         } else if (outcome?.kind === 'call') {
