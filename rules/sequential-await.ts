@@ -45,7 +45,8 @@ function calleeName(expression: ts.Expression): string | undefined {
   if (ts.isIdentifier(expression)) return expression.text;
   if (ts.isPropertyAccessExpression(expression)) return expression.name.text;
   if (ts.isElementAccessExpression(expression) && ts.isStringLiteralLike(expression.argumentExpression)) return expression.argumentExpression.text;
-  if (ts.isParenthesizedExpression(expression) || ts.isNonNullExpression(expression)) return calleeName(expression.expression);
+  // `pipe(...)()`, `limit(fn)()`: the function that built the callee names it.
+  if (ts.isParenthesizedExpression(expression) || ts.isNonNullExpression(expression) || ts.isCallExpression(expression)) return calleeName(expression.expression);
   return undefined;
 }
 
@@ -446,6 +447,11 @@ function awaitStep(statement: ts.Statement, context: RuleContext<Options>): Awai
     }
   } else {
     target = { kind: 'none' };
+    // `await doc.loadInfo()`: awaited for what it does to a local object, so what reads that object after it
+    // depends on it (`doc.sheetsByTitle[x]` must not move above it).
+    const root = receiverRoot(ts.isCallExpression(operand) ? operand.expression : operand.tag);
+    const client = evidence.level === 'proven' && evidence.callees.every((c) => !c.hasBody);
+    if (root && root !== 'this' && !client && declaredInFunction(root, statement)) writes.add(root);
   }
   const callText = reindent(operand, context, lineIndentAt(statement.getStart(context.sourceFile), context.sourceFile) + 2);
   const promiseText = peeled.path ? `${callText}.then((result) => result${peeled.path})` : callText;

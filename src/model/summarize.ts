@@ -450,7 +450,13 @@ function opaqueIoName(node: ts.CallExpression | ts.NewExpression | ts.TaggedTemp
   return text.length > 40 ? `${text.slice(0, 39)}…` : text;
 }
 
-/** `if (this.x) return this.x;` (or a module variable) with an assignment to the same target later. */
+/**
+ * The field (or module variable) a function memoises its result in:
+ *  - `if (this.x) return this.x; ... this.x = await load()`, also with more in the guard (a TTL:
+ *    `if (this.x && Date.now() - this.at < TTL) return this.x`);
+ *  - `if (!this.p) { this.p = load(); } return this.p` (a promise memo: later callers await the same load);
+ *  - `return this.x ??= load()`.
+ */
 function memoOf(body: ts.Node): string | undefined {
   if (!ts.isBlock(body)) return undefined;
   const guarded = new Set<string>();
@@ -459,22 +465,57 @@ function memoOf(body: ts.Node): string | undefined {
     const inner = skipOuter(expression);
     if (ts.isPropertyAccessExpression(inner) && inner.expression.kind === ts.SyntaxKind.ThisKeyword) return `this.${inner.name.text}`;
     if (ts.isIdentifier(inner)) return inner.text;
+    if (ts.isAwaitExpression(inner)) return targetText(inner.expression);
     if (ts.isBinaryExpression(inner) && [ts.SyntaxKind.ExclamationEqualsEqualsToken, ts.SyntaxKind.ExclamationEqualsToken].includes(inner.operatorToken.kind)) return targetText(inner.left);
     return undefined;
   };
+  /** `this.x` and names a condition reads. */
+  const mentioned = (condition: ts.Node): Set<string> => {
+    const found = new Set<string>();
+    const visit = (node: ts.Node): void => {
+      const target = ts.isPropertyAccessExpression(node) || ts.isIdentifier(node) ? targetText(node as ts.Expression) : undefined;
+      if (target) found.add(target);
+      if (!ts.isPropertyAccessExpression(node)) ts.forEachChild(node, visit);
+    };
+    visit(condition);
+    return found;
+  };
+  const assignedIn = (node: ts.Node, targets: Set<string>): string | undefined => {
+    let found: string | undefined;
+    const visit = (current: ts.Node): void => {
+      if (found || ts.isFunctionLike(current)) return;
+      if (ts.isBinaryExpression(current) && current.operatorToken.kind >= ts.SyntaxKind.FirstAssignment && current.operatorToken.kind <= ts.SyntaxKind.LastAssignment) {
+        const target = targetText(current.left);
+        if (target && targets.has(target)) found = target;
+      }
+      ts.forEachChild(current, visit);
+    };
+    visit(node);
+    return found;
+  };
+  const returned = new Set<string>();
   for (const statement of body.statements) {
-    if (ts.isIfStatement(statement)) {
-      const target = targetText(statement.expression);
-      const then = ts.isBlock(statement.thenStatement) ? statement.thenStatement.statements[0] : statement.thenStatement;
-      if (target && then && ts.isReturnStatement(then) && then.expression && targetText(then.expression) === target) guarded.add(target);
-    }
     if (ts.isReturnStatement(statement) && statement.expression) {
       const inner = skipOuter(statement.expression);
       if (ts.isBinaryExpression(inner) && (inner.operatorToken.kind === ts.SyntaxKind.QuestionQuestionEqualsToken || inner.operatorToken.kind === ts.SyntaxKind.BarBarEqualsToken)) {
         const target = targetText(inner.left);
         if (target) return target;
       }
+      const target = targetText(inner as ts.Expression);
+      if (target) returned.add(target);
     }
+  }
+  for (const statement of body.statements) {
+    if (!ts.isIfStatement(statement)) continue;
+    const names = mentioned(statement.expression);
+    const then = ts.isBlock(statement.thenStatement) ? statement.thenStatement.statements[0] : statement.thenStatement;
+    if (then && ts.isReturnStatement(then) && then.expression) {
+      const target = targetText(then.expression);
+      if (target && names.has(target)) guarded.add(target);
+    }
+    // `if (!this.p) this.p = load(); return this.p`
+    const filled = assignedIn(statement.thenStatement, names);
+    if (filled && returned.has(filled)) return filled;
   }
   if (guarded.size === 0) return undefined;
   const visit = (node: ts.Node): void => {
