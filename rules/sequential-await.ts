@@ -322,7 +322,12 @@ interface AwaitStep {
   /** Text of the promise expression for Promise.all: the call, plus `.then(...)` for `(await x()).y`. */
   promiseText: string;
   /** What the result is bound to; `none` for a bare `await f()` statement. */
-  target: { kind: 'declare'; keyword: 'const' | 'let' | 'var'; name: string; type?: string } | { kind: 'assign'; text: string } | { kind: 'none' };
+  target:
+    | { kind: 'declare'; keyword: 'const' | 'let' | 'var'; name: string; type?: string }
+    | { kind: 'assign'; text: string }
+    | { kind: 'none' }
+    /** `if (await isAllowed(id)) ...` ends a run: its result gets a name, the `if` follows the Promise.all. */
+    | { kind: 'condition'; name: string; statementText: string };
   /** Names this step binds. */
   writes: Set<string>;
   /** Names the awaited expression reads. */
@@ -337,7 +342,7 @@ interface AwaitStep {
 }
 
 /** `x.y!.z` over an awaited call: the member path to re-apply with `.then`. */
-function peelAwait(expression: ts.Expression): { awaitNode: ts.AwaitExpression; path: string } | undefined {
+function peelAwait(expression: ts.Expression): { awaitNode: ts.AwaitExpression; path: string; conditional?: ts.Expression } | undefined {
   let current = unwrap(expression);
   const path: string[] = [];
   for (;;) {
@@ -347,8 +352,28 @@ function peelAwait(expression: ts.Expression): { awaitNode: ts.AwaitExpression; 
       current = unwrap(current.expression);
       continue;
     }
+    return resultPositionAwait(expression);
+  }
+}
+
+/**
+ * `flag ? await getA() : null`, `cached ?? (await load())`, `ok && (await fetchB())`: one await whose value is
+ * the expression's result. Without the `await` the expression yields the promise (or the other branch), which
+ * Promise.all accepts as it is. An await in a condition or a left operand decides the result: not taken.
+ */
+function resultPositionAwait(expression: ts.Expression): { awaitNode: ts.AwaitExpression; path: string; conditional: ts.Expression } | undefined {
+  const found = awaitsIn(expression);
+  const only = found[0];
+  if (found.length !== 1 || !only) return undefined;
+  for (let current: ts.Node = only; current !== expression; current = current.parent) {
+    const parent = current.parent;
+    if (!parent) return undefined;
+    if (ts.isParenthesizedExpression(parent) || ts.isAsExpression(parent) || ts.isNonNullExpression(parent)) continue;
+    if (ts.isConditionalExpression(parent) && parent.condition !== current) continue;
+    if (ts.isBinaryExpression(parent) && parent.right === current && [ts.SyntaxKind.AmpersandAmpersandToken, ts.SyntaxKind.BarBarToken, ts.SyntaxKind.QuestionQuestionToken].includes(parent.operatorToken.kind)) continue;
     return undefined;
   }
+  return only === unwrap(expression) ? undefined : { awaitNode: only, path: '', conditional: expression };
 }
 
 function declaredInFunction(name: string, from: ts.Node): boolean {
@@ -391,6 +416,11 @@ function statefulReceiverOf(call: CallLike, evidence: IoEvidence, context: RuleC
   return stateful ? receiver.text : undefined;
 }
 
+function name0(call: CallLike): string {
+  const name = nameOf(call) ?? 'check';
+  return /^[A-Za-z_$][\w$]*$/.test(name) ? name : 'check';
+}
+
 /** The step a statement adds to a run of independent awaits, or undefined when it awaits no I/O. */
 function awaitStep(statement: ts.Statement, context: RuleContext<Options>): AwaitStep | undefined {
   // Shape checks come first and the model only for a statement that awaits a call: most statements of a block
@@ -404,6 +434,11 @@ function awaitStep(statement: ts.Statement, context: RuleContext<Options>): Awai
     if (list.declarations.length !== 1 || !declaration?.initializer) return undefined;
     if (list.flags & ts.NodeFlags.Using) return undefined; // `using` / `await using` (AwaitUsing = Const | Using)
     expression = declaration.initializer;
+  } else if (ts.isIfStatement(statement)) {
+    const condition = unwrap(statement.expression);
+    expression = ts.isPrefixUnaryExpression(condition) && condition.operator === ts.SyntaxKind.ExclamationToken ? condition.operand : condition;
+    const peeledCondition = peelAwait(expression);
+    if (!peeledCondition || peeledCondition.conditional) return undefined;
   } else if (ts.isExpressionStatement(statement)) {
     const inner = unwrap(statement.expression);
     if (ts.isBinaryExpression(inner) && inner.operatorToken.kind === ts.SyntaxKind.EqualsToken) {
@@ -445,6 +480,15 @@ function awaitStep(statement: ts.Statement, context: RuleContext<Options>): Awai
       visibleWrite = true;
       for (const read of identifiersRead(left)) writes.add(read);
     }
+  } else if (ts.isIfStatement(statement)) {
+    const used = identifiersRead(enclosingFunctionOf(statement) ?? statement);
+    let name = `${name0(operand)}Result`;
+    while (used.has(name)) name = `${name}_`;
+    const start = statement.getStart(context.sourceFile);
+    const text = context.text(statement);
+    const awaited = unwrap(expression);
+    target = { kind: 'condition', name, statementText: `${text.slice(0, awaited.getStart(context.sourceFile) - start)}${name}${text.slice(awaited.getEnd() - start)}` };
+    writes.add(name);
   } else {
     target = { kind: 'none' };
     // `await doc.loadInfo()`: awaited for what it does to a local object, so what reads that object after it
@@ -453,8 +497,14 @@ function awaitStep(statement: ts.Statement, context: RuleContext<Options>): Awai
     const client = evidence.level === 'proven' && evidence.callees.every((c) => !c.hasBody);
     if (root && root !== 'this' && !client && declaredInFunction(root, statement)) writes.add(root);
   }
-  const callText = reindent(operand, context, lineIndentAt(statement.getStart(context.sourceFile), context.sourceFile) + 2);
-  const promiseText = peeled.path ? `${callText}.then((result) => result${peeled.path})` : callText;
+  const conditional = peeled.conditional;
+  const callText = reindent(conditional ?? operand, context, lineIndentAt(statement.getStart(context.sourceFile), context.sourceFile) + 2);
+  // A conditional keeps its shape with the await taken out: `flag ? getA() : null`. Re-indenting moves offsets,
+  // so the await is found again by how many `await` words come before it.
+  const before = conditional ? (context.sourceFile.text.slice(conditional.getStart(context.sourceFile), peeled.awaitNode.getStart(context.sourceFile)).match(/\bawait\b/g) ?? []).length : 0;
+  let seen = 0;
+  const stripped = conditional ? callText.replace(/\bawait\s+/g, (word) => (seen++ === before ? '' : word)) : callText;
+  const promiseText = peeled.path ? `${callText}.then((result) => result${peeled.path})` : stripped;
   return {
     statement,
     awaitNode: peeled.awaitNode,
@@ -462,7 +512,7 @@ function awaitStep(statement: ts.Statement, context: RuleContext<Options>): Awai
     promiseText,
     target,
     writes,
-    reads: identifiersRead(operand),
+    reads: identifiersRead(conditional ?? operand),
     visibleWrite,
     name,
     evidence,
@@ -520,8 +570,8 @@ function buildConsecutiveFix(steps: AwaitStep[], hoisted: string[], indent: stri
   if (steps.every((s) => s.target.kind === 'assign')) {
     return `${prefix}[${steps.map((s) => (s.target.kind === 'assign' ? s.target.text : '')).join(', ')}] = await Promise.all(${list});`;
   }
-  const names = steps.map((s, i) => (s.target.kind === 'declare' ? s.target.name : s.target.kind === 'assign' ? `result${i + 1}` : ''));
-  const tail = steps.map((s, i) => (s.target.kind === 'assign' ? `\n${indent}${s.target.text} = result${i + 1};` : '')).join('');
+  const names = steps.map((s, i) => (s.target.kind === 'declare' || s.target.kind === 'condition' ? s.target.name : s.target.kind === 'assign' ? `result${i + 1}` : ''));
+  const tail = steps.map((s, i) => (s.target.kind === 'assign' ? `\n${indent}${s.target.text} = result${i + 1};` : s.target.kind === 'condition' ? `\n${indent}${s.target.statementText}` : '')).join('');
   // A bare `await f()` among bound ones keeps an empty slot: `const [a, , c] = ...`.
   const binding = steps.some((s) => s.target.kind === 'declare' && s.target.keyword !== 'const') ? 'let' : 'const';
   return `${prefix}${binding} [${names.join(', ')}] = await Promise.all(${list});${tail}`;
@@ -600,6 +650,8 @@ function checkStatements(statements: readonly ts.Statement[], context: RuleConte
     }
     if (run.some((earlier) => interaction(earlier, step) !== undefined)) flush(index);
     run.push(step);
+    // What the `if` runs may depend on anything before it: the run ends with its condition.
+    if (step.target.kind === 'condition') flush(index + 1);
   });
   flush(statements.length);
 }

@@ -330,3 +330,40 @@ export function f(list: string[]) {
     expect(findings[0]?.fix.replacement.startsWith('return Promise.all(list.map(')).toBe(true);
   });
 });
+
+describe('sequential-await: awaits in conditional expressions and if conditions', () => {
+  const pg = `
+import { Pool } from 'pg';
+import express from 'express';
+const pool = new Pool();
+const app = express();`;
+
+  it('keeps a ternary in the Promise.all without its await, and an if condition after it under a fresh name', () => {
+    const findings = run(`${pg}
+app.get('/u/:id', async (req, res) => {
+  const user = await pool.query('SELECT * FROM users WHERE id = $1', [req.params.id]);
+  const teams = req.query.t ? await pool.query('SELECT * FROM teams WHERE user_id = $1', [req.params.id]) : null;
+  if (!(await pool.query('SELECT 1 FROM bans WHERE user_id = $1', [req.params.id])).rowCount) {
+    res.json({ user, teams });
+  }
+});`);
+    expect(findings).toHaveLength(1);
+    const fix = findings[0]?.fix.replacement ?? '';
+    expect(fix).toContain("req.query.t ? pool.query('SELECT * FROM teams WHERE user_id = $1', [req.params.id]) : null");
+    expect(fix).toContain(".then((result) => result.rowCount)");
+    expect(fix).toMatch(/const \[user, teams, queryResult\] = await Promise\.all/);
+    expect(fix).toMatch(/\n {2}if \(!queryResult\) \{/);
+    expect(findings[0]?.params).toMatchObject({ awaits: 3 });
+  });
+
+  it('does not take an await in a condition that decides whether the other runs', () => {
+    const findings = run(`${pg}
+app.get('/u/:id', async (req, res) => {
+  const cached = await pool.query('SELECT * FROM cache WHERE id = $1', [req.params.id]);
+  const fresh = cached.rowCount ? cached : await pool.query('SELECT * FROM users WHERE id = $1', [req.params.id]);
+  const other = (await pool.query('SELECT * FROM a')) ?? null;
+  res.json({ fresh, other });
+});`);
+    expect(findings).toHaveLength(0);
+  });
+});
