@@ -1186,13 +1186,54 @@ function buildBatchedFix(loop: LoopNode, facts: LoopFacts, context: RuleContext<
   ].join('\n');
 }
 
+/** The call reads the item of `loop` (or a name derived from it). */
+function readsLoopItem(awaitNode: ts.AwaitExpression, loop: LoopNode, context: RuleContext<Options>): boolean {
+  const facts = loopItems(loop, context);
+  if (!facts) return true;
+  const derived = derivedNames(loop.statement, facts.itemNames);
+  return [...identifiersRead(awaitNode)].some((r) => derived.has(r));
+}
+
+function readsEnclosingLoopItem(awaitNode: ts.AwaitExpression, loop: LoopNode, context: RuleContext<Options>): boolean {
+  for (let current = loop.parent; current && !isFunctionBoundary(current); current = current.parent) {
+    if (isLoop(current) && readsLoopItem(awaitNode, current, context)) return true;
+  }
+  return false;
+}
+
+/**
+ * `const rate = await fx.getRate('EUR')` directly in the loop's body, before any `continue`, reading nothing the
+ * body declares or any iteration assigns: the statement can move above the loop.
+ */
+function hoistableStatement(awaitNode: ts.AwaitExpression, call: CallLike, loop: LoopNode, context: RuleContext<Options>): ts.VariableStatement | undefined {
+  const body = loop.statement;
+  const declaration = awaitNode.parent;
+  if (!ts.isBlock(body) || !declaration || !ts.isVariableDeclaration(declaration) || declaration.initializer !== awaitNode) return undefined;
+  const statement = declaration.parent.parent;
+  if (!ts.isVariableStatement(statement) || statement.parent !== body || !(statement.declarationList.flags & ts.NodeFlags.Const)) return undefined;
+  if (!runsForEveryItem(awaitNode, body)) return undefined;
+  const changing = declaredNames(body);
+  for (const name of loopItems(loop, context)?.itemNames ?? []) changing.add(name);
+  const visit = (node: ts.Node): void => {
+    if (ts.isBinaryExpression(node) && isAssignmentOperator(node.operatorToken.kind)) for (const name of identifiersRead(node.left)) changing.add(name);
+    if ((ts.isPrefixUnaryExpression(node) || ts.isPostfixUnaryExpression(node)) && (node.operator === ts.SyntaxKind.PlusPlusToken || node.operator === ts.SyntaxKind.MinusMinusToken)) for (const name of identifiersRead(node.operand)) changing.add(name);
+    ts.forEachChild(node, visit);
+  };
+  visit(body);
+  return [...identifiersRead(call)].some((name) => changing.has(name)) ? undefined : statement;
+}
+
 function checkLoop(loop: LoopNode, context: RuleContext<Options>): void {
   if (!mayHoldAwait(loop.statement, context.sourceFile)) return;
   const facts = loopItems(loop, context);
   if (!facts) return;
   const body = loop.statement;
   const allAwaits = awaitsIn(body);
-  const awaits = allAwaits.filter((a) => innermostLoop(a) === loop);
+  // An await in a nested for-of that does not read that loop's item repeats per item of this loop.
+  const awaits = allAwaits.filter((a) => {
+    const inner = innermostLoop(a);
+    return inner === loop || (inner !== undefined && (ts.isForOfStatement(inner) || ts.isForInStatement(inner)) && !readsLoopItem(a, inner, context));
+  });
   if (awaits.length === 0) return;
   const derived = derivedNames(body, facts.itemNames);
   // The awaited calls over the item, with what the model knows of each.
@@ -1202,7 +1243,10 @@ function checkLoop(loop: LoopNode, context: RuleContext<Options>): void {
     return [{ awaitNode: a, call: c, name: calleeLabel(c), evidence: context.model.ioEvidence(c, calleeLabel(c)), usesItem: [...identifiersRead(c)].some((r) => derived.has(r)) }];
   });
   const io = judged.filter((j) => j.evidence.level !== 'none');
-  const target = io.find((j) => j.usesItem);
+  // A read that names no item and nothing the loop changes is the same read N times: hoisted, it runs once.
+  // One that names an enclosing loop's item is that loop's per-item read (judged there), not this loop's.
+  const invariant = io.some((j) => j.usesItem) ? undefined : io.find((j) => j.evidence.access === 'read' && !readsEnclosingLoopItem(j.awaitNode, loop, context) && hoistableStatement(j.awaitNode, j.call, loop, context) !== undefined);
+  const target = io.find((j) => j.usesItem) ?? invariant;
   if (!target) return;
   if (io.some((j) => j.evidence.serialised || usesTransactionHandle(j.call, context) || singleConnectionClass(j.call))) return;
   // The item itself is called: a list of steps.
@@ -1223,6 +1267,10 @@ function checkLoop(loop: LoopNode, context: RuleContext<Options>): void {
   if (writes.length > 0 && !writes.every((j) => j.usesItem && j.evidence.access === 'write' && isFanOutWrite(j.evidence, j.name))) return;
   const exemption = loopExemption(loop, body, target.awaitNode, context, facts) ?? deliberateComment(loop, context) ?? parallelElsewhere(loop, facts.collectionText, context);
   if (exemption) return;
+  if (invariant) {
+    reportInvariantRead(loop, invariant, io.every((j) => j.evidence.level === 'proven'), context);
+    return;
+  }
 
   const loopKind = loopKindOf(loop);
   const frequency = frequencyAt(loop, context);
@@ -1283,6 +1331,53 @@ function checkLoop(loop: LoopNode, context: RuleContext<Options>): void {
           },
     effort: perItemWrites ? 'small' : 'trivial',
     params: { loopKind, call: target.name, evidence: proven ? 'proven' : 'assumed' },
+  });
+}
+
+/** The same read awaited for every item although it names none: moved above the loop, it runs once. */
+function reportInvariantRead(loop: LoopNode, read: { awaitNode: ts.AwaitExpression; call: CallLike; name: string; evidence: IoEvidence }, proven: boolean, context: RuleContext<Options>): void {
+  const statement = hoistableStatement(read.awaitNode, read.call, loop, context);
+  if (!statement) return;
+  const frequency = frequencyAt(loop, context);
+  const literal = literalItemCount(loop);
+  const frontEnd = frontEndOf(context);
+  if (frontEnd && !proven) return;
+  const cost: Cost = literal !== undefined && literal <= 4 ? 'light' : 'moderate';
+  const graded = grade({
+    cost: frontEnd ? lighter(cost) : cost,
+    costReason: `the same read once per item, N-1 of them redundant${frontEnd ? `; ${frontEnd} (one step lighter)` : ''}`,
+    role: frequency.role,
+    evidence: proven ? 'proven' : 'assumed',
+    includeOnce: reportsOnce(context),
+  });
+  if (!graded.severity) return;
+  const sf = context.sourceFile;
+  const loopStart = loop.getStart(sf);
+  const loopText = context.text(loop);
+  const indent = ' '.repeat(lineIndentAt(loopStart, sf));
+  const callText = shorten(context.text(read.call), 50);
+  const effect = read.evidence.effects[0];
+  context.report({
+    node: read.awaitNode,
+    variant: 'loop',
+    messageId: 'loopInvariant',
+    data: { loopKind: loopKindOf(loop), call: callText },
+    severity: graded.severity,
+    confidence: graded.confidence === 'high' ? 'medium' : graded.confidence,
+    evidence: [
+      `\`await ${callText}\` inside a ${loopKindOf(loop)} loop reads nothing the loop item or the iterations change`,
+      effect && read.evidence.level === 'proven' ? `${effect.kind} ${effect.access} via ${chainText(effect)}` : `assumed I/O: \`${read.name}\` has no body the model can follow, and its name reads as I/O`,
+      'no write in the loop that it could observe: assumes its answer does not change while the loop runs',
+      ...frequency.reasons,
+      ...graded.reasons,
+    ],
+    impact: 'N round trips of ~L ms for one answer: ~N*L -> ~L',
+    fix: {
+      description: `Read it once, before the loop: \`${read.name}\` takes nothing from the items.`,
+      replacement: `${reindent(statement, context, lineIndentAt(loopStart, sf))}\n${indent}${loopText.slice(0, statement.pos - loopStart)}${loopText.slice(statement.end - loopStart)}`,
+    },
+    effort: 'trivial',
+    params: { loopKind: loopKindOf(loop), call: read.name, evidence: proven ? 'proven' : 'assumed' },
   });
 }
 
@@ -1360,6 +1455,7 @@ export default defineRule<Options>({
       consecutiveWrites: '{{count}} independent writes are awaited one after another ({{calls}}); start them together with Promise.all',
       loopWrites: '`await {{call}}` inside a {{loopKind}} loop writes the items one at a time; write a few at a time',
       loop: '`await {{call}}` inside a {{loopKind}} loop fetches the items one at a time; run them concurrently',
+      loopInvariant: '`await {{call}}` inside a {{loopKind}} loop reads the same thing for every item; read it once before the loop',
       asyncForEach: 'forEach with an async callback does not wait for `{{call}}`: all items start at once and nothing awaits them',
     },
     triggers: ['await'],

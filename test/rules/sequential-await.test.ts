@@ -367,3 +367,32 @@ app.get('/u/:id', async (req, res) => {
     expect(findings).toHaveLength(0);
   });
 });
+
+describe('sequential-await: loop reads that do not name the innermost item', () => {
+  it('hoists a read that names nothing the loop changes, and leaves a cursor read alone', () => {
+    const findings = run(`
+import { Pool } from 'pg';
+import express from 'express';
+const pool = new Pool();
+const app = express();
+app.get('/t/:id', async (req, res) => {
+  let total = 0;
+  for (const line of req.body.lines as Array<{ amount: number }>) {
+    const rate = await pool.query("SELECT rate FROM fx WHERE currency = 'EUR'");
+    total += line.amount * rate.rows[0].rate;
+  }
+  let after = '';
+  for (const _n of req.body.pages as number[]) {
+    const page = await pool.query('SELECT * FROM events WHERE id > $1', [after]);
+    after = page.rows[0].id;
+  }
+  res.json({ total, after });
+});`);
+    expect(findings).toHaveLength(1);
+    expect(findings[0]?.message).toMatch(/reads the same thing for every item/);
+    expect(findings[0]?.fix.replacement).toBe(`const rate = await pool.query("SELECT rate FROM fx WHERE currency = 'EUR'");
+  for (const line of req.body.lines as Array<{ amount: number }>) {
+    total += line.amount * rate.rows[0].rate;
+  }`);
+  });
+});
