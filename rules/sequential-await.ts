@@ -4,6 +4,7 @@ import type { RuleContext } from '../src/rule.js';
 import { defineRule } from '../src/rule.js';
 import { bindingIdentifiers } from '../src/scanner/imports.js';
 import { frontEndReason } from '../src/model/front-end.js';
+import { fallbackBranchOf } from '../src/model/branches.js';
 import { words } from '../src/model/io-catalog.js';
 import { grade, type Cost } from '../src/model/severity.js';
 import type { Role } from '../src/model/types.js';
@@ -299,6 +300,14 @@ function frontEndOf(context: RuleContext<Options>): string | undefined {
 
 function lighter(cost: Cost): Cost {
   return cost === 'heavy' ? 'moderate' : 'light';
+}
+
+/** One step lighter in front-end code, and again on a fallback path (a catch, a cache miss): both say why. */
+function lightenedCost(cost: Cost, reason: string, node: ts.Node, frontEnd: string | undefined, context: RuleContext<Options>): { cost: Cost; costReason: string } {
+  const fallback = fallbackBranchOf(node, context.model);
+  let result = frontEnd ? lighter(cost) : cost;
+  if (fallback) result = lighter(result);
+  return { cost: result, costReason: fallback ? `${reason}; ${fallback}, assumed the exception (one step lighter)` : reason };
 }
 
 /** Code that runs once is reported (at low) when asked: `includeOnce`, or `includeTests` inside a test file. */
@@ -684,8 +693,7 @@ function reportRun(run: AwaitStep[], hoisted: ts.Statement[], context: RuleConte
   // In front-end code only proven I/O counts: names there are mostly local storage and in-memory stores.
   if (frontEnd && !proven) return;
   const graded = grade({
-    cost: frontEnd ? lighter(cost) : cost,
-    costReason: `${localOnly ? `${count} local file-system calls, sub-millisecond each` : `${count} round trips back to back`}${frontEnd ? `; ${frontEnd}, one user waits, no server capacity is spent (one step lighter)` : ''}`,
+    ...lightenedCost(cost, `${localOnly ? `${count} local file-system calls, sub-millisecond each` : `${count} round trips back to back`}${frontEnd ? `; ${frontEnd}, one user waits, no server capacity is spent (one step lighter)` : ''}`, first.statement, frontEnd, context),
     role: frequency.role,
     evidence: proven ? 'proven' : 'assumed',
     inLoop: frequency.inLoop,
@@ -1281,8 +1289,7 @@ function checkLoop(loop: LoopNode, context: RuleContext<Options>): void {
   const frontEnd = frontEndOf(context);
   if (frontEnd && !proven) return;
   const graded = grade({
-    cost: frontEnd ? lighter(cost) : cost,
-    costReason: `${literal !== undefined ? `a literal list of ${literal} items` : perItemWrites ? 'one write per item, items back to back' : 'one round trip per item, N items back to back'}${frontEnd ? `; ${frontEnd}, one user waits (one step lighter)` : ''}`,
+    ...lightenedCost(cost, `${literal !== undefined ? `a literal list of ${literal} items` : perItemWrites ? 'one write per item, items back to back' : 'one round trip per item, N items back to back'}${frontEnd ? `; ${frontEnd}, one user waits (one step lighter)` : ''}`, loop, frontEnd, context),
     role: frequency.role,
     evidence: proven ? 'proven' : 'assumed',
     inLoop: false,
@@ -1344,8 +1351,7 @@ function reportInvariantRead(loop: LoopNode, read: { awaitNode: ts.AwaitExpressi
   if (frontEnd && !proven) return;
   const cost: Cost = literal !== undefined && literal <= 4 ? 'light' : 'moderate';
   const graded = grade({
-    cost: frontEnd ? lighter(cost) : cost,
-    costReason: `the same read once per item, N-1 of them redundant${frontEnd ? `; ${frontEnd} (one step lighter)` : ''}`,
+    ...lightenedCost(cost, `the same read once per item, N-1 of them redundant${frontEnd ? `; ${frontEnd} (one step lighter)` : ''}`, loop, frontEnd, context),
     role: frequency.role,
     evidence: proven ? 'proven' : 'assumed',
     includeOnce: reportsOnce(context),

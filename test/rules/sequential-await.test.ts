@@ -396,3 +396,31 @@ app.get('/t/:id', async (req, res) => {
   }`);
   });
 });
+
+describe('sequential-await: fallback paths', () => {
+  it('grades a loop inside a catch or a cache miss one step lighter and says why', () => {
+    const findings = run(`
+import { Pool } from 'pg';
+import Redis from 'ioredis';
+import express from 'express';
+const pool = new Pool();
+const redis = new Redis();
+const app = express();
+app.get('/a', async (req, res) => {
+  const ids = req.body.ids as string[];
+  const hit = await redis.get('a');
+  if (!hit) {
+    for (const id of ids) res.write(await pool.query('SELECT * FROM a WHERE id = $1', [id]));
+  }
+  try {
+    res.json(await pool.query('SELECT * FROM b'));
+  } catch {
+    for (const id of ids) res.write(await pool.query('SELECT * FROM b WHERE id = $1', [id]));
+  }
+  for (const id of ids) res.write(await pool.query('SELECT * FROM c WHERE id = $1', [id]));
+});`);
+    expect(findings.map((f) => f.severity)).toEqual(['high', 'high', 'critical']);
+    expect(findings[0]?.evidence.join('\n')).toMatch(/inside `if \(!hit\)`: runs only when the lookup of `hit` found nothing/);
+    expect(findings[1]?.evidence.join('\n')).toMatch(/inside a catch block/);
+  });
+});
