@@ -5,6 +5,7 @@ import { isLoopNode } from '../scanner/roles.js';
 import { accessOfName } from './io-catalog.js';
 import { agentConstructionIn } from './constructions.js';
 import { returnedValue } from './factories.js';
+import { markMigrations } from './run-once.js';
 import { passedHandles } from './callbacks.js';
 import { accessOfCall, classifyCall, heldValueOfExpression, heldValueOfModuleRef, heldValueOfType, type ClassifyContext } from './classify.js';
 import { refKey, type CalleeRef, type ClassSummary, type EntryKind, type FileSummary, type FunctionSummary, type HeldValue } from './types.js';
@@ -213,6 +214,7 @@ export function summarizeFile(file: string, sourceFile: ts.SourceFile, scope: Im
     }
   }
   while (open.length > 0) close(open.pop() as Open);
+  markMigrations(summary);
   return summary;
 }
 

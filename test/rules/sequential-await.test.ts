@@ -424,3 +424,14 @@ app.get('/a', async (req, res) => {
     expect(findings[1]?.evidence.join('\n')).toMatch(/inside a catch block/);
   });
 });
+
+describe('file roles: tools directories', () => {
+  it('treats tools/ inside an application source tree as application code, and a repository tools/ as a script', async () => {
+    const { fileRoleOf } = await import('../../src/scanner/roles.js');
+    expect(fileRoleOf('src/tools/weather.ts')).toBe('source');
+    expect(fileRoleOf('packages/agent/src/ai/tools/search.ts')).toBe('source');
+    expect(fileRoleOf('tools/release.ts')).toBe('script');
+    expect(fileRoleOf('packages/agent/tools/gen.ts')).toBe('script');
+    expect(fileRoleOf('src/scripts/tools/seed.ts')).toBe('script');
+  });
+});
