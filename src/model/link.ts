@@ -9,6 +9,7 @@ import {
   type Effect,
   type EntryKind,
   type FileModelFacts,
+  type FlaggedCaller,
   type FileSummary,
   type FunctionSummary,
   type HeldValue,
@@ -39,7 +40,7 @@ interface Node {
   targets: Array<{ id: string; inner: boolean; inLoop: boolean; line: number; access?: 'read' | 'write' | 'unknown' }>;
   role: Role;
   roleReason: string;
-  callers: Array<{ id: string; line: number }>;
+  callers: Array<{ id: string; line: number; flags?: Record<string, boolean>; argc?: number }>;
   transaction?: string;
   /** Names of calls that resolved to nothing but read as I/O (FunctionSummary.opaqueIfUnresolved). */
   unresolvedOpaque?: string[];
@@ -150,7 +151,17 @@ export class ProjectModel {
       hasBody: node.summary.hasBody,
       ...(node.transaction ? { transaction: node.transaction } : {}),
       ...(node.summary.constructs ? { constructs: node.summary.constructs } : {}),
+      ...(node.callers.some((c) => c.flags) ? { flaggedCallers: this.flaggedCallers(node) } : {}),
     };
+  }
+
+  /** Callers with their roles and the flag literals they pass (flags.ts), for code under `if (flag)`. */
+  private flaggedCallers(node: Node): FlaggedCaller[] {
+    return node.callers.slice(0, 8).map((caller) => {
+      const from = this.nodes.get(caller.id);
+      const reason = from ? `called from ${from.summary.key} (${from.file}:${caller.line}), ${describeRoleSource(from.roleReason || 'no caller found')}` : caller.id;
+      return { role: from?.role ?? 'unknown', reason, ...(caller.flags ? { flags: caller.flags } : {}), ...(caller.argc !== undefined ? { argc: caller.argc } : {}) };
+    });
   }
 
   // ---------------------------------------------------------------------------------------------------------
@@ -167,7 +178,7 @@ export class ProjectModel {
         }
         if (!target || target === node.id) continue;
         node.targets.push({ id: target, inner: false, inLoop: call.inLoop, line: call.line, ...(call.access ? { access: call.access } : {}) });
-        this.nodes.get(target)?.callers.push({ id: node.id, line: call.line });
+        this.nodes.get(target)?.callers.push({ id: node.id, line: call.line, ...(call.flags ? { flags: call.flags } : {}), ...(call.argc !== undefined ? { argc: call.argc } : {}) });
       }
       for (const inner of node.summary.inner) {
         const id = idOf(node.file, inner);

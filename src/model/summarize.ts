@@ -6,6 +6,7 @@ import { accessOfName } from './io-catalog.js';
 import { agentConstructionIn } from './constructions.js';
 import { returnedValue } from './factories.js';
 import { markMigrations } from './run-once.js';
+import { flagArguments } from './flags.js';
 import { passedHandles } from './callbacks.js';
 import { accessOfCall, classifyCall, heldValueOfExpression, heldValueOfModuleRef, heldValueOfType, type ClassifyContext } from './classify.js';
 import { refKey, type CalleeRef, type ClassSummary, type EntryKind, type FileSummary, type FunctionSummary, type HeldValue } from './types.js';
@@ -143,7 +144,10 @@ export function summarizeFile(file: string, sourceFile: ts.SourceFile, scope: Im
     } else if (outcome?.kind === 'call') {
       const said = ts.isNewExpression(node) || !hasStringArgument(node) ? undefined : accessOfCall(node);
       const access = said && (said.source === 'rpc' || said.source === 'sql') && said.access !== 'unknown' ? { access: said.access } : {};
-      fnSummary.calls.push({ ref: outcome.ref, line: lineOf(node), inLoop: frame.loops > 0, ...access });
+      const flags = ts.isCallExpression(node) ? flagArguments(node) : undefined;
+      // The argument count matters to flags.ts only when it leaves a parameter out: `snapshot(id)` vs `snapshot(id, true)`.
+      const argc = ts.isCallExpression(node) || ts.isNewExpression(node) ? (node.arguments?.length ?? 0) : 0;
+      fnSummary.calls.push({ ref: outcome.ref, line: lineOf(node), inLoop: frame.loops > 0, ...access, ...(flags ?? { argc }) });
       // A member of a factory's result or a callback's parameter that the linker may not resolve: its name is
       // still evidence, as it was before the model could follow such values.
       if (outcome.ref.kind === 'returned' || outcome.ref.kind === 'passed') {

@@ -52,6 +52,17 @@ export interface CallSite {
   /** The call's own arguments say what it does (`rpc.call('eth_getBalance')`, SQL text): overrides the access
    *  of the network or database effects reached through it. */
   access?: Access;
+  /** Boolean literals it passes (`'1'`, `'1.viaJob'`) and its argument count, when it passes any (flags.ts). */
+  flags?: Record<string, boolean>;
+  argc?: number;
+}
+
+/** A caller of a function whose calls pass flag literals, with its role (flags.ts). */
+export interface FlaggedCaller {
+  role: Role;
+  reason: string;
+  flags?: Record<string, boolean>;
+  argc?: number;
 }
 
 /** What a class field or module binding holds, as far as the declaration says. */
@@ -172,6 +183,8 @@ export interface LinkedFunction {
   transaction?: string;
   /** Agents the function builds itself (not its callees'). */
   constructs?: Construction[];
+  /** Its callers with the flag literals they pass, when some caller passes any (flags.ts). */
+  flaggedCallers?: FlaggedCaller[];
 }
 
 /** What rules in one file may ask the model: its own functions and every callee its calls resolve to. */
