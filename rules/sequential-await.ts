@@ -302,12 +302,51 @@ function lighter(cost: Cost): Cost {
   return cost === 'heavy' ? 'moderate' : 'light';
 }
 
-/** One step lighter in front-end code, and again on a fallback path (a catch, a cache miss): both say why. */
-function lightenedCost(cost: Cost, reason: string, node: ts.Node, frontEnd: string | undefined, context: RuleContext<Options>): { cost: Cost; costReason: string } {
+/**
+ * One step lighter in front-end code, again on a fallback path (a catch, a cache miss), and again when a much
+ * larger sequential cost sits in the same function (what the caller mostly waits on is elsewhere). `rank`: the
+ * size of this cost (0 a few awaits, 1 a loop over a short literal, 2 a loop, 3 a loop of loops).
+ */
+function lightenedCost(cost: Cost, reason: string, node: ts.Node, rank: number, frontEnd: string | undefined, context: RuleContext<Options>): { cost: Cost; costReason: string } {
   const fallback = fallbackBranchOf(node, context.model);
+  const dominant = dominantLoop(node, Math.max(2, rank + 1), context);
   let result = frontEnd ? lighter(cost) : cost;
   if (fallback) result = lighter(result);
-  return { cost: result, costReason: fallback ? `${reason}; ${fallback}, assumed the exception (one step lighter)` : reason };
+  if (dominant) result = lighter(result);
+  const notes = [fallback ? `${fallback}, assumed the exception (one step lighter)` : '', dominant ? `${dominant} (one step lighter)` : ''].filter(Boolean);
+  return { cost: result, costReason: [reason, ...notes].join('; ') };
+}
+
+/** Size of a loop's sequential I/O: 0 none, 1 a literal of a few items, 2 one await per item, 3 a loop inside. */
+function loopRank(loop: LoopNode, context: RuleContext<Options>): number {
+  const io = awaitsIn(loop.statement).filter((a) => {
+    const call = awaitOperandCall(a);
+    return call !== undefined && context.model.ioEvidence(call, calleeLabel(call)).level !== 'none';
+  });
+  if (io.length === 0) return 0;
+  if (io.some((a) => innermostLoop(a) !== loop)) return 3;
+  const literal = literalItemCount(loop);
+  return literal !== undefined && literal <= 4 ? 1 : 2;
+}
+
+/** Another loop in the same function whose sequential I/O is at least `atLeast` in size (see loopRank). */
+function dominantLoop(node: ts.Node, atLeast: number, context: RuleContext<Options>): string | undefined {
+  const fn = enclosingFunctionOf(node);
+  const body = fn && (fn as ts.FunctionLikeDeclaration).body;
+  if (!body) return undefined;
+  let found: string | undefined;
+  const visit = (current: ts.Node): void => {
+    if (found || isFunctionBoundary(current)) return;
+    const related = (current.pos <= node.pos && node.end <= current.end) || (node.pos <= current.pos && current.end <= node.end);
+    if (isLoop(current) && !related && mayHoldAwait(current, context.sourceFile) && loopRank(current, context) >= atLeast) {
+      const line = context.sourceFile.getLineAndCharacterOfPosition(current.getStart(context.sourceFile)).line + 1;
+      found = `a larger sequential cost sits on the same path (the ${loopKindOf(current)} loop at line ${line}): the caller mostly waits on that`;
+      return;
+    }
+    ts.forEachChild(current, visit);
+  };
+  ts.forEachChild(body, visit);
+  return found;
 }
 
 /** Code that runs once is reported (at low) when asked: `includeOnce`, or `includeTests` inside a test file. */
@@ -693,7 +732,7 @@ function reportRun(run: AwaitStep[], hoisted: ts.Statement[], context: RuleConte
   // In front-end code only proven I/O counts: names there are mostly local storage and in-memory stores.
   if (frontEnd && !proven) return;
   const graded = grade({
-    ...lightenedCost(cost, `${localOnly ? `${count} local file-system calls, sub-millisecond each` : `${count} round trips back to back`}${frontEnd ? `; ${frontEnd}, one user waits, no server capacity is spent (one step lighter)` : ''}`, first.statement, frontEnd, context),
+    ...lightenedCost(cost, `${localOnly ? `${count} local file-system calls, sub-millisecond each` : `${count} round trips back to back`}${frontEnd ? `; ${frontEnd}, one user waits, no server capacity is spent (one step lighter)` : ''}`, first.statement, 0, frontEnd, context),
     role: frequency.role,
     evidence: proven ? 'proven' : 'assumed',
     inLoop: frequency.inLoop,
@@ -1289,7 +1328,7 @@ function checkLoop(loop: LoopNode, context: RuleContext<Options>): void {
   const frontEnd = frontEndOf(context);
   if (frontEnd && !proven) return;
   const graded = grade({
-    ...lightenedCost(cost, `${literal !== undefined ? `a literal list of ${literal} items` : perItemWrites ? 'one write per item, items back to back' : 'one round trip per item, N items back to back'}${frontEnd ? `; ${frontEnd}, one user waits (one step lighter)` : ''}`, loop, frontEnd, context),
+    ...lightenedCost(cost, `${literal !== undefined ? `a literal list of ${literal} items` : perItemWrites ? 'one write per item, items back to back' : 'one round trip per item, N items back to back'}${frontEnd ? `; ${frontEnd}, one user waits (one step lighter)` : ''}`, loop, loopRank(loop, context), frontEnd, context),
     role: frequency.role,
     evidence: proven ? 'proven' : 'assumed',
     inLoop: false,
@@ -1351,7 +1390,7 @@ function reportInvariantRead(loop: LoopNode, read: { awaitNode: ts.AwaitExpressi
   if (frontEnd && !proven) return;
   const cost: Cost = literal !== undefined && literal <= 4 ? 'light' : 'moderate';
   const graded = grade({
-    ...lightenedCost(cost, `the same read once per item, N-1 of them redundant${frontEnd ? `; ${frontEnd} (one step lighter)` : ''}`, loop, frontEnd, context),
+    ...lightenedCost(cost, `the same read once per item, N-1 of them redundant${frontEnd ? `; ${frontEnd} (one step lighter)` : ''}`, loop, 2, frontEnd, context),
     role: frequency.role,
     evidence: proven ? 'proven' : 'assumed',
     includeOnce: reportsOnce(context),

@@ -52,3 +52,24 @@ describe('model links across files', () => {
     expect(findings[0]?.evidence.join('\n')).toMatch(/PackageRepository\.findPackage -> Package\.findOne \(leoric\)/);
   });
 });
+
+describe('a dominant cost on the same path', () => {
+  it('grades a few awaits one step lighter beside a loop of loops in the same handler', async () => {
+    const result = await scan({
+      cwd: root,
+      paths: ['fixtures/sequential-await/src/services/dominant.ts'],
+      include: [],
+      exclude: [],
+      maxFileSize: 1024 * 1024,
+      rules: ALL_RULES.filter((rule) => rule.meta.id === 'sequential-await').map((rule) => ({ rule, options: {} })),
+    });
+    const consecutive = result.findings.filter((f) => f.ruleId === 'sequential-await/consecutive');
+    // Three awaits beside a nested loop: high, not critical; the same two-await shape alone stays high.
+    expect(consecutive.map((f) => [f.line, f.severity])).toEqual([
+      [10, 'high'],
+      [27, 'high'],
+    ]);
+    expect(consecutive[0]?.evidence.join('\n')).toMatch(/a larger sequential cost sits on the same path \(the for-of loop at line 14\)/);
+    expect(consecutive[1]?.evidence.join('\n')).not.toMatch(/larger sequential cost/);
+  });
+});
