@@ -113,7 +113,7 @@ export function summarizeFile(file: string, sourceFile: ts.SourceFile, scope: Im
   const noteReturn = (fnSummary: FunctionSummary, fn: ts.SignatureDeclaration, expression: ts.Expression): void => {
     if (fnSummary.returns) return;
     const held = returnedValue(expression, fn, context);
-    if (held && held.kind !== 'memory') fnSummary.returns = held;
+    if (held) fnSummary.returns = held;
   };
 
   const onCall = (node: ts.CallExpression | ts.NewExpression | ts.TaggedTemplateExpression, frame: Frame | undefined): void => {
