@@ -436,6 +436,7 @@ export function classifyCall(call: ts.CallExpression | ts.NewExpression | ts.Tag
     if (held?.kind === 'class') {
       const classRef = held.ref;
       const method = members[0] ?? op;
+      if (classRef.kind === 'named') return undefined; // only fields are injected by name
       return classRef.kind === 'local'
         ? { kind: 'call', ref: { kind: 'local', name: classRef.name, member: method } }
         : { kind: 'call', ref: { kind: 'import', module: classRef.module, path: [classRef.name, method] } };

@@ -263,6 +263,7 @@ export class ProjectModel {
   private classLocation(file: string, ref: ClassRef, depth: number): { file: string; name: string } | undefined {
     if (depth > MAX_DEPTH) return undefined;
     if (ref.kind === 'local') return this.summaries.get(file)?.classes[ref.name] ? { file, name: ref.name } : undefined;
+    if (ref.kind === 'named') return this.classNamed(ref.name);
     const target = this.resolver.resolve(file, ref.module);
     if (!target) return undefined;
     return this.exportedClass(target, ref.name, depth + 1);
@@ -280,6 +281,26 @@ export class ProjectModel {
       if (found) return found;
     }
     return undefined;
+  }
+
+  private exportedClassNames: Map<string, Array<{ file: string; name: string }>> | undefined;
+
+  /** The one exported class of this name in the project; none when two files export one (ambiguous). */
+  private classNamed(name: string): { file: string; name: string } | undefined {
+    if (!this.exportedClassNames) {
+      this.exportedClassNames = new Map();
+      for (const summary of this.summaries.values()) {
+        for (const [exported, local] of Object.entries(summary.exports)) {
+          if (!summary.classes[local]) continue;
+          const key = exported === 'default' ? local : exported;
+          const list = this.exportedClassNames.get(key) ?? [];
+          list.push({ file: summary.file, name: local });
+          this.exportedClassNames.set(key, list);
+        }
+      }
+    }
+    const found = this.exportedClassNames.get(name);
+    return found?.length === 1 ? found[0] : undefined;
   }
 
   private resolveMethod(file: string, className: string, method: string, depth: number): string | undefined {

@@ -373,7 +373,7 @@ function summarizeClass(node: ts.ClassLikeDeclaration, scope: ImportScope, nameO
       for (const parameter of member.parameters) {
         if (!ts.isIdentifier(parameter.name)) continue;
         const isProperty = (ts.getModifiers(parameter) ?? []).some((m) => m.kind === ts.SyntaxKind.PrivateKeyword || m.kind === ts.SyntaxKind.PublicKeyword || m.kind === ts.SyntaxKind.ProtectedKeyword || m.kind === ts.SyntaxKind.ReadonlyKeyword);
-        const held = heldValueOfDecorators(parameter, scope) ?? (parameter.type ? heldValueOfType(parameter.type, scope) : undefined);
+        const held = heldValueOfDecorators(parameter, scope) ?? (parameter.type ? heldValueOfType(parameter.type, scope) : undefined) ?? heldValueOfInjection(parameter, scope);
         if (held && isProperty) summary.fields[parameter.name.text] = held;
         // `constructor(http) { this.http = http }` is matched below by the assignment of a parameter.
         if (held && !isProperty && member.body) {
@@ -392,7 +392,7 @@ function summarizeClass(node: ts.ClassLikeDeclaration, scope: ImportScope, nameO
         }
       }
     } else if (ts.isPropertyDeclaration(member) && member.name && ts.isIdentifier(member.name)) {
-      const held = heldValueOfDecorators(member, scope) ?? (member.type ? heldValueOfType(member.type, scope) : undefined) ?? (member.initializer ? heldValueOfExpression(member.initializer, scope, {}) : undefined);
+      const held = heldValueOfDecorators(member, scope) ?? (member.type ? heldValueOfType(member.type, scope) : undefined) ?? (member.initializer ? heldValueOfExpression(member.initializer, scope, {}) : undefined) ?? heldValueOfInjection(member, scope);
       if (held) summary.fields[member.name.text] = held;
     }
   }
@@ -425,6 +425,28 @@ function heldValueOfDecorators(node: ts.Node, scope: ImportScope): HeldValue | u
     if (name === 'Inject' && ts.isCallExpression(decorator.expression)) {
       const token = decorator.expression.arguments[0];
       if (token && ts.isIdentifier(token) && token.text === 'CACHE_MANAGER') return { kind: 'io', io: 'cache', module: 'cache-manager' };
+    }
+  }
+  return undefined;
+}
+
+/**
+ * An injection the declared type does not explain: `@Inject(PrismaService) private prisma` (the token is the
+ * class), or an untyped `@Inject() userRepository` (Egg, Midway and TypeDI resolve it by the property name:
+ * the class `UserRepository`, found wherever the project declares it).
+ */
+function heldValueOfInjection(node: ts.ParameterDeclaration | ts.PropertyDeclaration, scope: ImportScope): HeldValue | undefined {
+  if (!ts.canHaveDecorators(node)) return undefined;
+  for (const decorator of ts.getDecorators(node) ?? []) {
+    const call = decorator.expression;
+    const callee = ts.isCallExpression(call) ? call.expression : call;
+    if (!ts.isIdentifier(callee) || !/^(Inject|Autowired|Autoload|InjectService)$/.test(callee.text)) continue;
+    const token = ts.isCallExpression(call) ? call.arguments[0] : undefined;
+    // A class as the token (`Inject(DataSource)`); constants (`KNEX_CONNECTION`) and strings name no class.
+    if (token && ts.isIdentifier(token) && /^[A-Z][a-z]/.test(token.text)) return heldValueOfClassExpression(token, scope);
+    if (!token && !node.type && ts.isIdentifier(node.name)) {
+      const name = node.name.text;
+      return { kind: 'class', ref: { kind: 'named', name: name.charAt(0).toUpperCase() + name.slice(1) } };
     }
   }
   return undefined;

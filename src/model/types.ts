@@ -78,7 +78,11 @@ export type HeldValue =
   | { kind: 'memory'; module: string };
 
 /** A class named where it is declared: in this file, or imported (module specifier and exported name). */
-export type ClassRef = { kind: 'local'; name: string } | { kind: 'import'; module: string; name: string };
+export type ClassRef =
+  | { kind: 'local'; name: string }
+  | { kind: 'import'; module: string; name: string }
+  /** Injected by property name (Egg, Midway, TypeDI): the one class of that name the project exports. */
+  | { kind: 'named'; name: string };
 
 export interface ClassSummary {
   name: string;

@@ -45,11 +45,14 @@ describe('model links across files', () => {
     expect(evidence[4]).toMatch(/what withRetry passes\)\.query \(pg\)/);
   });
 
-  it('sees ORM models injected as typeof Model (registry-api)', async () => {
+  it('sees ORM models injected as typeof Model, classes injected by property name or by class token (registry-api)', async () => {
     const findings = await findingsIn('registry-api');
-    expect(findings).toHaveLength(1);
-    expect(findings[0]?.severity).toBe('critical');
+    expect(findings.map((f) => [f.file.split('/').pop(), f.severity, f.params?.evidence])).toEqual([
+      ['PackageController.ts', 'critical', 'proven'],
+      ['PackageSyncService.ts', 'high', 'proven'],
+    ]);
     expect(findings[0]?.evidence.join('\n')).toMatch(/PackageRepository\.findPackage -> Package\.findOne \(leoric\)/);
+    expect(findings[1]?.evidence.join('\n')).toMatch(/this\.dataSource\.query \(typeorm\)/);
   });
 });
 
