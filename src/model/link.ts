@@ -27,6 +27,7 @@ const MAX_EFFECTS = 6;
 const MAX_SET = 6;
 const MAX_PASSES = 8;
 const MAX_DEPTH = 6;
+const MAX_FLAGGED_CALLERS = 8;
 
 interface Node {
   id: string;
@@ -151,13 +152,14 @@ export class ProjectModel {
       hasBody: node.summary.hasBody,
       ...(node.transaction ? { transaction: node.transaction } : {}),
       ...(node.summary.constructs ? { constructs: node.summary.constructs } : {}),
-      ...(node.callers.some((c) => c.flags) ? { flaggedCallers: this.flaggedCallers(node) } : {}),
+      // All callers or none: a caller left out could be the one that reaches the flagged code.
+      ...(node.callers.length <= MAX_FLAGGED_CALLERS && node.callers.some((c) => c.flags) ? { flaggedCallers: this.flaggedCallers(node) } : {}),
     };
   }
 
   /** Callers with their roles and the flag literals they pass (flags.ts), for code under `if (flag)`. */
   private flaggedCallers(node: Node): FlaggedCaller[] {
-    return node.callers.slice(0, 8).map((caller) => {
+    return node.callers.map((caller) => {
       const from = this.nodes.get(caller.id);
       const reason = from ? `called from ${from.summary.key} (${from.file}:${caller.line}), ${describeRoleSource(from.roleReason || 'no caller found')}` : caller.id;
       return { role: from?.role ?? 'unknown', reason, ...(caller.flags ? { flags: caller.flags } : {}), ...(caller.argc !== undefined ? { argc: caller.argc } : {}) };

@@ -11,7 +11,7 @@ const FILE_ROLE_PATTERNS: Array<[FileRole, RegExp]> = [
   // Benchmarks, Storybook stories and dev servers exercise the code; they are not the service.
   ['test', /(^|\/)(__tests__|__mocks__|__fixtures__|tests?|testing|test-utils|spec|e2e|cypress|playwright|benchmarks?|storybook|\.storybook|stories|dev-server)\/|\.(test|spec|e2e|bench|stories)\.[cm]?[jt]sx?$/i],
   ['migration', /(^|\/)(migrations?|seeds?|seeders)\//i],
-  ['script', /(^|\/)(scripts?|bin|tools|cli)\/|(^|\/)(cli|bin)\.[cm]?[jt]s$/i],
+  ['script', /(^|\/)(scripts?|bin|tools|tooling|dev-?tools|cli)\/|(^|\/)(cli|bin)\.[cm]?[jt]s$/i],
   ['config', /(^|\/)[^/]+\.config\.[cm]?[jt]s$|(^|\/)(jest|vitest|webpack|rollup|vite|eslint|babel|gulpfile|gruntfile)[^/]*\.[cm]?[jt]s$/i],
 ];
 

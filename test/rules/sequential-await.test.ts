@@ -433,5 +433,6 @@ describe('file roles: tools directories', () => {
     expect(fileRoleOf('tools/release.ts')).toBe('script');
     expect(fileRoleOf('packages/agent/tools/gen.ts')).toBe('script');
     expect(fileRoleOf('src/scripts/tools/seed.ts')).toBe('script');
+    expect(fileRoleOf('tooling/codegen.ts')).toBe('script');
   });
 });
