@@ -26,11 +26,15 @@ const CACHE_WORDS = /cache|cached|memo|hit|stored|saved|known/i;
 function missedLookup(condition: ts.Expression, view: ModelView): string | undefined {
   const inner = skipOuter(condition);
   let name: ts.Identifier | undefined;
-  if (ts.isPrefixUnaryExpression(inner) && inner.operator === ts.SyntaxKind.ExclamationToken && ts.isIdentifier(skipOuter(inner.operand))) name = skipOuter(inner.operand) as ts.Identifier;
+  if (ts.isPrefixUnaryExpression(inner) && inner.operator === ts.SyntaxKind.ExclamationToken) {
+    const operand = skipOuter(inner.operand);
+    if (ts.isIdentifier(operand)) name = operand;
+  }
   if (ts.isBinaryExpression(inner) && [ts.SyntaxKind.EqualsEqualsToken, ts.SyntaxKind.EqualsEqualsEqualsToken].includes(inner.operatorToken.kind)) {
     const right = skipOuter(inner.right);
+    const left = skipOuter(inner.left);
     const empty = right.kind === ts.SyntaxKind.NullKeyword || (ts.isIdentifier(right) && right.text === 'undefined');
-    if (empty && ts.isIdentifier(skipOuter(inner.left))) name = skipOuter(inner.left) as ts.Identifier;
+    if (empty && ts.isIdentifier(left)) name = left;
   }
   if (!name) return undefined;
   const declaration = declarationOf(name);

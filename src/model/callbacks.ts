@@ -28,17 +28,18 @@ export function heldValueOfCallbackParameter(parameter: ts.ParameterDeclaration,
   if (ts.isPropertyAccessExpression(callee)) {
     const method = callee.name.text;
     const receiver = skipOuter(callee.expression);
+    const connect = ts.isCallExpression(receiver) ? skipOuter(receiver.expression) : undefined;
     // `pool.connect().then((client) => ...)`: the promise of one connection.
-    if (method === 'then' && index === 0 && ts.isCallExpression(receiver) && ts.isPropertyAccessExpression(skipOuter(receiver.expression))) {
-      const inner = skipOuter(receiver.expression) as ts.PropertyAccessExpression;
-      const handle = heldValueOfHandle(inner.expression as ts.Expression, context);
+    if (method === 'then' && index === 0 && connect && ts.isPropertyAccessExpression(connect)) {
+      const inner = connect;
+      const handle = heldValueOfHandle(inner.expression, context);
       if (!ONE_CONNECTION_METHODS.test(inner.name.text)) return undefined;
       if (handle?.kind === 'io') return { ...handle, single: true };
       if (handle?.kind === 'returned') return { ...handle, single: true };
       return undefined;
     }
     if (ONE_CONNECTION_METHODS.test(method)) {
-      const handle = heldValueOfHandle(receiver as ts.Expression, context);
+      const handle = heldValueOfHandle(callee.expression, context);
       // `pool.connect((err, client, release) => ...)` hands the connection second.
       if (handle?.kind === 'io' || handle?.kind === 'returned') return index === (method === 'connect' ? 1 : 0) ? { ...handle, single: true } : undefined;
     }

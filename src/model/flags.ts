@@ -72,7 +72,7 @@ function exits(statement: ts.Statement): boolean {
 
 function guardOf(condition: ts.Expression, fn: ts.SignatureDeclaration, value: boolean): Guard | undefined {
   const inner = skipOuter(condition);
-  if (ts.isPrefixUnaryExpression(inner) && inner.operator === ts.SyntaxKind.ExclamationToken) return guardOf(inner.operand as ts.Expression, fn, !value);
+  if (ts.isPrefixUnaryExpression(inner) && inner.operator === ts.SyntaxKind.ExclamationToken) return guardOf(inner.operand, fn, !value);
   if (ts.isBinaryExpression(inner) && [ts.SyntaxKind.EqualsEqualsEqualsToken, ts.SyntaxKind.EqualsEqualsToken].includes(inner.operatorToken.kind)) {
     const literal = booleanLiteral(skipOuter(inner.right));
     return literal === undefined ? undefined : guardOf(inner.left, fn, literal === value);
