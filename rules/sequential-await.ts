@@ -4,11 +4,16 @@ import type { RuleContext } from '../src/rule.js';
 import { defineRule } from '../src/rule.js';
 import { bindingIdentifiers } from '../src/scanner/imports.js';
 import { frontEndReason } from '../src/model/front-end.js';
+import { fallbackBranchOf } from '../src/model/branches.js';
 import { words } from '../src/model/io-catalog.js';
 import { grade, type Cost } from '../src/model/severity.js';
 import type { Role } from '../src/model/types.js';
 import { chainText, type IoEvidence } from '../src/model/view.js';
 import { ts } from '../src/scanner/ts.js';
+import { awaitOperandCall, awaitsIn, calleeName, declaredInFunction, declaredNames, enclosingFunctionOf, functionNameOf, identifiersRead, innermostLoop, isAsyncFunction, isFunctionBoundary, isLoop, loopKindOf, mayHoldAwait, nameOf, receiverRoot, runsForEveryItem, shorten, unwrap, type CallLike, type LoopNode } from '../src/model/syntax.js';
+import { inTransaction, singleConnectionClass, usesTransactionHandle } from '../src/model/serial.js';
+import { deliberateComment } from '../src/model/intent.js';
+import { derivedNames, exitsEarly, hoistableStatement, LIMITER_TEXT, literalItemCount, loopCarried, loopItems, ORDERED_COLLECTION, readsEnclosingLoopItem, readsLoopItem, saysRetry, SHUTDOWN_VERBS, SLEEP_NAMES, type LoopFacts } from '../src/model/loop-facts.js';
 
 /*
  * sequential-await: independent async work awaited one call at a time.
@@ -37,68 +42,9 @@ type Options = z.infer<typeof options>;
 // Call classification by name
 // ---------------------------------------------------------------------------------------------------------
 
-const TX_NAME = /^(tx|trx|txn|t|transaction|transactionManager|transactionalEntityManager|queryRunner|session|dbTx|transactionClient|trxOrKnex)$/;
-const TX_CALLEE = /transaction|^\$transaction$|^transact$|^withTransaction$|^serializable$|^tx$/i;
-const SINGLE_CONNECTION_INIT = /^(connect|getConnection|acquire|createQueryRunner|startSession|getClient|reserve)$/;
-
-function calleeName(expression: ts.Expression): string | undefined {
-  if (ts.isIdentifier(expression)) return expression.text;
-  if (ts.isPropertyAccessExpression(expression)) return expression.name.text;
-  if (ts.isElementAccessExpression(expression) && ts.isStringLiteralLike(expression.argumentExpression)) return expression.argumentExpression.text;
-  if (ts.isParenthesizedExpression(expression) || ts.isNonNullExpression(expression)) return calleeName(expression.expression);
-  return undefined;
-}
-
-type CallLike = ts.CallExpression | ts.TaggedTemplateExpression;
-
-function unwrap(node: ts.Expression): ts.Expression {
-  let current = node;
-  while (ts.isParenthesizedExpression(current) || ts.isAsExpression(current) || ts.isNonNullExpression(current) || ts.isTypeAssertionExpression(current) || ts.isSatisfiesExpression(current)) {
-    current = current.expression;
-  }
-  return current;
-}
-
-function nameOf(call: CallLike): string | undefined {
-  return calleeName(ts.isCallExpression(call) ? call.expression : call.tag);
-}
-
 // ---------------------------------------------------------------------------------------------------------
 // Small AST helpers
 // ---------------------------------------------------------------------------------------------------------
-
-function isFunctionBoundary(node: ts.Node): boolean {
-  return ts.isFunctionLike(node) || ts.isClassLike(node);
-}
-
-/** Every identifier read inside `node` (property names after a dot and object keys excluded). */
-function identifiersRead(node: ts.Node, into = new Set<string>()): Set<string> {
-  const visit = (current: ts.Node): void => {
-    if (ts.isIdentifier(current)) {
-      const parent = current.parent;
-      if (parent && ts.isPropertyAccessExpression(parent) && parent.name === current) return;
-      if (parent && (ts.isPropertyAssignment(parent) || ts.isMethodDeclaration(parent) || ts.isPropertyDeclaration(parent)) && parent.name === current) return;
-      into.add(current.text);
-      return;
-    }
-    if (current.kind === ts.SyntaxKind.ThisKeyword) into.add('this');
-    ts.forEachChild(current, visit);
-  };
-  visit(node);
-  return into;
-}
-
-function receiverRoot(expression: ts.Expression): string | undefined {
-  let current = unwrap(expression);
-  for (;;) {
-    if (ts.isPropertyAccessExpression(current) || ts.isElementAccessExpression(current)) current = unwrap(current.expression);
-    else if (ts.isCallExpression(current)) current = unwrap(current.expression);
-    else break;
-  }
-  if (ts.isIdentifier(current)) return current.text;
-  if (current.kind === ts.SyntaxKind.ThisKeyword) return 'this';
-  return undefined;
-}
 
 /** `this.repo.find` -> `this.repo`; `getUser` -> undefined. */
 function receiverText(call: CallLike, context: RuleContext<Options>): string | undefined {
@@ -107,155 +53,7 @@ function receiverText(call: CallLike, context: RuleContext<Options>): string | u
   return undefined;
 }
 
-function enclosingFunctionOf(node: ts.Node): ts.SignatureDeclaration | undefined {
-  for (let current = node.parent; current; current = current.parent) if (ts.isFunctionLike(current)) return current;
-  return undefined;
-}
-
-function functionNameOf(fn: ts.SignatureDeclaration | undefined): string | undefined {
-  if (!fn) return undefined;
-  if (fn.name && (ts.isIdentifier(fn.name) || ts.isStringLiteral(fn.name))) return fn.name.text;
-  const parent = fn.parent;
-  if (parent && (ts.isVariableDeclaration(parent) || ts.isPropertyAssignment(parent) || ts.isPropertyDeclaration(parent)) && ts.isIdentifier(parent.name)) return parent.name.text;
-  return undefined;
-}
-
-function isAsyncFunction(fn: ts.Node): boolean {
-  return ts.canHaveModifiers(fn) && (ts.getModifiers(fn) ?? []).some((m) => m.kind === ts.SyntaxKind.AsyncKeyword);
-}
-
-/** Inside a callback given to `transaction(...)`, `$transaction(...)`, `withTransaction(...)`, or a function taking a `tx`. */
-function inTransaction(node: ts.Node): string | undefined {
-  for (let current = node.parent; current; current = current.parent) {
-    if (!ts.isFunctionLike(current)) continue;
-    for (const parameter of current.parameters) {
-      for (const name of bindingIdentifiers(parameter.name)) if (TX_NAME.test(name) && name !== 't') return `runs with a transaction parameter \`${name}\``;
-    }
-    const call = current.parent;
-    if (call && ts.isCallExpression(call) && call.arguments.some((a) => a === current)) {
-      const name = calleeName(call.expression);
-      if (name && TX_CALLEE.test(name)) return `inside a ${name}(...) callback: one connection, statements run in order`;
-    }
-  }
-  return undefined;
-}
-
-/** The call uses a transaction or session handle: `{ transaction }`, `manager.find` with `tx`, `queryRunner.query`. */
-function usesTransactionHandle(call: CallLike, context: RuleContext<Options>): string | undefined {
-  const root = receiverRoot(ts.isCallExpression(call) ? call.expression : call.tag);
-  if (root && TX_NAME.test(root)) return `called on the transaction/session handle \`${root}\``;
-  if (root && root !== 'this' && singleConnection(call, root)) return `\`${root}\` is one acquired connection: its queries run one at a time anyway`;
-  if (!ts.isCallExpression(call)) return undefined;
-  for (const argument of call.arguments) {
-    let found: string | undefined;
-    const visit = (node: ts.Node): void => {
-      if (found) return;
-      if ((ts.isPropertyAssignment(node) || ts.isShorthandPropertyAssignment(node)) && ts.isIdentifier(node.name) && /^(transaction|session|trx|tx|queryRunner|transactionManager)$/.test(node.name.text)) {
-        found = `passes the ${node.name.text} \`${context.text(node)}\``;
-        return;
-      }
-      if (ts.isIdentifier(node) && TX_NAME.test(node.text) && node.text !== 't') {
-        found = `passes the transaction/session handle \`${node.text}\``;
-        return;
-      }
-      if (!isFunctionBoundary(node)) ts.forEachChild(node, visit);
-    };
-    visit(argument);
-    if (found) return found;
-  }
-  return undefined;
-}
-
-/** `const client = await pool.connect()` earlier in the same function: one connection. */
-function singleConnection(call: CallLike, root: string): boolean {
-  const fn = enclosingFunctionOf(call);
-  if (!fn || !('body' in fn) || !fn.body) return false;
-  // Asked for every awaited read of a function, mostly about the same receivers: one walk per function and name.
-  let known = singleConnectionsOf.get(fn);
-  if (known === undefined) {
-    known = new Map();
-    singleConnectionsOf.set(fn, known);
-  }
-  let answer = known.get(root);
-  if (answer === undefined) {
-    answer = declaresSingleConnection(fn.body, root);
-    known.set(root, answer);
-  }
-  return answer;
-}
-
-const singleConnectionsOf = new WeakMap<ts.Node, Map<string, boolean>>();
-
-function declaresSingleConnection(body: ts.Node, root: string): boolean {
-  let found = false;
-  const visit = (node: ts.Node): void => {
-    if (found) return;
-    if (ts.isVariableDeclaration(node) && ts.isIdentifier(node.name) && node.name.text === root && node.initializer) {
-      const init = unwrap(ts.isAwaitExpression(unwrap(node.initializer)) ? (unwrap(node.initializer) as ts.AwaitExpression).expression : node.initializer);
-      if (ts.isCallExpression(init)) {
-        const name = calleeName(init.expression);
-        if (name && SINGLE_CONNECTION_INIT.test(name)) found = true;
-      }
-    }
-    ts.forEachChild(node, visit);
-  };
-  visit(body);
-  return found;
-}
-
 const UI_AUTOMATION = /^(playwright|playwright-core|@playwright\/test|puppeteer|puppeteer-core|selenium-webdriver|webdriverio|@wdio\/.*|cypress|testcafe|nightwatch)$/;
-
-const SINGLE_CONNECTION_CLASS = /(QueryRunner|Connection|Transaction|Session|Cursor|Reader|Driver)$/;
-
-/** `this.query(...)` inside a class that is one connection (`PostgresQueryRunner`): its calls queue anyway. */
-function singleConnectionClass(call: CallLike): string | undefined {
-  const root = receiverRoot(ts.isCallExpression(call) ? call.expression : call.tag);
-  if (root !== 'this') return undefined;
-  for (let current = call.parent; current; current = current.parent) {
-    if (ts.isClassLike(current)) {
-      const name = current.name?.text;
-      return name && SINGLE_CONNECTION_CLASS.test(name) ? `method of ${name}: one connection, its queries run one at a time anyway` : undefined;
-    }
-  }
-  return undefined;
-}
-
-const DELIBERATE_COMMENT = /sequential|serial(ly|ise|ize)?\b|one (at a time|by one|after another)|in order|order matters|concurren|parallel|rate.?limit|throttl|deadlock|race condition|avoid .*(load|overload|flood)|same (pg )?client|single connection/i;
-
-/** A comment right above the statement (or an enclosing statement in the same function) says why it is sequential. */
-function deliberateComment(node: ts.Node, context: RuleContext<Options>): string | undefined {
-  const text = context.sourceFile.text;
-  const region = disabledRegion(node, context);
-  if (region) return region;
-  for (let current: ts.Node | undefined = node; current && !isFunctionBoundary(current); current = current.parent) {
-    if (!ts.isStatement(current) && !ts.isVariableDeclarationList(current)) continue;
-    // Consecutive `//` lines are one comment: a sentence may wrap ("requests are rare, so running" / "them in
-    // parallel would only add load"), and neither line alone says it.
-    const ranges = ts.getLeadingCommentRanges(text, current.pos) ?? [];
-    // This rule's own id (fixture annotations, suppression comments) is not an explanation.
-    const comment = ranges
-      .map((range) => text.slice(range.pos, range.end).replace(/^\/[/*]+\s*|\s*\*\/$/g, ''))
-      .join(' ')
-      .replace(/(todo)?(ruleid|ok|todook):\s*[\w/-]+/g, '')
-      .replace(/sequential-await(\/[\w-]+)?/g, '');
-    if (/no-await-in-loop/.test(comment)) return 'an eslint no-await-in-loop suppression marks the loop as deliberately sequential';
-    if (DELIBERATE_COMMENT.test(comment)) return `a comment says the order is deliberate: "${shorten(comment, 70)}"`;
-  }
-  return undefined;
-}
-
-/** `/* eslint-disable no-await-in-loop *\/` earlier in the file with no `eslint-enable` for it in between. */
-function disabledRegion(node: ts.Node, context: RuleContext<Options>): string | undefined {
-  const before = context.sourceFile.text.slice(0, node.getStart(context.sourceFile));
-  const disable = before.lastIndexOf('eslint-disable no-await-in-loop');
-  if (disable === -1) return undefined;
-  const lineStart = before.lastIndexOf('\n', disable) + 1;
-  // `eslint-disable-next-line` and `eslint-disable-line` cover one line only; a block disable covers the rest.
-  if (/eslint-disable-(next-)?line/.test(before.slice(lineStart, disable + 15))) return undefined;
-  const enable = before.lastIndexOf('eslint-enable');
-  if (enable > disable) return undefined;
-  return 'an `eslint-disable no-await-in-loop` region above marks this code as deliberately sequential';
-}
 
 /** The same function also runs this collection with Promise.all: the sequential branch is a deliberate choice. */
 function parallelElsewhere(loop: LoopNode, collectionText: string | undefined, context: RuleContext<Options>): string | undefined {
@@ -271,11 +69,6 @@ function parallelElsewhere(loop: LoopNode, collectionText: string | undefined, c
   };
   visit(fn);
   return found;
-}
-
-function shorten(text: string, max = 60): string {
-  const flat = text.replace(/\s+/g, ' ').trim();
-  return flat.length > max ? `${flat.slice(0, max - 3)}...` : flat;
 }
 
 function indentOf(node: ts.Node, sourceFile: ts.SourceFile): string {
@@ -300,6 +93,53 @@ function lighter(cost: Cost): Cost {
   return cost === 'heavy' ? 'moderate' : 'light';
 }
 
+/**
+ * One step lighter in front-end code, again on a fallback path (a catch, a cache miss), and again when a much
+ * larger sequential cost sits in the same function (what the caller mostly waits on is elsewhere). `rank`: the
+ * size of this cost (0 a few awaits, 1 a loop over a short literal, 2 a loop, 3 a loop of loops).
+ */
+function lightenedCost(cost: Cost, reason: string, node: ts.Node, rank: number, frontEnd: string | undefined, context: RuleContext<Options>): { cost: Cost; costReason: string } {
+  const fallback = fallbackBranchOf(node, context.model);
+  const dominant = dominantLoop(node, Math.max(2, rank + 1), context);
+  let result = frontEnd ? lighter(cost) : cost;
+  if (fallback) result = lighter(result);
+  if (dominant) result = lighter(result);
+  const notes = [fallback ? `${fallback}, assumed the exception (one step lighter)` : '', dominant ? `${dominant} (one step lighter)` : ''].filter(Boolean);
+  return { cost: result, costReason: [reason, ...notes].join('; ') };
+}
+
+/** Size of a loop's sequential I/O: 0 none, 1 a literal of a few items, 2 one await per item, 3 a loop inside. */
+function loopRank(loop: LoopNode, context: RuleContext<Options>): number {
+  const io = awaitsIn(loop.statement).filter((a) => {
+    const call = awaitOperandCall(a);
+    return call !== undefined && context.model.ioEvidence(call, calleeLabel(call)).level !== 'none';
+  });
+  if (io.length === 0) return 0;
+  if (io.some((a) => innermostLoop(a) !== loop)) return 3;
+  const literal = literalItemCount(loop);
+  return literal !== undefined && literal <= 4 ? 1 : 2;
+}
+
+/** Another loop in the same function whose sequential I/O is at least `atLeast` in size (see loopRank). */
+function dominantLoop(node: ts.Node, atLeast: number, context: RuleContext<Options>): string | undefined {
+  const fn = enclosingFunctionOf(node);
+  const body = fn && (fn as ts.FunctionLikeDeclaration).body;
+  if (!body) return undefined;
+  let found: string | undefined;
+  const visit = (current: ts.Node): void => {
+    if (found || isFunctionBoundary(current)) return;
+    const related = (current.pos <= node.pos && node.end <= current.end) || (node.pos <= current.pos && current.end <= node.end);
+    if (isLoop(current) && !related && mayHoldAwait(current, context.sourceFile) && loopRank(current, context) >= atLeast) {
+      const line = context.sourceFile.getLineAndCharacterOfPosition(current.getStart(context.sourceFile)).line + 1;
+      found = `a larger sequential cost sits on the same path (the ${loopKindOf(current)} loop at line ${line}): the caller mostly waits on that`;
+      return;
+    }
+    ts.forEachChild(current, visit);
+  };
+  ts.forEachChild(body, visit);
+  return found;
+}
+
 /** Code that runs once is reported (at low) when asked: `includeOnce`, or `includeTests` inside a test file. */
 function reportsOnce(context: RuleContext<Options>): boolean {
   return context.options.includeOnce || (context.options.includeTests && context.fileRole === 'test');
@@ -321,7 +161,12 @@ interface AwaitStep {
   /** Text of the promise expression for Promise.all: the call, plus `.then(...)` for `(await x()).y`. */
   promiseText: string;
   /** What the result is bound to; `none` for a bare `await f()` statement. */
-  target: { kind: 'declare'; keyword: 'const' | 'let' | 'var'; name: string; type?: string } | { kind: 'assign'; text: string } | { kind: 'none' };
+  target:
+    | { kind: 'declare'; keyword: 'const' | 'let' | 'var'; name: string; type?: string }
+    | { kind: 'assign'; text: string }
+    | { kind: 'none' }
+    /** `if (await isAllowed(id)) ...` ends a run: its result gets a name, the `if` follows the Promise.all. */
+    | { kind: 'condition'; name: string; statementText: string };
   /** Names this step binds. */
   writes: Set<string>;
   /** Names the awaited expression reads. */
@@ -336,7 +181,7 @@ interface AwaitStep {
 }
 
 /** `x.y!.z` over an awaited call: the member path to re-apply with `.then`. */
-function peelAwait(expression: ts.Expression): { awaitNode: ts.AwaitExpression; path: string } | undefined {
+function peelAwait(expression: ts.Expression): { awaitNode: ts.AwaitExpression; path: string; conditional?: ts.Expression } | undefined {
   let current = unwrap(expression);
   const path: string[] = [];
   for (;;) {
@@ -346,28 +191,34 @@ function peelAwait(expression: ts.Expression): { awaitNode: ts.AwaitExpression; 
       current = unwrap(current.expression);
       continue;
     }
-    return undefined;
+    return resultPositionAwait(expression);
   }
 }
 
-function declaredInFunction(name: string, from: ts.Node): boolean {
-  const fn = enclosingFunctionOf(from);
-  if (!fn) return false;
-  let found = false;
-  const visit = (node: ts.Node): void => {
-    if (found) return;
-    if (ts.isVariableDeclaration(node) || ts.isParameter(node)) {
-      if (bindingIdentifiers(node.name).includes(name)) found = true;
-    }
-    if (node !== fn && isFunctionBoundary(node)) return;
-    ts.forEachChild(node, visit);
-  };
-  visit(fn);
-  return found;
+/**
+ * `flag ? await getA() : null`, `cached ?? (await load())`, `ok && (await fetchB())`: one await whose value is
+ * the expression's result. Without the `await` the expression yields the promise (or the other branch), which
+ * Promise.all accepts as it is. An await in a condition or a left operand decides the result: not taken.
+ */
+function resultPositionAwait(expression: ts.Expression): { awaitNode: ts.AwaitExpression; path: string; conditional: ts.Expression } | undefined {
+  const found = awaitsIn(expression);
+  const only = found[0];
+  if (found.length !== 1 || !only) return undefined;
+  for (let current: ts.Node = only; current !== expression; current = current.parent) {
+    const parent = current.parent;
+    if (!parent) return undefined;
+    if (ts.isParenthesizedExpression(parent) || ts.isAsExpression(parent) || ts.isNonNullExpression(parent)) continue;
+    if (ts.isConditionalExpression(parent) && parent.condition !== current) continue;
+    if (ts.isBinaryExpression(parent) && parent.right === current && [ts.SyntaxKind.AmpersandAmpersandToken, ts.SyntaxKind.BarBarToken, ts.SyntaxKind.QuestionQuestionToken].includes(parent.operatorToken.kind)) continue;
+    return undefined;
+  }
+  return only === unwrap(expression) ? undefined : { awaitNode: only, path: '', conditional: expression };
 }
 
 /** `job` in `job.getMetadata()` when `job` is a local holding an object from a call (not a client the model knows). */
-function statefulReceiverOf(call: CallLike, context: RuleContext<Options>): string | undefined {
+function statefulReceiverOf(call: CallLike, evidence: IoEvidence, context: RuleContext<Options>): string | undefined {
+  // The call goes straight to a library handle (`db.query` with `db = getPool()`): a client, not a job's state.
+  if (evidence.level === 'proven' && evidence.callees.every((c) => !c.hasBody)) return undefined;
   const callee = unwrap(ts.isCallExpression(call) ? call.expression : call.tag);
   if (!ts.isPropertyAccessExpression(callee)) return undefined;
   const receiver = unwrap(callee.expression);
@@ -388,6 +239,11 @@ function statefulReceiverOf(call: CallLike, context: RuleContext<Options>): stri
   return stateful ? receiver.text : undefined;
 }
 
+function name0(call: CallLike): string {
+  const name = nameOf(call) ?? 'check';
+  return /^[A-Za-z_$][\w$]*$/.test(name) ? name : 'check';
+}
+
 /** The step a statement adds to a run of independent awaits, or undefined when it awaits no I/O. */
 function awaitStep(statement: ts.Statement, context: RuleContext<Options>): AwaitStep | undefined {
   // Shape checks come first and the model only for a statement that awaits a call: most statements of a block
@@ -401,6 +257,11 @@ function awaitStep(statement: ts.Statement, context: RuleContext<Options>): Awai
     if (list.declarations.length !== 1 || !declaration?.initializer) return undefined;
     if (list.flags & ts.NodeFlags.Using) return undefined; // `using` / `await using` (AwaitUsing = Const | Using)
     expression = declaration.initializer;
+  } else if (ts.isIfStatement(statement)) {
+    const condition = unwrap(statement.expression);
+    expression = ts.isPrefixUnaryExpression(condition) && condition.operator === ts.SyntaxKind.ExclamationToken ? condition.operand : condition;
+    const peeledCondition = peelAwait(expression);
+    if (!peeledCondition || peeledCondition.conditional) return undefined;
   } else if (ts.isExpressionStatement(statement)) {
     const inner = unwrap(statement.expression);
     if (ts.isBinaryExpression(inner) && inner.operatorToken.kind === ts.SyntaxKind.EqualsToken) {
@@ -442,11 +303,31 @@ function awaitStep(statement: ts.Statement, context: RuleContext<Options>): Awai
       visibleWrite = true;
       for (const read of identifiersRead(left)) writes.add(read);
     }
+  } else if (ts.isIfStatement(statement)) {
+    const used = identifiersRead(enclosingFunctionOf(statement) ?? statement);
+    let name = `${name0(operand)}Result`;
+    while (used.has(name)) name = `${name}_`;
+    const start = statement.getStart(context.sourceFile);
+    const text = context.text(statement);
+    const awaited = unwrap(expression);
+    target = { kind: 'condition', name, statementText: `${text.slice(0, awaited.getStart(context.sourceFile) - start)}${name}${text.slice(awaited.getEnd() - start)}` };
+    writes.add(name);
   } else {
     target = { kind: 'none' };
+    // `await doc.loadInfo()`: awaited for what it does to a local object, so what reads that object after it
+    // depends on it (`doc.sheetsByTitle[x]` must not move above it).
+    const root = receiverRoot(ts.isCallExpression(operand) ? operand.expression : operand.tag);
+    const client = evidence.level === 'proven' && evidence.callees.every((c) => !c.hasBody);
+    if (root && root !== 'this' && !client && declaredInFunction(root, statement)) writes.add(root);
   }
-  const callText = reindent(operand, context, lineIndentAt(statement.getStart(context.sourceFile), context.sourceFile) + 2);
-  const promiseText = peeled.path ? `${callText}.then((result) => result${peeled.path})` : callText;
+  const conditional = peeled.conditional;
+  const callText = reindent(conditional ?? operand, context, lineIndentAt(statement.getStart(context.sourceFile), context.sourceFile) + 2);
+  // A conditional keeps its shape with the await taken out: `flag ? getA() : null`. Re-indenting moves offsets,
+  // so the await is found again by how many `await` words come before it.
+  const before = conditional ? (context.sourceFile.text.slice(conditional.getStart(context.sourceFile), peeled.awaitNode.getStart(context.sourceFile)).match(/\bawait\b/g) ?? []).length : 0;
+  let seen = 0;
+  const stripped = conditional ? callText.replace(/\bawait\s+/g, (word) => (seen++ === before ? '' : word)) : callText;
+  const promiseText = peeled.path ? `${callText}.then((result) => result${peeled.path})` : stripped;
   return {
     statement,
     awaitNode: peeled.awaitNode,
@@ -454,12 +335,12 @@ function awaitStep(statement: ts.Statement, context: RuleContext<Options>): Awai
     promiseText,
     target,
     writes,
-    reads: identifiersRead(operand),
+    reads: identifiersRead(conditional ?? operand),
     visibleWrite,
     name,
     evidence,
     receiver: receiverText(operand, context),
-    statefulReceiver: statefulReceiverOf(operand, context),
+    statefulReceiver: statefulReceiverOf(operand, evidence, context),
   };
 }
 
@@ -512,8 +393,8 @@ function buildConsecutiveFix(steps: AwaitStep[], hoisted: string[], indent: stri
   if (steps.every((s) => s.target.kind === 'assign')) {
     return `${prefix}[${steps.map((s) => (s.target.kind === 'assign' ? s.target.text : '')).join(', ')}] = await Promise.all(${list});`;
   }
-  const names = steps.map((s, i) => (s.target.kind === 'declare' ? s.target.name : s.target.kind === 'assign' ? `result${i + 1}` : ''));
-  const tail = steps.map((s, i) => (s.target.kind === 'assign' ? `\n${indent}${s.target.text} = result${i + 1};` : '')).join('');
+  const names = steps.map((s, i) => (s.target.kind === 'declare' || s.target.kind === 'condition' ? s.target.name : s.target.kind === 'assign' ? `result${i + 1}` : ''));
+  const tail = steps.map((s, i) => (s.target.kind === 'assign' ? `\n${indent}${s.target.text} = result${i + 1};` : s.target.kind === 'condition' ? `\n${indent}${s.target.statementText}` : '')).join('');
   // A bare `await f()` among bound ones keeps an empty slot: `const [a, , c] = ...`.
   const binding = steps.some((s) => s.target.kind === 'declare' && s.target.keyword !== 'const') ? 'let' : 'const';
   return `${prefix}${binding} [${names.join(', ')}] = await Promise.all(${list});${tail}`;
@@ -579,7 +460,7 @@ function checkStatements(statements: readonly ts.Statement[], context: RuleConte
   };
   statements.forEach((statement, index) => {
     const step = awaitStep(statement, context);
-    const serial = step && (step.evidence.serialised || usesTransactionHandle(step.call, context) || singleConnectionClass(step.call));
+    const serial = step && (step.evidence.serialised || usesTransactionHandle(step.call, context.sourceFile) || singleConnectionClass(step.call));
     // A fail-fast check whose result is not used: its order decides which error a client sees.
     const validator = step && step.target.kind === 'none' && step.evidence.callees.some((c) => c.validatorOnly);
     if (!step || serial || validator) {
@@ -592,6 +473,8 @@ function checkStatements(statements: readonly ts.Statement[], context: RuleConte
     }
     if (run.some((earlier) => interaction(earlier, step) !== undefined)) flush(index);
     run.push(step);
+    // What the `if` runs may depend on anything before it: the run ends with its condition.
+    if (step.target.kind === 'condition') flush(index + 1);
   });
   flush(statements.length);
 }
@@ -612,7 +495,7 @@ function reportRun(run: AwaitStep[], hoisted: ts.Statement[], context: RuleConte
   const first = run[0];
   const last = run[run.length - 1];
   if (!first || !last) return;
-  if (inTransaction(first.statement) || decoratedTransaction(first.statement, context) || deliberateComment(first.statement, context)) return;
+  if (inTransaction(first.statement) || decoratedTransaction(first.statement, context) || deliberateComment(first.statement, context.sourceFile)) return;
   const frequency = frequencyAt(first.statement, context);
   const count = run.length;
   const names = run.map((s) => s.name);
@@ -624,8 +507,7 @@ function reportRun(run: AwaitStep[], hoisted: ts.Statement[], context: RuleConte
   // In front-end code only proven I/O counts: names there are mostly local storage and in-memory stores.
   if (frontEnd && !proven) return;
   const graded = grade({
-    cost: frontEnd ? lighter(cost) : cost,
-    costReason: `${localOnly ? `${count} local file-system calls, sub-millisecond each` : `${count} round trips back to back`}${frontEnd ? `; ${frontEnd}, one user waits, no server capacity is spent (one step lighter)` : ''}`,
+    ...lightenedCost(cost, `${localOnly ? `${count} local file-system calls, sub-millisecond each` : `${count} round trips back to back`}${frontEnd ? `; ${frontEnd}, one user waits, no server capacity is spent (one step lighter)` : ''}`, first.statement, 0, frontEnd, context),
     role: frequency.role,
     evidence: proven ? 'proven' : 'assumed',
     inLoop: frequency.inLoop,
@@ -673,219 +555,6 @@ function reportRun(run: AwaitStep[], hoisted: ts.Statement[], context: RuleConte
 // Awaits in loops
 // ---------------------------------------------------------------------------------------------------------
 
-type LoopNode = ts.ForStatement | ts.ForOfStatement | ts.ForInStatement | ts.WhileStatement | ts.DoStatement;
-
-function loopKindOf(loop: LoopNode): string {
-  if (ts.isForOfStatement(loop)) return 'for-of';
-  if (ts.isForInStatement(loop)) return 'for-in';
-  if (ts.isForStatement(loop)) return 'for';
-  if (ts.isWhileStatement(loop)) return 'while';
-  return 'do-while';
-}
-
-function isLoop(node: ts.Node): node is LoopNode {
-  return ts.isForStatement(node) || ts.isForOfStatement(node) || ts.isForInStatement(node) || ts.isWhileStatement(node) || ts.isDoStatement(node);
-}
-
-/** Collection words whose items are steps to run in order, or chunks already batched. */
-const ORDERED_COLLECTION = new Set([
-  'migration', 'migrations', 'step', 'steps', 'stage', 'stages', 'middleware', 'middlewares', 'plugin', 'plugins', 'hook', 'hooks',
-  'handler', 'handlers', 'task', 'tasks', 'job', 'jobs', 'command', 'commands', 'script', 'scripts', 'seed', 'seeds', 'seeder',
-  'seeders', 'phase', 'phases', 'listener', 'listeners', 'callback', 'callbacks', 'fns', 'functions', 'pipeline', 'transform',
-  'transforms', 'transformer', 'transformers', 'version', 'versions', 'patch', 'patches', 'upgrade', 'upgrades', 'provider',
-  'providers', 'module', 'modules', 'service', 'services', 'initializer', 'initializers', 'subscriber', 'subscribers', 'worker',
-  'workers', 'server', 'servers', 'connection', 'connections', 'client', 'clients', 'pool', 'pools', 'processor', 'processors',
-  'action', 'actions', 'operation', 'operations', 'ops', 'batch', 'batches', 'chunk', 'chunks', 'page', 'pages', 'attempt',
-  'attempts', 'retry', 'retries', 'queue', 'queues', 'interceptor', 'interceptors', 'guard', 'guards', 'validator', 'validators',
-  'rule', 'rules', 'check', 'checks', 'level', 'levels', 'fixture', 'fixtures', 'query', 'queries', 'statement', 'statements',
-]);
-
-const SHUTDOWN_VERBS = /^(close|stop|shutdown|disconnect|destroy|dispose|end|terminate|quit|kill|unsubscribe|drain|teardown|cleanup|unregister|remove)$/;
-const SLEEP_NAMES = /^(sleep|delay|wait|pause|setTimeout|setImmediate|nextTick|backoff|waitFor\w*|yield|timeout)$/i;
-const LIMITER_TEXT = /limit|throttl|schedul|queue|semaphore|mutex|\block|acquire|bottleneck|ratelimit/i;
-const RETRY_WORDS = new Set(['attempt', 'attempts', 'retry', 'retries', 'tries', 'try', 'backoff']);
-/** Names that say "retry loop", word by word: `Object.entries(x)` and `countries` hold no retry. */
-function saysRetry(text: string): boolean {
-  return (text.match(/[A-Za-z_$][\w$]*/g) ?? []).some((identifier) => words(identifier).some((w) => RETRY_WORDS.has(w)));
-}
-
-interface LoopFacts {
-  itemNames: Set<string>;
-  collectionText: string | undefined;
-}
-
-function loopItems(loop: LoopNode, context: RuleContext<Options>): LoopFacts | undefined {
-  if (ts.isForOfStatement(loop) || ts.isForInStatement(loop)) {
-    const init = loop.initializer;
-    const names = ts.isVariableDeclarationList(init) ? init.declarations.flatMap((d) => bindingIdentifiers(d.name)) : [...identifiersRead(init)];
-    return { itemNames: new Set(names), collectionText: context.text(loop.expression) };
-  }
-  if (ts.isForStatement(loop)) {
-    const init = loop.initializer;
-    if (!init || !ts.isVariableDeclarationList(init)) return undefined;
-    const names = init.declarations.flatMap((d) => bindingIdentifiers(d.name));
-    // `i < xs.length` / `i < n`: an indexed walk; anything else is a state machine.
-    const condition = loop.condition;
-    if (!condition || !ts.isBinaryExpression(condition) || !ts.isIdentifier(condition.left) || !names.includes(condition.left.text)) return undefined;
-    if (![ts.SyntaxKind.LessThanToken, ts.SyntaxKind.LessThanEqualsToken].includes(condition.operatorToken.kind)) return undefined;
-    const incrementor = loop.incrementor;
-    if (!incrementor || !/^\s*(\+\+\w+|\w+\+\+|\w+\s*\+=\s*1)\s*$/.test(context.text(incrementor))) return undefined;
-    const bound = unwrap(condition.right);
-    const collectionText = ts.isPropertyAccessExpression(bound) && bound.name.text === 'length' ? context.text(bound.expression) : undefined;
-    return { itemNames: new Set(names), collectionText };
-  }
-  return undefined; // while / do-while: cursors, queues and polling; not judged as independent items
-}
-
-/** Names derived from the loop item inside the body (`const id = item.id`), transitively in source order. */
-function derivedNames(body: ts.Node, items: Set<string>): Set<string> {
-  const names = new Set(items);
-  const visit = (node: ts.Node): void => {
-    if (ts.isVariableDeclaration(node) && node.initializer) {
-      const reads = identifiersRead(node.initializer);
-      if ([...reads].some((r) => names.has(r))) for (const n of bindingIdentifiers(node.name)) names.add(n);
-    }
-    ts.forEachChild(node, visit);
-  };
-  visit(body);
-  return names;
-}
-
-function declaredNames(node: ts.Node): Set<string> {
-  const names = new Set<string>();
-  const visit = (current: ts.Node): void => {
-    if (ts.isVariableDeclaration(current) || ts.isParameter(current) || ts.isBindingElement(current)) {
-      for (const n of bindingIdentifiers(current.name)) names.add(n);
-    }
-    if (ts.isCatchClause(current) && current.variableDeclaration) for (const n of bindingIdentifiers(current.variableDeclaration.name)) names.add(n);
-    if ((ts.isFunctionDeclaration(current) || ts.isClassDeclaration(current)) && current.name) names.add(current.name.text);
-    ts.forEachChild(current, visit);
-  };
-  visit(node);
-  return names;
-}
-
-function isAssignmentOperator(kind: ts.SyntaxKind): boolean {
-  return kind >= ts.SyntaxKind.FirstAssignment && kind <= ts.SyntaxKind.LastAssignment;
-}
-
-const MUTATING_METHODS = /^(push|unshift|add|set|delete|splice|pop|shift|clear|append|addAll|put|remove|insert)$/;
-
-/**
- * A value written by one iteration and read by another: a cursor, a page token, `prev = cur`, a dedup set
- * (`if (seen.has(id)) continue; ... seen.add(id)`). Writes that nothing else in the loop reads (`count++`,
- * `results.push(await f(x))`, `byId[x.id] = v`) are order-free and do not count.
- */
-function loopCarried(loop: LoopNode, body: ts.Statement, context: RuleContext<Options>): string | undefined {
-  const local = declaredNames(body);
-  if (ts.isForOfStatement(loop) || ts.isForInStatement(loop)) {
-    const init = loop.initializer;
-    if (ts.isVariableDeclarationList(init)) for (const d of init.declarations) for (const n of bindingIdentifiers(d.name)) local.add(n);
-  }
-  /** Root key (`name` or `this.prop`) -> the write, for evidence. */
-  const written = new Map<string, string>();
-  /** Identifier / this-member nodes that are the write itself. */
-  const writeSites = new Set<ts.Node>();
-  const rootKey = (expression: ts.Expression): { key: string; site: ts.Node } | undefined => {
-    let current = unwrap(expression);
-    let thisMember: ts.PropertyAccessExpression | undefined;
-    for (;;) {
-      if (ts.isPropertyAccessExpression(current) || ts.isElementAccessExpression(current)) {
-        if (ts.isPropertyAccessExpression(current) && current.expression.kind === ts.SyntaxKind.ThisKeyword) thisMember = current;
-        current = unwrap(current.expression);
-        continue;
-      }
-      break;
-    }
-    if (ts.isIdentifier(current)) return local.has(current.text) ? undefined : { key: current.text, site: current };
-    if (current.kind === ts.SyntaxKind.ThisKeyword && thisMember) return { key: context.text(thisMember), site: thisMember };
-    return undefined;
-  };
-  const visit = (node: ts.Node): void => {
-    const targets: ts.Expression[] = [];
-    if (ts.isBinaryExpression(node) && isAssignmentOperator(node.operatorToken.kind)) {
-      const left = unwrap(node.left);
-      if (ts.isObjectLiteralExpression(left) || ts.isArrayLiteralExpression(left)) {
-        const collect = (n: ts.Node): void => {
-          if (ts.isIdentifier(n) && !(n.parent && ts.isPropertyAssignment(n.parent) && n.parent.name === n)) targets.push(n);
-          else ts.forEachChild(n, collect);
-        };
-        collect(left);
-      } else {
-        targets.push(left);
-      }
-    } else if ((ts.isPrefixUnaryExpression(node) || ts.isPostfixUnaryExpression(node)) && (node.operator === ts.SyntaxKind.PlusPlusToken || node.operator === ts.SyntaxKind.MinusMinusToken)) {
-      targets.push(node.operand);
-    } else if (ts.isCallExpression(node) && ts.isPropertyAccessExpression(node.expression) && MUTATING_METHODS.test(node.expression.name.text)) {
-      targets.push(node.expression.expression);
-    } else if (ts.isDeleteExpression(node)) {
-      targets.push(node.expression);
-    }
-    for (const target of targets) {
-      const root = rootKey(target);
-      if (!root) continue;
-      written.set(root.key, shorten(context.text(node), 50));
-      writeSites.add(root.site);
-    }
-    ts.forEachChild(node, visit);
-  };
-  visit(body);
-  if (written.size === 0) return undefined;
-  const places: ts.Node[] = [body];
-  if (ts.isForStatement(loop)) {
-    if (loop.condition) places.push(loop.condition);
-    if (loop.incrementor) places.push(loop.incrementor);
-  }
-  let found: string | undefined;
-  const collect = (node: ts.Node): void => {
-    if (found) return;
-    if (ts.isIdentifier(node) && !writeSites.has(node)) {
-      const parent = node.parent;
-      const isName = parent && ((ts.isPropertyAccessExpression(parent) && parent.name === node) || (ts.isPropertyAssignment(parent) && parent.name === node));
-      if (!isName && written.has(node.text)) found = node.text;
-    }
-    if (ts.isPropertyAccessExpression(node) && node.expression.kind === ts.SyntaxKind.ThisKeyword && !writeSites.has(node)) {
-      const key = context.text(node);
-      if (written.has(key)) found = key;
-    }
-    ts.forEachChild(node, collect);
-  };
-  for (const place of places) collect(place);
-  return found ? `\`${written.get(found)}\` is read again by other iterations (loop-carried state: \`${found}\`)` : undefined;
-}
-
-function insideCatch(node: ts.Node, body: ts.Node): boolean {
-  for (let current = node.parent; current && current !== body; current = current.parent) if (ts.isCatchClause(current)) return true;
-  return false;
-}
-
-/** `break`/`return`/`throw` that leaves this loop: find-first, early exit or a fail-fast check. */
-function exitsEarly(loop: LoopNode, body: ts.Statement): string | undefined {
-  let found: string | undefined;
-  const label = ts.isLabeledStatement(loop.parent) ? loop.parent.label.text : undefined;
-  const visit = (node: ts.Node, nestedBreakable: boolean): void => {
-    if (found || isFunctionBoundary(node)) return;
-    if (ts.isReturnStatement(node)) {
-      found = 'returns from inside the loop (find-first / early exit): later items must not start';
-      return;
-    }
-    if (ts.isThrowStatement(node) && !insideCatch(node, body)) {
-      found = 'throws from inside the loop (a fail-fast check): the first failing item stops the rest';
-      return;
-    }
-    if (ts.isBreakStatement(node)) {
-      if ((node.label && node.label.text === label) || (!node.label && !nestedBreakable) || (node.label && node.label.text !== label)) {
-        found = 'breaks out of the loop (find-first / early exit): later items must not start';
-        return;
-      }
-    }
-    const breakable = nestedBreakable || isLoop(node) || ts.isSwitchStatement(node);
-    ts.forEachChild(node, (child) => visit(child, breakable));
-  };
-  visit(body, false);
-  return found;
-}
-
 function loopExemption(loop: LoopNode, body: ts.Statement, awaitNode: ts.AwaitExpression, context: RuleContext<Options>, facts: LoopFacts): string | undefined {
   if (ts.isForOfStatement(loop) && loop.awaitModifier) return '`for await` consumes an async iterator in order';
   const header = ts.isForStatement(loop) ? context.text(loop).slice(0, context.text(loop).length - context.text(body).length) : facts.collectionText ?? '';
@@ -921,79 +590,7 @@ function loopExemption(loop: LoopNode, body: ts.Statement, awaitNode: ts.AwaitEx
   };
   visit(body);
   if (reason) return reason;
-  return loopCarried(loop, body, context);
-}
-
-// Where the word `await` occurs in each file's text, in order. An await expression needs the keyword inside its
-// node's text, so a node whose range holds none has no await under it: blocks and loops without one are skipped
-// without walking them (an escaped `\u0061wait` keyword is a parse error, and such files are never analysed).
-const awaitWordsOfFile = new WeakMap<ts.SourceFile, number[]>();
-
-function mayHoldAwait(node: ts.Node, sourceFile: ts.SourceFile): boolean {
-  let positions = awaitWordsOfFile.get(sourceFile);
-  if (positions === undefined) {
-    positions = [];
-    const text = sourceFile.text;
-    for (let at = text.indexOf('await'); at !== -1; at = text.indexOf('await', at + 1)) positions.push(at);
-    awaitWordsOfFile.set(sourceFile, positions);
-  }
-  // First occurrence at or after node.pos.
-  let low = 0;
-  let high = positions.length;
-  while (low < high) {
-    const mid = (low + high) >>> 1;
-    if ((positions[mid] ?? 0) < node.pos) low = mid + 1;
-    else high = mid;
-  }
-  const first = positions[low];
-  return first !== undefined && first + 5 <= node.end;
-}
-
-/** Awaits in a loop body, nested loops included, nested functions excluded. */
-function awaitsIn(body: ts.Node): ts.AwaitExpression[] {
-  const found: ts.AwaitExpression[] = [];
-  const visit = (node: ts.Node): void => {
-    if (isFunctionBoundary(node)) return;
-    if (ts.isAwaitExpression(node)) found.push(node);
-    ts.forEachChild(node, visit);
-  };
-  visit(body);
-  return found;
-}
-
-function awaitOperandCall(node: ts.AwaitExpression): CallLike | undefined {
-  const operand = unwrap(node.expression);
-  return ts.isCallExpression(operand) || ts.isTaggedTemplateExpression(operand) ? operand : undefined;
-}
-
-function innermostLoop(node: ts.Node): LoopNode | undefined {
-  for (let current = node.parent; current; current = current.parent) {
-    if (isFunctionBoundary(current)) return undefined;
-    if (isLoop(current)) {
-      // The await must be in the body, not the header.
-      if (current.statement.pos <= node.pos && node.end <= current.statement.end) return current;
-      return undefined;
-    }
-  }
-  return undefined;
-}
-
-/** True when the await runs for every item: not under an if, ternary, &&/||/??, switch, or after a `continue`. */
-function runsForEveryItem(awaitNode: ts.AwaitExpression, body: ts.Statement): boolean {
-  for (let current: ts.Node = awaitNode; current !== body; current = current.parent) {
-    const parent = current.parent;
-    if (!parent) return false;
-    if (ts.isIfStatement(parent) || ts.isConditionalExpression(parent) || ts.isCaseClause(parent) || ts.isDefaultClause(parent) || isLoop(parent) || ts.isTryStatement(parent) || ts.isCatchClause(parent)) return false;
-    if (ts.isBinaryExpression(parent) && parent.right === current && [ts.SyntaxKind.AmpersandAmpersandToken, ts.SyntaxKind.BarBarToken, ts.SyntaxKind.QuestionQuestionToken].includes(parent.operatorToken.kind)) return false;
-  }
-  let earlyExit = false;
-  const visit = (node: ts.Node): void => {
-    if (earlyExit || isFunctionBoundary(node) || node.pos >= awaitNode.pos) return;
-    if (ts.isContinueStatement(node) || ts.isThrowStatement(node)) earlyExit = true;
-    ts.forEachChild(node, visit);
-  };
-  visit(body);
-  return !earlyExit;
+  return loopCarried(loop, body, context.sourceFile);
 }
 
 /**
@@ -1076,34 +673,6 @@ function buildLoopFix(loop: LoopNode, facts: LoopFacts, context: RuleContext<Opt
   return `await Promise.all(Array.from({ length: ${condition} }, async (_, ${index}) => ${bodyText}));`;
 }
 
-/**
- * `for (const x of [a, b, c])`, or over a `const` holding a literal list or object (`Object.entries(sites)`):
- * a literal of a few items bounds the cost.
- */
-function literalItemCount(loop: LoopNode): number | undefined {
-  if (!ts.isForOfStatement(loop) && !ts.isForInStatement(loop)) return undefined;
-  let collection = unwrap(loop.expression);
-  if (ts.isCallExpression(collection) && /^Object\.(entries|keys|values)$/.test(collection.expression.getText()) && collection.arguments[0]) collection = unwrap(collection.arguments[0]);
-  if (ts.isIdentifier(collection)) {
-    const name = collection.text;
-    let literal: ts.Expression | undefined;
-    for (let scope: ts.Node | undefined = loop.parent; scope && !literal; scope = scope.parent) {
-      if (!ts.isBlock(scope) && !ts.isSourceFile(scope)) continue;
-      for (const statement of scope.statements) {
-        if (!ts.isVariableStatement(statement) || !(statement.declarationList.flags & ts.NodeFlags.Const)) continue;
-        for (const declaration of statement.declarationList.declarations) {
-          if (ts.isIdentifier(declaration.name) && declaration.name.text === name && declaration.initializer) literal = unwrap(declaration.initializer);
-        }
-      }
-    }
-    if (!literal) return undefined;
-    collection = literal;
-  }
-  if (ts.isArrayLiteralExpression(collection)) return collection.elements.some((e) => ts.isSpreadElement(e)) ? undefined : collection.elements.length;
-  if (ts.isObjectLiteralExpression(collection)) return collection.properties.some((p) => ts.isSpreadAssignment(p)) ? undefined : collection.properties.length;
-  return undefined;
-}
-
 /** Per-item writes to distinct targets, run a few at a time: keeps the loop's item order within each batch. */
 function buildBatchedFix(loop: LoopNode, facts: LoopFacts, context: RuleContext<Options>): string | undefined {
   if (!ts.isForOfStatement(loop)) return undefined;
@@ -1128,11 +697,15 @@ function buildBatchedFix(loop: LoopNode, facts: LoopFacts, context: RuleContext<
 
 function checkLoop(loop: LoopNode, context: RuleContext<Options>): void {
   if (!mayHoldAwait(loop.statement, context.sourceFile)) return;
-  const facts = loopItems(loop, context);
+  const facts = loopItems(loop, context.sourceFile);
   if (!facts) return;
   const body = loop.statement;
   const allAwaits = awaitsIn(body);
-  const awaits = allAwaits.filter((a) => innermostLoop(a) === loop);
+  // An await in a nested for-of that does not read that loop's item repeats per item of this loop.
+  const awaits = allAwaits.filter((a) => {
+    const inner = innermostLoop(a);
+    return inner === loop || (inner !== undefined && (ts.isForOfStatement(inner) || ts.isForInStatement(inner)) && !readsLoopItem(a, inner, context.sourceFile));
+  });
   if (awaits.length === 0) return;
   const derived = derivedNames(body, facts.itemNames);
   // The awaited calls over the item, with what the model knows of each.
@@ -1142,9 +715,12 @@ function checkLoop(loop: LoopNode, context: RuleContext<Options>): void {
     return [{ awaitNode: a, call: c, name: calleeLabel(c), evidence: context.model.ioEvidence(c, calleeLabel(c)), usesItem: [...identifiersRead(c)].some((r) => derived.has(r)) }];
   });
   const io = judged.filter((j) => j.evidence.level !== 'none');
-  const target = io.find((j) => j.usesItem);
+  // A read that names no item and nothing the loop changes is the same read N times: hoisted, it runs once.
+  // One that names an enclosing loop's item is that loop's per-item read (judged there), not this loop's.
+  const invariant = io.some((j) => j.usesItem) ? undefined : io.find((j) => j.evidence.access === 'read' && !readsEnclosingLoopItem(j.awaitNode, loop, context.sourceFile) && hoistableStatement(j.awaitNode, j.call, loop, context.sourceFile) !== undefined);
+  const target = io.find((j) => j.usesItem) ?? invariant;
   if (!target) return;
-  if (io.some((j) => j.evidence.serialised || usesTransactionHandle(j.call, context) || singleConnectionClass(j.call))) return;
+  if (io.some((j) => j.evidence.serialised || usesTransactionHandle(j.call, context.sourceFile) || singleConnectionClass(j.call))) return;
   // The item itself is called: a list of steps.
   const calleeRoot = receiverRoot(ts.isCallExpression(target.call) ? target.call.expression : target.call.tag);
   if (calleeRoot && facts.itemNames.has(calleeRoot) && ts.isIdentifier(unwrap(ts.isCallExpression(target.call) ? target.call.expression : target.call.tag))) return;
@@ -1161,8 +737,12 @@ function checkLoop(loop: LoopNode, context: RuleContext<Options>): void {
   if (reads.length > 0 && writes.length > 0) return;
   // Per-item writes count only when each write's arguments name the item: distinct targets.
   if (writes.length > 0 && !writes.every((j) => j.usesItem && j.evidence.access === 'write' && isFanOutWrite(j.evidence, j.name))) return;
-  const exemption = loopExemption(loop, body, target.awaitNode, context, facts) ?? deliberateComment(loop, context) ?? parallelElsewhere(loop, facts.collectionText, context);
+  const exemption = loopExemption(loop, body, target.awaitNode, context, facts) ?? deliberateComment(loop, context.sourceFile) ?? parallelElsewhere(loop, facts.collectionText, context);
   if (exemption) return;
+  if (invariant) {
+    reportInvariantRead(loop, invariant, io.every((j) => j.evidence.level === 'proven'), context);
+    return;
+  }
 
   const loopKind = loopKindOf(loop);
   const frequency = frequencyAt(loop, context);
@@ -1173,8 +753,7 @@ function checkLoop(loop: LoopNode, context: RuleContext<Options>): void {
   const frontEnd = frontEndOf(context);
   if (frontEnd && !proven) return;
   const graded = grade({
-    cost: frontEnd ? lighter(cost) : cost,
-    costReason: `${literal !== undefined ? `a literal list of ${literal} items` : perItemWrites ? 'one write per item, items back to back' : 'one round trip per item, N items back to back'}${frontEnd ? `; ${frontEnd}, one user waits (one step lighter)` : ''}`,
+    ...lightenedCost(cost, `${literal !== undefined ? `a literal list of ${literal} items` : perItemWrites ? 'one write per item, items back to back' : 'one round trip per item, N items back to back'}${frontEnd ? `; ${frontEnd}, one user waits (one step lighter)` : ''}`, loop, loopRank(loop, context), frontEnd, context),
     role: frequency.role,
     evidence: proven ? 'proven' : 'assumed',
     inLoop: false,
@@ -1223,6 +802,52 @@ function checkLoop(loop: LoopNode, context: RuleContext<Options>): void {
           },
     effort: perItemWrites ? 'small' : 'trivial',
     params: { loopKind, call: target.name, evidence: proven ? 'proven' : 'assumed' },
+  });
+}
+
+/** The same read awaited for every item although it names none: moved above the loop, it runs once. */
+function reportInvariantRead(loop: LoopNode, read: { awaitNode: ts.AwaitExpression; call: CallLike; name: string; evidence: IoEvidence }, proven: boolean, context: RuleContext<Options>): void {
+  const statement = hoistableStatement(read.awaitNode, read.call, loop, context.sourceFile);
+  if (!statement) return;
+  const frequency = frequencyAt(loop, context);
+  const literal = literalItemCount(loop);
+  const frontEnd = frontEndOf(context);
+  if (frontEnd && !proven) return;
+  const cost: Cost = literal !== undefined && literal <= 4 ? 'light' : 'moderate';
+  const graded = grade({
+    ...lightenedCost(cost, `the same read once per item, N-1 of them redundant${frontEnd ? `; ${frontEnd} (one step lighter)` : ''}`, loop, 2, frontEnd, context),
+    role: frequency.role,
+    evidence: proven ? 'proven' : 'assumed',
+    includeOnce: reportsOnce(context),
+  });
+  if (!graded.severity) return;
+  const sf = context.sourceFile;
+  const loopStart = loop.getStart(sf);
+  const loopText = context.text(loop);
+  const indent = ' '.repeat(lineIndentAt(loopStart, sf));
+  const callText = shorten(context.text(read.call), 50);
+  const effect = read.evidence.effects[0];
+  context.report({
+    node: read.awaitNode,
+    variant: 'loop',
+    messageId: 'loopInvariant',
+    data: { loopKind: loopKindOf(loop), call: callText },
+    severity: graded.severity,
+    confidence: graded.confidence === 'high' ? 'medium' : graded.confidence,
+    evidence: [
+      `\`await ${callText}\` inside a ${loopKindOf(loop)} loop reads nothing the loop item or the iterations change`,
+      effect && read.evidence.level === 'proven' ? `${effect.kind} ${effect.access} via ${chainText(effect)}` : `assumed I/O: \`${read.name}\` has no body the model can follow, and its name reads as I/O`,
+      'no write in the loop that it could observe: assumes its answer does not change while the loop runs',
+      ...frequency.reasons,
+      ...graded.reasons,
+    ],
+    impact: 'N round trips of ~L ms for one answer: ~N*L -> ~L',
+    fix: {
+      description: `Read it once, before the loop: \`${read.name}\` takes nothing from the items.`,
+      replacement: `${reindent(statement, context, lineIndentAt(loopStart, sf))}\n${indent}${loopText.slice(0, statement.pos - loopStart)}${loopText.slice(statement.end - loopStart)}`,
+    },
+    effort: 'trivial',
+    params: { loopKind: loopKindOf(loop), call: read.name, evidence: proven ? 'proven' : 'assumed' },
   });
 }
 
@@ -1300,6 +925,7 @@ export default defineRule<Options>({
       consecutiveWrites: '{{count}} independent writes are awaited one after another ({{calls}}); start them together with Promise.all',
       loopWrites: '`await {{call}}` inside a {{loopKind}} loop writes the items one at a time; write a few at a time',
       loop: '`await {{call}}` inside a {{loopKind}} loop fetches the items one at a time; run them concurrently',
+      loopInvariant: '`await {{call}}` inside a {{loopKind}} loop reads the same thing for every item; read it once before the loop',
       asyncForEach: 'forEach with an async callback does not wait for `{{call}}`: all items start at once and nothing awaits them',
     },
     triggers: ['await'],

@@ -610,7 +610,9 @@ function isShared(site: ts.Node): boolean {
   let fn: ts.Node | undefined = site.parent;
   while (fn && !ts.isFunctionLike(fn)) fn = fn.parent;
   if (!fn) return true;
-  if (parent && ts.isBinaryExpression(parent) && parent.operatorToken.kind === ts.SyntaxKind.EqualsToken && parent.right === node) {
+  // `x = new Pool()`, and the memo forms `x ??= new Pool()` and `x ||= new Pool()`, which build it once.
+  const assigns = [ts.SyntaxKind.EqualsToken, ts.SyntaxKind.QuestionQuestionEqualsToken, ts.SyntaxKind.BarBarEqualsToken];
+  if (parent && ts.isBinaryExpression(parent) && assigns.includes(parent.operatorToken.kind) && parent.right === node) {
     const left = parent.left;
     if (ts.isPropertyAccessExpression(left) && left.expression.kind === ts.SyntaxKind.ThisKeyword) return true;
     if (ts.isIdentifier(left)) {

@@ -111,6 +111,10 @@ function describeRef(ref: FunctionSummary['calls'][number]['ref']): string {
       return `this.${ref.method}`;
     case 'field':
       return `this.${ref.field}.${ref.method}`;
+    case 'returned':
+      return `(what ${describeRef(ref.factory)} returns).${ref.members.join('.')}`;
+    case 'passed':
+      return `(parameter ${ref.parameter + 1} of the callback given to ${describeRef(ref.callee)}).${ref.members.join('.')}`;
   }
 }
 

@@ -1,7 +1,8 @@
 import { ts } from '../scanner/ts.js';
 import { bindingIdentifiers, type ImportScope, skipOuter } from '../scanner/imports.js';
-import { accessOfHttpVerb, accessOfName, accessOfSql, ioKindOfModule, isHelperMember, isLimiterModule, isSyncFsMember, LIMITER_METHODS } from './io-catalog.js';
+import { accessOfHttpVerb, accessOfName, accessOfSql, ioKindOfModule, isHelperMember, isLimiterModule, isMemoryModule, isSyncFsMember, LIMITER_METHODS, MEMORY_GLOBALS } from './io-catalog.js';
 import type { Access, CalleeRef, ClassSummary, DirectEffect, HeldValue } from './types.js';
+import { heldValueOfCallbackParameter } from './callbacks.js';
 
 /**
  * What one call does, as far as its file shows: I/O through a library (directly or through a handle a
@@ -18,6 +19,8 @@ export interface ClassifyContext {
 
 export type CallOutcome =
   | { kind: 'io'; effect: Omit<DirectEffect, 'line'> }
+  /** Answered in memory (a Map, an LRU cache, a pure library such as fp-ts): known, and no I/O. */
+  | { kind: 'memory' }
   | { kind: 'limiter'; via: string }
   | { kind: 'call'; ref: CalleeRef };
 
@@ -28,7 +31,7 @@ const RPC_CALLS = /^(call|send|request|invoke|rpc|execute|sendRequest|jsonRpc)$/
 
 /** A project module (relative, alias or workspace package) rather than Node's or a library's: the linker decides. */
 function mayBeProjectModule(module: string): boolean {
-  return !NODE_BUILTINS.has(module) && ioKindOfModule(module) === undefined && !isLimiterModule(module);
+  return !NODE_BUILTINS.has(module) && ioKindOfModule(module) === undefined && !isLimiterModule(module) && !isMemoryModule(module);
 }
 
 export function heldValueOfModuleRef(module: string, path: string[]): HeldValue | undefined {
@@ -37,6 +40,7 @@ export function heldValueOfModuleRef(module: string, path: string[]): HeldValue 
   const io = ioKindOfModule(module);
   if (io) return { kind: 'io', io, module };
   if (isLimiterModule(module)) return { kind: 'limiter', module };
+  if (isMemoryModule(module)) return { kind: 'memory', module };
   if (mayBeProjectModule(module) && path.length > 0) return { kind: 'class', ref: { kind: 'import', module, name: path[0] ?? 'default' } };
   if (mayBeProjectModule(module)) return { kind: 'class', ref: { kind: 'import', module, name: 'default' } };
   return undefined;
@@ -50,6 +54,13 @@ export function heldValueOfType(type: ts.TypeNode, scope: ImportScope): HeldValu
       if (held) return held;
     }
     return undefined;
+  }
+  // `typeof UserModel` (Egg/tegg, Midway inject the model class itself): the class, whose statics query.
+  if (ts.isTypeQueryNode(type)) {
+    const root = ts.isIdentifier(type.exprName) ? type.exprName : leftmost(type.exprName);
+    const ref = scope.resolve(root);
+    if (ref && ref.module !== 'global') return heldValueOfModuleRef(ref.module, ts.isIdentifier(type.exprName) ? ref.path : [...ref.path, ...qualifiedRest(type.exprName)]);
+    return ts.isIdentifier(type.exprName) ? { kind: 'class', ref: { kind: 'local', name: type.exprName.text } } : undefined;
   }
   if (!ts.isTypeReferenceNode(type)) return undefined;
   const name = type.typeName;
@@ -86,12 +97,13 @@ function qualifiedRest(name: ts.QualifiedName): string[] {
  * What an initialiser makes: `new Pool()`, `axios.create()`, `knex({...})`, `pLimit(3)` (library handles),
  * `await pool.connect()` (one connection), `new UsersService()` (a project class).
  */
-export function heldValueOfExpression(expression: ts.Expression, scope: ImportScope, classes: Record<string, ClassSummary>): HeldValue | undefined {
+export function heldValueOfExpression(expression: ts.Expression, scope: ImportScope, classes: Record<string, ClassSummary>, values: Record<string, HeldValue> = {}): HeldValue | undefined {
   let inner = skipOuter(expression);
   const awaited = ts.isAwaitExpression(expression) || (ts.isParenthesizedExpression(expression) && ts.isAwaitExpression(expression.expression));
   if (ts.isNewExpression(inner)) {
     const ref = scope.resolve(inner.expression);
     if (ref && ref.module !== 'global') return heldValueOfModuleRef(ref.module, ref.path);
+    if (ts.isIdentifier(inner.expression) && MEMORY_GLOBALS.test(inner.expression.text) && !localDeclaration(inner, inner.expression.text)) return { kind: 'memory', module: inner.expression.text };
     if (ts.isIdentifier(inner.expression)) return { kind: 'class', ref: { kind: 'local', name: inner.expression.text } };
     return undefined;
   }
@@ -100,6 +112,9 @@ export function heldValueOfExpression(expression: ts.Expression, scope: ImportSc
     // query or request returns data (`const { rows } = await pool.query(...)`), which is no handle.
     const ref = scope.resolve(inner.expression);
     const method = ts.isPropertyAccessExpression(inner.expression) ? inner.expression.name.text : undefined;
+    // A project function's result, awaited or not: the linker looks at what it returns (factories.ts).
+    const factory = projectFactoryRef(inner, ref);
+    if (factory) return { kind: 'returned', ref: factory };
     if (!isFactoryCall(method, awaited)) return undefined;
     if (ref && ref.module !== 'global') {
       const io = ioKindOfModule(ref.module);
@@ -108,7 +123,7 @@ export function heldValueOfExpression(expression: ts.Expression, scope: ImportSc
       return undefined;
     }
     if (ts.isPropertyAccessExpression(inner.expression)) {
-      const receiverHeld = heldValueOfReceiver(inner.expression.expression, scope, classes);
+      const receiverHeld = heldValueOfReceiver(inner.expression.expression, scope, classes, values);
       if (receiverHeld?.kind === 'io') return { ...receiverHeld, ...singleIf(method) };
     }
     return undefined;
@@ -121,8 +136,20 @@ export function heldValueOfExpression(expression: ts.Expression, scope: ImportSc
   return undefined;
 }
 
-const SINGLE_CONNECTION_TYPE = /^(PoolClient|PoolConnection|Connection|QueryRunner|ClientSession|Transaction|Knex\.Transaction|Trx|Session|ClientBase)$/;
-const CONNECT_METHODS = /^(connect|getConnection|acquire|createQueryRunner|startSession|getClient|reserve|beginTransaction)$/;
+/** `createApiClient()` (imported or local), `this.makeClient()`: a call into project code whose result the linker can follow. */
+function projectFactoryRef(call: ts.CallExpression, ref: { module: string; path: string[] } | undefined): CalleeRef | undefined {
+  const callee = skipOuter(call.expression);
+  if (ref && ref.module !== 'global') return mayBeProjectModule(ref.module) && ref.path.length <= 2 ? { kind: 'import', module: ref.module, path: ref.path } : undefined;
+  if (ts.isIdentifier(callee)) return localDeclaration(callee, callee.text) || ref ? undefined : { kind: 'local', name: callee.text };
+  if (ts.isPropertyAccessExpression(callee) && callee.expression.kind === ts.SyntaxKind.ThisKeyword) {
+    const className = classNameOf(callee);
+    return className ? { kind: 'this', className, method: callee.name.text } : undefined;
+  }
+  return undefined;
+}
+
+const SINGLE_CONNECTION_TYPE = /^(PoolClient|PoolConnection|Connection|QueryRunner|ClientSession|Transaction|Knex\.Transaction|Trx|Session|ClientBase|TransactionClient|EntityManager)$/;
+const CONNECT_METHODS = /^(connect|createConnection|getConnection|acquire|createQueryRunner|startSession|getClient|reserve|beginTransaction)$/;
 const FACTORY_METHODS = /^(create\w*|connect|getConnection|acquire|getClient|duplicate|startSession|createQueryRunner|db|collection|getRepository|getCustomRepository|model|table|withSchema|client|init|instance|extend|child|defaults|pool|promise)$/;
 
 /** `undefined` method: the module or handle itself is called (`knex(config)`, `pLimit(3)`). */
@@ -132,13 +159,15 @@ function isFactoryCall(method: string | undefined, awaited: boolean): boolean {
 }
 
 function singleIf(method: string | undefined): { single?: boolean } {
-  return method && /^(connect|acquire|getConnection|createQueryRunner|startSession|getClient|reserve|transaction|beginTransaction)$/.test(method) ? { single: true } : {};
+  return method && /^(connect|createConnection|acquire|getConnection|createQueryRunner|startSession|getClient|reserve|transaction|beginTransaction)$/.test(method) ? { single: true } : {};
 }
 
-function heldValueOfReceiver(expression: ts.Expression, scope: ImportScope, classes: Record<string, ClassSummary>): HeldValue | undefined {
+function heldValueOfReceiver(expression: ts.Expression, scope: ImportScope, classes: Record<string, ClassSummary>, values: Record<string, HeldValue>): HeldValue | undefined {
   const inner = skipOuter(expression);
   const ref = scope.resolve(inner);
   if (ref && ref.module !== 'global') return heldValueOfModuleRef(ref.module, ref.path);
+  // `const client = await pool.connect()` with `const pool = new Pool()` at module level.
+  if (ts.isIdentifier(inner) && !localDeclaration(inner, inner.text)) return values[inner.text];
   if (ts.isPropertyAccessExpression(inner) && inner.expression.kind === ts.SyntaxKind.ThisKeyword) {
     const className = classNameOf(inner);
     return className ? classes[className]?.fields[inner.name.text] : undefined;
@@ -214,7 +243,10 @@ function localDeclaration(at: ts.Node, name: string): LocalDeclaration | undefin
 export function heldValueOfName(identifier: ts.Identifier, context: ClassifyContext): HeldValue | undefined {
   const declaration = localDeclaration(identifier, identifier.text);
   if (declaration) {
-    if (ts.isParameter(declaration)) return ts.isIdentifier(declaration.name) && declaration.type ? heldValueOfType(declaration.type, context.scope) : undefined;
+    if (ts.isParameter(declaration)) {
+      if (!ts.isIdentifier(declaration.name)) return undefined;
+      return declaration.type ? heldValueOfType(declaration.type, context.scope) : heldValueOfCallbackParameter(declaration, context);
+    }
     // `const { rows } = await pool.query(...)`, `const [job] = await bq.createQueryJob()`: parts of a result.
     if (!ts.isIdentifier(declaration.name)) return undefined;
     if (declaration.initializer) {
@@ -223,11 +255,22 @@ export function heldValueOfName(identifier: ts.Identifier, context: ClassifyCont
         const className = classNameOf(init);
         return className ? context.classes[className]?.fields[init.name.text] : undefined;
       }
-      return heldValueOfExpression(declaration.initializer, context.scope, context.classes) ?? (declaration.type ? heldValueOfType(declaration.type, context.scope) : undefined);
+      return heldValueOfExpression(declaration.initializer, context.scope, context.classes, context.values) ?? (declaration.type ? heldValueOfType(declaration.type, context.scope) : undefined);
     }
     return declaration.type ? heldValueOfType(declaration.type, context.scope) : undefined;
   }
   return context.values[identifier.text];
+}
+
+/** What a receiver or argument holds: a name, `this.field`, or an expression that makes a handle. */
+export function heldValueOfHandle(expression: ts.Expression, context: ClassifyContext): HeldValue | undefined {
+  const inner = skipOuter(expression);
+  if (ts.isIdentifier(inner)) return heldValueOfName(inner, context);
+  if (ts.isPropertyAccessExpression(inner) && inner.expression.kind === ts.SyntaxKind.ThisKeyword) {
+    const className = classNameOf(inner);
+    return className ? context.classes[className]?.fields[inner.name.text] : undefined;
+  }
+  return heldValueOfExpression(inner as ts.Expression, context.scope, context.classes, context.values);
 }
 
 function firstStringArgument(call: ts.CallExpression | ts.TaggedTemplateExpression): string | undefined {
@@ -359,6 +402,7 @@ export function classifyCall(call: ts.CallExpression | ts.NewExpression | ts.Tag
         return ioOutcome(call, { kind: 'io', io, module: ref.module }, ref.path.at(-1) ?? '', via(), ts.isIdentifier(root) ? root.text : undefined);
       }
       if (isLimiterModule(ref.module)) return ref.path.length === 0 || LIMITER_METHODS.test(op) ? { kind: 'limiter', via: ref.module } : undefined;
+      if (isMemoryModule(ref.module)) return { kind: 'memory' };
       if (mayBeProjectModule(ref.module)) return { kind: 'call', ref: { kind: 'import', module: ref.module, path: ref.path } };
       return undefined;
     }
@@ -372,6 +416,7 @@ export function classifyCall(call: ts.CallExpression | ts.NewExpression | ts.Tag
     const held = context.classes[className]?.fields[field];
     if (held?.kind === 'io') return ioOutcome(call, held, op, via(), `this.${field}`);
     if (held?.kind === 'limiter') return LIMITER_METHODS.test(op) ? { kind: 'limiter', via: `this.${field} (${held.module})` } : undefined;
+    if (held?.kind === 'memory') return { kind: 'memory' };
     return { kind: 'call', ref: { kind: 'field', className, field, method: members[1] ?? op } };
   }
 
@@ -385,9 +430,13 @@ export function classifyCall(call: ts.CallExpression | ts.NewExpression | ts.Tag
     }
     if (held?.kind === 'io') return ioOutcome(call, held, op, via(), root.text);
     if (held?.kind === 'limiter') return LIMITER_METHODS.test(op) ? { kind: 'limiter', via: `${root.text} (${held.module})` } : undefined;
+    if (held?.kind === 'memory') return { kind: 'memory' };
+    if (held?.kind === 'returned') return { kind: 'call', ref: { kind: 'returned', factory: held.ref, members, ...(held.single ? { single: true } : {}) } };
+    if (held?.kind === 'passed') return { kind: 'call', ref: { kind: 'passed', callee: held.callee, argument: held.argument, parameter: held.parameter, members } };
     if (held?.kind === 'class') {
       const classRef = held.ref;
       const method = members[0] ?? op;
+      if (classRef.kind === 'named') return undefined; // only fields are injected by name
       return classRef.kind === 'local'
         ? { kind: 'call', ref: { kind: 'local', name: classRef.name, member: method } }
         : { kind: 'call', ref: { kind: 'import', module: classRef.module, path: [classRef.name, method] } };

@@ -9,11 +9,20 @@ import type { Access, IoKind } from './types.js';
 
 const MODULE_KINDS: Array<[RegExp, IoKind]> = [
   [/^(axios|got|node-fetch|undici|superagent|request|request-promise(-native)?|ky|cross-fetch|isomorphic-fetch|graphql-request|@apollo\/client|@nestjs\/axios|http|https|http2|needle|phin|@grpc\/grpc-js|stripe|twilio|@slack\/web-api|@octokit\/\w+|octokit|openai|@anthropic-ai\/sdk|@sendgrid\/mail|nodemailer|@aws-sdk\/client-(?!s3|sqs|sns|dynamodb)[\w-]+|aws-sdk|@google-cloud\/(?!pubsub|storage|firestore)[\w-]+|firebase-admin|googleapis|web3|ethers|viem|@solana\/web3\.js|jsonrpc-lite|json-rpc-2\.0)$/, 'network'],
-  [/^(pg|pg-pool|pg-promise|postgres|mysql|mysql2|mysql2\/promise|mariadb|knex|sequelize|sequelize-typescript|typeorm|@nestjs\/typeorm|@prisma\/client|prisma|mongoose|@nestjs\/mongoose|mongodb|@mikro-orm\/[\w-]+|drizzle-orm(\/[\w-]+)*|kysely|sqlite|sqlite3|cassandra-driver|neo4j-driver|@elastic\/elasticsearch|@opensearch-project\/opensearch|typesense|@aws-sdk\/client-dynamodb|@aws-sdk\/lib-dynamodb|@google-cloud\/firestore|objection|slonik|@neondatabase\/serverless|@planetscale\/database|@supabase\/supabase-js|oracledb|mssql|tedious)$/, 'database'],
+  [/^(pg|pg-pool|pg-promise|postgres|mysql|mysql2|mysql2\/promise|mariadb|knex|sequelize|sequelize-typescript|typeorm|@nestjs\/typeorm|@prisma\/client|prisma|mongoose|@nestjs\/mongoose|mongodb|@mikro-orm\/[\w-]+|drizzle-orm(\/[\w-]+)*|kysely|sqlite|sqlite3|cassandra-driver|neo4j-driver|@elastic\/elasticsearch|@opensearch-project\/opensearch|typesense|@aws-sdk\/client-dynamodb|@aws-sdk\/lib-dynamodb|@google-cloud\/firestore|objection|slonik|@neondatabase\/serverless|@planetscale\/database|@supabase\/supabase-js|oracledb|mssql|tedious|leoric|@eggjs\/tegg-orm-plugin|bookshelf|waterline|@midwayjs\/typeorm|@midwayjs\/sequelize|@midwayjs\/mongoose|typegoose|@typegoose\/typegoose|dynamoose|redis-om)$/, 'database'],
   [/^(ioredis|redis|@redis\/client|memcached|memjs|cache-manager|@nestjs\/cache-manager|keyv|@keyv\/\w+|@upstash\/redis|lru-cache-redis)$/, 'cache'],
   [/^(bull|bullmq|@nestjs\/bull|@nestjs\/bullmq|amqplib|amqp-connection-manager|kafkajs|@google-cloud\/pubsub|@aws-sdk\/client-sqs|@aws-sdk\/client-sns|nats|mqtt|rhea|@azure\/service-bus|bee-queue|agenda|pg-boss)$/, 'queue'],
   [/^(fs|fs\/promises|fs-extra|graceful-fs|@aws-sdk\/client-s3|@google-cloud\/storage|@azure\/storage-blob|minio)$/, 'fs'],
 ];
+
+/** In-memory stores and pure libraries: what they hold or compute never waits on I/O, whatever the method's name. */
+const MEMORY_MODULES = /^(lru-cache|node-cache|quick-lru|mnemonist(\/[\w-]+)?|@isaacs\/ttlcache|ttlcache|memory-cache|flru|tiny-lru|lru_map|hashlru|map-age-cleaner|fp-ts(\/[\w-]+)*|effect(\/[\w-]+)*|@effect\/[\w-]+|io-ts(\/[\w-]+)*|purify-ts|true-myth|neverthrow|ramda|lodash(\/[\w-]+)?|lodash-es|immutable|immer|zod|yup|joi|ajv|superstruct|valibot|class-validator|class-transformer|dayjs|moment|date-fns|luxon|uuid|nanoid|i18next|handlebars|mustache|marked|semver)$/;
+/** Global constructors of in-memory collections. */
+export const MEMORY_GLOBALS = /^(Map|Set|WeakMap|WeakSet|WeakRef)$/;
+
+export function isMemoryModule(module: string): boolean {
+  return MEMORY_MODULES.test(module);
+}
 
 const LIMITER_MODULES = /^(p-limit|p-queue|p-throttle|bottleneck|async-sema|async-mutex|semaphore|await-semaphore|limiter|p-ratelimit|@shopify\/semaphore|async-lock|mutexify|rate-limiter-flexible)$/;
 

@@ -11,6 +11,7 @@ import {
   type Effect,
   type EntryKind,
   type FileModelFacts,
+  type FlaggedCaller,
   type FileSummary,
   type FunctionSummary,
   type HeldValue,
@@ -28,6 +29,7 @@ const MAX_EFFECTS = 6;
 const MAX_SET = 6;
 const MAX_PASSES = 8;
 const MAX_DEPTH = 6;
+const MAX_FLAGGED_CALLERS = 8;
 
 interface Node {
   id: string;
@@ -41,8 +43,10 @@ interface Node {
   targets: Array<{ id: string; inner: boolean; inLoop: boolean; line: number; access?: 'read' | 'write' | 'unknown' }>;
   role: Role;
   roleReason: string;
-  callers: Array<{ id: string; line: number }>;
+  callers: Array<{ id: string; line: number; flags?: Record<string, boolean>; argc?: number }>;
   transaction?: string;
+  /** Names of calls that resolved to nothing but read as I/O (FunctionSummary.opaqueIfUnresolved). */
+  unresolvedOpaque?: string[];
 }
 
 const ROLE_RANK: Record<EntryKind, number> = { request: 4, occasional: 3, background: 2, once: 1 };
@@ -151,6 +155,8 @@ export class ProjectModel {
       ...(node.transaction ? { transaction: node.transaction } : {}),
       ...(node.summary.codec ? { codec: node.summary.codec } : {}),
       ...(this.constructionsOf(node, 0).length > 0 ? { constructs: this.constructionsOf(node, 0) } : {}),
+      // All callers or none: a caller left out could be the one that reaches the flagged code.
+      ...(node.callers.length <= MAX_FLAGGED_CALLERS && node.callers.some((c) => c.flags) ? { flaggedCallers: this.flaggedCallers(node) } : {}),
     };
   }
 
@@ -202,6 +208,15 @@ export class ProjectModel {
     return cls.extends?.kind === 'class' ? this.agentBaseOf(location.file, cls.extends.ref, depth + 1) : undefined;
   }
 
+  /** Callers with their roles and the flag literals they pass (flags.ts), for code under `if (flag)`. */
+  private flaggedCallers(node: Node): FlaggedCaller[] {
+    return node.callers.map((caller) => {
+      const from = this.nodes.get(caller.id);
+      const reason = from ? `called from ${from.summary.key} (${from.file}:${caller.line}), ${describeRoleSource(from.roleReason || 'no caller found')}` : caller.id;
+      return { role: from?.role ?? 'unknown', reason, ...(caller.flags ? { flags: caller.flags } : {}), ...(caller.argc !== undefined ? { argc: caller.argc } : {}) };
+    });
+  }
+
   // ---------------------------------------------------------------------------------------------------------
   // Resolving references
   // ---------------------------------------------------------------------------------------------------------
@@ -210,9 +225,13 @@ export class ProjectModel {
     for (const node of this.nodes.values()) {
       for (const call of node.summary.calls) {
         const target = this.resolveRef(node.file, call.ref);
+        if (!target) {
+          const name = node.summary.opaqueIfUnresolved?.[refKey(call.ref)];
+          if (name) (node.unresolvedOpaque ??= []).push(name);
+        }
         if (!target || target === node.id) continue;
         node.targets.push({ id: target, inner: false, inLoop: call.inLoop, line: call.line, ...(call.access ? { access: call.access } : {}) });
-        this.nodes.get(target)?.callers.push({ id: node.id, line: call.line });
+        this.nodes.get(target)?.callers.push({ id: node.id, line: call.line, ...(call.flags ? { flags: call.flags } : {}), ...(call.argc !== undefined ? { argc: call.argc } : {}) });
       }
       for (const inner of node.summary.inner) {
         const id = idOf(node.file, inner);
@@ -226,6 +245,8 @@ export class ProjectModel {
     const key = `${file}\0${refKey(ref)}`;
     const cached = this.resolvedRefs.get(key);
     if (cached !== undefined) return cached ?? undefined;
+    // In progress: a factory that returns its own result (or a cycle of them) resolves to nothing.
+    this.resolvedRefs.set(key, null);
     const found = this.resolveRefUncached(file, ref);
     this.resolvedRefs.set(key, found ?? null);
     return found;
@@ -247,8 +268,12 @@ export class ProjectModel {
       case 'field': {
         const held = this.fieldOf(file, ref.className, ref.field, 0);
         if (!held) return undefined;
-        return this.resolveHeldMember(held.file, held.value, ref.method, `this.${ref.field}.${ref.method}`, 0);
+        return this.resolveHeldMember(held.file, held.value, [ref.method], `this.${ref.field}.${ref.method}`, 0);
       }
+      case 'returned':
+        return this.resolveHeldMember(file, { kind: 'returned', ref: ref.factory, ...(ref.single ? { single: true } : {}) }, ref.members, `${refLabel(ref.factory)}().${ref.members.join('.')}`, 0);
+      case 'passed':
+        return this.resolveHeldMember(file, { kind: 'passed', callee: ref.callee, argument: ref.argument, parameter: ref.parameter }, ref.members, `(what ${refLabel(ref.callee)} passes).${ref.members.join('.')}`, 0);
     }
   }
 
@@ -263,7 +288,7 @@ export class ProjectModel {
     if (objectMethod !== undefined) return idOf(file, objectMethod);
     if (summary.classes[name]) return this.resolveMethod(file, name, member, depth + 1);
     const value = summary.values[name];
-    if (value) return this.resolveHeldMember(file, value, member, `${name}.${member}`, depth + 1);
+    if (value) return this.resolveHeldMember(file, value, [member], `${name}.${member}`, depth + 1);
     return undefined;
   }
 
@@ -291,6 +316,7 @@ export class ProjectModel {
   private classLocation(file: string, ref: ClassRef, depth: number): { file: string; name: string } | undefined {
     if (depth > MAX_DEPTH) return undefined;
     if (ref.kind === 'local') return this.summaries.get(file)?.classes[ref.name] ? { file, name: ref.name } : undefined;
+    if (ref.kind === 'named') return this.classNamed(ref.name);
     const target = this.resolver.resolve(file, ref.module);
     if (!target) return undefined;
     return this.exportedClass(target, ref.name, depth + 1);
@@ -310,6 +336,26 @@ export class ProjectModel {
     return undefined;
   }
 
+  private exportedClassNames: Map<string, Array<{ file: string; name: string }>> | undefined;
+
+  /** The one exported class of this name in the project; none when two files export one (ambiguous). */
+  private classNamed(name: string): { file: string; name: string } | undefined {
+    if (!this.exportedClassNames) {
+      this.exportedClassNames = new Map();
+      for (const summary of this.summaries.values()) {
+        for (const [exported, local] of Object.entries(summary.exports)) {
+          if (!summary.classes[local]) continue;
+          const key = exported === 'default' ? local : exported;
+          const list = this.exportedClassNames.get(key) ?? [];
+          list.push({ file: summary.file, name: local });
+          this.exportedClassNames.set(key, list);
+        }
+      }
+    }
+    const found = this.exportedClassNames.get(name);
+    return found?.length === 1 ? found[0] : undefined;
+  }
+
   private resolveMethod(file: string, className: string, method: string, depth: number): string | undefined {
     const cls = this.summaries.get(file)?.classes[className];
     if (!cls || depth > MAX_DEPTH) return undefined;
@@ -321,7 +367,7 @@ export class ProjectModel {
       return base ? this.resolveMethod(base.file, base.name, method, depth + 1) : undefined;
     }
     // `class PrismaService extends PrismaClient`: what the class does not define, the library does.
-    return this.resolveHeldMember(file, cls.extends, method, `${className}.${method}`, depth + 1);
+    return this.resolveHeldMember(file, cls.extends, [method], `${className}.${method}`, depth + 1);
   }
 
   /** What a class field holds, looking through base classes declared in the project. */
@@ -337,18 +383,47 @@ export class ProjectModel {
     return undefined;
   }
 
-  private resolveHeldMember(file: string, held: HeldValue, member: string, via: string, depth: number): string | undefined {
-    if (held.kind === 'class') {
-      const location = this.classLocation(file, held.ref, depth + 1);
-      return location ? this.resolveMethod(location.file, location.name, member, depth + 1) : undefined;
+  /** The function a member of a held value resolves to: a class's method, or a synthetic I/O, limiter or memory handle. */
+  private resolveHeldMember(file: string, held: HeldValue, members: string[], via: string, depth: number): string | undefined {
+    if (depth > MAX_DEPTH) return undefined;
+    switch (held.kind) {
+      case 'class': {
+        const location = this.classLocation(file, held.ref, depth + 1);
+        return location ? this.resolveMethod(location.file, location.name, members[0] ?? '', depth + 1) : undefined;
+      }
+      case 'limiter':
+        return this.syntheticLimiter(held.module);
+      case 'memory':
+        return this.syntheticMemory(held.module);
+      case 'io':
+        return this.syntheticIo(file, held, members.at(-1) ?? '', via);
+      case 'returned': {
+        // What a factory returns, followed through factories that return other factories' results.
+        const node = this.nodes.get(this.resolveRef(file, held.ref) ?? '');
+        const returned = node?.summary.returns;
+        // `getPool().connect()` then a callback: one connection taken from what the factory returns.
+        const value = held.single && returned?.kind === 'io' ? { ...returned, single: true } : returned;
+        return node && value ? this.resolveHeldMember(node.file, value, members, via, depth + 1) : undefined;
+      }
+      case 'passed': {
+        const node = this.nodes.get(this.resolveRef(file, held.callee) ?? '');
+        const value = node?.summary.passes?.[held.argument]?.[held.parameter];
+        return node && value ? this.resolveHeldMember(node.file, value, members, via, depth + 1) : undefined;
+      }
     }
-    if (held.kind === 'limiter') return this.syntheticLimiter(held.module);
-    return this.syntheticIo(file, held, member, via);
+  }
+
+  private syntheticMemory(module: string): string {
+    const id = `memory:${module}`;
+    if (!this.synthetic.has(id)) {
+      this.synthetic.set(id, { id, name: `${module} (in memory)`, file: '', line: 0, effects: [], role: 'unknown', roleReason: '', assumed: [], memos: [], limiters: [], validatorOnly: false, hasBody: false });
+    }
+    return id;
   }
 
   private syntheticIo(file: string, held: Extract<HeldValue, { kind: 'io' }>, member: string, via: string): string {
     // One per handle and member: two exported pools must not share one name in evidence.
-    const id = `io:${held.module}:${file}:${via}`;
+    const id = `io:${held.module}:${file}:${via}${held.single ? ':single' : ''}`;
     if (!this.synthetic.has(id)) {
       const access = accessOfName(member);
       this.synthetic.set(id, {
@@ -356,7 +431,7 @@ export class ProjectModel {
         name: `${via} (${held.module})`,
         file,
         line: 0,
-        effects: [{ kind: held.io, access: access === 'ordered' ? 'unknown' : access, via: `${via} (${held.module})`, line: 0, chain: [], file, ...(access === 'ordered' ? { ordered: true } : {}) }],
+        effects: [{ kind: held.io, access: access === 'ordered' ? 'unknown' : access, via: `${via} (${held.module})`, line: 0, chain: [], file, ...(access === 'ordered' ? { ordered: true } : {}), ...(held.single ? { single: true } : {}) }],
         role: 'unknown',
         roleReason: '',
         assumed: [],
@@ -386,7 +461,7 @@ export class ProjectModel {
       node.effects = node.summary.direct.map((effect) => ({ ...effect, chain: [], file: node.file }));
       if (node.summary.memo) node.memos = [node.id];
       if (node.summary.limiter) node.limiters = [node.summary.limiter];
-      node.assumed = [...node.summary.opaque];
+      node.assumed = [...new Set([...node.summary.opaque, ...(node.unresolvedOpaque ?? [])])].slice(0, MAX_SET);
     }
     // A worklist: a function is merged again only when one of its callees changed, at most MAX_PASSES times.
     const dependents = new Map<string, Node[]>();
@@ -526,6 +601,24 @@ export class ProjectModel {
       node.role = 'background';
       node.roleReason = `no caller found, and it is in a ${directory[2]}/ directory: background work`;
     }
+  }
+}
+
+/** A short name for a reference, for evidence: `createApiClient`, `this.makeClient`, `withRetry`. */
+function refLabel(ref: CalleeRef): string {
+  switch (ref.kind) {
+    case 'local':
+      return ref.member ? `${ref.name}.${ref.member}` : ref.name;
+    case 'import':
+      return ref.path.join('.') || 'default';
+    case 'this':
+      return `this.${ref.method}`;
+    case 'field':
+      return `this.${ref.field}.${ref.method}`;
+    case 'returned':
+      return `${refLabel(ref.factory)}().${ref.members.join('.')}`;
+    case 'passed':
+      return `${refLabel(ref.callee)}(callback)`;
   }
 }
 

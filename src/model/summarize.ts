@@ -5,8 +5,12 @@ import { isLoopNode } from '../scanner/roles.js';
 import { accessOfName } from './io-catalog.js';
 import { CODEC_TEXT, codecOf } from './codec.js';
 import { agentClassOf, agentConstructionIn, flowsToReturn } from './constructions.js';
+import { returnedValue } from './factories.js';
+import { markMigrations } from './run-once.js';
+import { flagArguments } from './flags.js';
+import { passedHandles } from './callbacks.js';
 import { accessOfCall, classifyCall, heldValueOfExpression, heldValueOfModuleRef, heldValueOfType, type ClassifyContext } from './classify.js';
-import type { CalleeRef, ClassSummary, EntryKind, FileSummary, FunctionSummary, HeldValue } from './types.js';
+import { refKey, type CalleeRef, type ClassSummary, type EntryKind, type FileSummary, type FunctionSummary, type HeldValue } from './types.js';
 
 /**
  * One walk of a file: its functions with what each does directly (I/O, calls into project code, memo,
@@ -86,6 +90,8 @@ export function summarizeFile(file: string, sourceFile: ts.SourceFile, scope: Im
     if (transactional) fnSummary.transactional = transactional;
     frames[frames.length - 1]?.summary.inner.push(key);
     summary.functions.push(fnSummary);
+    const body = (fn as ts.FunctionLikeDeclaration).body;
+    if (body && !ts.isBlock(body)) noteReturn(fnSummary, fn, body);
     return { fn, summary: fnSummary, loops: 0, catches: 0, throws: false, returnsValue: !ts.isBlock((fn as ts.FunctionLikeDeclaration).body ?? fn) };
   };
 
@@ -108,6 +114,13 @@ export function summarizeFile(file: string, sourceFile: ts.SourceFile, scope: Im
     }
     const topName = topLevelName(fn);
     if (topName && summary.locals[topName] === undefined) summary.locals[topName] = fnSummary.key;
+  };
+
+  /** A returned handle makes the function a factory its callers' values follow (factories.ts). */
+  const noteReturn = (fnSummary: FunctionSummary, fn: ts.SignatureDeclaration, expression: ts.Expression): void => {
+    if (fnSummary.returns) return;
+    const held = returnedValue(expression, fn, context);
+    if (held) fnSummary.returns = held;
   };
 
   const onCall = (node: ts.CallExpression | ts.NewExpression | ts.TaggedTemplateExpression, frame: Frame | undefined): void => {
@@ -145,8 +158,8 @@ export function summarizeFile(file: string, sourceFile: ts.SourceFile, scope: Im
         if (!ts.isIdentifier(inner)) continue;
         const ref = scope.resolve(inner);
         const name = ref?.path[0] ?? 'default';
-        if (!ref || ref.module === 'global' || ref.path.length > 1 || (fnSummary.passes?.length ?? 0) >= 6) continue;
-        if (!fnSummary.passes?.some((p) => p.module === ref.module && p.name === name)) (fnSummary.passes ??= []).push({ module: ref.module, name, line: lineOf(node) });
+        if (!ref || ref.module === 'global' || ref.path.length > 1 || (fnSummary.handsOn?.length ?? 0) >= 6) continue;
+        if (!fnSummary.handsOn?.some((p) => p.module === ref.module && p.name === name)) (fnSummary.handsOn ??= []).push({ module: ref.module, name, line: lineOf(node) });
       }
     }
     const construction = ts.isNewExpression(node) ? agentConstructionIn(node, frame.fn, scope, sourceFile) : undefined;
@@ -160,12 +173,29 @@ export function summarizeFile(file: string, sourceFile: ts.SourceFile, scope: Im
       const returned = !ts.isTaggedTemplateExpression(node) && flowsToReturn(node, frame.fn) ? { returned: true } : {};
       const root = ts.isTaggedTemplateExpression(node) ? undefined : receiverRoot(node.expression);
       const receiver = root && summary.values[root] ? { receiver: root } : {};
-      fnSummary.calls.push({ ref: outcome.ref, line: lineOf(node), inLoop: frame.loops > 0, ...access, ...returned, ...receiver });
+      const flags = ts.isCallExpression(node) ? flagArguments(node) : undefined;
+      // The argument count matters to flags.ts only when it leaves a parameter out: `snapshot(id)` vs `snapshot(id, true)`.
+      const argc = ts.isCallExpression(node) || ts.isNewExpression(node) ? (node.arguments?.length ?? 0) : 0;
+      fnSummary.calls.push({ ref: outcome.ref, line: lineOf(node), inLoop: frame.loops > 0, ...access, ...returned, ...receiver, ...(flags ?? { argc }) });
+      // A member of a factory's result or a callback's parameter that the linker may not resolve: its name is
+      // still evidence, as it was before the model could follow such values.
+      if (outcome.ref.kind === 'returned' || outcome.ref.kind === 'passed') {
+        const name = opaqueIoName(node, sourceFile);
+        if (name) (fnSummary.opaqueIfUnresolved ??= {})[refKey(outcome.ref)] = name;
+      }
     } else if (outcome?.kind === 'limiter') {
       fnSummary.limiter ??= outcome.via;
     } else if (!outcome && fnSummary.opaque.length < 4) {
       const name = opaqueIoName(node, sourceFile);
       if (name && !fnSummary.opaque.includes(name)) fnSummary.opaque.push(name);
+    }
+    // `work(pool)` where `work` is a parameter: the handles this function hands its callback (callbacks.ts).
+    if (!outcome && ts.isCallExpression(node) && ts.isIdentifier(node.expression)) {
+      const owner = frames.find((f) => f.fn.parameters.some((p) => ts.isIdentifier(p.name) && p.name.text === (node.expression as ts.Identifier).text));
+      for (const [parameter, argument, held] of owner ? passedHandles(node, owner.fn, context) : []) {
+        const byParameter = ((owner as Frame).summary.passes ??= {});
+        (byParameter[parameter] ??= {})[argument] ??= held;
+      }
     }
   };
 
@@ -204,7 +234,10 @@ export function summarizeFile(file: string, sourceFile: ts.SourceFile, scope: Im
     if (ts.isCallExpression(node) || ts.isNewExpression(node) || ts.isTaggedTemplateExpression(node)) onCall(node, frame);
     if (!frame) continue;
     if (ts.isThrowStatement(node) && frame.catches === 0) frame.throws = true;
-    else if (ts.isReturnStatement(node) && node.expression) frame.returnsValue = true;
+    else if (ts.isReturnStatement(node) && node.expression) {
+      frame.returnsValue = true;
+      noteReturn(frame.summary, frame.fn, node.expression);
+    }
     else if (isLoopNode(node)) {
       frame.loops += 1;
       open.push({ end: node.end, kind: 'loop' });
@@ -214,6 +247,7 @@ export function summarizeFile(file: string, sourceFile: ts.SourceFile, scope: Im
     }
   }
   while (open.length > 0) close(open.pop() as Open);
+  markMigrations(summary);
   return summary;
 }
 
@@ -310,7 +344,7 @@ function collectTopLevel(statement: ts.Statement, summary: FileSummary, scope: I
       if (!ts.isIdentifier(declaration.name)) continue;
       const name = declaration.name.text;
       if (exported) summary.exports[name] = name;
-      const held = declaration.initializer ? heldValueOfExpression(declaration.initializer, scope, summary.classes) : declaration.type ? heldValueOfType(declaration.type, scope) : undefined;
+      const held = declaration.initializer ? heldValueOfExpression(declaration.initializer, scope, summary.classes, summary.values) : declaration.type ? heldValueOfType(declaration.type, scope) : undefined;
       if (held) summary.values[name] = held;
       // `const service = new class { ... }` is rare; classes assigned to a const are summarised by name.
       if (declaration.initializer && ts.isClassExpression(skipOuter(declaration.initializer))) {
@@ -386,7 +420,7 @@ function summarizeClass(node: ts.ClassLikeDeclaration, scope: ImportScope, nameO
       for (const parameter of member.parameters) {
         if (!ts.isIdentifier(parameter.name)) continue;
         const isProperty = (ts.getModifiers(parameter) ?? []).some((m) => m.kind === ts.SyntaxKind.PrivateKeyword || m.kind === ts.SyntaxKind.PublicKeyword || m.kind === ts.SyntaxKind.ProtectedKeyword || m.kind === ts.SyntaxKind.ReadonlyKeyword);
-        const held = heldValueOfDecorators(parameter, scope) ?? (parameter.type ? heldValueOfType(parameter.type, scope) : undefined);
+        const held = heldValueOfDecorators(parameter, scope) ?? (parameter.type ? heldValueOfType(parameter.type, scope) : undefined) ?? heldValueOfInjection(parameter, scope);
         if (held && isProperty) summary.fields[parameter.name.text] = held;
         // `constructor(http) { this.http = http }` is matched below by the assignment of a parameter.
         if (held && !isProperty && member.body) {
@@ -405,7 +439,7 @@ function summarizeClass(node: ts.ClassLikeDeclaration, scope: ImportScope, nameO
         }
       }
     } else if (ts.isPropertyDeclaration(member) && member.name && ts.isIdentifier(member.name)) {
-      const held = heldValueOfDecorators(member, scope) ?? (member.type ? heldValueOfType(member.type, scope) : undefined) ?? (member.initializer ? heldValueOfExpression(member.initializer, scope, {}) : undefined);
+      const held = heldValueOfDecorators(member, scope) ?? (member.type ? heldValueOfType(member.type, scope) : undefined) ?? (member.initializer ? heldValueOfExpression(member.initializer, scope, {}) : undefined) ?? heldValueOfInjection(member, scope);
       if (held) summary.fields[member.name.text] = held;
     }
   }
@@ -429,14 +463,37 @@ function heldValueOfDecorators(node: ts.Node, scope: ImportScope): HeldValue | u
     if (!ts.isIdentifier(expression)) continue;
     const ref = scope.resolve(expression);
     const name = expression.text;
-    if (name === 'InjectRepository' || name === 'InjectEntityManager' || name === 'InjectDataSource' || name === 'InjectConnection' || name === 'InjectKnex' || name === 'InjectModel') {
+    // NestJS, Midway (`@InjectEntityModel`), and the community modules for knex, Sequelize, MikroORM, Prisma, Drizzle.
+    if (/^Inject(Repository|EntityManager|DataSource|Connection|Knex|Model|EntityModel|EntityRepository|Sequelize|MikroORM|Prisma|PrismaClient|Drizzle|Kysely|Mongo|Db|Database)$/.test(name)) {
       return { kind: 'io', io: 'database', module: ref?.module ?? '@nestjs/typeorm' };
     }
-    if (name === 'InjectRedis') return { kind: 'io', io: 'cache', module: ref?.module ?? 'ioredis' };
+    if (name === 'InjectRedis' || name === 'InjectCache' || name === 'InjectCacheManager') return { kind: 'io', io: 'cache', module: ref?.module ?? 'ioredis' };
     if (name === 'InjectQueue' || name === 'InjectFlowProducer') return { kind: 'io', io: 'queue', module: ref?.module ?? 'bullmq' };
     if (name === 'Inject' && ts.isCallExpression(decorator.expression)) {
       const token = decorator.expression.arguments[0];
       if (token && ts.isIdentifier(token) && token.text === 'CACHE_MANAGER') return { kind: 'io', io: 'cache', module: 'cache-manager' };
+    }
+  }
+  return undefined;
+}
+
+/**
+ * An injection the declared type does not explain: `@Inject(PrismaService) private prisma` (the token is the
+ * class), or an untyped `@Inject() userRepository` (Egg, Midway and TypeDI resolve it by the property name:
+ * the class `UserRepository`, found wherever the project declares it).
+ */
+function heldValueOfInjection(node: ts.ParameterDeclaration | ts.PropertyDeclaration, scope: ImportScope): HeldValue | undefined {
+  if (!ts.canHaveDecorators(node)) return undefined;
+  for (const decorator of ts.getDecorators(node) ?? []) {
+    const call = decorator.expression;
+    const callee = ts.isCallExpression(call) ? call.expression : call;
+    if (!ts.isIdentifier(callee) || !/^(Inject|Autowired|Autoload|InjectService)$/.test(callee.text)) continue;
+    const token = ts.isCallExpression(call) ? call.arguments[0] : undefined;
+    // A class as the token (`Inject(DataSource)`); constants (`KNEX_CONNECTION`) and strings name no class.
+    if (token && ts.isIdentifier(token) && /^[A-Z][a-z]/.test(token.text)) return heldValueOfClassExpression(token, scope);
+    if (!token && !node.type && ts.isIdentifier(node.name)) {
+      const name = node.name.text;
+      return { kind: 'class', ref: { kind: 'named', name: name.charAt(0).toUpperCase() + name.slice(1) } };
     }
   }
   return undefined;
@@ -468,7 +525,13 @@ function opaqueIoName(node: ts.CallExpression | ts.NewExpression | ts.TaggedTemp
   return text.length > 40 ? `${text.slice(0, 39)}…` : text;
 }
 
-/** `if (this.x) return this.x;` (or a module variable) with an assignment to the same target later. */
+/**
+ * The field (or module variable) a function memoises its result in:
+ *  - `if (this.x) return this.x; ... this.x = await load()`, also with more in the guard (a TTL:
+ *    `if (this.x && Date.now() - this.at < TTL) return this.x`);
+ *  - `if (!this.p) { this.p = load(); } return this.p` (a promise memo: later callers await the same load);
+ *  - `return this.x ??= load()`.
+ */
 function memoOf(body: ts.Node): string | undefined {
   if (!ts.isBlock(body)) return undefined;
   const guarded = new Set<string>();
@@ -477,22 +540,57 @@ function memoOf(body: ts.Node): string | undefined {
     const inner = skipOuter(expression);
     if (ts.isPropertyAccessExpression(inner) && inner.expression.kind === ts.SyntaxKind.ThisKeyword) return `this.${inner.name.text}`;
     if (ts.isIdentifier(inner)) return inner.text;
+    if (ts.isAwaitExpression(inner)) return targetText(inner.expression);
     if (ts.isBinaryExpression(inner) && [ts.SyntaxKind.ExclamationEqualsEqualsToken, ts.SyntaxKind.ExclamationEqualsToken].includes(inner.operatorToken.kind)) return targetText(inner.left);
     return undefined;
   };
+  /** `this.x` and names a condition reads. */
+  const mentioned = (condition: ts.Node): Set<string> => {
+    const found = new Set<string>();
+    const visit = (node: ts.Node): void => {
+      const target = ts.isPropertyAccessExpression(node) || ts.isIdentifier(node) ? targetText(node as ts.Expression) : undefined;
+      if (target) found.add(target);
+      if (!ts.isPropertyAccessExpression(node)) ts.forEachChild(node, visit);
+    };
+    visit(condition);
+    return found;
+  };
+  const assignedIn = (node: ts.Node, targets: Set<string>): string | undefined => {
+    let found: string | undefined;
+    const visit = (current: ts.Node): void => {
+      if (found || ts.isFunctionLike(current)) return;
+      if (ts.isBinaryExpression(current) && current.operatorToken.kind >= ts.SyntaxKind.FirstAssignment && current.operatorToken.kind <= ts.SyntaxKind.LastAssignment) {
+        const target = targetText(current.left);
+        if (target && targets.has(target)) found = target;
+      }
+      ts.forEachChild(current, visit);
+    };
+    visit(node);
+    return found;
+  };
+  const returned = new Set<string>();
   for (const statement of body.statements) {
-    if (ts.isIfStatement(statement)) {
-      const target = targetText(statement.expression);
-      const then = ts.isBlock(statement.thenStatement) ? statement.thenStatement.statements[0] : statement.thenStatement;
-      if (target && then && ts.isReturnStatement(then) && then.expression && targetText(then.expression) === target) guarded.add(target);
-    }
     if (ts.isReturnStatement(statement) && statement.expression) {
       const inner = skipOuter(statement.expression);
       if (ts.isBinaryExpression(inner) && (inner.operatorToken.kind === ts.SyntaxKind.QuestionQuestionEqualsToken || inner.operatorToken.kind === ts.SyntaxKind.BarBarEqualsToken)) {
         const target = targetText(inner.left);
         if (target) return target;
       }
+      const target = targetText(inner as ts.Expression);
+      if (target) returned.add(target);
     }
+  }
+  for (const statement of body.statements) {
+    if (!ts.isIfStatement(statement)) continue;
+    const names = mentioned(statement.expression);
+    const then = ts.isBlock(statement.thenStatement) ? statement.thenStatement.statements[0] : statement.thenStatement;
+    if (then && ts.isReturnStatement(then) && then.expression) {
+      const target = targetText(then.expression);
+      if (target && names.has(target)) guarded.add(target);
+    }
+    // `if (!this.p) this.p = load(); return this.p`
+    const filled = assignedIn(statement.thenStatement, names);
+    if (filled && returned.has(filled)) return filled;
   }
   if (guarded.size === 0) return undefined;
   const visit = (node: ts.Node): void => {
@@ -547,6 +645,8 @@ function entryOf(fn: ts.SignatureDeclaration, className: string | undefined): Fu
     if (route && OCCASIONAL_PATH.test(route)) return { kind: 'occasional', reason: `handler decorated with @${request}('${route}'): an operator endpoint, graded below the traffic` };
     return { kind: 'request', reason: `handler decorated with @${request}` };
   }
+  const mapped = mappedRoute(fn);
+  if (mapped) return mapped;
   const background = decorators.find((d) => BACKGROUND_DECORATORS.has(d));
   if (background) return { kind: 'background', reason: `decorated with @${background}: runs as a job or event handler` };
   const name = functionName(fn);
@@ -557,6 +657,34 @@ function entryOf(fn: ts.SignatureDeclaration, className: string | undefined): Fu
   const registration = registrationOf(fn);
   if (registration) return registration;
   if (HANDLER_PARAMS.some(([a, b]) => params[0] === a && params[1] === b)) return { kind: 'request', reason: `request handler signature (${params.slice(0, 2).join(', ')})` };
+  return undefined;
+}
+
+/**
+ * `@HTTPMethod({ method: HTTPMethodEnum.GET, path: '/x' })` (Egg/tegg), `@RequestMapping({ method: 'POST' })`:
+ * a route whose HTTP method is an option, not the decorator's name.
+ */
+function mappedRoute(fn: ts.SignatureDeclaration): FunctionSummary['entry'] {
+  if (!ts.canHaveDecorators(fn)) return undefined;
+  for (const decorator of ts.getDecorators(fn) ?? []) {
+    const call = decorator.expression;
+    if (!ts.isCallExpression(call) || !ts.isIdentifier(call.expression) || !/^(HTTPMethod|RequestMapping|Route)$/.test(call.expression.text)) continue;
+    const options = call.arguments[0];
+    if (!options || !ts.isObjectLiteralExpression(options)) continue;
+    let method = 'GET';
+    let path = '';
+    for (const property of options.properties) {
+      if (!ts.isPropertyAssignment(property) || !ts.isIdentifier(property.name)) continue;
+      const value = property.initializer;
+      const text = ts.isStringLiteralLike(value) ? value.text : ts.isPropertyAccessExpression(value) ? value.name.text : '';
+      if (property.name.text === 'method' && text) method = text.toUpperCase();
+      if (property.name.text === 'path' && text) path = text;
+    }
+    const reason = `handler decorated with @${call.expression.text}(${method}${path ? ` '${path}'` : ''})`;
+    if (WRITE_METHODS.has(method.toLowerCase())) return { kind: 'occasional', reason: `${reason}: a write endpoint, graded below reads` };
+    if (OCCASIONAL_PATH.test(path)) return { kind: 'occasional', reason: `${reason}: an operator endpoint, graded below the traffic` };
+    return { kind: 'request', reason };
+  }
   return undefined;
 }
 

@@ -39,7 +39,11 @@ export type CalleeRef =
   | { kind: 'local'; name: string; member?: string }
   | { kind: 'import'; module: string; path: string[] }
   | { kind: 'this'; className: string; method: string }
-  | { kind: 'field'; className: string; field: string; method: string };
+  | { kind: 'field'; className: string; field: string; method: string }
+  /** A member of what a project function returns (`createApiClient().get`, `const db = makeDb(); db.query()`). */
+  | { kind: 'returned'; factory: CalleeRef; members: string[]; single?: boolean }
+  /** A member of what a project function passes to a callback (`withClient((c) => c.query())`), see callbacks.ts. */
+  | { kind: 'passed'; callee: CalleeRef; argument: number; parameter: number; members: string[] };
 
 export interface CallSite {
   ref: CalleeRef;
@@ -53,16 +57,37 @@ export interface CallSite {
   returned?: boolean;
   /** The call goes through a module value of this file (`repo.list()` with `const repo = new Repo(pool)`). */
   receiver?: string;
+  /** Boolean literals it passes (`'1'`, `'1.viaJob'`) and its argument count, when it passes any (flags.ts). */
+  flags?: Record<string, boolean>;
+  argc?: number;
+}
+
+/** A caller of a function whose calls pass flag literals, with its role (flags.ts). */
+export interface FlaggedCaller {
+  role: Role;
+  reason: string;
+  flags?: Record<string, boolean>;
+  argc?: number;
 }
 
 /** What a class field or module binding holds, as far as the declaration says. */
 export type HeldValue =
   | { kind: 'io'; io: IoKind; module: string; single?: boolean }
   | { kind: 'limiter'; module: string }
-  | { kind: 'class'; ref: ClassRef };
+  | { kind: 'class'; ref: ClassRef }
+  /** What a project function returns: a factory's client (`createApiClient()`), resolved by the linker. */
+  | { kind: 'returned'; ref: CalleeRef; single?: boolean }
+  /** What a project function hands a callback's parameter (`withRetry((client) => ...)`), resolved by the linker. */
+  | { kind: 'passed'; callee: CalleeRef; argument: number; parameter: number }
+  /** An in-memory store (`new Map()`, `new LRUCache()`, node-cache): its `get`/`set` never wait on I/O. */
+  | { kind: 'memory'; module: string };
 
 /** A class named where it is declared: in this file, or imported (module specifier and exported name). */
-export type ClassRef = { kind: 'local'; name: string } | { kind: 'import'; module: string; name: string };
+export type ClassRef =
+  | { kind: 'local'; name: string }
+  | { kind: 'import'; module: string; name: string }
+  /** Injected by property name (Egg, Midway, TypeDI): the one class of that name the project exports. */
+  | { kind: 'named'; name: string };
 
 export interface ClassSummary {
   name: string;
@@ -111,11 +136,17 @@ export interface FunctionSummary {
   transactional?: string;
   /** Declared with a body (not an interface member, overload or `declare`). */
   hasBody: boolean;
+  /** What the function returns when that is a handle or an object the model can follow (factories.ts). */
+  returns?: HeldValue;
+  /** Handles it passes to a callback it was given: parameter index -> argument index -> what (callbacks.ts). */
+  passes?: Record<number, Record<number, HeldValue>>;
+  /** Calls into project code that, if they resolve to nothing, read as I/O by name: ref key -> name. */
+  opaqueIfUnresolved?: Record<string, string>;
   /** Agents this function builds (`new https.Agent()`, a proxy agent, a subclass), see constructions.ts. */
   constructs?: Construction[];
   /** Imported bindings this function hands to other code as an argument (`listOrders(pool)`, `new Repo(pool)`):
    *  it uses that value as much as a direct `pool.query()` would. */
-  passes?: Array<{ module: string; name: string; line: number }>;
+  handsOn?: Array<{ module: string; name: string; line: number }>;
   /** A small transform that only encodes or reaches a compressor (codec.ts), for "compress" callers elsewhere. */
   codec?: CodecFact;
 }
@@ -173,6 +204,8 @@ export interface LinkedFunction {
   constructs?: Construction[];
   /** What it does to its input when it is a small encoder or compressor (codec.ts). */
   codec?: CodecFact;
+  /** Its callers with the flag literals they pass, when some caller passes any (flags.ts). */
+  flaggedCallers?: FlaggedCaller[];
 }
 
 /** What rules in one file may ask the model: its own functions and every callee its calls resolve to. */
@@ -195,5 +228,9 @@ export function refKey(ref: CalleeRef): string {
       return `this:${ref.className}.${ref.method}`;
     case 'field':
       return `field:${ref.className}.${ref.field}.${ref.method}`;
+    case 'returned':
+      return `returned${ref.single ? '1' : ''}:(${refKey(ref.factory)}).${ref.members.join('.')}`;
+    case 'passed':
+      return `passed:(${refKey(ref.callee)})#${ref.argument}.${ref.parameter}.${ref.members.join('.')}`;
   }
 }

@@ -71,7 +71,7 @@ export function indexValueUsers(
           for (const held of summary.heldImports ?? []) if (held.holder === through) add(from, fn.key, held.module, held.name, call.line);
         }
       }
-      for (const passed of fn.passes ?? []) add(from, fn.key, passed.module, passed.name, passed.line);
+      for (const passed of fn.handsOn ?? []) add(from, fn.key, passed.module, passed.name, passed.line);
     }
   }
   return index;

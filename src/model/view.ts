@@ -2,6 +2,7 @@ import { ts } from '../scanner/ts.js';
 import type { ImportScope } from '../scanner/imports.js';
 import { accessOfCall, classifyCall, type ClassifyContext } from './classify.js';
 import { accessOfName } from './io-catalog.js';
+import { flagGuards, roleUnderGuards } from './flags.js';
 import type { ValueUser } from './value-users.js';
 import { refKey, type Effect, type FileModelFacts, type FileSummary, type LinkedFunction, type Role } from './types.js';
 
@@ -106,6 +107,19 @@ export class ModelView {
   frequencyOf(node: ts.Node): SiteFrequency {
     const fn = this.functionOf(node);
     if (!fn) return { role: 'once', reason: 'module top level: runs once when the module loads' };
+    // Under `if (viaJob)`: only the callers whose flag literals let it through reach this code (flags.ts).
+    for (let current: ts.Node | undefined = node.parent; current; current = current.parent) {
+      if (!ts.isFunctionLike(current)) continue;
+      const key = this.byPos.get(current.getStart(this.sourceFile));
+      const owner = key !== undefined ? this.facts.functions[key] : undefined;
+      if (!owner?.flaggedCallers) continue;
+      const guards = flagGuards(node, current);
+      // A function that is an entry itself (a route, a job) is reached with any arguments its framework passes.
+      const ownEntry = owner.roleReason && !owner.roleReason.startsWith('called from ') ? [{ role: owner.role, reason: owner.roleReason }] : [];
+      const reaching = roleUnderGuards(guards, [...owner.flaggedCallers, ...ownEntry]);
+      if (reaching) return { role: reaching.role, reason: `reached only when ${guards.map((g) => `\`${g.text}\` is ${g.value}`).join(' and ')}: ${reaching.reason}`, fn };
+      break;
+    }
     // An inline callback takes its role from the function it is written in (the linker gives it that role).
     return { role: fn.role, reason: fn.roleReason || `no caller of ${fn.name} found in the project: how often it runs is unknown`, fn };
   }
@@ -206,6 +220,8 @@ export class ModelView {
         if (outcome?.kind === 'io') {
           const line = this.sourceFile.getLineAndCharacterOfPosition(node.getStart(this.sourceFile)).line + 1;
           result.effects.push({ ...outcome.effect, line, chain: [], file: this.summary.file });
+        } else if (outcome?.kind === 'memory') {
+          // Answered in memory: known, and no I/O.
         } else if (outcome?.kind === 'limiter') {
           result.limiters.push(outcome.via);
         } else if (outcome?.kind === 'call') {

@@ -11,12 +11,23 @@ const FILE_ROLE_PATTERNS: Array<[FileRole, RegExp]> = [
   // Benchmarks, Storybook stories and dev servers exercise the code; they are not the service.
   ['test', /(^|\/)(__tests__|__mocks__|__fixtures__|tests?|testing|test-utils|spec|e2e|cypress|playwright|benchmarks?|storybook|\.storybook|stories|dev-server)\/|\.(test|spec|e2e|bench|stories)\.[cm]?[jt]sx?$/i],
   ['migration', /(^|\/)(migrations?|seeds?|seeders)\//i],
-  ['script', /(^|\/)(scripts?|bin|tools|cli)\/|(^|\/)(cli|bin)\.[cm]?[jt]s$/i],
+  ['script', /(^|\/)(scripts?|bin|tools|tooling|dev-?tools|cli)\/|(^|\/)(cli|bin)\.[cm]?[jt]s$/i],
   ['config', /(^|\/)[^/]+\.config\.[cm]?[jt]s$|(^|\/)(jest|vitest|webpack|rollup|vite|eslint|babel|gulpfile|gruntfile)[^/]*\.[cm]?[jt]s$/i],
 ];
 
+/**
+ * A `tools/` directory inside an application's source (`src/tools/`, `app/agent/tools/`) holds the application's
+ * own modules (an agent's tools, shared helpers) that requests run, not the repository's dev tooling.
+ */
+const APPLICATION_TOOLS = /(^|\/)(src|lib|app|server|api)\/(.+\/)?tools\//i;
+const SCRIPT_OTHER_THAN_TOOLS = /(^|\/)(scripts?|bin|cli)\/|(^|\/)(cli|bin)\.[cm]?[jt]s$/i;
+
 export function fileRoleOf(relativePath: string): FileRole {
-  for (const [role, pattern] of FILE_ROLE_PATTERNS) if (pattern.test(relativePath)) return role;
+  for (const [role, pattern] of FILE_ROLE_PATTERNS) {
+    if (!pattern.test(relativePath)) continue;
+    if (role === 'script' && APPLICATION_TOOLS.test(relativePath) && !SCRIPT_OTHER_THAN_TOOLS.test(relativePath)) continue;
+    return role;
+  }
   return 'source';
 }
 

@@ -48,4 +48,35 @@ app.get('/products/:id', async (req, res) => {
     write(dir, { 'src/lib/catalog.ts': ioService });
     expect(scan(dir, cache).findings).toEqual(cold.findings);
   });
+
+  it('re-judges the users of a factory\'s client when only the factory\'s file changes', () => {
+    const dir = project({});
+    const cache = path.join(dir, '.cache');
+    const httpFactory = `import axios from 'axios';
+export function createClient() { return axios.create({ baseURL: 'https://stock.internal' }); }
+`;
+    const memoryFactory = `export function createClient() { return new Map<string, unknown>(); }
+`;
+    write(dir, {
+      'src/clients.ts': httpFactory,
+      'src/routes.ts': `import express from 'express';
+import { createClient } from './clients';
+const app = express();
+const client = createClient();
+app.get('/stock/:id', async (req, res) => {
+  const stock = await client.get(\`/stock/\${req.params.id}\`);
+  const price = await client.get(\`/prices/\${req.params.id}\`);
+  res.json({ stock, price });
+});
+`,
+    });
+    const cold = scan(dir, cache);
+    // Proven through the factory in the other file: high (two round trips per request), not an assumption.
+    expect(cold.findings.map((f) => `${f.file}:${f.line} ${f.ruleId} ${f.severity}`)).toEqual(['src/routes.ts:6 sequential-await/consecutive high']);
+    expect(scan(dir, cache).findings).toEqual(cold.findings);
+    write(dir, { 'src/clients.ts': memoryFactory });
+    expect(scan(dir, cache).findings).toEqual([]);
+    write(dir, { 'src/clients.ts': httpFactory });
+    expect(scan(dir, cache).findings).toEqual(cold.findings);
+  });
 });

@@ -330,3 +330,109 @@ export function f(list: string[]) {
     expect(findings[0]?.fix.replacement.startsWith('return Promise.all(list.map(')).toBe(true);
   });
 });
+
+describe('sequential-await: awaits in conditional expressions and if conditions', () => {
+  const pg = `
+import { Pool } from 'pg';
+import express from 'express';
+const pool = new Pool();
+const app = express();`;
+
+  it('keeps a ternary in the Promise.all without its await, and an if condition after it under a fresh name', () => {
+    const findings = run(`${pg}
+app.get('/u/:id', async (req, res) => {
+  const user = await pool.query('SELECT * FROM users WHERE id = $1', [req.params.id]);
+  const teams = req.query.t ? await pool.query('SELECT * FROM teams WHERE user_id = $1', [req.params.id]) : null;
+  if (!(await pool.query('SELECT 1 FROM bans WHERE user_id = $1', [req.params.id])).rowCount) {
+    res.json({ user, teams });
+  }
+});`);
+    expect(findings).toHaveLength(1);
+    const fix = findings[0]?.fix.replacement ?? '';
+    expect(fix).toContain("req.query.t ? pool.query('SELECT * FROM teams WHERE user_id = $1', [req.params.id]) : null");
+    expect(fix).toContain(".then((result) => result.rowCount)");
+    expect(fix).toMatch(/const \[user, teams, queryResult\] = await Promise\.all/);
+    expect(fix).toMatch(/\n {2}if \(!queryResult\) \{/);
+    expect(findings[0]?.params).toMatchObject({ awaits: 3 });
+  });
+
+  it('does not take an await in a condition that decides whether the other runs', () => {
+    const findings = run(`${pg}
+app.get('/u/:id', async (req, res) => {
+  const cached = await pool.query('SELECT * FROM cache WHERE id = $1', [req.params.id]);
+  const fresh = cached.rowCount ? cached : await pool.query('SELECT * FROM users WHERE id = $1', [req.params.id]);
+  const other = (await pool.query('SELECT * FROM a')) ?? null;
+  res.json({ fresh, other });
+});`);
+    expect(findings).toHaveLength(0);
+  });
+});
+
+describe('sequential-await: loop reads that do not name the innermost item', () => {
+  it('hoists a read that names nothing the loop changes, and leaves a cursor read alone', () => {
+    const findings = run(`
+import { Pool } from 'pg';
+import express from 'express';
+const pool = new Pool();
+const app = express();
+app.get('/t/:id', async (req, res) => {
+  let total = 0;
+  for (const line of req.body.lines as Array<{ amount: number }>) {
+    const rate = await pool.query("SELECT rate FROM fx WHERE currency = 'EUR'");
+    total += line.amount * rate.rows[0].rate;
+  }
+  let after = '';
+  for (const _n of req.body.pages as number[]) {
+    const page = await pool.query('SELECT * FROM events WHERE id > $1', [after]);
+    after = page.rows[0].id;
+  }
+  res.json({ total, after });
+});`);
+    expect(findings).toHaveLength(1);
+    expect(findings[0]?.message).toMatch(/reads the same thing for every item/);
+    expect(findings[0]?.fix.replacement).toBe(`const rate = await pool.query("SELECT rate FROM fx WHERE currency = 'EUR'");
+  for (const line of req.body.lines as Array<{ amount: number }>) {
+    total += line.amount * rate.rows[0].rate;
+  }`);
+  });
+});
+
+describe('sequential-await: fallback paths', () => {
+  it('grades a loop inside a catch or a cache miss one step lighter and says why', () => {
+    const findings = run(`
+import { Pool } from 'pg';
+import Redis from 'ioredis';
+import express from 'express';
+const pool = new Pool();
+const redis = new Redis();
+const app = express();
+app.get('/a', async (req, res) => {
+  const ids = req.body.ids as string[];
+  const hit = await redis.get('a');
+  if (!hit) {
+    for (const id of ids) res.write(await pool.query('SELECT * FROM a WHERE id = $1', [id]));
+  }
+  try {
+    res.json(await pool.query('SELECT * FROM b'));
+  } catch {
+    for (const id of ids) res.write(await pool.query('SELECT * FROM b WHERE id = $1', [id]));
+  }
+  for (const id of ids) res.write(await pool.query('SELECT * FROM c WHERE id = $1', [id]));
+});`);
+    expect(findings.map((f) => f.severity)).toEqual(['high', 'high', 'critical']);
+    expect(findings[0]?.evidence.join('\n')).toMatch(/inside `if \(!hit\)`: runs only when the lookup of `hit` found nothing/);
+    expect(findings[1]?.evidence.join('\n')).toMatch(/inside a catch block/);
+  });
+});
+
+describe('file roles: tools directories', () => {
+  it('treats tools/ inside an application source tree as application code, and a repository tools/ as a script', async () => {
+    const { fileRoleOf } = await import('../../src/scanner/roles.js');
+    expect(fileRoleOf('src/tools/weather.ts')).toBe('source');
+    expect(fileRoleOf('packages/agent/src/ai/tools/search.ts')).toBe('source');
+    expect(fileRoleOf('tools/release.ts')).toBe('script');
+    expect(fileRoleOf('packages/agent/tools/gen.ts')).toBe('script');
+    expect(fileRoleOf('src/scripts/tools/seed.ts')).toBe('script');
+    expect(fileRoleOf('tooling/codegen.ts')).toBe('script');
+  });
+});
