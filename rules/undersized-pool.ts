@@ -7,6 +7,7 @@ import { skipOuter, type ResolvedRef } from '../src/scanner/imports.js';
 import { siteRoleOf, type SiteRole } from '../src/scanner/roles.js';
 import { ts } from '../src/scanner/ts.js';
 import { functionName, propertyName } from '../src/scanner/ast.js';
+import { addPropertyEdit, appendArgumentEdit, importInsertion, importsName, replaceNode, type EditSpec } from '../src/fixes/edits.js';
 
 /**
  * undersized-pool: database (and outbound HTTP) connection pools whose size or acquire timeout the code
@@ -636,6 +637,24 @@ function hasSizingReason(property: ts.Node, sourceFile: ts.SourceFile): boolean 
   return comments.some(reasonsAboutSize);
 }
 
+/** `edits` when there are some: a fix the rule cannot write as edits stays a suggestion to read. */
+function optional(edits: EditSpec[] | undefined): { edits?: EditSpec[] } {
+  return edits && edits.length > 0 ? { edits } : {};
+}
+
+/** `Number(process.env.X) || 5` -> `... || 20`: the last occurrence of the fallback literal is raised. */
+function raisedFallback(property: ts.Node, fallback: number, recommended: number): { description: string; replacement: string; edits?: EditSpec[] } {
+  const sourceFile = property.getSourceFile();
+  let literal: ts.NumericLiteral | undefined;
+  const visit = (node: ts.Node): void => {
+    if (ts.isNumericLiteral(node) && Number(node.text) === fallback) literal = node;
+    ts.forEachChild(node, visit);
+  };
+  visit(property);
+  const replacement = property.getText(sourceFile).replace(new RegExp(`\\b${fallback}\\b(?![\\s\\S]*\\b${fallback}\\b)`), String(recommended));
+  return { description: 'Keep the override, raise the fallback to a size reasoned from load.', replacement, ...optional(literal ? [replaceNode(literal, String(recommended), sourceFile)] : undefined) };
+}
+
 function addProperty(objectText: string, property: string): string {
   const body = objectText.replace(/\s*}\s*$/, '');
   if (/^\{\s*$/.test(body)) return `{ ${property} }`;
@@ -769,6 +788,25 @@ export default defineRule<Options>({
       return `${prefix}${context.text(call.expression)}(${[...args, `{ ${property} }`].join(', ')})`;
     };
 
+    /** The same change as `siteWithOption`, as edits: the option added where the pool's options are written. */
+    const siteOptionEdits = (pool: PoolSite, property: string): EditSpec[] | undefined => {
+      const call = pool.call;
+      const object = pool.sizeObject;
+      const here = (node: ts.Node | undefined): boolean => node !== undefined && node.getSourceFile() === sourceFile;
+      if (!call) return object && here(object) ? [addPropertyEdit(object, property, sourceFile)] : undefined;
+      if (pool.nestUnder && object === undefined) {
+        const lastArg = lastArgument(call);
+        const optionsObject = lastArg ? resolveObject(lastArg) : undefined;
+        const nestedProp = `${pool.nestUnder}: { ${property} }`;
+        if (optionsObject) return here(optionsObject) ? [addPropertyEdit(optionsObject, nestedProp, sourceFile)] : undefined;
+        const edit = appendArgumentEdit(call, `{ ${nestedProp} }`, sourceFile);
+        return edit ? [edit] : undefined;
+      }
+      if (object) return here(object) ? [addPropertyEdit(object, property, sourceFile)] : undefined;
+      const edit = appendArgumentEdit(call, `{ ${property} }`, sourceFile);
+      return edit ? [edit] : undefined;
+    };
+
     const reportPool = (pool: PoolSite): void => {
       if (pool.db === 'sqlite') return;
       // serverEvidence() may walk the whole file: it is asked only by the checks that need it.
@@ -797,7 +835,7 @@ export default defineRule<Options>({
           confidence,
           evidence: [driverFact, `${context.text(minSetting.property)} and ${context.text(maxSetting.property)}: min > max`, pool.driver === 'knex' ? 'tarn (knex) rejects min > max when the pool is created' : `the pool cannot keep ${minSetting.value.value} idle connections under a cap of ${maxValue}; the configuration does not say which was meant`],
           impact: `The pool size is not what either number says (${pool.driver === 'knex' ? 'tarn throws at start-up' : 'min is ignored or clamped'}); pick one reasoned max`,
-          fix: { description: 'Keep min at or below max; min is the idle connections kept warm, max the cap.', replacement: `${minSetting.key}: ${Math.min(maxValue, 2)}` },
+          fix: { description: 'Keep min at or below max; min is the idle connections kept warm, max the cap.', replacement: `${minSetting.key}: ${Math.min(maxValue, 2)}`, edits: [replaceNode(minSetting.property, `${minSetting.key}: ${Math.min(maxValue, 2)}`, sourceFile)] },
           effort: 'trivial',
           params,
         });
@@ -819,7 +857,7 @@ export default defineRule<Options>({
             pool.db === 'postgres' ? 'PostgreSQL also reserves 3 of them for superusers; every extra process (replica, worker, migration) multiplies the pool' : 'every extra process (replica, worker, migration) multiplies the pool',
           ],
           impact: `Under load the pool opens connections until the server refuses them ("too many connections"): requests fail instead of queueing. ${recommended} per process leaves room for ${Math.floor(limit / recommended)} processes.`,
-          fix: { description: `Size per process so that processes x max stays under max_connections (or put PgBouncer/RDS Proxy in front); ${recommended} fits ${Math.floor(limit / recommended)} processes.`, replacement: `${maxSetting.key}: Number(process.env.${envName(pool)} ?? ${recommended})` },
+          fix: { description: `Size per process so that processes x max stays under max_connections (or put PgBouncer/RDS Proxy in front); ${recommended} fits ${Math.floor(limit / recommended)} processes.`, replacement: `${maxSetting.key}: Number(process.env.${envName(pool)} ?? ${recommended})`, edits: [replaceNode(maxSetting.property, `${maxSetting.key}: Number(process.env.${envName(pool)} ?? ${recommended})`, sourceFile)] },
           effort: 'small',
           params: { ...params, databaseMaxConnections: limit },
         });
@@ -850,8 +888,8 @@ export default defineRule<Options>({
             ],
             impact: `${widest.count} concurrent queries on ${maxValue} connection(s) run in ${waves} waves: ~${waves}Q instead of ~Q for query time Q (e.g. ${waves * ASSUMED_QUERY_MS} ms instead of ${ASSUMED_QUERY_MS} ms at ${ASSUMED_QUERY_MS} ms per query), and the fan-out holds every connection while it runs`,
             fix: maxSetting?.property
-              ? { description: `Let the pool cover the fan-out (${widest.count}) with an env override.`, replacement: `${maxSetting.key}: Number(process.env.${envName(pool)} ?? ${recommendedFinal})` }
-              : { description: `Set the pool size to cover the fan-out (${widest.count}) with an env override.`, replacement: siteWithOption(pool, `${pool.maxKey}: Number(process.env.${envName(pool)} ?? ${recommendedFinal})`) },
+              ? { description: `Let the pool cover the fan-out (${widest.count}) with an env override.`, replacement: `${maxSetting.key}: Number(process.env.${envName(pool)} ?? ${recommendedFinal})`, edits: [replaceNode(maxSetting.property, `${maxSetting.key}: Number(process.env.${envName(pool)} ?? ${recommendedFinal})`, sourceFile)] }
+              : { description: `Set the pool size to cover the fan-out (${widest.count}) with an env override.`, replacement: siteWithOption(pool, `${pool.maxKey}: Number(process.env.${envName(pool)} ?? ${recommendedFinal})`), ...optional(siteOptionEdits(pool, `${pool.maxKey}: Number(process.env.${envName(pool)} ?? ${recommendedFinal})`)) },
             effort: 'trivial',
             params: { ...params, fanOut: widest.count, recommendedMax: recommendedFinal },
           });
@@ -889,8 +927,8 @@ export default defineRule<Options>({
               ? `At ${opts.expectedConcurrency} concurrent outbound calls, ${queued} wait for one of ${max} sockets: each waits ~${Math.ceil(opts.expectedConcurrency / max) - 1} extra round trips`
               : `Little's law: ${max} connection(s) at ~${ASSUMED_QUERY_MS} ms per query cap throughput near ${Math.round((max * 1000) / ASSUMED_QUERY_MS)} queries/s; with ${opts.expectedConcurrency} requests in flight ~${queued} wait for a connection (~${(Math.ceil(opts.expectedConcurrency / max) - 1) * ASSUMED_QUERY_MS} ms added per query). ${recommended} connections serve ${opts.expectedConcurrency} in-flight requests that spend ~40% of their time in the database`,
             fix: maxSetting.property
-              ? { description: `Size the pool from expected load (Little's law: connections ~= query rate x query time) and keep an env override${pool.db !== 'unknown' && dbLimit(pool.db) ? `; ${recommended} stays under a fifth of max_connections` : ''}.`, replacement: replacementProp }
-              : { description: `Set the pool size explicitly instead of relying on the ${pool.driver} default of ${max}.`, replacement: siteWithOption(pool, replacementProp) },
+              ? { description: `Size the pool from expected load (Little's law: connections ~= query rate x query time) and keep an env override${pool.db !== 'unknown' && dbLimit(pool.db) ? `; ${recommended} stays under a fifth of max_connections` : ''}.`, replacement: replacementProp, edits: [replaceNode(maxSetting.property, replacementProp, sourceFile)] }
+              : { description: `Set the pool size explicitly instead of relying on the ${pool.driver} default of ${max}.`, replacement: siteWithOption(pool, replacementProp), ...optional(siteOptionEdits(pool, replacementProp)) },
             effort: 'trivial',
             params,
           });
@@ -904,7 +942,7 @@ export default defineRule<Options>({
             confidence: 'low',
             evidence: [driverFact, `${context.text(maxSetting.property)}: configurable, default ${value.fallback} below minServerPoolSize ${opts.minServerPoolSize}`, evidence.reason, 'reported at info: deployments may set the variable'],
             impact: `Only when ${value.source} is unset: ${value.fallback} connection(s) at ~${ASSUMED_QUERY_MS} ms per query cap throughput near ${Math.round((value.fallback * 1000) / ASSUMED_QUERY_MS)} queries/s`,
-            fix: { description: 'Keep the override, raise the fallback to a size reasoned from load.', replacement: context.text(maxSetting.property).replace(new RegExp(`\\b${value.fallback}\\b(?![\\s\\S]*\\b${value.fallback}\\b)`), String(recommended)) },
+            fix: raisedFallback(maxSetting.property, value.fallback, recommended),
             effort: 'trivial',
             params: { ...params, max: value.fallback },
           });
@@ -933,7 +971,7 @@ export default defineRule<Options>({
               'when every connection is busy, requests wait this long for one instead of failing fast; clients and load balancers usually give up sooner',
             ],
             impact: `At saturation each queued request holds its socket and memory for ${forever ? 'an unbounded time' : `up to ${timeout / 1000} s`}; a ${fixMs / 1000} s limit turns the overload into fast errors (retries, 503) and bounds p99 at ~${fixMs / 1000} s`,
-            fix: { description: 'Fail fast when the pool is exhausted; the error is the signal to resize or shed load.', replacement: `${acquire.key}: Number(process.env.DB_POOL_ACQUIRE_TIMEOUT_MS ?? ${fixMs})` },
+            fix: { description: 'Fail fast when the pool is exhausted; the error is the signal to resize or shed load.', replacement: `${acquire.key}: Number(process.env.DB_POOL_ACQUIRE_TIMEOUT_MS ?? ${fixMs})`, edits: [replaceNode(acquire.property, `${acquire.key}: Number(process.env.DB_POOL_ACQUIRE_TIMEOUT_MS ?? ${fixMs})`, sourceFile)] },
             effort: 'trivial',
             params,
           });
@@ -1024,7 +1062,15 @@ export default defineRule<Options>({
         confidence: evidence.level === 'file' ? 'high' : 'medium',
         evidence: [`${callee} opens exactly one connection (${driver} identified through its import)`, ...role.reasons, evidence.reason, 'a connection runs one query at a time: concurrent requests queue behind each other'],
         impact: `Throughput is capped at one query at a time (~${Math.round(1000 / ASSUMED_QUERY_MS)} queries/s at ${ASSUMED_QUERY_MS} ms each) and one broken connection takes the server down; a pool of ${recommended} runs ${recommended} at once and replaces dead connections`,
-        fix: { description: `Use a pool${driver === 'pg' ? ' (import Pool from pg; pool.query() has the same signature)' : ' (pool.query()/execute() have the same signature)'}.`, replacement: `${ts.isNewExpression(site) ? 'new ' : ''}${newCallee}(${sizedArgs.join(', ')})` },
+        fix: {
+          description: `Use a pool${driver === 'pg' ? ' (import Pool from pg; pool.query() has the same signature)' : ' (pool.query()/execute() have the same signature)'}.`,
+          replacement: `${ts.isNewExpression(site) ? 'new ' : ''}${newCallee}(${sizedArgs.join(', ')})`,
+          edits: [
+            replaceNode(site, `${ts.isNewExpression(site) ? 'new ' : ''}${newCallee}(${sizedArgs.join(', ')})`, sourceFile),
+            // `new Client(...)` -> `new Pool(...)`: Pool must be imported from pg unless it already is (mysql's is a member).
+            ...(driver === 'pg' && newCallee === poolCall && !importsName(sourceFile, /^pg$/, poolCall) ? [importInsertion(sourceFile, `import { ${poolCall} } from 'pg';`)] : []),
+          ],
+        },
         effort: 'small',
         params: { driver, max: 1, acquireTimeoutMs: null, expectedConcurrency: opts.expectedConcurrency },
       });
