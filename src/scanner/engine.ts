@@ -346,8 +346,16 @@ function toFix(spec: FixSpec, file: string, sourceFile: ts.SourceFile): Fix {
   const sorted = [...edits].sort((a, b) => a.start - b.start || a.end - b.end);
   const valid = sorted.every((edit, i) => 0 <= edit.start && edit.start <= edit.end && edit.end <= sourceFile.text.length && (i === 0 || (sorted[i - 1] as EditSpec).end <= edit.start));
   if (!valid) return readable;
+  // An insertion that touches another edit is merged into it: two edits at one offset have no order a
+  // consumer (a SARIF viewer) must keep.
+  const merged: EditSpec[] = [];
+  for (const edit of sorted) {
+    const previous = merged[merged.length - 1];
+    if (previous && previous.end === edit.start && (previous.start === previous.end || edit.start === edit.end)) merged[merged.length - 1] = { start: previous.start, end: edit.end, text: previous.text + edit.text };
+    else merged.push(edit);
+  }
   const at = (offset: number) => sourceFile.getLineAndCharacterOfPosition(offset);
-  const placed: FixEdit[] = sorted.map((edit) => {
+  const placed: FixEdit[] = merged.map((edit) => {
     const start = at(edit.start);
     const end = at(edit.end);
     return { file, start: edit.start, end: edit.end, line: start.line + 1, column: start.character + 1, endLine: end.line + 1, endColumn: end.character + 1, text: edit.text };
