@@ -145,7 +145,25 @@ export function removeListElement(node: ts.Node, sourceFile: ts.SourceFile): Edi
   return { start, end, text: '' };
 }
 
-/** Whether `name` occurs as a word anywhere in the file (a fresh name must not). */
+/**
+ * Whether `name` is used as a variable anywhere in the file (declared, imported or read): a name a fix adds
+ * must not be. A property name (`zlib.gzipSync`, `{ gzipSync: 1 }`, a method) does not count.
+ */
 export function nameTaken(sourceFile: ts.SourceFile, name: string): boolean {
-  return new RegExp(`(^|[^\\w$])${name.replace(/\$/g, '\\$')}($|[^\\w$])`).test(sourceFile.text);
+  if (!sourceFile.text.includes(name)) return false;
+  let taken = false;
+  const visit = (node: ts.Node): void => {
+    if (taken) return;
+    if (ts.isIdentifier(node) && node.text === name) {
+      const parent = node.parent;
+      const member =
+        (ts.isPropertyAccessExpression(parent) && parent.name === node) ||
+        ((ts.isPropertyAssignment(parent) || ts.isMethodDeclaration(parent) || ts.isPropertyDeclaration(parent) || ts.isPropertySignature(parent) || ts.isMethodSignature(parent) || ts.isGetAccessor(parent) || ts.isSetAccessor(parent)) && parent.name === node) ||
+        (ts.isQualifiedName(parent) && parent.right === node);
+      if (!member) taken = true;
+    }
+    ts.forEachChild(node, visit);
+  };
+  visit(sourceFile);
+  return taken;
 }
