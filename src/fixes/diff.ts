@@ -29,12 +29,13 @@ function lineOps(a: string[], b: string[]): Op[] {
       ops.push({ kind: ' ', line: midA[i] as string });
       i++;
       j++;
-    } else if (j < cols && (i === rows || ((table[i] as Uint32Array)[j + 1] as number) >= ((table[i + 1] as Uint32Array)[j] as number))) {
-      ops.push({ kind: '+', line: midB[j] as string });
-      j++;
-    } else {
+    } else if (i < rows && (j === cols || ((table[i + 1] as Uint32Array)[j] as number) >= ((table[i] as Uint32Array)[j + 1] as number))) {
+      // Removed lines before added ones, as diff -u writes them.
       ops.push({ kind: '-', line: midA[i] as string });
       i++;
+    } else {
+      ops.push({ kind: '+', line: midB[j] as string });
+      j++;
     }
   }
   for (const line of a.slice(a.length - suffix)) ops.push({ kind: ' ', line });
