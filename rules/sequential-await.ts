@@ -678,8 +678,8 @@ function reportRun(run: AwaitStep[], hoisted: ts.Statement[], context: RuleConte
       description: `Start the ${count} calls together and await them once with Promise.all (use Promise.allSettled if one failure must not abort the others).`,
       replacement: fixText,
       edits: [fixEdit],
-      // Reads the model proved independent: only their timing changes. Writes stay suggestions (confidence).
-      mechanical: true,
+      // Reads the rule found independent: only their timing changes. Writes reorder effects: a suggestion.
+      mechanical: !writes,
     },
     effort: 'trivial',
     params: { awaits: count, calls: names, evidence: proven ? 'proven' : 'assumed' },
