@@ -6,7 +6,7 @@ import { bindingIdentifiers } from '../src/scanner/imports.js';
 import { enclosingFunction, type SiteRole } from '../src/scanner/roles.js';
 import { ts } from '../src/scanner/ts.js';
 import { functionName } from '../src/scanner/ast.js';
-import { insertAt, insertLinesAfter, insertLinesBefore, lineIndent, newlineOf, type EditSpec } from '../src/fixes/edits.js';
+import { deleteStatement, insertAt, insertLinesAfter, insertLinesBefore, lineIndent, newlineOf, type EditSpec } from '../src/fixes/edits.js';
 
 /**
  * uncleared-timer: timers whose handle is never cleared, so the timer (and everything its closure holds)
@@ -780,16 +780,6 @@ interface TimerFix {
   replacement: string;
   edits?: EditSpec[];
   mechanical?: boolean;
-}
-
-/** Deletes a whole statement with its line (and the comments on the lines just above it stay). */
-function deleteStatement(statement: ts.Statement, sourceFile: ts.SourceFile): EditSpec {
-  const text = sourceFile.text;
-  const start = statement.getStart(sourceFile);
-  const lineStart = text.lastIndexOf('\n', start - 1) + 1;
-  const eol = text.indexOf('\n', statement.getEnd());
-  const alone = /^[ \t]*$/.test(text.slice(lineStart, start)) && /^[ \t]*\r?$/.test(text.slice(statement.getEnd(), eol === -1 ? text.length : eol));
-  return alone && eol !== -1 ? { start: lineStart, end: eol + 1, text: '' } : { start, end: statement.getEnd(), text: '' };
 }
 
 /** References to `name` inside `scope`, other than the declaration's own name. */

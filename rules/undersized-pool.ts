@@ -7,7 +7,7 @@ import { skipOuter, type ResolvedRef } from '../src/scanner/imports.js';
 import { siteRoleOf, type SiteRole } from '../src/scanner/roles.js';
 import { ts } from '../src/scanner/ts.js';
 import { functionName, propertyName } from '../src/scanner/ast.js';
-import { addPropertyEdit, appendArgumentEdit, importInsertion, importsName, replaceNode, type EditSpec } from '../src/fixes/edits.js';
+import { addPropertyEdit, appendArgumentEdit, deleteStatement, importInsertion, importsName, insertLinesBefore, replaceNode, topLevelStatement, type EditSpec } from '../src/fixes/edits.js';
 
 /**
  * undersized-pool: database (and outbound HTTP) connection pools whose size or acquire timeout the code
@@ -642,6 +642,52 @@ function optional(edits: EditSpec[] | undefined): { edits?: EditSpec[] } {
   return edits && edits.length > 0 ? { edits } : {};
 }
 
+const CLOSE_METHODS = new Set(['end', 'close', 'destroy', 'disconnect', 'quit']);
+
+/**
+ * A pool or client built per call, moved before the module statement that holds the function, and its
+ * per-call close (`await pool.end()`) removed. Only for `const x = new Pool(...)` whose arguments read
+ * nothing of the function, and when the module does not declare `x` already.
+ */
+function hoistEdits(site: ts.CallExpression | ts.NewExpression, sourceFile: ts.SourceFile): EditSpec[] | undefined {
+  const declaration = site.parent;
+  if (!declaration || !ts.isVariableDeclaration(declaration) || declaration.initializer !== site || !ts.isIdentifier(declaration.name)) return undefined;
+  const statement = declaration.parent.parent;
+  if (!ts.isVariableStatement(statement) || statement.declarationList.declarations.length !== 1) return undefined;
+  const name = declaration.name.text;
+  let fn: ts.Node | undefined = site.parent;
+  while (fn && !ts.isFunctionLike(fn)) fn = fn.parent;
+  const top = topLevelStatement(site);
+  if (!fn || !top) return undefined;
+  const locals = new Set<string>();
+  const collect = (node: ts.Node): void => {
+    if ((ts.isVariableDeclaration(node) || ts.isParameter(node) || ts.isBindingElement(node)) && ts.isIdentifier(node.name)) locals.add(node.name.text);
+    ts.forEachChild(node, collect);
+  };
+  collect(fn);
+  let readsLocal = false;
+  const reads = (node: ts.Node): void => {
+    if (ts.isIdentifier(node) && locals.has(node.text) && !(ts.isPropertyAccessExpression(node.parent) && node.parent.name === node) && !(ts.isPropertyAssignment(node.parent) && node.parent.name === node)) readsLocal = true;
+    ts.forEachChild(node, reads);
+  };
+  reads(site);
+  const declaredAtTop = sourceFile.statements.some(
+    (s) => (ts.isVariableStatement(s) && s.declarationList.declarations.some((d) => ts.isIdentifier(d.name) && d.name.text === name)) || ((ts.isFunctionDeclaration(s) || ts.isClassDeclaration(s)) && s.name?.text === name) || (ts.isImportDeclaration(s) && s.importClause?.getText(sourceFile).includes(name)),
+  );
+  if (readsLocal || declaredAtTop) return undefined;
+  const closes: ts.Statement[] = [];
+  const findCloses = (node: ts.Node): void => {
+    if (node !== fn && ts.isFunctionLike(node)) return;
+    if (ts.isExpressionStatement(node)) {
+      const expression = ts.isAwaitExpression(node.expression) ? node.expression.expression : node.expression;
+      if (ts.isCallExpression(expression) && ts.isPropertyAccessExpression(expression.expression) && ts.isIdentifier(expression.expression.expression) && expression.expression.expression.text === name && CLOSE_METHODS.has(expression.expression.name.text)) closes.push(node);
+    }
+    ts.forEachChild(node, findCloses);
+  };
+  findCloses(fn);
+  return [insertLinesBefore(top, `const ${name} = ${site.getText(sourceFile)};\n`, sourceFile), deleteStatement(statement, sourceFile), ...closes.map((close) => deleteStatement(close, sourceFile))];
+}
+
 /** `Number(process.env.X) || 5` -> `... || 20`: the last occurrence of the fallback literal is raised. */
 function raisedFallback(property: ts.Node, fallback: number, recommended: number): { description: string; replacement: string; edits?: EditSpec[] } {
   const sourceFile = property.getSourceFile();
@@ -1033,7 +1079,7 @@ export default defineRule<Options>({
         confidence: 'high',
         evidence: [`${context.text(site.expression)} builds a new ${what}`, ...reasons],
         impact: `Each call opens fresh connection(s): TCP + TLS + authentication, typically 5-30 ms and several round trips per call, and the database sees a connection storm under load; created once, the set-up is paid at start-up only`,
-        fix: { description: `Create the ${what} once at module load (or in start-up code) and reuse it; drop the per-call close.`, replacement: `// module scope: created once, shared by every call\nconst ${poolVariable(site) ?? (isPool ? 'pool' : 'client')} = ${siteText};` },
+        fix: { description: `Create the ${what} once at module load (or in start-up code) and reuse it; drop the per-call close.`, replacement: `// module scope: created once, shared by every call\nconst ${poolVariable(site) ?? (isPool ? 'pool' : 'client')} = ${siteText};`, ...optional(hoistEdits(site, sourceFile)) },
         effort: 'small',
         params: { driver: what, max: null, acquireTimeoutMs: null, expectedConcurrency: opts.expectedConcurrency },
       });

@@ -167,3 +167,13 @@ export function nameTaken(sourceFile: ts.SourceFile, name: string): boolean {
   visit(sourceFile);
   return taken;
 }
+
+/** Deletes a whole statement; when it stands alone on its line, the line goes with it. */
+export function deleteStatement(statement: ts.Statement, sourceFile: ts.SourceFile): EditSpec {
+  const text = sourceFile.text;
+  const start = statement.getStart(sourceFile);
+  const lineStart = text.lastIndexOf('\n', start - 1) + 1;
+  const eol = text.indexOf('\n', statement.getEnd());
+  const alone = /^[ \t]*$/.test(text.slice(lineStart, start)) && /^[ \t]*\r?$/.test(text.slice(statement.getEnd(), eol === -1 ? text.length : eol));
+  return alone && eol !== -1 ? { start: lineStart, end: eol + 1, text: '' } : { start, end: statement.getEnd(), text: '' };
+}
