@@ -78,7 +78,8 @@ export async function applyFixes(first: ScanResult, rescan: () => Promise<ScanRe
       if (!findings.some((f) => isFixable(f) && !refusedFingerprints.has(f.fingerprint))) continue;
       const absolute = path.resolve(io.cwd, file);
       const before = readText(io, file);
-      const outcome = planFilePass(file, before, findings, checker, refusedFingerprints);
+      const suppressed = (current.suppressed ?? []).map((entry) => entry.finding).filter((f) => f.file === file);
+      const outcome = planFilePass(file, before, findings, checker, refusedFingerprints, suppressed);
       for (const refusal of outcome.refused) {
         refusedFingerprints.add(refusal.finding.fingerprint);
         refused.push(refusal);

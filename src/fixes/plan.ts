@@ -57,7 +57,8 @@ export function verifyFixed(before: string, after: string, fileName: string, che
   return undefined;
 }
 
-export function planFilePass(file: string, text: string, findings: Finding[], checker: IsolatedTypeChecker, refusedBefore: ReadonlySet<string>): FilePass {
+/** `keptAnchors`: findings that are never fixed here but whose code must stay (suppressed ones). */
+export function planFilePass(file: string, text: string, findings: Finding[], checker: IsolatedTypeChecker, refusedBefore: ReadonlySet<string>, keptAnchors: Finding[] = []): FilePass {
   const starts = lineStarts(text);
   const candidates = findings.filter((f) => isFixable(f) && !refusedBefore.has(f.fingerprint)).sort((a, b) => (a.fix.edits?.[0]?.start ?? 0) - (b.fix.edits?.[0]?.start ?? 0));
   const candidateSet = new Set(candidates);
@@ -72,7 +73,7 @@ export function planFilePass(file: string, text: string, findings: Finding[], ch
       continue;
     }
     // Another finding that stays: the fix must not rewrite the code it reports.
-    const moved = findings.find((other) => other !== finding && !candidateSet.has(other) && editsOverlap(edits, [anchorOf(other, starts)]) && !isInsertionAtEdge(edits, anchorOf(other, starts)));
+    const moved = [...findings, ...keptAnchors].find((other) => other !== finding && !candidateSet.has(other) && editsOverlap(edits, [anchorOf(other, starts)]) && !isInsertionAtEdge(edits, anchorOf(other, starts)));
     if (moved) {
       refused.push({ finding, reason: `it would rewrite the code of another finding (${where(moved)})` });
       continue;
