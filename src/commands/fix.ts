@@ -123,9 +123,10 @@ export function fixSummary(run: FixRun): string {
   const lines: string[] = [];
   for (const { finding, pass } of run.applied) lines.push(`${TOOL_NAME}: fixed ${label(finding)}${run.passes > 1 ? ` (pass ${pass})` : ''}`);
   for (const { finding, reason } of run.refused) lines.push(`${TOOL_NAME}: not fixed ${label(finding)}: ${reason}`);
-  const suggestions = run.result.findings.filter((f) => !isFixable(f)).length;
+  const remaining = run.result.findings;
+  const diffs = remaining.filter((f) => (f.fix.edits?.length ?? 0) > 0).length;
   lines.push(
-    `${TOOL_NAME}: ${run.applied.length} fix${run.applied.length === 1 ? '' : 'es'} applied${run.passes > 1 ? ` in ${run.passes} passes` : ''}, ${run.refused.length} refused; ${run.result.findings.length} finding${run.result.findings.length === 1 ? '' : 's'} remain (${suggestions} with a suggestion only: see --fix-dry-run)`,
+    `${TOOL_NAME}: ${run.applied.length} fix${run.applied.length === 1 ? '' : 'es'} applied${run.passes > 1 ? ` in ${run.passes} passes` : ''}, ${run.refused.length} refused; ${remaining.length} finding${remaining.length === 1 ? '' : 's'} remain (${diffs} with a suggested change: see --fix-dry-run)`,
   );
   return `${lines.join('\n')}\n`;
 }
