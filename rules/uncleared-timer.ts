@@ -847,7 +847,41 @@ function raceFix(ctx: Ctx, call: ts.CallExpression, handle: HandleInfo, race: Ra
   return {
     description: `${helperName}() hands out a timer nobody can clear. Let it take the work promise, race it itself and clear the timer when the race settles; callers write \`${helperName}(work, ...)\` instead of \`Promise.race([work, ${helperName}(...)])\`. Alternatively use \`AbortSignal.timeout(${msText === 'its delay' ? 'ms' : msText})\` where the work accepts a signal.`,
     replacement,
+    ...helperEdits(ctx, race, replacement),
   };
+}
+
+/**
+ * The helper replaced by the one that races, and each `Promise.race([work, helper(args)])` by
+ * `helper(work, args)`: only for a helper this file declares, does not export, and uses nowhere else.
+ */
+function helperEdits(ctx: Ctx, race: RaceInfo, replacement: string): { edits?: EditSpec[] } {
+  const sf = ctx.sourceFile;
+  const helper = race.helper;
+  const name = race.helperName;
+  if (!helper || !name) return {};
+  const statement = ts.isFunctionDeclaration(helper) ? helper : helper.parent && ts.isVariableDeclaration(helper.parent) && helper.parent.initializer === helper ? helper.parent.parent.parent : undefined;
+  if (!statement || !(ts.isFunctionDeclaration(statement) || (ts.isVariableStatement(statement) && statement.declarationList.declarations.length === 1)) || statement.parent !== sf) return {};
+  if ((ts.getModifiers(statement as ts.HasModifiers) ?? []).some((m) => m.kind === ts.SyntaxKind.ExportKeyword || m.kind === ts.SyntaxKind.DefaultKeyword)) return {};
+  const declaredName = ts.isFunctionDeclaration(statement) ? statement.name : (statement.declarationList.declarations[0]?.name as ts.Node | undefined);
+  const calls: EditSpec[] = [];
+  let other = false;
+  forEachDescendant(sf, (node) => {
+    if (!ts.isIdentifier(node) || node.text !== name || node === declaredName || isWithin(node, statement)) return;
+    const call = node.parent;
+    const list = call?.parent;
+    const race = list?.parent;
+    const isRace =
+      call && ts.isCallExpression(call) && call.expression === node && list && ts.isArrayLiteralExpression(list) && list.elements.length === 2 && race && ts.isCallExpression(race) && race.arguments.length === 1 && race.arguments[0] === list && race.expression.getText(sf) === 'Promise.race';
+    const work = isRace ? list.elements.find((element) => element !== call) : undefined;
+    if (!isRace || !work || ts.isSpreadElement(work)) {
+      other = true;
+      return;
+    }
+    calls.push({ start: race.getStart(sf), end: race.getEnd(), text: `${name}(${[work.getText(sf), ...call.arguments.map((a) => a.getText(sf))].join(', ')})` });
+  });
+  if (other || calls.length === 0) return {};
+  return { edits: [{ start: statement.getStart(sf), end: statement.getEnd(), text: replacement }, ...calls] };
 }
 
 function abortFix(ctx: Ctx, call: ts.CallExpression, handle: HandleInfo, info: AbortInfo, msText: string, msSource: string): TimerFix {
