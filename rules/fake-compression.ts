@@ -5,6 +5,7 @@ import { refName, skipOuter } from '../src/scanner/imports.js';
 import { ts } from '../src/scanner/ts.js';
 import { grade, type Cost } from '../src/model/severity.js';
 import { isCompressorRef } from '../src/model/codec.js';
+import { importInsertion, importsName, nameTaken, replaceNode, type EditSpec } from '../src/fixes/edits.js';
 
 /**
  * fake-compression: a function whose name or role claims compression (compress, deflate, gzip, a
@@ -788,7 +789,9 @@ function gzipExpr(codec: Codec, data: string, encoding: 'bytes' | 'base64' | 'ba
     const bytes = maybeBytes ? `gzipSync(typeof ${data} === 'string' ? strToU8(${data}) : ${data})` : `gzipSync(strToU8(${data}))`;
     return encoding === 'bytes' ? bytes : `btoa(strFromU8(${bytes}, true))`;
   }
-  const bytes = codec.async ? `(await gzipAsync(${data}))` : `gzipSync(${data})`;
+  // A value of unknown type (an identity "compress"): zlib takes strings and bytes, anything else as JSON.
+  const input = maybeBytes ? `typeof ${data} === 'string' || ${data} instanceof Uint8Array ? ${data} : JSON.stringify(${data})` : data;
+  const bytes = codec.async ? `(await gzipAsync(${input}))` : `gzipSync(${input})`;
   return encoding === 'bytes' ? bytes : `${bytes}.toString('${encoding}')`;
 }
 
@@ -898,6 +901,62 @@ function importLine(codec: Codec, withDecompress: boolean): string {
   if (codec.browser) return `import { gzipSync${withDecompress ? ', gunzipSync' : ''}, strToU8, strFromU8 } from 'fflate';`;
   if (codec.async) return `import { promisify } from 'node:util'; import { gzip${withDecompress ? ', gunzip' : ''} } from 'node:zlib'; const gzipAsync = promisify(gzip);${withDecompress ? ' const gunzipAsync = promisify(gunzip);' : ''}`;
   return `import { gzipSync${withDecompress ? ', gunzipSync' : ''} } from 'node:zlib';`;
+}
+
+/**
+ * The imports the rewritten code needs, after the file's last import: each codec name the edits use and the
+ * file does not import yet. Undefined when such a name is already taken by something else.
+ */
+function codecImportEdit(texts: string[], context: RuleContext<Options>): EditSpec[] | undefined {
+  const sf = context.sourceFile;
+  const used = (name: string) => texts.some((text) => new RegExp(`\\b${name}\\b`).test(text));
+  const need = (module: RegExp, name: string): boolean | undefined => (!used(name) || importsName(sf, module, name) ? false : nameTaken(sf, name) ? undefined : true);
+  const fflate = ['gzipSync', 'gunzipSync', 'strToU8', 'strFromU8'].filter((name) => used(name) && (texts.some((t) => /strToU8|strFromU8/.test(t))));
+  const lines: string[] = [];
+  if (fflate.length > 0) {
+    const missing = fflate.map((name) => ({ name, need: need(/^fflate$/, name) }));
+    if (missing.some((m) => m.need === undefined)) return undefined;
+    const names = missing.filter((m) => m.need).map((m) => m.name);
+    if (names.length > 0) lines.push(`import { ${names.join(', ')} } from 'fflate';`);
+  } else {
+    const zlib = ['gzipSync', 'gunzipSync'].map((name) => ({ name, need: need(/^(node:)?zlib$/, name) }));
+    const promised = [
+      { name: 'gzipAsync', from: 'gzip' },
+      { name: 'gunzipAsync', from: 'gunzip' },
+    ].filter((p) => used(p.name));
+    if (zlib.some((m) => m.need === undefined)) return undefined;
+    const zlibNames = [...zlib.filter((m) => m.need).map((m) => m.name)];
+    const defs: string[] = [];
+    for (const p of promised) {
+      if (nameTaken(sf, p.name)) return undefined;
+      if (!importsName(sf, /^(node:)?zlib$/, p.from)) {
+        if (nameTaken(sf, p.from)) return undefined;
+        zlibNames.push(p.from);
+      }
+      defs.push(`const ${p.name} = promisify(${p.from});`);
+    }
+    if (promised.length > 0 && !importsName(sf, /^(node:)?util$/, 'promisify')) {
+      if (nameTaken(sf, 'promisify')) return undefined;
+      lines.push("import { promisify } from 'node:util';");
+    }
+    if (zlibNames.length > 0) lines.push(`import { ${zlibNames.join(', ')} } from 'node:zlib';`);
+    lines.push(...defs);
+  }
+  return lines.length > 0 ? [importInsertion(sf, lines.join('\n'))] : [];
+}
+
+/**
+ * The fix as edits: the compress step rewritten in place, the matching decompress (when there is one)
+ * rewritten in place too (never a second declaration of it), the imports added, and for a function that
+ * returned its input unchanged, its declared return type made the bytes it now returns.
+ */
+function compressEdits(plans: Array<FixPlan | undefined>, context: RuleContext<Options>, retype?: { fn: FunctionNode; to: string }): { edits?: EditSpec[] } {
+  const present = plans.filter((p): p is FixPlan => p !== undefined);
+  if (present.length === 0 || present.length !== plans.length) return {};
+  const imports = codecImportEdit(present.map((p) => p.replacement), context);
+  if (!imports) return {};
+  const typeEdit = retype?.fn.type ? [replaceNode(retype.fn.type, retype.to, context.sourceFile)] : [];
+  return { edits: [...imports, ...present.map((p) => replaceNode(p.expression, p.replacement, context.sourceFile)), ...typeEdit] };
 }
 
 // ---------------------------------------------------------------- the rule
@@ -1129,7 +1188,7 @@ export default defineRule<Options>({
             confidence,
             evidence,
             impact,
-            fix: { description, replacement },
+            fix: { description, replacement, ...compressEdits(decompress && decompressIsFake ? [plan, decompressPlan] : [plan], context, verdict.variant === 'identity' ? { fn: entry.fn, to: browser ? 'Uint8Array' : 'Buffer' } : undefined) },
             effort: decompress || onWritePath ? 'small' : 'trivial',
             params: {
               functionName: entry.name,
@@ -1267,6 +1326,7 @@ export default defineRule<Options>({
             fix: {
               description: `Compress for real in this branch: add \`${importLine(codec, false)}\`; the reading side must gunzip when the flag is set (and old entries need a flush or version bump).`,
               replacement,
+              ...compressEdits([plan], context),
             },
             effort: 'small',
             params: { flag, encoding: verdict.encoding, sizeRatio: verdict.sizeRatio, async, writePath: true },

@@ -11,6 +11,7 @@ import { propertyName } from '../src/scanner/ast.js';
 import { agentConstructionKind } from '../src/model/constructions.js';
 import { grade } from '../src/model/severity.js';
 import type { Role } from '../src/model/types.js';
+import { addPropertyEdit, importInsertion, importsName, insertLinesBefore, nameTaken, removeListElement, replaceNode, topLevelStatement, type EditSpec } from '../src/fixes/edits.js';
 
 /**
  * missing-keep-alive: outgoing HTTP(S) connections that cannot be reused.
@@ -640,6 +641,40 @@ export default defineRule<Options>({
       return { site, fn };
     };
 
+    /**
+     * The agent built once before the top-level statement that holds the function, and the construction
+     * replaced by it. Only when its options read nothing local to the function and the name is free.
+     */
+    const hoistedAgentEdits = (node: ts.NewExpression, agentName: string | undefined, shared: string): { edits?: EditSpec[] } => {
+      const top = topLevelStatement(node);
+      if (!agentName || !top || nameTaken(ctx.sourceFile, agentName)) return {};
+      return { edits: [insertLinesBefore(top, `const ${agentName} = ${shared};\n`, ctx.sourceFile), replaceNode(node, agentName, ctx.sourceFile)] };
+    };
+
+    /**
+     * A client factory (`axios.create({...})`, `got.extend({...})`) given keep-alive agents built once after
+     * the imports. Calls without a factory (`axios.get(url)` per request) stay a suggestion: every call of
+     * the file would change.
+     */
+    const clientAgentEdits = (node: ts.CallExpression, isFactory: boolean, property: string | undefined, view: OptionsView): { edits?: EditSpec[] } => {
+      if (!isFactory || !property) return {};
+      const sf = ctx.sourceFile;
+      const needsAgents = property !== 'forever: true';
+      if (needsAgents && ['httpAgent', 'httpsAgent'].some((name) => nameTaken(sf, name))) return {};
+      const literal = view.literal && view.literal.getSourceFile() === sf && node.arguments.some((a) => skipOuter(a) === view.literal) ? view.literal : undefined;
+      if (!literal && node.arguments.length > 0) return {};
+      const optionsEdit = literal ? addPropertyEdit(literal, property, sf) : { start: node.getEnd() - 1, end: node.getEnd() - 1, text: `{ ${property} }` };
+      if (!needsAgents) return { edits: [optionsEdit] };
+      const imports = [importsName(sf, /^(node:)?http$/, 'http') ? '' : nameTaken(sf, 'http') ? undefined : "import http from 'node:http';", importsName(sf, /^(node:)?https$/, 'https') ? '' : nameTaken(sf, 'https') ? undefined : "import https from 'node:https';"];
+      if (imports.some((line) => line === undefined)) return {};
+      const agents = `const httpAgent = new http.Agent({ keepAlive: true, maxSockets: ${options.suggestedMaxSockets}, maxFreeSockets: ${options.suggestedMaxFreeSockets} });\nconst httpsAgent = new https.Agent({ keepAlive: true, maxSockets: ${options.suggestedMaxSockets}, maxFreeSockets: ${options.suggestedMaxFreeSockets} });`;
+      const top = topLevelStatement(node);
+      if (!top) return {};
+      const importLines = imports.filter(Boolean).join('\n');
+      // The imports first: with no import in the file, both insertions fall on the same offset.
+      return { edits: [...(importLines ? [importInsertion(sf, importLines)] : []), insertLinesBefore(top, `${agents}\n`, sf), optionsEdit] };
+    };
+
     // -- agents --------------------------------------------------------------------------------------------
 
     const visitNew = (node: ts.Node): void => {
@@ -696,7 +731,7 @@ export default defineRule<Options>({
             ...(deliberate ? [`a ${deliberate} suggests fresh connections are deliberate; kept because the code runs per request`] : []),
           ],
           impact: `${cost}. With one shared keep-alive agent only the first request per socket pays it: N calls of ~H ms handshake each -> ~H once per pooled socket. Discarded agents also leave idle sockets open until the server times them out.`,
-          fix: { description: `Create the agent once at module level (keepAlive: true, bounded maxSockets) and pass that shared instance in ${fnName}().`, replacement },
+          fix: { description: `Create the agent once at module level (keepAlive: true, bounded maxSockets) and pass that shared instance in ${fnName}().`, replacement, ...hoistedAgentEdits(node, usedLocals.size === 0 ? agentName : undefined, shared) },
           effort: usedLocals.size === 0 ? 'trivial' : 'small',
           params: agentParams(kind, view, site.kind === 'request' ? 'request' : 'call'),
         });
@@ -749,8 +784,8 @@ export default defineRule<Options>({
         evidence,
         impact: `${cost}. With keepAlive: true only the first request on each pooled socket pays the handshake (N requests: ~N handshakes -> ~maxSockets).`,
         fix: falseProperty
-          ? { description: 'Turn keep-alive on for this agent and bound its pool.', replacement: `keepAlive: true` }
-          : { description: `Enable keep-alive on this agent and bound its pool (maxSockets ${options.suggestedMaxSockets}, maxFreeSockets ${options.suggestedMaxFreeSockets}).`, replacement: agentSuggestion(calleeText, view) },
+          ? { description: 'Turn keep-alive on for this agent and bound its pool.', replacement: `keepAlive: true`, edits: [replaceNode(falseProperty, 'keepAlive: true', ctx.sourceFile)] }
+          : { description: `Enable keep-alive on this agent and bound its pool (maxSockets ${options.suggestedMaxSockets}, maxFreeSockets ${options.suggestedMaxFreeSockets}).`, replacement: agentSuggestion(calleeText, view), edits: [replaceNode(node, agentSuggestion(calleeText, view), ctx.sourceFile)] },
         effort: 'trivial',
         params: agentParams(kind, view, site.kind === 'startup' ? 'startup' : 'call'),
       });
@@ -913,6 +948,7 @@ export default defineRule<Options>({
         fix: {
           description: `Create keep-alive agents once at module level and pass them to ${isFactory ? client : 'every call (or one shared client)'}; or raise engines.node to >=20 where the global agent keeps connections alive.`,
           replacement,
+          ...clientAgentEdits(node, isFactory, isAxiosLike ? 'httpAgent, httpsAgent' : agentKeys.includes('forever') ? 'forever: true' : client === 'got' || client === 'got.extend()' ? 'agent: { http: httpAgent, https: httpsAgent }' : undefined, view),
         },
         effort: isFactory ? 'trivial' : 'small',
         params: { client, keepAlive: false, minNodeMajor: evidence.major, nodeVersionSource: evidence.source, calls: count, protocol: null },
@@ -972,6 +1008,7 @@ export default defineRule<Options>({
         fix: {
           description: 'Delete the Connection: close header (keep-alive is the HTTP/1.1 default) and send the requests through a keep-alive agent. The headers object becomes:',
           replacement: `{ ${headers.properties.filter((p) => p !== node).map((p) => ctx.text(p)).join(', ')} }`.replace('{  }', '{}'),
+          edits: [removeListElement(node, ctx.sourceFile)],
         },
         effort: 'trivial',
         params: { header: `${name}: close`, client: klass.client, keepAlive: false, protocol: null },

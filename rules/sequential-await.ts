@@ -14,6 +14,8 @@ import { awaitOperandCall, awaitsIn, calleeName, declaredInFunction, declaredNam
 import { inTransaction, singleConnectionClass, usesTransactionHandle } from '../src/model/serial.js';
 import { deliberateComment } from '../src/model/intent.js';
 import { derivedNames, exitsEarly, hoistableStatement, LIMITER_TEXT, literalItemCount, loopCarried, loopItems, ORDERED_COLLECTION, readsEnclosingLoopItem, readsLoopItem, saysRetry, SHUTDOWN_VERBS, SLEEP_NAMES, type LoopFacts } from '../src/model/loop-facts.js';
+import { collectionKind } from '../src/fixes/collection.js';
+import { replaceNode, type EditSpec } from '../src/fixes/edits.js';
 
 /*
  * sequential-await: independent async work awaited one call at a time.
@@ -62,12 +64,27 @@ function parallelElsewhere(loop: LoopNode, collectionText: string | undefined, c
   let found: string | undefined;
   const visit = (node: ts.Node): void => {
     if (found) return;
-    if (ts.isCallExpression(node) && /^Promise\.(all|allSettled)$/.test(context.text(node.expression)) && context.text(node).includes(collectionText)) {
+    if (ts.isCallExpression(node) && /^Promise\.(all|allSettled)$/.test(context.text(node.expression)) && node.arguments.some((argument) => mentions(argument, collectionText, context))) {
       found = `the same function runs \`${shorten(collectionText, 40)}\` with Promise.all elsewhere: the sequential branch is a deliberate choice`;
     }
     ts.forEachChild(node, visit);
   };
   visit(fn);
+  return found;
+}
+
+/** `expression` names the collection as code (`items.map(...)`, `[...items]`), not inside a string or a comment. */
+function mentions(expression: ts.Node, collectionText: string, context: RuleContext<Options>): boolean {
+  let found = false;
+  const visit = (node: ts.Node): void => {
+    if (found || ts.isStringLiteralLike(node) || ts.isTemplateExpression(node)) return;
+    if ((ts.isIdentifier(node) || ts.isPropertyAccessExpression(node) || ts.isElementAccessExpression(node) || ts.isCallExpression(node)) && context.text(node) === collectionText) {
+      found = true;
+      return;
+    }
+    ts.forEachChild(node, visit);
+  };
+  visit(expression);
   return found;
 }
 
@@ -376,6 +393,17 @@ function reindent(node: ts.Node, context: RuleContext<Options>, target: number):
     .join('\n');
 }
 
+/** Comments between the first and the last statement of a run, kept as lines above the rewritten run. */
+function commentsBetween(first: ts.Statement, last: ts.Statement, indent: string, sourceFile: ts.SourceFile): string {
+  const text = sourceFile.text;
+  const comments: string[] = [];
+  const scanner = ts.createScanner(ts.ScriptTarget.Latest, false, sourceFile.languageVariant, text, undefined, first.getStart(sourceFile), last.getEnd() - first.getStart(sourceFile));
+  for (let kind = scanner.scan(); kind !== ts.SyntaxKind.EndOfFileToken; kind = scanner.scan()) {
+    if (kind === ts.SyntaxKind.SingleLineCommentTrivia || kind === ts.SyntaxKind.MultiLineCommentTrivia) comments.push(scanner.getTokenText());
+  }
+  return comments.map((comment) => `${comment}\n${indent}`).join('');
+}
+
 function buildConsecutiveFix(steps: AwaitStep[], hoisted: string[], indent: string): string {
   const calls = steps.map((s) => s.promiseText);
   const oneLine = calls.join(', ');
@@ -522,6 +550,7 @@ function reportRun(run: AwaitStep[], hoisted: ts.Statement[], context: RuleConte
   const bound = run.flatMap((s) => [...s.writes]);
   const indent = indentOf(first.statement, context.sourceFile);
   const fixText = buildConsecutiveFix(run, hoisted.map((h) => context.text(h)), indent);
+  const fixEdit = replaceNode(first.statement, `${commentsBetween(first.statement, last.statement, indent, context.sourceFile)}${fixText}`, context.sourceFile, last.statement);
   context.report({
     node: first.statement,
     endNode: last.statement,
@@ -545,6 +574,9 @@ function reportRun(run: AwaitStep[], hoisted: ts.Statement[], context: RuleConte
     fix: {
       description: `Start the ${count} calls together and await them once with Promise.all (use Promise.allSettled if one failure must not abort the others).`,
       replacement: fixText,
+      edits: [fixEdit],
+      // Reads the rule found independent: only their timing changes. Writes reorder effects: a suggestion.
+      mechanical: !writes,
     },
     effort: 'trivial',
     params: { awaits: count, calls: names, evidence: proven ? 'proven' : 'assumed' },
@@ -620,29 +652,29 @@ function buildPrefetchFix(loop: LoopNode, facts: LoopFacts, awaitNode: ts.AwaitE
     const param = ts.isVariableDeclarationList(init) ? context.text(init.declarations[0]?.name ?? init) : context.text(init);
     const keyword = ts.isVariableDeclarationList(init) && init.flags & ts.NodeFlags.Let ? 'let' : 'const';
     const collection = context.text(loop.expression);
-    const simple = /^[\w$.]+$/.test(collection) && !/(Set|Map|set|map|Iterator|iterator|entries|keys|values)$/.test(collection) && ts.isIdentifier(ts.isVariableDeclarationList(init) ? init.declarations[0]?.name ?? init : init);
+    // `.map` and `.entries()` only on a known array (a Map has no `.map`); anything else is copied first.
+    const simple = /^[\w$.]+$/.test(collection) && collectionKind(loop.expression) === 'array';
     const inScope = identifiersRead(enclosingFunctionOf(loop) ?? loop);
     const fresh = ['items', 'allItems', 'itemList'].find((n) => !inScope.has(n)) ?? 'itemsCopy';
     const items = simple ? collection : fresh;
-    const prelude = simple ? '' : `const ${fresh} = Array.from(${collection});\n${indent}`;
+    // A spread iterates as for...of does (a Map's entries, a string's characters) and keeps the element type,
+    // where `Array.from(x)` of an untyped `x` gives `unknown[]`.
+    const prelude = simple ? '' : `const ${fresh} = [...${collection}];\n${indent}`;
     const bodyText = context.text(body);
     const bodyStart = body.getStart(sf) - loopStart;
     const newBody = `${bodyText.slice(0, awaitStart - bodyStart)}${results}[${index}]${bodyText.slice(awaitEnd - bodyStart)}`;
     return `${prelude}const ${results} = await Promise.all(${items}.map((${param}) => ${callText}));\n${indent}for (${keyword} [${index}, ${param}] of ${items}.entries()) ${newBody}`;
   }
-  const counter = [...facts.itemNames][0];
-  if (!counter) return undefined;
-  const condition = loop.condition && ts.isBinaryExpression(loop.condition) ? loop.condition : undefined;
-  if (!condition) return undefined;
-  const inclusive = condition.operatorToken.kind === ts.SyntaxKind.LessThanEqualsToken;
-  const starts = loop.initializer && ts.isVariableDeclarationList(loop.initializer) ? loop.initializer.declarations[0]?.initializer : undefined;
-  if (!starts || context.text(starts) !== '0' || inclusive) return undefined;
-  const source = facts.collectionText ? `${facts.collectionText}.map((_item, ${counter}) => ${callText})` : `Array.from({ length: ${context.text(condition.right)} }, (_, ${counter}) => ${callText})`;
-  const newLoop = `${loopText.slice(0, awaitStart)}${results}[${counter}]${loopText.slice(awaitEnd)}`;
+  const counting = countingLoop(loop, context);
+  if (!counting) return undefined;
+  const { counter, start } = counting;
+  const source = `${countingSource(counting, facts)}.map((${counting.viaArray ? `_item, ${counter}` : counter}) => ${callText})`;
+  // Results are indexed from 0: a loop that starts elsewhere reads `results[i - start]`.
+  const newLoop = `${loopText.slice(0, awaitStart)}${results}[${start === '0' ? counter : `${counter} - ${start}`}]${loopText.slice(awaitEnd)}`;
   return `const ${results} = await Promise.all(${source});\n${indent}${newLoop}`;
 }
 
-function buildLoopFix(loop: LoopNode, facts: LoopFacts, context: RuleContext<Options>): string {
+function buildLoopFix(loop: LoopNode, facts: LoopFacts, context: RuleContext<Options>): string | undefined {
   const body = loop.statement;
   let bodyText = context.text(body);
   // `continue` of this loop becomes `return` in the per-item callback.
@@ -663,14 +695,98 @@ function buildLoopFix(loop: LoopNode, facts: LoopFacts, context: RuleContext<Opt
   if (ts.isForOfStatement(loop) || ts.isForInStatement(loop)) {
     const init = loop.initializer;
     const param = ts.isVariableDeclarationList(init) ? context.text(init.declarations[0]?.name ?? init) : context.text(init);
-    const collection = ts.isForInStatement(loop) ? `Object.keys(${context.text(loop.expression)})` : facts.collectionText ?? '';
-    const source = ts.isForOfStatement(loop) && !/^[\w$.]+$/.test(collection) ? `Array.from(${collection})` : collection;
+    const collection = ts.isForInStatement(loop) ? `Object.keys(${context.text(loop.expression)})` : context.text(loop.expression);
+    // `.map` only on a known array; a spread yields what for...of yields for any iterable (a Map's entries).
+    const source = ts.isForOfStatement(loop) && collectionKind(loop.expression) !== 'array' ? `[...${collection}]` : collection;
     return `await Promise.all(${source}.map(async (${param}) => ${bodyText}));`;
   }
-  const index = [...facts.itemNames][0] ?? 'i';
-  if (facts.collectionText) return `await Promise.all(${facts.collectionText}.map(async (_item, ${index}) => ${bodyText}));`;
-  const condition = ts.isForStatement(loop) && loop.condition && ts.isBinaryExpression(loop.condition) ? context.text(loop.condition.right) : 'n';
-  return `await Promise.all(Array.from({ length: ${condition} }, async (_, ${index}) => ${bodyText}));`;
+  const counting = ts.isForStatement(loop) ? countingLoop(loop, context) : undefined;
+  if (!counting) return undefined;
+  return `await Promise.all(${countingSource(counting, facts)}.map(async (${counting.viaArray ? `_item, ${counting.counter}` : counting.counter}) => ${bodyText}));`;
+}
+
+/**
+ * What in a loop body shows the order items finish in, once the body runs per item concurrently: appending
+ * to (or writing into) something declared outside the body, or assigning an outer variable.
+ */
+function orderedEffectIn(body: ts.Statement): string | undefined {
+  const locals = declaredNames(body);
+  const rootOf = (node: ts.Expression): string | undefined => {
+    let current = node;
+    while (ts.isPropertyAccessExpression(current) || ts.isElementAccessExpression(current) || ts.isCallExpression(current) || ts.isNonNullExpression(current) || ts.isParenthesizedExpression(current)) current = current.expression;
+    return ts.isIdentifier(current) ? current.text : current.kind === ts.SyntaxKind.ThisKeyword ? 'this' : undefined;
+  };
+  let found: string | undefined;
+  const visit = (node: ts.Node): void => {
+    if (found || isFunctionBoundary(node)) return;
+    if (ts.isCallExpression(node) && ts.isPropertyAccessExpression(node.expression) && /^(push|unshift|splice|write|append|concat)$/.test(node.expression.name.text)) {
+      const root = rootOf(node.expression.expression);
+      if (root && !locals.has(root)) found = `appends to \`${shorten(node.expression.expression.getText(), 30)}\``;
+    }
+    if (ts.isBinaryExpression(node) && node.operatorToken.kind >= ts.SyntaxKind.FirstAssignment && node.operatorToken.kind <= ts.SyntaxKind.LastAssignment && ts.isIdentifier(node.left) && !locals.has(node.left.text)) {
+      found = `assigns \`${node.left.text}\`, declared outside the loop`;
+    }
+    ts.forEachChild(node, visit);
+  };
+  visit(body);
+  return found;
+}
+
+/**
+ * `for (let i = S; i < B; i++)` (or `<=`, `++i`, `i += 1`) with `i` not assigned in the body: the indexes
+ * it visits, so a fix covers exactly those (`<=` included, a start other than 0 kept).
+ */
+interface CountingLoop {
+  counter: string;
+  start: string;
+  bound: string;
+  inclusive: boolean;
+  /** Iterates `collection.length` from 0: `collection.map((_item, i) => ...)` visits the same indexes. */
+  viaArray: boolean;
+}
+
+function countingLoop(loop: ts.ForStatement, context: RuleContext<Options>): CountingLoop | undefined {
+  const init = loop.initializer;
+  const declaration = init && ts.isVariableDeclarationList(init) && init.declarations.length === 1 ? init.declarations[0] : undefined;
+  if (!declaration || !ts.isIdentifier(declaration.name) || !declaration.initializer) return undefined;
+  const counter = declaration.name.text;
+  const condition = loop.condition;
+  if (!condition || !ts.isBinaryExpression(condition) || !ts.isIdentifier(condition.left) || condition.left.text !== counter) return undefined;
+  const op = condition.operatorToken.kind;
+  if (op !== ts.SyntaxKind.LessThanToken && op !== ts.SyntaxKind.LessThanEqualsToken) return undefined;
+  const step = loop.incrementor;
+  const steps =
+    step !== undefined &&
+    (((ts.isPostfixUnaryExpression(step) || ts.isPrefixUnaryExpression(step)) && step.operator === ts.SyntaxKind.PlusPlusToken && ts.isIdentifier(step.operand) && step.operand.text === counter) ||
+      (ts.isBinaryExpression(step) && step.operatorToken.kind === ts.SyntaxKind.PlusEqualsToken && ts.isIdentifier(step.left) && step.left.text === counter && step.right.getText() === '1'));
+  if (!steps) return undefined;
+  let assigned = false;
+  const visit = (node: ts.Node): void => {
+    if (ts.isBinaryExpression(node) && node.operatorToken.kind >= ts.SyntaxKind.FirstAssignment && node.operatorToken.kind <= ts.SyntaxKind.LastAssignment && ts.isIdentifier(node.left) && node.left.text === counter) assigned = true;
+    if ((ts.isPostfixUnaryExpression(node) || ts.isPrefixUnaryExpression(node)) && ts.isIdentifier(node.operand) && node.operand.text === counter && node.operator !== ts.SyntaxKind.ExclamationToken && node.operator !== ts.SyntaxKind.MinusToken) assigned = true;
+    ts.forEachChild(node, visit);
+  };
+  visit(loop.statement);
+  if (assigned) return undefined;
+  const start = context.text(declaration.initializer);
+  const bound = context.text(condition.right);
+  const inclusive = op === ts.SyntaxKind.LessThanEqualsToken;
+  const lengthOf = /^[\w$.]+(?=\.length$)/.exec(bound)?.[0];
+  const viaArray = start === '0' && !inclusive && lengthOf !== undefined && collectionKind(unwrapLength(condition.right)) === 'array';
+  return { counter, start, bound, inclusive, viaArray };
+}
+
+function unwrapLength(bound: ts.Expression): ts.Expression {
+  return ts.isPropertyAccessExpression(bound) && bound.name.text === 'length' ? bound.expression : bound;
+}
+
+/** The indexes a counting loop visits, as an array expression (its items are the counter's values). */
+function countingSource(loop: CountingLoop, facts: LoopFacts): string {
+  void facts;
+  if (loop.viaArray) return loop.bound.replace(/\.length$/, '');
+  const wrap = (text: string) => (/^[\w$.]+$/.test(text) ? text : `(${text})`);
+  const length = loop.start === '0' ? (loop.inclusive ? `${wrap(loop.bound)} + 1` : loop.bound) : `${wrap(loop.bound)} - ${wrap(loop.start)}${loop.inclusive ? ' + 1' : ''}`;
+  return loop.start === '0' ? `Array.from({ length: ${length} }, (_, index) => index)` : `Array.from({ length: ${length} }, (_, index) => ${wrap(loop.start)} + index)`;
 }
 
 /** Per-item writes to distinct targets, run a few at a time: keeps the loop's item order within each batch. */
@@ -687,7 +803,7 @@ function buildBatchedFix(loop: LoopNode, facts: LoopFacts, context: RuleContext<
   const body = loop.statement;
   const bodyText = ts.isBlock(body) ? reindent(body, context, lineIndentAt(loop.getStart(sf), sf) + 2) : `{ ${context.text(body)} }`;
   return [
-    `const ${items} = Array.from(${context.text(loop.expression)});`,
+    `const ${items} = [...${context.text(loop.expression)}];`,
     `${indent}// A few at a time: tune the batch size to what the downstream service accepts.`,
     `${indent}for (let ${index} = 0; ${index} < ${items}.length; ${index} += 10) {`,
     `${indent}  await Promise.all(${items}.slice(${index}, ${index} + 10).map(async (${param}) => ${bodyText}));`,
@@ -766,6 +882,10 @@ function checkLoop(loop: LoopNode, context: RuleContext<Options>): void {
   const prefetch = perItemWrites ? undefined : buildPrefetchFix(loop, facts, target.awaitNode, target.call, context);
   const batched = perItemWrites ? buildBatchedFix(loop, facts, context) : undefined;
   if (perItemWrites && !batched) return;
+  // The per-item callback form runs the body in completion order: only when nothing in it shows that order.
+  const orderedEffect = batched || prefetch ? undefined : orderedEffectIn(loop.statement);
+  const perItem = batched || prefetch || orderedEffect ? undefined : buildLoopFix(loop, facts, context);
+  const loopEdit = batched ?? prefetch ?? perItem;
   context.report({
     node: target.awaitNode,
     variant: 'loop',
@@ -786,7 +906,9 @@ function checkLoop(loop: LoopNode, context: RuleContext<Options>): void {
     impact: perItemWrites
       ? 'N writes of ~L ms each back to back: ~N*L -> ~N*L/C with C at a time (C = 10: 100 writes of 20 ms, ~2 s -> ~0.2 s)'
       : 'N items x ~L ms each: ~N*L -> ~L with Promise.all, or ~N*L/C with a concurrency limit C (for example 10 items of 20 ms: ~200 ms -> ~20 ms), assuming the items are independent',
-    fix: batched
+    fix: {
+      ...(loopEdit ? { edits: [replaceNode(loop, loopEdit, context.sourceFile)] } : {}),
+      ...(batched
       ? {
           description: 'Write a bounded number of items at a time (10 here; p-limit or p-map do the same with a steady window). Items within a batch finish in any order.',
           replacement: batched,
@@ -796,10 +918,18 @@ function checkLoop(loop: LoopNode, context: RuleContext<Options>): void {
             description: `Start \`${target.name}\` for every item first and keep the loop, reading each result by index: the loop's own order and side effects stay as they were. If the collection can be large, bound the concurrency (p-map with { concurrency: 10 }) instead of an unbounded Promise.all.`,
             replacement: prefetch,
           }
-        : {
-            description: "Run the loop body per item with Promise.all over a map. The body's side effects (push, assignments) then happen in completion order, so return values from the callback instead if order matters; if the collection can be large, bound the concurrency (p-map with { concurrency: 10 }).",
-            replacement: buildLoopFix(loop, facts, context),
-          },
+        : perItem
+          ? {
+              description: "Run the loop body per item with Promise.all over a map (the body writes nothing whose order shows: no push, no assignment to an outer variable); if the collection can be large, bound the concurrency (p-map with { concurrency: 10 }).",
+              replacement: perItem,
+            }
+          : {
+              description: orderedEffect
+                ? `The body ${orderedEffect}, in item order: start the calls together with Promise.all over a map that returns each item's value, then apply them in order (a callback that pushes would push in completion order). If the collection can be large, bound the concurrency (p-map with { concurrency: 10 }).`
+                : 'Start the per-item calls together (Promise.all over a map of the items, or p-map with { concurrency: 10 } for a large collection); the loop header is not one whose items a rewrite can list exactly.',
+              replacement: '',
+            }),
+    },
     effort: perItemWrites ? 'small' : 'trivial',
     params: { loopKind, call: target.name, evidence: proven ? 'proven' : 'assumed' },
   });
@@ -855,6 +985,27 @@ function reportInvariantRead(loop: LoopNode, read: { awaitNode: ts.AwaitExpressi
 // forEach(async ...)
 // ---------------------------------------------------------------------------------------------------------
 
+/**
+ * `xs.forEach(async cb)` -> `await Promise.all(xs.map(async cb))`: the items already ran all at once, the
+ * fix only waits for them (mechanical for a known array). A `Map` or `Set` has no `.map`: its values go
+ * through `Array.from`, and only when the callback reads nothing but the value (a map's forEach also passes
+ * the key). Outside an async function, `return Promise.all(...)` only where the forEach ends the function.
+ */
+function asyncForEachEdits(call: ts.CallExpression, receiver: ts.Expression, callback: ts.ArrowFunction | ts.FunctionExpression, enclosingAsync: boolean, context: RuleContext<Options>): { replacement?: string; edits?: EditSpec[]; mechanical?: boolean } {
+  const kind = collectionKind(receiver);
+  const receiverText = context.text(receiver);
+  const source = kind === 'array' ? receiverText : kind === 'set' && callback.parameters.length <= 1 ? `Array.from(${receiverText})` : kind === 'map' && callback.parameters.length <= 1 ? `Array.from(${receiverText}.values())` : undefined;
+  if (!source) return {};
+  const promise = `Promise.all(${source}.map(${context.text(callback)}))`;
+  const statement = call.parent;
+  if (!statement || !ts.isExpressionStatement(statement)) return {};
+  if (enclosingAsync) return { replacement: `await ${promise};`, edits: [replaceNode(call, `await ${promise}`, context.sourceFile)], mechanical: true };
+  const body = statement.parent;
+  const fn = enclosingFunctionOf(call);
+  if (!fn || !ts.isBlock(body) || body.parent !== fn || body.statements[body.statements.length - 1] !== statement) return {};
+  return { replacement: `return ${promise};`, edits: [replaceNode(statement, `return ${promise};`, context.sourceFile)] };
+}
+
 function checkAsyncForEach(call: ts.CallExpression, context: RuleContext<Options>): void {
   const callee = call.expression;
   if (!ts.isPropertyAccessExpression(callee) || callee.name.text !== 'forEach') return;
@@ -906,6 +1057,7 @@ function checkAsyncForEach(call: ts.CallExpression, context: RuleContext<Options
         ? 'Collect the promises and await them (bound the concurrency with p-map if the list can be large); use for...of if the items must run one at a time.'
         : 'Collect the promises and return or await them from an async caller (bound the concurrency with p-map if the list can be large).',
       replacement: `${enclosingAsync ? 'await' : 'return'} Promise.all(${receiver}.map(${context.text(callback)}));`,
+      ...asyncForEachEdits(call, callee.expression, callback, enclosingAsync, context),
     },
     effort: 'small',
     params: { loopKind: 'forEach', concurrency: 'unbounded' },

@@ -8,6 +8,7 @@ import { functionName } from '../src/scanner/ast.js';
 import { grade, type Cost } from '../src/model/severity.js';
 import { frontEndReason } from '../src/model/front-end.js';
 import type { Role } from '../src/model/types.js';
+import { deleteStatement, insertAt, insertLinesAfter, insertLinesBefore, lineIndent, newlineOf, type EditSpec } from '../src/fixes/edits.js';
 
 /**
  * uncleared-timer: timers whose handle is never cleared, so the timer (and everything its closure holds)
@@ -884,7 +885,24 @@ function captureEdits(ctx: Ctx, call: ts.CallExpression, handle: HandleInfo, nam
   return [];
 }
 
-function raceFix(ctx: Ctx, call: ts.CallExpression, handle: HandleInfo, race: RaceInfo, msText: string): { description: string; replacement: string } {
+/** A fix as the builders return it: readable code, and the exact edits when they can be written. */
+interface TimerFix {
+  description: string;
+  replacement: string;
+  edits?: EditSpec[];
+  mechanical?: boolean;
+}
+
+/** References to `name` inside `scope`, other than the declaration's own name. */
+function referencesTo(scope: ts.Node, name: string, declaration: ts.Node | undefined): number {
+  let count = 0;
+  forEachDescendant(scope, (node) => {
+    if (ts.isIdentifier(node) && node.text === name && node !== declaration && isVariableReference(node)) count += 1;
+  });
+  return count;
+}
+
+function raceFix(ctx: Ctx, call: ts.CallExpression, handle: HandleInfo, race: RaceInfo, msText: string): TimerFix {
   const sf = ctx.sourceFile;
   const outerFn = enclosingFunction(race.promise);
   const scopeText = outerFn ? outerFn.getText(sf) : sf.text;
@@ -911,9 +929,17 @@ function raceFix(ctx: Ctx, call: ts.CallExpression, handle: HandleInfo, race: Ra
             ? editText(settleStatement, sf, edits)
             : `${editText(timerStatement, sf, capture)}\n${editText(settleStatement, sf, [settleEdit])}`;
       const what = race.shape === 'race' ? 'the race' : 'the promise';
+      // The declaration goes before the outer of the two statements, in the function that runs the race (a
+      // handle declared outside it would be shared by concurrent calls).
+      const outer = isWithin(settleStatement, timerStatement) ? timerStatement : isWithin(timerStatement, settleStatement) ? settleStatement : timerStatement;
+      const sameFunction = enclosingFunction(outer) === enclosingFunction(race.promise) || (outer.parent && enclosingFunction(outer.parent) === enclosingFunction(race.promise) && !ts.isSourceFile(outer.parent));
+      const settlesOnce = sameFunction && (capture.length > 0 || existingOutside !== undefined || existingMember !== undefined);
+      const fileEdits = settlesOnce ? [...(declare ? [insertLinesBefore(outer, handleDeclaration(ctx, name), sf)] : []), ...capture, settleEdit] : undefined;
       return {
         description: `Keep the timer handle in \`${name}\` and clear it as soon as ${what} settles (\`.finally(() => clearTimeout(${name}))\`), so the timer dies with the race instead of living ${msText}. On Node >= 16, \`setTimeout\` from \`timers/promises\` with an AbortSignal is an alternative.`,
         replacement: `${declare}${body}`,
+        // Clearing a timer whose race has settled changes nothing but its lifetime: safe to apply.
+        ...(fileEdits ? { edits: fileEdits, mechanical: true } : {}),
       };
     }
   }
@@ -932,10 +958,44 @@ function raceFix(ctx: Ctx, call: ts.CallExpression, handle: HandleInfo, race: Ra
   return {
     description: `${helperName}() hands out a timer nobody can clear. Let it take the work promise, race it itself and clear the timer when the race settles; callers write \`${helperName}(work, ...)\` instead of \`Promise.race([work, ${helperName}(...)])\`. Alternatively use \`AbortSignal.timeout(${msText === 'its delay' ? 'ms' : msText})\` where the work accepts a signal.`,
     replacement,
+    ...helperEdits(ctx, race, replacement),
   };
 }
 
-function abortFix(ctx: Ctx, call: ts.CallExpression, handle: HandleInfo, info: AbortInfo, msText: string, msSource: string, browser = false): { description: string; replacement: string } {
+/**
+ * The helper replaced by the one that races, and each `Promise.race([work, helper(args)])` by
+ * `helper(work, args)`: only for a helper this file declares, does not export, and uses nowhere else.
+ */
+function helperEdits(ctx: Ctx, race: RaceInfo, replacement: string): { edits?: EditSpec[] } {
+  const sf = ctx.sourceFile;
+  const helper = race.helper;
+  const name = race.helperName;
+  if (!helper || !name) return {};
+  const statement = ts.isFunctionDeclaration(helper) ? helper : helper.parent && ts.isVariableDeclaration(helper.parent) && helper.parent.initializer === helper ? helper.parent.parent.parent : undefined;
+  if (!statement || !(ts.isFunctionDeclaration(statement) || (ts.isVariableStatement(statement) && statement.declarationList.declarations.length === 1)) || statement.parent !== sf) return {};
+  if ((ts.getModifiers(statement as ts.HasModifiers) ?? []).some((m) => m.kind === ts.SyntaxKind.ExportKeyword || m.kind === ts.SyntaxKind.DefaultKeyword)) return {};
+  const declaredName = ts.isFunctionDeclaration(statement) ? statement.name : (statement.declarationList.declarations[0]?.name as ts.Node | undefined);
+  const calls: EditSpec[] = [];
+  let other = false;
+  forEachDescendant(sf, (node) => {
+    if (!ts.isIdentifier(node) || node.text !== name || node === declaredName || isWithin(node, statement)) return;
+    const call = node.parent;
+    const list = call?.parent;
+    const race = list?.parent;
+    const isRace =
+      call && ts.isCallExpression(call) && call.expression === node && list && ts.isArrayLiteralExpression(list) && list.elements.length === 2 && race && ts.isCallExpression(race) && race.arguments.length === 1 && race.arguments[0] === list && race.expression.getText(sf) === 'Promise.race';
+    const work = isRace ? list.elements.find((element) => element !== call) : undefined;
+    if (!isRace || !work || ts.isSpreadElement(work)) {
+      other = true;
+      return;
+    }
+    calls.push({ start: race.getStart(sf), end: race.getEnd(), text: `${name}(${[work.getText(sf), ...call.arguments.map((a) => a.getText(sf))].join(', ')})` });
+  });
+  if (other || calls.length === 0) return {};
+  return { edits: [{ start: statement.getStart(sf), end: statement.getEnd(), text: replacement }, ...calls] };
+}
+
+function abortFix(ctx: Ctx, call: ts.CallExpression, handle: HandleInfo, info: AbortInfo, msText: string, msSource: string, browser = false): TimerFix {
   const sf = ctx.sourceFile;
   const scope = declarationScope(info.controller, info.declaration.name);
   const signalUses: ts.PropertyAccessExpression[] = [];
@@ -953,8 +1013,22 @@ function abortFix(ctx: Ctx, call: ts.CallExpression, handle: HandleInfo, info: A
   if (nodeOk && firstSignal && signalUses.length === 1) {
     const statement = enclosingStatement(firstSignal);
     const signalExpression = otherUses === 0 ? `AbortSignal.timeout(${msSource})` : `AbortSignal.any([${info.controller}.signal, AbortSignal.timeout(${msSource})])`;
-    if (statement) {
-      return {
+    if (statement && enclosingStatement(call) !== undefined) {
+      // The setTimeout statement goes (its handle read nowhere else), and the controller with it when only its signal was used.
+      const timerStatement = enclosingStatement(call);
+      const handleName = handle.fate.kind === 'variable' ? handle.fate.name : undefined;
+      const timerAlone =
+        timerStatement !== undefined &&
+        !isWithin(firstSignal, timerStatement) &&
+        ((ts.isExpressionStatement(timerStatement) && timerStatement.expression === handle.expression) ||
+          (handleName !== undefined && ts.isVariableStatement(timerStatement) && timerStatement.declarationList.declarations.length === 1 && referencesTo(scope, handleName, handle.fate.kind === 'variable' ? handle.fate.declaration?.name : undefined) === 0));
+      const controllerStatement = info.declaration.parent.parent;
+      const dropController = otherUses === 0 && ts.isVariableStatement(controllerStatement) && controllerStatement.declarationList.declarations.length === 1 && !isWithin(firstSignal, controllerStatement) && controllerStatement !== timerStatement;
+      // A handle read elsewhere (`if (!timeoutId) ...`) keeps the timer: then the fix below clears it instead.
+      if (timerAlone && timerStatement) return {
+        // AbortSignal.timeout aborts with a TimeoutError, not an AbortError: code that checks the name must be
+        // read, so this stays a suggestion.
+        edits: [{ start: firstSignal.getStart(sf), end: firstSignal.getEnd(), text: signalExpression }, deleteStatement(timerStatement, sf), ...(dropController ? [deleteStatement(controllerStatement, sf)] : [])],
         description:
           otherUses === 0
             ? browser
@@ -976,7 +1050,13 @@ function abortFix(ctx: Ctx, call: ts.CallExpression, handle: HandleInfo, info: A
       : editText(timerStatement, sf, [])
     : `const ${name} = ${call.getText(sf)};`;
   const cleared = consumer && consumerStatement ? `\n${editText(consumerStatement, sf, [{ start: consumer.getEnd(), end: consumer.getEnd(), text: `.finally(() => clearTimeout(${name}))` }])}` : `\n// when the request settles:\nclearTimeout(${name});`;
+  const capture = handle.fate.kind === 'discarded' && timerStatement && ts.isExpressionStatement(timerStatement) && timerStatement.expression === call ? [insertAt(call.getStart(sf), `const ${name} = `)] : handle.fate.kind === 'variable' ? [] : undefined;
+  const fallbackEdits = consumer && capture && timerStatement && consumerStatement && timerStatement.getEnd() <= consumerStatement.getStart(sf) && timerStatement.parent === consumerStatement.parent
+    ? [...capture, insertAt(consumer.getEnd(), `.finally(() => clearTimeout(${name}))`)]
+    : undefined;
   return {
+    // Clearing the timer once the guarded call settled changes nothing but the timer's lifetime.
+    ...(fallbackEdits ? { edits: fallbackEdits, mechanical: true } : {}),
     description: `Clear the abort timer as soon as the guarded call settles, so it does not keep \`${info.controller}\` alive for ${msText} afterwards.`,
     replacement: `${captured}${cleared}`,
   };
@@ -999,16 +1079,67 @@ function isEffectCallback(ctx: Ctx, call: ts.CallExpression): boolean {
   return /^use(Layout|Insertion)?Effect$/.test(name);
 }
 
-function intervalFix(ctx: Ctx, call: ts.CallExpression, handle: HandleInfo, startup: boolean, inClass: boolean, constructorSite: boolean): { description: string; replacement: string } {
+/**
+ * Edits for the interval fixes, which stay suggestions (where to stop an interval is a lifecycle decision).
+ * `store` prefixes the discarded call's statement (`const x = ` / `this.x = `), `before`/`after` add lines
+ * around it, `atEnd` appends lines to the body of the function the statement is directly in, `member`
+ * declares the class field (TypeScript), `method` adds a method to the class. Undefined when a piece
+ * cannot be placed exactly, or a name it adds is taken.
+ */
+function intervalEdits(ctx: Ctx, handle: HandleInfo, parts: { store?: string; before?: string; after?: string; atEnd?: string; member?: string; method?: { name: string; text: string } }): EditSpec[] | undefined {
+  const sf = ctx.sourceFile;
+  const statement = enclosingStatement(handle.expression);
+  if (!statement || !ts.isExpressionStatement(statement) || statement.expression !== handle.expression) return undefined;
+  const edits: EditSpec[] = [];
+  if (parts.before) edits.push(insertLinesBefore(statement, parts.before, sf));
+  if (parts.store) edits.push(insertAt(handle.expression.getStart(sf), parts.store));
+  if (parts.after) edits.push(insertLinesAfter(statement, parts.after, sf));
+  if (parts.atEnd) {
+    const fn = enclosingFunction(statement);
+    const body = fn && 'body' in fn ? (fn.body as ts.Node | undefined) : undefined;
+    if (!body || !ts.isBlock(body) || statement.parent !== body) return undefined;
+    let returns = false;
+    forEachDescendant(body, (node) => {
+      if (ts.isReturnStatement(node) && enclosingFunction(node) === fn) returns = true;
+    });
+    if (returns) return undefined;
+    const last = body.statements[body.statements.length - 1] as ts.Statement;
+    if (last === statement && parts.after) return undefined;
+    edits.push(insertLinesAfter(last, parts.atEnd, sf));
+  }
+  if (parts.member !== undefined || parts.method) {
+    const klass = ts.findAncestor(statement, ts.isClassLike);
+    if (!klass) return undefined;
+    const names = new Set(klass.members.map((m) => (m.name && (ts.isIdentifier(m.name) || ts.isPrivateIdentifier(m.name)) ? m.name.text : '')));
+    const open = klass.members.pos;
+    const nl = newlineOf(sf);
+    const indent = `${lineIndent(klass.getStart(sf), sf)}  `;
+    if (parts.member !== undefined) {
+      if (names.has(parts.member)) return undefined;
+      if (tsFile(ctx)) edits.push(insertAt(open, `${nl}${indent}private ${parts.member}?: ReturnType<typeof setInterval>;${klass.members.length > 0 ? nl : ''}`));
+    }
+    if (parts.method) {
+      if (names.has(parts.method.name)) return undefined;
+      const close = klass.getEnd() - 1;
+      const lastMember = klass.members[klass.members.length - 1];
+      edits.push(insertAt(lastMember ? lastMember.getEnd() : close, `${nl}${nl}${indent}${parts.method.text.split('\n').join(`${nl}${indent}`)}${lastMember ? '' : nl}`));
+    }
+  }
+  return edits;
+}
+
+function intervalFix(ctx: Ctx, call: ts.CallExpression, handle: HandleInfo, startup: boolean, inClass: boolean, constructorSite: boolean): TimerFix {
   const sf = ctx.sourceFile;
   const callText = dedent(handle.expression.getText(sf), sf, handle.expression);
   const fate = handle.fate;
   const effect = isEffectCallback(ctx, call);
   if (effect && (fate.kind === 'discarded' || fate.kind === 'variable')) {
     const name = fate.kind === 'variable' ? fate.name : freshName(enclosingFunction(call)?.getText(sf) ?? sf.text, ['interval', 'intervalId']);
+    const edits = fate.kind === 'discarded' ? intervalEdits(ctx, handle, { store: `const ${name} = `, atEnd: `return () => clearInterval(${name});` }) : undefined;
     return {
       description: 'Return a cleanup from the effect so React clears the interval when the component unmounts or the dependencies change.',
       replacement: `${fate.kind === 'discarded' ? `const ${name} = ${callText};\n` : ''}return () => clearInterval(${name});`,
+      ...(edits ? { edits } : {}),
     };
   }
   if (fate.kind === 'discarded') {
@@ -1017,16 +1148,20 @@ function intervalFix(ctx: Ctx, call: ts.CallExpression, handle: HandleInfo, star
     const holder = inClass ? `this.${name}` : name;
     const store = inClass ? `${holder} = ${callText};` : `const ${name} = ${callText};`;
     if (constructorSite) {
+      const edits = inClass ? intervalEdits(ctx, handle, { store: `${holder} = `, member: name, method: { name: 'dispose', text: `dispose(): void {\n  clearInterval(${holder});\n}` } }) : undefined;
       return {
         description: 'Keep the handle on the instance and clear it in a teardown method, so a discarded instance (and its interval) can be collected.',
         replacement: `${store}\n\n${inClass ? `dispose(): void {\n  clearInterval(${holder});\n}` : `// in the teardown path:\nclearInterval(${holder});`}`,
+        ...(edits ? { edits } : {}),
       };
     }
     // Never `clearInterval` right after `setInterval`: applied in place, that stops the timer the code needs.
     if (startup) {
+      const edits = intervalEdits(ctx, handle, { store: inClass ? `${holder} = ` : `const ${name} = `, after: `process.once('SIGTERM', () => clearInterval(${holder}));`, ...(inClass ? { member: name } : {}) });
       return {
         description: `Keep the handle and clear it on shutdown (or call \`.unref()\` if the interval must not keep the process alive): a discarded interval can never be stopped.`,
         replacement: `${store}\nprocess.once('SIGTERM', () => clearInterval(${holder}));`,
+        ...(edits ? { edits } : {}),
       };
     }
     const fn = enclosingFunction(call);
@@ -1034,7 +1169,13 @@ function intervalFix(ctx: Ctx, call: ts.CallExpression, handle: HandleInfo, star
     if (fn) forEachDescendant(fn, (node) => {
       if (ts.isReturnStatement(node) && node.expression && enclosingFunction(node) === fn) returnsValue = true;
     });
+    const edits = inClass
+      ? intervalEdits(ctx, handle, { before: `if (${holder}) clearInterval(${holder});`, store: `${holder} = `, member: name })
+      : returnsValue
+        ? undefined
+        : intervalEdits(ctx, handle, { store: `const ${name} = `, atEnd: `return () => clearInterval(${holder});` });
     return {
+      ...(edits ? { edits } : {}),
       description: `This runs on every call and starts a new interval each time. Keep one handle, clear the previous interval before starting another, and clear it in the teardown path.`,
       replacement: inClass
         ? `if (${holder}) clearInterval(${holder});\n${store}`

@@ -8,6 +8,7 @@ import { ts } from '../src/scanner/ts.js';
 import { functionName, propertyName } from '../src/scanner/ast.js';
 import { grade, type Cost } from '../src/model/severity.js';
 import type { Role } from '../src/model/types.js';
+import { addPropertyEdit, appendArgumentEdit, deleteStatement, importInsertion, importsName, insertLinesBefore, replaceNode, topLevelStatement, type EditSpec } from '../src/fixes/edits.js';
 
 /**
  * undersized-pool: database (and outbound HTTP) connection pools whose size or acquire timeout the code
@@ -727,6 +728,75 @@ function hasSizingReason(property: ts.Node, sourceFile: ts.SourceFile): boolean 
   return comments.some(reasonsAboutSize);
 }
 
+/** `edits` when there are some: a fix the rule cannot write as edits stays a suggestion to read. */
+function optional(edits: EditSpec[] | undefined): { edits?: EditSpec[] } {
+  return edits && edits.length > 0 ? { edits } : {};
+}
+
+const CLOSE_METHODS = new Set(['end', 'close', 'destroy', 'disconnect', 'quit']);
+
+/**
+ * A pool or client built per call, moved before the module statement that holds the function, and its
+ * per-call close (`await pool.end()`) removed. Only for `const x = new Pool(...)` whose arguments read
+ * nothing of the function, and when the module does not declare `x` already.
+ */
+function hoistEdits(site: ts.CallExpression | ts.NewExpression, sourceFile: ts.SourceFile): EditSpec[] | undefined {
+  const declaration = site.parent;
+  if (!declaration || !ts.isVariableDeclaration(declaration) || declaration.initializer !== site || !ts.isIdentifier(declaration.name)) return undefined;
+  const statement = declaration.parent.parent;
+  if (!ts.isVariableStatement(statement) || statement.declarationList.declarations.length !== 1) return undefined;
+  const name = declaration.name.text;
+  let fn: ts.Node | undefined = site.parent;
+  while (fn && !ts.isFunctionLike(fn)) fn = fn.parent;
+  const top = topLevelStatement(site);
+  if (!fn || !top) return undefined;
+  const locals = new Set<string>();
+  const collect = (node: ts.Node): void => {
+    if ((ts.isVariableDeclaration(node) || ts.isParameter(node) || ts.isBindingElement(node)) && ts.isIdentifier(node.name)) locals.add(node.name.text);
+    ts.forEachChild(node, collect);
+  };
+  collect(fn);
+  let readsLocal = false;
+  const reads = (node: ts.Node): void => {
+    if (ts.isIdentifier(node) && locals.has(node.text) && !(ts.isPropertyAccessExpression(node.parent) && node.parent.name === node) && !(ts.isPropertyAssignment(node.parent) && node.parent.name === node)) readsLocal = true;
+    ts.forEachChild(node, reads);
+  };
+  reads(site);
+  const declaredAtTop = sourceFile.statements.some(
+    (s) => (ts.isVariableStatement(s) && s.declarationList.declarations.some((d) => ts.isIdentifier(d.name) && d.name.text === name)) || ((ts.isFunctionDeclaration(s) || ts.isClassDeclaration(s)) && s.name?.text === name) || (ts.isImportDeclaration(s) && s.importClause?.getText(sourceFile).includes(name)),
+  );
+  if (readsLocal || declaredAtTop) return undefined;
+  const closes: ts.Statement[] = [];
+  const findCloses = (node: ts.Node): void => {
+    if (node !== fn && ts.isFunctionLike(node)) return;
+    if (ts.isExpressionStatement(node)) {
+      const expression = ts.isAwaitExpression(node.expression) ? node.expression.expression : node.expression;
+      if (ts.isCallExpression(expression) && ts.isPropertyAccessExpression(expression.expression) && ts.isIdentifier(expression.expression.expression) && expression.expression.expression.text === name && CLOSE_METHODS.has(expression.expression.name.text)) closes.push(node);
+    }
+    ts.forEachChild(node, findCloses);
+  };
+  findCloses(fn);
+  return [insertLinesBefore(top, `const ${name} = ${site.getText(sourceFile)};\n`, sourceFile), deleteStatement(statement, sourceFile), ...closes.map((close) => deleteStatement(close, sourceFile))];
+}
+
+/** `Number(process.env.X) || 5` -> `... || 20`: the last occurrence of the fallback literal is raised. */
+function raisedFallback(property: ts.Node, fallback: number, recommended: number): { description: string; replacement: string; edits?: EditSpec[] } {
+  const sourceFile = property.getSourceFile();
+  let literal: ts.NumericLiteral | undefined;
+  const visit = (node: ts.Node): void => {
+    if (ts.isNumericLiteral(node) && Number(node.text) === fallback) literal = node;
+    ts.forEachChild(node, visit);
+  };
+  visit(property);
+  const replacement = property.getText(sourceFile).replace(new RegExp(`\\b${fallback}\\b(?![\\s\\S]*\\b${fallback}\\b)`), String(recommended));
+  return { description: 'Keep the override, raise the fallback to a size reasoned from load.', replacement, ...optional(literal ? [replaceNode(literal, String(recommended), sourceFile)] : undefined) };
+}
+
+/** The fix as described, with the exact edit of the fallback literal when that edit gives the same text. */
+function withLiteralEdit(fix: { description: string; replacement: string }, raised: { replacement: string; edits?: EditSpec[] }): { description: string; replacement: string; edits?: EditSpec[] } {
+  return raised.edits && raised.replacement === fix.replacement ? { ...fix, edits: raised.edits } : fix;
+}
+
 function addProperty(objectText: string, property: string): string {
   const body = objectText.replace(/\s*}\s*$/, '');
   if (/^\{\s*$/.test(body)) return `{ ${property} }`;
@@ -882,6 +952,25 @@ export default defineRule<Options>({
       return `${prefix}${context.text(call.expression)}(${[...args, `{ ${property} }`].join(', ')})`;
     };
 
+    /** The same change as `siteWithOption`, as edits: the option added where the pool's options are written. */
+    const siteOptionEdits = (pool: PoolSite, property: string): EditSpec[] | undefined => {
+      const call = pool.call;
+      const object = pool.sizeObject;
+      const here = (node: ts.Node | undefined): boolean => node !== undefined && node.getSourceFile() === sourceFile;
+      if (!call) return object && here(object) ? [addPropertyEdit(object, property, sourceFile)] : undefined;
+      if (pool.nestUnder && object === undefined) {
+        const lastArg = lastArgument(call);
+        const optionsObject = lastArg ? resolveObject(lastArg) : undefined;
+        const nestedProp = `${pool.nestUnder}: { ${property} }`;
+        if (optionsObject) return here(optionsObject) ? [addPropertyEdit(optionsObject, nestedProp, sourceFile)] : undefined;
+        const edit = appendArgumentEdit(call, `{ ${nestedProp} }`, sourceFile);
+        return edit ? [edit] : undefined;
+      }
+      if (object) return here(object) ? [addPropertyEdit(object, property, sourceFile)] : undefined;
+      const edit = appendArgumentEdit(call, `{ ${property} }`, sourceFile);
+      return edit ? [edit] : undefined;
+    };
+
     const reportPool = (pool: PoolSite): void => {
       if (pool.db === 'sqlite') return;
       // poolUse() may walk the whole file: it is asked only by the checks that need it.
@@ -916,7 +1005,7 @@ export default defineRule<Options>({
           confidence: minGrade.confidence,
           evidence: [driverFact, `${context.text(minSetting.property)} and ${context.text(maxSetting.property)}: min > max`, pool.driver === 'knex' ? 'tarn (knex) rejects min > max when the pool is created' : `the pool cannot keep ${minSetting.value.value} idle connections under a cap of ${maxValue}; the configuration does not say which was meant`, ...(use() ? [use()?.reason ?? ''] : []), ...minGrade.reasons],
           impact: `The pool size is not what either number says (${pool.driver === 'knex' ? 'tarn throws at start-up' : 'min is ignored or clamped'}); pick one reasoned max`,
-          fix: { description: 'Keep min at or below max; min is the idle connections kept warm, max the cap.', replacement: `${minSetting.key}: ${Math.min(maxValue, 2)}` },
+          fix: { description: 'Keep min at or below max; min is the idle connections kept warm, max the cap.', replacement: `${minSetting.key}: ${Math.min(maxValue, 2)}`, edits: [replaceNode(minSetting.property, `${minSetting.key}: ${Math.min(maxValue, 2)}`, sourceFile)] },
           effort: 'trivial',
           params,
         });
@@ -942,7 +1031,7 @@ export default defineRule<Options>({
             pool.db === 'postgres' ? 'PostgreSQL also reserves 3 of them for superusers; every extra process (replica, worker, migration) multiplies the pool' : 'every extra process (replica, worker, migration) multiplies the pool',
           ],
           impact: `Under load the pool opens connections until the server refuses them ("too many connections"): requests fail instead of queueing. ${recommended} per process leaves room for ${Math.floor(limit / recommended)} processes.`,
-          fix: { description: `Size per process so that processes x max stays under max_connections (or put PgBouncer/RDS Proxy in front); ${recommended} fits ${Math.floor(limit / recommended)} processes.`, replacement: `${maxSetting.key}: Number(process.env.${envName(pool)} ?? ${recommended})` },
+          fix: { description: `Size per process so that processes x max stays under max_connections (or put PgBouncer/RDS Proxy in front); ${recommended} fits ${Math.floor(limit / recommended)} processes.`, replacement: `${maxSetting.key}: Number(process.env.${envName(pool)} ?? ${recommended})`, edits: [replaceNode(maxSetting.property, `${maxSetting.key}: Number(process.env.${envName(pool)} ?? ${recommended})`, sourceFile)] },
           effort: 'small',
           params: { ...params, databaseMaxConnections: limit },
         });
@@ -984,8 +1073,8 @@ export default defineRule<Options>({
             ],
             impact: `${widest.count} concurrent queries on ${maxValue} connection(s) run in ${waves} waves: ~${waves}Q instead of ~Q for query time Q (e.g. ${waves * ASSUMED_QUERY_MS} ms instead of ${ASSUMED_QUERY_MS} ms at ${ASSUMED_QUERY_MS} ms per query), and the fan-out holds every connection while it runs`,
             fix: maxSetting?.property
-              ? { description: `Let the pool cover the fan-out (${widest.count}) with an env override.`, replacement: `${maxSetting.key}: Number(process.env.${envName(pool)} ?? ${recommendedFinal})` }
-              : { description: `Set the pool size to cover the fan-out (${widest.count}) with an env override.`, replacement: siteWithOption(pool, `${pool.maxKey}: Number(process.env.${envName(pool)} ?? ${recommendedFinal})`) },
+              ? { description: `Let the pool cover the fan-out (${widest.count}) with an env override.`, replacement: `${maxSetting.key}: Number(process.env.${envName(pool)} ?? ${recommendedFinal})`, edits: [replaceNode(maxSetting.property, `${maxSetting.key}: Number(process.env.${envName(pool)} ?? ${recommendedFinal})`, sourceFile)] }
+              : { description: `Set the pool size to cover the fan-out (${widest.count}) with an env override.`, replacement: siteWithOption(pool, `${pool.maxKey}: Number(process.env.${envName(pool)} ?? ${recommendedFinal})`), ...optional(siteOptionEdits(pool, `${pool.maxKey}: Number(process.env.${envName(pool)} ?? ${recommendedFinal})`)) },
             effort: 'trivial',
             params: { ...params, fanOut: widest.count, recommendedMax: recommendedFinal },
           });
@@ -1050,8 +1139,8 @@ export default defineRule<Options>({
             fix: pool.urlParam && !maxSetting.property
               ? { description: `Raise ${pool.urlParam} in the connection URL to a size reasoned from load (Little's law: connections ~= query rate x query time).`, replacement: `${pool.urlParam}=${recommended}` }
               : maxSetting.property
-              ? { description: `Size the pool from expected load (Little's law: connections ~= query rate x query time) and keep an env override${pool.db !== 'unknown' && dbLimit(pool.db) ? `; ${recommended} stays under a fifth of max_connections` : ''}.`, replacement: replacementProp }
-              : { description: `Set the pool size explicitly instead of relying on the ${pool.driver} default of ${max}.`, replacement: siteWithOption(pool, replacementProp) },
+              ? { description: `Size the pool from expected load (Little's law: connections ~= query rate x query time) and keep an env override${pool.db !== 'unknown' && dbLimit(pool.db) ? `; ${recommended} stays under a fifth of max_connections` : ''}.`, replacement: replacementProp, edits: [replaceNode(maxSetting.property, replacementProp, sourceFile)] }
+              : { description: `Set the pool size explicitly instead of relying on the ${pool.driver} default of ${max}.`, replacement: siteWithOption(pool, replacementProp), ...optional(siteOptionEdits(pool, replacementProp)) },
             effort: 'trivial',
             params,
           });
@@ -1067,7 +1156,7 @@ export default defineRule<Options>({
             confidence: fallbackGrade.confidence === 'high' ? 'medium' : fallbackGrade.confidence,
             evidence: [...fallbackGrade.reasons, driverFact, `${context.text(maxSetting.property)}: configurable, default ${value.fallback} below minServerPoolSize ${opts.minServerPoolSize}`, evidence.reason, 'the fallback applies wherever the variable is not set: confidence medium, deployments may set it'],
             impact: `Only when ${value.source} is unset: ${value.fallback} connection(s) at ~${ASSUMED_QUERY_MS} ms per query cap throughput near ${Math.round((value.fallback * 1000) / ASSUMED_QUERY_MS)} queries/s`,
-            fix: fallbackFix(maxSetting.property, value.fallback, value.source),
+            fix: withLiteralEdit(fallbackFix(maxSetting.property, value.fallback, value.source), raisedFallback(maxSetting.property, value.fallback, recommended)),
             effort: 'trivial',
             params: { ...params, max: value.fallback },
           });
@@ -1099,7 +1188,7 @@ export default defineRule<Options>({
               'when every connection is busy, requests wait this long for one instead of failing fast; clients and load balancers usually give up sooner',
             ],
             impact: `At saturation each queued request holds its socket and memory for ${forever ? 'an unbounded time' : `up to ${timeout / 1000} s`}; a ${fixMs / 1000} s limit turns the overload into fast errors (retries, 503) and bounds p99 at ~${fixMs / 1000} s`,
-            fix: { description: 'Fail fast when the pool is exhausted; the error is the signal to resize or shed load.', replacement: `${acquire.key}: Number(process.env.DB_POOL_ACQUIRE_TIMEOUT_MS ?? ${fixMs})` },
+            fix: { description: 'Fail fast when the pool is exhausted; the error is the signal to resize or shed load.', replacement: `${acquire.key}: Number(process.env.DB_POOL_ACQUIRE_TIMEOUT_MS ?? ${fixMs})`, edits: [replaceNode(acquire.property, `${acquire.key}: Number(process.env.DB_POOL_ACQUIRE_TIMEOUT_MS ?? ${fixMs})`, sourceFile)] },
             effort: 'trivial',
             params,
           });
@@ -1176,7 +1265,7 @@ export default defineRule<Options>({
         confidence: graded.confidence,
         evidence: [`${context.text(site.expression)} builds a new ${what}`, ...reasons, ...graded.reasons],
         impact: `Each call opens fresh connection(s): TCP + TLS + authentication, typically 5-30 ms and several round trips per call, and the database sees a connection storm under load; created once, the set-up is paid at start-up only`,
-        fix: { description: `Create the ${what} once at module load (or in start-up code) and reuse it; drop the per-call close.`, replacement: `// module scope: created once, shared by every call\nconst ${poolVariable(site) ?? (isPool ? 'pool' : 'client')} = ${siteText};` },
+        fix: { description: `Create the ${what} once at module load (or in start-up code) and reuse it; drop the per-call close.`, replacement: `// module scope: created once, shared by every call\nconst ${poolVariable(site) ?? (isPool ? 'pool' : 'client')} = ${siteText};`, ...optional(hoistEdits(site, sourceFile)) },
         effort: 'small',
         params: { driver: what, max: null, acquireTimeoutMs: null, expectedConcurrency: opts.expectedConcurrency },
       });
@@ -1207,7 +1296,15 @@ export default defineRule<Options>({
         confidence: graded.confidence,
         evidence: [...graded.reasons, `${callee} opens exactly one connection (${driver} identified through its import)`, ...role.reasons, evidence.reason, 'a connection runs one query at a time: concurrent requests queue behind each other'],
         impact: `Throughput is capped at one query at a time (~${Math.round(1000 / ASSUMED_QUERY_MS)} queries/s at ${ASSUMED_QUERY_MS} ms each) and one broken connection takes the server down; a pool of ${recommended} runs ${recommended} at once and replaces dead connections`,
-        fix: { description: `Use a pool${driver === 'pg' ? ' (import Pool from pg; pool.query() has the same signature)' : ' (pool.query()/execute() have the same signature)'}.`, replacement: `${ts.isNewExpression(site) ? 'new ' : ''}${newCallee}(${sizedArgs.join(', ')})` },
+        fix: {
+          description: `Use a pool${driver === 'pg' ? ' (import Pool from pg; pool.query() has the same signature)' : ' (pool.query()/execute() have the same signature)'}.`,
+          replacement: `${ts.isNewExpression(site) ? 'new ' : ''}${newCallee}(${sizedArgs.join(', ')})`,
+          edits: [
+            replaceNode(site, `${ts.isNewExpression(site) ? 'new ' : ''}${newCallee}(${sizedArgs.join(', ')})`, sourceFile),
+            // `new Client(...)` -> `new Pool(...)`: Pool must be imported from pg unless it already is (mysql's is a member).
+            ...(driver === 'pg' && newCallee === poolCall && !importsName(sourceFile, /^pg$/, poolCall) ? [importInsertion(sourceFile, `import { ${poolCall} } from 'pg';`)] : []),
+          ],
+        },
         effort: 'small',
         params: { driver, max: 1, acquireTimeoutMs: null, expectedConcurrency: opts.expectedConcurrency },
       });

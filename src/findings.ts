@@ -13,10 +13,35 @@ export type Category = (typeof CATEGORIES)[number];
 export const EFFORTS = ['trivial', 'small', 'medium', 'large'] as const;
 export type Effort = (typeof EFFORTS)[number];
 
+/** One exact change to a file: replace `[start, end)` of its scanned text with `text` (an insertion when empty). */
+export interface FixEdit {
+  /** Relative to the working directory, `/` separators (today always the finding's own file). */
+  file: string;
+  /** 0-based UTF-16 offsets into the file's text as scanned. */
+  start: number;
+  end: number;
+  /** 1-based, the same range as line and column (for SARIF and editors). */
+  line: number;
+  column: number;
+  endLine: number;
+  endColumn: number;
+  text: string;
+}
+
 export interface Fix {
   description: string;
-  /** Replacement code for the reported range (or a snippet to insert), never a generic tip. */
+  /** Readable code for reports: the rewritten code, or a snippet to put in place. Never a generic tip. */
   replacement: string;
+  /**
+   * The exact edits that carry the fix out, over the original file(s), none overlapping: applied as given
+   * they give a file that parses. Absent when the fix cannot be written as edits (a suggestion to read).
+   */
+  edits?: FixEdit[];
+  /**
+   * Safe to apply without review (`scan --fix`, with high confidence only): the edits keep the code's
+   * behaviour apart from the cost the finding names. The rest are suggestions (`--fix-dry-run`, SARIF).
+   */
+  mechanical?: boolean;
 }
 
 export interface Finding {

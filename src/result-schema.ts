@@ -17,7 +17,14 @@ export const findingSchema = z.object({
   message: z.string(),
   evidence: z.array(z.string()),
   impact: z.string(),
-  fix: z.object({ description: z.string(), replacement: z.string() }),
+  fix: z.object({
+    description: z.string(),
+    replacement: z.string(),
+    edits: z
+      .array(z.object({ file: z.string(), start: z.number().int(), end: z.number().int(), line: z.number().int(), column: z.number().int(), endLine: z.number().int(), endColumn: z.number().int(), text: z.string() }))
+      .optional(),
+    mechanical: z.boolean().optional(),
+  }),
   effort: z.enum(EFFORTS),
   category: z.enum(CATEGORIES),
   fingerprint: z.string(),

@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import type { Category, Confidence, Effort, Fix, Severity } from './findings.js';
+import type { Category, Confidence, Effort, Severity } from './findings.js';
 import type { ImportScope } from './scanner/imports.js';
 import type { ProjectFacts } from './scanner/project-facts.js';
 import type { FileRole, SiteRole } from './scanner/roles.js';
@@ -26,6 +26,22 @@ export interface RuleMeta<Options> {
   options: z.ZodType<Options>;
 }
 
+/** One edit a rule proposes, in offsets of the file it is analysing (the engine adds line and column). */
+export interface EditSpec {
+  start: number;
+  end: number;
+  text: string;
+}
+
+/** A fix as a rule reports it: readable code for reports, and the exact edits where the rule can write them. */
+export interface FixSpec {
+  description: string;
+  replacement: string;
+  edits?: EditSpec[];
+  /** See `Fix.mechanical` in findings.ts. */
+  mechanical?: boolean;
+}
+
 export interface ReportDescriptor {
   /** The smallest node that shows the problem. */
   node: ts.Node;
@@ -39,7 +55,7 @@ export interface ReportDescriptor {
   confidence: Confidence;
   evidence: string[];
   impact: string;
-  fix: Fix;
+  fix: FixSpec;
   effort: Effort;
   params?: Record<string, string | number | boolean | null | Array<string | number>>;
 }

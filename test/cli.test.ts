@@ -78,7 +78,9 @@ describe('bottleneck CLI', () => {
     expect(finding.file).toBe('src/cache.ts');
     expect(finding.line).toBeGreaterThanOrEqual(1);
     expect(finding.column).toBeGreaterThanOrEqual(1);
-    expect(finding.fix).toEqual({ description: expect.any(String), replacement: expect.any(String) });
+    // The readable fix, and the exact edits beside it (keys are only ever added to the contract).
+    expect(finding.fix).toEqual({ description: expect.any(String), replacement: expect.any(String), edits: expect.any(Array) });
+    expect(finding.fix.edits[0]).toEqual({ file: 'src/cache.ts', start: expect.any(Number), end: expect.any(Number), line: expect.any(Number), column: expect.any(Number), endLine: expect.any(Number), endColumn: expect.any(Number), text: expect.any(String) });
     expect(Object.keys(json.summary.bySeverity)).toEqual(['critical', 'high', 'medium', 'low', 'info']);
     expect(json.summary.files).toBe(1);
     expect(json.errors).toEqual([]);

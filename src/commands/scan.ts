@@ -11,6 +11,7 @@ import { rulePlan } from './rule-plan.js';
 export { enabledRules } from './rule-plan.js';
 import { toPosixRelative } from '../scanner/discover.js';
 import { formatTimings } from './timing.js';
+import { applyFixes, fixDiffs, fixSummary } from './fix.js';
 import { wantsColor } from './color.js';
 import { TOOL_NAME, toolVersion } from '../version.js';
 import { ALL_RULES } from '../../rules/index.js';
@@ -61,6 +62,10 @@ export interface ScanFlags {
   timing?: boolean;
   shard?: string;
   concurrency: string;
+  /** Apply the mechanical fixes of high-confidence findings, then report what remains. */
+  fix?: boolean;
+  /** Print every fix as a unified diff instead of the report on stdout. */
+  fixDryRun?: boolean;
 }
 
 /** `--concurrency auto|<n>`: worker threads for analysis. */
@@ -141,6 +146,8 @@ export function withConfigSkipped(result: ScanResult, configSkipped: Array<{ abs
 
 export async function runScan(paths: string[], flags: ScanFlags, io: Io): Promise<number> {
   const targets = planOutputs(flags.format, flags.output);
+  if (flags.fix && flags.fixDryRun) throw new UsageError('--fix and --fix-dry-run exclude each other: --fix-dry-run shows what --fix would change');
+  if (flags.fix && (flags.writeBaseline || flags.shard)) throw new UsageError(`--fix rewrites files and rescans them: run it without ${flags.writeBaseline ? '--write-baseline' : '--shard'}`);
   if (flags.writeBaseline && (flags.changedSince || flags.shard)) {
     // A baseline must record the whole project, or every finding outside the scanned part would turn "new".
     throw new UsageError(`--write-baseline records every finding: run it without ${flags.changedSince ? '--changed-since' : '--shard'}`);
@@ -163,7 +170,7 @@ export async function runScan(paths: string[], flags: ScanFlags, io: Io): Promis
   const timings = flags.timing ? emptyTimings() : undefined;
   const shard = flags.shard ? parseShard(flags.shard) : undefined;
   const cache = flags.cache ? openCache(io, flags.cacheLocation) : undefined;
-  const result = await scan({
+  const request: ScanRequest = {
     ...targetRequest(paths, flags, config, io, configFile),
     prefilter: flags.prefilter,
     ...(shard ? { shard } : {}),
@@ -174,8 +181,15 @@ export async function runScan(paths: string[], flags: ScanFlags, io: Io): Promis
     ...(baseline ? { baseline } : {}),
     ...(onlyFiles ? { onlyFiles } : {}),
     knownRuleIds: ALL_RULES.map((rule) => rule.meta.id),
-    onProgress: (done, total) => progress.update(done, total),
-  }).finally(() => progress.stop());
+  };
+  let result = await scan({ ...request, onProgress: (done, total) => progress.update(done, total) }).finally(() => progress.stop());
+  if (flags.fixDryRun) io.stdout(fixDiffs(result, io));
+  if (flags.fix) {
+    // The report and the exit code are about what remains after the fixes.
+    const run = await applyFixes(result, () => scan(request), io);
+    io.stderr(fixSummary(run));
+    result = run.result;
+  }
   if (shard) result.shard = shard;
   withConfigSkipped(result, configSkipped, io.cwd);
   // Said once and not fatal: without a trustworthy cache the scan is only slower.
@@ -183,7 +197,8 @@ export async function runScan(paths: string[], flags: ScanFlags, io: Io): Promis
   const repository = wants('markdown') ? repositoryLink(io, flags.repoUrl) : undefined;
   const color = wantsColor(flags.color, io.isTTY, io.env);
   writeOutputs(
-    targets,
+    // With --fix-dry-run the diffs take stdout; reports written to files still are.
+    flags.fixDryRun ? targets.filter((target) => target.file !== undefined) : targets,
     {
       result,
       tool: { name: TOOL_NAME, version: toolVersion() },
@@ -242,6 +257,8 @@ export function scanCommand(io: Io, setExit: (code: number) => void, examples: s
     .option('--cache-location <dir>', 'where to keep the results cache (default: node_modules/.cache/bottleneck)')
     .option('--timing', 'print where the time went (stderr)')
     .option('--concurrency <n>', 'worker threads for parsing and rules ("auto" or a number)', 'auto')
+    .option('--fix', 'apply the mechanical fixes of high-confidence findings (verified, written atomically), then report what remains')
+    .option('--fix-dry-run', 'print every fix as a unified diff on stdout (mechanical or not) and change nothing')
     .option('--shard <index/count>', 'scan only one shard of the files (e.g. 1/4), for CI matrices; combine with "bottleneck merge"')
     .addOption(new Option('--no-prefilter', 'parse every file, even those without trigger words (for debugging)').hideHelp())
     .addHelpText('after', examples)

@@ -14,7 +14,12 @@ function findingJson(f: Finding) {
     message: f.message,
     evidence: f.evidence,
     impact: f.impact,
-    fix: { description: f.fix.description, replacement: f.fix.replacement },
+    fix: {
+      description: f.fix.description,
+      replacement: f.fix.replacement,
+      ...(f.fix.edits ? { edits: f.fix.edits } : {}),
+      ...(f.fix.mechanical ? { mechanical: true } : {}),
+    },
     effort: f.effort,
     category: f.category,
     fingerprint: f.fingerprint,

@@ -80,6 +80,29 @@ function messageText(f: Finding): string {
   return parts.join('\n\n');
 }
 
+/**
+ * The fix's exact edits, one artifactChange per file: applied as given they give a file that parses. Both
+ * line/column and character offsets are stated (the same range), so a consumer may use either. A fix that
+ * has no edits is not published as a SARIF fix; its description stays in the message.
+ */
+function sarifFix(f: Finding) {
+  const edits = f.fix.edits ?? [];
+  const files = [...new Set(edits.map((edit) => edit.file))];
+  return {
+    description: { text: f.fix.description || 'Suggested fix' },
+    artifactChanges: files.map((file) => ({
+      artifactLocation: { uri: encodeURI(file), uriBaseId: '%SRCROOT%' },
+      replacements: edits
+        .filter((edit) => edit.file === file)
+        .map((edit) => ({
+          deletedRegion: { startLine: edit.line, startColumn: edit.column, endLine: edit.endLine, endColumn: edit.endColumn, charOffset: edit.start, charLength: edit.end - edit.start },
+          insertedContent: { text: edit.text },
+        })),
+    })),
+    ...(f.fix.mechanical ? { properties: { mechanical: true } } : {}),
+  };
+}
+
 export const sarifReporter: Reporter = ({ result, tool, rules = [] }) => {
   const suppressed = result.suppressed ?? [];
   const all = [...result.findings.map((finding) => ({ finding, suppression: undefined })), ...suppressed];
@@ -101,26 +124,7 @@ export const sarifReporter: Reporter = ({ result, tool, rules = [] }) => {
       ...(suppression
         ? { suppressions: [{ kind: 'inSource', status: 'accepted', ...(suppression.reason ? { justification: suppression.reason } : {}) }] }
         : {}),
-      ...(f.fix.replacement
-        ? {
-            fixes: [
-              {
-                description: { text: f.fix.description || 'Suggested fix' },
-                artifactChanges: [
-                  {
-                    artifactLocation: { uri: encodeURI(f.file), uriBaseId: '%SRCROOT%' },
-                    replacements: [
-                      {
-                        deletedRegion: { startLine: f.line, startColumn: f.column, endLine: f.endLine, endColumn: f.endColumn },
-                        insertedContent: { text: f.fix.replacement },
-                      },
-                    ],
-                  },
-                ],
-              },
-            ],
-          }
-        : {}),
+      ...(f.fix.edits && f.fix.edits.length > 0 ? { fixes: [sarifFix(f)] } : {}),
       properties: {
         severity: f.severity,
         confidence: f.confidence,

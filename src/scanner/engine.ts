@@ -1,8 +1,8 @@
 import { closeSync, lstatSync, readSync } from 'node:fs';
 import path from 'node:path';
 import { FindingsCollector, type RawFinding } from '../collector.js';
-import type { BaselineEntry, ScanResult, Severity, Suppression } from '../findings.js';
-import type { RegisteredRule, ReportDescriptor, RuleContext, RuleVisitors, NodeVisitor } from '../rule.js';
+import type { BaselineEntry, Fix, FixEdit, ScanResult, Severity, Suppression } from '../findings.js';
+import type { EditSpec, FixSpec, RegisteredRule, ReportDescriptor, RuleContext, RuleVisitors, NodeVisitor } from '../rule.js';
 import { AnalysisCache, codeFingerprint, hashText } from './cache.js';
 import { discoverFiles, toPosixRelative } from './discover.js';
 import { notRegularReason, openRegular } from '../safe-fs.js';
@@ -355,6 +355,33 @@ function textLines(sourceFile: ts.SourceFile): string[] {
   return lines;
 }
 
+/**
+ * A rule's fix with its edits placed by line and column. Edits that overlap or fall outside the file are a
+ * bug in a fix builder: the fix then keeps only its readable form (a suggestion) rather than losing the finding.
+ */
+function toFix(spec: FixSpec, file: string, sourceFile: ts.SourceFile): Fix {
+  const { edits, mechanical, ...readable } = spec;
+  if (!edits || edits.length === 0) return readable;
+  const sorted = [...edits].sort((a, b) => a.start - b.start || a.end - b.end);
+  const valid = sorted.every((edit, i) => 0 <= edit.start && edit.start <= edit.end && edit.end <= sourceFile.text.length && (i === 0 || (sorted[i - 1] as EditSpec).end <= edit.start));
+  if (!valid) return readable;
+  // An insertion that touches another edit is merged into it: two edits at one offset have no order a
+  // consumer (a SARIF viewer) must keep.
+  const merged: EditSpec[] = [];
+  for (const edit of sorted) {
+    const previous = merged[merged.length - 1];
+    if (previous && previous.end === edit.start && (previous.start === previous.end || edit.start === edit.end)) merged[merged.length - 1] = { start: previous.start, end: edit.end, text: previous.text + edit.text };
+    else merged.push(edit);
+  }
+  const at = (offset: number) => sourceFile.getLineAndCharacterOfPosition(offset);
+  const placed: FixEdit[] = merged.map((edit) => {
+    const start = at(edit.start);
+    const end = at(edit.end);
+    return { file, start: edit.start, end: edit.end, line: start.line + 1, column: start.character + 1, endLine: end.line + 1, endColumn: end.character + 1, text: edit.text };
+  });
+  return { ...readable, edits: placed, ...(mechanical ? { mechanical } : {}) };
+}
+
 function toRawFinding(descriptor: ReportDescriptor, enabled: EnabledRule, file: string, sourceFile: ts.SourceFile): RawFinding {
   const { meta } = enabled.rule;
   const start = descriptor.node.getStart(sourceFile);
@@ -376,7 +403,7 @@ function toRawFinding(descriptor: ReportDescriptor, enabled: EnabledRule, file: 
     message: fillMessage(template, descriptor.data),
     evidence: descriptor.evidence,
     impact: descriptor.impact,
-    fix: descriptor.fix,
+    fix: toFix(descriptor.fix, file, sourceFile),
     effort: descriptor.effort,
     category: meta.category,
     ...(descriptor.params ? { params: descriptor.params } : {}),

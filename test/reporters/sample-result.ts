@@ -38,6 +38,19 @@ export const FINDINGS: Finding[] = [
     fix: {
       description: 'Start the three calls together with Promise.all.',
       replacement: 'const [user, cart, prices] = await Promise.all([\n  users.get(id),\n  carts.get(id),\n  prices.list(),\n]);',
+      edits: [
+        {
+          file: 'src/orders/service.ts',
+          start: 240,
+          end: 343,
+          line: 12,
+          column: 5,
+          endLine: 14,
+          endColumn: 44,
+          text: 'const [user, cart, prices] = await Promise.all([users.get(id), carts.get(id), prices.list()]);',
+        },
+      ],
+      mechanical: true,
     },
     snippet: 'const user = await users.get(id);\nconst cart = await carts.get(id);\nconst prices = await prices.list();',
     fingerprint: '1111111111111111',

@@ -59,6 +59,10 @@ describe('SARIF reporter', () => {
       region: { startLine: 12, startColumn: 5, endLine: 14, endColumn: 44 },
     });
     expect(byRule('sequential-await').fixes[0].artifactChanges[0].replacements[0].insertedContent.text).toContain('Promise.all');
+    // The exact edits, by line/column and by offset; a fix without edits is not published as a SARIF fix.
+    expect(byRule('sequential-await').fixes[0].artifactChanges[0].replacements[0].deletedRegion).toEqual({ startLine: 12, startColumn: 5, endLine: 14, endColumn: 44, charOffset: 240, charLength: 103 });
+    expect(byRule('sequential-await').fixes[0].properties).toEqual({ mechanical: true });
+    expect(byRule('missing-keep-alive').fixes).toBeUndefined();
     expect(byRule('sequential-await').baselineState).toBe('new');
     const suppressed = run.results.filter((r: { suppressions?: unknown }) => r.suppressions);
     expect(suppressed).toHaveLength(1);

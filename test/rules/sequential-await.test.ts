@@ -217,6 +217,62 @@ export async function f(ids: string[]) {
     );
   });
 
+  const applied = (code: string, f: { fix: { edits?: Array<{ start: number; end: number; text: string }> } } | undefined) => {
+    let text = code;
+    for (const e of [...(f?.fix.edits ?? [])].sort((a, b) => b.start - a.start)) text = text.slice(0, e.start) + e.text + text.slice(e.end);
+    return text;
+  };
+
+  it('keeps a counting loop\'s start and an inclusive bound (<=) in the fix', () => {
+    const code = `${decls}
+export async function f(ids: string[], n: number) {
+  const out: unknown[] = [];
+  for (let i = 1; i <= n; i++) {
+    const user = await users.findById(ids[i] ?? '');
+    out.push(user);
+  }
+  return out;
+}`;
+    const [f] = run(code);
+    expect(f?.ruleId).toBe('sequential-await/loop');
+    // n - 1 + 1 items from 1: exactly the indexes the loop visits, results read back from 0.
+    expect(f?.fix.replacement).toContain('Array.from({ length: n - 1 + 1 }, (_, index) => 1 + index).map((i) => users.findById(ids[i] ?? \'\'))');
+    expect(f?.fix.replacement).toContain('const user = userResults[i - 1];');
+    expect(applied(code, f)).toContain('for (let i = 1; i <= n; i++) {');
+  });
+
+  it('maps a known array with .map and any other iterable (a Map) through Array.from', () => {
+    const map = run(`${decls}
+export async function f(byId: Map<string, string>) {
+  const out: unknown[] = [];
+  for (const [id, name] of byId) {
+    const user = await users.findById(id);
+    out.push([name, user]);
+  }
+  return out;
+}`);
+    expect(map[0]?.fix.replacement).toContain('const items = [...byId];');
+    expect(map[0]?.fix.replacement).not.toContain('byId.map(');
+  });
+
+  it('gives no per-item rewrite when the body pushes in item order and the calls cannot be started up front', () => {
+    const code = `${decls}
+export async function f(ids: string[]) {
+  const out: unknown[] = [];
+  for (const id of ids) {
+    const key = id.trim();
+    const user = await users.findById(key);
+    out.push(user);
+  }
+  return out;
+}`;
+    const [f] = run(code);
+    expect(f?.ruleId).toBe('sequential-await/loop');
+    expect(f?.fix.replacement).toBe('');
+    expect(f?.fix.edits).toBeUndefined();
+    expect(f?.fix.description).toMatch(/appends to `out`, in item order/);
+  });
+
   it('falls back to mapping the body (continue -> return) when the await is conditional', () => {
     const findings = run(`${decls}
 export async function f(ids: string[]) {
@@ -229,7 +285,8 @@ export async function f(ids: string[]) {
 }`);
     expect(findings[0]?.fix.replacement).toContain('await Promise.all(ids.map(async (id) => {');
     expect(findings[0]?.fix.replacement).toContain('if (!id) return;');
-    expect(findings[0]?.fix.description).toMatch(/completion order/);
+    // Assignments by the item's own key show no order: the per-item form keeps the result.
+    expect(findings[0]?.fix.description).toMatch(/writes nothing whose order shows/);
   });
 
   it('is critical on a request path when the model proves the I/O, high when it only assumes it', () => {
