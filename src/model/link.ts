@@ -1,3 +1,4 @@
+import { record } from './records.js';
 import { indexValueUsers, type ValueUser } from './value-users.js';
 import type { Construction } from './constructions.js';
 import type { FileRole } from '../scanner/roles.js';
@@ -91,7 +92,7 @@ export class ProjectModel {
 
   /** The plain facts rules in `file` may use; also what the findings cache key hashes. */
   factsFor(file: string): FileModelFacts {
-    const facts: FileModelFacts = { functions: {}, callees: {} };
+    const facts: FileModelFacts = { functions: record(), callees: record() };
     const summary = this.summaries.get(file);
     if (!summary) return facts;
     const users = this.valueUsers().get(file);

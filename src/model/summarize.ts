@@ -10,6 +10,7 @@ import { markMigrations } from './run-once.js';
 import { flagArguments } from './flags.js';
 import { passedHandles } from './callbacks.js';
 import { accessOfCall, classifyCall, heldValueOfExpression, heldValueOfModuleRef, heldValueOfType, type ClassifyContext } from './classify.js';
+import { record } from './records.js';
 import { refKey, type CalleeRef, type ClassSummary, type EntryKind, type FileSummary, type FunctionSummary, type HeldValue } from './types.js';
 
 /**
@@ -48,7 +49,7 @@ interface Frame {
  * file is not walked a second time.
  */
 export function summarizeFile(file: string, sourceFile: ts.SourceFile, scope: ImportScope, nodes: readonly ts.Node[]): FileSummary {
-  const summary: FileSummary = { file, locals: {}, exports: {}, reexports: [], classes: {}, values: {}, functions: [], registered: [] };
+  const summary: FileSummary = { file, locals: record(), exports: record(), reexports: [], classes: record(), values: record(), functions: [], registered: [] };
   const usedKeys = new Set<string>();
   // Classes, module values, locals and exports from the top level first: function bodies read them.
   for (const statement of sourceFile.statements) collectTopLevel(statement, summary, scope, sourceFile);
@@ -404,7 +405,7 @@ function collectTopLevel(statement: ts.Statement, summary: FileSummary, scope: I
 }
 
 function summarizeClass(node: ts.ClassLikeDeclaration, scope: ImportScope, nameOverride?: string): ClassSummary {
-  const summary: ClassSummary = { name: nameOverride ?? node.name?.text ?? '<class>', fields: {}, methods: {} };
+  const summary: ClassSummary = { name: nameOverride ?? node.name?.text ?? '<class>', fields: record(), methods: record() };
   for (const clause of node.heritageClauses ?? []) {
     if (clause.token !== ts.SyntaxKind.ExtendsKeyword) continue;
     const base = clause.types[0]?.expression;

@@ -1,6 +1,7 @@
 import { lstatSync, rmSync, type Stats } from 'node:fs';
 import path from 'node:path';
 import type { Suppression } from '../findings.js';
+import { withRecords } from './records.js';
 import { readRegularFile, writeFileAtomic } from '../safe-fs.js';
 import type { FileSummary } from './types.js';
 
@@ -45,7 +46,7 @@ export class SummaryCache {
     // A damaged entry is a miss: the file is parsed again.
     if (entry && entry.key === key && entry.summary && Array.isArray(entry.summary.functions) && entry.summary.file === file) {
       this.next[file] = entry;
-      return entry.summary;
+      return withRecords(entry.summary);
     }
     return undefined;
   }
