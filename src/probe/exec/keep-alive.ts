@@ -245,31 +245,12 @@ export async function runExecKeepAlive(cwd: string, planned: ExecKeepAliveParams
   const { before, after } = run.result;
   if (before.error || !after) return execSkip(`as found: ${before.error ?? 'no result'}`, notes);
   if (after.error) return execSkip(`with the fix: ${after.error}`, notes);
-  const measurements: Measurement[] = [
-    exact(`connections opened for ${params.requests} requests`, 'connections', 'lower', before.connections, after.connections),
-    exact('time per request', 'ms', 'lower', before.msPerRequest, after.msPerRequest),
-  ];
-  notes.push(
+  return connectionCountOutcome(params, where, before, after, run.result.reached, notes, [
     params.perRequest
       ? 'as found: your expression builds a new agent for every request; after: the same expression built once and shared (what the fix\'s module-level agent does)'
       : `as found: ${JSON.stringify(before.options)}; with the fix: ${JSON.stringify(after.options)}`,
     `the server runs in the same child and counts TCP connections${before.secure ? ' (HTTPS with a test certificate generated for this run)' : ''}; the verdict rests on that count`,
-  );
-  const errors = before.errors + after.errors;
-  // Failed requests open connections too; with many of them the count says nothing about keep-alive.
-  if (errors > params.requests / 10) return execSkip(`${errors} of ${2 * params.requests} requests failed: ${before.firstError ?? after.firstError ?? ''}`, notes);
-  if (errors > 0) notes.push(`${errors} requests failed (first: ${before.firstError ?? after.firstError ?? ''})`);
-  const interval = exactInterval(measurements[0] as Measurement);
-  const reached = run.result.reached;
-  return {
-    ...verdict(measurements[0] as Measurement, 2),
-    evidence: { ...(reached ? { reached: { file: where.file, line: where.line, ...reached } } : {}), ...(interval ? { interval } : {}), minEffect: 2 },
-    measurements,
-    load: `${params.requests} requests at concurrency ${params.concurrency} per side over ${before.secure ? 'HTTPS' : 'HTTP'} inside the child's own loopback`,
-    notes,
-    rounds: 1,
-    mode: 'exec',
-  };
+  ]);
 }
 
 /**
@@ -364,19 +345,32 @@ function clientOutcome(params: Extract<ExecKeepAliveParams, { client: true }>, r
   const { before, after } = run.result;
   if (before.error || !after) return execSkip(`as found: ${before.error ?? 'no result'}`, notes);
   if (after.error) return execSkip(`with the fix: ${after.error}`, notes);
+  return connectionCountOutcome(params, where, before, after, run.result.reached, notes, [
+    `as found: ${JSON.stringify(before.options)}; with the fix: ${JSON.stringify(after.options)} (read back from the axios instances)`,
+    `each client sent ${params.requests} GET requests at concurrency ${params.concurrency} to a server in the same child that counts TCP connections${before.secure ? ' (HTTPS, as your base URL, with a test certificate generated for this run)' : ''}; the verdict rests on that count`,
+  ]);
+}
+
+/** The verdict of a connection-counting run (your agent or your client), on the exact count of connections. */
+function connectionCountOutcome(
+  params: { requests: number; concurrency: number },
+  where: { file: string; line: number },
+  before: SideResult,
+  after: SideResult,
+  reached: { executed: boolean; count: number; positions: number } | undefined,
+  notes: string[],
+  whatRan: string[],
+): ProbeOutcome {
   const measurements: Measurement[] = [
     exact(`connections opened for ${params.requests} requests`, 'connections', 'lower', before.connections, after.connections),
     exact('time per request', 'ms', 'lower', before.msPerRequest, after.msPerRequest),
   ];
-  notes.push(
-    `as found: ${JSON.stringify(before.options)}; with the fix: ${JSON.stringify(after.options)} (read back from the axios instances)`,
-    `each client sent ${params.requests} GET requests at concurrency ${params.concurrency} to a server in the same child that counts TCP connections${before.secure ? ' (HTTPS, as your base URL, with a test certificate generated for this run)' : ''}; the verdict rests on that count`,
-  );
+  notes.push(...whatRan);
   const errors = before.errors + after.errors;
+  // Failed requests open connections too; with many of them the count says nothing about keep-alive.
   if (errors > params.requests / 10) return execSkip(`${errors} of ${2 * params.requests} requests failed: ${before.firstError ?? after.firstError ?? ''}`, notes);
   if (errors > 0) notes.push(`${errors} requests failed (first: ${before.firstError ?? after.firstError ?? ''})`);
   const interval = exactInterval(measurements[0] as Measurement);
-  const reached = run.result.reached;
   return {
     ...verdict(measurements[0] as Measurement, 2),
     evidence: { ...(reached ? { reached: { file: where.file, line: where.line, ...reached } } : {}), ...(interval ? { interval } : {}), minEffect: 2 },
