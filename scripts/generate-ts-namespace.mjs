@@ -81,6 +81,8 @@ function peerTypeScriptPath(): { file: string; version: string } | undefined {
     const version = String((requireHere(manifest) as { version?: unknown }).version ?? '');
     const [major = 0, minor = 0] = version.split('.').map(Number);
     if (major < MIN_TYPESCRIPT[0] || (major === MIN_TYPESCRIPT[0] && minor < MIN_TYPESCRIPT[1])) return { file: '', version };
+    // TypeScript 7 is the native port: no JavaScript compiler API to load.
+    if (major >= 7) return { file: '', version };
     return { file: requireHere.resolve('typescript'), version };
   } catch {
     return undefined;
@@ -93,7 +95,7 @@ export function typeScriptFile(): string {
   if (bundled) return bundled;
   const peer = peerTypeScriptPath();
   if (peer?.file) return peer.file;
-  const found = peer ? \`typescript \${peer.version} is too old\` : 'neither @ts-morph/common nor typescript is installed';
+  const found = peer ? \`typescript \${peer.version} has no JavaScript compiler API this tool can load (it needs \${MIN_TYPESCRIPT.join('.')} to 6.x)\` : 'neither @ts-morph/common nor typescript is installed';
   throw new UsageError(\`no TypeScript parser: \${found}. Install typescript >= \${MIN_TYPESCRIPT.join('.')} beside bottleneck-cli, or reinstall it without --omit=optional\`);
 }
 

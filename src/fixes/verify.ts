@@ -6,6 +6,7 @@
  * Diagnostics are compared before and after the fix (by code and message), since scanned code need not
  * type-check in isolation to begin with.
  */
+import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { createRequire } from 'node:module';
 import { ts } from '../scanner/ts.js';
@@ -163,11 +164,21 @@ export class IsolatedTypeChecker {
   }
 }
 
-/** TypeScript's lib .d.ts files as ts-morph bundles them (the TypeScript it ships has none on disk). */
+/**
+ * TypeScript's lib .d.ts files: as @ts-morph/common bundles them (its TypeScript has none on disk), else from
+ * the `lib` files beside the `typescript` package the scanner falls back to.
+ */
 function bundledLibFiles(): Array<{ fileName: string; text: string }> {
   const requireHere = createRequire(import.meta.url);
-  const common = createRequire(requireHere.resolve('ts-morph'))('@ts-morph/common') as { getLibFiles(): Array<{ fileName: string; text: string }> };
-  return common.getLibFiles();
+  try {
+    const common = requireHere('@ts-morph/common') as { getLibFiles(): Array<{ fileName: string; text: string }> };
+    return common.getLibFiles();
+  } catch {
+    const dir = path.dirname(requireHere.resolve('typescript'));
+    return readdirSync(dir)
+      .filter((name) => /^lib\..*\.d\.ts$/.test(name))
+      .map((name) => ({ fileName: name, text: readFileSync(path.join(dir, name), 'utf8') }));
+  }
 }
 
 /** The `@types` directory that holds Node's types, from the tool's own installation, if present. */
