@@ -9,7 +9,9 @@ export type FileRole = 'test' | 'script' | 'migration' | 'config' | 'source';
 
 const FILE_ROLE_PATTERNS: Array<[FileRole, RegExp]> = [
   // Benchmarks, Storybook stories and dev servers exercise the code; they are not the service.
-  ['test', /(^|\/)(__tests__|__mocks__|__fixtures__|tests?|testing|test-utils|spec|e2e|cypress|playwright|benchmarks?|storybook|\.storybook|stories|dev-server)\/|\.(test|spec|e2e|bench|stories)\.[cm]?[jt]sx?$/i],
+  // A directory named for its tests counts too: `integration-tests/`, `load_tests/`, Nx's `apps/api-e2e/`,
+  // `test-helpers/`.
+  ['test', /(^|\/)(__tests__|__mocks__|__fixtures__|tests?|testing|test-utils|spec|e2e|cypress|playwright|benchmarks?|storybook|\.storybook|stories|dev-server)\/|(^|\/)[\w.-]+[-_](tests?|specs?|e2e)\/|(^|\/)tests?[-_](utils|helpers|support|setup|fixtures|data)\/|\.(test|spec|e2e|bench|stories)\.[cm]?[jt]sx?$/i],
   ['migration', /(^|\/)(migrations?|seeds?|seeders)\//i],
   ['script', /(^|\/)(scripts?|bin|tools|tooling|dev-?tools|cli)\/|(^|\/)(cli|bin)\.[cm]?[jt]s$/i],
   ['config', /(^|\/)[^/]+\.config\.[cm]?[jt]s$|(^|\/)(jest|vitest|webpack|rollup|vite|eslint|babel|gulpfile|gruntfile)[^/]*\.[cm]?[jt]s$/i],

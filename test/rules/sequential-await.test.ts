@@ -492,4 +492,15 @@ describe('file roles: tools directories', () => {
     expect(fileRoleOf('src/scripts/tools/seed.ts')).toBe('script');
     expect(fileRoleOf('tooling/codegen.ts')).toBe('script');
   });
+
+  it('treats a directory named for its tests as test code, and leaves names that only contain the word alone', async () => {
+    const { fileRoleOf } = await import('../../src/scanner/roles.js');
+    expect(fileRoleOf('packages/integration-tests/src/helpers/api.ts')).toBe('test');
+    expect(fileRoleOf('apps/orders-e2e/src/support/app.ts')).toBe('test');
+    expect(fileRoleOf('services/load_tests/run.ts')).toBe('test');
+    expect(fileRoleOf('packages/test-helpers/src/db.ts')).toBe('test');
+    expect(fileRoleOf('src/contests/scoreboard.ts')).toBe('source');
+    expect(fileRoleOf('src/latest/feed.ts')).toBe('source');
+    expect(fileRoleOf('src/ab-testing/variants.ts')).toBe('source');
+  });
 });
