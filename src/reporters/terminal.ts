@@ -59,26 +59,9 @@ function header(finding: Finding, layout: Layout): string[] {
     ...(finding.confidence === 'high' ? [] : [{ text: `(${finding.confidence} confidence)`, style: c.dim }]),
   ];
   const location = `${escapeControls(finding.file)}:${finding.line}:${finding.column}`;
-  const lines: string[] = [];
-  let line = '';
-  let used = 0;
-  for (const part of parts) {
-    // The critical label keeps its padding (it prints on a red background).
-    const pieces = part === parts[0] ? [part.text] : wrapWords(part.text, width - 2);
-    for (const piece of pieces) {
-      const w = displayWidth(piece);
-      if (used > 0 && used + 1 + w > width) {
-        lines.push(line);
-        line = '  ';
-        used = 2;
-      } else if (used > 0) {
-        line += ' ';
-        used += 1;
-      }
-      line += part.style(piece);
-      used += w;
-    }
-  }
+  // The critical label keeps its padding (it prints on a red background); the rest may wrap between words.
+  const pieces = parts.flatMap((part) => (part === parts[0] ? [part] : wrapWords(part.text, width - 2).map((text) => ({ text, style: part.style }))));
+  const { lines, line, used } = flow(pieces, width);
   if (used + 1 + displayWidth(location) <= width) return [...lines, `${line} ${c.underline(location)}`];
   return [...lines, line, ...wrapWords(location, width - 6).map((part, i) => `${c.blue(i === 0 ? '  --> ' : '      ')}${c.underline(part)}`)];
 }
@@ -242,11 +225,20 @@ function summaryLine(result: Parameters<Reporter>[0]['result'], width: number, c
   parts.push({ text: `in ${plural(result.summary.files, 'file')} (${plural(result.summary.lines, 'line')})`, style: (s) => s });
   parts.push({ text: `· ${(result.summary.durationMs / 1000).toFixed(2)}s`, style: (s) => s });
   if (result.errors.length > 0) parts.push({ text: `· ${plural(result.errors.length, 'error')}`, style: (s) => s });
+  const { lines, line } = flow(parts, width);
+  return [...lines, line];
+}
+
+/**
+ * Styled pieces laid out in lines of at most `width` columns, a space between pieces and continuation lines
+ * indented by two: the full lines, and the last one still open with its width.
+ */
+function flow(pieces: Array<{ text: string; style: (text: string) => string }>, width: number): { lines: string[]; line: string; used: number } {
   const lines: string[] = [];
   let line = '';
   let used = 0;
-  for (const part of parts) {
-    const w = displayWidth(part.text);
+  for (const piece of pieces) {
+    const w = displayWidth(piece.text);
     if (used > 0 && used + 1 + w > width) {
       lines.push(line);
       line = '  ';
@@ -255,9 +247,8 @@ function summaryLine(result: Parameters<Reporter>[0]['result'], width: number, c
       line += ' ';
       used += 1;
     }
-    line += part.style(part.text);
+    line += piece.style(piece.text);
     used += w;
   }
-  lines.push(line);
-  return lines;
+  return { lines, line, used };
 }
