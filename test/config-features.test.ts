@@ -1,34 +1,15 @@
-import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import Ajv2020 from 'ajv/dist/2020.js';
 import { afterAll, describe, expect, it } from 'vitest';
 import { configJsonSchemaText, SCHEMA_FILE } from '../src/config/json-schema.js';
 import { validateConfig } from '../src/config/load.js';
 import { ALL_RULES } from '../rules/index.js';
+import { project, removeProjects, runCli as run } from './model/cli-project.js';
 
 // `bottleneck init`, the published JSON schema, `overrides` by path and TypeScript configs that import their
 // siblings, all through the built CLI as a user runs it.
 const root = path.resolve(import.meta.dirname, '..');
-const bin = path.join(root, 'bin/bottleneck.js');
-const temps: string[] = [];
-
-function project(files: Record<string, string>): string {
-  const dir = mkdtempSync(path.join(tmpdir(), 'bottleneck-config-'));
-  temps.push(dir);
-  for (const [name, content] of Object.entries(files)) {
-    const target = path.join(dir, name);
-    mkdirSync(path.dirname(target), { recursive: true });
-    writeFileSync(target, content);
-  }
-  return dir;
-}
-
-function run(cwd: string, ...args: string[]) {
-  const child = spawnSync(process.execPath, [bin, ...args], { cwd, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
-  return { code: child.status, stdout: child.stdout, stderr: child.stderr };
-}
 
 /** `scan --format json` findings as `file ruleId severity`. */
 function findings(cwd: string, ...args: string[]): { code: number | null; found: string[]; stderr: string } {
@@ -37,9 +18,7 @@ function findings(cwd: string, ...args: string[]): { code: number | null; found:
   return { code: result.code, found, stderr: result.stderr };
 }
 
-afterAll(() => {
-  for (const dir of temps) rmSync(dir, { recursive: true, force: true });
-});
+afterAll(removeProjects);
 
 // Reported by fake-compression (base64 is not compression), whatever the file's name.
 const FAKE_COMPRESSION = `export function compress(value: string): string {
