@@ -121,6 +121,17 @@ function enclosingStatement(node: ts.Node): ts.Node {
 }
 
 /** Comments just above the statement holding `node` and on the lines of `node` itself (plus two above it). */
+/**
+ * How often a client or agent costs: per request when its site is a request handler; else, when it is built
+ * once and shared (`ownRole` undefined), as often as its users run; else as often as its own code runs.
+ * Code that runs once has no frequency to grade by: unknown.
+ */
+function clientRuns(site: SiteRole | undefined, usage: { role: Role } | undefined, ownRole: Role | undefined): Role {
+  if (site?.kind === 'request') return 'request';
+  const role = ownRole ?? usage?.role;
+  return role === undefined || role === 'once' ? 'unknown' : role;
+}
+
 function nearbyComments(ctx: Context, node: ts.Node): string {
   const sf = ctx.sourceFile;
   const text = sf.text;
@@ -749,7 +760,7 @@ export default defineRule<Options>({
       const lifetimeUnknown = site.kind !== 'startup' && !site.inLoop;
       // Built once, the agent costs as often as the code that sends requests through it runs.
       const usage = lifetimeUnknown ? undefined : ctx.model.usageAt(node);
-      const usedRole = usage && usage.role !== 'once' ? usage.role : 'unknown';
+      const usedRole = clientRuns(undefined, usage, undefined);
       const agentGrade = grade({
         cost: kind.protocol === 'http' ? 'moderate' : 'heavy',
         costReason: kind.protocol === 'http' ? 'a new TCP handshake for every request sent through it' : 'a new TCP + TLS handshake (2-3 round trips) for every request sent through it',
@@ -895,7 +906,7 @@ export default defineRule<Options>({
       const hot = site.kind === 'request' || site.inLoop || frequency.role === 'request' || frequency.role === 'occasional';
       if (!sharedClient && !hot) return;
       const usage = sharedClient ? ctx.model.usageAt(node) : undefined;
-      const runs: Role = site.kind === 'request' ? 'request' : sharedClient ? (usage && usage.role !== 'once' ? usage.role : 'unknown') : frequency.role === 'once' ? 'unknown' : frequency.role;
+      const runs = clientRuns(site, usage, sharedClient ? undefined : frequency.role);
       const graded = grade({
         cost: 'moderate',
         costReason: 'a new connection per request on Node < 19, where the global agent does not keep connections alive',
@@ -978,7 +989,7 @@ export default defineRule<Options>({
       // A client's default header costs as often as the client is used; a request's header as often as its code runs.
       const usage = isFactory ? ctx.model.usageAt(node) : undefined;
       const frequency = ctx.model.frequencyOf(node);
-      const runs: Role = site.kind === 'request' ? 'request' : isFactory ? (usage && usage.role !== 'once' ? usage.role : 'unknown') : frequency.role === 'once' ? 'unknown' : frequency.role;
+      const runs = clientRuns(site, usage, isFactory ? undefined : frequency.role);
       const closeGrade = grade({
         cost: 'moderate',
         costReason: 'a new connection (TCP, and TLS for https) for every request that sends the header',
