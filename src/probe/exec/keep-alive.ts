@@ -58,6 +58,19 @@ async function load(requests, concurrency, send) {
   await Promise.all(Array.from({ length: concurrency }, worker));
   return { completed, errors, firstError, ms: performance.now() - t0 };
 }
+/** One side's counts, the server closed. */
+async function sideResult(server, run, secure, options) {
+  const connections = server.connections();
+  await server.close();
+  return { requests: run.completed, errors: run.errors, firstError: run.firstError, connections, msPerRequest: run.ms / Math.max(1, run.completed), secure, options };
+}
+/** As found, then (unless that failed) with the fix; the result goes to the parent and the child ends. */
+async function driveBothSides(drive) {
+  const before = await drive('before');
+  const after = before.error ? undefined : await drive('after');
+  emit({ before, after, reached: await findingReached() });
+  process.exit(0);
+}
 `;
 
 /** Builds each side's agent, drives it against a local connection-counting server, reports counts. */
@@ -89,14 +102,9 @@ async function drive(side) {
     try { await one(agent); } finally { if (!shared) agent.destroy(); }
   });
   shared?.destroy();
-  const connections = server.connections();
-  await server.close();
-  return { requests: run.completed, errors: run.errors, firstError: run.firstError, connections, msPerRequest: run.ms / Math.max(1, run.completed), secure, options };
+  return sideResult(server, run, secure, options);
 }
-const before = await drive('before');
-const after = before.error ? undefined : await drive('after');
-emit({ before, after, reached: await findingReached() });
-process.exit(0);
+await driveBothSides(drive);
 `;
 
 /**
@@ -126,14 +134,9 @@ async function drive(side) {
   const server = await countingServer(secure, certificate);
   const url = (secure ? 'https' : 'http') + '://127.0.0.1:' + server.port + '/';
   const run = await load(requests, concurrency, () => client.request({ url, method: 'get' }));
-  const connections = server.connections();
-  await server.close();
-  return { requests: run.completed, errors: run.errors, firstError: run.firstError, connections, msPerRequest: run.ms / Math.max(1, run.completed), secure, options };
+  return sideResult(server, run, secure, options);
 }
-const before = await drive('before');
-const after = before.error ? undefined : await drive('after');
-emit({ before, after, reached: await findingReached() });
-process.exit(0);
+await driveBothSides(drive);
 `;
 
 interface SideResult {
