@@ -11,7 +11,7 @@ import { loadTemplate, reportDate, ruleInfos } from './report-outputs.js';
 import { scan } from '../scanner/engine.js';
 import { TOOL_NAME, toolVersion } from '../version.js';
 import { ALL_RULES } from '../../rules/index.js';
-import { collect, EXIT_INTERRUPTED, EXIT_OK, writeOutputFile, type Io } from './io.js';
+import { collect, EXIT_INTERRUPTED, EXIT_OK, reportWidth, writeOutputFile, type Io } from './io.js';
 import { targetRequest } from './scan.js';
 import { singleReportFormat } from './output-format.js';
 import { wantsColor } from './color.js';
@@ -34,6 +34,7 @@ export interface ProbeFlags {
   color?: boolean;
   debug?: boolean;
   summary?: boolean;
+  width?: string;
 }
 
 /** terminal and json have probe-specific layouts; the other report formats render the verified findings. */
@@ -196,6 +197,8 @@ export async function runProbe(paths: string[], given: ProbeFlags, io: Io): Prom
   const flags = { ...given, format: singleReportFormat(given.format, given.output) };
   if (!FORMATS.includes(flags.format)) throw new UsageError(`Unknown format "${flags.format}" for probe. Available: ${FORMATS.join(', ')}`);
   const budgetMs = parseBudget(flags.budget);
+  // Checked before the scan, so a bad --width fails at once rather than after the probes ran.
+  const width = reportWidth(flags.width, io, !flags.output);
   const latencies = parseLatencies(flags.latency ?? []);
   if (Object.keys(latencies).length > 0 && !flags.exec) throw new UsageError('--latency sets the latency of your stubbed dependencies: it needs --exec');
   if (flags.emitK6 && !flags.targetUrl) throw new UsageError('--emit-k6 needs --target-url: the k6 script runs against your deployment, never against this machine');
@@ -287,7 +290,7 @@ export async function runProbe(paths: string[], given: ProbeFlags, io: Io): Prom
           probed.findings,
           probed.summary,
         )
-      : terminalProbeReport(probed.findings, probed.summary, color);
+      : terminalProbeReport(probed.findings, probed.summary, color, width);
   if (flags.output) {
     writeOutputFile(path.resolve(io.cwd, flags.output), flags.output, text);
     io.stderr(`Report written to ${flags.output}\n`);
@@ -318,6 +321,7 @@ export function probeCommand(io: Io, setExit: (code: number) => void): Command {
     .option('--color', 'force colours')
     .option('--no-color', 'disable colours')
     .option('--summary', 'with --format markdown: a short summary for a pull-request comment')
+    .option('--width <columns>', 'terminal report: wrap to this many columns (default: COLUMNS, the terminal width, or 80)')
     .option('--debug', 'print stack traces for internal errors')
     .addHelpText(
       'after',

@@ -5,6 +5,11 @@ import type { ProbeRunSummary } from './run.js';
 import { verdictSummary, verdictText } from '../reporters/verification.js';
 import type { Measurement, Verification } from './types.js';
 import { describeInterval } from './verdicts.js';
+import { displayWidth, hangingWrap, wrapWords } from '../reporters/wrap.js';
+import { escapeControls } from '../reporters/escape.js';
+
+/** Columns the probe report wraps to when no width is given: the scan's terminal report's default. */
+const DEFAULT_WIDTH = 80;
 
 function statusStyle(status: Verification['status'], c: ChalkInstance): ChalkInstance {
   if (status === 'verified' || status === 'smaller-than-predicted') return c.green.bold;
@@ -43,8 +48,60 @@ export function formatRatio(ratio: number | null): string {
 }
 
 function table(rows: string[][]): string[] {
-  const widths = rows[0]?.map((_, i) => Math.max(...rows.map((row) => (row[i] ?? '').length))) ?? [];
-  return rows.map((row) => row.map((cell, i) => (i === 0 ? cell.padEnd(widths[i] ?? 0) : cell.padStart(widths[i] ?? 0))).join('   ').trimEnd());
+  const widths = rows[0]?.map((_, i) => Math.max(...rows.map((row) => displayWidth(row[i] ?? '')))) ?? [];
+  const pad = (cell: string, i: number): string => ' '.repeat(Math.max(0, (widths[i] ?? 0) - displayWidth(cell)));
+  return rows.map((row) => row.map((cell, i) => (i === 0 ? cell + pad(cell, i) : pad(cell, i) + cell)).join('   ').trimEnd());
+}
+
+/**
+ * The measurements as a table when it fits in `room` columns; otherwise one block per metric (its name on
+ * a line, then `before -> after (ratio)` under it), so a narrow terminal never gets a table broken mid-row.
+ */
+function measurementLines(measurements: Measurement[], room: number): { lines: string[]; table: boolean } {
+  const rows = table(measurementRows(measurements));
+  if (rows.every((row) => displayWidth(row) <= room)) return { lines: rows, table: true };
+  const lines: string[] = [];
+  for (const m of measurements) {
+    lines.push(...wrapWords(`${m.metric} (${m.unit})`, room));
+    lines.push(...wrapWords(`  before ${formatValue(m.before)} -> after ${formatValue(m.after)} (${formatRatio(m.ratio)})`, room));
+  }
+  return { lines, table: false };
+}
+
+/** `label` then `text` wrapped under it, indented by two columns; the label is dimmed after the layout. */
+function note(label: string, text: string, width: number, c: ChalkInstance): string[] {
+  return hangingWrap(`  ${label} `, escapeControls(text), width).map((line, i) => (i === 0 ? line.replace(label, c.dim(label)) : line));
+}
+
+/** The finding's location, rule and verdict, wrapped so that nothing passes `width`; a trailer breaks between words. */
+function headLines(finding: Finding, verdict: string, verdictWidth: number, width: number, c: ChalkInstance, trailer = ''): string[] {
+  const where = `${finding.file}:${finding.line}:${finding.column}`;
+  // `gap`: the spaces before the part when it stays on the line (two between fields, one before a word).
+  const parts = [
+    { width: displayWidth(where), shown: c.underline(where), gap: 2 },
+    { width: displayWidth(finding.ruleId), shown: finding.ruleId, gap: 2 },
+    { width: verdictWidth, shown: verdict, gap: 2 },
+    ...(trailer ? trailer.split(' ') : []).map((word, i) => ({ width: displayWidth(word), shown: c.dim(word), gap: 1 })),
+  ];
+  // A location longer than the whole line is the one thing cut, as the scan's terminal report does.
+  const lines = wrapWords(where, width).map((piece) => c.underline(piece));
+  let line = lines.pop() ?? '';
+  let used = displayWidth(wrapWords(where, width).at(-1) ?? '');
+  for (const part of parts.slice(1)) {
+    if (used === 0) {
+      line = part.shown;
+      used = part.width;
+    } else if (used + part.gap + part.width > width) {
+      lines.push(line);
+      line = `  ${part.shown}`;
+      used = 2 + part.width;
+    } else {
+      line += ' '.repeat(part.gap) + part.shown;
+      used += part.gap + part.width;
+    }
+  }
+  lines.push(line);
+  return lines;
 }
 
 function measurementRows(measurements: Measurement[]): string[][] {
@@ -54,26 +111,23 @@ function measurementRows(measurements: Measurement[]): string[][] {
   ];
 }
 
-export function formatVerification(finding: Finding, c: ChalkInstance): string {
+export function formatVerification(finding: Finding, c: ChalkInstance, width = DEFAULT_WIDTH): string {
   const v = finding.verification;
-  const where = `${finding.file}:${finding.line}:${finding.column}`;
-  if (!v) return `${c.underline(where)}  ${finding.ruleId}  ${c.gray('not probed')}`;
-  const head = `${c.underline(where)}  ${finding.ruleId}  ${verdictOf(v, c)}`;
-  const out = [head];
-  if (v.reason && v.status !== 'verified') out.push(`  ${c.dim(v.status === 'skipped' ? 'why:' : 'note:')} ${v.reason}`);
-  for (const line of evidenceLines(v)) out.push(`  ${c.dim('evidence:')} ${line}`);
+  if (!v) return headLines(finding, c.gray('not probed'), displayWidth('not probed'), width, c).join('\n');
+  const out = headLines(finding, verdictOf(v, c), displayWidth(verdictText(v.status, v.mode)), width, c);
+  if (v.reason && v.status !== 'verified') out.push(...note(v.status === 'skipped' ? 'why:' : 'note:', v.reason, width, c));
+  for (const line of evidenceLines(v)) out.push(...note('evidence:', line, width, c));
   if (v.measurements.length > 0) {
-    const [header, ...rows] = table(measurementRows(v.measurements));
-    out.push(`  ${c.bold(header ?? '')}`);
-    rows.forEach((row, i) => out.push(`  ${i === 0 ? c.bold(row) : row}`));
+    const { lines, table: isTable } = measurementLines(v.measurements, width - 2);
+    lines.forEach((row, i) => out.push(`  ${isTable && i <= 1 ? c.bold(row) : row}`));
   }
-  if (v.load) out.push(`  ${c.dim('load:')} ${v.load}`);
-  if (v.sharedWith) out.push(`  ${c.dim(`measurement shared by ${v.sharedWith} findings with the same parameters`)}`);
-  for (const note of v.notes) out.push(`  ${c.dim('•')} ${note}`);
+  if (v.load) out.push(...note('load:', v.load, width, c));
+  if (v.sharedWith) out.push(...wrapWords(`measurement shared by ${v.sharedWith} findings with the same parameters`, width - 2).map((line) => `  ${c.dim(line)}`));
+  for (const item of v.notes) out.push(...note('•', item, width, c));
   return out.join('\n');
 }
 
-export function terminalProbeReport(findings: Finding[], summary: ProbeRunSummary, color: boolean): string {
+export function terminalProbeReport(findings: Finding[], summary: ProbeRunSummary, color: boolean, width = DEFAULT_WIDTH): string {
   const c = new Chalk({ level: color ? 1 : 0 });
   const out: string[] = [];
   // Several findings sharing one measurement print its table once; the others point to it.
@@ -82,16 +136,19 @@ export function terminalProbeReport(findings: Finding[], summary: ProbeRunSummar
     const v = finding.verification;
     const first = v ? printed.get(v) : undefined;
     if (v && first && v.measurements.length > 0) {
-      out.push(`${c.underline(`${finding.file}:${finding.line}:${finding.column}`)}  ${finding.ruleId}  ${verdictOf(v, c)} ${c.dim(`(same measurement as ${first})`)}`, '');
+      out.push(...headLines(finding, verdictOf(v, c), displayWidth(verdictText(v.status, v.mode)), width, c, `(same measurement as ${first})`), '');
       continue;
     }
     if (v) printed.set(v, `${finding.file}:${finding.line}`);
-    out.push(formatVerification(finding, c), '');
+    out.push(formatVerification(finding, c, width), '');
   }
   const verifications = findings.flatMap((f) => (f.verification ? [f.verification] : []));
-  out.push(
-    `${c.bold(`Probed ${findings.length} finding${findings.length === 1 ? '' : 's'}`)}: ${verdictSummary(verifications)} · ${summary.measurements} measurement${summary.measurements === 1 ? '' : 's'} in ${(summary.durationMs / 1000).toFixed(1)}s (budget ${(summary.budgetMs / 1000).toFixed(0)}s)${summary.interrupted ? c.yellow(' · interrupted: partial results') : ''}`,
-  );
+  const lead = `Probed ${findings.length} finding${findings.length === 1 ? '' : 's'}`;
+  const tail = `${lead}: ${verdictSummary(verifications)} · ${summary.measurements} measurement${summary.measurements === 1 ? '' : 's'} in ${(summary.durationMs / 1000).toFixed(1)}s (budget ${(summary.budgetMs / 1000).toFixed(0)}s)${summary.interrupted ? ' · interrupted: partial results' : ''}`;
+  for (const line of wrapWords(tail, width)) {
+    const shown = line.startsWith(lead) ? c.bold(lead) + line.slice(lead.length) : line;
+    out.push(summary.interrupted ? shown.replace('interrupted: partial results', c.yellow('interrupted: partial results')) : shown);
+  }
   return `${out.join('\n')}\n`;
 }
 

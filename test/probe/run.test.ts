@@ -87,13 +87,32 @@ describe('probe runner', () => {
     expect(text).toMatch(/metric\s+before\s+after\s+ratio/);
     expect(text).toMatch(/things \(things\)\s+30\s+3\s+10x/);
     expect(text).toContain('src/a.ts:2:1  fake/a  DEMONSTRATED (replica) (same measurement as src/a.ts:1)');
-    expect(text).toContain('Probed 2 findings: 0 verified on your code, 2 demonstrated (replica) · 1 measurement');
+    expect(text.replace(/\s+/g, ' ')).toContain('Probed 2 findings: 0 verified on your code, 2 demonstrated (replica) · 1 measurement');
     const json = JSON.parse(withVerificationJson(JSON.stringify({ findings: [{ ruleId: 'fake/a' }, { ruleId: 'fake/a' }] }), findings, summary)) as {
       findings: Array<{ verification: { status: string; ratio: number } }>;
       probe: { measurements: number };
     };
     expect(json.findings.map((f) => [f.verification.status, f.verification.ratio])).toEqual([['demonstrated', 10], ['demonstrated', 10]]);
     expect(json.probe.measurements).toBe(1);
+  });
+
+  it('wraps the terminal report to the width, and keeps the table when it fits', async () => {
+    const long = finding('fake/a', 1, { n: 3 });
+    long.file = 'src/services/billing/invoices/reconciliation/monthly-statements.ts';
+    const { findings, summary } = await runProbes([long, { ...finding('fake/a', 2, { n: 3 }), file: long.file }], {
+      budgetMs: 5_000, signal: new AbortController().signal, probes: { fake: countingProbe([]) as Probe<unknown> },
+    });
+    const withNotes = findings.map((f) => (f.verification ? { ...f, verification: { ...f.verification, notes: ['a note long enough that forty columns cannot hold it on one line, so it wraps under its bullet'] } } : f));
+    for (const width of [40, 60, 100]) {
+      const lines = terminalProbeReport(withNotes, summary, false, width).split('\n');
+      expect(lines.filter((line) => [...line].length > width)).toEqual([]);
+      // Every word of the note survives the wrapping.
+      expect(lines.join(' ').replace(/\s+/g, ' ')).toContain('so it wraps under its bullet');
+    }
+    expect(terminalProbeReport(withNotes, summary, false, 100)).toMatch(/metric\s+before\s+after\s+ratio/);
+    const narrow = terminalProbeReport(withNotes, summary, false, 34);
+    expect(narrow).not.toMatch(/metric\s+before/);
+    expect(narrow).toContain('before 30 -> after 3 (10x)');
   });
 
   it('writes a k6 script with before and after scenarios for the target URL', () => {
