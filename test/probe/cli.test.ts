@@ -48,7 +48,7 @@ describe('bottleneck probe (CLI)', () => {
     const file = path.join(dir, 'k6', 'missing-keep-alive-src-http-ts-4.js');
     expect(existsSync(file)).toBe(true);
     expect(readFileSync(file, 'utf8')).toContain('https://staging.example.com/');
-    expect(all.stdout).toMatch(/src\/http\.ts:4:1 {2}missing-keep-alive\/agent-without-keepalive {2}(DEMONSTRATED \(replica\)|NOT REPRODUCED \(replica\)|INCONCLUSIVE \(replica\)|SKIPPED)/);
+    expect(all.stdout).toMatch(/src\/http\.ts:4:1 {2}missing-keep-alive\/agent-without-keepalive(?: {2}|\n {2})(DEMONSTRATED \(replica\)|NOT REPRODUCED \(replica\)|INCONCLUSIVE \(replica\)|SKIPPED)/);
     expect(all.stdout).toMatch(/Probed 1 finding: 0 verified on your code/);
   });
 

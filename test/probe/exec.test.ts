@@ -129,6 +129,39 @@ export async function fetchProfile(caCert: string) {
   return axios.get('https://profiles.example.com/me', { httpsAgent: agent });
 }
 `,
+  // JSX in a .tsx module with its own tsconfig (react-jsx): the component is never called, the helper beside it is.
+  'web/tsconfig.json': JSON.stringify({ compilerOptions: { jsx: 'react-jsx', strict: true } }),
+  'web/draft.tsx': `import { useState } from 'react';
+
+export function DraftBox({ initial }: { initial: string }) {
+  const [text, setText] = useState(initial);
+  return <textarea value={text} onChange={(e) => setText(e.target.value)} />;
+}
+
+export function compressDraft(value: unknown): string {
+  return btoa(JSON.stringify(value));
+}
+`,
+  // Legacy decorators with emitDecoratorMetadata and reflect-metadata, as NestJS projects compile them.
+  'api/tsconfig.json': JSON.stringify({ compilerOptions: { experimentalDecorators: true, emitDecoratorMetadata: true, target: 'ES2021' } }),
+  'api/quotes.service.ts': `import 'reflect-metadata';
+import { Injectable } from '@nestjs/common';
+
+class RatesClient {
+  async get(symbol: string): Promise<number> { return symbol.length; }
+}
+
+@Injectable()
+export class QuotesService {
+  constructor(private readonly rates: RatesClient) {}
+
+  async pair(api: { get(id: string): Promise<unknown> }) {
+    const base = await api.get('base');
+    const quote = await api.get('quote');
+    return [base, quote];
+  }
+}
+`,
   'src/broken.ts': `export function compress(value: unknown): string {\n  return Buffer.from(JSON.stringify(value).toString('base64');\n}\n`,
   'src/throws-on-load.ts': `import { toBase64 } from './lib/encode';\nthrow new Error('needs DATABASE_URL');\nexport function compress(value: unknown): string {\n  return toBase64(JSON.stringify(value));\n}\n`,
   'src/handlers.ts': `import express from 'express';
@@ -296,6 +329,24 @@ describe('bottleneck probe --exec', () => {
     // Before: the decorator's stub replaced the class, so no line of it ran. Now the method runs, 12 times.
     expect(v?.evidence?.reached).toMatchObject({ line: 5, executed: true, count: 13 });
     expect(v?.notes).toContain('as found, 48 of 48 stub calls over 24 calls of your function waited a latency');
+    expect(v?.status).toBe('verified');
+  });
+
+  it('fake-compression: a .tsx module with JSX (react-jsx, stubbed react) loads and its helper runs', async () => {
+    const [v] = await verify([{ ...compressionFinding('web/draft.tsx', 10), params: { functionName: 'compressDraft', encoding: 'base64' } }]);
+    expect(v).toMatchObject({ mode: 'exec', status: 'verified' });
+    expect(v?.evidence?.reached).toMatchObject({ file: 'web/draft.tsx', line: 10, executed: true });
+  });
+
+  it('sequential-await: legacy decorators with emitDecoratorMetadata and reflect-metadata load and the method runs', async () => {
+    const planted: Finding = {
+      ruleId: 'sequential-await/consecutive', severity: 'high', confidence: 'high', file: 'api/quotes.service.ts', line: 13, column: 5, endLine: 14, endColumn: 42,
+      message: 'm', evidence: [], impact: '', fix: { description: '', replacement: "const [base, quote] = await Promise.all([api.get('base'), api.get('quote')]);" }, effort: 'small',
+      category: 'Async/Concurrency', fingerprint: 'q', params: { awaits: 2, calls: ['api.get', 'api.get'] },
+    };
+    const [v] = await verify([planted]);
+    expect(v?.mode).toBe('exec');
+    expect(v?.evidence?.reached).toMatchObject({ file: 'api/quotes.service.ts', line: 13, executed: true });
     expect(v?.status).toBe('verified');
   });
 

@@ -70,6 +70,14 @@ export function importedNames(text: string, fileName: string, specifier: string)
   return [...names];
 }
 
+/**
+ * The names esbuild's automatic JSX transform imports from `react/jsx-runtime` (and Preact's, Solid's...):
+ * they appear only after the transform, so the module's own text never names them.
+ */
+function jsxRuntimeNames(specifier: string): string[] {
+  return /\/jsx-(?:dev-)?runtime$/.test(specifier) ? ['jsx', 'jsxs', 'jsxDEV', 'Fragment'] : [];
+}
+
 /** An ES module standing in for a package: every imported name is a member of one recording stub. */
 export function stubModule(specifier: string, names: string[]): string {
   const lines = [`const stub = globalThis.__bottleneckStub(${JSON.stringify(specifier)});`, 'export default stub;'];
@@ -162,7 +170,7 @@ function stubPlugin(entryText: string, file: string, realPackages: Set<string>, 
         const { specifier, importer, kind } = args.pluginData as { specifier: string; importer: string; kind: string };
         if (kind === 'require-call' || kind === 'dynamic-import') return { contents: `module.exports = globalThis.__bottleneckStub(${JSON.stringify(specifier)});`, loader: 'js' };
         const importerText = importer === '' || importer === '<stdin>' ? entryText : readFileSync(importer, 'utf8');
-        return { contents: stubModule(specifier, importedNames(importerText, importer || file, specifier)), loader: 'js' };
+        return { contents: stubModule(specifier, [...importedNames(importerText, importer || file, specifier), ...jsxRuntimeNames(specifier)]), loader: 'js' };
       });
     },
   };

@@ -41,7 +41,7 @@ function recordSite(map, limit) {
  */
 function latencyOf(path) {
   if (!stubState.latencies) return stubState.latencyMs;
-  const bare = path.replace(/\(\)$/, '');
+  const bare = path.replace(/\\(\\)$/, '');
   const member = bare.slice(bare.lastIndexOf('.') + 1);
   return stubState.latencies[bare] ?? stubState.latencies[member] ?? 0;
 }
@@ -82,7 +82,7 @@ function stubCall(path, owner) {
 }
 
 function isClass(value) {
-  return typeof value === 'function' && /^class\b/.test(Function.prototype.toString.call(value));
+  return typeof value === 'function' && /^class\\b/.test(Function.prototype.toString.call(value));
 }
 
 function isDecoratorApplication(args) {
