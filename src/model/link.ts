@@ -1,5 +1,5 @@
 import { record } from './records.js';
-import { indexValueUsers, type ValueUser } from './value-users.js';
+import { indexValueSettings, indexValueUsers, type ValueSetting, type ValueUser } from './value-users.js';
 import type { Construction } from './constructions.js';
 import type { FileRole } from '../scanner/roles.js';
 import { accessOfName } from './io-catalog.js';
@@ -97,6 +97,8 @@ export class ProjectModel {
     if (!summary) return facts;
     const users = this.valueUsers().get(file);
     if (users) facts.valueUsers = users;
+    const settings = this.valueSettings().get(file);
+    if (settings) facts.valueSettings = settings;
     for (const fn of summary.functions) {
       const node = this.nodes.get(idOf(file, fn.key));
       if (node) facts.functions[fn.key] = this.linked(node);
@@ -116,6 +118,14 @@ export class ProjectModel {
   private valueUsers(): Map<string, Record<string, ValueUser[]>> {
     this.valueUsersIndex ??= indexValueUsers(this.summaries, (from, module) => this.resolver.resolve(from, module), (file, key) => this.nodes.get(idOf(file, key)));
     return this.valueUsersIndex;
+  }
+
+  private valueSettingsIndex: Map<string, Record<string, ValueSetting[]>> | undefined;
+
+  /** Module values whose defaults other files assign (see value-users.ts), built once on first use. */
+  private valueSettings(): Map<string, Record<string, ValueSetting[]>> {
+    this.valueSettingsIndex ??= indexValueSettings(this.summaries, (from, module) => this.resolver.resolve(from, module));
+    return this.valueSettingsIndex;
   }
 
   /** For `explain`: callers of a function, as `file:line name`. */

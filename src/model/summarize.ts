@@ -248,8 +248,28 @@ export function summarizeFile(file: string, sourceFile: ts.SourceFile, scope: Im
     }
   }
   while (open.length > 0) close(open.pop() as Open);
+  if (DEFAULTS_TEXT.test(sourceFile.text)) noteConfiguredImports(summary, nodes, scope, lineOf);
   markMigrations(summary);
   return summary;
+}
+
+/** `x.defaults.httpsAgent = ...`: only files that say it get the extra look at assignments. */
+const DEFAULTS_TEXT = /\.defaults\s*\.\s*(?:httpAgent|httpsAgent|agent|dispatcher)\b/;
+const DEFAULT_KEYS = new Set(['httpAgent', 'httpsAgent', 'agent', 'dispatcher']);
+
+/** `api.defaults.httpsAgent = agent` on an imported `api`: the value is configured in this file, not where it is built. */
+function noteConfiguredImports(summary: FileSummary, nodes: readonly ts.Node[], scope: ImportScope, lineOf: (node: ts.Node) => number): void {
+  for (const node of nodes) {
+    if (!ts.isBinaryExpression(node) || node.operatorToken.kind < ts.SyntaxKind.FirstAssignment || node.operatorToken.kind > ts.SyntaxKind.LastAssignment) continue;
+    const left = skipOuter(node.left);
+    if (!ts.isPropertyAccessExpression(left) || !DEFAULT_KEYS.has(left.name.text)) continue;
+    const defaults = skipOuter(left.expression);
+    if (!ts.isPropertyAccessExpression(defaults) || defaults.name.text !== 'defaults') continue;
+    const holder = skipOuter(defaults.expression);
+    const ref = ts.isIdentifier(holder) ? scope.resolve(holder) : undefined;
+    if (!ref || ref.module === 'global' || ref.path.length > 1 || (summary.configures?.length ?? 0) >= 8) continue;
+    (summary.configures ??= []).push({ module: ref.module, name: ref.path[0] ?? 'default', key: left.name.text, line: lineOf(node) });
+  }
 }
 
 /** Node kinds the summary looks at, indexed by kind (filled on first use: the compiler loads lazily). */

@@ -1,4 +1,4 @@
-import type { ValueUser } from './value-users.js';
+import type { ValueSetting, ValueUser } from './value-users.js';
 import type { Construction } from './constructions.js';
 import type { CodecFact } from './codec.js';
 
@@ -166,6 +166,9 @@ export interface FileSummary {
   /** Imported values built into a module value of this file (`const repo = new OrdersRepo(pool)`): whoever uses
    *  `repo` uses `pool` (value-users.ts). */
   heldImports?: Array<{ holder: string; module: string; name: string }>;
+  /** Settings this file assigns on an imported value's defaults (`api.defaults.httpsAgent = agent`): the value is
+   *  configured here, not where it is built (value-users.ts). */
+  configures?: Array<{ module: string; name: string; key: string; line: number }>;
   /** Functions named by a registration elsewhere in the file: `router.get('/x', handler)` -> handler. */
   registered: Array<{ ref: CalleeRef; kind: EntryKind; reason: string }>;
 }
@@ -216,6 +219,8 @@ export interface FileModelFacts {
   callees: Record<string, LinkedFunction | null>;
   /** This file's module values used by functions in other files, with those functions' roles (value-users.ts). */
   valueUsers?: Record<string, ValueUser[]>;
+  /** This file's module values whose defaults other files assign (`api.defaults.httpsAgent = ...`), see value-users.ts. */
+  valueSettings?: Record<string, ValueSetting[]>;
 }
 
 export function refKey(ref: CalleeRef): string {
