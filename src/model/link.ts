@@ -44,7 +44,7 @@ interface Node {
   targets: Array<{ id: string; inner: boolean; inLoop: boolean; line: number; access?: 'read' | 'write' | 'unknown' }>;
   role: Role;
   roleReason: string;
-  callers: Array<{ id: string; line: number; flags?: Record<string, boolean>; argc?: number }>;
+  callers: Array<{ id: string; line: number; flags?: Record<string, boolean>; argc?: number; numbers?: Record<string, number> }>;
   transaction?: string;
   /** Names of calls that resolved to nothing but read as I/O (FunctionSummary.opaqueIfUnresolved). */
   unresolvedOpaque?: string[];
@@ -168,6 +168,7 @@ export class ProjectModel {
       ...(this.constructionsOf(node, 0).length > 0 ? { constructs: this.constructionsOf(node, 0) } : {}),
       // All callers or none: a caller left out could be the one that reaches the flagged code.
       ...(node.callers.length <= MAX_FLAGGED_CALLERS && node.callers.some((c) => c.flags) ? { flaggedCallers: this.flaggedCallers(node) } : {}),
+      ...(node.callers.length > 0 && node.callers.length <= MAX_FLAGGED_CALLERS && node.callers.every((c) => c.numbers) ? { argumentNumbers: argumentNumbers(node.callers) } : {}),
     };
   }
 
@@ -242,7 +243,7 @@ export class ProjectModel {
         }
         if (!target || target === node.id) continue;
         node.targets.push({ id: target, inner: false, inLoop: call.inLoop, line: call.line, ...(call.access ? { access: call.access } : {}) });
-        this.nodes.get(target)?.callers.push({ id: node.id, line: call.line, ...(call.flags ? { flags: call.flags } : {}), ...(call.argc !== undefined ? { argc: call.argc } : {}) });
+        this.nodes.get(target)?.callers.push({ id: node.id, line: call.line, ...(call.flags ? { flags: call.flags } : {}), ...(call.argc !== undefined ? { argc: call.argc } : {}), ...(call.numbers ? { numbers: call.numbers } : {}) });
       }
       for (const inner of node.summary.inner) {
         const id = idOf(node.file, inner);
@@ -641,4 +642,20 @@ function describeRoleSource(reason: string): string {
 
 export function idOf(file: string, key: string): string {
   return `${file}::${key}`;
+}
+
+/** Numeric literals the callers pass, by argument index: only indexes where every caller passes one (distinct values, at most 6). */
+function argumentNumbers(callers: ReadonlyArray<{ numbers?: Record<string, number> }>): Record<string, number[]> {
+  const byIndex: Record<string, number[]> = {};
+  const first = callers[0]?.numbers ?? {};
+  for (const index of Object.keys(first)) {
+    if (!callers.every((caller) => caller.numbers?.[index] !== undefined)) continue;
+    const values: number[] = [];
+    for (const caller of callers) {
+      const value = caller.numbers?.[index] as number;
+      if (!values.includes(value) && values.length < 6) values.push(value);
+    }
+    byIndex[index] = values;
+  }
+  return byIndex;
 }

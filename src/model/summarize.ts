@@ -7,7 +7,7 @@ import { CODEC_TEXT, codecOf } from './codec.js';
 import { agentClassOf, agentConstructionIn, flowsToReturn } from './constructions.js';
 import { returnedValue } from './factories.js';
 import { markMigrations } from './run-once.js';
-import { flagArguments } from './flags.js';
+import { flagArguments, numberArguments } from './flags.js';
 import { passedHandles } from './callbacks.js';
 import { accessOfCall, classifyCall, heldValueOfExpression, heldValueOfModuleRef, heldValueOfType, type ClassifyContext } from './classify.js';
 import { record } from './records.js';
@@ -177,7 +177,8 @@ export function summarizeFile(file: string, sourceFile: ts.SourceFile, scope: Im
       const flags = ts.isCallExpression(node) ? flagArguments(node) : undefined;
       // The argument count matters to flags.ts only when it leaves a parameter out: `snapshot(id)` vs `snapshot(id, true)`.
       const argc = ts.isCallExpression(node) || ts.isNewExpression(node) ? (node.arguments?.length ?? 0) : 0;
-      fnSummary.calls.push({ ref: outcome.ref, line: lineOf(node), inLoop: frame.loops > 0, ...access, ...returned, ...receiver, ...(flags ?? { argc }) });
+      const numbers = ts.isTaggedTemplateExpression(node) ? undefined : numberArguments(node);
+      fnSummary.calls.push({ ref: outcome.ref, line: lineOf(node), inLoop: frame.loops > 0, ...access, ...returned, ...receiver, ...(flags ?? { argc }), ...(numbers ? { numbers } : {}) });
       // A member of a factory's result or a callback's parameter that the linker may not resolve: its name is
       // still evidence, as it was before the model could follow such values.
       if (outcome.ref.kind === 'returned' || outcome.ref.kind === 'passed') {

@@ -60,6 +60,8 @@ export interface CallSite {
   /** Boolean literals it passes (`'1'`, `'1.viaJob'`) and its argument count, when it passes any (flags.ts). */
   flags?: Record<string, boolean>;
   argc?: number;
+  /** Numeric literals it passes, by argument index (`rejectAfter(30_000)` -> `{ '0': 30000 }`), when it passes any. */
+  numbers?: Record<string, number>;
 }
 
 /** A caller of a function whose calls pass flag literals, with its role (flags.ts). */
@@ -209,6 +211,9 @@ export interface LinkedFunction {
   codec?: CodecFact;
   /** Its callers with the flag literals they pass, when some caller passes any (flags.ts). */
   flaggedCallers?: FlaggedCaller[];
+  /** Numeric literals its callers pass, by argument index, when every caller's call was seen and some pass one
+   *  (`rejectAfter(ms)` called with 30_000 from a route): what a parameter such as a delay is in practice. */
+  argumentNumbers?: Record<string, number[]>;
 }
 
 /** What rules in one file may ask the model: its own functions and every callee its calls resolve to. */
