@@ -1,4 +1,5 @@
 import { record } from './records.js';
+import type { CodecFact } from './codec.js';
 import { indexValueSettings, indexValueUsers, type ValueSetting, type ValueUser } from './value-users.js';
 import type { Construction } from './constructions.js';
 import type { FileRole } from '../scanner/roles.js';
@@ -164,12 +165,44 @@ export class ProjectModel {
       validatorOnly: node.summary.validatorOnly,
       hasBody: node.summary.hasBody,
       ...(node.transaction ? { transaction: node.transaction } : {}),
-      ...(node.summary.codec ? { codec: node.summary.codec } : {}),
+      ...(this.codecOf(node, 0) ? { codec: this.codecOf(node, 0) } : {}),
       ...(this.constructionsOf(node, 0).length > 0 ? { constructs: this.constructionsOf(node, 0) } : {}),
       // All callers or none: a caller left out could be the one that reaches the flagged code.
       ...(node.callers.length <= MAX_FLAGGED_CALLERS && node.callers.some((c) => c.flags) ? { flaggedCallers: this.flaggedCallers(node) } : {}),
       ...(node.callers.length > 0 && node.callers.length <= MAX_FLAGGED_CALLERS && node.callers.every((c) => c.numbers) ? { argumentNumbers: argumentNumbers(node.callers) } : {}),
     };
+  }
+
+  private readonly codecCache = new Map<string, CodecFact | null>();
+
+  /**
+   * What a small transform does to its input, through the project helpers it calls (`compress -> encode ->
+   * toBase64`): a compressor anywhere on the way wins; otherwise the encodings of every hop. A hop the model
+   * cannot resolve, or that has no fact of its own, leaves the function without one.
+   */
+  private codecOf(node: Node, depth: number): CodecFact | undefined {
+    const own = node.summary.codec;
+    if (!own) return undefined;
+    if (!own.via) return own;
+    const cached = this.codecCache.get(node.id);
+    if (cached !== undefined || this.codecCache.has(node.id)) return cached ?? undefined;
+    this.codecCache.set(node.id, null); // a cycle of helpers has no fact
+    if (depth > MAX_DEPTH) return undefined;
+    const fact: CodecFact = { encodings: [...own.encodings], ...(own.compressor ? { compressor: own.compressor } : {}) };
+    const chain: string[] = [];
+    for (const ref of own.via) {
+      const target = this.resolveRef(node.file, ref);
+      const callee = target ? this.nodes.get(target) : undefined;
+      const inner = callee && callee.id !== node.id ? this.codecOf(callee, depth + 1) : undefined;
+      if (!callee || !inner) return undefined;
+      chain.push(`${callee.summary.name}() (${callee.file}:${callee.summary.line})`, ...(inner.chain ?? []));
+      if (inner.compressor) fact.compressor ??= `${inner.compressor} in ${callee.summary.name}()`;
+      for (const encoding of inner.encodings) if (!fact.encodings.includes(encoding)) fact.encodings.push(encoding);
+    }
+    if (!fact.compressor && fact.encodings.length === 0) return undefined;
+    if (chain.length > 0) fact.chain = chain.slice(0, 6);
+    this.codecCache.set(node.id, fact);
+    return fact;
   }
 
   private readonly constructionCache = new Map<string, Construction[]>();
