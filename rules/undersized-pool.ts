@@ -736,9 +736,41 @@ function lineOf(node: ts.Node): number {
 }
 
 /** `Promise.all([pool.query(a), pool.query(b), ...])` or `Promise.all([a, b, c].map((x) => pool.query(x)))`. */
-function fanOuts(sourceFile: ts.SourceFile, poolName: string, context: RuleContext<Options>): Array<{ count: number; call: ts.CallExpression }> {
-  const found: Array<{ count: number; call: ts.CallExpression }> = [];
+interface FanOut {
+  count: number;
+  call: ts.CallExpression | ts.NewExpression;
+  /** What starts the queries at once, for evidence: `Promise.all starts 4 queries`. */
+  what: string;
+  /** A queue worker's processor: it runs per job, in the background. */
+  perJob?: boolean;
+}
+
+/**
+ * Queries the file starts through the pool at once: `Promise.all` over pool calls, and queue workers whose
+ * processor uses the pool with a literal concurrency (BullMQ `new Worker(name, fn, { concurrency: 20 })`, Bull
+ * `queue.process(20, fn)`): that many jobs, each with a query in flight, share the pool. A concurrency of 1
+ * needs one connection.
+ */
+function fanOuts(sourceFile: ts.SourceFile, poolName: string, context: RuleContext<Options>): FanOut[] {
+  const found: FanOut[] = [];
   const visit = (node: ts.Node): void => {
+    if (ts.isNewExpression(node)) {
+      const ref = context.imports.resolve(node.expression);
+      const processor = node.arguments?.[1];
+      const options = node.arguments?.[2] ? resolveObject(node.arguments[2]) : undefined;
+      const property = findProperty(options, 'concurrency').property;
+      const concurrency = property ? evalNumber(propertyValue(property)) : undefined;
+      if (ref?.module === 'bullmq' && ref.path.join('.') === 'Worker' && processor && containsIdentifier(processor, poolName) && concurrency?.kind === 'number') {
+        found.push({ count: concurrency.value, call: node, what: `the BullMQ worker runs ${concurrency.value} jobs at once (concurrency), each querying`, perJob: true });
+      }
+    }
+    if (ts.isCallExpression(node) && ts.isPropertyAccessExpression(node.expression) && node.expression.name.text === 'process' && node.arguments.length >= 2) {
+      const first = evalNumber(node.arguments[0]);
+      const last = node.arguments[node.arguments.length - 1];
+      if (first.kind === 'number' && last && (ts.isArrowFunction(last) || ts.isFunctionExpression(last)) && containsIdentifier(last, poolName) && context.imports.importedModules().has('bull')) {
+        found.push({ count: first.value, call: node, what: `the Bull queue processes ${first.value} jobs at once, each querying`, perJob: true });
+      }
+    }
     if (ts.isCallExpression(node) && ts.isPropertyAccessExpression(node.expression) && ['all', 'allSettled'].includes(node.expression.name.text)) {
       const ref = context.imports.resolve(node.expression.expression);
       const arg = node.arguments[0] ? skipOuter(node.arguments[0]) : undefined;
@@ -751,7 +783,7 @@ function fanOuts(sourceFile: ts.SourceFile, poolName: string, context: RuleConte
           const callback = arg.arguments[0];
           if (ts.isArrayLiteralExpression(source) && !source.elements.some(ts.isSpreadElement) && callback && containsIdentifier(callback, poolName)) count = source.elements.length;
         }
-        if (count > 0) found.push({ count, call: node });
+        if (count > 0) found.push({ count, call: node, what: `Promise.${node.expression.name.text} starts ${count} queries` });
       }
     }
     ts.forEachChild(node, visit);
@@ -1104,7 +1136,8 @@ export default defineRule<Options>({
           const fanGrade = grade({
             cost: waves >= 3 ? 'moderate' : 'light',
             costReason: `${widest.count} queries in ${waves} waves on ${maxValue} connection(s)`,
-            role: fanRole.kind === 'request' ? 'request' : fanFrequency.role,
+            // A worker's processor runs per job: background work, whatever starts the worker.
+            role: widest.perJob ? 'background' : fanRole.kind === 'request' ? 'request' : fanFrequency.role,
             evidence: 'proven',
             match: pool.proven ? 'high' : 'medium',
             includeOnce: opts.includeOnce,
@@ -1123,8 +1156,8 @@ export default defineRule<Options>({
               ...fanGrade.reasons,
               driverFact,
               maxSetting?.property ? `${context.text(maxSetting.property)}` : `${maxSetting?.key ?? pool.maxKey} not set: ${pool.driver} defaults to ${maxValue}`,
-              `line ${lineOf(widest.call)}: Promise.${ts.isPropertyAccessExpression(widest.call.expression) ? widest.call.expression.name.text : 'all'} starts ${widest.count} queries through ${name} at once`,
-              ...fanRole.reasons.map((r) => `the fan-out ${r}`),
+              `line ${lineOf(widest.call)}: ${widest.what} through ${name} at once`,
+              ...(widest.perJob ? ['the processor runs once per job, in the background'] : fanRole.reasons.map((r) => `the fan-out ${r}`)),
             ],
             impact: `${widest.count} concurrent queries on ${maxValue} connection(s) run in ${waves} waves: ~${waves}Q instead of ~Q for query time Q (e.g. ${waves * ASSUMED_QUERY_MS} ms instead of ${ASSUMED_QUERY_MS} ms at ${ASSUMED_QUERY_MS} ms per query), and the fan-out holds every connection while it runs`,
             fix: maxSetting?.property
