@@ -519,7 +519,7 @@ function browserSideReason(ctx: Context): string | undefined {
 /** `http.globalAgent = ...`, `axios.defaults.httpsAgent = ...`: the file configures the shared agent itself. */
 function configuresGlobalAgent(source: string): boolean {
   const text = withoutComments(source);
-  return /globalAgent\s*=|globalAgent\.keepAlive|defaults\.(httpAgent|httpsAgent|agent)\s*=|setGlobalDispatcher/.test(text);
+  return /globalAgent\s*=|globalAgent\.keepAlive|defaults\.(httpAgent|httpsAgent|agent)\s*=|Object\.assign\(\s*[\w.]*defaults\s*,[^)]*\b(httpAgent|httpsAgent|agent)\b|setGlobalDispatcher/.test(text);
 }
 
 // ---------------------------------------------------------------------------------------------------------

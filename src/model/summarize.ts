@@ -255,21 +255,38 @@ export function summarizeFile(file: string, sourceFile: ts.SourceFile, scope: Im
 }
 
 /** `x.defaults.httpsAgent = ...`: only files that say it get the extra look at assignments. */
-const DEFAULTS_TEXT = /\.defaults\s*\.\s*(?:httpAgent|httpsAgent|agent|dispatcher)\b/;
+const DEFAULTS_TEXT = /\.defaults\s*\.\s*(?:httpAgent|httpsAgent|agent|dispatcher)\b|Object\.assign\(\s*\w+\.defaults\b/;
 const DEFAULT_KEYS = new Set(['httpAgent', 'httpsAgent', 'agent', 'dispatcher']);
 
-/** `api.defaults.httpsAgent = agent` on an imported `api`: the value is configured in this file, not where it is built. */
+/** `api.defaults.httpsAgent = agent` (or `Object.assign(api.defaults, { httpsAgent })`) on an imported `api`: the value is configured in this file, not where it is built. */
 function noteConfiguredImports(summary: FileSummary, nodes: readonly ts.Node[], scope: ImportScope, lineOf: (node: ts.Node) => number): void {
+  const note = (holder: ts.Expression, key: string, at: ts.Node): void => {
+    const inner = skipOuter(holder);
+    const ref = ts.isIdentifier(inner) ? scope.resolve(inner) : undefined;
+    if (!ref || ref.module === 'global' || ref.path.length > 1 || (summary.configures?.length ?? 0) >= 8) return;
+    (summary.configures ??= []).push({ module: ref.module, name: ref.path[0] ?? 'default', key, line: lineOf(at) });
+  };
   for (const node of nodes) {
+    // `Object.assign(api.defaults, { httpsAgent })`
+    if (ts.isCallExpression(node) && node.expression.getText() === 'Object.assign' && node.arguments.length >= 2) {
+      const target = skipOuter(node.arguments[0] as ts.Expression);
+      if (!ts.isPropertyAccessExpression(target) || target.name.text !== 'defaults') continue;
+      for (const source of node.arguments.slice(1)) {
+        const object = skipOuter(source);
+        if (!ts.isObjectLiteralExpression(object)) continue;
+        for (const property of object.properties) {
+          const key = property.name && (ts.isIdentifier(property.name) || ts.isStringLiteral(property.name)) ? property.name.text : undefined;
+          if (key && DEFAULT_KEYS.has(key)) note(target.expression, key, node);
+        }
+      }
+      continue;
+    }
     if (!ts.isBinaryExpression(node) || node.operatorToken.kind < ts.SyntaxKind.FirstAssignment || node.operatorToken.kind > ts.SyntaxKind.LastAssignment) continue;
     const left = skipOuter(node.left);
     if (!ts.isPropertyAccessExpression(left) || !DEFAULT_KEYS.has(left.name.text)) continue;
     const defaults = skipOuter(left.expression);
     if (!ts.isPropertyAccessExpression(defaults) || defaults.name.text !== 'defaults') continue;
-    const holder = skipOuter(defaults.expression);
-    const ref = ts.isIdentifier(holder) ? scope.resolve(holder) : undefined;
-    if (!ref || ref.module === 'global' || ref.path.length > 1 || (summary.configures?.length ?? 0) >= 8) continue;
-    (summary.configures ??= []).push({ module: ref.module, name: ref.path[0] ?? 'default', key: left.name.text, line: lineOf(node) });
+    note(defaults.expression, left.name.text, node);
   }
 }
 
