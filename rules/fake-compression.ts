@@ -13,8 +13,8 @@ import { importInsertion, importsName, nameTaken, replaceNode, type EditSpec } f
  * re-serialises (JSON.stringify, TextEncoder) or returns its input. Base64 makes the value 33% larger,
  * hex 100% larger; a typical JSON payload would have shrunk 4-10x with gzip.
  *
- * Proof is positive and local: every call the function (and at most one same-file helper it delegates to)
- * makes must be a known encoding step. Any call we cannot see into, any loop, any radix conversion or
+ * Proof is positive: every call the function (and one same-file helper it delegates to, then further helpers
+ * through the model's codec facts) makes must be a known encoding step. Any call we cannot see into, any loop, any radix conversion or
  * truncation makes the function "not proven" and the rule stays silent.
  */
 
@@ -307,6 +307,8 @@ interface Analysis {
   helper?: { entry: FunctionEntry; call: ts.CallExpression };
   /** A helper in another project file, known through the model's codec fact: `encode() (src/codec.ts:3)`. */
   remote?: { name: string; call: ts.CallExpression; encodings: string[] };
+  /** Further helpers, same file or not, folded in through the model's codec facts: `toBase64() (src/b64.ts:1)`. */
+  hops: string[];
   literals: boolean;
 }
 
@@ -362,7 +364,7 @@ class Analyzer {
 
   /** Analyzes a function body (or an inline branch expression); `depth` 1 means no further helper hops. */
   analyze(root: ts.Node, params: ReadonlySet<string>, depth: number): Analysis {
-    const a: Analysis = { blockers: [], encodings: new Set(), sites: [], inputFactor: 1, identity: false, returns: [], literals: false };
+    const a: Analysis = { blockers: [], encodings: new Set(), sites: [], inputFactor: 1, identity: false, returns: [], hops: [], literals: false };
     const { context } = this;
     const sf = context.sourceFile;
 
@@ -407,6 +409,17 @@ class Analyzer {
     return a;
   }
 
+  /** Folds a helper's codec fact (the model's, through its own callees) into the analysis; false when there is none. */
+  private foldCodec(call: ts.CallExpression, a: Analysis): boolean {
+    const linked = this.context.model.calleeOf(call);
+    if (!linked?.codec) return false;
+    const where = `${linked.name}() (${linked.file}:${linked.line})`;
+    a.hops.push(where, ...(linked.codec.chain ?? []));
+    if (linked.codec.compressor) a.compressor ??= `${linked.codec.compressor} in ${where}`;
+    for (const encoding of linked.codec.encodings) if (encoding !== 'utf8') a.encodings.add(encoding as Encoding);
+    return true;
+  }
+
   private isParamEcho(expression: ts.Expression, params: ReadonlySet<string>): boolean {
     const inner = skipOuter(expression);
     if (ts.isIdentifier(inner)) return params.has(inner.text);
@@ -442,7 +455,8 @@ class Analyzer {
     else if (ts.isPropertyAccessExpression(callee) && callee.expression.kind === ts.SyntaxKind.ThisKeyword) helper = this.index.member(call, callee.name.text);
     if (helper) {
       if (depth >= 1 || a.helper) {
-        a.blockers.push(`second helper hop ${helper.name}()`);
+        // A further hop: only what the model proves about it (its codec fact, through its own callees) counts.
+        if (!this.foldCodec(call, a)) a.blockers.push(`second helper hop ${helper.name}()`);
         return;
       }
       a.helper = { entry: helper, call };
@@ -450,6 +464,7 @@ class Analyzer {
       if (inner.compressor) a.compressor ??= `${inner.compressor} in ${helper.name}()`;
       a.blockers.push(...inner.blockers.map((b) => `${b} in ${helper.name}()`));
       for (const e of inner.encodings) a.encodings.add(e);
+      a.hops.push(...inner.hops);
       a.sites.push(...inner.sites);
       a.inputFactor = Math.max(a.inputFactor, inner.inputFactor);
       a.literals ||= inner.literals;
@@ -470,15 +485,17 @@ class Analyzer {
       const remote = context.model.calleeOf(call);
       if (remote?.codec) {
         const where = `${remote.name}() (${remote.file}:${remote.line})`;
+        if (remote.codec.compressor) a.hops.push(...(remote.codec.chain ?? []));
         if (remote.codec.compressor) {
           a.compressor ??= `${remote.codec.compressor} in ${where}`;
           return;
         }
         if (depth >= 1 || a.helper || a.remote) {
-          a.blockers.push(`second helper hop ${remote.name}()`);
+          if (!this.foldCodec(call, a)) a.blockers.push(`second helper hop ${remote.name}()`);
           return;
         }
         a.remote = { name: where, call, encodings: remote.codec.encodings };
+        a.hops.push(...(remote.codec.chain ?? []));
         for (const encoding of remote.codec.encodings) if (encoding !== 'utf8') a.encodings.add(encoding as Encoding);
         return;
       }
@@ -1130,6 +1147,7 @@ export default defineRule<Options>({
           const line = (n: ts.Node) => sf.getLineAndCharacterOfPosition(n.getStart(sf)).line + 1;
           evidence.push(`${claim.via}: the name promises a smaller value ("${claim.word}")`);
           evidence.push(`no compressor is reached (no zlib, brotli, CompressionStream, pako, fflate, lz-string, zstd, msgpack...)${a.helper ? `, also not in ${a.helper.entry.name}() it delegates to` : ''}${a.remote ? `, also not in ${a.remote.name} it delegates to (the model's summary of that file)` : ''}`);
+          if (a.hops.length > 0) evidence.push(`followed through ${[...new Set(a.hops)].join(' -> ')}: none of them compresses`);
           if (verdict.variant === 'identity') evidence.push('every return gives back the parameter unchanged');
           else evidence.push(`it only ${verdict.what}${a.helper ? ` (via ${a.helper.entry.name}() at line ${line(a.helper.entry.fn)})` : ''}${a.remote ? ` (via ${a.remote.name}, which only ${a.remote.encodings.join(' + ')}-encodes)` : ''}`);
           evidence.push(...writeEvidence);
@@ -1282,7 +1300,7 @@ export default defineRule<Options>({
             const helper = ts.isIdentifier(callee) ? index.plain(callee.text) : ts.isPropertyAccessExpression(callee) && callee.expression.kind === ts.SyntaxKind.ThisKeyword ? index.member(direct, callee.name.text) : undefined;
             if (helper && reportedFns.has(helper.fn)) return;
           }
-          const merged: Analysis = { blockers: [], encodings: new Set(), sites: [], inputFactor: 1, identity: false, returns: [], literals: false };
+          const merged: Analysis = { blockers: [], encodings: new Set(), sites: [], inputFactor: 1, identity: false, returns: [], hops: [], literals: false };
           for (const value of values) {
             const a = analyzer.analyze(value, params, 0);
             merged.blockers.push(...a.blockers);
@@ -1291,6 +1309,7 @@ export default defineRule<Options>({
             merged.sites.push(...a.sites);
             merged.inputFactor = Math.max(merged.inputFactor, a.inputFactor);
             merged.helper ??= a.helper;
+            merged.hops.push(...a.hops);
             merged.literals ||= a.literals;
           }
           const verdict = verdictOf(merged, false);

@@ -407,9 +407,31 @@ function pinIn(dir: string): RuntimePin | undefined {
   const toolMatch = tools ? /^\s*(?:nodejs|node)\s+v?(\d+)/m.exec(tools) : null;
   if (toolMatch?.[1]) return { major: Number(toolMatch[1]), source: `.tool-versions "nodejs ${toolMatch[1]}"` };
   const docker = readText(path.join(dir, 'Dockerfile'));
-  const fromMatch = docker ? /^\s*FROM\s+(?:--platform=\S+\s+)?(?:[\w.-]+\/)?node:v?(\d+)/im.exec(docker) : null;
-  if (fromMatch?.[1]) return { major: Number(fromMatch[1]), source: `Dockerfile "FROM node:${fromMatch[1]}"` };
-  return undefined;
+  return docker === undefined ? undefined : dockerRuntime(docker);
+}
+
+/**
+ * The Node major of a Dockerfile's last stage, the image that runs: `FROM node:18 AS build` then
+ * `FROM node:20-slim` runs Node 20. A last stage built on a stage name (`FROM base`) takes that stage's image;
+ * distroless `nodejs20` counts. Undefined when the running image does not name a Node version.
+ */
+export function dockerRuntime(text: string): RuntimePin | undefined {
+  const stages = new Map<string, string>();
+  let last: string | undefined;
+  for (const match of text.matchAll(/^\s*FROM\s+(?:--platform=\S+\s+)?(\S+)(?:\s+AS\s+(\S+))?/gim)) {
+    const image = match[1] ?? '';
+    const resolved = stages.get(image.toLowerCase()) ?? image;
+    if (match[2]) stages.set(match[2].toLowerCase(), resolved);
+    last = resolved;
+  }
+  const node = last ? /(?:^|\/)node:v?(\d+)|(?:^|\/)nodejs(\d+)(?:[:@-]|$)/i.exec(last) : null;
+  const major = node?.[1] ?? node?.[2];
+  return major ? { major: Number(major), source: `Dockerfile "FROM ${last}" (the last stage, which runs the code)` } : undefined;
+}
+
+/** Ignored by the checks below: a sentence about `x.defaults.httpsAgent = ...` is not code. */
+function withoutComments(text: string): string {
+  return text.replace(/\/\*[\s\S]*?\*\//g, '').replace(/(^|[^:'"`\\])\/\/[^\n]*/g, '$1');
 }
 
 /** The Node version the code is run with (`.nvmrc`, `.node-version`, `.tool-versions`, Dockerfile), package dir up to the repository root. */
@@ -495,8 +517,9 @@ function browserSideReason(ctx: Context): string | undefined {
 }
 
 /** `http.globalAgent = ...`, `axios.defaults.httpsAgent = ...`: the file configures the shared agent itself. */
-function configuresGlobalAgent(text: string): boolean {
-  return /globalAgent\s*=|globalAgent\.keepAlive|defaults\.(httpAgent|httpsAgent|agent)\s*=|setGlobalDispatcher/.test(text);
+function configuresGlobalAgent(source: string): boolean {
+  const text = withoutComments(source);
+  return /globalAgent\s*=|globalAgent\.keepAlive|defaults\.(httpAgent|httpsAgent|agent)\s*=|Object\.assign\(\s*[\w.]*defaults\s*,[^)]*\b(httpAgent|httpsAgent|agent)\b|setGlobalDispatcher/.test(text);
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -900,6 +923,8 @@ export default defineRule<Options>({
       // built inside a function, only costs when it runs often: that must be proven (request handler, loop),
       // otherwise the gain is unknown (an occasional call finds its idle socket closed anyway) and we stay silent.
       const sharedClient = isFactoryCall && site.kind === 'startup';
+      // `api.defaults.httpsAgent = agent` in another file: the client gets its agents there.
+      if (sharedClient && ctx.model.settingsElsewhere(node).some((setting) => agentKeys.includes(setting.key))) return;
       const frequency = ctx.model.frequencyOf(node);
       // Per request also when the model reaches the function from a route handler in another file (a client
       // factory called by handlers).

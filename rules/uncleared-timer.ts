@@ -691,6 +691,8 @@ interface GuardInfo {
   owner: string | undefined;
   /** Per-call values the closure keeps alive until the timer fires. */
   held: string[];
+  /** A pending-call table the callback checks by this call's key (`pending.has(id)`), whose entry the reply deletes elsewhere. */
+  table?: { name: string; key: string; deletedAt: number };
 }
 
 /**
@@ -708,12 +710,16 @@ function guardInfo(call: ts.CallExpression): GuardInfo | undefined {
   if (!fn || !body) return undefined;
   const first = ts.isBlock(inner.body) ? inner.body.statements[0] : undefined;
   if (!first || !ts.isIfStatement(first)) return undefined;
-  // Locals and parameters of the enclosing function: what the closure keeps alive.
+  // Locals and parameters of the enclosing functions (a Promise executor's and the function around it): what
+  // the closure keeps alive, all made per call.
   const locals = new Set<string>();
-  for (const parameter of fn.parameters) if (ts.isIdentifier(parameter.name)) locals.add(parameter.name.text);
-  forEachDescendant(body, (node) => {
-    if (ts.isVariableDeclaration(node) && ts.isIdentifier(node.name) && enclosingFunction(node) === fn) locals.add(node.name.text);
-  });
+  for (let owner: ts.SignatureDeclaration | undefined = fn; owner; owner = enclosingFunction(owner)) {
+    const ownBody = (owner as ts.FunctionLikeDeclaration).body;
+    for (const parameter of owner.parameters) if (ts.isIdentifier(parameter.name)) locals.add(parameter.name.text);
+    if (ownBody) forEachDescendant(ownBody, (node) => {
+      if (ts.isVariableDeclaration(node) && ts.isIdentifier(node.name) && enclosingFunction(node) === owner) locals.add(node.name.text);
+    });
+  }
   const held = new Set<string>();
   forEachDescendant(inner, (node) => {
     if (ts.isIdentifier(node) && locals.has(node.text) && isVariableReference(node)) held.add(node.text);
@@ -732,11 +738,45 @@ function guardInfo(call: ts.CallExpression): GuardInfo | undefined {
     });
     return doneAt ? { state: flag, doneAt, owner: undefined, held: [...held] } : undefined;
   }
-  // The response's or stream's own state: `res.headersSent`, `stream.destroyed`.
-  if (ts.isPropertyAccessExpression(condition) && DONE_PROPERTIES.has(condition.name.text) && ts.isIdentifier(condition.expression) && locals.has(condition.expression.text)) {
-    return { state: condition.getText(), doneAt: undefined, owner: condition.expression.text, held: [...held] };
+  // The response's or stream's own state: `res.headersSent`, `stream.destroyed`, `ctx.res.writableEnded`.
+  if (ts.isPropertyAccessExpression(condition) && DONE_PROPERTIES.has(condition.name.text)) {
+    const root = rootIdentifier(condition.expression);
+    if (root && locals.has(root)) return { state: condition.getText(), doneAt: undefined, owner: condition.expression.getText(), held: [...held] };
   }
+  // A pending-call table keyed by this call (`if (pending.has(id))`): the reply handler deletes the entry.
+  const table = pendingTable(condition, locals, inner, call.getSourceFile());
+  if (table) return { state: condition.getText(), doneAt: undefined, owner: undefined, held: [...held], table };
   return undefined;
+}
+
+function rootIdentifier(node: ts.Expression): string | undefined {
+  let current = skipParens(node);
+  while (ts.isPropertyAccessExpression(current) || ts.isNonNullExpression(current)) current = skipParens(current.expression);
+  return ts.isIdentifier(current) ? current.text : undefined;
+}
+
+/**
+ * `pending.has(id)` / `pending.get(id)` where `id` is this call's own value and `pending` a table that code
+ * outside the timer callback empties with `pending.delete(...)`: the request/reply correlation that real
+ * socket, queue and RPC clients write. Once the reply deletes the entry, the timer has nothing left to do.
+ */
+function pendingTable(condition: ts.Expression, locals: Set<string>, callback: ts.Node, sourceFile: ts.SourceFile): GuardInfo['table'] {
+  if (!ts.isCallExpression(condition) || !ts.isPropertyAccessExpression(condition.expression)) return undefined;
+  const method = condition.expression.name.text;
+  const key = condition.arguments[0] ? skipParens(condition.arguments[0]) : undefined;
+  if ((method !== 'has' && method !== 'get') || !key || !ts.isIdentifier(key) || !locals.has(key.text)) return undefined;
+  const tableText = condition.expression.expression.getText().replace(/\s+/g, '');
+  const root = rootIdentifier(condition.expression.expression);
+  if (!root || locals.has(root)) return undefined; // a table made per call dies with the call
+  let deletedAt: number | undefined;
+  forEachDescendant(sourceFile, (node) => {
+    if (deletedAt !== undefined || !ts.isCallExpression(node) || isWithin(node, callback)) return;
+    const callee = node.expression;
+    if (ts.isPropertyAccessExpression(callee) && callee.name.text === 'delete' && callee.expression.getText().replace(/\s+/g, '') === tableText) {
+      deletedAt = sourceFile.getLineAndCharacterOfPosition(node.getStart(sourceFile)).line + 1;
+    }
+  });
+  return deletedAt === undefined ? undefined : { name: tableText, key: key.text, deletedAt };
 }
 
 function skipParens(node: ts.Expression): ts.Expression {
@@ -758,6 +798,13 @@ function guardFix(ctx: Ctx, call: ts.CallExpression, handle: HandleInfo, guard: 
     return {
       description: `Keep the handle and clear it where the work marks itself done (\`${guard.state}\`), so the timer and the call's values it holds (${guard.held.join(', ')}) are freed then instead of ${msText} later.`,
       replacement: `${captured}\n// ...\n${editText(guard.doneAt, sf, [])}\nclearTimeout(${name});`,
+    };
+  }
+  if (guard.table) {
+    const { name: table, key, deletedAt } = guard.table;
+    return {
+      description: `Keep the handle with the pending entry and clear it where the entry is removed (\`${table}.delete(...)\`, line ${deletedAt}), so each call's timer and the values it holds (${guard.held.join(', ')}) are freed when the reply arrives instead of ${msText} later.`,
+      replacement: `${captured}\n// store it with the entry: ${table}.set(${key}, { ...entry, timer: ${name} });\n// where the reply removes the entry:\nclearTimeout(${table}.get(${key})?.timer);\n${table}.delete(${key});`,
     };
   }
   return {
@@ -1241,10 +1288,32 @@ export default defineRule({
       return name === 'setTimeout' || name === 'setInterval' ? name : undefined;
     };
 
-    const delayOf = (call: ts.CallExpression) => {
+    const delayOf = (call: ts.CallExpression): { ms: number | undefined; text: string; source: string; fromCallers?: string } => {
       const arg = call.arguments[1];
       const ms = arg ? evaluateNumber(arg, sf) : 1;
+      if (ms === undefined && arg) {
+        const passed = callerDelay(arg);
+        if (passed) return { ms: passed.ms, text: formatMs(passed.ms), source: arg.getText(sf), fromCallers: passed.reason };
+      }
       return { ms, text: ms !== undefined ? formatMs(ms) : 'its delay', source: arg ? arg.getText(sf) : '0' };
+    };
+
+    /**
+     * A delay that is a parameter of an enclosing function (`rejectAfter(ms)`): what every caller the model saw
+     * passes there as a literal, the longest one (the timer lives that long after the fastest work).
+     */
+    const callerDelay = (arg: ts.Expression): { ms: number; reason: string } | undefined => {
+      const inner = skipParens(arg);
+      if (!ts.isIdentifier(inner)) return undefined;
+      for (let fn = enclosingFunction(arg); fn; fn = enclosingFunction(fn)) {
+        const index = fn.parameters.findIndex((p) => ts.isIdentifier(p.name) && p.name.text === inner.text);
+        if (index < 0) continue;
+        const values = ctx.model.functionOf(fn.parameters[index] as ts.Node)?.argumentNumbers?.[`${index}`];
+        if (!values || values.length === 0) return undefined;
+        const ms = Math.max(...values);
+        return { ms, reason: `\`${inner.text}\` is ${values.map((v) => formatMs(v)).join(' or ')} at every call the project makes (the longest counts)` };
+      }
+      return undefined;
     };
 
     const liveTimers = (ms: number | undefined): string => {
@@ -1266,7 +1335,7 @@ export default defineRule({
       const roleNode = effectiveSite(race ? race.roleNode : call);
       const role = onceAware(roleNode);
       const delay = delayOf(call);
-      const evidence: string[] = [];
+      const evidence: string[] = delay.fromCallers ? [delay.fromCallers] : [];
       let confidence: Confidence = 'high';
       let perCall = true;
       const runs = modelRole(ctx, role, roleNode);
@@ -1302,7 +1371,9 @@ export default defineRule({
         evidence.push(
           guard.doneAt
             ? `the callback acts only while \`${guard.state}\` is unset, and the function sets it at line ${sf.getLineAndCharacterOfPosition(guard.doneAt.getStart(sf)).line + 1}: after that the timer has nothing to do`
-            : `the callback acts only while \`${guard.state}\` says the response is unfinished: once it is, the timer has nothing to do`,
+            : guard.table
+              ? `the callback acts only while \`${guard.state}\` finds this call pending, and \`${guard.table.name}.delete(...)\` (line ${guard.table.deletedAt}) removes the entry when the reply arrives: after that the timer has nothing to do`
+              : `the callback acts only while \`${guard.state}\` says the response is unfinished: once it is, the timer has nothing to do`,
           `its closure holds this call's ${guard.held.join(', ')} until it fires`,
         );
       }

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { Confidence, Severity } from '../src/findings.js';
 import type { ReportDescriptor, RuleContext } from '../src/rule.js';
+import type { ProjectFacts } from '../src/scanner/project-facts.js';
 import { defineRule } from '../src/rule.js';
 import { skipOuter, type ResolvedRef } from '../src/scanner/imports.js';
 import { siteRoleOf, type SiteRole } from '../src/scanner/roles.js';
@@ -34,13 +35,17 @@ const options = z.strictObject({
   /** Server-side connection limits per database (defaults: PostgreSQL max_connections 100, MySQL/MariaDB max_connections 151). */
   /** Also report pools that only code running once uses (scripts, start-up), at low. */
   includeOnce: z.boolean().default(false),
+  /** Your databases' real `max_connections`. Unset, the servers' own defaults are assumed (PostgreSQL 100, MySQL 151),
+   *  which a managed database often raises: a max above an assumed limit is only reported at low. */
   databaseMaxConnections: z
     .strictObject({
-      postgres: z.number().int().positive().default(100),
-      mysql: z.number().int().positive().default(151),
+      postgres: z.number().int().positive().optional(),
+      mysql: z.number().int().positive().optional(),
     })
-    .default({ postgres: 100, mysql: 151 }),
+    .default({}),
 });
+/** The database servers' own `max_connections` defaults, assumed when the option does not say. */
+const DEFAULT_MAX_CONNECTIONS = { postgres: 100, mysql: 151 } as const;
 type Options = z.infer<typeof options>;
 
 type Db = 'postgres' | 'mysql' | 'sqlite' | 'other' | 'unknown';
@@ -85,6 +90,8 @@ interface PoolSite {
   kind: 'db' | 'http';
   /** The size is a parameter of a connection URL (`?connection_limit=2`, `?maxPoolSize=2`): the fix edits the URL. */
   urlParam?: string;
+  /** The size comes from a committed env file (`.env.example`), not from the code: where it was read. */
+  envFile?: string;
 }
 
 const HTTP_FRAMEWORKS = [
@@ -574,6 +581,43 @@ function sequelizeShape(site: ts.Node, object: ts.ObjectLiteralExpression, prove
 }
 
 /** A single connection through a proven driver: `mysql.createConnection`, `new pg.Client`. */
+/** Deployments where one connection per instance is the advice (Prisma on serverless), not a bottleneck. */
+const SERVERLESS_DEPENDENCIES = ['@vercel/node', 'serverless', '@netlify/functions', 'aws-lambda', '@types/aws-lambda', 'serverless-http', '@architect/functions'];
+
+/**
+ * `new PrismaClient()` whose URL comes from the environment, when the package's committed env file
+ * (`.env`, `.env.example`...) gives that variable a `connection_limit`: the size the project documents. The
+ * variable is the one the schema names (`url = env("DATABASE_URL")`) or the code passes (`datasourceUrl:
+ * process.env.X`). Silent on serverless deployments, where Prisma's advice is `connection_limit=1`.
+ */
+function prismaEnvPool(site: ts.CallExpression | ts.NewExpression, ref: ResolvedRef | undefined, project: ProjectFacts): PoolSite | undefined {
+  if (!ts.isNewExpression(site) || !ref || ref.path.length !== 1 || ref.path[0] !== 'PrismaClient' || !project.envConnectionLimits) return undefined;
+  if (project.serverlessConfig || SERVERLESS_DEPENDENCIES.some((d) => d in project.dependencies)) return undefined;
+  const { object, known } = argsKnown(site, 0);
+  if (!known) return undefined;
+  const datasources = nested(object, 'datasources', false).object;
+  const source = datasources?.properties.find((p) => ts.isPropertyAssignment(p) && resolveObject(p.initializer) !== undefined);
+  const sourceObject = source && ts.isPropertyAssignment(source) ? resolveObject(source.initializer) : undefined;
+  const urlProperty = findProperty(object, 'datasourceUrl').property ?? findProperty(sourceObject, 'url').property;
+  if (datasources && !urlProperty) return undefined;
+  let variable = project.prismaUrlVariable ?? 'DATABASE_URL';
+  if (urlProperty) {
+    const value = propertyValue(urlProperty);
+    const read = value ? skipOuter(value) : undefined;
+    const match = read ? /^process\.env(?:\.(\w+)|\[['"](\w+)['"]\])$/.exec(read.getText()) : null;
+    if (!match) return undefined;
+    variable = match[1] ?? match[2] ?? variable;
+  }
+  const entry = project.envConnectionLimits.find((e) => e.variable === variable);
+  if (!entry) return undefined;
+  return {
+    driver: 'prisma', db: 'postgres', site, call: site, proven: true, sizeObject: undefined, kind: 'db',
+    max: { key: 'connection_limit', value: { kind: 'external', fallback: entry.limit, source: `${variable} in ${entry.file}` }, property: undefined, defaulted: false, defaultValue: undefined },
+    min: undefined, acquire: undefined, acquireZeroIsForever: false,
+    maxKey: 'connection_limit', acquireKey: undefined, nestUnder: undefined, urlParam: 'connection_limit', envFile: entry.file,
+  };
+}
+
 function singleConnection(site: ts.CallExpression | ts.NewExpression, ref: ResolvedRef | undefined): { driver: string; poolCall: string } | undefined {
   if (ts.isNewExpression(site) && refIs(ref, ['pg'], [['Client']])) return { driver: 'pg', poolCall: 'Pool' };
   if (ts.isCallExpression(site) && refIs(ref, ['mysql', 'mysql2', 'mysql2/promise', 'mariadb'], [['createConnection']])) return { driver: ref?.module ?? 'mysql2', poolCall: 'createPool' };
@@ -692,9 +736,41 @@ function lineOf(node: ts.Node): number {
 }
 
 /** `Promise.all([pool.query(a), pool.query(b), ...])` or `Promise.all([a, b, c].map((x) => pool.query(x)))`. */
-function fanOuts(sourceFile: ts.SourceFile, poolName: string, context: RuleContext<Options>): Array<{ count: number; call: ts.CallExpression }> {
-  const found: Array<{ count: number; call: ts.CallExpression }> = [];
+interface FanOut {
+  count: number;
+  call: ts.CallExpression | ts.NewExpression;
+  /** What starts the queries at once, for evidence: `Promise.all starts 4 queries`. */
+  what: string;
+  /** A queue worker's processor: it runs per job, in the background. */
+  perJob?: boolean;
+}
+
+/**
+ * Queries the file starts through the pool at once: `Promise.all` over pool calls, and queue workers whose
+ * processor uses the pool with a literal concurrency (BullMQ `new Worker(name, fn, { concurrency: 20 })`, Bull
+ * `queue.process(20, fn)`): that many jobs, each with a query in flight, share the pool. A concurrency of 1
+ * needs one connection.
+ */
+function fanOuts(sourceFile: ts.SourceFile, poolName: string, context: RuleContext<Options>): FanOut[] {
+  const found: FanOut[] = [];
   const visit = (node: ts.Node): void => {
+    if (ts.isNewExpression(node)) {
+      const ref = context.imports.resolve(node.expression);
+      const processor = node.arguments?.[1];
+      const options = node.arguments?.[2] ? resolveObject(node.arguments[2]) : undefined;
+      const property = findProperty(options, 'concurrency').property;
+      const concurrency = property ? evalNumber(propertyValue(property)) : undefined;
+      if (ref?.module === 'bullmq' && ref.path.join('.') === 'Worker' && processor && containsIdentifier(processor, poolName) && concurrency?.kind === 'number') {
+        found.push({ count: concurrency.value, call: node, what: `the BullMQ worker runs ${concurrency.value} jobs at once (concurrency), each querying`, perJob: true });
+      }
+    }
+    if (ts.isCallExpression(node) && ts.isPropertyAccessExpression(node.expression) && node.expression.name.text === 'process' && node.arguments.length >= 2) {
+      const first = evalNumber(node.arguments[0]);
+      const last = node.arguments[node.arguments.length - 1];
+      if (first.kind === 'number' && last && (ts.isArrowFunction(last) || ts.isFunctionExpression(last)) && containsIdentifier(last, poolName) && context.imports.importedModules().has('bull')) {
+        found.push({ count: first.value, call: node, what: `the Bull queue processes ${first.value} jobs at once, each querying`, perJob: true });
+      }
+    }
     if (ts.isCallExpression(node) && ts.isPropertyAccessExpression(node.expression) && ['all', 'allSettled'].includes(node.expression.name.text)) {
       const ref = context.imports.resolve(node.expression.expression);
       const arg = node.arguments[0] ? skipOuter(node.arguments[0]) : undefined;
@@ -707,7 +783,7 @@ function fanOuts(sourceFile: ts.SourceFile, poolName: string, context: RuleConte
           const callback = arg.arguments[0];
           if (ts.isArrayLiteralExpression(source) && !source.elements.some(ts.isSpreadElement) && callback && containsIdentifier(callback, poolName)) count = source.elements.length;
         }
-        if (count > 0) found.push({ count, call: node });
+        if (count > 0) found.push({ count, call: node, what: `Promise.${node.expression.name.text} starts ${count} queries` });
       }
     }
     ts.forEachChild(node, visit);
@@ -817,6 +893,7 @@ export default defineRule<Options>({
     messages: {
       smallMax: '{{driver}} pool {{key}} is {{max}}{{defaultNote}}: a server with ~{{concurrency}} requests in flight queues behind {{max}} connection(s)',
       smallMaxFallback: '{{driver}} pool {{key}} comes from {{source}} and falls back to {{max}} when it is unset',
+      smallMaxEnvFile: '{{driver}} pool size comes from {{source}}, which sets connection_limit={{max}}: if production uses the same, a server with ~{{concurrency}} requests in flight queues behind {{max}} connection(s)',
       smallSockets: '{{driver}} {{key}} is {{max}}: at most {{max}} outbound request(s) in flight per origin, the rest queue',
       belowFanOut: '{{driver}} pool {{key}} is {{max}} but line {{line}} runs {{count}} queries through it at once: they run in {{waves}} waves',
       longAcquire: '{{driver}} pool {{key}} is {{timeout}}: a saturated pool makes requests wait {{wait}} instead of failing fast',
@@ -918,12 +995,14 @@ export default defineRule<Options>({
       // Little's law: busy connections = query arrival rate x time each query holds a connection. With C requests in
       // flight that each spend ~40% of their time in the database, ~0.4 C connections are busy on average.
       const base = Math.max(opts.minServerPoolSize, Math.ceil(opts.expectedConcurrency * 0.4), atLeast);
-      const limit = db === 'postgres' ? opts.databaseMaxConnections.postgres : db === 'mysql' ? opts.databaseMaxConnections.mysql : undefined;
+      const limit = dbLimit(db);
       // Leave room for ~5 processes (replicas, workers, migrations) on one database.
       return limit ? Math.min(base, Math.max(1, Math.floor(limit / 5))) : base;
     };
     const envName = (pool: PoolSite): string => (pool.kind === 'http' ? 'HTTP_MAX_SOCKETS' : 'DB_POOL_MAX');
-    const dbLimit = (db: Db): number | undefined => (db === 'postgres' ? opts.databaseMaxConnections.postgres : db === 'mysql' ? opts.databaseMaxConnections.mysql : undefined);
+    const dbLimit = (db: Db): number | undefined => (db === 'postgres' || db === 'mysql' ? (opts.databaseMaxConnections[db] ?? DEFAULT_MAX_CONNECTIONS[db]) : undefined);
+    /** The limit is the server's default, not the project's database: nothing in the code proves it. */
+    const limitAssumed = (db: Db): boolean => (db === 'postgres' || db === 'mysql') && opts.databaseMaxConnections[db] === undefined;
 
     const baseParams = (pool: PoolSite): Record<string, string | number | boolean | null> => {
       const max = pool.max?.value.kind === 'number' ? pool.max.value.value : pool.max?.value.kind === 'external' ? (pool.max.value.fallback ?? null) : null;
@@ -1012,10 +1091,16 @@ export default defineRule<Options>({
       }
 
       const limit = dbLimit(pool.db);
-      const limitGrade = pool.kind === 'db' && limit !== undefined && maxValue !== undefined && maxSetting?.property && maxValue >= limit
+      const assumedLimit = limitAssumed(pool.db);
+      // Against an assumed limit, only a max above it is worth a word (low): equal to it proves nothing.
+      const overLimit = limit !== undefined && maxValue !== undefined && (assumedLimit ? maxValue > limit : maxValue >= limit);
+      const rawLimitGrade = pool.kind === 'db' && limit !== undefined && maxValue !== undefined && maxSetting?.property && overLimit
         ? gradePool(use(), maxValue > limit ? 'moderate' : 'light', maxValue > limit ? 'under load the database refuses connections and requests fail' : 'no room left for a second process', pool.proven)
         : undefined;
-      if (pool.kind === 'db' && limit !== undefined && maxValue !== undefined && maxSetting?.property && maxValue >= limit && limitGrade?.severity) {
+      const limitGrade = rawLimitGrade && assumedLimit && rawLimitGrade.severity
+        ? { severity: 'low' as Severity, confidence: 'low' as Confidence, reasons: [...rawLimitGrade.reasons, `the database's max_connections is assumed (the server default ${limit}; managed databases often allow more): at most low until databaseMaxConnections says`] }
+        : rawLimitGrade;
+      if (pool.kind === 'db' && limit !== undefined && maxValue !== undefined && maxSetting?.property && overLimit && limitGrade?.severity) {
         const recommended = recommendedMax(pool.db);
         report({
           node: maxSetting.property,
@@ -1027,7 +1112,9 @@ export default defineRule<Options>({
           evidence: [
             ...limitGrade.reasons,
             driverFact,
-            `${context.text(maxSetting.property)} against ${pool.db === 'postgres' ? 'PostgreSQL' : 'MySQL'}'s default max_connections of ${limit} (option databaseMaxConnections.${pool.db})`,
+            assumedLimit
+              ? `${context.text(maxSetting.property)} against ${pool.db === 'postgres' ? 'PostgreSQL' : 'MySQL'}'s default max_connections of ${limit} (assumed: set databaseMaxConnections.${pool.db} to your database's value)`
+              : `${context.text(maxSetting.property)} against max_connections ${limit} (option databaseMaxConnections.${pool.db})`,
             pool.db === 'postgres' ? 'PostgreSQL also reserves 3 of them for superusers; every extra process (replica, worker, migration) multiplies the pool' : 'every extra process (replica, worker, migration) multiplies the pool',
           ],
           impact: `Under load the pool opens connections until the server refuses them ("too many connections"): requests fail instead of queueing. ${recommended} per process leaves room for ${Math.floor(limit / recommended)} processes.`,
@@ -1049,7 +1136,8 @@ export default defineRule<Options>({
           const fanGrade = grade({
             cost: waves >= 3 ? 'moderate' : 'light',
             costReason: `${widest.count} queries in ${waves} waves on ${maxValue} connection(s)`,
-            role: fanRole.kind === 'request' ? 'request' : fanFrequency.role,
+            // A worker's processor runs per job: background work, whatever starts the worker.
+            role: widest.perJob ? 'background' : fanRole.kind === 'request' ? 'request' : fanFrequency.role,
             evidence: 'proven',
             match: pool.proven ? 'high' : 'medium',
             includeOnce: opts.includeOnce,
@@ -1068,8 +1156,8 @@ export default defineRule<Options>({
               ...fanGrade.reasons,
               driverFact,
               maxSetting?.property ? `${context.text(maxSetting.property)}` : `${maxSetting?.key ?? pool.maxKey} not set: ${pool.driver} defaults to ${maxValue}`,
-              `line ${lineOf(widest.call)}: Promise.${ts.isPropertyAccessExpression(widest.call.expression) ? widest.call.expression.name.text : 'all'} starts ${widest.count} queries through ${name} at once`,
-              ...fanRole.reasons.map((r) => `the fan-out ${r}`),
+              `line ${lineOf(widest.call)}: ${widest.what} through ${name} at once`,
+              ...(widest.perJob ? ['the processor runs once per job, in the background'] : fanRole.reasons.map((r) => `the fan-out ${r}`)),
             ],
             impact: `${widest.count} concurrent queries on ${maxValue} connection(s) run in ${waves} waves: ~${waves}Q instead of ~Q for query time Q (e.g. ${waves * ASSUMED_QUERY_MS} ms instead of ${ASSUMED_QUERY_MS} ms at ${ASSUMED_QUERY_MS} ms per query), and the fan-out holds every connection while it runs`,
             fix: maxSetting?.property
@@ -1143,6 +1231,22 @@ export default defineRule<Options>({
               : { description: `Set the pool size explicitly instead of relying on the ${pool.driver} default of ${max}.`, replacement: siteWithOption(pool, replacementProp), ...optional(siteOptionEdits(pool, replacementProp)) },
             effort: 'trivial',
             params,
+          });
+        } else if (value.kind === 'external' && value.fallback !== undefined && value.fallback < opts.minServerPoolSize && pool.envFile) {
+          // Only a development or example file says the size: production sets its own URL, which may differ.
+          const envGrade = gradePool(served, value.fallback <= 2 ? 'moderate' : 'light', `${value.fallback} connection(s) for ~${opts.expectedConcurrency} requests in flight`, pool.proven, [`the size is read from ${pool.envFile}, a development or example file: production may set another URL`]);
+          if (envGrade.severity) report({
+            node: pool.site,
+            variant: 'small-max',
+            messageId: 'smallMaxEnvFile',
+            data: { driver: pool.driver, source: value.source, max: value.fallback, concurrency: opts.expectedConcurrency },
+            severity: envGrade.severity,
+            confidence: 'low',
+            evidence: [...envGrade.reasons, driverFact, `connection_limit=${value.fallback} in ${value.source}; the client passes no other URL`, evidence.reason, `assumes production's URL keeps connection_limit=${value.fallback} (the file the project commits); assumes ~${opts.expectedConcurrency} requests in flight per process`],
+            impact: `If production uses it: ${value.fallback} connection(s) at ~${ASSUMED_QUERY_MS} ms per query cap throughput near ${Math.round((value.fallback * 1000) / ASSUMED_QUERY_MS)} queries/s`,
+            fix: { description: `Raise connection_limit in ${value.source} and in the deployed URL to a size reasoned from load (Little's law: connections ~= query rate x query time).`, replacement: `connection_limit=${recommended}` },
+            effort: 'trivial',
+            params: { ...params, max: value.fallback },
           });
         } else if (value.kind === 'external' && value.fallback !== undefined && value.fallback < opts.minServerPoolSize && maxSetting.property) {
           // Deployments may set the variable; when they do not, the fallback is the pool every request shares.
@@ -1340,6 +1444,11 @@ export default defineRule<Options>({
               if (object) handledObjects.add(object);
             }
             if (!(pool.kind === 'db' && reportPerCall(node, `${pool.driver} pool`, true))) reportPool(pool);
+            continue;
+          }
+          const fromEnv = prismaEnvPool(node, ref, context.project);
+          if (fromEnv) {
+            reportPool(fromEnv);
             continue;
           }
           const single = singleConnection(node, ref);

@@ -1,5 +1,6 @@
 import { ts } from '../scanner/ts.js';
 import { skipOuter, type ImportScope, type ResolvedRef } from '../scanner/imports.js';
+import type { CalleeRef } from './types.js';
 
 /**
  * What a small transform function does to its input, for a "compress" function in another file that calls it:
@@ -13,7 +14,15 @@ export interface CodecFact {
   compressor?: string;
   /** Encodings it applies when it only encodes: `base64`, `base64url`, `hex`, `json`, `utf8`. */
   encodings: string[];
+  /** In a file summary: project functions it calls (`toBase64(json)`), whose own facts the linker folds in
+   *  (link.ts); a hop without a fact leaves the whole function without one. Never in a linked fact. */
+  via?: CalleeRef[];
+  /** In a linked fact: the helpers it reached through, `toBase64() (src/lib/base64.ts:1)`, for evidence. */
+  chain?: string[];
 }
+
+/** Project helpers a codec may pass through before its fact is unknown. */
+const MAX_VIA = 4;
 
 export const COMPRESSOR_MODULES = new Set([
   'zlib',
@@ -101,7 +110,14 @@ export function codecOf(fn: ts.SignatureDeclaration, scope: ImportScope): CodecF
         else if (path === 'JSON.stringify' && node.arguments.length <= 1) fact.encodings.push('json');
         else if (!PLUMBING_GLOBALS.has(path)) blocked = true;
       } else if (ref) {
-        blocked = true;
+        // A project helper (`toBase64(json)` from './base64'): the linker folds its fact in. A library the
+        // resolver cannot find in the project leaves the fact unknown there.
+        if (ref.path.length === 1 && (fact.via?.length ?? 0) < MAX_VIA) (fact.via ??= []).push({ kind: 'import', module: ref.module, path: ref.path });
+        else blocked = true;
+      } else if (ts.isIdentifier(callee)) {
+        // A function of this file, same treatment.
+        if ((fact.via?.length ?? 0) < MAX_VIA) (fact.via ??= []).push({ kind: 'local', name: callee.text });
+        else blocked = true;
       } else if (ts.isPropertyAccessExpression(callee)) {
         const method = callee.name.text;
         const first = node.arguments[0];
@@ -116,7 +132,7 @@ export function codecOf(fn: ts.SignatureDeclaration, scope: ImportScope): CodecF
     ts.forEachChild(node, visit);
   };
   visit(body);
-  if (blocked || (!fact.compressor && fact.encodings.length === 0)) return undefined;
+  if (blocked || (!fact.compressor && fact.encodings.length === 0 && !fact.via)) return undefined;
   fact.encodings = [...new Set(fact.encodings)];
   return fact;
 }

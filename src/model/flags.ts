@@ -28,6 +28,26 @@ export function flagArguments(call: ts.CallExpression): { flags: Record<string, 
   return Object.keys(flags).length > 0 ? { flags, argc: call.arguments.length } : undefined;
 }
 
+/** Numeric literals a call passes by argument index (`30_000`, `5 * 1000`), or undefined when none. */
+export function numberArguments(call: ts.CallExpression | ts.NewExpression): Record<string, number> | undefined {
+  const numbers: Record<string, number> = {};
+  (call.arguments ?? []).forEach((argument, index) => {
+    const value = numericLiteral(skipOuter(argument));
+    if (value !== undefined && index < 8) numbers[`${index}`] = value;
+  });
+  return Object.keys(numbers).length > 0 ? numbers : undefined;
+}
+
+function numericLiteral(node: ts.Node): number | undefined {
+  if (ts.isNumericLiteral(node)) return Number(node.text.replace(/_/g, ''));
+  if (ts.isBinaryExpression(node) && node.operatorToken.kind === ts.SyntaxKind.AsteriskToken) {
+    const left = numericLiteral(skipOuter(node.left));
+    const right = numericLiteral(skipOuter(node.right));
+    return left !== undefined && right !== undefined ? left * right : undefined;
+  }
+  return undefined;
+}
+
 function booleanLiteral(node: ts.Node): boolean | undefined {
   if (node.kind === ts.SyntaxKind.TrueKeyword) return true;
   if (node.kind === ts.SyntaxKind.FalseKeyword) return false;

@@ -1,5 +1,6 @@
 import { record } from './records.js';
-import { indexValueUsers, type ValueUser } from './value-users.js';
+import type { CodecFact } from './codec.js';
+import { indexValueSettings, indexValueUsers, type ValueSetting, type ValueUser } from './value-users.js';
 import type { Construction } from './constructions.js';
 import type { FileRole } from '../scanner/roles.js';
 import { accessOfName } from './io-catalog.js';
@@ -44,7 +45,7 @@ interface Node {
   targets: Array<{ id: string; inner: boolean; inLoop: boolean; line: number; access?: 'read' | 'write' | 'unknown' }>;
   role: Role;
   roleReason: string;
-  callers: Array<{ id: string; line: number; flags?: Record<string, boolean>; argc?: number }>;
+  callers: Array<{ id: string; line: number; flags?: Record<string, boolean>; argc?: number; numbers?: Record<string, number> }>;
   transaction?: string;
   /** Names of calls that resolved to nothing but read as I/O (FunctionSummary.opaqueIfUnresolved). */
   unresolvedOpaque?: string[];
@@ -97,6 +98,8 @@ export class ProjectModel {
     if (!summary) return facts;
     const users = this.valueUsers().get(file);
     if (users) facts.valueUsers = users;
+    const settings = this.valueSettings().get(file);
+    if (settings) facts.valueSettings = settings;
     for (const fn of summary.functions) {
       const node = this.nodes.get(idOf(file, fn.key));
       if (node) facts.functions[fn.key] = this.linked(node);
@@ -116,6 +119,14 @@ export class ProjectModel {
   private valueUsers(): Map<string, Record<string, ValueUser[]>> {
     this.valueUsersIndex ??= indexValueUsers(this.summaries, (from, module) => this.resolver.resolve(from, module), (file, key) => this.nodes.get(idOf(file, key)));
     return this.valueUsersIndex;
+  }
+
+  private valueSettingsIndex: Map<string, Record<string, ValueSetting[]>> | undefined;
+
+  /** Module values whose defaults other files assign (see value-users.ts), built once on first use. */
+  private valueSettings(): Map<string, Record<string, ValueSetting[]>> {
+    this.valueSettingsIndex ??= indexValueSettings(this.summaries, (from, module) => this.resolver.resolve(from, module));
+    return this.valueSettingsIndex;
   }
 
   /** For `explain`: callers of a function, as `file:line name`. */
@@ -154,11 +165,44 @@ export class ProjectModel {
       validatorOnly: node.summary.validatorOnly,
       hasBody: node.summary.hasBody,
       ...(node.transaction ? { transaction: node.transaction } : {}),
-      ...(node.summary.codec ? { codec: node.summary.codec } : {}),
+      ...(this.codecOf(node, 0) ? { codec: this.codecOf(node, 0) } : {}),
       ...(this.constructionsOf(node, 0).length > 0 ? { constructs: this.constructionsOf(node, 0) } : {}),
       // All callers or none: a caller left out could be the one that reaches the flagged code.
       ...(node.callers.length <= MAX_FLAGGED_CALLERS && node.callers.some((c) => c.flags) ? { flaggedCallers: this.flaggedCallers(node) } : {}),
+      ...(node.callers.length > 0 && node.callers.length <= MAX_FLAGGED_CALLERS && node.callers.every((c) => c.numbers) ? { argumentNumbers: argumentNumbers(node.callers) } : {}),
     };
+  }
+
+  private readonly codecCache = new Map<string, CodecFact | null>();
+
+  /**
+   * What a small transform does to its input, through the project helpers it calls (`compress -> encode ->
+   * toBase64`): a compressor anywhere on the way wins; otherwise the encodings of every hop. A hop the model
+   * cannot resolve, or that has no fact of its own, leaves the function without one.
+   */
+  private codecOf(node: Node, depth: number): CodecFact | undefined {
+    const own = node.summary.codec;
+    if (!own) return undefined;
+    if (!own.via) return own;
+    const cached = this.codecCache.get(node.id);
+    if (cached !== undefined || this.codecCache.has(node.id)) return cached ?? undefined;
+    this.codecCache.set(node.id, null); // a cycle of helpers has no fact
+    if (depth > MAX_DEPTH) return undefined;
+    const fact: CodecFact = { encodings: [...own.encodings], ...(own.compressor ? { compressor: own.compressor } : {}) };
+    const chain: string[] = [];
+    for (const ref of own.via) {
+      const target = this.resolveRef(node.file, ref);
+      const callee = target ? this.nodes.get(target) : undefined;
+      const inner = callee && callee.id !== node.id ? this.codecOf(callee, depth + 1) : undefined;
+      if (!callee || !inner) return undefined;
+      chain.push(`${callee.summary.name}() (${callee.file}:${callee.summary.line})`, ...(inner.chain ?? []));
+      if (inner.compressor) fact.compressor ??= `${inner.compressor} in ${callee.summary.name}()`;
+      for (const encoding of inner.encodings) if (!fact.encodings.includes(encoding)) fact.encodings.push(encoding);
+    }
+    if (!fact.compressor && fact.encodings.length === 0) return undefined;
+    if (chain.length > 0) fact.chain = chain.slice(0, 6);
+    this.codecCache.set(node.id, fact);
+    return fact;
   }
 
   private readonly constructionCache = new Map<string, Construction[]>();
@@ -232,7 +276,7 @@ export class ProjectModel {
         }
         if (!target || target === node.id) continue;
         node.targets.push({ id: target, inner: false, inLoop: call.inLoop, line: call.line, ...(call.access ? { access: call.access } : {}) });
-        this.nodes.get(target)?.callers.push({ id: node.id, line: call.line, ...(call.flags ? { flags: call.flags } : {}), ...(call.argc !== undefined ? { argc: call.argc } : {}) });
+        this.nodes.get(target)?.callers.push({ id: node.id, line: call.line, ...(call.flags ? { flags: call.flags } : {}), ...(call.argc !== undefined ? { argc: call.argc } : {}), ...(call.numbers ? { numbers: call.numbers } : {}) });
       }
       for (const inner of node.summary.inner) {
         const id = idOf(node.file, inner);
@@ -631,4 +675,20 @@ function describeRoleSource(reason: string): string {
 
 export function idOf(file: string, key: string): string {
   return `${file}::${key}`;
+}
+
+/** Numeric literals the callers pass, by argument index: only indexes where every caller passes one (distinct values, at most 6). */
+function argumentNumbers(callers: ReadonlyArray<{ numbers?: Record<string, number> }>): Record<string, number[]> {
+  const byIndex: Record<string, number[]> = {};
+  const first = callers[0]?.numbers ?? {};
+  for (const index of Object.keys(first)) {
+    if (!callers.every((caller) => caller.numbers?.[index] !== undefined)) continue;
+    const values: number[] = [];
+    for (const caller of callers) {
+      const value = caller.numbers?.[index] as number;
+      if (!values.includes(value) && values.length < 6) values.push(value);
+    }
+    byIndex[index] = values;
+  }
+  return byIndex;
 }

@@ -7,7 +7,7 @@ import { CODEC_TEXT, codecOf } from './codec.js';
 import { agentClassOf, agentConstructionIn, flowsToReturn } from './constructions.js';
 import { returnedValue } from './factories.js';
 import { markMigrations } from './run-once.js';
-import { flagArguments } from './flags.js';
+import { flagArguments, numberArguments } from './flags.js';
 import { passedHandles } from './callbacks.js';
 import { accessOfCall, classifyCall, heldValueOfExpression, heldValueOfModuleRef, heldValueOfType, type ClassifyContext } from './classify.js';
 import { record } from './records.js';
@@ -177,7 +177,8 @@ export function summarizeFile(file: string, sourceFile: ts.SourceFile, scope: Im
       const flags = ts.isCallExpression(node) ? flagArguments(node) : undefined;
       // The argument count matters to flags.ts only when it leaves a parameter out: `snapshot(id)` vs `snapshot(id, true)`.
       const argc = ts.isCallExpression(node) || ts.isNewExpression(node) ? (node.arguments?.length ?? 0) : 0;
-      fnSummary.calls.push({ ref: outcome.ref, line: lineOf(node), inLoop: frame.loops > 0, ...access, ...returned, ...receiver, ...(flags ?? { argc }) });
+      const numbers = ts.isTaggedTemplateExpression(node) ? undefined : numberArguments(node);
+      fnSummary.calls.push({ ref: outcome.ref, line: lineOf(node), inLoop: frame.loops > 0, ...access, ...returned, ...receiver, ...(flags ?? { argc }), ...(numbers ? { numbers } : {}) });
       // A member of a factory's result or a callback's parameter that the linker may not resolve: its name is
       // still evidence, as it was before the model could follow such values.
       if (outcome.ref.kind === 'returned' || outcome.ref.kind === 'passed') {
@@ -248,8 +249,45 @@ export function summarizeFile(file: string, sourceFile: ts.SourceFile, scope: Im
     }
   }
   while (open.length > 0) close(open.pop() as Open);
+  if (DEFAULTS_TEXT.test(sourceFile.text)) noteConfiguredImports(summary, nodes, scope, lineOf);
   markMigrations(summary);
   return summary;
+}
+
+/** `x.defaults.httpsAgent = ...`: only files that say it get the extra look at assignments. */
+const DEFAULTS_TEXT = /\.defaults\s*\.\s*(?:httpAgent|httpsAgent|agent|dispatcher)\b|Object\.assign\(\s*\w+\.defaults\b/;
+const DEFAULT_KEYS = new Set(['httpAgent', 'httpsAgent', 'agent', 'dispatcher']);
+
+/** `api.defaults.httpsAgent = agent` (or `Object.assign(api.defaults, { httpsAgent })`) on an imported `api`: the value is configured in this file, not where it is built. */
+function noteConfiguredImports(summary: FileSummary, nodes: readonly ts.Node[], scope: ImportScope, lineOf: (node: ts.Node) => number): void {
+  const note = (holder: ts.Expression, key: string, at: ts.Node): void => {
+    const inner = skipOuter(holder);
+    const ref = ts.isIdentifier(inner) ? scope.resolve(inner) : undefined;
+    if (!ref || ref.module === 'global' || ref.path.length > 1 || (summary.configures?.length ?? 0) >= 8) return;
+    (summary.configures ??= []).push({ module: ref.module, name: ref.path[0] ?? 'default', key, line: lineOf(at) });
+  };
+  for (const node of nodes) {
+    // `Object.assign(api.defaults, { httpsAgent })`
+    if (ts.isCallExpression(node) && node.expression.getText() === 'Object.assign' && node.arguments.length >= 2) {
+      const target = skipOuter(node.arguments[0] as ts.Expression);
+      if (!ts.isPropertyAccessExpression(target) || target.name.text !== 'defaults') continue;
+      for (const source of node.arguments.slice(1)) {
+        const object = skipOuter(source);
+        if (!ts.isObjectLiteralExpression(object)) continue;
+        for (const property of object.properties) {
+          const key = property.name && (ts.isIdentifier(property.name) || ts.isStringLiteral(property.name)) ? property.name.text : undefined;
+          if (key && DEFAULT_KEYS.has(key)) note(target.expression, key, node);
+        }
+      }
+      continue;
+    }
+    if (!ts.isBinaryExpression(node) || node.operatorToken.kind < ts.SyntaxKind.FirstAssignment || node.operatorToken.kind > ts.SyntaxKind.LastAssignment) continue;
+    const left = skipOuter(node.left);
+    if (!ts.isPropertyAccessExpression(left) || !DEFAULT_KEYS.has(left.name.text)) continue;
+    const defaults = skipOuter(left.expression);
+    if (!ts.isPropertyAccessExpression(defaults) || defaults.name.text !== 'defaults') continue;
+    note(defaults.expression, left.name.text, node);
+  }
 }
 
 /** Node kinds the summary looks at, indexed by kind (filled on first use: the compiler loads lazily). */

@@ -1,4 +1,4 @@
-import type { ValueUser } from './value-users.js';
+import type { ValueSetting, ValueUser } from './value-users.js';
 import type { Construction } from './constructions.js';
 import type { CodecFact } from './codec.js';
 
@@ -60,6 +60,8 @@ export interface CallSite {
   /** Boolean literals it passes (`'1'`, `'1.viaJob'`) and its argument count, when it passes any (flags.ts). */
   flags?: Record<string, boolean>;
   argc?: number;
+  /** Numeric literals it passes, by argument index (`rejectAfter(30_000)` -> `{ '0': 30000 }`), when it passes any. */
+  numbers?: Record<string, number>;
 }
 
 /** A caller of a function whose calls pass flag literals, with its role (flags.ts). */
@@ -166,6 +168,9 @@ export interface FileSummary {
   /** Imported values built into a module value of this file (`const repo = new OrdersRepo(pool)`): whoever uses
    *  `repo` uses `pool` (value-users.ts). */
   heldImports?: Array<{ holder: string; module: string; name: string }>;
+  /** Settings this file assigns on an imported value's defaults (`api.defaults.httpsAgent = agent`): the value is
+   *  configured here, not where it is built (value-users.ts). */
+  configures?: Array<{ module: string; name: string; key: string; line: number }>;
   /** Functions named by a registration elsewhere in the file: `router.get('/x', handler)` -> handler. */
   registered: Array<{ ref: CalleeRef; kind: EntryKind; reason: string }>;
 }
@@ -206,6 +211,9 @@ export interface LinkedFunction {
   codec?: CodecFact;
   /** Its callers with the flag literals they pass, when some caller passes any (flags.ts). */
   flaggedCallers?: FlaggedCaller[];
+  /** Numeric literals its callers pass, by argument index, when every caller's call was seen and some pass one
+   *  (`rejectAfter(ms)` called with 30_000 from a route): what a parameter such as a delay is in practice. */
+  argumentNumbers?: Record<string, number[]>;
 }
 
 /** What rules in one file may ask the model: its own functions and every callee its calls resolve to. */
@@ -216,6 +224,8 @@ export interface FileModelFacts {
   callees: Record<string, LinkedFunction | null>;
   /** This file's module values used by functions in other files, with those functions' roles (value-users.ts). */
   valueUsers?: Record<string, ValueUser[]>;
+  /** This file's module values whose defaults other files assign (`api.defaults.httpsAgent = ...`), see value-users.ts. */
+  valueSettings?: Record<string, ValueSetting[]>;
 }
 
 export function refKey(ref: CalleeRef): string {

@@ -16,6 +16,13 @@ export interface ValueUser {
   roleReason: string;
 }
 
+/** Another file assigning one of this value's defaults (`api.defaults.httpsAgent = agent`). */
+export interface ValueSetting {
+  file: string;
+  line: number;
+  key: string;
+}
+
 /** Users kept per value: enough evidence, bounded facts (they are hashed into the findings cache key). */
 const MAX_USERS = 6;
 const MAX_HOPS = 4;
@@ -24,17 +31,17 @@ const RANK: Record<Role, number> = { request: 0, occasional: 1, background: 2, u
 type Resolve = (from: string, module: string) => string | undefined;
 
 /** The file and local name of the module value `name` exported by `file`, following re-exports. */
-function exportedValue(summaries: ReadonlyMap<string, FileSummary>, resolve: Resolve, file: string, name: string, hops: number): { file: string; local: string } | undefined {
+function exportedValue(summaries: ReadonlyMap<string, FileSummary>, resolve: Resolve, file: string, name: string, hops: number, anyValue = false): { file: string; local: string } | undefined {
   const summary = summaries.get(file);
   if (!summary || hops > MAX_HOPS) return undefined;
   const local = summary.exports[name];
-  if (local !== undefined) return summary.values[local] ? { file, local } : undefined;
+  if (local !== undefined) return anyValue || summary.values[local] ? { file, local } : undefined;
   for (const reexport of summary.reexports) {
     if (reexport.as !== name && reexport.as !== '*') continue;
     if (reexport.name === '*' && reexport.as !== '*') continue; // `export * as ns from`: a namespace, not the value
     const target = resolve(file, reexport.module);
     if (!target || target === file) continue;
-    const found = exportedValue(summaries, resolve, target, reexport.name === '*' ? name : reexport.name, hops + 1);
+    const found = exportedValue(summaries, resolve, target, reexport.name === '*' ? name : reexport.name, hops + 1, anyValue);
     if (found) return found;
   }
   return undefined;
@@ -72,6 +79,24 @@ export function indexValueUsers(
         }
       }
       for (const passed of fn.handsOn ?? []) add(from, fn.key, passed.module, passed.name, passed.line);
+    }
+  }
+  return index;
+}
+
+/** file -> exported value's local name -> the files that assign its defaults (`api.defaults.httpsAgent = agent`). */
+export function indexValueSettings(summaries: ReadonlyMap<string, FileSummary>, resolve: Resolve): Map<string, Record<string, ValueSetting[]>> {
+  const index = new Map<string, Record<string, ValueSetting[]>>();
+  for (const [from, summary] of summaries) {
+    for (const setting of summary.configures ?? []) {
+      const target = resolve(from, setting.module);
+      if (!target || target === from) continue;
+      const value = exportedValue(summaries, resolve, target, setting.name, 0, true);
+      if (!value || value.file === from) continue;
+      const byValue = index.get(value.file) ?? {};
+      const settings = (byValue[value.local] ??= []);
+      if (settings.length < MAX_USERS) settings.push({ file: from, line: setting.line, key: setting.key });
+      index.set(value.file, byValue);
     }
   }
   return index;

@@ -3,7 +3,7 @@ import type { ImportScope } from '../scanner/imports.js';
 import { accessOfCall, classifyCall, type ClassifyContext } from './classify.js';
 import { accessOfName } from './io-catalog.js';
 import { flagGuards, roleUnderGuards } from './flags.js';
-import type { ValueUser } from './value-users.js';
+import type { ValueSetting, ValueUser } from './value-users.js';
 import { refKey, type Effect, type FileModelFacts, type FileSummary, type LinkedFunction, type Role } from './types.js';
 
 /**
@@ -194,6 +194,12 @@ export class ModelView {
       return best;
     }
     return undefined;
+  }
+
+  /** Other files that assign defaults of the module value built at `node` (`api.defaults.httpsAgent = agent`). */
+  settingsElsewhere(node: ts.Node): ValueSetting[] {
+    const holder = topLevelHolder(node);
+    return holder ? (this.facts.valueSettings?.[holder] ?? []) : [];
   }
 
   /** Every module value of this file used from other files, with its users. */

@@ -11,6 +11,41 @@ export interface ProjectFacts {
   /** Where `minNodeMajor` came from, for evidence: `engines.node ">=18"`. */
   nodeVersionSource: string | undefined;
   dependencies: Record<string, string>;
+  /** `connection_limit=N` in a connection URL of the package's committed env files (`.env`, `.env.example`...):
+   *  Prisma reads its pool size from that URL. Set only when some file has one. */
+  envConnectionLimits?: Array<{ variable: string; limit: number; file: string }>;
+  /** The variable Prisma's schema reads its URL from (`url = env("DATABASE_URL")`), when a schema says. */
+  prismaUrlVariable?: string;
+  /** A serverless deployment file (`vercel.json`, `serverless.yml`, `netlify.toml`): one connection per instance is the norm there. */
+  serverlessConfig?: string;
+}
+
+/** Env files read for connection URLs, the one Prisma loads first. */
+const ENV_FILES = ['.env', '.env.example', '.env.sample', '.env.template', '.env.development', '.env.local'];
+const PRISMA_SCHEMAS = ['prisma/schema.prisma', 'schema.prisma'];
+const SERVERLESS_FILES = ['vercel.json', 'serverless.yml', 'serverless.yaml', 'serverless.ts', 'netlify.toml'];
+
+/** `VAR="postgresql://...?connection_limit=3"` lines of the package's env files. */
+function envConnectionLimits(root: string, problems: FactsProblems | undefined): ProjectFacts['envConnectionLimits'] {
+  const found: NonNullable<ProjectFacts['envConnectionLimits']> = [];
+  for (const name of ENV_FILES) {
+    const file = path.join(root, name);
+    const text = existsSync(file) ? readProjectFile(file, problems) : undefined;
+    for (const match of text?.matchAll(/^\s*(?:export\s+)?([A-Za-z_]\w*)\s*=\s*["']?[^\n]*?[?&]connection_limit=(\d+)/gm) ?? []) {
+      if (found.length < 8 && !found.some((f) => f.variable === match[1])) found.push({ variable: match[1] ?? '', limit: Number(match[2]), file: name });
+    }
+  }
+  return found.length > 0 ? found : undefined;
+}
+
+function prismaUrlVariable(root: string, problems: FactsProblems | undefined): string | undefined {
+  for (const name of PRISMA_SCHEMAS) {
+    const file = path.join(root, name);
+    const text = existsSync(file) ? readProjectFile(file, problems) : undefined;
+    const match = text ? /datasource\s+\w+\s*\{[^}]*?\burl\s*=\s*env\(\s*"(\w+)"\s*\)/.exec(text) : null;
+    if (match?.[1]) return match[1];
+  }
+  return undefined;
 }
 
 const NVM_ALIASES: Record<string, number> = {
@@ -96,7 +131,16 @@ export function readProjectFacts(root: string | undefined, problems?: FactsProbl
     minNodeMajor = lowestMajor(typesNode);
     if (minNodeMajor !== undefined) nodeVersionSource = `@types/node "${typesNode}"`;
   }
-  return { root, minNodeMajor, nodeVersionSource, dependencies };
+  const facts: ProjectFacts = { root, minNodeMajor, nodeVersionSource, dependencies };
+  const limits = envConnectionLimits(root, problems);
+  if (limits) {
+    facts.envConnectionLimits = limits;
+    const variable = prismaUrlVariable(root, problems);
+    if (variable) facts.prismaUrlVariable = variable;
+    const serverless = SERVERLESS_FILES.find((name) => existsSync(path.join(root, name)));
+    if (serverless) facts.serverlessConfig = serverless;
+  }
+  return facts;
 }
 
 /** Finds and caches the facts of the package each file belongs to. */

@@ -97,14 +97,26 @@ export function pack(s: string) { return Buffer.from(s).toString('base64'); }`);
     for (const code of cases) expect(run(code), code).toEqual([]);
   });
 
-  it('follows one hop into a same-file helper, not two', () => {
+  it('follows same-file helpers, further hops through the model\'s codec facts', () => {
     expect(run(`function enc(v: unknown) { return Buffer.from(JSON.stringify(v)).toString('base64'); }
 export function compress(v: unknown) { return enc(v); }`)).toHaveLength(1);
     expect(run(`import { gzipSync } from 'zlib';
 function gz(s: string) { return gzipSync(s).toString('base64'); }
 export function compress(v: unknown) { return gz(JSON.stringify(v)); }`)).toEqual([]);
-    expect(run(`function b64(s: string) { return Buffer.from(s).toString('base64'); }
+    // compress -> enc -> b64: only encodes, and the evidence names the chain.
+    const [twoHops, ...more] = run(`function b64(s: string) { return Buffer.from(s).toString('base64'); }
 function enc(v: unknown) { return b64(JSON.stringify(v)); }
+export function compress(v: unknown) { return enc(v); }`);
+    expect(more).toEqual([]);
+    expect(twoHops?.evidence.join(' ')).toContain('followed through b64()');
+    // The second hop compresses: silent.
+    expect(run(`import { deflateSync } from 'zlib';
+function squeeze(s: string) { return deflateSync(s).toString('base64'); }
+function enc(v: unknown) { return squeeze(JSON.stringify(v)); }
+export function compress(v: unknown) { return enc(v); }`)).toEqual([]);
+    // The second hop does something the model cannot summarise as a codec: not proven, silent.
+    expect(run(`function store(s: string) { console.log(s.length); return Buffer.from(s).toString('base64'); }
+function enc(v: unknown) { return store(JSON.stringify(v)); }
 export function compress(v: unknown) { return enc(v); }`)).toEqual([]);
   });
 

@@ -238,3 +238,14 @@ describe('missing-keep-alive: on the project model', () => {
     expect(run(code)).toEqual([]);
   });
 });
+
+describe('missing-keep-alive: the runtime a Dockerfile runs', async () => {
+  const { dockerRuntime } = await import('../../rules/missing-keep-alive.js');
+  it('reads the last stage, through stage names and distroless images', () => {
+    expect(dockerRuntime('FROM node:18-bullseye AS build\nRUN npm ci\nFROM node:20-slim\nCMD ["node", "dist/server.js"]')?.major).toBe(20);
+    expect(dockerRuntime('FROM node:20 AS build\nFROM gcr.io/distroless/nodejs18-debian12\nCOPY --from=build /app /app')?.major).toBe(18);
+    expect(dockerRuntime('FROM --platform=linux/amd64 node:16-alpine AS base\nFROM base AS runner\nCMD ["node", "index.js"]')?.major).toBe(16);
+    // The running image names no Node version: nothing is known.
+    expect(dockerRuntime('FROM node:18 AS build\nFROM alpine:3.20\nCOPY --from=build /app/bin /bin')).toBeUndefined();
+  });
+});

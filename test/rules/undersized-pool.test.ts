@@ -92,9 +92,16 @@ export const c = new Pool({ max: config.pg.max, connectionTimeoutMillis: config.
     const code = `import { Pool } from 'pg';\nexport const pool = new Pool({ max: 150 });\n`;
     const [finding] = run(code).findings;
     expect(finding?.ruleId).toBe('undersized-pool/exceeds-db-limit');
-    // Above max_connections is a moderate cost; nothing in the project uses the pool, so how often is unknown.
-    expect(finding?.severity).toBe('medium');
+    // Against PostgreSQL's default of 100, which the code does not prove is the database's: at most low.
+    expect(finding?.severity).toBe('low');
+    expect(finding?.confidence).toBe('low');
+    expect(finding?.evidence.join(' ')).toContain('assumed');
     expect(finding?.fix.replacement).toBe('max: Number(process.env.DB_POOL_MAX ?? 20)');
+    // Equal to the assumed default proves nothing.
+    expect(run(code.replace('150', '100')).findings).toEqual([]);
+    // A limit the project states: above it is a moderate cost; nothing uses the pool, so how often is unknown.
+    const stated = run(code, { options: { 'undersized-pool': { databaseMaxConnections: { postgres: 120 } } } });
+    expect(stated.findings[0]?.severity).toBe('medium');
     const custom = run(code, { options: { 'undersized-pool': { databaseMaxConnections: { postgres: 500, mysql: 151 } } } });
     expect(custom.findings).toEqual([]);
   });
