@@ -135,7 +135,10 @@ function stubPlugin(entryText: string, file: string, realPackages: Set<string>, 
         if (isBuiltin(args.path)) return { path: args.path, external: true };
         // A shim's own imports (the real pool library) resolve from this tool's install.
         if (args.namespace === SHIM_NAMESPACE) return undefined;
-        if (Object.hasOwn(shims, packageName(args.path))) return { path: packageName(args.path), namespace: SHIM_NAMESPACE };
+        // Shims stand in for the user's imports only: a real package bundled here (pg) keeps its own real
+        // dependencies (pg-pool) even when a shim of the same name exists.
+        const fromPackage = args.importer.split(path.sep).includes('node_modules');
+        if (!fromPackage && Object.hasOwn(shims, packageName(args.path))) return { path: packageName(args.path), namespace: SHIM_NAMESPACE };
         // A tsconfig `paths` alias looks like a package: let esbuild resolve it, and keep it when it lands
         // in the project rather than in node_modules.
         const resolved = await builder.resolve(args.path, { kind: args.kind, resolveDir: args.resolveDir, importer: args.importer, pluginData: 'resolving' });
