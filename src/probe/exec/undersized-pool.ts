@@ -293,7 +293,8 @@ async function measureYourPool(
   const shown = expression.text.replace(/\s+/g, ' ');
   const notes = [
     `ran YOUR pool construction from ${where.file}:${expression.line}, \`${shown.length > 90 ? `${shown.slice(0, 87)}...` : shown}\`, copied verbatim into a factory at the end of its module (same imports and bindings), against the real ${params.library} library, in a child process: ${describeContainment(run.sandbox)}`,
-    ...stubbedNote(run.stubbed),
+    // pg-native is pg's optional native binding, required by the real pg bundled here, not by your code.
+    ...stubbedNote(run.stubbed.filter((name) => name !== 'pg-native')),
     ...(database ? [`behind the pool: ${database.description}`] : []),
   ];
   if (!run.result) return execSkip(noResultReason(run, 'the child'), notes);
