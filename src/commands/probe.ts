@@ -325,7 +325,7 @@ export function probeCommand(io: Io, setExit: (code: number) => void): Command {
     .option('--exclude <glob>', 'skip files matching this glob (repeatable)', collect, [])
     .option('--emit-k6 <dir>', 'write a k6 script per HTTP-facing finding (needs --target-url)')
     .option('--target-url <url>', 'the URL the k6 scripts target (never contacted by this command)')
-    .option('--exec', 'run YOUR code (fake-compression, sequential-await, uncleared-timer, keep-alive agents, pg/generic-pool pools) in a sandboxed child process instead of a replica')
+    .option('--exec', 'run YOUR code (fake-compression, sequential-await, uncleared-timer, keep-alive agents, pg/knex/generic-pool pools) in a sandboxed child process instead of a replica')
     .option('--allow-network', 'with --exec: run your code even where no network namespace can be made')
     .option('--postgres-url <url>', 'with --exec: run pg pool findings against your PostgreSQL (only SELECT pg_sleep is sent) instead of an embedded one')
     .option('--latency <name=ms>', 'with --exec: latency of a stubbed call, by member or module.member (repeatable), e.g. pg.query=25', collect, [])

@@ -34,8 +34,21 @@ const pool = new Pool({ max: 10, idleTimeoutMillis: 5_000 });
 const limit = pLimit(10);
 export const loadAll = (ids: string[]) => Promise.all(ids.map((id) => limit(() => pool.query('select $1', [id]))));
 `;
+/** A knex pool of 3 with the pg client: the rule's small-max finding, scanned from this text. */
+const KNEX = `import express from 'express';
+import knex from 'knex';
+
+export const app = express();
+
+export const db = knex({
+  client: 'pg',
+  connection: process.env.DATABASE_URL,
+  pool: { min: 0, max: 3 },
+});
+`;
 mkdirSync(path.join(dir, 'src'));
 writeFileSync(path.join(dir, 'src/db.ts'), RIGHT_SIZED);
+writeFileSync(path.join(dir, 'src/knex-db.ts'), KNEX);
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 function fixtureFinding(file: string, line: number): Finding {
@@ -90,6 +103,20 @@ describe.skipIf(missing !== undefined)('undersized-pool --exec on an embedded Po
     expect(notes).toMatch(/the child counted 3 and 20 clients checked out/);
     const port = Number(/127\.0\.0\.1:(\d+)/.exec(notes)?.[1]);
     expect(await listening(port)).toBe(false);
+  }, 180_000);
+
+  it('knex with the pg client: its tarn pool of 3 on the real server vs the fixed 20: verified', async () => {
+    const { findings } = analyzeText(KNEX, { file: 'src/knex-db.ts', rules: ['undersized-pool'] });
+    const finding = findings.find((f) => f.ruleId === 'undersized-pool/small-max');
+    expect(finding?.params).toMatchObject({ driver: 'knex', database: 'postgres', max: 3 });
+    const v = await verify(finding as Finding, dir);
+    expect(v.mode).toBe('exec');
+    expect(v.measurements[0]).toMatchObject({ metric: 'queries the server ran at once (pg_stat_activity, of 50 concurrent callers)', before: 3, after: 20 });
+    expect(v.evidence?.reached).toMatchObject({ file: 'src/knex-db.ts', executed: true });
+    expect(v.status).toBe('verified');
+    const notes = v.notes.join('\n');
+    expect(notes).toContain('your pool as found: {"max":3,"waitTimeoutMs":60000}; with the fix: {"max":20,"waitTimeoutMs":60000} (read back from the knex instance)');
+    expect(notes).toMatch(/knex acquires a connection from its tarn pool/);
   }, 180_000);
 
   it('a right-sized pool (10 behind pLimit(10)) planted as undersized: the server ran 10 at once either way, not verified', async () => {

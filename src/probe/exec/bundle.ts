@@ -151,7 +151,9 @@ function stubPlugin(entryText: string, file: string, realPackages: Set<string>, 
           if (resolved.errors.length > 0) return { errors: [{ text: `${packageName(args.path)} is not installed where ${path.basename(file)} can resolve it` }] };
           return { path: resolved.path };
         }
-        stubbed.add(packageName(args.path));
+        // The notes list what YOUR code imports; a real package's optional dependencies it lacks (pg's
+        // pg-native, knex's other dialects' drivers) are stubbed too, but are not yours.
+        if (!fromPackage) stubbed.add(packageName(args.path));
         // One stub module per importer, so each exports exactly the names that importer reads.
         return { path: `${args.path}?from=${args.importer}`, namespace: STUB_NAMESPACE, pluginData: { specifier: args.path, importer: args.importer, kind: args.kind } };
       });

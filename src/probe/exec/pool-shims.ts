@@ -12,7 +12,7 @@
  *
  * This file holds JavaScript source for the child, not code that runs in this process.
  */
-export type PoolLibrary = 'pg-pool' | 'generic-pool';
+export type PoolLibrary = 'pg-pool' | 'generic-pool' | 'knex';
 
 const STATE = `
 const state = (globalThis.__bottleneckPoolState ??= {
@@ -23,6 +23,9 @@ const state = (globalThis.__bottleneckPoolState ??= {
   peak: 0,
   latencyMs: 20,
   optionsOf(pool) {
+    // knex: its tarn pool, as knex built it from your config.
+    const tarn = typeof pool === 'function' && pool.client ? pool.client.pool : undefined;
+    if (tarn) return { max: Number.isFinite(tarn.max) ? tarn.max : null, waitTimeoutMs: typeof tarn.acquireTimeoutMillis === 'number' ? tarn.acquireTimeoutMillis : null };
     const o = pool.options ?? pool._config ?? {};
     const max = Number.isFinite(o.max) ? o.max : null;
     const wait = o.connectionTimeoutMillis ?? o.acquireTimeoutMillis ?? null;
@@ -102,9 +105,37 @@ export { createPool, Pool };
 export default { ...genericPool, createPool };
 `;
 
+const KNEX = `
+import realKnex from 'knex';
+import pg from 'pg';
+${STATE}
+state.RealClient = pg.Client;
+const PG_CLIENTS = new Set(['pg', 'postgres', 'postgresql']);
+/**
+ * The real knex (and its tarn pool) with your config. While the probe evaluates your expression, a pg
+ * client's connection is the probe's real server (read-only sessions); any other knex your module builds
+ * points at a socket that does not exist, so nothing it runs at load time reaches a database.
+ */
+function knex(config) {
+  const db = state.database;
+  const cfg = { ...(config ?? {}) };
+  const client = typeof cfg.client === 'string' ? cfg.client : cfg.dialect;
+  cfg.connection = db && PG_CLIENTS.has(client)
+    ? { host: db.host, port: db.port, user: db.user, password: db.password, database: db.database, ssl: db.ssl, options: '-c default_transaction_read_only=on' }
+    : { host: '/nonexistent/bottleneck-no-database', port: 1, user: 'none', database: 'none' };
+  const instance = realKnex(cfg);
+  state.pools.push(instance);
+  return instance;
+}
+Object.assign(knex, realKnex);
+export { knex };
+export default knex;
+`;
+
 /** Package name -> the library its shim runs, and the shim's source. */
 export const POOL_SHIMS: Record<string, { library: PoolLibrary; source: string }> = {
   pg: { library: 'pg-pool', source: PG },
   'pg-pool': { library: 'pg-pool', source: PG.replace('class Pool extends PgPool', 'class BottleneckPool extends PgPool').replace('export { Pool, Client, types };\nexport default { Pool, Client, types };', 'export { Client, types };\nexport default BottleneckPool;') },
   'generic-pool': { library: 'generic-pool', source: GENERIC },
+  knex: { library: 'knex', source: KNEX },
 };

@@ -73,11 +73,20 @@ if (database) {
   sampler.on('error', () => {});
   try { await sampler.connect(); }
   catch (error) { emit({ error: "could not connect to the probe's PostgreSQL: " + describeError(error) }); process.exit(0); }
-  for (const pool of Object.values(pools)) pool.on('error', () => {});
+  for (const pool of Object.values(pools)) if (library === 'pg-pool') pool.on('error', () => {});
 }
 /** One operation; resolves to the acquire wait in ms. */
 async function operate(pool) {
   const s = performance.now();
+  if (library === 'knex') {
+    // knex's own acquire from its tarn pool, the pg connection it hands out, and its release.
+    const connection = await pool.client.acquireConnection();
+    const wait = performance.now() - s;
+    state.inFlight++;
+    state.peak = Math.max(state.peak, state.inFlight);
+    try { await connection.query(SLEEP, [latencyMs / 1000]); } finally { state.inFlight--; await pool.client.releaseConnection(connection); }
+    return wait;
+  }
   if (library === 'pg-pool') {
     const client = await pool.connect();
     const wait = performance.now() - s;
@@ -135,7 +144,7 @@ while (rounds.before.length < maxRounds && performance.now() - started + 2 * lon
     rounds[side].push(r);
   }
 }
-for (const pool of Object.values(pools)) await (library === 'pg-pool' ? pool.end() : pool.drain().then(() => pool.clear())).catch(() => {});
+for (const pool of Object.values(pools)) await (library === 'pg-pool' ? pool.end() : library === 'knex' ? pool.destroy() : pool.drain().then(() => pool.clear())).catch(() => {});
 if (sampler) await sampler.end().catch(() => {});
 emit({ warm, rounds, reached: await findingReached() });
 process.exit(0);
@@ -167,11 +176,16 @@ export type ExecPoolParams =
   | { where: ExecLocation; library: PoolLibrary; concurrency: number; concurrencySource: string; latencyMs: number; latencySource: string; replica: UndersizedPoolParams };
 
 /** The library a construction's package maps to, or why this probe cannot run it. */
-function libraryOf(driver: unknown): PoolLibrary | undefined {
+function libraryOf(driver: unknown, database: unknown): PoolLibrary | undefined {
   if (driver === 'pg' || driver === 'pg-pool') return 'pg-pool';
   if (driver === 'generic-pool') return 'generic-pool';
+  // knex runs only with its pg client: the only database the probe can start or reach is PostgreSQL.
+  if (driver === 'knex' && database === 'postgres') return 'knex';
   return undefined;
 }
+
+/** Libraries whose pool holds real connections: measured on a real PostgreSQL, or not at all. */
+const ON_POSTGRES: ReadonlySet<PoolLibrary> = new Set(['pg-pool', 'knex']);
 
 /** Where the load's concurrency comes from: the code (a fan-out) or the rule's stated default. */
 export function poolConcurrency(params: FindingParams): { value: number; source: string } {
@@ -194,11 +208,14 @@ export function execPoolProbe(cwd: string, latencies: Record<string, number>, da
       const replica = undersizedPoolProbe.plan(params, variant);
       if ('skip' in replica) return replica;
       const where = locationOf(params);
-      const library = libraryOf(params.driver);
+      const library = libraryOf(params.driver, params.database);
       if (!variant || !SIZE_VARIANTS.has(variant) || !where) return { params: { replica: replica.params, why: "the finding's fix does not change the pool's size, which is what this probe measures on your code" } };
-      if (!library) return { params: { replica: replica.params, why: `${String(params.driver)}'s pool is not one of the real pool libraries --exec runs (pg-pool for pg, generic-pool)` } };
+      if (!library) {
+        const why = params.driver === 'knex' ? `knex with a ${String(params.database)} client: --exec runs knex only with its pg client, against PostgreSQL` : params.driver === 'mysql2' || params.database === 'mysql' ? 'no MySQL server is available to run a mysql2 pool against (--exec starts or reaches PostgreSQL only)' : `${String(params.driver)}'s pool is not one of the real pool libraries --exec runs (pg-pool for pg, knex with pg, generic-pool)`;
+        return { params: { replica: replica.params, why } };
+      }
       const concurrency = poolConcurrency(params);
-      const declared = latencies['pg.query'] ?? latencies.query ?? latencies['generic-pool.acquire'];
+      const declared = latencies['pg.query'] ?? latencies.query ?? latencies['knex.raw'] ?? latencies['generic-pool.acquire'];
       const latencyMs = declared ?? (typeof params.serviceTimeMs === 'number' && params.serviceTimeMs > 0 ? params.serviceTimeMs : 20);
       const latencySource = declared !== undefined ? `${latencyMs} ms per query, declared with --latency` : `${latencyMs} ms per query: a DEFAULT service time (declare yours with --latency pg.query=<ms>)`;
       return { params: { where, library, concurrency: Math.min(200, Math.round(concurrency.value)), concurrencySource: concurrency.source, latencyMs, latencySource, replica: replica.params } };
@@ -229,7 +246,7 @@ export async function runExecPool(cwd: string, params: ExecPoolParams, context: 
  * user's reached through a relay), checked with `SELECT 1`, and closed on every path, including Ctrl-C.
  */
 async function withDatabase(options: PoolDatabaseOptions, context: ProbeContext, measure: (database: PoolDatabase | undefined) => Promise<ProbeOutcome>, library: PoolLibrary): Promise<ProbeOutcome> {
-  if (library !== 'pg-pool') return measure(undefined);
+  if (!ON_POSTGRES.has(library)) return measure(undefined);
   // The server may take up to 60% of this probe's share to start; the rounds get the rest.
   const startBy = Date.now() + Math.max(1_000, (context.deadline - Date.now()) * 0.6);
   const opened = options.postgresUrl ? await relayToPostgres(options.postgresUrl) : await startEmbeddedPostgres({ deadline: startBy, signal: context.signal });
@@ -250,7 +267,7 @@ async function runOnYourCode(cwd: string, planned: Extract<ExecPoolParams, { whe
   const { where } = params;
   const absolute = path.resolve(cwd, where.file);
   const text = readFileSync(absolute, 'utf8');
-  const expression = constructionExpression(text, absolute, where, { calls: true, what: 'pool', example: '`new Pool({...})`, `createPool(...)`' });
+  const expression = constructionExpression(text, absolute, where, { calls: true, what: 'pool', example: '`new Pool({...})`, `createPool(...)`, `knex({...})`' });
   if ('skip' in expression) return replicaWithReason(params.replica, expression.skip, context);
   const shimmed = expression.constructorPackage;
   if (!shimmed || !Object.hasOwn(POOL_SHIMS, shimmed) || POOL_SHIMS[shimmed]?.library !== params.library) {
@@ -293,8 +310,7 @@ async function measureYourPool(
   const shown = expression.text.replace(/\s+/g, ' ');
   const notes = [
     `ran YOUR pool construction from ${where.file}:${expression.line}, \`${shown.length > 90 ? `${shown.slice(0, 87)}...` : shown}\`, copied verbatim into a factory at the end of its module (same imports and bindings), against the real ${params.library} library, in a child process: ${describeContainment(run.sandbox)}`,
-    // pg-native is pg's optional native binding, required by the real pg bundled here, not by your code.
-    ...stubbedNote(run.stubbed.filter((name) => name !== 'pg-native')),
+    ...stubbedNote(run.stubbed),
     ...(database ? [`behind the pool: ${database.description}`] : []),
   ];
   if (!run.result) return execSkip(noResultReason(run, 'the child'), notes);
@@ -316,7 +332,9 @@ export function poolOutcome(params: Extract<ExecPoolParams, { where: ExecLocatio
     `load: ${params.concurrencySource}; ${params.latencySource}`,
     params.library === 'pg-pool'
       ? `each operation: acquire a client from your pool (node-postgres's pg.Client on a real connection), run SELECT pg_sleep(${params.latencyMs / 1000}) on the server, release; pg-pool's own acquire queue, limits and timeouts, and the server, are real`
-      : "your factory's create/destroy replaced by resources that settle at once, each held for that latency; generic-pool's own queue, limits and timeouts are real",
+      : params.library === 'knex'
+        ? `each operation: knex acquires a connection from its tarn pool (node-postgres's pg.Client on a real connection), runs SELECT pg_sleep(${params.latencyMs / 1000}) on the server, releases it; knex's and tarn's own queue, limits and timeouts, and the server, are real`
+        : "your factory's create/destroy replaced by resources that settle at once, each held for that latency; generic-pool's own queue, limits and timeouts are real",
   );
   // Every round runs N operations at once: the most that ran together is the pool's limit as configured.
   const peakBefore = Math.max(...[warm.before, ...before].map((r) => r.peak));
@@ -379,7 +397,7 @@ export function poolOutcome(params: Extract<ExecPoolParams, { where: ExecLocatio
   const evidence = { ...(reached ? { reached } : {}), ...(interval ? { interval } : {}), minEffect: 1.5, ...(noise ? { noise } : {}) };
   const base = {
     measurements,
-    load: `${params.concurrency} concurrent ${params.library === 'pg-pool' ? `pg_sleep(${params.latencyMs / 1000}) queries on a real PostgreSQL` : 'acquisitions'} per round, ${params.latencyMs} ms each, your pool as found vs fixed`,
+    load: `${params.concurrency} concurrent ${ON_POSTGRES.has(params.library) ? `pg_sleep(${params.latencyMs / 1000}) queries on a real PostgreSQL` : 'acquisitions'} per round, ${params.latencyMs} ms each, your pool as found vs fixed`,
     notes,
     rounds: before.length,
     mode: 'exec' as const,
