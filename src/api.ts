@@ -62,6 +62,8 @@ export interface ProbeOptions extends Omit<ScanOptions, 'cache'> {
   allowNetwork?: boolean;
   /** With `exec`: latency in ms of a stubbed call, by member or `module.member` (`--latency`). */
   latencies?: Record<string, number>;
+  /** With `exec`: pg pools run against this PostgreSQL (`--postgres-url`; only `SELECT pg_sleep` is sent) instead of an embedded one. */
+  postgresUrl?: string;
   /** Stops the running probe; the report then holds what finished (`probe.interrupted`). */
   signal?: AbortSignal;
   /** Progress and the `--exec` warnings, which the CLI prints on stderr. Default: dropped. */
@@ -113,6 +115,7 @@ export async function probe(options: ProbeOptions = {}): Promise<ProbeReport> {
     exec: options.exec === true,
     allowNetwork: options.allowNetwork === true,
     latencies: options.latencies ?? {},
+    ...(options.postgresUrl ? { postgresUrl: options.postgresUrl } : {}),
     io: ioFor(cwd, options.log),
     ...(options.signal ? { signal: options.signal } : {}),
     onStart: ({ family, index, total }) => options.log?.(`probe ${index}/${total}: ${family}\n`),

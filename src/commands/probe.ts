@@ -31,6 +31,7 @@ export interface ProbeFlags {
   exec?: boolean;
   allowNetwork?: boolean;
   latency: string[];
+  postgresUrl?: string;
   color?: boolean;
   debug?: boolean;
   summary?: boolean;
@@ -93,6 +94,14 @@ async function rederiveFixes(findings: Finding[], flags: ProbeFlags, io: Io): Pr
 }
 
 /** `--latency pg.query=35` (repeatable): the latency a stubbed call of that name (member or stub path) waits. */
+/** `--postgres-url` needs `--exec` and a postgres:// URL whose TLS mode the socket relay can carry. */
+async function checkPostgresUrl(url: string, exec: boolean): Promise<void> {
+  const { parsePostgresUrl } = await import('../probe/exec/pool-database.js');
+  if (!exec) throw new UsageError('--postgres-url gives the PostgreSQL your pg pool runs against under --exec: it needs --exec');
+  const parsed = parsePostgresUrl(url);
+  if ('error' in parsed) throw new UsageError(parsed.error);
+}
+
 export function parseLatencies(values: string[]): Record<string, number> {
   const out: Record<string, number> = {};
   for (const value of values) {
@@ -157,6 +166,8 @@ export interface ProbeFindingsOptions {
   exec: boolean;
   allowNetwork: boolean;
   latencies: Record<string, number>;
+  /** With `exec`: pg pools run against this server instead of an embedded PostgreSQL. */
+  postgresUrl?: string;
   io: Io;
   signal?: AbortSignal;
   onStart?: Parameters<(typeof import('../probe/run.js'))['runProbes']>[1]['onStart'];
@@ -173,7 +184,7 @@ export async function probeFindings(findings: Finding[], options: ProbeFindingsO
     const refusal = execRefusal(options.allowNetwork);
     if (refusal) throw new UsageError(refusal);
   }
-  const probes = options.exec ? execProbes(options.io, options.io.cwd, { latencies: options.latencies }) : undefined;
+  const probes = options.exec ? execProbes(options.io, options.io.cwd, { latencies: options.latencies, ...(options.postgresUrl ? { postgresUrl: options.postgresUrl } : {}) }) : undefined;
   const probed = await runProbes(probes ? probes.prepare(findings) : findings, {
     budgetMs: options.budgetMs,
     ...(options.startedAt !== undefined ? { startedAt: options.startedAt } : {}),
@@ -201,6 +212,7 @@ export async function runProbe(paths: string[], given: ProbeFlags, io: Io): Prom
   const width = reportWidth(flags.width, io, !flags.output);
   const latencies = parseLatencies(flags.latency ?? []);
   if (Object.keys(latencies).length > 0 && !flags.exec) throw new UsageError('--latency sets the latency of your stubbed dependencies: it needs --exec');
+  if (flags.postgresUrl !== undefined) await checkPostgresUrl(flags.postgresUrl, flags.exec === true);
   if (flags.emitK6 && !flags.targetUrl) throw new UsageError('--emit-k6 needs --target-url: the k6 script runs against your deployment, never against this machine');
   const targetUrl = flags.targetUrl ? checkTargetUrl(flags.targetUrl) : undefined;
   // Before the scan, so a scan-only install learns at once what to add.
@@ -246,6 +258,7 @@ export async function runProbe(paths: string[], given: ProbeFlags, io: Io): Prom
       exec: flags.exec === true,
       allowNetwork: flags.allowNetwork === true,
       latencies,
+      ...(flags.postgresUrl ? { postgresUrl: flags.postgresUrl } : {}),
       io,
       signal: controller.signal,
       onStart: ({ family, index, total, findings: count }) => {
@@ -315,8 +328,9 @@ export function probeCommand(io: Io, setExit: (code: number) => void): Command {
     .option('--exclude <glob>', 'skip files matching this glob (repeatable)', collect, [])
     .option('--emit-k6 <dir>', 'write a k6 script per HTTP-facing finding (needs --target-url)')
     .option('--target-url <url>', 'the URL the k6 scripts target (never contacted by this command)')
-    .option('--exec', 'run YOUR code (fake-compression, sequential-await, uncleared-timer, keep-alive agents, pg/generic-pool pools) in a sandboxed child process instead of a replica')
+    .option('--exec', 'run YOUR code (fake-compression, sequential-await, uncleared-timer, keep-alive agents, pg/knex/generic-pool pools) in a sandboxed child process instead of a replica')
     .option('--allow-network', 'with --exec: run your code even where no network namespace can be made')
+    .option('--postgres-url <url>', 'with --exec: run pg pool findings against your PostgreSQL (only SELECT pg_sleep is sent) instead of an embedded one')
     .option('--latency <name=ms>', 'with --exec: latency of a stubbed call, by member or module.member (repeatable), e.g. pg.query=25', collect, [])
     .option('--color', 'force colours')
     .option('--no-color', 'disable colours')

@@ -70,6 +70,19 @@ export function killAllChildren(): number {
   return count;
 }
 
+/**
+ * A process group this tool started outside runChildScript (the pool probe's PostgreSQL server): killed
+ * with the children on Ctrl-C, SIGTERM and exit. `untrackGroup` when it has been stopped.
+ */
+export function trackGroup(pid: number): void {
+  installExitHook();
+  liveGroups.add(pid);
+}
+
+export function untrackGroup(pid: number): void {
+  liveGroups.delete(pid);
+}
+
 let exitHookInstalled = false;
 function installExitHook(): void {
   if (exitHookInstalled) return;

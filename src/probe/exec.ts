@@ -110,7 +110,7 @@ function isExecFamily(family: string): boolean {
   return Object.hasOwn(EXEC_FAMILIES, family);
 }
 
-export function execProbes(io: Io, cwd: string, options: { latencies?: Record<string, number> } = {}): { probes: Record<string, Probe<unknown>>; mode: (family: string) => VerificationMode; prepare: (findings: Finding[]) => Finding[] } {
+export function execProbes(io: Io, cwd: string, options: { latencies?: Record<string, number>; postgresUrl?: string } = {}): { probes: Record<string, Probe<unknown>>; mode: (family: string) => VerificationMode; prepare: (findings: Finding[]) => Finding[] } {
   io.stderr(
     '\n!!! --exec: bottleneck will RUN YOUR CODE for these findings:\n' +
       `!!!   ${Object.values(EXEC_FAMILIES).join(', ')}\n` +
@@ -124,7 +124,7 @@ export function execProbes(io: Io, cwd: string, options: { latencies?: Record<st
     'sequential-await': execSequentialProbe(cwd, options.latencies ?? {}) as Probe<unknown>,
     'uncleared-timer': execTimerProbe(cwd) as Probe<unknown>,
     'missing-keep-alive': execKeepAliveProbe(cwd) as Probe<unknown>,
-    'undersized-pool': execPoolProbe(cwd, options.latencies ?? {}) as Probe<unknown>,
+    'undersized-pool': execPoolProbe(cwd, options.latencies ?? {}, options.postgresUrl ? { postgresUrl: options.postgresUrl } : {}) as Probe<unknown>,
   };
   const probes: Record<string, Probe<unknown>> = { ...PROBES };
   for (const [family, execProbe] of Object.entries(execs)) {

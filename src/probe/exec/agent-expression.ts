@@ -73,16 +73,21 @@ export function constructionExpression(
   const lineStarts = sourceFile.getLineStarts();
   const start = (lineStarts[range.line - 1] ?? text.length) + range.column - 1;
   const end = (lineStarts[range.endLine - 1] ?? text.length) + range.endColumn - 1;
+  const bindings = moduleBindings(sourceFile);
+  // A bare call counts only when its callee is a package's import (`knex({...})`), not `Number(...)`.
+  const packageCall = (callee: ts.Expression): boolean => {
+    const from = ts.isIdentifier(callee) ? bindings.get(callee.text) : undefined;
+    return from !== undefined && !from.startsWith('.') && !from.startsWith('node:');
+  };
   let found: ts.NewExpression | ts.CallExpression | undefined;
   const visit = (node: ts.Node): void => {
     if (node.getStart(sourceFile) > start || node.getEnd() < end) return;
-    if (ts.isNewExpression(node) || (options.calls && ts.isCallExpression(node) && ts.isPropertyAccessExpression(node.expression))) found = node;
+    if (ts.isNewExpression(node) || (options.calls && ts.isCallExpression(node) && (ts.isPropertyAccessExpression(node.expression) || packageCall(node.expression)))) found = node;
     ts.forEachChild(node, visit);
   };
   visit(sourceFile);
   if (!found) return { skip: `the finding is not on a construction (${options.example}) that could be evaluated` };
   const expression = found;
-  const bindings = moduleBindings(sourceFile);
   const local: string[] = [];
   let readsThis = false;
   const check = (node: ts.Node): void => {

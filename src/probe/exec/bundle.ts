@@ -143,7 +143,10 @@ function stubPlugin(entryText: string, file: string, realPackages: Set<string>, 
         if (isBuiltin(args.path)) return { path: args.path, external: true };
         // A shim's own imports (the real pool library) resolve from this tool's install.
         if (args.namespace === SHIM_NAMESPACE) return undefined;
-        if (Object.hasOwn(shims, packageName(args.path))) return { path: packageName(args.path), namespace: SHIM_NAMESPACE };
+        // Shims stand in for the user's imports only: a real package bundled here (pg) keeps its own real
+        // dependencies (pg-pool) even when a shim of the same name exists.
+        const fromPackage = args.importer.split(path.sep).includes('node_modules');
+        if (!fromPackage && Object.hasOwn(shims, packageName(args.path))) return { path: packageName(args.path), namespace: SHIM_NAMESPACE };
         // A tsconfig `paths` alias looks like a package: let esbuild resolve it, and keep it when it lands
         // in the project rather than in node_modules.
         const resolved = await builder.resolve(args.path, { kind: args.kind, resolveDir: args.resolveDir, importer: args.importer, pluginData: 'resolving' });
@@ -156,7 +159,9 @@ function stubPlugin(entryText: string, file: string, realPackages: Set<string>, 
           if (resolved.errors.length > 0) return { errors: [{ text: `${packageName(args.path)} is not installed where ${path.basename(file)} can resolve it` }] };
           return { path: resolved.path };
         }
-        stubbed.add(packageName(args.path));
+        // The notes list what YOUR code imports; a real package's optional dependencies it lacks (pg's
+        // pg-native, knex's other dialects' drivers) are stubbed too, but are not yours.
+        if (!fromPackage) stubbed.add(packageName(args.path));
         // One stub module per importer, so each exports exactly the names that importer reads.
         return { path: `${args.path}?from=${args.importer}`, namespace: STUB_NAMESPACE, pluginData: { specifier: args.path, importer: args.importer, kind: args.kind } };
       });

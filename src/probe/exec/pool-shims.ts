@@ -2,21 +2,30 @@
  * What stands in for a pool package inside the `--exec` child (undersized-pool): ES module source the
  * bundler puts in place of `pg` / `pg-pool` / `generic-pool` (bundle.ts `shims`). The pool each exports
  * is the REAL library, bundled from this tool's own install, constructed with the options the user's code
- * passes; only what the pool hands out is replaced: a pg client whose `query` answers after the declared
- * latency (no database), a generic-pool resource that settles at once. Every pool built is recorded, and
- * so is the most queries running at once, for the family's body (exec/undersized-pool.ts).
+ * passes. For pg, a pool the probe builds from the user's expression (while `state.database` is set) is
+ * real end to end: node-postgres's own Client connecting to the real PostgreSQL the probe opened
+ * (pool-database.ts), with only the connection target replaced (host, port, user, password, database,
+ * ssl; sessions read-only); every other setting is the user's. A pool the module builds on its own at
+ * load time gets a client that never connects (no database is touched by module top-level code). For
+ * generic-pool, the user's factory is replaced by resources that settle at once. Every pool built is
+ * recorded, and so is the most operations running at once, for the family's body (exec/undersized-pool.ts).
  *
  * This file holds JavaScript source for the child, not code that runs in this process.
  */
-export type PoolLibrary = 'pg-pool' | 'generic-pool';
+export type PoolLibrary = 'pg-pool' | 'generic-pool' | 'knex';
 
 const STATE = `
 const state = (globalThis.__bottleneckPoolState ??= {
   pools: [],
+  /** Set by the body only while it evaluates your pool expression: the real server to connect to. */
+  database: null,
   inFlight: 0,
   peak: 0,
   latencyMs: 20,
   optionsOf(pool) {
+    // knex: its tarn pool, as knex built it from your config.
+    const tarn = typeof pool === 'function' && pool.client ? pool.client.pool : undefined;
+    if (tarn) return { max: Number.isFinite(tarn.max) ? tarn.max : null, waitTimeoutMs: typeof tarn.acquireTimeoutMillis === 'number' ? tarn.acquireTimeoutMillis : null };
     const o = pool.options ?? pool._config ?? {};
     const max = Number.isFinite(o.max) ? o.max : null;
     const wait = o.connectionTimeoutMillis ?? o.acquireTimeoutMillis ?? null;
@@ -27,9 +36,22 @@ const state = (globalThis.__bottleneckPoolState ??= {
 
 const PG = `
 import PgPool from 'pg-pool';
+import pg from 'pg';
 import { EventEmitter } from 'node:events';
 ${STATE}
-/** Connects at once; each query holds a connection for the declared latency and answers an empty result. */
+state.RealClient = pg.Client;
+/** Your options with the connection target replaced by the probe's server; sessions are read-only. */
+function onProbeServer(options, db) {
+  const own = options && typeof options.options === 'string' ? options.options + ' ' : '';
+  return {
+    ...(options ?? {}),
+    connectionString: undefined,
+    host: db.host, port: db.port, user: db.user, password: db.password, database: db.database, ssl: db.ssl,
+    options: own + '-c default_transaction_read_only=on',
+    Client: pg.Client,
+  };
+}
+/** For pools your module builds at load time: connects at once, never to a server; queries answer empty after the latency. */
 class Client extends EventEmitter {
   constructor() {
     super();
@@ -55,10 +77,11 @@ class Client extends EventEmitter {
     return Promise.resolve();
   }
 }
-/** The real pg-pool, with the options your code passes and the client above. */
+/** The real pg-pool, with the options your code passes: on the probe's real server, or (module load) the client above. */
 class Pool extends PgPool {
   constructor(options) {
-    super({ ...(options ?? {}), Client });
+    const db = state.database;
+    super(db ? onProbeServer(options, db) : { ...(options ?? {}), Client });
     state.pools.push(this);
   }
 }
@@ -82,9 +105,37 @@ export { createPool, Pool };
 export default { ...genericPool, createPool };
 `;
 
+const KNEX = `
+import realKnex from 'knex';
+import pg from 'pg';
+${STATE}
+state.RealClient = pg.Client;
+const PG_CLIENTS = new Set(['pg', 'postgres', 'postgresql']);
+/**
+ * The real knex (and its tarn pool) with your config. While the probe evaluates your expression, a pg
+ * client's connection is the probe's real server (read-only sessions); any other knex your module builds
+ * points at a socket that does not exist, so nothing it runs at load time reaches a database.
+ */
+function knex(config) {
+  const db = state.database;
+  const cfg = { ...(config ?? {}) };
+  const client = typeof cfg.client === 'string' ? cfg.client : cfg.dialect;
+  cfg.connection = db && PG_CLIENTS.has(client)
+    ? { host: db.host, port: db.port, user: db.user, password: db.password, database: db.database, ssl: db.ssl, options: '-c default_transaction_read_only=on' }
+    : { host: '/nonexistent/bottleneck-no-database', port: 1, user: 'none', database: 'none' };
+  const instance = realKnex(cfg);
+  state.pools.push(instance);
+  return instance;
+}
+Object.assign(knex, realKnex);
+export { knex };
+export default knex;
+`;
+
 /** Package name -> the library its shim runs, and the shim's source. */
 export const POOL_SHIMS: Record<string, { library: PoolLibrary; source: string }> = {
   pg: { library: 'pg-pool', source: PG },
   'pg-pool': { library: 'pg-pool', source: PG.replace('class Pool extends PgPool', 'class BottleneckPool extends PgPool').replace('export { Pool, Client, types };\nexport default { Pool, Client, types };', 'export { Client, types };\nexport default BottleneckPool;') },
   'generic-pool': { library: 'generic-pool', source: GENERIC },
+  knex: { library: 'knex', source: KNEX },
 };

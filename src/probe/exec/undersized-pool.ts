@@ -14,6 +14,7 @@
  * beside it give throughput and latency medians and p99 with bootstrap intervals and an A-vs-A noise
  * band; timed figures that contradict the count (an interval under the noise band) make it inconclusive.
  */
+import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { undersizedPoolProbe, type UndersizedPoolParams } from '../probes/undersized-pool.js';
@@ -26,6 +27,7 @@ import { applyFix } from './apply-fix.js';
 import { describeContainment, noResultReason, runUserModule } from './harness.js';
 import type { CallTarget } from './locate.js';
 import { execSkip, locationOf, skipBeforeRunning, stubbedNote, type ExecLocation } from './outcome.js';
+import { checkDatabase, relayToPostgres, startEmbeddedPostgres, type PoolDatabase } from './pool-database.js';
 import { POOL_SHIMS, type PoolLibrary } from './pool-shims.js';
 
 const FACTORY = '__bottleneckPools';
@@ -33,19 +35,29 @@ const FACTORY = '__bottleneckPools';
 /** Variants whose fix changes how many resources the pool may hold (the others run the replica, saying why). */
 const SIZE_VARIANTS = new Set(['small-max', 'below-fan-out']);
 
-/** Driven by the child: one pool per side, warm-up, then ABAB rounds of N concurrent operations. */
+/**
+ * Driven by the child: one pool per side (for pg, on the real server: `state.database` is set only while
+ * your expression is evaluated), warm-up, then ABAB rounds of N concurrent operations. A pg operation is
+ * what your request does with a pool: acquire a client (timed: the acquire wait), run a query that holds
+ * it for S on the server (`SELECT pg_sleep(S)`, tagged with this run's token), release. While a round
+ * runs, a separate session counts the tagged queries active in `pg_stat_activity`: the server's own
+ * count of how many ran at once.
+ */
 const POOL_BODY = `
-const { library, concurrency, latencyMs, maxRounds, stopAfterMs } = config.family;
+const { library, concurrency, latencyMs, maxRounds, stopAfterMs, database, tag } = config.family;
 const state = globalThis.__bottleneckPoolState;
 state.latencyMs = latencyMs;
 const started = performance.now();
 const pools = {};
 for (const side of ['before', 'after']) {
+  state.database = database ?? null;
   try {
     pools[side] = holder[side]();
   } catch (error) {
     emit({ error: (side === 'before' ? 'your pool construction threw: ' : 'the fixed pool construction threw: ') + describeError(error) });
     process.exit(0);
+  } finally {
+    state.database = null;
   }
   if (!pools[side] || !state.pools.includes(pools[side])) {
     emit({ error: 'the expression did not build a ' + library + ' pool' });
@@ -53,25 +65,73 @@ for (const side of ['before', 'after']) {
   }
 }
 const hold = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+const SLEEP = 'SELECT pg_sleep($1) /* bottleneck-probe ' + tag + ' */';
+const COUNT = "SELECT count(*)::int AS n FROM pg_stat_activity WHERE state = 'active' AND pid <> pg_backend_pid() AND query LIKE $1";
+let sampler;
+if (database) {
+  sampler = new state.RealClient({ ...database, options: '-c default_transaction_read_only=on' });
+  sampler.on('error', () => {});
+  try { await sampler.connect(); }
+  catch (error) { emit({ error: "could not connect to the probe's PostgreSQL: " + describeError(error) }); process.exit(0); }
+  for (const pool of Object.values(pools)) if (library === 'pg-pool') pool.on('error', () => {});
+}
+/** One operation; resolves to the acquire wait in ms. */
 async function operate(pool) {
-  if (library === 'pg-pool') return pool.query('select 1');
+  const s = performance.now();
+  if (library === 'knex') {
+    // knex's own acquire from its tarn pool, the pg connection it hands out, and its release.
+    const connection = await pool.client.acquireConnection();
+    const wait = performance.now() - s;
+    state.inFlight++;
+    state.peak = Math.max(state.peak, state.inFlight);
+    try { await connection.query(SLEEP, [latencyMs / 1000]); } finally { state.inFlight--; await pool.client.releaseConnection(connection); }
+    return wait;
+  }
+  if (library === 'pg-pool') {
+    const client = await pool.connect();
+    const wait = performance.now() - s;
+    state.inFlight++;
+    state.peak = Math.max(state.peak, state.inFlight);
+    try { await client.query(SLEEP, [latencyMs / 1000]); } finally { state.inFlight--; client.release(); }
+    return wait;
+  }
   const resource = await pool.acquire();
+  const wait = performance.now() - s;
   state.inFlight++;
   state.peak = Math.max(state.peak, state.inFlight);
   try { await hold(latencyMs); } finally { state.inFlight--; await pool.release(resource); }
+  return wait;
+}
+/** The most tagged queries the server showed active at once while the round ran, and how often it looked. */
+async function watchServer(until) {
+  let most = 0, samples = 0;
+  while (!until.done) {
+    try {
+      const { rows } = await sampler.query(COUNT, ['%bottleneck-probe ' + tag + '%']);
+      most = Math.max(most, rows[0].n);
+      samples++;
+    } catch { break; }
+    await hold(2);
+  }
+  return { most, samples };
 }
 async function runRound(side) {
   state.inFlight = 0; state.peak = 0;
   const pool = pools[side];
-  const latencies = [];
+  const latencies = [], waits = [];
   let errors = 0, firstError;
+  const until = { done: false };
+  const watching = sampler ? watchServer(until) : null;
   const t0 = performance.now();
   await Promise.all(Array.from({ length: concurrency }, async () => {
     const s = performance.now();
-    try { await operate(pool); latencies.push(performance.now() - s); }
+    try { waits.push(await operate(pool)); latencies.push(performance.now() - s); }
     catch (error) { errors++; firstError ??= describeError(error); }
   }));
-  return { ms: performance.now() - t0, latencies, errors, firstError, peak: state.peak, options: state.optionsOf(pool) };
+  const ms = performance.now() - t0;
+  until.done = true;
+  const server = watching ? await watching : null;
+  return { ms, latencies, waits, errors, firstError, peak: state.peak, server, options: state.optionsOf(pool) };
 }
 const rounds = { before: [], after: [] };
 const warm = { before: await runRound('before'), after: await runRound('after') };
@@ -84,7 +144,8 @@ while (rounds.before.length < maxRounds && performance.now() - started + 2 * lon
     rounds[side].push(r);
   }
 }
-for (const pool of Object.values(pools)) await (library === 'pg-pool' ? pool.end() : pool.drain().then(() => pool.clear())).catch(() => {});
+for (const pool of Object.values(pools)) await (library === 'pg-pool' ? pool.end() : library === 'knex' ? pool.destroy() : pool.drain().then(() => pool.clear())).catch(() => {});
+if (sampler) await sampler.end().catch(() => {});
 emit({ warm, rounds, reached: await findingReached() });
 process.exit(0);
 `;
@@ -92,9 +153,14 @@ process.exit(0);
 interface Round {
   ms: number;
   latencies: number[];
+  /** Acquire waits, one per completed operation (absent in results from before they were timed). */
+  waits?: number[];
   errors: number;
   firstError?: string;
+  /** Most operations in flight at once, counted in the child. */
   peak: number;
+  /** pg: the most of this run's queries the server showed active at once (pg_stat_activity), and samples taken. */
+  server?: { most: number; samples: number } | null;
   options: { max: number | null; waitTimeoutMs: number | null };
 }
 
@@ -110,11 +176,16 @@ export type ExecPoolParams =
   | { where: ExecLocation; library: PoolLibrary; concurrency: number; concurrencySource: string; latencyMs: number; latencySource: string; replica: UndersizedPoolParams };
 
 /** The library a construction's package maps to, or why this probe cannot run it. */
-function libraryOf(driver: unknown): PoolLibrary | undefined {
+function libraryOf(driver: unknown, database: unknown): PoolLibrary | undefined {
   if (driver === 'pg' || driver === 'pg-pool') return 'pg-pool';
   if (driver === 'generic-pool') return 'generic-pool';
+  // knex runs only with its pg client: the only database the probe can start or reach is PostgreSQL.
+  if (driver === 'knex' && database === 'postgres') return 'knex';
   return undefined;
 }
+
+/** Libraries whose pool holds real connections: measured on a real PostgreSQL, or not at all. */
+const ON_POSTGRES: ReadonlySet<PoolLibrary> = new Set(['pg-pool', 'knex']);
 
 /** Where the load's concurrency comes from: the code (a fan-out) or the rule's stated default. */
 export function poolConcurrency(params: FindingParams): { value: number; source: string } {
@@ -125,24 +196,32 @@ export function poolConcurrency(params: FindingParams): { value: number; source:
   return { value: 50, source: '50 concurrent requests: a DEFAULT, not read from your code' };
 }
 
-export function execPoolProbe(cwd: string, latencies: Record<string, number>): Probe<ExecPoolParams> {
+/** Where a pg pool's queries go: the user's server (`--postgres-url`), else an embedded PostgreSQL. */
+export interface PoolDatabaseOptions {
+  postgresUrl?: string;
+}
+
+export function execPoolProbe(cwd: string, latencies: Record<string, number>, database: PoolDatabaseOptions = {}): Probe<ExecPoolParams> {
   return {
     family: 'undersized-pool',
     plan(params, variant) {
       const replica = undersizedPoolProbe.plan(params, variant);
       if ('skip' in replica) return replica;
       const where = locationOf(params);
-      const library = libraryOf(params.driver);
+      const library = libraryOf(params.driver, params.database);
       if (!variant || !SIZE_VARIANTS.has(variant) || !where) return { params: { replica: replica.params, why: "the finding's fix does not change the pool's size, which is what this probe measures on your code" } };
-      if (!library) return { params: { replica: replica.params, why: `${String(params.driver)}'s pool is not one of the real pool libraries --exec runs (pg-pool for pg, generic-pool)` } };
+      if (!library) {
+        const why = params.driver === 'knex' ? `knex with a ${String(params.database)} client: --exec runs knex only with its pg client, against PostgreSQL` : params.driver === 'mysql2' || params.database === 'mysql' ? 'no MySQL server is available to run a mysql2 pool against (--exec starts or reaches PostgreSQL only)' : `${String(params.driver)}'s pool is not one of the real pool libraries --exec runs (pg-pool for pg, knex with pg, generic-pool)`;
+        return { params: { replica: replica.params, why } };
+      }
       const concurrency = poolConcurrency(params);
-      const declared = latencies['pg.query'] ?? latencies.query ?? latencies['generic-pool.acquire'];
+      const declared = latencies['pg.query'] ?? latencies.query ?? latencies['knex.raw'] ?? latencies['generic-pool.acquire'];
       const latencyMs = declared ?? (typeof params.serviceTimeMs === 'number' && params.serviceTimeMs > 0 ? params.serviceTimeMs : 20);
       const latencySource = declared !== undefined ? `${latencyMs} ms per query, declared with --latency` : `${latencyMs} ms per query: a DEFAULT service time (declare yours with --latency pg.query=<ms>)`;
       return { params: { where, library, concurrency: Math.min(200, Math.round(concurrency.value)), concurrencySource: concurrency.source, latencyMs, latencySource, replica: replica.params } };
     },
     run(params, context) {
-      return runExecPool(cwd, params, context);
+      return runExecPool(cwd, params, context, database);
     },
   };
 }
@@ -157,17 +236,38 @@ const percentile = (values: number[], p: number): number => {
   return sorted.length === 0 ? 0 : (sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] as number);
 };
 
-export async function runExecPool(cwd: string, params: ExecPoolParams, context: ProbeContext): Promise<ProbeOutcome> {
+export async function runExecPool(cwd: string, params: ExecPoolParams, context: ProbeContext, database: PoolDatabaseOptions = {}): Promise<ProbeOutcome> {
   if (!('where' in params)) return replicaWithReason(params.replica, params.why, context);
-  return runOnYourCode(cwd, params, context);
+  return runOnYourCode(cwd, params, context, database);
 }
 
-async function runOnYourCode(cwd: string, planned: Extract<ExecPoolParams, { where: ExecLocation }>, context: ProbeContext): Promise<ProbeOutcome> {
+/**
+ * A pg pool runs against a real PostgreSQL or not at all: the server is opened here (started, or the
+ * user's reached through a relay), checked with `SELECT 1`, and closed on every path, including Ctrl-C.
+ */
+async function withDatabase(options: PoolDatabaseOptions, context: ProbeContext, measure: (database: PoolDatabase | undefined) => Promise<ProbeOutcome>, library: PoolLibrary): Promise<ProbeOutcome> {
+  if (!ON_POSTGRES.has(library)) return measure(undefined);
+  // The server may take up to 60% of this probe's share to start; the rounds get the rest.
+  const startBy = Date.now() + Math.max(1_000, (context.deadline - Date.now()) * 0.6);
+  const opened = options.postgresUrl ? await relayToPostgres(options.postgresUrl) : await startEmbeddedPostgres({ deadline: startBy, signal: context.signal });
+  // Final: no replica with a fake client stands in for the database (the reason says what to do instead).
+  const noDatabase = (why: string): ProbeOutcome => ({ ...skipBeforeRunning(`${why}. A pg pool is measured against a real PostgreSQL only, never a fake client`), final: true });
+  if ('unavailable' in opened) return noDatabase(`no real PostgreSQL to run your pg pool against: ${opened.unavailable}${options.postgresUrl ? '' : ' (or pass --postgres-url <url> to use yours)'}`);
+  try {
+    const checked = await checkDatabase(opened.connection, startBy);
+    if ('error' in checked) return noDatabase(`${options.postgresUrl ? 'your PostgreSQL (--postgres-url)' : 'the embedded PostgreSQL'} did not answer SELECT 1: ${checked.error}`);
+    return await measure(opened);
+  } finally {
+    await opened.close();
+  }
+}
+
+async function runOnYourCode(cwd: string, planned: Extract<ExecPoolParams, { where: ExecLocation }>, context: ProbeContext, database: PoolDatabaseOptions): Promise<ProbeOutcome> {
   let params = planned;
   const { where } = params;
   const absolute = path.resolve(cwd, where.file);
   const text = readFileSync(absolute, 'utf8');
-  const expression = constructionExpression(text, absolute, where, { calls: true, what: 'pool', example: '`new Pool({...})`, `createPool(...)`' });
+  const expression = constructionExpression(text, absolute, where, { calls: true, what: 'pool', example: '`new Pool({...})`, `createPool(...)`, `knex({...})`' });
   if ('skip' in expression) return replicaWithReason(params.replica, expression.skip, context);
   const shimmed = expression.constructorPackage;
   if (!shimmed || !Object.hasOwn(POOL_SHIMS, shimmed) || POOL_SHIMS[shimmed]?.library !== params.library) {
@@ -180,6 +280,18 @@ async function runOnYourCode(cwd: string, planned: Extract<ExecPoolParams, { whe
   // Callers the code itself bounds (every use behind pLimit(n), a worker's concurrency) beat the rule's default.
   const limited = expression.binding ? limitedConcurrency(text, absolute, expression.binding) : undefined;
   if (limited && limited.value < params.concurrency) params = { ...params, concurrency: limited.value, concurrencySource: limited.source };
+  const chosen = params;
+  return withDatabase(database, context, (opened) => measureYourPool(chosen, { absolute, text, expression, fixed }, context, opened), params.library);
+}
+
+async function measureYourPool(
+  params: Extract<ExecPoolParams, { where: ExecLocation }>,
+  source: { absolute: string; text: string; expression: { text: string; line: number }; fixed: string },
+  context: ProbeContext,
+  database: PoolDatabase | undefined,
+): Promise<ProbeOutcome> {
+  const { where } = params;
+  const { absolute, text, expression, fixed } = source;
   const factory = `\n;const ${FACTORY} = { before: () => (${expression.text}), after: () => (${fixed}) };\n`;
   const target: CallTarget = { name: 'pool factory', binding: FACTORY, member: 'before', holder: 'object', line: expression.line, parameters: 0, firstParameter: 'object', ambient: [] };
   const stopAfterMs = Math.max(500, Math.min(15_000, (context.deadline - Date.now()) * 0.8 - 300));
@@ -188,7 +300,7 @@ async function runOnYourCode(cwd: string, planned: Extract<ExecPoolParams, { whe
     text: text + factory,
     target,
     body: POOL_BODY,
-    family: { library: params.library, concurrency: params.concurrency, latencyMs: params.latencyMs, maxRounds: 12, stopAfterMs },
+    family: { library: params.library, concurrency: params.concurrency, latencyMs: params.latencyMs, maxRounds: 12, stopAfterMs, database: database?.connection ?? null, tag: randomBytes(6).toString('hex') },
     stub: { latencyMs: 0, numberValue: 1, items: 3, recordSites: false },
     shims: Object.fromEntries(Object.entries(POOL_SHIMS).map(([name, shim]) => [name, shim.source])),
     finding: { line: where.line },
@@ -199,6 +311,7 @@ async function runOnYourCode(cwd: string, planned: Extract<ExecPoolParams, { whe
   const notes = [
     `ran YOUR pool construction from ${where.file}:${expression.line}, \`${shown.length > 90 ? `${shown.slice(0, 87)}...` : shown}\`, copied verbatim into a factory at the end of its module (same imports and bindings), against the real ${params.library} library, in a child process: ${describeContainment(run.sandbox)}`,
     ...stubbedNote(run.stubbed),
+    ...(database ? [`behind the pool: ${database.description}`] : []),
   ];
   if (!run.result) return execSkip(noResultReason(run, 'the child'), notes);
   if (run.result.error) return execSkip(run.result.error, notes);
@@ -218,19 +331,37 @@ export function poolOutcome(params: Extract<ExecPoolParams, { where: ExecLocatio
     `your pool as found: ${JSON.stringify(warm.before.options)}; with the fix: ${JSON.stringify(warm.after.options)} (read back from the ${params.library} instance)`,
     `load: ${params.concurrencySource}; ${params.latencySource}`,
     params.library === 'pg-pool'
-      ? "behind the pool, a client whose query answers after that latency (no database); pg-pool's own acquire queue, limits and timeouts are real"
-      : "your factory's create/destroy replaced by resources that settle at once, each held for that latency; generic-pool's own queue, limits and timeouts are real",
+      ? `each operation: acquire a client from your pool (node-postgres's pg.Client on a real connection), run SELECT pg_sleep(${params.latencyMs / 1000}) on the server, release; pg-pool's own acquire queue, limits and timeouts, and the server, are real`
+      : params.library === 'knex'
+        ? `each operation: knex acquires a connection from its tarn pool (node-postgres's pg.Client on a real connection), runs SELECT pg_sleep(${params.latencyMs / 1000}) on the server, releases it; knex's and tarn's own queue, limits and timeouts, and the server, are real`
+        : "your factory's create/destroy replaced by resources that settle at once, each held for that latency; generic-pool's own queue, limits and timeouts are real",
   );
   // Every round runs N operations at once: the most that ran together is the pool's limit as configured.
   const peakBefore = Math.max(...[warm.before, ...before].map((r) => r.peak));
   const peakAfter = Math.max(...[warm.after, ...after].map((r) => r.peak));
-  const primary = exact(`queries running at once (of ${params.concurrency} concurrent callers)`, 'queries', 'higher', peakBefore, peakAfter);
+  // pg: the server's own count (pg_stat_activity) is the primary figure; the child's count must agree with it.
+  const serverBefore = [warm.before, ...before].map((r) => r.server).filter((x): x is { most: number; samples: number } => Boolean(x));
+  const serverAfter = [warm.after, ...after].map((r) => r.server).filter((x): x is { most: number; samples: number } => Boolean(x));
+  const onServer = serverBefore.length > 0 && serverAfter.length > 0;
+  const countBefore = onServer ? Math.max(...serverBefore.map((x) => x.most)) : peakBefore;
+  const countAfter = onServer ? Math.max(...serverAfter.map((x) => x.most)) : peakAfter;
+  const primary = onServer
+    ? exact(`queries the server ran at once (pg_stat_activity, of ${params.concurrency} concurrent callers)`, 'queries', 'higher', countBefore, countAfter)
+    : exact(`queries running at once (of ${params.concurrency} concurrent callers)`, 'queries', 'higher', peakBefore, peakAfter);
+  if (onServer) {
+    const samples = [...serverBefore, ...serverAfter].reduce((sum, x) => sum + x.samples, 0);
+    notes.push(
+      `the server's count: the most of this run's pg_sleep queries active at once in pg_stat_activity, from ${samples} samples taken by a separate session while the rounds ran: ${countBefore} as found, ${countAfter} with the fix; the child counted ${peakBefore} and ${peakAfter} clients checked out`,
+    );
+  }
   const measurements: Measurement[] = [primary];
   if (errors > 0) notes.push(`${errors} operations failed (first: ${firstError ?? 'unknown'})`);
   const perSide = (rounds: Round[]) => ({
     throughput: rounds.map((r) => (r.latencies.length / r.ms) * 1000),
     median: rounds.map((r) => percentile(r.latencies, 50)),
     p99: rounds.map((r) => percentile(r.latencies, 99)),
+    waitMedian: rounds.map((r) => percentile(r.waits ?? [], 50)),
+    waitP99: rounds.map((r) => percentile(r.waits ?? [], 99)),
   });
   const b = perSide(before);
   const a = perSide(after);
@@ -242,6 +373,9 @@ export function poolOutcome(params: Extract<ExecPoolParams, { where: ExecLocatio
       measure('latency median per round', 'ms', 'lower', b.median, a.median),
       measure('latency p99 per round', 'ms', 'lower', b.p99, a.p99),
     );
+    if (before.every((r) => r.waits) && after.every((r) => r.waits)) {
+      measurements.push(measure('acquire wait median per round', 'ms', 'lower', b.waitMedian, a.waitMedian), measure('acquire wait p99 per round', 'ms', 'lower', b.waitP99, a.waitP99));
+    }
     timedInterval = bootstrapRatio(b.throughput, a.throughput, 'higher');
     noise = noiseBand(b.throughput, 'higher');
     const p50Interval = bootstrapRatio(b.median, a.median, 'lower');
@@ -256,14 +390,24 @@ export function poolOutcome(params: Extract<ExecPoolParams, { where: ExecLocatio
   } else {
     notes.push('no timed round fitted in the budget after the warm-up: the verdict rests on the count alone');
   }
-  const waitBefore = Math.max(0, params.latencyMs * (Math.ceil(params.concurrency / Math.max(1, peakBefore)) - 1));
-  notes.push(`closed-loop prediction for one round: the last of ${params.concurrency} callers waits S x (ceil(N/c) - 1) = ${round(waitBefore)} ms with c=${peakBefore}`);
+  const waitBefore = Math.max(0, params.latencyMs * (Math.ceil(params.concurrency / Math.max(1, countBefore)) - 1));
+  notes.push(`closed-loop prediction for one round: the last of ${params.concurrency} callers waits S x (ceil(N/c) - 1) = ${round(waitBefore)} ms with c=${countBefore}`);
   const interval = exactInterval(primary);
   const reached = result.reached ? { file: where.file, line: where.line, ...result.reached } : undefined;
   const evidence = { ...(reached ? { reached } : {}), ...(interval ? { interval } : {}), minEffect: 1.5, ...(noise ? { noise } : {}) };
-  const base = { measurements, load: `${params.concurrency} concurrent ${params.library === 'pg-pool' ? 'queries' : 'acquisitions'} per round, ${params.latencyMs} ms each, your pool as found vs fixed`, notes, rounds: before.length, mode: 'exec' as const, evidence };
+  const base = {
+    measurements,
+    load: `${params.concurrency} concurrent ${ON_POSTGRES.has(params.library) ? `pg_sleep(${params.latencyMs / 1000}) queries on a real PostgreSQL` : 'acquisitions'} per round, ${params.latencyMs} ms each, your pool as found vs fixed`,
+    notes,
+    rounds: before.length,
+    mode: 'exec' as const,
+    evidence,
+  };
   if (errors > all.reduce((sum, r) => sum + r.latencies.length + r.errors, 0) / 10) return execSkip(`${errors} operations failed: ${firstError ?? ''}`, notes);
-  if (primary.ratio === null || primary.ratio < 1.5) return { ...base, status: 'not-reproduced', reason: `the real ${params.library} ran ${peakBefore} queries at once as found and ${peakAfter} with the fix: the fix does not widen the pool under this load` };
+  if (primary.ratio === null || primary.ratio < 1.5) {
+    const who = onServer ? 'the PostgreSQL server ran' : `the real ${params.library} ran`;
+    return { ...base, status: 'not-reproduced', reason: `${who} ${countBefore} queries at once as found and ${countAfter} with the fix: the fix does not widen the pool under this load` };
+  }
   // The timed rounds may not contradict the count: an interval wholly inside the noise band means no effect.
   if (timedInterval && noise && timedInterval.high <= Math.max(noise.high, 1)) {
     return { ...base, status: 'inconclusive', reason: `the pool admitted more queries at once, but the throughput ${describeInterval(timedInterval)} stays within the noise band ${noise.low}x-${noise.high}x` };
