@@ -55,6 +55,13 @@ function receiverText(call: CallLike, context: RuleContext<Options>): string | u
   return undefined;
 }
 
+/**
+ * Workflow code replayed deterministically (Temporal's `@temporalio/workflow`: `proxyActivities`, `sleep`,
+ * `condition`): each await is a recorded step of a durable history, sequential on purpose, and a step may sit
+ * after an hour-long `sleep`. Its order is the workflow's contract.
+ */
+const WORKFLOW_RUNTIME = /^@temporalio\/workflow$/;
+
 const UI_AUTOMATION = /^(playwright|playwright-core|@playwright\/test|puppeteer|puppeteer-core|selenium-webdriver|webdriverio|@wdio\/.*|cypress|testcafe|nightwatch)$/;
 
 /** The same function also runs this collection with Promise.all: the sequential branch is a deliberate choice. */
@@ -103,7 +110,8 @@ function frequencyAt(node: ts.Node, context: RuleContext<Options>): { role: Role
 }
 
 function frontEndOf(context: RuleContext<Options>): string | undefined {
-  return frontEndReason(context.file, context.imports, context.project);
+  // A plain .ts file that touches the DOM is browser code too, whatever it imports.
+  return frontEndReason(context.file, context.imports, context.project, context.sourceFile.text);
 }
 
 function lighter(cost: Cost): Cost {
@@ -428,7 +436,20 @@ function buildConsecutiveFix(steps: AwaitStep[], hoisted: string[], indent: stri
   return `${prefix}${binding} [${names.join(', ')}] = await Promise.all(${list});${tail}`;
 }
 
-const FAN_OUT_VERBS = new Set(['send', 'notify', 'publish', 'post', 'deliver', 'emit', 'enqueue', 'dispatch', 'upload', 'sendmail', 'trigger', 'invalidate', 'ping', 'broadcast', 'alert', 'email', 'sms', 'push', 'track', 'report', 'forward', 'call']);
+const FAN_OUT_VERBS = new Set(['send', 'notify', 'post', 'deliver', 'upload', 'sendmail', 'invalidate', 'ping', 'alert', 'email', 'sms', 'push', 'report', 'forward', 'call']);
+
+/**
+ * Writes onto a stream whose order is the contract: domain events published or emitted one after another,
+ * entries appended to a log, jobs enqueued, analytics tracked. A consumer sees them in the order they were
+ * written (`OrderPlaced` before `OrderPaid`), so they are never run together.
+ */
+const ORDERED_WRITE_VERBS = new Set(['publish', 'emit', 'enqueue', 'dispatch', 'broadcast', 'track', 'trigger', 'append', 'log', 'record', 'produce', 'raise', 'fire']);
+
+function writesInOrder(name: string): boolean {
+  const parts = words(name);
+  const verb = parts[0] ?? '';
+  return ORDERED_WRITE_VERBS.has(verb) || (verb === 'push' && parts.length === 1) || parts.some((w) => w === 'event' || w === 'events');
+}
 
 /**
  * A write that may run alongside others of its kind: a message, notification or upload to a target the
@@ -436,6 +457,7 @@ const FAN_OUT_VERBS = new Set(['send', 'notify', 'publish', 'post', 'deliver', '
  * precondition; the fix there is a bulk statement), nor are read-modify-writes like `getOrCreate`.
  */
 function isFanOutWrite(evidence: IoEvidence, name: string): boolean {
+  if (writesInOrder(name)) return false;
   if (evidence.level === 'proven') return evidence.effects.every((e) => e.kind === 'network' || e.kind === 'queue') && FAN_OUT_VERBS.has(words(name)[0] ?? '');
   return FAN_OUT_VERBS.has(words(name)[0] ?? '') && words(name).length <= 3;
 }
@@ -532,8 +554,9 @@ function reportRun(run: AwaitStep[], hoisted: ts.Statement[], context: RuleConte
   const localOnly = run.every((s) => s.evidence.effects.length > 0 && s.evidence.effects.every((e) => e.kind === 'fs'));
   const cost: Cost = localOnly ? 'light' : count >= 3 ? 'heavy' : 'moderate';
   const frontEnd = frontEndOf(context);
-  // In front-end code only proven I/O counts: names there are mostly local storage and in-memory stores.
-  if (frontEnd && !proven) return;
+  // In front-end code only proven I/O counts: names there are mostly local storage and in-memory stores. Writes
+  // there are the steps of a user's action (save, then submit, then upload), in the order the user sees them.
+  if (frontEnd && (!proven || writes)) return;
   const graded = grade({
     ...lightenedCost(cost, `${localOnly ? `${count} local file-system calls, sub-millisecond each` : `${count} round trips back to back`}${frontEnd ? `; ${frontEnd}, one user waits, no server capacity is spent (one step lighter)` : ''}`, first.statement, 0, frontEnd, context),
     role: frequency.role,
@@ -867,7 +890,7 @@ function checkLoop(loop: LoopNode, context: RuleContext<Options>): void {
   const literal = literalItemCount(loop);
   const cost: Cost = literal !== undefined && literal <= 4 ? 'light' : perItemWrites ? 'moderate' : 'heavy';
   const frontEnd = frontEndOf(context);
-  if (frontEnd && !proven) return;
+  if (frontEnd && (!proven || perItemWrites)) return;
   const graded = grade({
     ...lightenedCost(cost, `${literal !== undefined ? `a literal list of ${literal} items` : perItemWrites ? 'one write per item, items back to back' : 'one round trip per item, N items back to back'}${frontEnd ? `; ${frontEnd}, one user waits (one step lighter)` : ''}`, loop, loopRank(loop, context), frontEnd, context),
     role: frequency.role,
@@ -1089,6 +1112,7 @@ export default defineRule<Options>({
     // Browser automation: every call acts on one shared page, so `click` / `fill` / reads are ordered steps.
     const modules = context.imports.importedModules();
     if ([...modules].some((m) => UI_AUTOMATION.test(m))) return { kinds: {} };
+    if ([...modules].some((m) => WORKFLOW_RUNTIME.test(m))) return { kinds: {} };
     const statements = (node: ts.Node): void => {
       if ((ts.isBlock(node) || ts.isCaseClause(node) || ts.isDefaultClause(node) || ts.isSourceFile(node)) && mayHoldAwait(node, context.sourceFile)) checkStatements(node.statements, context);
     };

@@ -1,8 +1,9 @@
 import { ts } from '../scanner/ts.js';
 import { bindingIdentifiers, type ImportScope, skipOuter } from '../scanner/imports.js';
-import { accessOfHttpVerb, accessOfName, accessOfSql, ioKindOfModule, isHelperMember, isLimiterModule, isMemoryModule, isSyncFsMember, LIMITER_METHODS, MEMORY_GLOBALS } from './io-catalog.js';
+import { accessOfHttpVerb, accessOfName, accessOfSql, ioKindOfModule, isHelperMember, isQueryBuilderExport, isLimiterModule, isMemoryModule, isSyncFsMember, LIMITER_METHODS, MEMORY_GLOBALS } from './io-catalog.js';
 import type { Access, CalleeRef, ClassSummary, DirectEffect, HeldValue } from './types.js';
 import { heldValueOfCallbackParameter } from './callbacks.js';
+import { cacheThroughCall, memoizerCall } from './memoize.js';
 
 /**
  * What one call does, as far as its file shows: I/O through a library (directly or through a handle a
@@ -108,6 +109,9 @@ export function heldValueOfExpression(expression: ts.Expression, scope: ImportSc
     return undefined;
   }
   if (ts.isCallExpression(inner)) {
+    // `memoize(load)`: a memoised function, answered from memory after its first call (memoize.ts).
+    const memoizer = memoizerCall(inner);
+    if (memoizer) return { kind: 'memory', module: memoizer };
     // A call makes a handle only as a factory (`axios.create()`, `knex({...})`, `pool.connect()`); an awaited
     // query or request returns data (`const { rows } = await pool.query(...)`), which is no handle.
     const ref = scope.resolve(inner.expression);
@@ -150,7 +154,7 @@ function projectFactoryRef(call: ts.CallExpression, ref: { module: string; path:
 
 const SINGLE_CONNECTION_TYPE = /^(PoolClient|PoolConnection|Connection|QueryRunner|ClientSession|Transaction|Knex\.Transaction|Trx|Session|ClientBase|TransactionClient|EntityManager)$/;
 const CONNECT_METHODS = /^(connect|createConnection|getConnection|acquire|createQueryRunner|startSession|getClient|reserve|beginTransaction)$/;
-const FACTORY_METHODS = /^(create\w*|connect|getConnection|acquire|getClient|duplicate|startSession|createQueryRunner|db|collection|getRepository|getCustomRepository|model|table|withSchema|client|init|instance|extend|child|defaults|pool|promise)$/;
+const FACTORY_METHODS = /^(create\w*|producer|consumer|admin|connect|getConnection|acquire|getClient|duplicate|startSession|createQueryRunner|db|collection|getRepository|getCustomRepository|model|table|withSchema|client|init|instance|extend|child|defaults|pool|promise)$/;
 
 /** `undefined` method: the module or handle itself is called (`knex(config)`, `pLimit(3)`). */
 function isFactoryCall(method: string | undefined, awaited: boolean): boolean {
@@ -377,6 +381,8 @@ const NEVER_IO_MEMBERS = new Set([
 
 export function classifyCall(call: ts.CallExpression | ts.NewExpression | ts.TaggedTemplateExpression, context: ClassifyContext): CallOutcome | undefined {
   if (ts.isNewExpression(call)) return undefined;
+  // `cache.wrap(key, () => load())`, `memoize(load)`: a cache read (or building a memo), not the load (memoize.ts).
+  if (ts.isCallExpression(call) && (cacheThroughCall(call) || memoizerCall(call))) return { kind: 'memory' };
   const callee = ts.isCallExpression(call) ? call.expression : call.tag;
   if (callee.kind === ts.SyntaxKind.ImportKeyword || callee.kind === ts.SyntaxKind.SuperKeyword) return undefined;
   const { root, members } = memberChain(callee);
@@ -398,6 +404,7 @@ export function classifyCall(call: ts.CallExpression | ts.NewExpression | ts.Tag
     } else {
       const io = ioKindOfModule(ref.module);
       if (io) {
+        if (isQueryBuilderExport(ref.module, ref.path, op)) return { kind: 'memory' };
         if (ref.path.some((p) => isHelperMember(p)) && ref.path.at(-1) !== 'request') return undefined;
         return ioOutcome(call, { kind: 'io', io, module: ref.module }, ref.path.at(-1) ?? '', via(), ts.isIdentifier(root) ? root.text : undefined);
       }
@@ -411,7 +418,11 @@ export function classifyCall(call: ts.CallExpression | ts.NewExpression | ts.Tag
   if (root.kind === ts.SyntaxKind.ThisKeyword) {
     const className = classNameOf(call);
     if (!className || members.length === 0) return undefined;
-    if (members.length === 1) return { kind: 'call', ref: { kind: 'this', className, method: op } };
+    if (members.length === 1) {
+      // `private getRates = memoize(...)`: a memoised function held in a field.
+      if (context.classes[className]?.fields[op]?.kind === 'memory') return { kind: 'memory' };
+      return { kind: 'call', ref: { kind: 'this', className, method: op } };
+    }
     const field = members[0] ?? '';
     const held = context.classes[className]?.fields[field];
     if (held?.kind === 'io') return ioOutcome(call, held, op, via(), `this.${field}`);
@@ -425,6 +436,7 @@ export function classifyCall(call: ts.CallExpression | ts.NewExpression | ts.Tag
     if (members.length === 0) {
       // `limit(() => work())` where `limit = pLimit(3)`.
       if (held?.kind === 'limiter') return { kind: 'limiter', via: `${root.text} (${held.module})` };
+      if (held?.kind === 'memory') return { kind: 'memory' };
       if (localDeclaration(root, root.text)) return undefined;
       return context.locals[root.text] !== undefined ? { kind: 'call', ref: { kind: 'local', name: root.text } } : undefined;
     }

@@ -283,7 +283,10 @@ export class ProjectModel {
     if (!summary || depth > MAX_DEPTH) return undefined;
     if (member === undefined) {
       const key = summary.locals[name];
-      return key !== undefined ? idOf(file, key) : undefined;
+      if (key !== undefined) return idOf(file, key);
+      // `export const getRates = memoize(load)`: a memoised function, answered from memory (memoize.ts).
+      const value = summary.values[name];
+      return value?.kind === 'memory' ? this.syntheticMemory(value.module) : undefined;
     }
     const objectMethod = summary.locals[`${name}.${member}`];
     if (objectMethod !== undefined) return idOf(file, objectMethod);

@@ -7,6 +7,7 @@ import { CODEC_TEXT, codecOf } from './codec.js';
 import { agentClassOf, agentConstructionIn, flowsToReturn } from './constructions.js';
 import { returnedValue } from './factories.js';
 import { markMigrations } from './run-once.js';
+import { isCachedLoader } from './memoize.js';
 import { flagArguments } from './flags.js';
 import { passedHandles } from './callbacks.js';
 import { accessOfCall, classifyCall, heldValueOfExpression, heldValueOfModuleRef, heldValueOfType, type ClassifyContext } from './classify.js';
@@ -89,7 +90,8 @@ export function summarizeFile(file: string, sourceFile: ts.SourceFile, scope: Im
     if (entry) fnSummary.entry = entry;
     const transactional = decoratorNames(fn).find((d) => TRANSACTION_DECORATORS.test(d));
     if (transactional) fnSummary.transactional = transactional;
-    frames[frames.length - 1]?.summary.inner.push(key);
+    // The loader of `memoize(load)` or `cache.wrap(key, load)` runs on a cache miss only: not the caller's own work.
+    if (!isCachedLoader(fn)) frames[frames.length - 1]?.summary.inner.push(key);
     summary.functions.push(fnSummary);
     const body = (fn as ts.FunctionLikeDeclaration).body;
     if (body && !ts.isBlock(body)) noteReturn(fnSummary, fn, body);
@@ -248,7 +250,7 @@ export function summarizeFile(file: string, sourceFile: ts.SourceFile, scope: Im
     }
   }
   while (open.length > 0) close(open.pop() as Open);
-  markMigrations(summary);
+  markMigrations(summary, sourceFile);
   return summary;
 }
 
@@ -421,7 +423,8 @@ function summarizeClass(node: ts.ClassLikeDeclaration, scope: ImportScope, nameO
       for (const parameter of member.parameters) {
         if (!ts.isIdentifier(parameter.name)) continue;
         const isProperty = (ts.getModifiers(parameter) ?? []).some((m) => m.kind === ts.SyntaxKind.PrivateKeyword || m.kind === ts.SyntaxKind.PublicKeyword || m.kind === ts.SyntaxKind.ProtectedKeyword || m.kind === ts.SyntaxKind.ReadonlyKeyword);
-        const held = heldValueOfDecorators(parameter, scope) ?? (parameter.type ? heldValueOfType(parameter.type, scope) : undefined) ?? heldValueOfInjection(parameter, scope);
+        // `constructor(private readonly producer = kafka.producer())`: an untyped default says what it holds.
+        const held = heldValueOfDecorators(parameter, scope) ?? (parameter.type ? heldValueOfType(parameter.type, scope) : undefined) ?? heldValueOfInjection(parameter, scope) ?? (parameter.initializer ? heldValueOfExpression(parameter.initializer, scope, {}) : undefined);
         if (held && isProperty) summary.fields[parameter.name.text] = held;
         // `constructor(http) { this.http = http }` is matched below by the assignment of a parameter.
         if (held && !isProperty && member.body) {
@@ -593,12 +596,70 @@ function memoOf(body: ts.Node): string | undefined {
     const filled = assignedIn(statement.thenStatement, names);
     if (filled && returned.has(filled)) return filled;
   }
-  if (guarded.size === 0) return undefined;
+  if (guarded.size === 0) return keyedMemoOf(body);
   const visit = (node: ts.Node): void => {
     if (memo) return;
     if (ts.isBinaryExpression(node) && node.operatorToken.kind >= ts.SyntaxKind.FirstAssignment && node.operatorToken.kind <= ts.SyntaxKind.LastAssignment) {
       const target = targetText(node.left);
       if (target && guarded.has(target)) memo = target;
+    }
+    ts.forEachChild(node, visit);
+  };
+  visit(body);
+  return memo ?? keyedMemoOf(body);
+}
+
+/**
+ * A memo keyed by the argument: `const hit = this.cache.get(id); if (hit) return hit; ... this.cache.set(id, v)`,
+ * `if (cache.has(id)) return cache.get(id)`, `if (byId[id]) return byId[id]; ... byId[id] = v`. The store
+ * (`this.cache[]`) names the memo: calls that reach the same store share it.
+ */
+function keyedMemoOf(body: ts.Block): string | undefined {
+  const storeOf = (expression: ts.Node): string | undefined => {
+    const inner = skipOuter(expression);
+    const text = (node: ts.Expression): string | undefined => {
+      const target = skipOuter(node);
+      if (ts.isIdentifier(target)) return target.text;
+      if (ts.isPropertyAccessExpression(target) && target.expression.kind === ts.SyntaxKind.ThisKeyword) return `this.${target.name.text}`;
+      return undefined;
+    };
+    if (ts.isCallExpression(inner) && ts.isPropertyAccessExpression(inner.expression) && /^(get|has|peek)$/.test(inner.expression.name.text)) return text(inner.expression.expression);
+    if (ts.isElementAccessExpression(inner)) return text(inner.expression);
+    return undefined;
+  };
+  // Locals holding a store read: `const hit = this.cache.get(id)`.
+  const readLocals = new Map<string, string>();
+  for (const statement of body.statements) {
+    if (!ts.isVariableStatement(statement)) continue;
+    for (const declaration of statement.declarationList.declarations) {
+      const store = declaration.initializer ? storeOf(declaration.initializer) : undefined;
+      if (store && ts.isIdentifier(declaration.name)) readLocals.set(declaration.name.text, store);
+    }
+  }
+  const guarded = new Set<string>();
+  for (const statement of body.statements) {
+    if (!ts.isIfStatement(statement)) continue;
+    const then = ts.isBlock(statement.thenStatement) ? statement.thenStatement.statements[0] : statement.thenStatement;
+    if (!then || !ts.isReturnStatement(then) || !then.expression) continue;
+    const visit = (node: ts.Node): void => {
+      const store = storeOf(node) ?? (ts.isIdentifier(node) ? readLocals.get(node.text) : undefined);
+      if (store) guarded.add(store);
+      ts.forEachChild(node, visit);
+    };
+    visit(statement.expression);
+  }
+  if (guarded.size === 0) return undefined;
+  let memo: string | undefined;
+  const visit = (node: ts.Node): void => {
+    if (memo) return;
+    if (ts.isCallExpression(node) && ts.isPropertyAccessExpression(node.expression) && node.expression.name.text === 'set') {
+      const receiver = skipOuter(node.expression.expression);
+      const store = ts.isIdentifier(receiver) ? receiver.text : ts.isPropertyAccessExpression(receiver) && receiver.expression.kind === ts.SyntaxKind.ThisKeyword ? `this.${receiver.name.text}` : undefined;
+      if (store && guarded.has(store)) memo = `${store}[]`;
+    }
+    if (ts.isBinaryExpression(node) && node.operatorToken.kind === ts.SyntaxKind.EqualsToken && ts.isElementAccessExpression(node.left)) {
+      const store = storeOf(node.left);
+      if (store && guarded.has(store)) memo = `${store}[]`;
     }
     ts.forEachChild(node, visit);
   };
