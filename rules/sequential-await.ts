@@ -637,15 +637,31 @@ function loopExemption(loop: LoopNode, body: ts.Statement, awaitNode: ts.AwaitEx
         reason = 'each iteration already runs a Promise.all batch: bounded concurrency on purpose';
       }
     }
-    if (ts.isTryStatement(node) && node.catchClause && node.tryBlock.pos <= awaitNode.pos && awaitNode.end <= node.tryBlock.end) {
-      const rethrows = node.catchClause.block.statements.some((s) => ts.isThrowStatement(s));
-      if (!rethrows) reason = 'each item has its own try/catch that carries on: failures are handled one by one';
-    }
     ts.forEachChild(node, visit);
   };
   visit(body);
   if (reason) return reason;
   return loopCarried(loop, body, context.sourceFile);
+}
+
+/**
+ * The awaited call sits in a per-item `try` whose `catch` carries on (logs, counts, skips): one item's failure
+ * does not stop the others. Still one round trip per item; the fix keeps the handling per item.
+ */
+function perItemCatch(awaitNode: ts.AwaitExpression, loop: LoopNode): boolean {
+  for (let current: ts.Node | undefined = awaitNode.parent; current && current !== loop; current = current.parent) {
+    if (ts.isTryStatement(current) && current.catchClause && current.tryBlock.pos <= awaitNode.pos && awaitNode.end <= current.tryBlock.end) {
+      let rethrows = false;
+      const visit = (node: ts.Node): void => {
+        if (rethrows || isFunctionBoundary(node)) return;
+        if (ts.isThrowStatement(node)) rethrows = true;
+        ts.forEachChild(node, visit);
+      };
+      visit(current.catchClause.block);
+      return !rethrows;
+    }
+  }
+  return false;
 }
 
 /**
@@ -697,7 +713,8 @@ function buildPrefetchFix(loop: LoopNode, facts: LoopFacts, awaitNode: ts.AwaitE
   return `const ${results} = await Promise.all(${source});\n${indent}${newLoop}`;
 }
 
-function buildLoopFix(loop: LoopNode, facts: LoopFacts, context: RuleContext<Options>): string | undefined {
+function buildLoopFix(loop: LoopNode, facts: LoopFacts, context: RuleContext<Options>, settled = false): string | undefined {
+  const all = settled ? 'Promise.allSettled' : 'Promise.all';
   const body = loop.statement;
   let bodyText = context.text(body);
   // `continue` of this loop becomes `return` in the per-item callback.
@@ -721,11 +738,11 @@ function buildLoopFix(loop: LoopNode, facts: LoopFacts, context: RuleContext<Opt
     const collection = ts.isForInStatement(loop) ? `Object.keys(${context.text(loop.expression)})` : context.text(loop.expression);
     // `.map` only on a known array; a spread yields what for...of yields for any iterable (a Map's entries).
     const source = ts.isForOfStatement(loop) && collectionKind(loop.expression) !== 'array' ? `[...${collection}]` : collection;
-    return `await Promise.all(${source}.map(async (${param}) => ${bodyText}));`;
+    return `await ${all}(${source}.map(async (${param}) => ${bodyText}));`;
   }
   const counting = ts.isForStatement(loop) ? countingLoop(loop, context) : undefined;
   if (!counting) return undefined;
-  return `await Promise.all(${countingSource(counting, facts)}.map(async (${counting.viaArray ? `_item, ${counting.counter}` : counting.counter}) => ${bodyText}));`;
+  return `await ${all}(${countingSource(counting, facts)}.map(async (${counting.viaArray ? `_item, ${counting.counter}` : counting.counter}) => ${bodyText}));`;
 }
 
 /**
@@ -902,12 +919,14 @@ function checkLoop(loop: LoopNode, context: RuleContext<Options>): void {
   const confidence: Confidence = perItemWrites && graded.confidence === 'high' ? 'medium' : graded.confidence;
   const callText = shorten(context.text(target.call), 50);
   const effect = target.evidence.effects[0];
-  const prefetch = perItemWrites ? undefined : buildPrefetchFix(loop, facts, target.awaitNode, target.call, context);
+  // A per-item try/catch that carries on: a prefetch would reject outside it, so the body runs per item instead.
+  const catches = perItemCatch(target.awaitNode, loop);
+  const prefetch = perItemWrites || catches ? undefined : buildPrefetchFix(loop, facts, target.awaitNode, target.call, context);
   const batched = perItemWrites ? buildBatchedFix(loop, facts, context) : undefined;
   if (perItemWrites && !batched) return;
   // The per-item callback form runs the body in completion order: only when nothing in it shows that order.
   const orderedEffect = batched || prefetch ? undefined : orderedEffectIn(loop.statement);
-  const perItem = batched || prefetch || orderedEffect ? undefined : buildLoopFix(loop, facts, context);
+  const perItem = batched || prefetch || orderedEffect ? undefined : buildLoopFix(loop, facts, context, catches);
   const loopEdit = batched ?? prefetch ?? perItem;
   context.report({
     node: target.awaitNode,
@@ -922,7 +941,10 @@ function checkLoop(loop: LoopNode, context: RuleContext<Options>): void {
         ? `${effect.kind} ${effect.access} via ${chainText(effect)}${effect.file !== context.file ? ` (${effect.file}${effect.line > 0 ? `:${effect.line}` : ''})` : ''}`
         : `assumed I/O: ${target.evidence.assumedCalls.slice(0, 2).map((c) => `\`${c}\``).join(', ') || `\`${target.name}\``} has no body the model can follow, and its name reads as I/O`,
       ...(perItemWrites ? ['every await writes to a target named by the item: assumes the targets are distinct and the items need not finish in order'] : []),
-      'no loop-carried value, no sleep or rate limiter, no break/return, no per-item try/catch, no transaction',
+      catches
+        ? 'each item has its own try/catch that carries on: still one round trip per item; the fix keeps the handling per item (Promise.allSettled)'
+        : 'no per-item try/catch',
+      'no loop-carried value, no sleep or rate limiter, no break/return, no transaction',
       ...frequency.reasons,
       ...graded.reasons,
     ],
@@ -943,12 +965,14 @@ function checkLoop(loop: LoopNode, context: RuleContext<Options>): void {
           }
         : perItem
           ? {
-              description: "Run the loop body per item with Promise.all over a map (the body writes nothing whose order shows: no push, no assignment to an outer variable); if the collection can be large, bound the concurrency (p-map with { concurrency: 10 }).",
+              description: catches
+                ? "Run the loop body per item with Promise.allSettled over a map: each item keeps its own try/catch, so one failure still does not stop the others (the body writes nothing whose order shows). If the collection can be large, bound the concurrency (p-map with { concurrency: 10 })."
+                : "Run the loop body per item with Promise.all over a map (the body writes nothing whose order shows: no push, no assignment to an outer variable); if the collection can be large, bound the concurrency (p-map with { concurrency: 10 }).",
               replacement: perItem,
             }
           : {
               description: orderedEffect
-                ? `The body ${orderedEffect}, in item order: start the calls together with Promise.all over a map that returns each item's value, then apply them in order (a callback that pushes would push in completion order). If the collection can be large, bound the concurrency (p-map with { concurrency: 10 }).`
+                ? `The body ${orderedEffect}, in item order: start the calls together with ${catches ? 'Promise.allSettled' : 'Promise.all'} over a map that returns each item's value, then apply them in item order${catches ? ', handling each rejected result as the catch does' : ''} (a callback that pushes would push in completion order). If the collection can be large, bound the concurrency (p-map with { concurrency: 10 }).`
                 : 'Start the per-item calls together (Promise.all over a map of the items, or p-map with { concurrency: 10 } for a large collection); the loop header is not one whose items a rewrite can list exactly.',
               replacement: '',
             }),

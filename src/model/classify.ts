@@ -152,7 +152,7 @@ function projectFactoryRef(call: ts.CallExpression, ref: { module: string; path:
   return undefined;
 }
 
-const SINGLE_CONNECTION_TYPE = /^(PoolClient|PoolConnection|Connection|QueryRunner|ClientSession|Transaction|Knex\.Transaction|Trx|Session|ClientBase|TransactionClient|EntityManager)$/;
+const SINGLE_CONNECTION_TYPE = /^(DatabaseTransactionConnection|DatabasePoolConnection|PoolClient|PoolConnection|Connection|QueryRunner|ClientSession|Transaction|Knex\.Transaction|Trx|Session|ClientBase|TransactionClient|EntityManager)$/;
 const CONNECT_METHODS = /^(connect|createConnection|getConnection|acquire|createQueryRunner|startSession|getClient|reserve|beginTransaction)$/;
 const FACTORY_METHODS = /^(create\w*|producer|consumer|admin|connect|getConnection|acquire|getClient|duplicate|startSession|createQueryRunner|db|collection|getRepository|getCustomRepository|model|table|withSchema|client|init|instance|extend|child|defaults|pool|promise)$/;
 
@@ -184,6 +184,13 @@ function classNameOf(node: ts.Node): string | undefined {
     if (ts.isClassLike(current)) return current.name?.text;
   }
   return undefined;
+}
+
+/** `this.a.b.c` with no call inside: every link is a property read. */
+function propertyChain(callee: ts.Expression): boolean {
+  let current: ts.Node = skipOuter(callee);
+  while (ts.isPropertyAccessExpression(current)) current = skipOuter(current.expression);
+  return current.kind === ts.SyntaxKind.ThisKeyword;
 }
 
 /** A chain `root.m1(...).m2.m3(...)` split into its root expression and member names, outermost last. */
@@ -428,6 +435,14 @@ export function classifyCall(call: ts.CallExpression | ts.NewExpression | ts.Tag
     if (held?.kind === 'io') return ioOutcome(call, held, op, via(), `this.${field}`);
     if (held?.kind === 'limiter') return LIMITER_METHODS.test(op) ? { kind: 'limiter', via: `this.${field} (${held.module})` } : undefined;
     if (held?.kind === 'memory') return { kind: 'memory' };
+    // `this.repo.model.findMany()` where `this.repo = new PrismaRepository(prisma.user)`: the wrapped handle.
+    if (held?.kind === 'class' && held.wraps && members.length >= 3 && propertyChain(callee)) {
+      const wrapped = held.wraps;
+      if (wrapped.kind === 'io') return ioOutcome(call, wrapped, op, via(), `this.${field}`);
+      if (wrapped.kind === 'returned') return { kind: 'call', ref: { kind: 'returned', factory: wrapped.ref, members: [op] } };
+      if (wrapped.kind === 'class' && wrapped.ref.kind === 'local') return { kind: 'call', ref: { kind: 'local', name: wrapped.ref.name, member: op } };
+      if (wrapped.kind === 'class' && wrapped.ref.kind === 'import') return { kind: 'call', ref: { kind: 'import', module: wrapped.ref.module, path: [wrapped.ref.name, op] } };
+    }
     return { kind: 'call', ref: { kind: 'field', className, field, method: members[1] ?? op } };
   }
 

@@ -91,7 +91,9 @@ export function summarizeFile(file: string, sourceFile: ts.SourceFile, scope: Im
     const transactional = decoratorNames(fn).find((d) => TRANSACTION_DECORATORS.test(d));
     if (transactional) fnSummary.transactional = transactional;
     // The loader of `memoize(load)` or `cache.wrap(key, load)` runs on a cache miss only: not the caller's own work.
-    if (!isCachedLoader(fn)) frames[frames.length - 1]?.summary.inner.push(key);
+    // A function its parent returns (`(deps) => async (args) => ...`) runs when its caller calls it, not when the
+    // factory runs: neither its work nor its role is the factory's.
+    if (!isCachedLoader(fn) && !isReturnedFunction(fn)) frames[frames.length - 1]?.summary.inner.push(key);
     summary.functions.push(fnSummary);
     const body = (fn as ts.FunctionLikeDeclaration).body;
     if (body && !ts.isBlock(body)) noteReturn(fnSummary, fn, body);
@@ -182,7 +184,8 @@ export function summarizeFile(file: string, sourceFile: ts.SourceFile, scope: Im
       fnSummary.calls.push({ ref: outcome.ref, line: lineOf(node), inLoop: frame.loops > 0, ...access, ...returned, ...receiver, ...(flags ?? { argc }) });
       // A member of a factory's result or a callback's parameter that the linker may not resolve: its name is
       // still evidence, as it was before the model could follow such values.
-      if (outcome.ref.kind === 'returned' || outcome.ref.kind === 'passed') {
+      // A field's member the linker may not find (`this.repo.model.findMany()` on a wrapper class) likewise.
+      if (outcome.ref.kind === 'returned' || outcome.ref.kind === 'passed' || outcome.ref.kind === 'field') {
         const name = opaqueIoName(node, sourceFile);
         if (name) (fnSummary.opaqueIfUnresolved ??= {})[refKey(outcome.ref)] = name;
       }
@@ -252,6 +255,16 @@ export function summarizeFile(file: string, sourceFile: ts.SourceFile, scope: Im
   while (open.length > 0) close(open.pop() as Open);
   markMigrations(summary, sourceFile);
   return summary;
+}
+
+/** `() => async () => ...`, `return async function () {...}`: a function its enclosing function returns. */
+function isReturnedFunction(fn: ts.Node): boolean {
+  let current = fn;
+  while (current.parent && (ts.isParenthesizedExpression(current.parent) || ts.isAsExpression(current.parent) || ts.isSatisfiesExpression(current.parent))) current = current.parent;
+  const parent = current.parent;
+  if (!parent) return false;
+  if (ts.isArrowFunction(parent) && parent.body === current) return true;
+  return ts.isReturnStatement(parent) && parent.expression === current;
 }
 
 /** Node kinds the summary looks at, indexed by kind (filled on first use: the compiler loads lazily). */
@@ -333,7 +346,7 @@ function hasDefaultModifier(node: ts.Node): boolean {
 
 function collectTopLevel(statement: ts.Statement, summary: FileSummary, scope: ImportScope, sourceFile: ts.SourceFile): void {
   if (ts.isClassDeclaration(statement) && statement.name) {
-    summary.classes[statement.name.text] = summarizeClass(statement, scope);
+    summary.classes[statement.name.text] = summarizeClass(statement, scope, undefined, summary.values);
     if (hasExportModifier(statement)) summary.exports[hasDefaultModifier(statement) ? 'default' : statement.name.text] = statement.name.text;
     return;
   }
@@ -406,7 +419,7 @@ function collectTopLevel(statement: ts.Statement, summary: FileSummary, scope: I
   }
 }
 
-function summarizeClass(node: ts.ClassLikeDeclaration, scope: ImportScope, nameOverride?: string): ClassSummary {
+function summarizeClass(node: ts.ClassLikeDeclaration, scope: ImportScope, nameOverride?: string, values: Record<string, HeldValue> = {}): ClassSummary {
   const summary: ClassSummary = { name: nameOverride ?? node.name?.text ?? '<class>', fields: record(), methods: record() };
   for (const clause of node.heritageClauses ?? []) {
     if (clause.token !== ts.SyntaxKind.ExtendsKeyword) continue;
@@ -447,7 +460,35 @@ function summarizeClass(node: ts.ClassLikeDeclaration, scope: ImportScope, nameO
       if (held) summary.fields[member.name.text] = held;
     }
   }
+  // After every field is known (a declared `repo: PrismaRepository<T>` may come before or after the constructor).
+  const ctor = node.members.find((m): m is ts.ConstructorDeclaration => ts.isConstructorDeclaration(m) && m.body !== undefined);
+  for (const statement of ctor?.body?.statements ?? []) {
+    const assigned = thisAssignment(statement);
+    const held = assigned ? summary.fields[assigned.field] : undefined;
+    if (ctor && assigned && held?.kind === 'class') summary.fields[assigned.field] = withWrappedHandle(held, assigned.value, ctor, summary, scope, values);
+  }
   return summary;
+}
+
+/**
+ * `this.repo = new PrismaRepository(prisma.user)`: a project class built with an I/O handle (a module value, a
+ * constructor parameter or a field holding one, or a member of it) wraps that handle.
+ */
+function withWrappedHandle(held: Extract<HeldValue, { kind: 'class' }>, value: ts.Expression, ctor: ts.ConstructorDeclaration, summary: ClassSummary, scope: ImportScope, values: Record<string, HeldValue>): HeldValue {
+  const construction = skipOuter(value);
+  if (!ts.isNewExpression(construction)) return held;
+  for (const argument of construction.arguments ?? []) {
+    let root: ts.Node = skipOuter(argument);
+    while (ts.isPropertyAccessExpression(root) && root.expression.kind !== ts.SyntaxKind.ThisKeyword) root = skipOuter(root.expression);
+    let handle: HeldValue | undefined;
+    if (ts.isPropertyAccessExpression(root)) handle = summary.fields[root.name.text];
+    else if (ts.isIdentifier(root)) {
+      const parameter = ctor.parameters.find((p) => ts.isIdentifier(p.name) && p.name.text === (root as ts.Identifier).text);
+      handle = parameter ? (parameter.type ? heldValueOfType(parameter.type, scope) : undefined) : (values[root.text] ?? heldValueOfExpression(root, scope, {}));
+    }
+    if (handle && (handle.kind === 'io' || handle.kind === 'returned' || (handle.kind === 'class' && handle.ref.kind !== 'named' && !handle.wraps))) return { ...held, wraps: handle };
+  }
+  return held;
 }
 
 function thisAssignment(statement: ts.Statement): { field: string; value: ts.Expression } | undefined {

@@ -74,7 +74,9 @@ export interface FlaggedCaller {
 export type HeldValue =
   | { kind: 'io'; io: IoKind; module: string; single?: boolean }
   | { kind: 'limiter'; module: string }
-  | { kind: 'class'; ref: ClassRef }
+  /** `wraps`: built with an I/O handle as an argument (`new PrismaRepository(prisma.user)`): a property of it that
+   *  is called (`this.repo.model.findMany()`) is that handle. */
+  | { kind: 'class'; ref: ClassRef; wraps?: HeldValue }
   /** What a project function returns: a factory's client (`createApiClient()`), resolved by the linker. */
   | { kind: 'returned'; ref: CalleeRef; single?: boolean }
   /** What a project function hands a callback's parameter (`withRetry((client) => ...)`), resolved by the linker. */
