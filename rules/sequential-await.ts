@@ -682,6 +682,8 @@ function buildPrefetchFix(loop: LoopNode, facts: LoopFacts, awaitNode: ts.AwaitE
   while (used.has(results)) results = `${results}_`;
   const index = ['i', 'index', 'idx', 'itemIndex'].find((n) => !used.has(n) && !facts.itemNames.has(n)) ?? 'itemIndex';
   const callText = context.text(call);
+  // `send(x, await render(x))`: the callback that starts the call awaits inside it, so it must be async.
+  const arrow = awaitsIn(call).length > 0 ? 'async ' : '';
   const loopText = context.text(loop);
   const loopStart = loop.getStart(sf);
   const awaitStart = awaitNode.getStart(sf) - loopStart;
@@ -702,36 +704,80 @@ function buildPrefetchFix(loop: LoopNode, facts: LoopFacts, awaitNode: ts.AwaitE
     const bodyText = context.text(body);
     const bodyStart = body.getStart(sf) - loopStart;
     const newBody = `${bodyText.slice(0, awaitStart - bodyStart)}${results}[${index}]${bodyText.slice(awaitEnd - bodyStart)}`;
-    return `${prelude}const ${results} = await Promise.all(${items}.map((${param}) => ${callText}));\n${indent}for (${keyword} [${index}, ${param}] of ${items}.entries()) ${newBody}`;
+    return `${prelude}const ${results} = await Promise.all(${items}.map(${arrow}(${param}) => ${callText}));\n${indent}for (${keyword} [${index}, ${param}] of ${items}.entries()) ${newBody}`;
   }
   const counting = countingLoop(loop, context);
   if (!counting) return undefined;
   const { counter, start } = counting;
-  const source = `${countingSource(counting, facts)}.map((${counting.viaArray ? `_item, ${counter}` : counter}) => ${callText})`;
+  const source = `${countingSource(counting, facts)}.map(${arrow}(${counting.viaArray ? `_item, ${counter}` : counter}) => ${callText})`;
   // Results are indexed from 0: a loop that starts elsewhere reads `results[i - start]`.
   const newLoop = `${loopText.slice(0, awaitStart)}${results}[${start === '0' ? counter : `${counter} - ${start}`}]${loopText.slice(awaitEnd)}`;
   return `const ${results} = await Promise.all(${source});\n${indent}${newLoop}`;
 }
 
-function buildLoopFix(loop: LoopNode, facts: LoopFacts, context: RuleContext<Options>, settled = false): string | undefined {
-  const all = settled ? 'Promise.allSettled' : 'Promise.all';
+/**
+ * The loop body as the body of a per-item callback: each `continue` of this loop (bare, or naming its label)
+ * becomes `return;`. Undefined when a `continue` or `break` names another loop's label: a callback cannot
+ * reach it. `indent`: re-indent the lines for a callback that sits `indent` columns in.
+ */
+function callbackBody(loop: LoopNode, context: RuleContext<Options>, indent?: number): string | undefined {
   const body = loop.statement;
-  let bodyText = context.text(body);
-  // `continue` of this loop becomes `return` in the per-item callback.
+  const sf = context.sourceFile;
+  const ownLabel = ts.isLabeledStatement(loop.parent) ? loop.parent.label.text : undefined;
   const continues: ts.ContinueStatement[] = [];
+  let unreachable = false;
   const visit = (node: ts.Node, nested: boolean): void => {
-    if (isFunctionBoundary(node)) return;
-    if (ts.isContinueStatement(node) && !nested && !node.label) continues.push(node);
+    if (unreachable || isFunctionBoundary(node)) return;
+    if ((ts.isContinueStatement(node) || ts.isBreakStatement(node)) && node.label && node.label.text !== ownLabel) unreachable = !declaresLabel(body, node.label.text);
+    if (ts.isContinueStatement(node) && (node.label ? node.label.text === ownLabel : !nested)) continues.push(node);
     ts.forEachChild(node, (child) => visit(child, nested || isLoop(child)));
   };
   visit(body, false);
-  const bodyStart = body.getStart(context.sourceFile);
-  for (const statement of continues.sort((a, b) => b.getStart(context.sourceFile) - a.getStart(context.sourceFile))) {
-    const start = statement.getStart(context.sourceFile) - bodyStart;
-    const end = statement.getEnd() - bodyStart;
-    bodyText = `${bodyText.slice(0, start)}return;${bodyText.slice(end)}`;
+  if (unreachable) return undefined;
+  let text = context.text(body);
+  const bodyStart = body.getStart(sf);
+  for (const statement of continues.sort((a, b) => b.getStart(sf) - a.getStart(sf))) {
+    text = `${text.slice(0, statement.getStart(sf) - bodyStart)}return;${text.slice(statement.getEnd() - bodyStart)}`;
   }
-  if (!ts.isBlock(body)) bodyText = `{ ${bodyText} }`;
+  if (!ts.isBlock(body)) return `{ ${text} }`;
+  if (indent === undefined || !text.includes('\n') || hasMultilineLiteral(body, context)) return text;
+  const delta = indent - lineIndentAt(bodyStart, sf);
+  return text
+    .split('\n')
+    .map((line, i) => {
+      if (i === 0 || delta === 0) return line;
+      if (delta > 0) return ' '.repeat(delta) + line;
+      const leading = /^ */.exec(line)?.[0].length ?? 0;
+      return line.slice(Math.min(leading, -delta));
+    })
+    .join('\n');
+}
+
+function declaresLabel(node: ts.Node, label: string): boolean {
+  let found = false;
+  const visit = (current: ts.Node): void => {
+    if (found) return;
+    if (ts.isLabeledStatement(current) && current.label.text === label) found = true;
+    ts.forEachChild(current, visit);
+  };
+  visit(node);
+  return found;
+}
+
+function hasMultilineLiteral(node: ts.Node, context: RuleContext<Options>): boolean {
+  let multiline = false;
+  const visit = (n: ts.Node): void => {
+    if ((ts.isTemplateExpression(n) || ts.isNoSubstitutionTemplateLiteral(n) || ts.isStringLiteral(n)) && context.text(n).includes('\n')) multiline = true;
+    if (!multiline) ts.forEachChild(n, visit);
+  };
+  visit(node);
+  return multiline;
+}
+
+function buildLoopFix(loop: LoopNode, facts: LoopFacts, context: RuleContext<Options>, settled = false): string | undefined {
+  const all = settled ? 'Promise.allSettled' : 'Promise.all';
+  const bodyText = callbackBody(loop, context);
+  if (bodyText === undefined) return undefined;
   if (ts.isForOfStatement(loop) || ts.isForInStatement(loop)) {
     const init = loop.initializer;
     const param = ts.isVariableDeclarationList(init) ? context.text(init.declarations[0]?.name ?? init) : context.text(init);
@@ -757,9 +803,11 @@ function orderedEffectIn(body: ts.Statement): string | undefined {
     return ts.isIdentifier(current) ? current.text : current.kind === ts.SyntaxKind.ThisKeyword ? 'this' : undefined;
   };
   let found: string | undefined;
+  // Inline callbacks count too: `await fetchItem(id).then((item) => out.push(item))` pushes in completion order
+  // once the items run together. Only a named function declared in the body is its own.
   const visit = (node: ts.Node): void => {
-    if (found || isFunctionBoundary(node)) return;
-    if (ts.isCallExpression(node) && ts.isPropertyAccessExpression(node.expression) && /^(push|unshift|splice|write|append|concat)$/.test(node.expression.name.text)) {
+    if (found || ts.isFunctionDeclaration(node) || ts.isClassLike(node)) return;
+    if (ts.isCallExpression(node) && ts.isPropertyAccessExpression(node.expression) && /^(push|unshift|splice|write|append|concat|set|add)$/.test(node.expression.name.text)) {
       const root = rootOf(node.expression.expression);
       if (root && !locals.has(root)) found = `appends to \`${shorten(node.expression.expression.getText(), 30)}\``;
     }
@@ -830,7 +878,23 @@ function countingSource(loop: CountingLoop, facts: LoopFacts): string {
 }
 
 /** Per-item writes to distinct targets, run a few at a time: keeps the loop's item order within each batch. */
-function buildBatchedFix(loop: LoopNode, facts: LoopFacts, context: RuleContext<Options>): string | undefined {
+/**
+ * Items that are large payloads (file parts, buffers, blobs, uploads): all of them in flight at once holds every
+ * one in memory and saturates the link, so the fix runs a few at a time, never an unbounded Promise.all.
+ */
+const LARGE_ITEM_WORDS = new Set(['part', 'parts', 'slice', 'slices', 'segment', 'segments', 'block', 'blocks', 'buffer', 'buffers', 'blob', 'blobs', 'piece', 'pieces', 'shard', 'shards', 'file', 'files', 'upload', 'uploads', 'attachment', 'attachments', 'image', 'images', 'video', 'videos']);
+const LARGE_TRANSFER_VERBS = new Set(['upload', 'put', 'write', 'transfer', 'download', 'copy', 'stream']);
+
+function largeItems(facts: LoopFacts, callName: string): string | undefined {
+  const collectionWords = facts.collectionText ? (facts.collectionText.match(/[A-Za-z_$][\w$]*/g) ?? []).flatMap((w) => words(w)) : [];
+  const itemWords = [...facts.itemNames].flatMap((n) => words(n));
+  const word = [...collectionWords.slice(-3), ...itemWords].find((w) => LARGE_ITEM_WORDS.has(w));
+  if (word) return `the items are ${word === word.replace(/s$/, '') ? `${word}s` : word}: large payloads`;
+  const verb = words(callName).find((w) => LARGE_TRANSFER_VERBS.has(w));
+  return verb ? `each item is a ${verb}: a large payload` : undefined;
+}
+
+function buildBatchedFix(loop: LoopNode, facts: LoopFacts, context: RuleContext<Options>, size = 10): string | undefined {
   if (!ts.isForOfStatement(loop)) return undefined;
   const init = loop.initializer;
   const param = ts.isVariableDeclarationList(init) ? context.text(init.declarations[0]?.name ?? init) : undefined;
@@ -840,13 +904,14 @@ function buildBatchedFix(loop: LoopNode, facts: LoopFacts, context: RuleContext<
   const index = ['i', 'start', 'offset'].find((n) => !inScope.has(n) && !facts.itemNames.has(n)) ?? 'batchStart';
   const sf = context.sourceFile;
   const indent = ' '.repeat(lineIndentAt(loop.getStart(sf), sf));
-  const body = loop.statement;
-  const bodyText = ts.isBlock(body) ? reindent(body, context, lineIndentAt(loop.getStart(sf), sf) + 2) : `{ ${context.text(body)} }`;
+  // `continue` becomes `return` inside the per-item callback.
+  const bodyText = callbackBody(loop, context, lineIndentAt(loop.getStart(sf), sf) + 2);
+  if (bodyText === undefined) return undefined;
   return [
     `const ${items} = [...${context.text(loop.expression)}];`,
     `${indent}// A few at a time: tune the batch size to what the downstream service accepts.`,
-    `${indent}for (let ${index} = 0; ${index} < ${items}.length; ${index} += 10) {`,
-    `${indent}  await Promise.all(${items}.slice(${index}, ${index} + 10).map(async (${param}) => ${bodyText}));`,
+    `${indent}for (let ${index} = 0; ${index} < ${items}.length; ${index} += ${size}) {`,
+    `${indent}  await Promise.all(${items}.slice(${index}, ${index} + ${size}).map(async (${param}) => ${bodyText}));`,
     `${indent}}`,
   ].join('\n');
 }
@@ -921,11 +986,14 @@ function checkLoop(loop: LoopNode, context: RuleContext<Options>): void {
   const effect = target.evidence.effects[0];
   // A per-item try/catch that carries on: a prefetch would reject outside it, so the body runs per item instead.
   const catches = perItemCatch(target.awaitNode, loop);
-  const prefetch = perItemWrites || catches ? undefined : buildPrefetchFix(loop, facts, target.awaitNode, target.call, context);
-  const batched = perItemWrites ? buildBatchedFix(loop, facts, context) : undefined;
+  // Large payloads run a few at a time: no prefetch of every item at once.
+  const large = largeItems(facts, target.name);
+  const prefetch = perItemWrites || catches || large ? undefined : buildPrefetchFix(loop, facts, target.awaitNode, target.call, context);
+  const orderedBody = orderedEffectIn(loop.statement);
+  const batched = perItemWrites || (large && !orderedBody && !catches) ? buildBatchedFix(loop, facts, context, large ? 4 : 10) : undefined;
   if (perItemWrites && !batched) return;
   // The per-item callback form runs the body in completion order: only when nothing in it shows that order.
-  const orderedEffect = batched || prefetch ? undefined : orderedEffectIn(loop.statement);
+  const orderedEffect = batched || prefetch ? undefined : orderedBody;
   const perItem = batched || prefetch || orderedEffect ? undefined : buildLoopFix(loop, facts, context, catches);
   const loopEdit = batched ?? prefetch ?? perItem;
   context.report({
@@ -955,7 +1023,9 @@ function checkLoop(loop: LoopNode, context: RuleContext<Options>): void {
       ...(loopEdit ? { edits: [replaceNode(loop, loopEdit, context.sourceFile)] } : {}),
       ...(batched
       ? {
-          description: 'Write a bounded number of items at a time (10 here; p-limit or p-map do the same with a steady window). Items within a batch finish in any order.',
+          description: large && !perItemWrites
+            ? `Run a bounded number of items at a time (4 here: ${large}, so never all at once; p-limit or p-map do the same with a steady window). Items within a batch finish in any order.`
+            : `Write a bounded number of items at a time (${large ? `4 here: ${large}` : '10 here'}; p-limit or p-map do the same with a steady window). Items within a batch finish in any order.`,
           replacement: batched,
         }
       : prefetch
