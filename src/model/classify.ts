@@ -119,6 +119,17 @@ export function heldValueOfExpression(expression: ts.Expression, scope: ImportSc
     // A project function's result, awaited or not: the linker looks at what it returns (factories.ts).
     const factory = projectFactoryRef(inner, ref);
     if (factory) return { kind: 'returned', ref: factory };
+    // `db.selectFrom('users').selectAll().where(...)` on a library whose builders run nothing until a terminal
+    // call: the value is still a builder of that library, so `.execute()` on it later is the I/O.
+    if (method && ts.isPropertyAccessExpression(inner.expression)) {
+      const receiver = skipOuter(inner.expression.expression) as ts.Expression;
+      const receiverHeld = ts.isCallExpression(receiver) ? heldValueOfExpression(receiver, scope, classes, values) : heldValueOfReceiver(receiver, scope, classes, values);
+      const terminal = receiverHeld?.kind === 'io' ? TERMINAL_ONLY[receiverHeld.module] : undefined;
+      if (receiverHeld?.kind === 'io' && terminal && !terminal.test(method)) {
+        const access = builderAccess(method);
+        return access ? { ...receiverHeld, access } : receiverHeld;
+      }
+    }
     if (!isFactoryCall(method, awaited)) return undefined;
     if (ref && ref.module !== 'global') {
       const io = ioKindOfModule(ref.module);
@@ -363,11 +374,39 @@ function shortText(node: ts.Node, sourceFile: ts.SourceFile): string {
   return text.length > 40 ? `${text.slice(0, 39)}…` : text;
 }
 
+/**
+ * Libraries whose query builders are not thenable: only the terminal call runs the query (`db.selectFrom('users')
+ * .selectAll().where(...)` does nothing until `.execute()`). Any other member of their handles builds.
+ */
+const TERMINAL_ONLY: Record<string, RegExp> = { kysely: /^(execute\w*|stream|explain|transaction|connection|destroy)$/ };
+
+/** What the query a builder chain starts does: `selectFrom` reads; `insertInto`, `updateTable`, `deleteFrom` write. */
+function builderAccess(method: string): Access | undefined {
+  if (/^(selectFrom|selectNoFrom)$/.test(method)) return 'read';
+  if (/^(insertInto|updateTable|deleteFrom|replaceInto|mergeInto)$/.test(method)) return 'write';
+  return undefined;
+}
+
+/** The first builder method of a chain that says read or write (`db.selectFrom('x').where(...).execute()`). */
+function chainAccess(call: ts.CallExpression | ts.TaggedTemplateExpression): Access | undefined {
+  const { members } = memberChain(ts.isCallExpression(call) ? call.expression : call.tag);
+  for (const member of members) {
+    const access = builderAccess(member);
+    if (access) return access;
+  }
+  return undefined;
+}
+
 function ioOutcome(call: ts.CallExpression | ts.TaggedTemplateExpression, held: Extract<HeldValue, { kind: 'io' }>, op: string, via: string, resource: string | undefined): CallOutcome | undefined {
+  const terminal = TERMINAL_ONLY[held.module];
+  if (terminal && !terminal.test(op)) return { kind: 'memory' };
   if (isHelperMember(op)) return undefined;
   // `readFileSync` blocks the thread: it is no awaited I/O that could overlap with other work.
   if (held.io === 'fs' && isSyncFsMember(op)) return undefined;
-  const { access, ordered } = accessOf(call, op, held.io);
+  const said = accessOf(call, op, held.io);
+  // A terminal call of a builder runs the query the chain (or the builder it was handed) describes.
+  const built = terminal ? (chainAccess(call) ?? held.access) : undefined;
+  const { access, ordered } = built ? { access: built, ordered: undefined } : said;
   return {
     kind: 'io',
     effect: { kind: held.io, access, via: `${via} (${held.module})`, ...(resource ? { resource } : {}), ...(held.single ? { single: true } : {}), ...(ordered ? { ordered: true } : {}) },

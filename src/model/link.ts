@@ -429,7 +429,7 @@ export class ProjectModel {
     // One per handle and member: two exported pools must not share one name in evidence.
     const id = `io:${held.module}:${file}:${via}${held.single ? ':single' : ''}`;
     if (!this.synthetic.has(id)) {
-      const access = accessOfName(member);
+      const access = held.access ?? accessOfName(member);
       this.synthetic.set(id, {
         id,
         name: `${via} (${held.module})`,

@@ -72,7 +72,8 @@ export interface FlaggedCaller {
 
 /** What a class field or module binding holds, as far as the declaration says. */
 export type HeldValue =
-  | { kind: 'io'; io: IoKind; module: string; single?: boolean }
+  /** `access`: a query builder that already says what its query does (`selectFrom` reads, `insertInto` writes). */
+  | { kind: 'io'; io: IoKind; module: string; single?: boolean; access?: Access }
   | { kind: 'limiter'; module: string }
   /** `wraps`: built with an I/O handle as an argument (`new PrismaRepository(prisma.user)`): a property of it that
    *  is called (`this.repo.model.findMany()`) is that handle. */
