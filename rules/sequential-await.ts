@@ -5,7 +5,7 @@ import { defineRule } from '../src/rule.js';
 import { bindingIdentifiers } from '../src/scanner/imports.js';
 import { frontEndReason } from '../src/model/front-end.js';
 import { fallbackBranchOf } from '../src/model/branches.js';
-import { words } from '../src/model/io-catalog.js';
+import { ioKindOfModule, words } from '../src/model/io-catalog.js';
 import { grade, type Cost } from '../src/model/severity.js';
 import type { Role } from '../src/model/types.js';
 import { chainText, type IoEvidence } from '../src/model/view.js';
@@ -62,6 +62,8 @@ function receiverText(call: CallLike, context: RuleContext<Options>): string | u
  */
 const WORKFLOW_RUNTIME = /^@temporalio\/workflow$/;
 
+const SERVER_SIDE = /^(express|koa|fastify|hono|restify|egg|@nestjs\/[\w-]+|@hapi\/hapi|@trpc\/server|@apollo\/server|apollo-server(-\w+)?|@temporalio\/(worker|client))$/;
+
 const UI_AUTOMATION = /^(playwright|playwright-core|@playwright\/test|puppeteer|puppeteer-core|selenium-webdriver|webdriverio|@wdio\/.*|cypress|testcafe|nightwatch)$/;
 
 /** The same function also runs this collection with Promise.all: the sequential branch is a deliberate choice. */
@@ -110,8 +112,12 @@ function frequencyAt(node: ts.Node, context: RuleContext<Options>): { role: Role
 }
 
 function frontEndOf(context: RuleContext<Options>): string | undefined {
-  // A plain .ts file that touches the DOM is browser code too, whatever it imports.
-  return frontEndReason(context.file, context.imports, context.project, context.sourceFile.text);
+  // A plain .ts file that touches the DOM is browser code too, unless it imports a server framework or a database,
+  // queue or cache client, or names a variable `document`/`window` itself (a Mongoose `document`, say).
+  const modules = [...context.imports.importedModules()];
+  const server = modules.some((m) => SERVER_SIDE.test(m) || ['database', 'queue', 'cache'].includes(ioKindOfModule(m) ?? ''));
+  const shadowed = /\b(const|let|var|function)\s+(document|window|navigator)\b|[(,]\s*(document|window|navigator)\s*[:,)]/.test(context.sourceFile.text);
+  return frontEndReason(context.file, context.imports, context.project, server || shadowed ? undefined : context.sourceFile.text);
 }
 
 function lighter(cost: Cost): Cost {

@@ -592,3 +592,32 @@ app.get('/recordings/:id', async (req, res) => {
     expect(large?.fix.description).toMatch(/4 here: the items are segments/);
   });
 });
+
+describe('sequential-await in browser code', () => {
+  it('takes a file that touches the DOM as front-end, but not a server file with a variable named document', () => {
+    const browser = run(`
+async function post(path: string, body: FormData) {
+  return fetch(path, { method: 'POST', body });
+}
+export async function submit(form: HTMLFormElement) {
+  const body = new FormData(form);
+  await post('/api/cart/lock', body);
+  await post('/api/payment/confirm', body);
+  document.location.assign('/thanks');
+}`, { file: 'src/web/checkout.ts' });
+    expect(browser).toEqual([]);
+    const server = run(`
+import express from 'express';
+import mongoose from 'mongoose';
+const Doc = mongoose.model('Doc', new mongoose.Schema({ title: String }));
+const Other = mongoose.model('Other', new mongoose.Schema({ title: String }));
+const app = express();
+app.get('/d/:id', async (req, res) => {
+  const document = await Doc.findById(req.params.id);
+  const other = await Other.findById(req.params.id);
+  res.json({ title: document?.title, other });
+});`, { file: 'src/routes/docs.ts' });
+    expect(server).toHaveLength(1);
+    expect(server[0]?.evidence.join('\n')).not.toMatch(/front-end|browser|DOM/);
+  });
+});
