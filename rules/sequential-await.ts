@@ -5,7 +5,7 @@ import { defineRule } from '../src/rule.js';
 import { bindingIdentifiers } from '../src/scanner/imports.js';
 import { frontEndReason } from '../src/model/front-end.js';
 import { fallbackBranchOf } from '../src/model/branches.js';
-import { words } from '../src/model/io-catalog.js';
+import { ioKindOfModule, words } from '../src/model/io-catalog.js';
 import { grade, type Cost } from '../src/model/severity.js';
 import type { Role } from '../src/model/types.js';
 import { chainText, type IoEvidence } from '../src/model/view.js';
@@ -55,6 +55,15 @@ function receiverText(call: CallLike, context: RuleContext<Options>): string | u
   return undefined;
 }
 
+/**
+ * Workflow code replayed deterministically (Temporal's `@temporalio/workflow`: `proxyActivities`, `sleep`,
+ * `condition`): each await is a recorded step of a durable history, sequential on purpose, and a step may sit
+ * after an hour-long `sleep`. Its order is the workflow's contract.
+ */
+const WORKFLOW_RUNTIME = /^@temporalio\/workflow$/;
+
+const SERVER_SIDE = /^(express|koa|fastify|hono|restify|egg|@nestjs\/[\w-]+|@hapi\/hapi|@trpc\/server|@apollo\/server|apollo-server(-\w+)?|@temporalio\/(worker|client))$/;
+
 const UI_AUTOMATION = /^(playwright|playwright-core|@playwright\/test|puppeteer|puppeteer-core|selenium-webdriver|webdriverio|@wdio\/.*|cypress|testcafe|nightwatch)$/;
 
 /** The same function also runs this collection with Promise.all: the sequential branch is a deliberate choice. */
@@ -103,7 +112,12 @@ function frequencyAt(node: ts.Node, context: RuleContext<Options>): { role: Role
 }
 
 function frontEndOf(context: RuleContext<Options>): string | undefined {
-  return frontEndReason(context.file, context.imports, context.project);
+  // A plain .ts file that touches the DOM is browser code too, unless it imports a server framework or a database,
+  // queue or cache client, or names a variable `document`/`window` itself (a Mongoose `document`, say).
+  const modules = [...context.imports.importedModules()];
+  const server = modules.some((m) => SERVER_SIDE.test(m) || ['database', 'queue', 'cache'].includes(ioKindOfModule(m) ?? ''));
+  const shadowed = /\b(const|let|var|function)\s+(document|window|navigator)\b|[(,]\s*(document|window|navigator)\s*[:,)]/.test(context.sourceFile.text);
+  return frontEndReason(context.file, context.imports, context.project, server || shadowed ? undefined : context.sourceFile.text);
 }
 
 function lighter(cost: Cost): Cost {
@@ -428,7 +442,20 @@ function buildConsecutiveFix(steps: AwaitStep[], hoisted: string[], indent: stri
   return `${prefix}${binding} [${names.join(', ')}] = await Promise.all(${list});${tail}`;
 }
 
-const FAN_OUT_VERBS = new Set(['send', 'notify', 'publish', 'post', 'deliver', 'emit', 'enqueue', 'dispatch', 'upload', 'sendmail', 'trigger', 'invalidate', 'ping', 'broadcast', 'alert', 'email', 'sms', 'push', 'track', 'report', 'forward', 'call']);
+const FAN_OUT_VERBS = new Set(['send', 'notify', 'post', 'deliver', 'upload', 'sendmail', 'invalidate', 'ping', 'alert', 'email', 'sms', 'push', 'report', 'forward', 'call']);
+
+/**
+ * Writes onto a stream whose order is the contract: domain events published or emitted one after another,
+ * entries appended to a log, jobs enqueued, analytics tracked. A consumer sees them in the order they were
+ * written (`OrderPlaced` before `OrderPaid`), so they are never run together.
+ */
+const ORDERED_WRITE_VERBS = new Set(['publish', 'emit', 'enqueue', 'dispatch', 'broadcast', 'track', 'trigger', 'append', 'log', 'record', 'produce', 'raise', 'fire']);
+
+function writesInOrder(name: string): boolean {
+  const parts = words(name);
+  const verb = parts[0] ?? '';
+  return ORDERED_WRITE_VERBS.has(verb) || (verb === 'push' && parts.length === 1) || parts.some((w) => w === 'event' || w === 'events');
+}
 
 /**
  * A write that may run alongside others of its kind: a message, notification or upload to a target the
@@ -436,6 +463,7 @@ const FAN_OUT_VERBS = new Set(['send', 'notify', 'publish', 'post', 'deliver', '
  * precondition; the fix there is a bulk statement), nor are read-modify-writes like `getOrCreate`.
  */
 function isFanOutWrite(evidence: IoEvidence, name: string): boolean {
+  if (writesInOrder(name)) return false;
   if (evidence.level === 'proven') return evidence.effects.every((e) => e.kind === 'network' || e.kind === 'queue') && FAN_OUT_VERBS.has(words(name)[0] ?? '');
   return FAN_OUT_VERBS.has(words(name)[0] ?? '') && words(name).length <= 3;
 }
@@ -532,8 +560,9 @@ function reportRun(run: AwaitStep[], hoisted: ts.Statement[], context: RuleConte
   const localOnly = run.every((s) => s.evidence.effects.length > 0 && s.evidence.effects.every((e) => e.kind === 'fs'));
   const cost: Cost = localOnly ? 'light' : count >= 3 ? 'heavy' : 'moderate';
   const frontEnd = frontEndOf(context);
-  // In front-end code only proven I/O counts: names there are mostly local storage and in-memory stores.
-  if (frontEnd && !proven) return;
+  // In front-end code only proven I/O counts: names there are mostly local storage and in-memory stores. Writes
+  // there are the steps of a user's action (save, then submit, then upload), in the order the user sees them.
+  if (frontEnd && (!proven || writes)) return;
   const graded = grade({
     ...lightenedCost(cost, `${localOnly ? `${count} local file-system calls, sub-millisecond each` : `${count} round trips back to back`}${frontEnd ? `; ${frontEnd}, one user waits, no server capacity is spent (one step lighter)` : ''}`, first.statement, 0, frontEnd, context),
     role: frequency.role,
@@ -614,15 +643,31 @@ function loopExemption(loop: LoopNode, body: ts.Statement, awaitNode: ts.AwaitEx
         reason = 'each iteration already runs a Promise.all batch: bounded concurrency on purpose';
       }
     }
-    if (ts.isTryStatement(node) && node.catchClause && node.tryBlock.pos <= awaitNode.pos && awaitNode.end <= node.tryBlock.end) {
-      const rethrows = node.catchClause.block.statements.some((s) => ts.isThrowStatement(s));
-      if (!rethrows) reason = 'each item has its own try/catch that carries on: failures are handled one by one';
-    }
     ts.forEachChild(node, visit);
   };
   visit(body);
   if (reason) return reason;
   return loopCarried(loop, body, context.sourceFile);
+}
+
+/**
+ * The awaited call sits in a per-item `try` whose `catch` carries on (logs, counts, skips): one item's failure
+ * does not stop the others. Still one round trip per item; the fix keeps the handling per item.
+ */
+function perItemCatch(awaitNode: ts.AwaitExpression, loop: LoopNode): boolean {
+  for (let current: ts.Node | undefined = awaitNode.parent; current && current !== loop; current = current.parent) {
+    if (ts.isTryStatement(current) && current.catchClause && current.tryBlock.pos <= awaitNode.pos && awaitNode.end <= current.tryBlock.end) {
+      let rethrows = false;
+      const visit = (node: ts.Node): void => {
+        if (rethrows || isFunctionBoundary(node)) return;
+        if (ts.isThrowStatement(node)) rethrows = true;
+        ts.forEachChild(node, visit);
+      };
+      visit(current.catchClause.block);
+      return !rethrows;
+    }
+  }
+  return false;
 }
 
 /**
@@ -643,6 +688,8 @@ function buildPrefetchFix(loop: LoopNode, facts: LoopFacts, awaitNode: ts.AwaitE
   while (used.has(results)) results = `${results}_`;
   const index = ['i', 'index', 'idx', 'itemIndex'].find((n) => !used.has(n) && !facts.itemNames.has(n)) ?? 'itemIndex';
   const callText = context.text(call);
+  // `send(x, await render(x))`: the callback that starts the call awaits inside it, so it must be async.
+  const arrow = awaitsIn(call).length > 0 ? 'async ' : '';
   const loopText = context.text(loop);
   const loopStart = loop.getStart(sf);
   const awaitStart = awaitNode.getStart(sf) - loopStart;
@@ -663,46 +710,91 @@ function buildPrefetchFix(loop: LoopNode, facts: LoopFacts, awaitNode: ts.AwaitE
     const bodyText = context.text(body);
     const bodyStart = body.getStart(sf) - loopStart;
     const newBody = `${bodyText.slice(0, awaitStart - bodyStart)}${results}[${index}]${bodyText.slice(awaitEnd - bodyStart)}`;
-    return `${prelude}const ${results} = await Promise.all(${items}.map((${param}) => ${callText}));\n${indent}for (${keyword} [${index}, ${param}] of ${items}.entries()) ${newBody}`;
+    return `${prelude}const ${results} = await Promise.all(${items}.map(${arrow}(${param}) => ${callText}));\n${indent}for (${keyword} [${index}, ${param}] of ${items}.entries()) ${newBody}`;
   }
   const counting = countingLoop(loop, context);
   if (!counting) return undefined;
   const { counter, start } = counting;
-  const source = `${countingSource(counting, facts)}.map((${counting.viaArray ? `_item, ${counter}` : counter}) => ${callText})`;
+  const source = `${countingSource(counting, facts)}.map(${arrow}(${counting.viaArray ? `_item, ${counter}` : counter}) => ${callText})`;
   // Results are indexed from 0: a loop that starts elsewhere reads `results[i - start]`.
   const newLoop = `${loopText.slice(0, awaitStart)}${results}[${start === '0' ? counter : `${counter} - ${start}`}]${loopText.slice(awaitEnd)}`;
   return `const ${results} = await Promise.all(${source});\n${indent}${newLoop}`;
 }
 
-function buildLoopFix(loop: LoopNode, facts: LoopFacts, context: RuleContext<Options>): string | undefined {
+/**
+ * The loop body as the body of a per-item callback: each `continue` of this loop (bare, or naming its label)
+ * becomes `return;`. Undefined when a `continue` or `break` names another loop's label: a callback cannot
+ * reach it. `indent`: re-indent the lines for a callback that sits `indent` columns in.
+ */
+function callbackBody(loop: LoopNode, context: RuleContext<Options>, indent?: number): string | undefined {
   const body = loop.statement;
-  let bodyText = context.text(body);
-  // `continue` of this loop becomes `return` in the per-item callback.
+  const sf = context.sourceFile;
+  const ownLabel = ts.isLabeledStatement(loop.parent) ? loop.parent.label.text : undefined;
   const continues: ts.ContinueStatement[] = [];
+  let unreachable = false;
   const visit = (node: ts.Node, nested: boolean): void => {
-    if (isFunctionBoundary(node)) return;
-    if (ts.isContinueStatement(node) && !nested && !node.label) continues.push(node);
+    if (unreachable || isFunctionBoundary(node)) return;
+    if ((ts.isContinueStatement(node) || ts.isBreakStatement(node)) && node.label && node.label.text !== ownLabel) unreachable = !declaresLabel(body, node.label.text);
+    if (ts.isContinueStatement(node) && (node.label ? node.label.text === ownLabel : !nested)) continues.push(node);
     ts.forEachChild(node, (child) => visit(child, nested || isLoop(child)));
   };
   visit(body, false);
-  const bodyStart = body.getStart(context.sourceFile);
-  for (const statement of continues.sort((a, b) => b.getStart(context.sourceFile) - a.getStart(context.sourceFile))) {
-    const start = statement.getStart(context.sourceFile) - bodyStart;
-    const end = statement.getEnd() - bodyStart;
-    bodyText = `${bodyText.slice(0, start)}return;${bodyText.slice(end)}`;
+  if (unreachable) return undefined;
+  let text = context.text(body);
+  const bodyStart = body.getStart(sf);
+  for (const statement of continues.sort((a, b) => b.getStart(sf) - a.getStart(sf))) {
+    text = `${text.slice(0, statement.getStart(sf) - bodyStart)}return;${text.slice(statement.getEnd() - bodyStart)}`;
   }
-  if (!ts.isBlock(body)) bodyText = `{ ${bodyText} }`;
+  if (!ts.isBlock(body)) return `{ ${text} }`;
+  if (indent === undefined || !text.includes('\n') || hasMultilineLiteral(body, context)) return text;
+  const delta = indent - lineIndentAt(bodyStart, sf);
+  return text
+    .split('\n')
+    .map((line, i) => {
+      if (i === 0 || delta === 0) return line;
+      if (delta > 0) return ' '.repeat(delta) + line;
+      const leading = /^ */.exec(line)?.[0].length ?? 0;
+      return line.slice(Math.min(leading, -delta));
+    })
+    .join('\n');
+}
+
+function declaresLabel(node: ts.Node, label: string): boolean {
+  let found = false;
+  const visit = (current: ts.Node): void => {
+    if (found) return;
+    if (ts.isLabeledStatement(current) && current.label.text === label) found = true;
+    ts.forEachChild(current, visit);
+  };
+  visit(node);
+  return found;
+}
+
+function hasMultilineLiteral(node: ts.Node, context: RuleContext<Options>): boolean {
+  let multiline = false;
+  const visit = (n: ts.Node): void => {
+    if ((ts.isTemplateExpression(n) || ts.isNoSubstitutionTemplateLiteral(n) || ts.isStringLiteral(n)) && context.text(n).includes('\n')) multiline = true;
+    if (!multiline) ts.forEachChild(n, visit);
+  };
+  visit(node);
+  return multiline;
+}
+
+function buildLoopFix(loop: LoopNode, facts: LoopFacts, context: RuleContext<Options>, settled = false): string | undefined {
+  const all = settled ? 'Promise.allSettled' : 'Promise.all';
+  const bodyText = callbackBody(loop, context);
+  if (bodyText === undefined) return undefined;
   if (ts.isForOfStatement(loop) || ts.isForInStatement(loop)) {
     const init = loop.initializer;
     const param = ts.isVariableDeclarationList(init) ? context.text(init.declarations[0]?.name ?? init) : context.text(init);
     const collection = ts.isForInStatement(loop) ? `Object.keys(${context.text(loop.expression)})` : context.text(loop.expression);
     // `.map` only on a known array; a spread yields what for...of yields for any iterable (a Map's entries).
     const source = ts.isForOfStatement(loop) && collectionKind(loop.expression) !== 'array' ? `[...${collection}]` : collection;
-    return `await Promise.all(${source}.map(async (${param}) => ${bodyText}));`;
+    return `await ${all}(${source}.map(async (${param}) => ${bodyText}));`;
   }
   const counting = ts.isForStatement(loop) ? countingLoop(loop, context) : undefined;
   if (!counting) return undefined;
-  return `await Promise.all(${countingSource(counting, facts)}.map(async (${counting.viaArray ? `_item, ${counting.counter}` : counting.counter}) => ${bodyText}));`;
+  return `await ${all}(${countingSource(counting, facts)}.map(async (${counting.viaArray ? `_item, ${counting.counter}` : counting.counter}) => ${bodyText}));`;
 }
 
 /**
@@ -717,9 +809,11 @@ function orderedEffectIn(body: ts.Statement): string | undefined {
     return ts.isIdentifier(current) ? current.text : current.kind === ts.SyntaxKind.ThisKeyword ? 'this' : undefined;
   };
   let found: string | undefined;
+  // Inline callbacks count too: `await fetchItem(id).then((item) => out.push(item))` pushes in completion order
+  // once the items run together. Only a named function declared in the body is its own.
   const visit = (node: ts.Node): void => {
-    if (found || isFunctionBoundary(node)) return;
-    if (ts.isCallExpression(node) && ts.isPropertyAccessExpression(node.expression) && /^(push|unshift|splice|write|append|concat)$/.test(node.expression.name.text)) {
+    if (found || ts.isFunctionDeclaration(node) || ts.isClassLike(node)) return;
+    if (ts.isCallExpression(node) && ts.isPropertyAccessExpression(node.expression) && /^(push|unshift|splice|write|append|concat|set|add)$/.test(node.expression.name.text)) {
       const root = rootOf(node.expression.expression);
       if (root && !locals.has(root)) found = `appends to \`${shorten(node.expression.expression.getText(), 30)}\``;
     }
@@ -790,7 +884,23 @@ function countingSource(loop: CountingLoop, facts: LoopFacts): string {
 }
 
 /** Per-item writes to distinct targets, run a few at a time: keeps the loop's item order within each batch. */
-function buildBatchedFix(loop: LoopNode, facts: LoopFacts, context: RuleContext<Options>): string | undefined {
+/**
+ * Items that are large payloads (file parts, buffers, blobs, uploads): all of them in flight at once holds every
+ * one in memory and saturates the link, so the fix runs a few at a time, never an unbounded Promise.all.
+ */
+const LARGE_ITEM_WORDS = new Set(['part', 'parts', 'slice', 'slices', 'segment', 'segments', 'block', 'blocks', 'buffer', 'buffers', 'blob', 'blobs', 'piece', 'pieces', 'shard', 'shards', 'file', 'files', 'upload', 'uploads', 'attachment', 'attachments', 'image', 'images', 'video', 'videos']);
+const LARGE_TRANSFER_VERBS = new Set(['upload', 'put', 'write', 'transfer', 'download', 'copy', 'stream']);
+
+function largeItems(facts: LoopFacts, callName: string): string | undefined {
+  const collectionWords = facts.collectionText ? (facts.collectionText.match(/[A-Za-z_$][\w$]*/g) ?? []).flatMap((w) => words(w)) : [];
+  const itemWords = [...facts.itemNames].flatMap((n) => words(n));
+  const word = [...collectionWords.slice(-3), ...itemWords].find((w) => LARGE_ITEM_WORDS.has(w));
+  if (word) return `the items are ${word === word.replace(/s$/, '') ? `${word}s` : word}: large payloads`;
+  const verb = words(callName).find((w) => LARGE_TRANSFER_VERBS.has(w));
+  return verb ? `each item is a ${verb}: a large payload` : undefined;
+}
+
+function buildBatchedFix(loop: LoopNode, facts: LoopFacts, context: RuleContext<Options>, size = 10): string | undefined {
   if (!ts.isForOfStatement(loop)) return undefined;
   const init = loop.initializer;
   const param = ts.isVariableDeclarationList(init) ? context.text(init.declarations[0]?.name ?? init) : undefined;
@@ -800,13 +910,14 @@ function buildBatchedFix(loop: LoopNode, facts: LoopFacts, context: RuleContext<
   const index = ['i', 'start', 'offset'].find((n) => !inScope.has(n) && !facts.itemNames.has(n)) ?? 'batchStart';
   const sf = context.sourceFile;
   const indent = ' '.repeat(lineIndentAt(loop.getStart(sf), sf));
-  const body = loop.statement;
-  const bodyText = ts.isBlock(body) ? reindent(body, context, lineIndentAt(loop.getStart(sf), sf) + 2) : `{ ${context.text(body)} }`;
+  // `continue` becomes `return` inside the per-item callback.
+  const bodyText = callbackBody(loop, context, lineIndentAt(loop.getStart(sf), sf) + 2);
+  if (bodyText === undefined) return undefined;
   return [
     `const ${items} = [...${context.text(loop.expression)}];`,
     `${indent}// A few at a time: tune the batch size to what the downstream service accepts.`,
-    `${indent}for (let ${index} = 0; ${index} < ${items}.length; ${index} += 10) {`,
-    `${indent}  await Promise.all(${items}.slice(${index}, ${index} + 10).map(async (${param}) => ${bodyText}));`,
+    `${indent}for (let ${index} = 0; ${index} < ${items}.length; ${index} += ${size}) {`,
+    `${indent}  await Promise.all(${items}.slice(${index}, ${index} + ${size}).map(async (${param}) => ${bodyText}));`,
     `${indent}}`,
   ].join('\n');
 }
@@ -867,7 +978,7 @@ function checkLoop(loop: LoopNode, context: RuleContext<Options>): void {
   const literal = literalItemCount(loop);
   const cost: Cost = literal !== undefined && literal <= 4 ? 'light' : perItemWrites ? 'moderate' : 'heavy';
   const frontEnd = frontEndOf(context);
-  if (frontEnd && !proven) return;
+  if (frontEnd && (!proven || perItemWrites)) return;
   const graded = grade({
     ...lightenedCost(cost, `${literal !== undefined ? `a literal list of ${literal} items` : perItemWrites ? 'one write per item, items back to back' : 'one round trip per item, N items back to back'}${frontEnd ? `; ${frontEnd}, one user waits (one step lighter)` : ''}`, loop, loopRank(loop, context), frontEnd, context),
     role: frequency.role,
@@ -879,12 +990,17 @@ function checkLoop(loop: LoopNode, context: RuleContext<Options>): void {
   const confidence: Confidence = perItemWrites && graded.confidence === 'high' ? 'medium' : graded.confidence;
   const callText = shorten(context.text(target.call), 50);
   const effect = target.evidence.effects[0];
-  const prefetch = perItemWrites ? undefined : buildPrefetchFix(loop, facts, target.awaitNode, target.call, context);
-  const batched = perItemWrites ? buildBatchedFix(loop, facts, context) : undefined;
+  // A per-item try/catch that carries on: a prefetch would reject outside it, so the body runs per item instead.
+  const catches = perItemCatch(target.awaitNode, loop);
+  // Large payloads run a few at a time: no prefetch of every item at once.
+  const large = largeItems(facts, target.name);
+  const prefetch = perItemWrites || catches || large ? undefined : buildPrefetchFix(loop, facts, target.awaitNode, target.call, context);
+  const orderedBody = orderedEffectIn(loop.statement);
+  const batched = perItemWrites || (large && !orderedBody && !catches) ? buildBatchedFix(loop, facts, context, large ? 4 : 10) : undefined;
   if (perItemWrites && !batched) return;
   // The per-item callback form runs the body in completion order: only when nothing in it shows that order.
-  const orderedEffect = batched || prefetch ? undefined : orderedEffectIn(loop.statement);
-  const perItem = batched || prefetch || orderedEffect ? undefined : buildLoopFix(loop, facts, context);
+  const orderedEffect = batched || prefetch ? undefined : orderedBody;
+  const perItem = batched || prefetch || orderedEffect ? undefined : buildLoopFix(loop, facts, context, catches);
   const loopEdit = batched ?? prefetch ?? perItem;
   context.report({
     node: target.awaitNode,
@@ -899,7 +1015,10 @@ function checkLoop(loop: LoopNode, context: RuleContext<Options>): void {
         ? `${effect.kind} ${effect.access} via ${chainText(effect)}${effect.file !== context.file ? ` (${effect.file}${effect.line > 0 ? `:${effect.line}` : ''})` : ''}`
         : `assumed I/O: ${target.evidence.assumedCalls.slice(0, 2).map((c) => `\`${c}\``).join(', ') || `\`${target.name}\``} has no body the model can follow, and its name reads as I/O`,
       ...(perItemWrites ? ['every await writes to a target named by the item: assumes the targets are distinct and the items need not finish in order'] : []),
-      'no loop-carried value, no sleep or rate limiter, no break/return, no per-item try/catch, no transaction',
+      catches
+        ? 'each item has its own try/catch that carries on: still one round trip per item; the fix keeps the handling per item (Promise.allSettled)'
+        : 'no per-item try/catch',
+      'no loop-carried value, no sleep or rate limiter, no break/return, no transaction',
       ...frequency.reasons,
       ...graded.reasons,
     ],
@@ -910,7 +1029,9 @@ function checkLoop(loop: LoopNode, context: RuleContext<Options>): void {
       ...(loopEdit ? { edits: [replaceNode(loop, loopEdit, context.sourceFile)] } : {}),
       ...(batched
       ? {
-          description: 'Write a bounded number of items at a time (10 here; p-limit or p-map do the same with a steady window). Items within a batch finish in any order.',
+          description: large && !perItemWrites
+            ? `Run a bounded number of items at a time (4 here: ${large}, so never all at once; p-limit or p-map do the same with a steady window). Items within a batch finish in any order.`
+            : `Write a bounded number of items at a time (${large ? `4 here: ${large}` : '10 here'}; p-limit or p-map do the same with a steady window). Items within a batch finish in any order.`,
           replacement: batched,
         }
       : prefetch
@@ -920,12 +1041,14 @@ function checkLoop(loop: LoopNode, context: RuleContext<Options>): void {
           }
         : perItem
           ? {
-              description: "Run the loop body per item with Promise.all over a map (the body writes nothing whose order shows: no push, no assignment to an outer variable); if the collection can be large, bound the concurrency (p-map with { concurrency: 10 }).",
+              description: catches
+                ? "Run the loop body per item with Promise.allSettled over a map: each item keeps its own try/catch, so one failure still does not stop the others (the body writes nothing whose order shows). If the collection can be large, bound the concurrency (p-map with { concurrency: 10 })."
+                : "Run the loop body per item with Promise.all over a map (the body writes nothing whose order shows: no push, no assignment to an outer variable); if the collection can be large, bound the concurrency (p-map with { concurrency: 10 }).",
               replacement: perItem,
             }
           : {
               description: orderedEffect
-                ? `The body ${orderedEffect}, in item order: start the calls together with Promise.all over a map that returns each item's value, then apply them in order (a callback that pushes would push in completion order). If the collection can be large, bound the concurrency (p-map with { concurrency: 10 }).`
+                ? `The body ${orderedEffect}, in item order: start the calls together with ${catches ? 'Promise.allSettled' : 'Promise.all'} over a map that returns each item's value, then apply them in item order${catches ? ', handling each rejected result as the catch does' : ''} (a callback that pushes would push in completion order). If the collection can be large, bound the concurrency (p-map with { concurrency: 10 }).`
                 : 'Start the per-item calls together (Promise.all over a map of the items, or p-map with { concurrency: 10 } for a large collection); the loop header is not one whose items a rewrite can list exactly.',
               replacement: '',
             }),
@@ -1089,6 +1212,7 @@ export default defineRule<Options>({
     // Browser automation: every call acts on one shared page, so `click` / `fill` / reads are ordered steps.
     const modules = context.imports.importedModules();
     if ([...modules].some((m) => UI_AUTOMATION.test(m))) return { kinds: {} };
+    if ([...modules].some((m) => WORKFLOW_RUNTIME.test(m))) return { kinds: {} };
     const statements = (node: ts.Node): void => {
       if ((ts.isBlock(node) || ts.isCaseClause(node) || ts.isDefaultClause(node) || ts.isSourceFile(node)) && mayHoldAwait(node, context.sourceFile)) checkStatements(node.statements, context);
     };

@@ -1,8 +1,9 @@
 import { ts } from '../scanner/ts.js';
 import { bindingIdentifiers, type ImportScope, skipOuter } from '../scanner/imports.js';
-import { accessOfHttpVerb, accessOfName, accessOfSql, ioKindOfModule, isHelperMember, isLimiterModule, isMemoryModule, isSyncFsMember, LIMITER_METHODS, MEMORY_GLOBALS } from './io-catalog.js';
+import { accessOfHttpVerb, accessOfName, accessOfSql, ioKindOfModule, isHelperMember, isQueryBuilderExport, isLimiterModule, isMemoryModule, isSyncFsMember, LIMITER_METHODS, MEMORY_GLOBALS } from './io-catalog.js';
 import type { Access, CalleeRef, ClassSummary, DirectEffect, HeldValue } from './types.js';
 import { heldValueOfCallbackParameter } from './callbacks.js';
+import { cacheThroughCall, memoizerCall } from './memoize.js';
 
 /**
  * What one call does, as far as its file shows: I/O through a library (directly or through a handle a
@@ -108,6 +109,9 @@ export function heldValueOfExpression(expression: ts.Expression, scope: ImportSc
     return undefined;
   }
   if (ts.isCallExpression(inner)) {
+    // `memoize(load)`: a memoised function, answered from memory after its first call (memoize.ts).
+    const memoizer = memoizerCall(inner);
+    if (memoizer) return { kind: 'memory', module: memoizer };
     // A call makes a handle only as a factory (`axios.create()`, `knex({...})`, `pool.connect()`); an awaited
     // query or request returns data (`const { rows } = await pool.query(...)`), which is no handle.
     const ref = scope.resolve(inner.expression);
@@ -115,6 +119,17 @@ export function heldValueOfExpression(expression: ts.Expression, scope: ImportSc
     // A project function's result, awaited or not: the linker looks at what it returns (factories.ts).
     const factory = projectFactoryRef(inner, ref);
     if (factory) return { kind: 'returned', ref: factory };
+    // `db.selectFrom('users').selectAll().where(...)` on a library whose builders run nothing until a terminal
+    // call: the value is still a builder of that library, so `.execute()` on it later is the I/O.
+    if (method && ts.isPropertyAccessExpression(inner.expression)) {
+      const receiver = skipOuter(inner.expression.expression) as ts.Expression;
+      const receiverHeld = ts.isCallExpression(receiver) ? heldValueOfExpression(receiver, scope, classes, values) : heldValueOfReceiver(receiver, scope, classes, values);
+      const terminal = receiverHeld?.kind === 'io' ? TERMINAL_ONLY[receiverHeld.module] : undefined;
+      if (receiverHeld?.kind === 'io' && terminal && !terminal.test(method)) {
+        const access = builderAccess(method);
+        return access ? { ...receiverHeld, access } : receiverHeld;
+      }
+    }
     if (!isFactoryCall(method, awaited)) return undefined;
     if (ref && ref.module !== 'global') {
       const io = ioKindOfModule(ref.module);
@@ -148,9 +163,9 @@ function projectFactoryRef(call: ts.CallExpression, ref: { module: string; path:
   return undefined;
 }
 
-const SINGLE_CONNECTION_TYPE = /^(PoolClient|PoolConnection|Connection|QueryRunner|ClientSession|Transaction|Knex\.Transaction|Trx|Session|ClientBase|TransactionClient|EntityManager)$/;
+const SINGLE_CONNECTION_TYPE = /^(DatabaseTransactionConnection|DatabasePoolConnection|PoolClient|PoolConnection|Connection|QueryRunner|ClientSession|Transaction|Knex\.Transaction|Trx|Session|ClientBase|TransactionClient|EntityManager)$/;
 const CONNECT_METHODS = /^(connect|createConnection|getConnection|acquire|createQueryRunner|startSession|getClient|reserve|beginTransaction)$/;
-const FACTORY_METHODS = /^(create\w*|connect|getConnection|acquire|getClient|duplicate|startSession|createQueryRunner|db|collection|getRepository|getCustomRepository|model|table|withSchema|client|init|instance|extend|child|defaults|pool|promise)$/;
+const FACTORY_METHODS = /^(create\w*|producer|consumer|admin|connect|getConnection|acquire|getClient|duplicate|startSession|createQueryRunner|db|collection|getRepository|getCustomRepository|model|table|withSchema|client|init|instance|extend|child|defaults|pool|promise)$/;
 
 /** `undefined` method: the module or handle itself is called (`knex(config)`, `pLimit(3)`). */
 function isFactoryCall(method: string | undefined, awaited: boolean): boolean {
@@ -180,6 +195,13 @@ function classNameOf(node: ts.Node): string | undefined {
     if (ts.isClassLike(current)) return current.name?.text;
   }
   return undefined;
+}
+
+/** `this.a.b.c` with no call inside: every link is a property read. */
+function propertyChain(callee: ts.Expression): boolean {
+  let current: ts.Node = skipOuter(callee);
+  while (ts.isPropertyAccessExpression(current)) current = skipOuter(current.expression);
+  return current.kind === ts.SyntaxKind.ThisKeyword;
 }
 
 /** A chain `root.m1(...).m2.m3(...)` split into its root expression and member names, outermost last. */
@@ -352,11 +374,39 @@ function shortText(node: ts.Node, sourceFile: ts.SourceFile): string {
   return text.length > 40 ? `${text.slice(0, 39)}…` : text;
 }
 
+/**
+ * Libraries whose query builders are not thenable: only the terminal call runs the query (`db.selectFrom('users')
+ * .selectAll().where(...)` does nothing until `.execute()`). Any other member of their handles builds.
+ */
+const TERMINAL_ONLY: Record<string, RegExp> = { kysely: /^(execute\w*|stream|explain|transaction|connection|destroy)$/ };
+
+/** What the query a builder chain starts does: `selectFrom` reads; `insertInto`, `updateTable`, `deleteFrom` write. */
+function builderAccess(method: string): Access | undefined {
+  if (/^(selectFrom|selectNoFrom)$/.test(method)) return 'read';
+  if (/^(insertInto|updateTable|deleteFrom|replaceInto|mergeInto)$/.test(method)) return 'write';
+  return undefined;
+}
+
+/** The first builder method of a chain that says read or write (`db.selectFrom('x').where(...).execute()`). */
+function chainAccess(call: ts.CallExpression | ts.TaggedTemplateExpression): Access | undefined {
+  const { members } = memberChain(ts.isCallExpression(call) ? call.expression : call.tag);
+  for (const member of members) {
+    const access = builderAccess(member);
+    if (access) return access;
+  }
+  return undefined;
+}
+
 function ioOutcome(call: ts.CallExpression | ts.TaggedTemplateExpression, held: Extract<HeldValue, { kind: 'io' }>, op: string, via: string, resource: string | undefined): CallOutcome | undefined {
+  const terminal = TERMINAL_ONLY[held.module];
+  if (terminal && !terminal.test(op)) return { kind: 'memory' };
   if (isHelperMember(op)) return undefined;
   // `readFileSync` blocks the thread: it is no awaited I/O that could overlap with other work.
   if (held.io === 'fs' && isSyncFsMember(op)) return undefined;
-  const { access, ordered } = accessOf(call, op, held.io);
+  const said = accessOf(call, op, held.io);
+  // A terminal call of a builder runs the query the chain (or the builder it was handed) describes.
+  const built = terminal ? (chainAccess(call) ?? held.access) : undefined;
+  const { access, ordered } = built ? { access: built, ordered: undefined } : said;
   return {
     kind: 'io',
     effect: { kind: held.io, access, via: `${via} (${held.module})`, ...(resource ? { resource } : {}), ...(held.single ? { single: true } : {}), ...(ordered ? { ordered: true } : {}) },
@@ -377,6 +427,8 @@ const NEVER_IO_MEMBERS = new Set([
 
 export function classifyCall(call: ts.CallExpression | ts.NewExpression | ts.TaggedTemplateExpression, context: ClassifyContext): CallOutcome | undefined {
   if (ts.isNewExpression(call)) return undefined;
+  // `cache.wrap(key, () => load())`, `memoize(load)`: a cache read (or building a memo), not the load (memoize.ts).
+  if (ts.isCallExpression(call) && (cacheThroughCall(call) || memoizerCall(call))) return { kind: 'memory' };
   const callee = ts.isCallExpression(call) ? call.expression : call.tag;
   if (callee.kind === ts.SyntaxKind.ImportKeyword || callee.kind === ts.SyntaxKind.SuperKeyword) return undefined;
   const { root, members } = memberChain(callee);
@@ -398,6 +450,7 @@ export function classifyCall(call: ts.CallExpression | ts.NewExpression | ts.Tag
     } else {
       const io = ioKindOfModule(ref.module);
       if (io) {
+        if (isQueryBuilderExport(ref.module, ref.path, op)) return { kind: 'memory' };
         if (ref.path.some((p) => isHelperMember(p)) && ref.path.at(-1) !== 'request') return undefined;
         return ioOutcome(call, { kind: 'io', io, module: ref.module }, ref.path.at(-1) ?? '', via(), ts.isIdentifier(root) ? root.text : undefined);
       }
@@ -411,12 +464,24 @@ export function classifyCall(call: ts.CallExpression | ts.NewExpression | ts.Tag
   if (root.kind === ts.SyntaxKind.ThisKeyword) {
     const className = classNameOf(call);
     if (!className || members.length === 0) return undefined;
-    if (members.length === 1) return { kind: 'call', ref: { kind: 'this', className, method: op } };
+    if (members.length === 1) {
+      // `private getRates = memoize(...)`: a memoised function held in a field.
+      if (context.classes[className]?.fields[op]?.kind === 'memory') return { kind: 'memory' };
+      return { kind: 'call', ref: { kind: 'this', className, method: op } };
+    }
     const field = members[0] ?? '';
     const held = context.classes[className]?.fields[field];
     if (held?.kind === 'io') return ioOutcome(call, held, op, via(), `this.${field}`);
     if (held?.kind === 'limiter') return LIMITER_METHODS.test(op) ? { kind: 'limiter', via: `this.${field} (${held.module})` } : undefined;
     if (held?.kind === 'memory') return { kind: 'memory' };
+    // `this.repo.model.findMany()` where `this.repo = new PrismaRepository(prisma.user)`: the wrapped handle.
+    if (held?.kind === 'class' && held.wraps && members.length >= 3 && propertyChain(callee)) {
+      const wrapped = held.wraps;
+      if (wrapped.kind === 'io') return ioOutcome(call, wrapped, op, via(), `this.${field}`);
+      if (wrapped.kind === 'returned') return { kind: 'call', ref: { kind: 'returned', factory: wrapped.ref, members: [op] } };
+      if (wrapped.kind === 'class' && wrapped.ref.kind === 'local') return { kind: 'call', ref: { kind: 'local', name: wrapped.ref.name, member: op } };
+      if (wrapped.kind === 'class' && wrapped.ref.kind === 'import') return { kind: 'call', ref: { kind: 'import', module: wrapped.ref.module, path: [wrapped.ref.name, op] } };
+    }
     return { kind: 'call', ref: { kind: 'field', className, field, method: members[1] ?? op } };
   }
 
@@ -425,6 +490,7 @@ export function classifyCall(call: ts.CallExpression | ts.NewExpression | ts.Tag
     if (members.length === 0) {
       // `limit(() => work())` where `limit = pLimit(3)`.
       if (held?.kind === 'limiter') return { kind: 'limiter', via: `${root.text} (${held.module})` };
+      if (held?.kind === 'memory') return { kind: 'memory' };
       if (localDeclaration(root, root.text)) return undefined;
       return context.locals[root.text] !== undefined ? { kind: 'call', ref: { kind: 'local', name: root.text } } : undefined;
     }

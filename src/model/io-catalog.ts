@@ -38,6 +38,26 @@ const HELPER_MEMBERS = new Set([
   'createReadStream', 'createWriteStream', 'existsSync', 'constants', 'watch', 'watchFile',
 ]);
 
+/**
+ * Exports of database libraries that only build queries: slonik's and kysely's `sql` tag and its helpers
+ * (`sql.fragment`, `sql.join`), Prisma's `Prisma.sql` / `Prisma.join`, drizzle's operators and schema builders
+ * (`eq`, `and`, `sql`, `pgTable`: all of drizzle but the `drizzle()` client factory). A query built with them runs
+ * only when a client executes it; the call that does (`execute`, `query`) is still I/O.
+ */
+const QUERY_BUILDER_EXPORTS: Array<[RegExp, RegExp]> = [
+  [/^slonik$/, /^(sql|createSqlTag)$/],
+  [/^kysely$/, /^(sql|expressionBuilder)$/],
+  [/^@prisma\/client$/, /^Prisma$/],
+  [/^drizzle-orm(\/[\w-]+)*$/, /^(?!drizzle$|migrate$)\w+$/],
+];
+const EXECUTES = /^(execute\w*|query|run|all|get|first|then|stream|load|values|any|many|one|maybeOne|oneFirst|manyFirst)$/;
+
+export function isQueryBuilderExport(module: string, path: readonly string[], op: string): boolean {
+  const head = path[0];
+  if (head === undefined || (path.length > 1 && EXECUTES.test(op))) return false;
+  return QUERY_BUILDER_EXPORTS.some(([modules, names]) => modules.test(module) && names.test(head));
+}
+
 /** Members of the fs module that are synchronous (still I/O, but not awaited work). */
 const SYNC_FS = /Sync$/;
 

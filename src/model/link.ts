@@ -327,7 +327,10 @@ export class ProjectModel {
     if (!summary || depth > MAX_DEPTH) return undefined;
     if (member === undefined) {
       const key = summary.locals[name];
-      return key !== undefined ? idOf(file, key) : undefined;
+      if (key !== undefined) return idOf(file, key);
+      // `export const getRates = memoize(load)`: a memoised function, answered from memory (memoize.ts).
+      const value = summary.values[name];
+      return value?.kind === 'memory' ? this.syntheticMemory(value.module) : undefined;
     }
     const objectMethod = summary.locals[`${name}.${member}`];
     if (objectMethod !== undefined) return idOf(file, objectMethod);
@@ -470,7 +473,7 @@ export class ProjectModel {
     // One per handle and member: two exported pools must not share one name in evidence.
     const id = `io:${held.module}:${file}:${via}${held.single ? ':single' : ''}`;
     if (!this.synthetic.has(id)) {
-      const access = accessOfName(member);
+      const access = held.access ?? accessOfName(member);
       this.synthetic.set(id, {
         id,
         name: `${via} (${held.module})`,

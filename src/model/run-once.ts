@@ -1,3 +1,5 @@
+import { ts } from '../scanner/ts.js';
+import { propertyName } from '../scanner/ast.js';
 import type { FileSummary } from './types.js';
 
 /**
@@ -8,7 +10,7 @@ import type { FileSummary } from './types.js';
  */
 const TIMESTAMP_NAME = /(^|\/)\d{12,}[-_.][^/]*$/;
 
-export function markMigrations(summary: FileSummary): void {
+export function markMigrations(summary: FileSummary, sourceFile?: ts.SourceFile): void {
   const once = (key: string, reason: string) => {
     const fn = summary.functions.find((f) => f.key === key);
     if (fn && (!fn.entry || fn.entry.kind === 'once')) fn.entry = { kind: 'once', reason };
@@ -24,4 +26,66 @@ export function markMigrations(summary: FileSummary): void {
   if (upKey !== undefined && (downKey !== undefined || byName)) {
     for (const key of [upKey, downKey]) if (key !== undefined) once(key, 'exported up/down of a migration module: runs once, when it is applied');
   }
+  // `module.exports = { up: async (knex) => ..., down }`, `export default { up() {}, down() {} }`,
+  // `exports.up = async function (...)`: the functions written inline in a module's up/down export.
+  const inline = sourceFile ? migrationObjectFunctions(sourceFile) : [];
+  for (const fn of summary.functions) {
+    if (inline.includes(fn.pos)) once(fn.key, 'up/down of a migration module (module.exports / export default): runs once, when it is applied');
+  }
+}
+
+/** Start positions of the functions a module exports as its migration `up` and `down`. */
+function migrationObjectFunctions(sourceFile: ts.SourceFile): number[] {
+  const found: number[] = [];
+  const exportedNames = new Set<string>();
+  const objects: ts.ObjectLiteralExpression[] = [];
+  const loose: Record<string, ts.Expression> = {};
+  const asObject = (expression: ts.Expression): ts.ObjectLiteralExpression | undefined => {
+    let inner = expression;
+    while (ts.isParenthesizedExpression(inner) || ts.isAsExpression(inner) || ts.isSatisfiesExpression(inner)) inner = inner.expression;
+    return ts.isObjectLiteralExpression(inner) ? inner : undefined;
+  };
+  for (const statement of sourceFile.statements) {
+    if (ts.isExportAssignment(statement)) {
+      const object = asObject(statement.expression);
+      if (object) objects.push(object);
+      else if (ts.isIdentifier(statement.expression)) exportedNames.add(statement.expression.text);
+    } else if (ts.isExpressionStatement(statement) && ts.isBinaryExpression(statement.expression) && statement.expression.operatorToken.kind === ts.SyntaxKind.EqualsToken) {
+      const left = statement.expression.left.getText(sourceFile);
+      const right = statement.expression.right;
+      const object = asObject(right);
+      if (left === 'module.exports' && object) objects.push(object);
+      else if (left === 'module.exports' && ts.isIdentifier(right)) exportedNames.add(right.text);
+      const member = /^(?:module\.)?exports\.(up|down)$/.exec(left);
+      if (member?.[1]) loose[member[1]] = right;
+    }
+  }
+  // `const migration = { up, down }; export default migration;`
+  for (const statement of sourceFile.statements) {
+    if (!ts.isVariableStatement(statement)) continue;
+    for (const declaration of statement.declarationList.declarations) {
+      const object = declaration.initializer ? asObject(declaration.initializer) : undefined;
+      if (object && ts.isIdentifier(declaration.name) && exportedNames.has(declaration.name.text)) objects.push(object);
+    }
+  }
+  const add = (expression: ts.Node | undefined): void => {
+    if (expression && (ts.isArrowFunction(expression) || ts.isFunctionExpression(expression) || ts.isMethodDeclaration(expression))) found.push(expression.getStart(sourceFile));
+  };
+  for (const object of objects) {
+    const members: Record<string, ts.Node> = {};
+    for (const property of object.properties) {
+      const name = propertyName(property.name);
+      if (name !== 'up' && name !== 'down') continue;
+      members[name] = ts.isPropertyAssignment(property) ? property.initializer : property;
+    }
+    if (members.up && members.down) {
+      add(members.up);
+      add(members.down);
+    }
+  }
+  if (loose.up && loose.down) {
+    add(loose.up);
+    add(loose.down);
+  }
+  return found;
 }

@@ -7,6 +7,7 @@ import { CODEC_TEXT, codecOf } from './codec.js';
 import { agentClassOf, agentConstructionIn, flowsToReturn } from './constructions.js';
 import { returnedValue } from './factories.js';
 import { markMigrations } from './run-once.js';
+import { isCachedLoader } from './memoize.js';
 import { flagArguments, numberArguments } from './flags.js';
 import { passedHandles } from './callbacks.js';
 import { accessOfCall, classifyCall, heldValueOfExpression, heldValueOfModuleRef, heldValueOfType, type ClassifyContext } from './classify.js';
@@ -89,7 +90,10 @@ export function summarizeFile(file: string, sourceFile: ts.SourceFile, scope: Im
     if (entry) fnSummary.entry = entry;
     const transactional = decoratorNames(fn).find((d) => TRANSACTION_DECORATORS.test(d));
     if (transactional) fnSummary.transactional = transactional;
-    frames[frames.length - 1]?.summary.inner.push(key);
+    // The loader of `memoize(load)` or `cache.wrap(key, load)` runs on a cache miss only: not the caller's own work.
+    // A function its parent returns (`(deps) => async (args) => ...`) runs when its caller calls it, not when the
+    // factory runs: neither its work nor its role is the factory's.
+    if (!isCachedLoader(fn) && !isReturnedFunction(fn)) frames[frames.length - 1]?.summary.inner.push(key);
     summary.functions.push(fnSummary);
     const body = (fn as ts.FunctionLikeDeclaration).body;
     if (body && !ts.isBlock(body)) noteReturn(fnSummary, fn, body);
@@ -181,7 +185,8 @@ export function summarizeFile(file: string, sourceFile: ts.SourceFile, scope: Im
       fnSummary.calls.push({ ref: outcome.ref, line: lineOf(node), inLoop: frame.loops > 0, ...access, ...returned, ...receiver, ...(flags ?? { argc }), ...(numbers ? { numbers } : {}) });
       // A member of a factory's result or a callback's parameter that the linker may not resolve: its name is
       // still evidence, as it was before the model could follow such values.
-      if (outcome.ref.kind === 'returned' || outcome.ref.kind === 'passed') {
+      // A field's member the linker may not find (`this.repo.model.findMany()` on a wrapper class) likewise.
+      if (outcome.ref.kind === 'returned' || outcome.ref.kind === 'passed' || outcome.ref.kind === 'field') {
         const name = opaqueIoName(node, sourceFile);
         if (name) (fnSummary.opaqueIfUnresolved ??= {})[refKey(outcome.ref)] = name;
       }
@@ -250,7 +255,7 @@ export function summarizeFile(file: string, sourceFile: ts.SourceFile, scope: Im
   }
   while (open.length > 0) close(open.pop() as Open);
   if (DEFAULTS_TEXT.test(sourceFile.text)) noteConfiguredImports(summary, nodes, scope, lineOf);
-  markMigrations(summary);
+  markMigrations(summary, sourceFile);
   return summary;
 }
 
@@ -288,6 +293,16 @@ function noteConfiguredImports(summary: FileSummary, nodes: readonly ts.Node[], 
     if (!ts.isPropertyAccessExpression(defaults) || defaults.name.text !== 'defaults') continue;
     note(defaults.expression, left.name.text, node);
   }
+}
+
+/** `() => async () => ...`, `return async function () {...}`: a function its enclosing function returns. */
+function isReturnedFunction(fn: ts.Node): boolean {
+  let current = fn;
+  while (current.parent && (ts.isParenthesizedExpression(current.parent) || ts.isAsExpression(current.parent) || ts.isSatisfiesExpression(current.parent))) current = current.parent;
+  const parent = current.parent;
+  if (!parent) return false;
+  if (ts.isArrowFunction(parent) && parent.body === current) return true;
+  return ts.isReturnStatement(parent) && parent.expression === current;
 }
 
 /** Node kinds the summary looks at, indexed by kind (filled on first use: the compiler loads lazily). */
@@ -369,7 +384,7 @@ function hasDefaultModifier(node: ts.Node): boolean {
 
 function collectTopLevel(statement: ts.Statement, summary: FileSummary, scope: ImportScope, sourceFile: ts.SourceFile): void {
   if (ts.isClassDeclaration(statement) && statement.name) {
-    summary.classes[statement.name.text] = summarizeClass(statement, scope);
+    summary.classes[statement.name.text] = summarizeClass(statement, scope, undefined, summary.values);
     if (hasExportModifier(statement)) summary.exports[hasDefaultModifier(statement) ? 'default' : statement.name.text] = statement.name.text;
     return;
   }
@@ -442,7 +457,7 @@ function collectTopLevel(statement: ts.Statement, summary: FileSummary, scope: I
   }
 }
 
-function summarizeClass(node: ts.ClassLikeDeclaration, scope: ImportScope, nameOverride?: string): ClassSummary {
+function summarizeClass(node: ts.ClassLikeDeclaration, scope: ImportScope, nameOverride?: string, values: Record<string, HeldValue> = {}): ClassSummary {
   const summary: ClassSummary = { name: nameOverride ?? node.name?.text ?? '<class>', fields: record(), methods: record() };
   for (const clause of node.heritageClauses ?? []) {
     if (clause.token !== ts.SyntaxKind.ExtendsKeyword) continue;
@@ -459,7 +474,8 @@ function summarizeClass(node: ts.ClassLikeDeclaration, scope: ImportScope, nameO
       for (const parameter of member.parameters) {
         if (!ts.isIdentifier(parameter.name)) continue;
         const isProperty = (ts.getModifiers(parameter) ?? []).some((m) => m.kind === ts.SyntaxKind.PrivateKeyword || m.kind === ts.SyntaxKind.PublicKeyword || m.kind === ts.SyntaxKind.ProtectedKeyword || m.kind === ts.SyntaxKind.ReadonlyKeyword);
-        const held = heldValueOfDecorators(parameter, scope) ?? (parameter.type ? heldValueOfType(parameter.type, scope) : undefined) ?? heldValueOfInjection(parameter, scope);
+        // `constructor(private readonly producer = kafka.producer())`: an untyped default says what it holds.
+        const held = heldValueOfDecorators(parameter, scope) ?? (parameter.type ? heldValueOfType(parameter.type, scope) : undefined) ?? heldValueOfInjection(parameter, scope) ?? (parameter.initializer ? heldValueOfExpression(parameter.initializer, scope, {}) : undefined);
         if (held && isProperty) summary.fields[parameter.name.text] = held;
         // `constructor(http) { this.http = http }` is matched below by the assignment of a parameter.
         if (held && !isProperty && member.body) {
@@ -482,7 +498,35 @@ function summarizeClass(node: ts.ClassLikeDeclaration, scope: ImportScope, nameO
       if (held) summary.fields[member.name.text] = held;
     }
   }
+  // After every field is known (a declared `repo: PrismaRepository<T>` may come before or after the constructor).
+  const ctor = node.members.find((m): m is ts.ConstructorDeclaration => ts.isConstructorDeclaration(m) && m.body !== undefined);
+  for (const statement of ctor?.body?.statements ?? []) {
+    const assigned = thisAssignment(statement);
+    const held = assigned ? summary.fields[assigned.field] : undefined;
+    if (ctor && assigned && held?.kind === 'class') summary.fields[assigned.field] = withWrappedHandle(held, assigned.value, ctor, summary, scope, values);
+  }
   return summary;
+}
+
+/**
+ * `this.repo = new PrismaRepository(prisma.user)`: a project class built with an I/O handle (a module value, a
+ * constructor parameter or a field holding one, or a member of it) wraps that handle.
+ */
+function withWrappedHandle(held: Extract<HeldValue, { kind: 'class' }>, value: ts.Expression, ctor: ts.ConstructorDeclaration, summary: ClassSummary, scope: ImportScope, values: Record<string, HeldValue>): HeldValue {
+  const construction = skipOuter(value);
+  if (!ts.isNewExpression(construction)) return held;
+  for (const argument of construction.arguments ?? []) {
+    let root: ts.Node = skipOuter(argument);
+    while (ts.isPropertyAccessExpression(root) && root.expression.kind !== ts.SyntaxKind.ThisKeyword) root = skipOuter(root.expression);
+    let handle: HeldValue | undefined;
+    if (ts.isPropertyAccessExpression(root)) handle = summary.fields[root.name.text];
+    else if (ts.isIdentifier(root)) {
+      const parameter = ctor.parameters.find((p) => ts.isIdentifier(p.name) && p.name.text === (root as ts.Identifier).text);
+      handle = parameter ? (parameter.type ? heldValueOfType(parameter.type, scope) : undefined) : (values[root.text] ?? heldValueOfExpression(root, scope, {}));
+    }
+    if (handle && (handle.kind === 'io' || handle.kind === 'returned' || (handle.kind === 'class' && handle.ref.kind !== 'named' && !handle.wraps))) return { ...held, wraps: handle };
+  }
+  return held;
 }
 
 function thisAssignment(statement: ts.Statement): { field: string; value: ts.Expression } | undefined {
@@ -631,12 +675,70 @@ function memoOf(body: ts.Node): string | undefined {
     const filled = assignedIn(statement.thenStatement, names);
     if (filled && returned.has(filled)) return filled;
   }
-  if (guarded.size === 0) return undefined;
+  if (guarded.size === 0) return keyedMemoOf(body);
   const visit = (node: ts.Node): void => {
     if (memo) return;
     if (ts.isBinaryExpression(node) && node.operatorToken.kind >= ts.SyntaxKind.FirstAssignment && node.operatorToken.kind <= ts.SyntaxKind.LastAssignment) {
       const target = targetText(node.left);
       if (target && guarded.has(target)) memo = target;
+    }
+    ts.forEachChild(node, visit);
+  };
+  visit(body);
+  return memo ?? keyedMemoOf(body);
+}
+
+/**
+ * A memo keyed by the argument: `const hit = this.cache.get(id); if (hit) return hit; ... this.cache.set(id, v)`,
+ * `if (cache.has(id)) return cache.get(id)`, `if (byId[id]) return byId[id]; ... byId[id] = v`. The store
+ * (`this.cache[]`) names the memo: calls that reach the same store share it.
+ */
+function keyedMemoOf(body: ts.Block): string | undefined {
+  const storeOf = (expression: ts.Node): string | undefined => {
+    const inner = skipOuter(expression);
+    const text = (node: ts.Expression): string | undefined => {
+      const target = skipOuter(node);
+      if (ts.isIdentifier(target)) return target.text;
+      if (ts.isPropertyAccessExpression(target) && target.expression.kind === ts.SyntaxKind.ThisKeyword) return `this.${target.name.text}`;
+      return undefined;
+    };
+    if (ts.isCallExpression(inner) && ts.isPropertyAccessExpression(inner.expression) && /^(get|has|peek)$/.test(inner.expression.name.text)) return text(inner.expression.expression);
+    if (ts.isElementAccessExpression(inner)) return text(inner.expression);
+    return undefined;
+  };
+  // Locals holding a store read: `const hit = this.cache.get(id)`.
+  const readLocals = new Map<string, string>();
+  for (const statement of body.statements) {
+    if (!ts.isVariableStatement(statement)) continue;
+    for (const declaration of statement.declarationList.declarations) {
+      const store = declaration.initializer ? storeOf(declaration.initializer) : undefined;
+      if (store && ts.isIdentifier(declaration.name)) readLocals.set(declaration.name.text, store);
+    }
+  }
+  const guarded = new Set<string>();
+  for (const statement of body.statements) {
+    if (!ts.isIfStatement(statement)) continue;
+    const then = ts.isBlock(statement.thenStatement) ? statement.thenStatement.statements[0] : statement.thenStatement;
+    if (!then || !ts.isReturnStatement(then) || !then.expression) continue;
+    const visit = (node: ts.Node): void => {
+      const store = storeOf(node) ?? (ts.isIdentifier(node) ? readLocals.get(node.text) : undefined);
+      if (store) guarded.add(store);
+      ts.forEachChild(node, visit);
+    };
+    visit(statement.expression);
+  }
+  if (guarded.size === 0) return undefined;
+  let memo: string | undefined;
+  const visit = (node: ts.Node): void => {
+    if (memo) return;
+    if (ts.isCallExpression(node) && ts.isPropertyAccessExpression(node.expression) && node.expression.name.text === 'set') {
+      const receiver = skipOuter(node.expression.expression);
+      const store = ts.isIdentifier(receiver) ? receiver.text : ts.isPropertyAccessExpression(receiver) && receiver.expression.kind === ts.SyntaxKind.ThisKeyword ? `this.${receiver.name.text}` : undefined;
+      if (store && guarded.has(store)) memo = `${store}[]`;
+    }
+    if (ts.isBinaryExpression(node) && node.operatorToken.kind === ts.SyntaxKind.EqualsToken && ts.isElementAccessExpression(node.left)) {
+      const store = storeOf(node.left);
+      if (store && guarded.has(store)) memo = `${store}[]`;
     }
     ts.forEachChild(node, visit);
   };

@@ -74,9 +74,12 @@ export interface FlaggedCaller {
 
 /** What a class field or module binding holds, as far as the declaration says. */
 export type HeldValue =
-  | { kind: 'io'; io: IoKind; module: string; single?: boolean }
+  /** `access`: a query builder that already says what its query does (`selectFrom` reads, `insertInto` writes). */
+  | { kind: 'io'; io: IoKind; module: string; single?: boolean; access?: Access }
   | { kind: 'limiter'; module: string }
-  | { kind: 'class'; ref: ClassRef }
+  /** `wraps`: built with an I/O handle as an argument (`new PrismaRepository(prisma.user)`): a property of it that
+   *  is called (`this.repo.model.findMany()`) is that handle. */
+  | { kind: 'class'; ref: ClassRef; wraps?: HeldValue }
   /** What a project function returns: a factory's client (`createApiClient()`), resolved by the linker. */
   | { kind: 'returned'; ref: CalleeRef; single?: boolean }
   /** What a project function hands a callback's parameter (`withRetry((client) => ...)`), resolved by the linker. */

@@ -3,6 +3,7 @@ import type { ImportScope } from '../scanner/imports.js';
 import { accessOfCall, classifyCall, type ClassifyContext } from './classify.js';
 import { accessOfName } from './io-catalog.js';
 import { flagGuards, roleUnderGuards } from './flags.js';
+import { cacheThroughCall } from './memoize.js';
 import type { ValueSetting, ValueUser } from './value-users.js';
 import { refKey, type Effect, type FileModelFacts, type FileSummary, type LinkedFunction, type Role } from './types.js';
 
@@ -227,7 +228,8 @@ export class ModelView {
           const line = this.sourceFile.getLineAndCharacterOfPosition(node.getStart(this.sourceFile)).line + 1;
           result.effects.push({ ...outcome.effect, line, chain: [], file: this.summary.file });
         } else if (outcome?.kind === 'memory') {
-          // Answered in memory: known, and no I/O.
+          // Answered in memory: known, and no I/O. A cache-through call's loader runs only on a miss.
+          if (ts.isCallExpression(node) && cacheThroughCall(node)) return;
         } else if (outcome?.kind === 'limiter') {
           result.limiters.push(outcome.via);
         } else if (outcome?.kind === 'call') {

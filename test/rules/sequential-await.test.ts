@@ -504,3 +504,120 @@ describe('file roles: tools directories', () => {
     expect(fileRoleOf('src/ab-testing/variants.ts')).toBe('source');
   });
 });
+
+describe('sequential-await/loop rewrites', () => {
+  const header = `
+import express from 'express';
+import axios from 'axios';
+const http = axios.create({ baseURL: 'https://api.example' });
+const app = express();
+`;
+
+  it('keeps a per-item try/catch per item with Promise.allSettled, and says so', () => {
+    const [finding] = run(`${header}
+app.get('/refresh', async (req, res) => {
+  const ids = String(req.query.ids).split(',');
+  let failed = 0;
+  for (const id of ids) {
+    try {
+      const item = await http.get(\`/items/\${id}\`);
+      console.info(item.status);
+    } catch {
+      failed++;
+      continue;
+    }
+  }
+  res.json({ failed });
+});`);
+    expect(finding?.ruleId).toBe('sequential-await/loop');
+    expect(finding?.fix.replacement).toMatch(/^await Promise\.allSettled\(ids\.map\(async \(id\) => \{/);
+    expect(finding?.fix.replacement).toContain('return;');
+    expect(finding?.fix.replacement).not.toContain('continue');
+    expect(finding?.evidence.join('\n')).toMatch(/its own try\/catch that carries on/);
+  });
+
+  it('turns continue into return inside a batched callback, and leaves no rewrite for a continue to an outer label', () => {
+    const findings = run(`${header}
+async function sendNotice(to: string) {
+  return http.post('/notices', { to });
+}
+app.post('/announce', async (req, res) => {
+  for (const member of req.body.members as Array<{ email: string; muted: boolean }>) {
+    if (member.muted) continue;
+    await sendNotice(member.email);
+  }
+  res.sendStatus(202);
+});
+app.get('/stock', async (req, res) => {
+  outer: for (const group of req.body.groups as string[][]) {
+    for (const id of group) {
+      if (id === '') continue outer;
+      const stock = await http.get(\`/stock/\${id}\`);
+      console.info(stock.status);
+    }
+  }
+  res.sendStatus(200);
+});`);
+    const batched = findings.find((f) => f.message.includes('sendNotice'));
+    expect(batched?.fix.replacement).toContain('if (member.muted) return;');
+    expect(batched?.fix.replacement).not.toContain('continue');
+    const labelled = findings.find((f) => f.message.includes('/stock/'));
+    expect(labelled).toBeDefined();
+    expect(labelled?.fix.replacement ?? '').not.toContain('continue outer');
+    expect(labelled?.fix.edits ?? []).toEqual([]);
+  });
+
+  it('makes the prefetch callback async when the call awaits inside its arguments, and bounds large payloads', () => {
+    const findings = run(`${header}
+app.get('/items', async (req, res) => {
+  const ids = String(req.query.ids).split(',');
+  for (const id of ids) {
+    const item = await http.get(\`/items/\${id}\`, { headers: { token: (await http.get('/token')).data as string } });
+    console.info(item.status);
+  }
+  res.sendStatus(200);
+});
+app.get('/recordings/:id', async (req, res) => {
+  const segments = String(req.query.segments).split(',');
+  for (const segment of segments) {
+    const body = await http.get(\`/segments/\${segment}\`);
+    console.info(body.status);
+  }
+  res.sendStatus(200);
+});`);
+    const prefetch = findings.find((f) => f.message.includes('/items/'));
+    expect(prefetch?.fix.replacement).toMatch(/ids\.map\(async \(id\) => http\.get/);
+    const large = findings.find((f) => f.message.includes('/segments/'));
+    expect(large?.fix.replacement).toContain('.slice(i, i + 4)');
+    expect(large?.fix.description).toMatch(/4 here: the items are segments/);
+  });
+});
+
+describe('sequential-await in browser code', () => {
+  it('takes a file that touches the DOM as front-end, but not a server file with a variable named document', () => {
+    const browser = run(`
+async function post(path: string, body: FormData) {
+  return fetch(path, { method: 'POST', body });
+}
+export async function submit(form: HTMLFormElement) {
+  const body = new FormData(form);
+  await post('/api/cart/lock', body);
+  await post('/api/payment/confirm', body);
+  document.location.assign('/thanks');
+}`, { file: 'src/web/checkout.ts' });
+    expect(browser).toEqual([]);
+    const server = run(`
+import express from 'express';
+import mongoose from 'mongoose';
+const Doc = mongoose.model('Doc', new mongoose.Schema({ title: String }));
+const Other = mongoose.model('Other', new mongoose.Schema({ title: String }));
+const app = express();
+app.get('/d/:id', async (req, res) => {
+  const document = await Doc.findById(req.params.id);
+  const other = await Other.findById(req.params.id);
+  res.json({ title: document?.title, other });
+});`, { file: 'src/routes/docs.ts' });
+    expect(server).toHaveLength(1);
+    expect(server[0]?.evidence.join('\n')).not.toMatch(/front-end|browser|DOM/);
+  });
+});
