@@ -61,6 +61,14 @@ export async function runOperations(
   return result;
 }
 
+/**
+ * The least a fix that runs `calls` independent awaits together must win to match the finding's promise:
+ * half of the `calls`x that full overlap gives, and never less than 1.3x.
+ */
+export function sequentialPrediction(calls: number): number {
+  return Math.max(1.3, calls * 0.5);
+}
+
 export const sequentialAwaitProbe: Probe<SequentialAwaitParams> = {
   family: 'sequential-await',
   plan(params, variant) {
@@ -123,7 +131,7 @@ export async function runSequentialAwait(params: SequentialAwaitParams, context:
     if (params.loop) notes.push('loop variant: the items run one per iteration as found vs all at once with Promise.all (unbounded; use a limiter for large lists)');
     if (params.defaults.length > 0) notes.push(`defaults used for missing params: ${params.defaults.join(', ')}`);
     return {
-      ...verdict(measurements[0] as Measurement, Math.max(1.3, params.calls * 0.5)),
+      ...verdict(measurements[0] as Measurement, sequentialPrediction(params.calls)),
       measurements,
       load: `${done} rounds of ${shape.operations} operations of ${params.calls} calls, ${latencyMs} ms injected latency, keep-alive HTTP on loopback`,
       notes,
