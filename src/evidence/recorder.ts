@@ -1,0 +1,426 @@
+/**
+ * The recorder: the one object the instrumented code and the library patches report to, in the user's
+ * process. It keeps per-site counters and metric reservoirs and turns them into the evidence file
+ * (format.ts). Everything it records is an observation of this process; a site it never saw run keeps its
+ * state and no figures.
+ */
+import { AsyncLocalStorage } from 'node:async_hooks';
+import diagnostics from 'node:diagnostics_channel';
+import http from 'node:http';
+import { performance } from 'node:perf_hooks';
+import v8 from 'node:v8';
+import { EVIDENCE_FORMAT, RESERVOIR_SIZE, type EvidenceFile, type MetricEvidence, type SiteEvidence } from './format.js';
+import type { SiteOutcome } from './instrument.js';
+import type { WatchedSite } from './sites.js';
+
+interface MetricSpec {
+  unit: string;
+  better: 'lower' | 'higher';
+}
+
+const METRICS: Record<string, MetricSpec> = {
+  'span.ms': { unit: 'ms', better: 'lower' },
+  overlap: { unit: 'operations', better: 'higher' },
+  'sockets.per-request': { unit: 'sockets', better: 'lower' },
+  'tls.handshakes': { unit: 'handshakes', better: 'lower' },
+  'connect.ms': { unit: 'ms', better: 'lower' },
+  'acquire.ms': { unit: 'ms', better: 'lower' },
+  'pool.waiting': { unit: 'requests', better: 'lower' },
+  'timers.live': { unit: 'timers', better: 'lower' },
+  'timers.retained-bytes': { unit: 'bytes', better: 'lower' },
+  'bytes.ratio': { unit: 'ratio', better: 'lower' },
+  'bytes.out': { unit: 'bytes', better: 'lower' },
+};
+
+/** Count, sum, min and max of every value, and a uniform reservoir (Vitter's algorithm R) of at most RESERVOIR_SIZE. */
+class Metric {
+  count = 0;
+  sum = 0;
+  min = Infinity;
+  max = -Infinity;
+  readonly samples: number[] = [];
+
+  add(value: number): void {
+    this.count += 1;
+    this.sum += value;
+    if (value < this.min) this.min = value;
+    if (value > this.max) this.max = value;
+    if (this.samples.length < RESERVOIR_SIZE) this.samples.push(value);
+    else {
+      const slot = Math.floor(Math.random() * this.count);
+      if (slot < RESERVOIR_SIZE) this.samples[slot] = value;
+    }
+  }
+}
+
+class SiteRecord {
+  state: SiteEvidence['state'] = 'not-loaded';
+  reason: string | undefined;
+  hits = 0;
+  readonly metrics = new Map<string, Metric>();
+  /** uncleared-timer: the timers created here that may still be pending. */
+  timers: Set<{ _destroyed?: unknown }> | undefined;
+
+  constructor(readonly site: WatchedSite) {}
+
+  add(name: string, value: number): void {
+    let metric = this.metrics.get(name);
+    if (!metric) this.metrics.set(name, (metric = new Metric()));
+    metric.add(value);
+  }
+}
+
+/** One call of the function that runs a sequential-await site. */
+export interface Execution {
+  record: SiteRecord;
+  started: number;
+  lastSettled: number;
+  inFlight: number;
+  most: number;
+  operations: number;
+  left: boolean;
+}
+
+export interface RunInfo {
+  label?: string;
+  entry: string;
+  toolVersion: string;
+}
+
+interface Thenable {
+  then(onFulfilled: (value: unknown) => unknown, onRejected: (reason: unknown) => unknown): unknown;
+}
+
+function isThenable(value: unknown): value is Thenable {
+  return (typeof value === 'object' || typeof value === 'function') && value !== null && typeof (value as { then?: unknown }).then === 'function';
+}
+
+/** The size in bytes of a value handed to or returned by a compression function, or undefined when it has none to measure. */
+export function byteSize(value: unknown): number | undefined {
+  if (typeof value === 'string') return Buffer.byteLength(value, 'utf8');
+  if (ArrayBuffer.isView(value)) return value.byteLength;
+  if (value instanceof ArrayBuffer) return value.byteLength;
+  return undefined;
+}
+
+export class Recorder {
+  private readonly records: SiteRecord[];
+  private readonly startedAt = new Date();
+  private served = 0;
+  private readonly warnings: string[];
+  private readonly context = new AsyncLocalStorage<SiteRecord>();
+  private readonly agents = new WeakMap<object, SiteRecord>();
+  private readonly pools = new WeakMap<object, SiteRecord>();
+  private outboundWatched = false;
+  private timersWatched = false;
+  /** uncleared-timer: (live timers at all timer sites, heap used) per request served, for the retained-size estimate. */
+  private readonly heapSamples: Array<[number, number]> = [];
+
+  constructor(sites: readonly WatchedSite[], warnings: readonly string[], private readonly run: RunInfo) {
+    this.records = sites.map((site) => new SiteRecord(site));
+    this.warnings = [...warnings];
+    diagnostics.subscribe('http.server.request.start', () => {
+      this.served += 1;
+      if (this.timersWatched) this.sampleTimers();
+    });
+  }
+
+  warn(message: string): void {
+    if (!this.warnings.includes(message)) this.warnings.push(message);
+  }
+
+  /** Called by each instrumented module as it starts: the state of the sites it holds. */
+  loaded(outcomes: readonly SiteOutcome[]): void {
+    for (const outcome of outcomes) {
+      const record = this.records[outcome.index];
+      if (!record || record.state === 'instrumented') continue;
+      record.state = outcome.state;
+      record.reason = outcome.reason;
+      if (outcome.state !== 'instrumented') continue;
+      if (record.site.family === 'missing-keep-alive') this.watchOutbound();
+      if (record.site.family === 'uncleared-timer') this.timersWatched = true;
+    }
+  }
+
+  // sequential-await ---------------------------------------------------------------------------------
+
+  enter(index: number): Execution | undefined {
+    const record = this.records[index];
+    if (!record) return undefined;
+    return { record, started: 0, lastSettled: 0, inFlight: 0, most: 0, operations: 0, left: false };
+  }
+
+  leave(execution: Execution | undefined): void {
+    if (!execution) return;
+    execution.left = true;
+    if (execution.inFlight === 0) this.finish(execution);
+  }
+
+  /** One awaited operand of the site: counted in flight until it settles. Returns the same value (a foreign thenable as a promise that settles with it, so it is run only once). */
+  op<T>(execution: Execution | undefined, value: T): T {
+    if (!execution) return value;
+    const now = performance.now();
+    if (execution.operations === 0) execution.started = now;
+    execution.operations += 1;
+    if (!isThenable(value)) {
+      execution.lastSettled = now;
+      if (execution.most === 0) execution.most = 1;
+      return value;
+    }
+    execution.inFlight += 1;
+    if (execution.inFlight > execution.most) execution.most = execution.inFlight;
+    const settled = (): void => {
+      execution.inFlight -= 1;
+      execution.lastSettled = performance.now();
+      if (execution.left && execution.inFlight === 0) this.finish(execution);
+    };
+    if (value instanceof Promise) {
+      value.then(settled, settled);
+      return value;
+    }
+    const promise = Promise.resolve(value);
+    promise.then(settled, settled);
+    return promise as T;
+  }
+
+  private finish(execution: Execution): void {
+    if (execution.operations === 0) return;
+    const { record } = execution;
+    record.hits += 1;
+    record.add('span.ms', execution.lastSettled - execution.started);
+    record.add('overlap', execution.most);
+  }
+
+  // fake-compression ---------------------------------------------------------------------------------
+
+  bytes<T>(index: number, input: unknown, output: T): T {
+    const record = this.records[index];
+    if (!record) return output;
+    if (isThenable(output)) {
+      // An async function's return value: measured when it settles; the caller still gets the same value.
+      if (output instanceof Promise) output.then((settled) => this.measureBytes(record, input, settled), () => undefined);
+      return output;
+    }
+    this.measureBytes(record, input, output);
+    return output;
+  }
+
+  private measureBytes(record: SiteRecord, input: unknown, output: unknown): void {
+    record.hits += 1;
+    const out = byteSize(output);
+    if (out === undefined) return;
+    record.add('bytes.out', out);
+    const size = byteSize(input);
+    if (size !== undefined && size > 0) record.add('bytes.ratio', out / size);
+  }
+
+  // uncleared-timer ----------------------------------------------------------------------------------
+
+  timer<T>(index: number, handle: T): T {
+    const record = this.records[index];
+    if (!record) return handle;
+    record.hits += 1;
+    if (typeof handle === 'object' && handle !== null && typeof (handle as { _destroyed?: unknown })._destroyed === 'boolean') {
+      (record.timers ??= new Set()).add(handle as { _destroyed?: unknown });
+    } else if (record.state === 'instrumented') {
+      record.state = 'unsupported';
+      record.reason = 'the timer call did not return a Node.js Timeout (a replaced setTimeout or another runtime): its pending state cannot be read';
+    }
+    return handle;
+  }
+
+  private sampleTimers(): void {
+    let total = 0;
+    let any = false;
+    for (const record of this.records) {
+      if (!record.timers) continue;
+      for (const timer of record.timers) if (timer._destroyed === true) record.timers.delete(timer);
+      record.add('timers.live', record.timers.size);
+      total += record.timers.size;
+      any = true;
+    }
+    if (!any) return;
+    const sample: [number, number] = [total, v8.getHeapStatistics().used_heap_size];
+    if (this.heapSamples.length < RESERVOIR_SIZE) this.heapSamples.push(sample);
+    else this.heapSamples[Math.floor(Math.random() * RESERVOIR_SIZE)] = sample;
+  }
+
+  /**
+   * Heap retained per live timer: the least-squares slope of heap used over live timers across the
+   * requests sampled, when the live count varied and the slope is positive. An estimate (garbage
+   * collection adds noise), so it is only given with enough distinct live counts.
+   */
+  private retainedPerTimer(): number | undefined {
+    const points = this.heapSamples;
+    const distinct = new Set(points.map(([live]) => live));
+    if (distinct.size < 10) return undefined;
+    const meanX = points.reduce((sum, [x]) => sum + x, 0) / points.length;
+    const meanY = points.reduce((sum, [, y]) => sum + y, 0) / points.length;
+    let sxy = 0;
+    let sxx = 0;
+    for (const [x, y] of points) {
+      sxy += (x - meanX) * (y - meanY);
+      sxx += (x - meanX) * (x - meanX);
+    }
+    const slope = sxx > 0 ? sxy / sxx : 0;
+    return slope > 0 ? slope : undefined;
+  }
+
+  // missing-keep-alive -------------------------------------------------------------------------------
+
+  /** Runs the site's call inside the site's context: outbound requests it starts (now or in its async continuations) count for the site; an Agent it returns is tagged. */
+  outbound<T>(index: number, call: () => T): T {
+    const record = this.records[index];
+    if (!record) return call();
+    const result = this.context.run(record, call);
+    return this.tagAgent(record, result);
+  }
+
+  agent<T>(index: number, value: T): T {
+    const record = this.records[index];
+    return record ? this.tagAgent(record, value) : value;
+  }
+
+  private tagAgent<T>(record: SiteRecord, value: T): T {
+    if (value instanceof http.Agent) this.agents.set(value, record);
+    else if (isThenable(value) && value instanceof Promise) value.then((resolved) => (resolved instanceof http.Agent ? this.agents.set(resolved, record) : undefined), () => undefined);
+    return value;
+  }
+
+  private watchOutbound(): void {
+    if (this.outboundWatched) return;
+    this.outboundWatched = true;
+    diagnostics.subscribe('http.client.request.start', (message) => {
+      const request = (message as { request?: http.ClientRequest }).request;
+      if (!request) return;
+      const agent = (request as { agent?: unknown }).agent;
+      const record = (typeof agent === 'object' && agent !== null ? this.agents.get(agent) : undefined) ?? this.context.getStore();
+      if (record) this.watchRequest(record, request);
+    });
+    // fetch (undici): requests under the site's context, and the sockets undici opens while in it.
+    const undiciSockets = new WeakMap<SiteRecord, number>();
+    diagnostics.subscribe('undici:client:connected', () => {
+      const record = this.context.getStore();
+      if (record) undiciSockets.set(record, (undiciSockets.get(record) ?? 0) + 1);
+    });
+    diagnostics.subscribe('undici:request:headers', () => {
+      const record = this.context.getStore();
+      if (!record) return;
+      record.hits += 1;
+      // The sockets undici opened under the site since its previous response: their sum over the run is every socket it opened there.
+      record.add('sockets.per-request', undiciSockets.get(record) ?? 0);
+      undiciSockets.set(record, 0);
+    });
+  }
+
+  private watchRequest(record: SiteRecord, request: http.ClientRequest): void {
+    record.hits += 1;
+    request.once('socket', (socket) => {
+      const reused = (request as { reusedSocket?: boolean }).reusedSocket === true;
+      record.add('sockets.per-request', reused ? 0 : 1);
+      const tls = (socket as { encrypted?: boolean }).encrypted === true;
+      if (reused) {
+        if (tls) record.add('tls.handshakes', 0);
+        return;
+      }
+      const started = performance.now();
+      if (tls) {
+        socket.once('secureConnect', () => {
+          record.add('connect.ms', performance.now() - started);
+          const resumed = (socket as { isSessionReused?: () => boolean }).isSessionReused?.() === true;
+          record.add('tls.handshakes', resumed ? 0 : 1);
+        });
+      } else if ((socket as { connecting?: boolean }).connecting) {
+        socket.once('connect', () => record.add('connect.ms', performance.now() - started));
+      }
+    });
+  }
+
+  // undersized-pool ----------------------------------------------------------------------------------
+
+  /** Tags the pool the site's construction returned (and the pool or client object it holds), so the patched library reports its waits here. */
+  pool<T>(index: number, value: T): T {
+    const record = this.records[index];
+    if (!record) return value;
+    const tag = (target: unknown): void => {
+      if ((typeof target !== 'object' && typeof target !== 'function') || target === null) return;
+      this.pools.set(target, record);
+      for (const key of ['pool', 'client']) {
+        const inner = (target as Record<string, unknown>)[key];
+        if ((typeof inner === 'object' || typeof inner === 'function') && inner !== null) this.pools.set(inner, record);
+      }
+    };
+    if (isThenable(value) && value instanceof Promise) value.then(tag, () => undefined);
+    else tag(value);
+    return value;
+  }
+
+  /** The site whose construction made this pool object (or the object it belongs to). */
+  poolSite(self: unknown): SiteRecord | undefined {
+    if ((typeof self !== 'object' && typeof self !== 'function') || self === null) return undefined;
+    const direct = this.pools.get(self);
+    if (direct) return direct;
+    const owner = (self as { sequelize?: unknown }).sequelize;
+    return typeof owner === 'object' && owner !== null ? this.pools.get(owner) : undefined;
+  }
+
+  /** One acquire from a watched pool: how many callers were already waiting, and how long this one waited. */
+  acquired(record: SiteRecord, waiting: number | undefined, ms: number): void {
+    record.hits += 1;
+    if (waiting !== undefined) record.add('pool.waiting', waiting);
+    record.add('acquire.ms', ms);
+  }
+
+  // The file ------------------------------------------------------------------------------------------
+
+  snapshot(endedBy: EvidenceFile['run']['endedBy']): EvidenceFile {
+    const ended = new Date();
+    const perTimer = this.retainedPerTimer();
+    const sites: SiteEvidence[] = this.records.map((record) => {
+      const metrics: Record<string, MetricEvidence> = {};
+      for (const [name, metric] of record.metrics) metrics[name] = metricJson(name, metric);
+      if (perTimer !== undefined) {
+        const live = record.metrics.get('timers.live');
+        if (live && live.max > 0) {
+          const retained = new Metric();
+          for (const value of live.samples) retained.add(value * perTimer);
+          metrics['timers.retained-bytes'] = metricJson('timers.retained-bytes', retained);
+        }
+      }
+      const { site } = record;
+      return {
+        fingerprint: site.fingerprint,
+        ruleId: site.ruleId,
+        family: site.family,
+        file: site.file,
+        line: site.line,
+        state: record.state,
+        ...(record.reason !== undefined ? { reason: record.reason } : record.state === 'not-loaded' ? { reason: 'its file never loaded in this process' } : {}),
+        hits: record.hits,
+        metrics,
+      };
+    });
+    return {
+      format: EVIDENCE_FORMAT,
+      tool: { name: 'bottleneck', version: this.run.toolVersion },
+      run: {
+        ...(this.run.label !== undefined ? { label: this.run.label } : {}),
+        pid: process.pid,
+        node: process.version,
+        entry: this.run.entry,
+        startedAt: this.startedAt.toISOString(),
+        endedAt: ended.toISOString(),
+        wallMs: ended.getTime() - this.startedAt.getTime(),
+        endedBy,
+      },
+      requests: { served: this.served },
+      sites,
+      warnings: [...this.warnings],
+    };
+  }
+}
+
+function metricJson(name: string, metric: Metric): MetricEvidence {
+  const spec = METRICS[name] ?? { unit: '', better: 'lower' as const };
+  return { unit: spec.unit, better: spec.better, count: metric.count, sum: metric.sum, min: metric.count ? metric.min : 0, max: metric.count ? metric.max : 0, samples: [...metric.samples] };
+}
