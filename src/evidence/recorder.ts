@@ -315,7 +315,7 @@ export class Recorder {
 
   private watchRequest(record: SiteRecord, request: http.ClientRequest): void {
     record.hits += 1;
-    request.once('socket', (socket) => {
+    const onSocket = (socket: import('node:net').Socket) => {
       const reused = (request as { reusedSocket?: boolean }).reusedSocket === true;
       record.add('sockets.per-request', reused ? 0 : 1);
       const tls = (socket as { encrypted?: boolean }).encrypted === true;
@@ -333,7 +333,11 @@ export class Recorder {
       } else if ((socket as { connecting?: boolean }).connecting) {
         socket.once('connect', () => record.add('connect.ms', performance.now() - started));
       }
-    });
+    };
+    // Node 20.20 publishes http.client.request.start when the request already has its socket (its 'socket'
+    // event has fired by then); earlier versions publish before, and the event is still to come.
+    if (request.socket) onSocket(request.socket);
+    else request.once('socket', onSocket);
   }
 
   // undersized-pool ----------------------------------------------------------------------------------
