@@ -202,7 +202,10 @@ async function main() {
   if (options.write) {
     mkdirSync(EVIDENCE_DIR, { recursive: true });
     for (const name of ['findings.json', 'before.evidence.json', 'after.evidence.json', 'before.autocannon.json', 'after.autocannon.json']) {
-      writeFileSync(path.join(EVIDENCE_DIR, name), readFileSync(path.join(work, name)));
+      const data = JSON.parse(readFileSync(path.join(work, name), 'utf8'));
+      // The entry as the service's own directory names it, not this machine's temporary path.
+      if (data.run?.entry) data.run.entry = path.relative(path.join(work, name.split('.')[0]), data.run.entry).split(path.sep).join('/');
+      writeFileSync(path.join(EVIDENCE_DIR, name), `${JSON.stringify(data, null, 1)}\n`);
     }
     const markdown = compareRun(EVIDENCE_DIR, 'markdown');
     if (markdown.code !== 0) throw new Error(`compare failed (${markdown.code}): ${markdown.stderr}`);

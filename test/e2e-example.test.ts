@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 // @ts-expect-error: a plain ES module script without types
-import { applyFixes, compareRun, runExample } from '../scripts/e2e-example.mjs';
+import { EVIDENCE_DIR, applyFixes, compareRun, readmeBlock, runExample } from '../scripts/e2e-example.mjs';
 
 const root = path.resolve(import.meta.dirname, '..');
 const example = path.join(root, 'examples/e2e-service');
@@ -63,6 +63,13 @@ describe('the end-to-end example service', () => {
     expect(byFile['src/drafts.mjs']).toMatch(/^function compressDraft/);
     expect(byFile['src/quotes.mjs']).toMatch(/^keepAlive: true/);
     expect(byFile['src/db.mjs']).toMatch(/^max: Number\(process\.env\.DB_POOL_MAX \?\? 20\)/);
+  });
+
+  it('the README\'s worked example is what compare prints for the committed run (regenerate: node scripts/e2e-example.mjs --write)', () => {
+    const shown = compareRun(EVIDENCE_DIR, 'markdown') as { code: number; stdout: string; stderr: string };
+    expect(shown.code, shown.stderr).toBe(0);
+    const readme = readFileSync(path.join(root, 'README.md'), 'utf8');
+    expect(readme.includes(readmeBlock(shown.stdout)), 'README.md\'s worked example is stale: run node scripts/e2e-example.mjs --write and commit it').toBe(true);
   });
 
   // Needs the preload (`bottleneck-cli/register`, dist/src/evidence/register.js) built in this checkout.
