@@ -20,7 +20,7 @@ Examples:
   $ bottleneck rules                         list the rules
   $ bottleneck rules uncleared-timer         show one rule's documentation
   $ bottleneck init                          write a commented .bottleneckrc.yaml
-  $ bottleneck compare before.json after.json  runtime evidence of a fix, per finding, with intervals
+  $ bottleneck compare a.json b.json         per finding, a fix's effect measured in your service
 
 Exit codes: 0 nothing at or above --fail-on, 1 findings at or above it, 2 usage, config or internal error.`;
 
