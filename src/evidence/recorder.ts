@@ -233,7 +233,8 @@ export class Recorder {
     let total = 0;
     let any = false;
     for (const record of this.records) {
-      if (!record.timers) continue;
+      if (record.site.family !== 'uncleared-timer' || record.state !== 'instrumented') continue;
+      record.timers ??= new Set();
       for (const timer of record.timers) if (timer._destroyed === true) record.timers.delete(timer);
       record.add('timers.live', record.timers.size);
       total += record.timers.size;
@@ -315,7 +316,7 @@ export class Recorder {
 
   private watchRequest(record: SiteRecord, request: http.ClientRequest): void {
     record.hits += 1;
-    request.once('socket', (socket) => {
+    const onSocket = (socket: import('node:net').Socket): void => {
       const reused = (request as { reusedSocket?: boolean }).reusedSocket === true;
       record.add('sockets.per-request', reused ? 0 : 1);
       const tls = (socket as { encrypted?: boolean }).encrypted === true;
@@ -333,7 +334,10 @@ export class Recorder {
       } else if ((socket as { connecting?: boolean }).connecting) {
         socket.once('connect', () => record.add('connect.ms', performance.now() - started));
       }
-    });
+    };
+    // Node 20 publishes the channel once the request has its socket; a request queued behind a full agent gets it later.
+    if (request.socket) onSocket(request.socket);
+    else request.once('socket', onSocket);
   }
 
   // undersized-pool ----------------------------------------------------------------------------------
