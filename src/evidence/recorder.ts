@@ -298,17 +298,25 @@ export class Recorder {
       const record = (typeof agent === 'object' && agent !== null ? this.agents.get(agent) : undefined) ?? this.context.getStore();
       if (record) this.watchRequest(record, request);
     });
-    // fetch (undici): requests under the site's context, and the sockets undici opens while in it.
+    // fetch (undici): a request created under the site's context is the site's; undici opens a socket in
+    // the context of the request that needed it, so the sockets opened there count for the site too.
+    const undiciRequests = new WeakMap<object, SiteRecord>();
     const undiciSockets = new WeakMap<SiteRecord, number>();
+    diagnostics.subscribe('undici:request:create', (message) => {
+      const request = (message as { request?: object }).request;
+      const record = this.context.getStore();
+      if (request && record) undiciRequests.set(request, record);
+    });
     diagnostics.subscribe('undici:client:connected', () => {
       const record = this.context.getStore();
       if (record) undiciSockets.set(record, (undiciSockets.get(record) ?? 0) + 1);
     });
-    diagnostics.subscribe('undici:request:headers', () => {
-      const record = this.context.getStore();
+    diagnostics.subscribe('undici:request:headers', (message) => {
+      const request = (message as { request?: object }).request;
+      const record = request ? undiciRequests.get(request) : undefined;
       if (!record) return;
       record.hits += 1;
-      // The sockets undici opened under the site since its previous response: their sum over the run is every socket it opened there.
+      // The sockets opened under the site since its previous response: over the run they sum to every socket it opened.
       record.add('sockets.per-request', undiciSockets.get(record) ?? 0);
       undiciSockets.set(record, 0);
     });

@@ -80,6 +80,14 @@ describe('preload: families', () => {
     expect(upstream.connections() - connectionsBefore).toBe(REQUESTS + 1);
   });
 
+  it('missing-keep-alive through fetch (undici): Connection: close opens a socket per request; without it one serves them all', async () => {
+    const { before, after } = await beforeAndAfter('missing-keep-alive', 'quote.mjs', 'missing-keep-alive/connection-close', { after: 'quote.after.mjs' });
+    expect(before).toMatchObject({ state: 'instrumented', hits: REQUESTS });
+    expect(before.metrics['sockets.per-request']).toMatchObject({ count: REQUESTS, sum: REQUESTS });
+    expect(after).toMatchObject({ state: 'instrumented', hits: REQUESTS });
+    expect(after!.metrics['sockets.per-request']).toMatchObject({ count: REQUESTS, sum: 1 });
+  });
+
   it('undersized-pool (pg-pool): three parallel acquires on a pool of one queue behind each other; on a pool of three none waits', async () => {
     const { before, after } = await beforeAndAfter('undersized-pool', 'orders.mjs', 'undersized-pool/small-max', { after: 'orders.after.mjs', setup: (dir) => linkPackage(dir, 'pg-pool') });
     expect(before).toMatchObject({ state: 'instrumented', hits: 3 * REQUESTS });
