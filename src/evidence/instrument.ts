@@ -278,6 +278,10 @@ function isCallOrNew(node: ts.Node): node is ts.CallExpression | ts.NewExpressio
 /** The call at the finding: the innermost call starting there, else the nearest call enclosing its first node within its statement. */
 function siteCall(context: Context, site: WatchedSite): ts.CallExpression | ts.NewExpression | undefined {
   const starting = nodesAtStart(context, site);
+  if (starting.length === 0) {
+    // The fix moved or removed the finding's own token (an option or a header): the outermost call that starts on its line.
+    return context.nodes.filter((node): node is ts.CallExpression | ts.NewExpression => isCallOrNew(node) && originOf(context, node)?.line === site.line).sort((a, b) => b.end - b.pos - (a.end - a.pos))[0];
+  }
   const calls = starting.filter(isCallOrNew).sort((a, b) => a.end - a.pos - (b.end - b.pos));
   if (calls[0]) return calls[0];
   const outermost = [...starting].sort((a, b) => b.end - b.pos - (a.end - a.pos))[0];

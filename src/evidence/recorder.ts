@@ -233,7 +233,8 @@ export class Recorder {
     let total = 0;
     let any = false;
     for (const record of this.records) {
-      if (!record.timers) continue;
+      if (record.site.family !== 'uncleared-timer' || record.state !== 'instrumented') continue;
+      record.timers ??= new Set();
       for (const timer of record.timers) if (timer._destroyed === true) record.timers.delete(timer);
       record.add('timers.live', record.timers.size);
       total += record.timers.size;
@@ -297,17 +298,25 @@ export class Recorder {
       const record = (typeof agent === 'object' && agent !== null ? this.agents.get(agent) : undefined) ?? this.context.getStore();
       if (record) this.watchRequest(record, request);
     });
-    // fetch (undici): requests under the site's context, and the sockets undici opens while in it.
+    // fetch (undici): a request created under the site's context is the site's; undici opens a socket in
+    // the context of the request that needed it, so the sockets opened there count for the site too.
+    const undiciRequests = new WeakMap<object, SiteRecord>();
     const undiciSockets = new WeakMap<SiteRecord, number>();
+    diagnostics.subscribe('undici:request:create', (message) => {
+      const request = (message as { request?: object }).request;
+      const record = this.context.getStore();
+      if (request && record) undiciRequests.set(request, record);
+    });
     diagnostics.subscribe('undici:client:connected', () => {
       const record = this.context.getStore();
       if (record) undiciSockets.set(record, (undiciSockets.get(record) ?? 0) + 1);
     });
-    diagnostics.subscribe('undici:request:headers', () => {
-      const record = this.context.getStore();
+    diagnostics.subscribe('undici:request:headers', (message) => {
+      const request = (message as { request?: object }).request;
+      const record = request ? undiciRequests.get(request) : undefined;
       if (!record) return;
       record.hits += 1;
-      // The sockets undici opened under the site since its previous response: their sum over the run is every socket it opened there.
+      // The sockets opened under the site since its previous response: over the run they sum to every socket it opened.
       record.add('sockets.per-request', undiciSockets.get(record) ?? 0);
       undiciSockets.set(record, 0);
     });
@@ -315,7 +324,7 @@ export class Recorder {
 
   private watchRequest(record: SiteRecord, request: http.ClientRequest): void {
     record.hits += 1;
-    const onSocket = (socket: import('node:net').Socket) => {
+    const onSocket = (socket: import('node:net').Socket): void => {
       const reused = (request as { reusedSocket?: boolean }).reusedSocket === true;
       record.add('sockets.per-request', reused ? 0 : 1);
       const tls = (socket as { encrypted?: boolean }).encrypted === true;
@@ -334,8 +343,7 @@ export class Recorder {
         socket.once('connect', () => record.add('connect.ms', performance.now() - started));
       }
     };
-    // Node 20.20 publishes http.client.request.start when the request already has its socket (its 'socket'
-    // event has fired by then); earlier versions publish before, and the event is still to come.
+    // Node 20 publishes the channel once the request has its socket; a request queued behind a full agent gets it later.
     if (request.socket) onSocket(request.socket);
     else request.once('socket', onSocket);
   }
