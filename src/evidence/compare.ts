@@ -13,9 +13,12 @@
  */
 import { FAMILY_METRICS, type EvidenceFamily, type EvidenceFile, type MetricEvidence, type SiteEvidence } from './format.js';
 import type { EffectInterval, NoiseBand, ProbeOutcome } from '../probe/types.js';
-import { DEFAULT_MIN_EFFECT, bootstrapRatio, effectiveMinimum, finalVerdict, judgeInterval, meanOf, noiseBand, type Statistic } from '../probe/verdicts.js';
-import { median, orientedRatio, round } from '../probe/stats.js';
-import { sequentialPrediction } from '../probe/probes/sequential-await.js';
+// verdicts.ts and types.ts only: the probes' measuring modules load packages (hdr-histogram-js) that a
+// user who runs compare without probing need not have installed.
+import { DEFAULT_MIN_EFFECT, bootstrapRatio, effectiveMinimum, finalVerdict, judgeInterval, meanOf, medianOf, noiseBand, ratioOf, sequentialPrediction, type Statistic } from '../probe/verdicts.js';
+
+/** Four significant digits: enough to read and compare, without float noise in the JSON. */
+const round = (value: number): number => (Number.isFinite(value) ? Number(value.toPrecision(4)) : value);
 
 export type CompareStatus = 'verified' | 'smaller-than-predicted' | 'not-reproduced' | 'inconclusive' | 'not-reached';
 
@@ -51,8 +54,8 @@ export interface SiteComparison {
     statistic: 'median' | 'mean';
     before: number;
     after: number;
-    /** Oriented: > 1 means the fix is better; null when both sides are 0. */
-    ratio: number | null;
+    /** Oriented: > 1 means the fix is better (a side of 0 counts as one unit, both 0 as 1x). */
+    ratio: number;
     samples: { before: number; after: number };
   };
   interval?: EffectInterval;
@@ -94,7 +97,7 @@ function flooredMean(values: number[]): number {
 
 function statisticOf(name: string): { kind: 'median' | 'mean'; shown: Statistic; ratio: Statistic } {
   if (MEAN_METRICS.has(name)) return { kind: 'mean', shown: (v) => (v.length === 0 ? 0 : meanOf(v)), ratio: flooredMean };
-  const med: Statistic = (v) => (v.length === 0 ? 0 : median(v));
+  const med: Statistic = (v) => (v.length === 0 ? 0 : medianOf(v));
   return { kind: 'median', shown: med, ratio: med };
 }
 
@@ -161,7 +164,7 @@ function compareSite(
   const statistic = statisticOf(name);
   const pointBefore = statistic.shown(b.samples);
   const pointAfter = statistic.shown(a.samples);
-  const ratio = orientedRatio(statistic.ratio(b.samples), statistic.ratio(a.samples), b.better);
+  const ratio = ratioOf(statistic.ratio(b.samples), statistic.ratio(a.samples), b.better);
   const interval = bootstrapRatio(b.samples, a.samples, b.better, undefined, statistic.ratio);
   const noise = noiseBand(b.samples, b.better, undefined, statistic.ratio);
   const evidence = { minEffect, ...(noise ? { noise } : {}), ...(predicted !== undefined ? { predicted } : {}) };
@@ -190,7 +193,7 @@ function compareSite(
       statistic: statistic.kind,
       before: round(pointBefore),
       after: round(pointAfter),
-      ratio: ratio === null ? null : Number(ratio.toFixed(ratio >= 10 ? 1 : 2)),
+      ratio: Number(ratio.toFixed(ratio >= 10 ? 1 : 2)),
       samples: { before: b.samples.length, after: a.samples.length },
     },
     ...(interval ? { interval } : {}),

@@ -62,6 +62,14 @@ export function finalVerdict(outcome: ProbeOutcome, mode: VerificationMode): Fin
   return { status: 'verified' };
 }
 
+/**
+ * The least a fix that runs `calls` independent awaits together must win to match the finding's promise:
+ * half of the `calls`x that full overlap gives, and never less than 1.3x.
+ */
+export function sequentialPrediction(calls: number): number {
+  return Math.max(1.3, calls * 0.5);
+}
+
 /** The smallest ratio a sampled interval must clear: the stated minimum effect, or the noise band's top if higher. */
 export function effectiveMinimum(evidence: Evidence, interval: EffectInterval): number {
   const minEffect = evidence.minEffect ?? DEFAULT_MIN_EFFECT;
@@ -92,13 +100,14 @@ export function meanOf(values: number[]): number {
   return values.reduce((sum, v) => sum + v, 0) / values.length;
 }
 
-function medianOf(values: number[]): number {
+export function medianOf(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
   const mid = Math.floor(sorted.length / 2);
   return sorted.length % 2 === 1 ? (sorted[mid] as number) : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
 }
 
-function ratioOf(before: number, after: number, better: 'lower' | 'higher'): number {
+/** The oriented ratio the bootstrap resamples (> 1: the fix is better); a zero denominator counts as one unit, 0/0 as 1. */
+export function ratioOf(before: number, after: number, better: 'lower' | 'higher'): number {
   const [num, den] = better === 'lower' ? [before, after] : [after, before];
   if (den <= 0) return num <= 0 ? 1 : num;
   return num / den;

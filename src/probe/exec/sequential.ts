@@ -6,9 +6,9 @@
  * flight at once (1 as found, N with Promise.all: exact, independent of machine speed) and the time per
  * call of the function.
  */
-import { sequentialAwaitProbe, sequentialPrediction } from '../probes/sequential-await.js';
+import { sequentialAwaitProbe } from '../probes/sequential-await.js';
 import { LatencyHistogram, exact, measure } from '../stats.js';
-import { bootstrapRatio, judgeInterval, noiseBand } from '../verdicts.js';
+import { bootstrapRatio, judgeInterval, noiseBand, sequentialPrediction } from '../verdicts.js';
 import type { Measurement, Probe, ProbeContext, ProbeOutcome } from '../types.js';
 import { ts } from '../../scanner/ts.js';
 import { formatSites, relativeSource, type UserModuleRun, noResultReason } from './harness.js';

@@ -8,6 +8,7 @@ import http from 'node:http';
 import { LatencyHistogram, exact, expired, measure, median, numberParam, verdict } from '../stats.js';
 import { request, startServer, type LoopbackServer } from '../loopback.js';
 import type { Measurement, Probe, ProbeContext, ProbeOutcome } from '../types.js';
+import { sequentialPrediction } from '../verdicts.js';
 
 export interface SequentialAwaitParams {
   calls: number;
@@ -59,14 +60,6 @@ export async function runOperations(
   const result = { operations: histogram.count, requests: server.requests - requestsAtStart, peakInFlight: peak, msPerOperation: histogram.percentileMs(50) };
   histogram.destroy();
   return result;
-}
-
-/**
- * The least a fix that runs `calls` independent awaits together must win to match the finding's promise:
- * half of the `calls`x that full overlap gives, and never less than 1.3x.
- */
-export function sequentialPrediction(calls: number): number {
-  return Math.max(1.3, calls * 0.5);
 }
 
 export const sequentialAwaitProbe: Probe<SequentialAwaitParams> = {
