@@ -13,7 +13,8 @@
  *   http(s) Agent it returns is tagged, so requests through it later count for the site too.
  * - undersized-pool: the pool construction at the site (the call enclosing the finding's option); the pool
  *   it returns is tagged, and the pool library's patched acquire reports waits for tagged pools.
- * - uncleared-timer: each setTimeout/setInterval call at the site; the timer it returns is tracked.
+ * - uncleared-timer: each setTimeout/setInterval call at the site and its callback; the timer it returns
+ *   is counted until it fires or is cleared.
  * - fake-compression: each value the finding's function returns, with its first argument.
  */
 import { readFileSync } from 'node:fs';
@@ -120,18 +121,18 @@ function resolveSource(source: string, sourceRoot: string, dir: string): string 
  * The sites a loaded file holds and how to map its nodes to the scanned file: the file itself when it is
  * the scanned file (plain .js/.mjs), else through its source map (compiled output).
  */
-function locate(filename: string, code: string, index: SiteIndex, sf: ts.SourceFile): { sites: WatchedSite[]; map: OriginMap } | undefined {
+function locate(filename: string, code: string, index: SiteIndex): { sites: WatchedSite[]; map: (sf: ts.SourceFile) => OriginMap } | undefined {
   const direct = index.sitesOf(filename);
   if (direct.length > 0) {
     return {
       sites: direct,
-      map: {
+      map: (sf) => ({
         mapped: false,
         origin: (node) => {
           const at = sf.getLineAndCharacterOfPosition(node.getStart(sf));
           return { line: at.line + 1, column: at.character + 1 };
         },
-      },
+      }),
     };
   }
   const found = readSourceMap(filename, code);
@@ -160,7 +161,7 @@ function locate(filename: string, code: string, index: SiteIndex, sf: ts.SourceF
   const target = scanned;
   return {
     sites,
-    map: {
+    map: (sf) => ({
       mapped: true,
       origin: (node) => {
         const at = sf.getLineAndCharacterOfPosition(node.getStart(sf));
@@ -170,7 +171,7 @@ function locate(filename: string, code: string, index: SiteIndex, sf: ts.SourceF
         if ((byRaw.get(entry.originalSource) ?? resolveSource(entry.originalSource, sourceRoot, found.dir)) !== target) return undefined;
         return { line: entry.originalLine + 1, column: entry.originalColumn + 1 };
       },
-    },
+    }),
   };
 }
 
@@ -181,6 +182,8 @@ interface Insertion {
   suffix: boolean;
   /** The other end of the wrapped node (its end for a prefix, its start for a suffix). */
   other: number;
+  /** Goes before every other insertion at its position (the module prologue). */
+  first?: boolean;
 }
 
 class Edits {
@@ -189,12 +192,14 @@ class Edits {
     this.list.push({ pos: start, text: before, suffix: false, other: end });
     this.list.push({ pos: end, text: after, suffix: true, other: start });
   }
-  get size(): number {
-    return this.list.length;
+  /** Text before everything else inserted at `pos`. */
+  prepend(pos: number, text: string): void {
+    this.list.push({ pos, text, suffix: false, other: pos, first: true });
   }
   apply(code: string): string {
     const sorted = [...this.list].sort((a, b) => {
       if (a.pos !== b.pos) return a.pos - b.pos;
+      if (a.first !== b.first) return a.first ? -1 : 1;
       if (a.suffix !== b.suffix) return a.suffix ? -1 : 1;
       return a.suffix ? b.other - a.other : b.other - a.other;
     });
@@ -415,9 +420,13 @@ function isTimerCall(node: ts.Node): node is ts.CallExpression {
 }
 
 function planTimer(context: Context, site: WatchedSite): SiteOutcome {
-  const calls = context.nodes.filter((node) => isTimerCall(node) && inSite(context, site, node));
+  const calls = context.nodes.filter((node): node is ts.CallExpression => isTimerCall(node) && inSite(context, site, node));
   if (calls.length === 0) return { index: site.index, state: 'not-found', reason: 'no setTimeout or setInterval call at the finding\'s lines (the file changed since the scan)' };
-  for (const call of calls) context.edits.wrap(call.getStart(context.sf), call.end, `${R}.timer(${site.index}, `, ')');
+  for (const call of calls) {
+    context.edits.wrap(call.getStart(context.sf), call.end, `${R}.timer(${site.index}, `, ')');
+    const callback = call.arguments[0];
+    if (callback && !ts.isSpreadElement(callback)) context.edits.wrap(callback.getStart(context.sf), callback.end, `${R}.fire(${site.index}, `, ')');
+  }
   return { index: site.index, state: 'instrumented' };
 }
 
@@ -457,17 +466,18 @@ function scriptKind(filename: string): ts.ScriptKind {
  */
 export function instrumentModule(filename: string, code: string, index: SiteIndex): InstrumentResult | undefined {
   if (!index.mayHold(filename) || code.includes(`${R}.loaded(`)) return undefined;
+  // Located before parsing: a file that only shares a stem with a scanned one costs a look at its source map.
+  const located = locate(filename, code, index);
+  if (!located) return undefined;
   loadTypeScript();
   const sf = ts.createSourceFile(filename, code, ts.ScriptTarget.Latest, true, scriptKind(filename));
-  const located = locate(filename, code, index, sf);
-  if (!located) return undefined;
   const nodes: ts.Node[] = [];
   const collect = (node: ts.Node): void => {
     nodes.push(node);
     ts.forEachChild(node, collect);
   };
   ts.forEachChild(sf, collect);
-  const context: Context = { sf, map: located.map, nodes, edits: new Edits(), origins: new Map() };
+  const context: Context = { sf, map: located.map(sf), nodes, edits: new Edits(), origins: new Map() };
   const outcomes: SiteOutcome[] = [];
   for (const site of located.sites) {
     try {
@@ -487,7 +497,7 @@ export function instrumentModule(filename: string, code: string, index: SiteInde
   // Without directives, before the first statement (a shebang and leading comments stay where they are).
   if (at === 0) at = sf.statements[0]?.getStart(sf) ?? code.length;
   const edits = context.edits;
-  edits.wrap(at, at, ` ${prologue} `, '');
+  edits.prepend(at, ` ${prologue} `);
   const instrumented = edits.apply(code);
   return { code: instrumented, outcomes };
 }

@@ -7,6 +7,7 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import diagnostics from 'node:diagnostics_channel';
 import http from 'node:http';
+import { createRequire, syncBuiltinESMExports } from 'node:module';
 import { performance } from 'node:perf_hooks';
 import v8 from 'node:v8';
 import { EVIDENCE_FORMAT, RESERVOIR_SIZE, type EvidenceFile, type MetricEvidence, type SiteEvidence } from './format.js';
@@ -58,8 +59,8 @@ class SiteRecord {
   reason: string | undefined;
   hits = 0;
   readonly metrics = new Map<string, Metric>();
-  /** uncleared-timer: the timers created here that may still be pending. */
-  timers: Set<{ _destroyed?: unknown }> | undefined;
+  /** uncleared-timer: the timers created here that are still pending. */
+  liveTimers = 0;
 
   constructor(readonly site: WatchedSite) {}
 
@@ -113,7 +114,10 @@ export class Recorder {
   private readonly pools = new WeakMap<object, SiteRecord>();
   private outboundWatched = false;
   private timersWatched = false;
-  /** uncleared-timer: (live timers at all timer sites, heap used) per request served, for the retained-size estimate. */
+  /** uncleared-timer: the site's pending timers (deleted when they fire or are cleared). */
+  private readonly timers = new WeakMap<object, SiteRecord>();
+  private heapCountdown = 0;
+  /** uncleared-timer: (live timers at all timer sites, heap used) every 16th request served, for the retained-size estimate. */
   private readonly heapSamples: Array<[number, number]> = [];
 
   constructor(sites: readonly WatchedSite[], warnings: readonly string[], private readonly run: RunInfo) {
@@ -138,7 +142,10 @@ export class Recorder {
       record.reason = outcome.reason;
       if (outcome.state !== 'instrumented') continue;
       if (record.site.family === 'missing-keep-alive') this.watchOutbound();
-      if (record.site.family === 'uncleared-timer') this.timersWatched = true;
+      if (record.site.family === 'uncleared-timer' && !this.timersWatched) {
+        this.timersWatched = true;
+        this.watchTimerClears();
+      }
     }
   }
 
@@ -216,17 +223,68 @@ export class Recorder {
 
   // uncleared-timer ----------------------------------------------------------------------------------
 
+  /** The site's timer callback: a timeout that fires has ended (an interval goes on until cleared). Anything but a function is handed on as it is. */
+  fire<T>(index: number, callback: T): T {
+    if (typeof callback !== 'function' || !this.records[index]) return callback;
+    const ended = (timer: unknown): void => this.timerEnded(timer);
+    const fn = callback as unknown as (...args: unknown[]) => unknown;
+    return function (this: { _repeat?: unknown }, ...args: unknown[]): unknown {
+      if (this && (this._repeat === null || this._repeat === undefined)) ended(this);
+      return fn.apply(this, args);
+    } as unknown as T;
+  }
+
   timer<T>(index: number, handle: T): T {
     const record = this.records[index];
     if (!record) return handle;
     record.hits += 1;
-    if (typeof handle === 'object' && handle !== null && typeof (handle as { _destroyed?: unknown })._destroyed === 'boolean') {
-      (record.timers ??= new Set()).add(handle as { _destroyed?: unknown });
-    } else if (record.state === 'instrumented') {
+    if (typeof handle === 'object' && handle !== null && (handle as { _destroyed?: unknown })._destroyed === false) {
+      this.timers.set(handle, record);
+      record.liveTimers += 1;
+    } else if (record.state === 'instrumented' && !(typeof handle === 'object' && handle !== null)) {
       record.state = 'unsupported';
       record.reason = 'the timer call did not return a Node.js Timeout (a replaced setTimeout or another runtime): its pending state cannot be read';
     }
     return handle;
+  }
+
+  private timerEnded(timer: unknown): void {
+    if (typeof timer !== 'object' || timer === null) return;
+    const record = this.timers.get(timer);
+    if (!record) return;
+    this.timers.delete(timer);
+    record.liveTimers -= 1;
+  }
+
+  /**
+   * Every way a Node.js timer is cleared ends in one of these: clearTimeout/clearInterval (global and
+   * node:timers, the same functions), and a Timeout's close() and Symbol.dispose. Each is wrapped once to
+   * count down a watched timer, then does what it did; for other timers the cost is one WeakMap lookup.
+   */
+  private watchTimerClears(): void {
+    const ended = (timer: unknown): void => this.timerEnded(timer);
+    const timersModule = createRequire(import.meta.url)('node:timers') as Record<string, unknown>;
+    for (const name of ['clearTimeout', 'clearInterval'] as const) {
+      const original = globalThis[name] as (timer: unknown) => void;
+      const wrapped = { [name](this: unknown, timer: unknown): void {
+        ended(timer);
+        return original.call(this, timer);
+      } }[name]!;
+      globalThis[name] = wrapped as typeof globalThis[typeof name];
+      if (timersModule[name] === original) timersModule[name] = wrapped;
+    }
+    syncBuiltinESMExports();
+    const probe = setTimeout(() => undefined, 0);
+    const prototype = Object.getPrototypeOf(probe) as Record<string | symbol, unknown>;
+    clearTimeout(probe);
+    for (const key of ['close', Symbol.dispose] as const) {
+      const original = prototype[key];
+      if (typeof original !== 'function') continue;
+      prototype[key] = function (this: unknown, ...args: unknown[]): unknown {
+        ended(this);
+        return (original as (...a: unknown[]) => unknown).apply(this, args);
+      };
+    }
   }
 
   private sampleTimers(): void {
@@ -234,13 +292,14 @@ export class Recorder {
     let any = false;
     for (const record of this.records) {
       if (record.site.family !== 'uncleared-timer' || record.state !== 'instrumented') continue;
-      record.timers ??= new Set();
-      for (const timer of record.timers) if (timer._destroyed === true) record.timers.delete(timer);
-      record.add('timers.live', record.timers.size);
-      total += record.timers.size;
+      record.add('timers.live', record.liveTimers);
+      total += record.liveTimers;
       any = true;
     }
     if (!any) return;
+    // Heap statistics cost about a microsecond: every 16th request is enough for a slope.
+    if (this.heapCountdown-- > 0) return;
+    this.heapCountdown = 15;
     const sample: [number, number] = [total, v8.getHeapStatistics().used_heap_size];
     if (this.heapSamples.length < RESERVOIR_SIZE) this.heapSamples.push(sample);
     else this.heapSamples[Math.floor(Math.random() * RESERVOIR_SIZE)] = sample;
@@ -407,7 +466,7 @@ export class Recorder {
         file: site.file,
         line: site.line,
         state: record.state,
-        ...(record.reason !== undefined ? { reason: record.reason } : record.state === 'not-loaded' ? { reason: 'its file never loaded in this process' } : {}),
+        ...(record.reason !== undefined ? { reason: record.reason } : defaultReason(record)),
         hits: record.hits,
         metrics,
       };
@@ -430,6 +489,17 @@ export class Recorder {
       warnings: [...this.warnings],
     };
   }
+}
+
+/** Why a site has no figures, when the state alone does not say. */
+function defaultReason(record: SiteRecord): { reason?: string } {
+  if (record.state === 'not-loaded') return { reason: 'its file never loaded in this process' };
+  if (record.state === 'instrumented' && record.hits === 0) {
+    return record.site.family === 'missing-keep-alive'
+      ? { reason: 'no outbound request went through the agent this site builds or started inside its call (requests through a client it creates, such as axios.create(), are not followed)' }
+      : { reason: 'its code never ran while watched' };
+  }
+  return {};
 }
 
 function metricJson(name: string, metric: Metric): MetricEvidence {
