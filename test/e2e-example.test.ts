@@ -57,7 +57,7 @@ describe('the end-to-end example service', () => {
     expect(scan(dir).findings).toEqual([]);
     const at = (f: ReportFinding & { column: number }) => (readFileSync(path.join(dir, f.file), 'utf8').split('\n')[f.line - 1] ?? '').slice(f.column - 1);
     const byFile = Object.fromEntries(moved.findings.map((f) => [f.file, at(f)]));
-    expect(byFile['src/orders.mjs']).toMatch(/^const \[user, orders, prefs\] = await Promise\.all\(/);
+    expect(byFile['src/orders.mjs']).toMatch(/^const \[user, orders, prefs, offers\] = await Promise\.all\(/);
     expect(byFile['src/search.mjs']).toMatch(/^setTimeout\(/);
     expect(byFile['src/drafts.mjs']).toMatch(/^function compressDraft/);
     expect(byFile['src/quotes.mjs']).toMatch(/^keepAlive: true/);
