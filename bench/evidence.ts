@@ -3,8 +3,8 @@
  * every request runs four finding sites (two sequential pool queries, a pool acquire per query, an
  * uncleared abort timer, a base64 "compression"), with an in-process pg-pool client so the service's own
  * work is small and the preload's share is not hidden behind a database. The same service runs without and
- * with the preload, A B A B after a warm-up each: every run starts the server, sends a fixed number of
- * requests from this process over keep-alive connections at a fixed concurrency and stops it. The figures
+ * with the preload: per pair both are started, warmed up, and sent the same batches of requests in turn
+ * (A B, B A, ...) from this process over keep-alive connections at a fixed concurrency. The figures
  * are medians over pairs of (requests/s without) / (requests/s with) - 1 and, on Linux, of the service's
  * CPU time per request (with) / (without) - 1, which a busy machine disturbs less.
  */
@@ -64,8 +64,6 @@ interface Run {
   cpuMicrosPerRequest?: number;
   /** From spawn to the service listening (the preload reads the findings and parses the instrumented file at start-up). */
   startMs: number;
-  /** Per site of the evidence file (with the preload): rule id, state and hits, to show the sites ran instrumented. */
-  sites?: string[];
 }
 
 function median(values: number[]): { median: number; min: number; max: number } {
@@ -112,8 +110,13 @@ async function load(port: number, total: number, concurrency: number): Promise<n
   return elapsed;
 }
 
-async function runOnce(dir: string, register: string | undefined, options: EvidenceBenchOptions): Promise<Run> {
-  const evidenceFile = path.join(dir, 'evidence.json');
+interface Side {
+  port: number;
+  pid: number;
+  stop(): Promise<void>;
+}
+
+async function startSide(dir: string, register: string | undefined, evidenceFile: string): Promise<Side & { startMs: number }> {
   const spawned = performance.now();
   const child = spawn(process.execPath, [...(register ? ['--import', register] : []), 'service.mjs'], {
     cwd: dir,
@@ -129,19 +132,52 @@ async function runOnce(dir: string, register: string | undefined, options: Evide
       if (out.includes('\n')) resolve((JSON.parse(out.split('\n')[0]!) as { port: number }).port);
     });
   });
-  const startMs = performance.now() - spawned;
-  await load(port, Math.min(2000, options.requests), options.concurrency); // warm-up: JIT, pool, sockets
-  const cpuBefore = cpuMicros(child.pid!);
-  const ms = await load(port, options.requests, options.concurrency);
-  const cpuAfter = cpuMicros(child.pid!);
-  child.kill('SIGTERM');
-  await exited;
-  const run: Run = { requestsPerSecond: (options.requests * 1000) / ms, startMs, ...(cpuBefore !== undefined && cpuAfter !== undefined ? { cpuMicrosPerRequest: (cpuAfter - cpuBefore) / options.requests } : {}) };
-  if (register) {
-    const evidence = JSON.parse(readFileSync(evidenceFile, 'utf8')) as { sites: Array<{ ruleId: string; state: string; hits: number }> };
-    run.sites = evidence.sites.map((site) => `${site.ruleId} ${site.state} ${site.hits}`);
+  return {
+    port,
+    pid: child.pid!,
+    startMs: performance.now() - spawned,
+    stop: async () => {
+      child.kill('SIGTERM');
+      await exited;
+    },
+  };
+}
+
+/**
+ * One pair: both services run at once and get the same batches of requests in turn (A B A B ..., the order
+ * flipped every round), so whatever else the machine does hits both sides of a pair alike.
+ */
+async function runPair(dir: string, register: string, options: EvidenceBenchOptions): Promise<{ a: Run; b: Run; sites: string[] }> {
+  const evidenceFile = path.join(dir, 'evidence.json');
+  const a = await startSide(dir, undefined, path.join(dir, 'unused-evidence.json'));
+  const b = await startSide(dir, register, evidenceFile);
+  const warmUp = Math.min(2000, options.requests);
+  await load(a.port, warmUp, options.concurrency); // JIT, pool, sockets
+  await load(b.port, warmUp, options.concurrency);
+  const rounds = 10;
+  const batch = Math.max(1, Math.floor(options.requests / rounds));
+  const totals = { a: { ms: 0, cpu: 0 as number | undefined }, b: { ms: 0, cpu: 0 as number | undefined } };
+  for (let round = 0; round < rounds; round += 1) {
+    const order = round % 2 === 0 ? (['a', 'b'] as const) : (['b', 'a'] as const);
+    for (const key of order) {
+      const side = key === 'a' ? a : b;
+      const cpuBefore = cpuMicros(side.pid);
+      totals[key].ms += await load(side.port, batch, options.concurrency);
+      const cpuAfter = cpuMicros(side.pid);
+      const total = totals[key];
+      total.cpu = cpuBefore === undefined || cpuAfter === undefined || total.cpu === undefined ? undefined : total.cpu + cpuAfter - cpuBefore;
+    }
   }
-  return run;
+  await a.stop();
+  await b.stop();
+  const measured = batch * rounds;
+  const run = (key: 'a' | 'b', startMs: number): Run => ({
+    requestsPerSecond: (measured * 1000) / totals[key].ms,
+    startMs,
+    ...(totals[key].cpu !== undefined ? { cpuMicrosPerRequest: totals[key].cpu! / measured } : {}),
+  });
+  const evidence = JSON.parse(readFileSync(evidenceFile, 'utf8')) as { sites: Array<{ ruleId: string; state: string; hits: number }> };
+  return { a: run('a', a.startMs), b: run('b', b.startMs), sites: evidence.sites.map((site) => `${site.ruleId} ${site.state} ${site.hits}`) };
 }
 
 /** Runs the paired benchmark and returns a markdown report of it. */
@@ -162,8 +198,8 @@ export async function benchEvidence(root: string, options: EvidenceBenchOptions)
   const startWith: number[] = [];
   let sites: string[] = [];
   for (let pair = 0; pair < options.pairs; pair += 1) {
-    const a = await runOnce(dir, undefined, options);
-    const b = await runOnce(dir, register, options);
+    const { a, b, sites: seen } = await runPair(dir, register, options);
+    sites = seen;
     without.push(a.requestsPerSecond);
     withPreload.push(b.requestsPerSecond);
     ratios.push(a.requestsPerSecond / b.requestsPerSecond - 1);
@@ -174,12 +210,11 @@ export async function benchEvidence(root: string, options: EvidenceBenchOptions)
     }
     startWithout.push(a.startMs);
     startWith.push(b.startMs);
-    sites = b.sites ?? sites;
   }
   const fmt = (s: { median: number; min: number; max: number }, digits = 0) => `${s.median.toFixed(digits)} (${s.min.toFixed(digits)}–${s.max.toFixed(digits)})`;
   const overhead = median(ratios.map((r) => r * 100));
   return [
-    `Preload overhead: ${options.pairs} pairs (A without, B with, after a ${Math.min(2000, options.requests)}-request warm-up each), ${options.requests} requests per run at concurrency ${options.concurrency}, Node ${process.version}`,
+    `Preload overhead: ${options.pairs} pairs; per pair both services run at once, get a ${Math.min(2000, options.requests)}-request warm-up each, then ${options.requests} requests each in 10 alternating batches (A B, B A, ...) at concurrency ${options.concurrency}; Node ${process.version}`,
     '',
     '| requests/s without, median (min–max) | requests/s with the preload | throughput overhead, median of per-pair ratios (min–max) | start-up to listening ms, without | with the preload |',
     '|---|---|---|---|---|',

@@ -440,8 +440,11 @@ function planPool(context: Context, site: WatchedSite): SiteOutcome {
 function planKeepAlive(context: Context, site: WatchedSite): SiteOutcome {
   const call = siteCall(context, site);
   if (!call) return { index: site.index, state: 'not-found', reason: 'no call at the finding (the file changed since the scan)' };
-  // Code that awaits cannot move into the callback the context runs; its agent is still tagged.
-  if (suspends(call)) context.edits.wrap(call.getStart(context.sf), call.end, `${R}.agent(${site.index}, `, ')');
+  // An agent's construction only needs its result tagged: no context is entered, so the process does not
+  // pay for async context tracking. Code that awaits cannot move into the callback the context runs either.
+  const callee = skipParens(call.expression);
+  const calleeName = ts.isIdentifier(callee) ? callee.text : ts.isPropertyAccessExpression(callee) ? callee.name.text : '';
+  if (suspends(call) || (ts.isNewExpression(call) && /Agent$/.test(calleeName))) context.edits.wrap(call.getStart(context.sf), call.end, `${R}.agent(${site.index}, `, ')');
   else context.edits.wrap(call.getStart(context.sf), call.end, `${R}.outbound(${site.index}, () => `, ')');
   return { index: site.index, state: 'instrumented' };
 }

@@ -54,7 +54,7 @@ describe('preload: sequential-await', () => {
     expect(parallel.fingerprint).toBe(serial.fingerprint);
   });
 
-  it('instruments a CommonJS module under -r, and leaves the sites of files that never loaded as not-loaded', async () => {
+  it('instruments a CommonJS module under -r and --import, and leaves the sites of files that never loaded as not-loaded', async () => {
     const dir = project();
     const { evidence } = await measure(dir, 'profile.cjs', 'require');
     const cjs = evidence.sites.find((site) => site.file === 'profile.cjs')!;
@@ -62,6 +62,9 @@ describe('preload: sequential-await', () => {
     expect(cjs.metrics.overlap).toMatchObject({ min: 1, max: 1 });
     const esm = evidence.sites.find((site) => site.file === 'profile.mjs')!;
     expect(esm).toMatchObject({ state: 'not-loaded', hits: 0, metrics: {} });
+    // The same CommonJS entry under --import.
+    const viaImport = await measure(dir, 'profile.cjs', 'import');
+    expect(viaImport.evidence.sites.find((site) => site.file === 'profile.cjs')).toMatchObject({ state: 'instrumented', hits: REQUESTS });
   });
 
   it('maps compiled output back to the scanned .ts through its source map', async () => {
