@@ -94,6 +94,15 @@ describe('transform', () => {
     expect(parses(result.code.replace(/^#!.*\n/, ''))).toBe(true);
   });
 
+  it('tags an agent where it is built, and runs any other keep-alive call inside the site\'s context', () => {
+    const code = ['const agent = new http.Agent({ keepAlive: false });', 'const answer = fetch(url, { headers: { connection: "close" } });', ''].join('\n');
+    const sites = [site('missing-keep-alive', 1, { column: 32, endColumn: 48 }), site('missing-keep-alive', 2, { index: 1, column: 40, endColumn: 59 })];
+    const result = instrumentModule(path.resolve('/project/app.js'), code, index(sites))!;
+    const [agentLine, fetchLine] = result.code.split('\n');
+    expect(agentLine).toContain('const agent = __bottleneckEvidence$.agent(0, new http.Agent({ keepAlive: false }));');
+    expect(fetchLine).toBe('const answer = __bottleneckEvidence$.outbound(1, () => fetch(url, { headers: { connection: "close" } }));');
+  });
+
   it('does not touch a file that holds no site', () => {
     expect(instrumentModule(path.resolve('/project/other.js'), 'setTimeout(() => {}, 5000);\n', index([site('uncleared-timer', 1)]))).toBeUndefined();
   });
