@@ -4,7 +4,7 @@
  * sites come from the main thread, so both sides number them the same way.
  */
 import { fileURLToPath } from 'node:url';
-import { instrumentModule, SiteIndex } from './instrument.js';
+import { failedOutcomes, instrumentModule, prologue, SiteIndex } from './instrument.js';
 import type { WatchedSite } from './sites.js';
 
 let index = new SiteIndex([]);
@@ -28,6 +28,15 @@ export async function load(url: string, context: unknown, nextLoad: NextLoad): P
   if (!index.mayHold(filename)) return result;
   const source = result.source;
   const text = typeof source === 'string' ? source : Buffer.from(source instanceof ArrayBuffer ? new Uint8Array(source) : new Uint8Array(source.buffer, source.byteOffset, source.byteLength)).toString('utf8');
-  const instrumented = instrumentModule(filename, text, index);
-  return instrumented ? { ...result, source: instrumented.code } : result;
+  try {
+    const instrumented = instrumentModule(filename, text, index);
+    return instrumented ? { ...result, source: instrumented.code } : result;
+  } catch (error) {
+    // The code runs as it was; its sites say why they were not watched (an ES module is strict anyway, so
+    // a statement before its first one changes nothing; a shebang line stays first).
+    const outcomes = failedOutcomes(filename, index, error);
+    if (outcomes.length === 0) return result;
+    const shebang = text.startsWith('#!') ? text.indexOf('\n') + 1 : 0;
+    return { ...result, source: `${text.slice(0, shebang)}${prologue(outcomes)} ${text.slice(shebang)}` };
+  }
 }

@@ -463,9 +463,23 @@ function scriptKind(filename: string): ts.ScriptKind {
 }
 
 /**
+ * The outcomes for a file that holds sites but could not be instrumented at all (no TypeScript parser, a
+ * file it cannot parse): each of its sites unsupported, with the reason.
+ */
+export function failedOutcomes(filename: string, index: SiteIndex, error: unknown): SiteOutcome[] {
+  const reason = `the preload could not instrument its file: ${error instanceof Error ? error.message : String(error)}`;
+  return index.sitesOf(filename).map((site) => ({ index: site.index, state: 'unsupported' as const, reason }));
+}
+
+/** The statement that reports a file's outcomes to the recorder as the module starts. */
+export function prologue(outcomes: readonly SiteOutcome[]): string {
+  return `const ${R} = globalThis[Symbol.for(${JSON.stringify(RECORDER_KEY)})]; ${R}.loaded(${JSON.stringify(outcomes)});`;
+}
+
+/**
  * Instruments one module. Undefined when the file holds no watched site (the code then runs untouched);
- * otherwise the code to run and each of the file's sites' outcomes. Never throws: a failure leaves the
- * code as it was and marks the file's sites unsupported with the reason.
+ * otherwise the code to run and each of the file's sites' outcomes. A site the planner cannot handle is
+ * marked unsupported with the reason; a failure to load the parser throws (see failedOutcomes).
  */
 export function instrumentModule(filename: string, code: string, index: SiteIndex): InstrumentResult | undefined {
   if (!index.mayHold(filename) || code.includes(`${R}.loaded(`)) return undefined;
@@ -489,8 +503,6 @@ export function instrumentModule(filename: string, code: string, index: SiteInde
       outcomes.push({ index: site.index, state: 'unsupported', reason: `the preload could not instrument it: ${error instanceof Error ? error.message : String(error)}` });
     }
   }
-  const report = JSON.stringify(outcomes);
-  const prologue = `const ${R} = globalThis[Symbol.for(${JSON.stringify(RECORDER_KEY)})]; ${R}.loaded(${report});`;
   // After the directives ("use strict" must stay first to keep its meaning) and on the same line.
   let at = 0;
   for (const statement of sf.statements) {
@@ -500,7 +512,7 @@ export function instrumentModule(filename: string, code: string, index: SiteInde
   // Without directives, before the first statement (a shebang and leading comments stay where they are).
   if (at === 0) at = sf.statements[0]?.getStart(sf) ?? code.length;
   const edits = context.edits;
-  edits.prepend(at, ` ${prologue} `);
+  edits.prepend(at, ` ${prologue(outcomes)} `);
   const instrumented = edits.apply(code);
   return { code: instrumented, outcomes };
 }

@@ -20,6 +20,8 @@ interface PoolLibrary {
   waiting: Waiting;
   /** The acquire takes a node-style callback as its last argument, or returns a promise. */
   callback: boolean;
+  /** One of two files that may define the method depending on the version (no warning when this one does not). */
+  either?: true;
 }
 
 const numberOr = (value: unknown): number | undefined => (typeof value === 'number' ? value : undefined);
@@ -29,8 +31,9 @@ const LIBRARIES: PoolLibrary[] = [
   // pg: pg.Pool extends pg-pool's Pool; pool.query() acquires through connect() too.
   { file: 'pg-pool/index.js', method: 'connect', waiting: (self) => numberOr(self.waitingCount), callback: true },
   // mysql2 (callback and promise APIs: the promise pool wraps the core pool, whose getConnection this is).
-  { file: 'mysql2/lib/pool.js', method: 'getConnection', waiting: (self) => lengthOf(self._connectionQueue), callback: true },
-  { file: 'mysql2/lib/base/pool.js', method: 'getConnection', waiting: (self) => lengthOf(self._connectionQueue), callback: true },
+  // Older 3.x define getConnection in lib/pool.js, newer ones in lib/base/pool.js (lib/pool.js extends it).
+  { file: 'mysql2/lib/pool.js', method: 'getConnection', waiting: (self) => lengthOf(self._connectionQueue), callback: true, either: true },
+  { file: 'mysql2/lib/base/pool.js', method: 'getConnection', waiting: (self) => lengthOf(self._connectionQueue), callback: true, either: true },
   // knex: every query acquires through the client, which asks its tarn pool.
   {
     file: 'knex/lib/client.js',
@@ -70,6 +73,7 @@ export function patchPoolLibrary(filename: string, exported: unknown, recorder: 
   if (!library) return false;
   const target = classWith(exported, library.method);
   if (!target) {
+    if (library.either) return false;
     recorder.warn(`${library.file}: no ${library.method} on its class in this version; pool waits are not recorded for it`);
     return false;
   }

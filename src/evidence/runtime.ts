@@ -16,7 +16,7 @@ import { Module } from 'node:module';
 import path from 'node:path';
 import { toolVersion } from '../version.js';
 import type { EvidenceFile } from './format.js';
-import { instrumentModule, RECORDER_KEY, SiteIndex } from './instrument.js';
+import { failedOutcomes, instrumentModule, RECORDER_KEY, SiteIndex } from './instrument.js';
 import { patchPoolLibrary } from './pools.js';
 import { Recorder } from './recorder.js';
 import { readSitePlan, type WatchedSite } from './sites.js';
@@ -59,8 +59,12 @@ function hookCommonJs(index: SiteIndex, recorder: Recorder): void {
   prototype._compile = function (content: string, filename: string): unknown {
     let code = content;
     if (index.mayHold(filename)) {
-      const result = instrumentModule(filename, content, index);
-      if (result) code = result.code;
+      try {
+        const result = instrumentModule(filename, content, index);
+        if (result) code = result.code;
+      } catch (error) {
+        recorder.loaded(failedOutcomes(filename, index, error));
+      }
     }
     const returned = original.call(this, code, filename);
     if (filename.includes('node_modules')) patchPoolLibrary(filename, this.exports, recorder);

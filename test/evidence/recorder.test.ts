@@ -87,11 +87,45 @@ describe('transform', () => {
     expect(parses(result.code)).toBe(true);
   });
 
+  it('counts a loop\'s awaits per call of its function, and an async forEach callback\'s per call of the function that runs forEach', () => {
+    const code = [
+      'export async function loadAll(ids) {',
+      '  for (const id of ids) {',
+      '    const answer = await fetch(`/item/${id}`);',
+      '  }',
+      '}',
+      'export function saveAll(items) {',
+      '  items.forEach(async (item) => {',
+      '    await fetch(`/save/${item}`);',
+      '  });',
+      '}',
+      '',
+    ].join('\n');
+    const sites = [site('sequential-await', 3, { column: 26, endColumn: 46, calls: ['fetch'] }), site('sequential-await', 7, { index: 1, column: 3, endLine: 9, endColumn: 5 })];
+    const result = instrumentModule(path.resolve('/project/app.js'), code, index(sites))!;
+    expect(result.outcomes.map((outcome) => outcome.state)).toEqual(['instrumented', 'instrumented']);
+    const lines = result.code.split('\n');
+    expect(lines[0]).toContain('export async function loadAll(ids) {const __bottleneckExec0$ = __bottleneckEvidence$.enter(0); try {');
+    expect(lines[2]).toBe('    const answer = await __bottleneckEvidence$.op(__bottleneckExec0$, fetch(`/item/${id}`));');
+    expect(lines[5]).toContain('export function saveAll(items) {const __bottleneckExec1$ = __bottleneckEvidence$.enter(1); try {');
+    expect(lines[7]).toBe('    await __bottleneckEvidence$.op(__bottleneckExec1$, fetch(`/save/${item}`));');
+    expect(parses(result.code)).toBe(true);
+  });
+
   it('leaves a shebang first', () => {
     const code = '#!/usr/bin/env node\nsetTimeout(() => {}, 5000);\n';
     const result = instrumentModule(path.resolve('/project/app.js'), code, index([site('uncleared-timer', 2)]))!;
     expect(result.code.startsWith('#!/usr/bin/env node\n')).toBe(true);
     expect(parses(result.code.replace(/^#!.*\n/, ''))).toBe(true);
+  });
+
+  it('tags an agent where it is built, and runs any other keep-alive call inside the site\'s context', () => {
+    const code = ['const agent = new http.Agent({ keepAlive: false });', 'const answer = fetch(url, { headers: { connection: "close" } });', ''].join('\n');
+    const sites = [site('missing-keep-alive', 1, { column: 32, endColumn: 48 }), site('missing-keep-alive', 2, { index: 1, column: 40, endColumn: 59 })];
+    const result = instrumentModule(path.resolve('/project/app.js'), code, index(sites))!;
+    const [agentLine, fetchLine] = result.code.split('\n');
+    expect(agentLine).toContain('const agent = __bottleneckEvidence$.agent(0, new http.Agent({ keepAlive: false }));');
+    expect(fetchLine).toBe('const answer = __bottleneckEvidence$.outbound(1, () => fetch(url, { headers: { connection: "close" } }));');
   });
 
   it('does not touch a file that holds no site', () => {
