@@ -13,6 +13,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import fg from 'fast-glob';
 import { generateCorpus, generateMonorepo } from './corpus.js';
+import { benchEvidence } from './evidence.js';
 
 interface Args {
   sizes: number[];
@@ -21,10 +22,14 @@ interface Args {
   runs: number;
   eslintMaxFiles: number;
   scanArgs: string[];
+  /** The preload's overhead benchmark (bench/evidence.ts): pairs (0 leaves it out), requests per run, concurrency. */
+  evidencePairs: number;
+  evidenceRequests: number;
+  evidenceConcurrency: number;
 }
 
 function parseArgs(argv: string[]): Args {
-  const args: Args = { sizes: [1000, 5000, 20000], monorepo: [8000], corpus: [], runs: 5, eslintMaxFiles: 5000, scanArgs: [] };
+  const args: Args = { sizes: [1000, 5000, 20000], monorepo: [8000], corpus: [], runs: 5, eslintMaxFiles: 5000, scanArgs: [], evidencePairs: 5, evidenceRequests: 20000, evidenceConcurrency: 16 };
   for (let i = 0; i < argv.length; i++) {
     const flag = argv[i];
     const value = argv[i + 1];
@@ -34,8 +39,12 @@ function parseArgs(argv: string[]): Args {
     else if (flag === '--runs' && value) (args.runs = Math.max(1, Number(value)), i++);
     else if (flag === '--eslint-max-files' && value) (args.eslintMaxFiles = Number(value), i++);
     else if (flag === '--scan-arg' && value) (args.scanArgs.push(value), i++);
+    else if (flag === '--evidence-pairs' && value) (args.evidencePairs = Math.max(0, Number(value)), i++);
+    else if (flag === '--evidence-requests' && value) (args.evidenceRequests = Math.max(1, Number(value)), i++);
+    else if (flag === '--evidence-concurrency' && value) (args.evidenceConcurrency = Math.max(1, Number(value)), i++);
+    else if (flag === '--evidence-only') (args.sizes = [], args.monorepo = [], args.corpus = []);
     else if (flag === '--help') {
-      process.stdout.write('usage: npm run bench -- [--sizes 1000,5000,20000] [--monorepo 8000] [--corpus <dir>]... [--runs 5] [--eslint-max-files 5000] [--scan-arg <arg>]...\n(--sizes \'\' or --monorepo \'\' leave a shape out)\n');
+      process.stdout.write('usage: npm run bench -- [--sizes 1000,5000,20000] [--monorepo 8000] [--corpus <dir>]... [--runs 5] [--eslint-max-files 5000] [--scan-arg <arg>]... [--evidence-pairs 5] [--evidence-requests 20000] [--evidence-concurrency 16] [--evidence-only]\n(--sizes \'\' or --monorepo \'\' leave a shape out; --evidence-pairs 0 leaves the preload benchmark out)\n');
       process.exit(0);
     }
   }
@@ -192,7 +201,7 @@ function corpusLabel(dir: string): string {
   return commit.status === 0 ? `${path.basename(dir)} (${commit.stdout.trim()})` : path.basename(dir);
 }
 
-function main(): void {
+async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2));
   const header = [
     '| corpus | files | findings | cold scan s, median (min–max) | scan peak RSS MB | parse floor s (same files) | scan / floor, paired | scan / floor, compile cache off, paired | warm re-scan s | warm re-scan / oxlint cold, paired | re-scan, 1 file changed s | ESLint no-await-in-loop s | ESLint / scan, paired |',
@@ -208,6 +217,9 @@ function main(): void {
     process.stdout.write(`${benchOne(`generated monorepo ${size}`, dir, args)}\n`);
   }
   for (const dir of args.corpus) process.stdout.write(`${benchOne(corpusLabel(path.resolve(dir)), path.resolve(dir), args)}\n`);
+  if (args.evidencePairs > 0) {
+    process.stdout.write(`\n${await benchEvidence(root, { pairs: args.evidencePairs, requests: args.evidenceRequests, concurrency: args.evidenceConcurrency })}`);
+  }
 }
 
-main();
+await main();

@@ -2,6 +2,7 @@ import { Command, CommanderError } from 'commander';
 import { isKnownError } from './errors.js';
 import { EXIT_ERROR, EXIT_OK, type Io } from './commands/io.js';
 import { cacheCommand } from './commands/cache.js';
+import { compareCommand } from './commands/compare.js';
 import { explainCommand } from './commands/explain.js';
 import { initCommand } from './commands/init.js';
 import { mergeCommand } from './commands/merge.js';
@@ -19,6 +20,7 @@ Examples:
   $ bottleneck rules                         list the rules
   $ bottleneck rules uncleared-timer         show one rule's documentation
   $ bottleneck init                          write a commented .bottleneckrc.yaml
+  $ bottleneck compare a.json b.json         per finding, a fix's effect measured in your service
 
 Exit codes: 0 nothing at or above --fail-on, 1 findings at or above it, 2 usage, config or internal error.`;
 
@@ -33,7 +35,7 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .exitOverride()
     .configureOutput({ writeOut: io.stdout, writeErr: io.stderr });
   // Subcommands inherit exitOverride and output only when added after configuring the parent.
-  for (const command of [scanCommand(io, setExit, EXAMPLES), rulesCommand(io, setExit), probeCommand(io, setExit), cacheCommand(io, setExit), mergeCommand(io, setExit), explainCommand(io, setExit), initCommand(io, setExit)]) {
+  for (const command of [scanCommand(io, setExit, EXAMPLES), rulesCommand(io, setExit), probeCommand(io, setExit), cacheCommand(io, setExit), mergeCommand(io, setExit), explainCommand(io, setExit), initCommand(io, setExit), compareCommand(io, setExit)]) {
     program.addCommand(command.exitOverride().configureOutput({ writeOut: io.stdout, writeErr: io.stderr }));
   }
   return program;

@@ -62,6 +62,14 @@ export function finalVerdict(outcome: ProbeOutcome, mode: VerificationMode): Fin
   return { status: 'verified' };
 }
 
+/**
+ * The least a fix that runs `calls` independent awaits together must win to match the finding's promise:
+ * half of the `calls`x that full overlap gives, and never less than 1.3x.
+ */
+export function sequentialPrediction(calls: number): number {
+  return Math.max(1.3, calls * 0.5);
+}
+
 /** The smallest ratio a sampled interval must clear: the stated minimum effect, or the noise band's top if higher. */
 export function effectiveMinimum(evidence: Evidence, interval: EffectInterval): number {
   const minEffect = evidence.minEffect ?? DEFAULT_MIN_EFFECT;
@@ -85,27 +93,35 @@ function random(seed: number): () => number {
   };
 }
 
-function medianOf(values: number[]): number {
+/** A statistic the bootstrap resamples: the median by default, the mean for counts that are mostly 0 or 1. */
+export type Statistic = (values: number[]) => number;
+
+export function meanOf(values: number[]): number {
+  return values.reduce((sum, v) => sum + v, 0) / values.length;
+}
+
+export function medianOf(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
   const mid = Math.floor(sorted.length / 2);
   return sorted.length % 2 === 1 ? (sorted[mid] as number) : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
 }
 
-function ratioOf(before: number, after: number, better: 'lower' | 'higher'): number {
+/** The oriented ratio the bootstrap resamples (> 1: the fix is better); a zero denominator counts as one unit, 0/0 as 1. */
+export function ratioOf(before: number, after: number, better: 'lower' | 'higher'): number {
   const [num, den] = better === 'lower' ? [before, after] : [after, before];
   if (den <= 0) return num <= 0 ? 1 : num;
   return num / den;
 }
 
 /**
- * 95% percentile bootstrap interval of the ratio of medians (oriented: > 1 means the fix is better).
- * Undefined with fewer than MIN_SAMPLES samples on a side.
+ * 95% percentile bootstrap interval of the ratio of medians (oriented: > 1 means the fix is better), or of
+ * another `statistic`. Undefined with fewer than MIN_SAMPLES samples on a side.
  */
-export function bootstrapRatio(before: number[], after: number[], better: 'lower' | 'higher', resamples = 2_000): EffectInterval | undefined {
+export function bootstrapRatio(before: number[], after: number[], better: 'lower' | 'higher', resamples = 2_000, statistic: Statistic = medianOf): EffectInterval | undefined {
   if (before.length < MIN_SAMPLES || after.length < MIN_SAMPLES) return undefined;
   const next = random(before.length * 7919 + after.length);
   const pick = (values: number[]) => Array.from({ length: values.length }, () => values[Math.floor(next() * values.length)] as number);
-  const ratios = Array.from({ length: resamples }, () => ratioOf(medianOf(pick(before)), medianOf(pick(after)), better)).sort((a, b) => a - b);
+  const ratios = Array.from({ length: resamples }, () => ratioOf(statistic(pick(before)), statistic(pick(after)), better)).sort((a, b) => a - b);
   const at = (q: number) => Number((ratios[Math.min(ratios.length - 1, Math.floor(q * ratios.length))] as number).toFixed(2));
   return { low: at(0.025), high: at(0.975), method: 'bootstrap', level: 0.95, samples: { before: before.length, after: after.length } };
 }
@@ -115,13 +131,13 @@ export function bootstrapRatio(before: number[], after: number[], better: 'lower
  * the same side (A1 vs A2, as found against as found). A real effect must clear its top. Undefined with
  * fewer than 8 samples (4 a half).
  */
-export function noiseBand(samples: number[], better: 'lower' | 'higher', resamples = 2_000): NoiseBand | undefined {
+export function noiseBand(samples: number[], better: 'lower' | 'higher', resamples = 2_000, statistic: Statistic = medianOf): NoiseBand | undefined {
   if (samples.length < 8) return undefined;
   const odd = samples.filter((_, i) => i % 2 === 0);
   const even = samples.filter((_, i) => i % 2 === 1);
   const next = random(samples.length * 104729 + 17);
   const pick = (values: number[]) => Array.from({ length: values.length }, () => values[Math.floor(next() * values.length)] as number);
-  const ratios = Array.from({ length: resamples }, () => ratioOf(medianOf(pick(odd)), medianOf(pick(even)), better)).sort((a, b) => a - b);
+  const ratios = Array.from({ length: resamples }, () => ratioOf(statistic(pick(odd)), statistic(pick(even)), better)).sort((a, b) => a - b);
   const at = (q: number) => ratios[Math.min(ratios.length - 1, Math.floor(q * ratios.length))] as number;
   // Symmetric: A1/A2 and A2/A1 are the same comparison, so the band is the larger deviation either way.
   const spread = Math.max(at(0.975), 1 / at(0.025), 1);

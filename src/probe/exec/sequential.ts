@@ -8,7 +8,7 @@
  */
 import { sequentialAwaitProbe } from '../probes/sequential-await.js';
 import { LatencyHistogram, exact, measure } from '../stats.js';
-import { bootstrapRatio, judgeInterval, noiseBand } from '../verdicts.js';
+import { bootstrapRatio, judgeInterval, noiseBand, sequentialPrediction } from '../verdicts.js';
 import type { Measurement, Probe, ProbeContext, ProbeOutcome } from '../types.js';
 import { ts } from '../../scanner/ts.js';
 import { formatSites, relativeSource, type UserModuleRun, noResultReason } from './harness.js';
@@ -164,7 +164,7 @@ export async function runExecSequential(cwd: string, params: ExecSequentialParam
   if (params.ioCalls.length > 0 && ioCalls === 0) notes.push(`no stub call matched ${params.ioCalls.join(', ')}: those calls go to your own code or Node builtins, which run for real`);
   if (callsBefore !== callsAfter) notes.push(`the fix changes the number of stub calls per call (${callsBefore} -> ${callsAfter}): check it does the same work`);
   // As in the replica: the fix must win at least half of what running the found awaits together promises.
-  const predicted = Math.max(1.3, params.sequential * 0.5);
+  const predicted = sequentialPrediction(params.sequential);
   const primary = measurements[0] as Measurement;
   const interval = bootstrapRatio(beforeRuns.map((r) => r.ms), afterRuns.map((r) => r.ms), 'lower');
   // The noise band: alternate as-found calls against each other. An effect must clear its top too.

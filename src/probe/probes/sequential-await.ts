@@ -8,6 +8,7 @@ import http from 'node:http';
 import { LatencyHistogram, exact, expired, measure, median, numberParam, verdict } from '../stats.js';
 import { request, startServer, type LoopbackServer } from '../loopback.js';
 import type { Measurement, Probe, ProbeContext, ProbeOutcome } from '../types.js';
+import { sequentialPrediction } from '../verdicts.js';
 
 export interface SequentialAwaitParams {
   calls: number;
@@ -123,7 +124,7 @@ export async function runSequentialAwait(params: SequentialAwaitParams, context:
     if (params.loop) notes.push('loop variant: the items run one per iteration as found vs all at once with Promise.all (unbounded; use a limiter for large lists)');
     if (params.defaults.length > 0) notes.push(`defaults used for missing params: ${params.defaults.join(', ')}`);
     return {
-      ...verdict(measurements[0] as Measurement, Math.max(1.3, params.calls * 0.5)),
+      ...verdict(measurements[0] as Measurement, sequentialPrediction(params.calls)),
       measurements,
       load: `${done} rounds of ${shape.operations} operations of ${params.calls} calls, ${latencyMs} ms injected latency, keep-alive HTTP on loopback`,
       notes,
