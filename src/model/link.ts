@@ -4,6 +4,7 @@ import type { Construction } from './constructions.js';
 import type { FileRole } from '../scanner/roles.js';
 import { accessOfName } from './io-catalog.js';
 import { ModuleResolver } from './resolve-module.js';
+import { addRoutes } from './routes.js';
 import {
   refKey,
   type CalleeRef,
@@ -18,6 +19,7 @@ import {
   type HeldValue,
   type LinkedFunction,
   type Role,
+  type RouteFact,
 } from './types.js';
 
 /**
@@ -48,6 +50,8 @@ interface Node {
   transaction?: string;
   /** Names of calls that resolved to nothing but read as I/O (FunctionSummary.opaqueIfUnresolved). */
   unresolvedOpaque?: string[];
+  /** Declared routes whose handlers reach this function (routes.ts). */
+  routes?: RouteFact[];
 }
 
 const ROLE_RANK: Record<EntryKind, number> = { request: 4, occasional: 3, background: 2, once: 1 };
@@ -79,6 +83,7 @@ export class ProjectModel {
     this.linkCalls();
     this.propagateEffects();
     this.assignRoles();
+    this.propagateRoutes();
     this.propagateTransactions();
   }
 
@@ -154,6 +159,7 @@ export class ProjectModel {
       validatorOnly: node.summary.validatorOnly,
       hasBody: node.summary.hasBody,
       ...(node.transaction ? { transaction: node.transaction } : {}),
+      ...(node.routes ? { routes: node.routes } : {}),
       ...(node.summary.codec ? { codec: node.summary.codec } : {}),
       ...(this.constructionsOf(node, 0).length > 0 ? { constructs: this.constructionsOf(node, 0) } : {}),
       // All callers or none: a caller left out could be the one that reaches the flagged code.
@@ -546,6 +552,46 @@ export class ProjectModel {
         if (!callee || callee.transaction) continue;
         callee.transaction = target.inner ? node.transaction : `called from ${node.summary.key}, which runs in a transaction: ${(node.transaction ?? '').replace(/^called from [^,]+, which runs in a transaction: /, '')}`;
         queue.push(callee);
+      }
+    }
+  }
+
+  // ---------------------------------------------------------------------------------------------------------
+  // Declared routes flow from their handlers to everything the handlers' calls reach
+  // ---------------------------------------------------------------------------------------------------------
+
+  /**
+   * Unlike a role (the first, most frequent entry wins), a function keeps every route that reaches it, up to
+   * MAX_ROUTES: a service shared by three handlers is reached by three routes. A function's list grows at most
+   * MAX_ROUTES times, and only growth sends it on, so the cost stays linear in the call edges. Routes start only
+   * in source files: a test's `app.get()` is not the service's.
+   */
+  private propagateRoutes(): void {
+    const queue: Node[] = [];
+    const seed = (node: Node | undefined, route: RouteFact): void => {
+      if (!node || (this.fileRoles.get(node.file) ?? 'source') !== 'source') return;
+      if (addRoutes((node.routes ??= []), [route])) queue.push(node);
+    };
+    for (const node of this.nodes.values()) {
+      const route = node.summary.entry?.route;
+      if (route) seed(node, { ...route, file: node.file, handler: node.summary.key });
+    }
+    for (const summary of this.summaries.values()) {
+      if ((this.fileRoles.get(summary.file) ?? 'source') !== 'source') continue;
+      for (const registration of summary.registered) {
+        if (!registration.route) continue;
+        const id = this.resolveRef(summary.file, registration.ref);
+        const node = id ? this.nodes.get(id) : undefined;
+        if (node) seed(node, { ...registration.route, file: summary.file, handler: node.summary.key });
+      }
+    }
+    for (let next = 0; next < queue.length; next++) {
+      const node = queue[next] as Node;
+      for (const target of node.targets) {
+        const callee = this.nodes.get(target.id);
+        if (!callee || callee === node) continue;
+        if (addRoutes((callee.routes ??= []), node.routes ?? [])) queue.push(callee);
+        else if (callee.routes.length === 0) delete callee.routes;
       }
     }
   }

@@ -11,6 +11,7 @@ import { flagArguments } from './flags.js';
 import { passedHandles } from './callbacks.js';
 import { accessOfCall, classifyCall, heldValueOfExpression, heldValueOfModuleRef, heldValueOfType, type ClassifyContext } from './classify.js';
 import { record } from './records.js';
+import { decoratedRoute, registrationRoute } from './routes.js';
 import { refKey, type CalleeRef, type ClassSummary, type EntryKind, type FileSummary, type FunctionSummary, type HeldValue } from './types.js';
 
 /**
@@ -86,7 +87,14 @@ export function summarizeFile(file: string, sourceFile: ts.SourceFile, scope: Im
       hasBody: true,
     };
     const entry = entryOf(fn, className);
-    if (entry) fnSummary.entry = entry;
+    if (entry) {
+      if (entry.kind === 'request' || entry.kind === 'occasional') {
+        const registration = argumentOf(fn);
+        const route = decoratedRoute(fn, scope, sourceFile) ?? (registration ? registrationRoute(registration, scope, sourceFile) : undefined);
+        if (route) entry.route = route;
+      }
+      fnSummary.entry = entry;
+    }
     const transactional = decoratorNames(fn).find((d) => TRANSACTION_DECORATORS.test(d));
     if (transactional) fnSummary.transactional = transactional;
     frames[frames.length - 1]?.summary.inner.push(key);
@@ -128,10 +136,15 @@ export function summarizeFile(file: string, sourceFile: ts.SourceFile, scope: Im
     if (!ts.isTaggedTemplateExpression(node)) {
       const kind = registrationKind(node);
       if (kind) {
-        for (const argument of node.arguments ?? []) {
+        const route = kind.kind === 'request' || kind.kind === 'occasional' ? registrationRoute(node, scope, sourceFile) : undefined;
+        for (const given of node.arguments ?? []) {
+          // `fastify.route({ method, url, handler: getOrder })`: the handler is an option.
+          const options = skipOuter(given);
+          const handler = ts.isObjectLiteralExpression(options) ? options.properties.find((p): p is ts.PropertyAssignment => ts.isPropertyAssignment(p) && ts.isIdentifier(p.name) && p.name.text === 'handler')?.initializer : undefined;
+          const argument = handler ?? given;
           if (isSummarised(argument)) continue; // inline functions carry their entry themselves
           const ref = refOf(argument);
-          if (ref) summary.registered.push({ ref, ...kind });
+          if (ref) summary.registered.push({ ref, ...kind, ...(route ? { route } : {}) });
         }
       }
     }

@@ -108,6 +108,29 @@ export interface ClassSummary {
  */
 export type EntryKind = 'request' | 'occasional' | 'background' | 'once';
 
+/**
+ * An HTTP route declared in code (routes.ts): `router.get('/orders/:id', h)`, `@Get(':id')` under
+ * `@Controller('orders')`, `fastify.route({ method: 'GET', url })`, tegg `@HTTPMethod`. The path is as the
+ * file writes it: a prefix added where the router is mounted (`app.use('/api', router)`, a global prefix)
+ * is not in it.
+ */
+export interface RouteDecl {
+  /** Upper case: GET, POST, ...; ALL for `router.all`. */
+  method: string;
+  /** Starts with `/`; parameters as the framework writes them (`:id`, `{id}`). */
+  path: string;
+  /** express, koa-router, fastify, hono, nest, routing-controllers, tegg, or `router` when the file does not say. */
+  framework: string;
+  /** Line of the registration or of the method's decorator. */
+  line: number;
+}
+
+/** A declared route with the file that declares it and the handler it starts: what a finding's reach lists. */
+export interface RouteFact extends RouteDecl {
+  file: string;
+  handler: string;
+}
+
 export interface FunctionSummary {
   /** Unique in the file: `name`, `Class.method`, or `<anonymous>@line:col`. */
   key: string;
@@ -125,7 +148,7 @@ export interface FunctionSummary {
   /** Inline functions passed as arguments (`retry(() => db.find())`): their work counts as this function's. */
   inner: string[];
   /** Why the code says how it is started, if it does (`@Get`, `app.get('/x', fn)`, top-level call). */
-  entry?: { kind: EntryKind; reason: string };
+  entry?: { kind: EntryKind; reason: string; route?: RouteDecl };
   /** `if (this.x) return this.x; ... this.x = await ...`: the field (or module variable) holding the memo. */
   memo?: string;
   /** Awaits a limiter (p-limit, Bottleneck, a semaphore): `module` or field it goes through. */
@@ -167,7 +190,7 @@ export interface FileSummary {
    *  `repo` uses `pool` (value-users.ts). */
   heldImports?: Array<{ holder: string; module: string; name: string }>;
   /** Functions named by a registration elsewhere in the file: `router.get('/x', handler)` -> handler. */
-  registered: Array<{ ref: CalleeRef; kind: EntryKind; reason: string }>;
+  registered: Array<{ ref: CalleeRef; kind: EntryKind; reason: string; route?: RouteDecl }>;
 }
 
 /** A linked effect: the I/O and the chain of calls that reaches it from the function asked about. */
@@ -206,6 +229,8 @@ export interface LinkedFunction {
   codec?: CodecFact;
   /** Its callers with the flag literals they pass, when some caller passes any (flags.ts). */
   flaggedCallers?: FlaggedCaller[];
+  /** Declared routes whose handler's calls reach this function, across files (bounded; link.ts). */
+  routes?: RouteFact[];
 }
 
 /** What rules in one file may ask the model: its own functions and every callee its calls resolve to. */
