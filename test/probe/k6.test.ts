@@ -1,5 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -93,6 +94,9 @@ function files(f: Finding, options: Omit<K6Options, 'targetUrl'> = {}) {
   return out;
 }
 
+// js-yaml comes with cosmiconfig (a runtime dependency); it has no bundled types.
+const yaml = createRequire(import.meta.url)('js-yaml') as { load: (text: string) => unknown };
+
 const hasK6 = spawnSync('k6', ['version'], { encoding: 'utf8' }).status === 0;
 
 describe('k6 scripts load the route that reaches the finding', () => {
@@ -142,6 +146,12 @@ describe('k6 scripts load the route that reaches the finding', () => {
     const name = /^ {2}name: (\S+)$/m.exec(out.manifest)?.[1] ?? '';
     expect(name).toMatch(/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/);
     expect(out.manifest).toContain(['apiVersion: k6.io/v1alpha1', 'kind: TestRun', 'metadata:', `  name: ${name}`, 'spec:', '  parallelism: 4', '  script:', '    configMap:', `      name: ${name}`, '      file: "undersized-pool-src-services-orders-ts-8.js"'].join('\n'));
+    expect(yaml.load(out.manifest)).toEqual({
+      apiVersion: 'k6.io/v1alpha1',
+      kind: 'TestRun',
+      metadata: { name },
+      spec: { parallelism: 4, script: { configMap: { name, file: 'undersized-pool-src-services-orders-ts-8.js' } }, runner: { env: [{ name: 'TARGET_URL', value: 'https://staging.example.com/api/' }] } },
+    });
     expect(out.manifest).toContain(`kubectl create configmap ${name} --from-file=undersized-pool-src-services-orders-ts-8.js`);
     // The pool's load is 80% of what a pool of the expected concurrency serves: 0.8 * 40 / 10 ms.
     expect(parseScript(out.script).options.scenarios.route).toMatchObject({ rate: 3200 });
