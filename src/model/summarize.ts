@@ -89,8 +89,11 @@ export function summarizeFile(file: string, sourceFile: ts.SourceFile, scope: Im
     const entry = entryOf(fn, className);
     if (entry) {
       if (entry.kind === 'request' || entry.kind === 'occasional') {
+        // A route's handler is an argument of the registration, or its `handler` option (Fastify): not any
+        // function in an option object (`axios.get('/x', { transformResponse: (d) => d })`).
         const registration = argumentOf(fn);
-        const route = decoratedRoute(fn, scope, sourceFile) ?? (registration ? registrationRoute(registration, scope, sourceFile) : undefined);
+        const handler = registration && (fn.parent === registration || (ts.isPropertyAssignment(fn.parent) && ts.isIdentifier(fn.parent.name) && fn.parent.name.text === 'handler'));
+        const route = decoratedRoute(fn, scope, sourceFile) ?? (registration && handler ? registrationRoute(registration, scope, sourceFile) : undefined);
         if (route) entry.route = route;
       }
       fnSummary.entry = entry;

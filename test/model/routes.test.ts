@@ -4,6 +4,11 @@ import { scan } from '../../src/scanner/engine.js';
 import { jsonReporter } from '../../src/reporters/json.js';
 import { jsonReportSchema } from '../../src/result-schema.js';
 import { ALL_RULES } from '../../rules/index.js';
+import type { ProjectModel } from '../../src/model/link.js';
+import { project as tempProject, removeProjects } from './cli-project.js';
+import { afterAll } from 'vitest';
+
+afterAll(removeProjects);
 
 /**
  * Routes as facts: each handler's method and path, read where the framework declares them, carried by the
@@ -67,5 +72,31 @@ describe('declared routes reach findings across files', () => {
     const parsed = jsonReportSchema.parse(JSON.parse(text));
     const nest = parsed.findings.find((f) => f.file.endsWith('reports.service.ts'));
     expect(nest?.reach?.routes[0]).toEqual({ method: 'GET', path: '/reports/:id/summary', file: `${project}/src/nest/reports.controller.ts`, line: 8, framework: 'nest', handler: 'ReportsController.show' });
+  });
+});
+
+describe('what is not a declared route', () => {
+  it('reads only literal paths on route registrations, handlers given as arguments, and decorated methods of controllers', async () => {
+    const dir = tempProject({
+      'src/app.ts': [
+        "import express from 'express';",
+        "import axios from 'axios';",
+        "import { Get } from '@nestjs/common';",
+        'const app = express();',
+        "const prefix = '/v2';",
+        "app.get(prefix + '/orders', (req, res) => res.end());",
+        "app.use('/api', (req, res, next) => next());",
+        "export const load = () => axios.get('/users', { transformResponse: (data: string) => data });",
+        'export class NotAController {',
+        "  @Get('items') list() { return []; }",
+        '}',
+        "app.get('/health', (req, res) => res.end());",
+      ].join('\n'),
+    });
+    let model: ProjectModel | undefined;
+    await scan({ cwd: dir, paths: ['.'], include: [], exclude: [], maxFileSize: 1024 * 1024, rules: [], onModel: (built) => (model = built) });
+    const summary = model?.summaryOf('src/app.ts');
+    const routes = (summary?.functions ?? []).flatMap((fn) => (fn.entry?.route ? [`${fn.entry.route.method} ${fn.entry.route.path} ${fn.entry.route.framework} ${fn.line}`] : []));
+    expect(routes).toEqual(['GET /health express 12']);
   });
 });
