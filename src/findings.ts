@@ -48,7 +48,7 @@ export interface Fix {
 export interface FindingRoute {
   /** Upper case (GET, POST, ...), ALL for `router.all`. */
   method: string;
-  /** As the file declares it; a prefix added where the router is mounted is not in it. */
+  /** With the prefixes of the mounts found in the code (`app.use('/api', router)`); not one set at run time. */
   path: string;
   /** Where the route is declared. */
   file: string;

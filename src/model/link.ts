@@ -4,7 +4,7 @@ import type { Construction } from './constructions.js';
 import type { FileRole } from '../scanner/roles.js';
 import { accessOfName } from './io-catalog.js';
 import { ModuleResolver } from './resolve-module.js';
-import { addRoutes } from './routes.js';
+import { addRoutes, joinRoutePath } from './routes.js';
 import {
   refKey,
   type CalleeRef,
@@ -572,9 +572,13 @@ export class ProjectModel {
       if (!node || (this.fileRoles.get(node.file) ?? 'source') !== 'source') return;
       if (addRoutes((node.routes ??= []), [route])) queue.push(node);
     };
+    // A route on a mounted router serves its path under each prefix it is mounted at.
+    const seedMounted = (node: Node | undefined, route: RouteFact): void => {
+      for (const prefix of route.router ? this.prefixesOf(route.file, route.router, 0) : ['']) seed(node, prefix ? { ...route, path: joinRoutePath(prefix, route.path) } : route);
+    };
     for (const node of this.nodes.values()) {
       const route = node.summary.entry?.route;
-      if (route) seed(node, { ...route, file: node.file, handler: node.summary.key });
+      if (route) seedMounted(node, { ...route, file: node.file, handler: node.summary.key });
     }
     for (const summary of this.summaries.values()) {
       if ((this.fileRoles.get(summary.file) ?? 'source') !== 'source') continue;
@@ -582,7 +586,7 @@ export class ProjectModel {
         if (!registration.route) continue;
         const id = this.resolveRef(summary.file, registration.ref);
         const node = id ? this.nodes.get(id) : undefined;
-        if (node) seed(node, { ...registration.route, file: summary.file, handler: node.summary.key });
+        if (node) seedMounted(node, { ...registration.route, file: summary.file, handler: node.summary.key });
       }
     }
     for (let next = 0; next < queue.length; next++) {
@@ -594,6 +598,40 @@ export class ProjectModel {
         else if (callee.routes.length === 0) delete callee.routes;
       }
     }
+  }
+
+  private mountIndex: Map<string, Array<{ file: string; receiver: string; prefix: string }>> | undefined;
+
+  /**
+   * The prefixes a module-level router of `file` is served under: `app.use('/orders', router)` in any file
+   * (following the mounts of the app or router it is mounted on, a few levels up); [''] when nothing mounts it.
+   */
+  private prefixesOf(file: string, router: string, depth: number): string[] {
+    if (!this.mountIndex) {
+      this.mountIndex = new Map();
+      for (const summary of this.summaries.values()) {
+        for (const mount of summary.mounts ?? []) {
+          const targetFile = mount.target.module ? this.resolver.resolve(summary.file, mount.target.module) : summary.file;
+          const local = targetFile && mount.target.module ? this.summaries.get(targetFile)?.exports[mount.target.name] : mount.target.name;
+          if (!targetFile || !local) continue;
+          const key = `${targetFile}\u0000${local}`;
+          const list = this.mountIndex.get(key) ?? [];
+          list.push({ file: summary.file, receiver: mount.receiver, prefix: mount.prefix });
+          this.mountIndex.set(key, list);
+        }
+      }
+    }
+    const mounts = this.mountIndex.get(`${file}\u0000${router}`);
+    if (!mounts || depth > 3) return [''];
+    const prefixes: string[] = [];
+    for (const mount of mounts) {
+      if (mount.file === file && mount.receiver === router) continue;
+      for (const outer of this.prefixesOf(mount.file, mount.receiver, depth + 1)) {
+        const prefix = outer || mount.prefix ? joinRoutePath(outer, mount.prefix) : '';
+        if (!prefixes.includes(prefix) && prefixes.length < 4) prefixes.push(prefix);
+      }
+    }
+    return prefixes.length > 0 ? prefixes : [''];
   }
 
   // ---------------------------------------------------------------------------------------------------------

@@ -1,6 +1,6 @@
 import { ts } from '../scanner/ts.js';
 import { type ImportScope, skipOuter } from '../scanner/imports.js';
-import type { RouteDecl, RouteFact } from './types.js';
+import type { RouteDecl, RouteFact, RouterMount } from './types.js';
 
 /**
  * HTTP routes as facts: the method and path a handler is declared for, read where the code declares them
@@ -77,6 +77,72 @@ function frameworkOf(scope: ImportScope, receiver: ts.Node | undefined, fallback
  * a request handler (summarize.ts registrationKind); this only reads its method and path.
  */
 export function registrationRoute(call: ts.CallExpression | ts.NewExpression, scope: ImportScope, sourceFile: ts.SourceFile): RouteDecl | undefined {
+  const route = registrationRouteAsWritten(call, scope, sourceFile);
+  if (!route) return undefined;
+  const callee = skipOuter(call.expression) as ts.PropertyAccessExpression;
+  let root: ts.Node = skipOuter(callee.expression);
+  while (ts.isCallExpression(root) || ts.isPropertyAccessExpression(root)) root = skipOuter(root.expression);
+  if (!ts.isIdentifier(root)) return route;
+  // Koa-router's `new Router({ prefix: '/orders' })` puts the prefix on the router itself.
+  const prefix = constructedPrefix(root.text, sourceFile);
+  return { ...route, path: prefix ? joinRoutePath(prefix, route.path) : route.path, router: root.text };
+}
+
+/** The `prefix` option of the module-level `const <name> = new Router({ prefix: '/x' })`. */
+function constructedPrefix(name: string, sourceFile: ts.SourceFile): string | undefined {
+  for (const statement of sourceFile.statements) {
+    if (!ts.isVariableStatement(statement)) continue;
+    for (const declaration of statement.declarationList.declarations) {
+      if (!ts.isIdentifier(declaration.name) || declaration.name.text !== name || !declaration.initializer) continue;
+      const init = skipOuter(declaration.initializer);
+      const options = (ts.isNewExpression(init) || ts.isCallExpression(init)) && init.arguments?.[0] ? skipOuter(init.arguments[0]) : undefined;
+      const prefix = options && ts.isObjectLiteralExpression(options) ? property(options, ['prefix']) : undefined;
+      return prefix && ts.isStringLiteralLike(skipOuter(prefix)) ? (skipOuter(prefix) as ts.StringLiteralLike).text : undefined;
+    }
+  }
+  return undefined;
+}
+
+/**
+ * `app.use('/orders', ordersRouter)`, `app.use(ordersRouter)`, `router.use('/v1', api.routes())`: a module-level
+ * router mounted on a module-level app or router. The mounted router is the last argument that names one.
+ */
+export function routerMount(call: ts.CallExpression, scope: ImportScope, sourceFile: ts.SourceFile): RouterMount | undefined {
+  const callee = skipOuter(call.expression);
+  if (!ts.isPropertyAccessExpression(callee) || callee.name.text !== 'use') return undefined;
+  const receiver = skipOuter(callee.expression);
+  if (!ts.isIdentifier(receiver)) return undefined;
+  const first = call.arguments[0] ? skipOuter(call.arguments[0]) : undefined;
+  const prefix = first && ts.isStringLiteralLike(first) ? first.text : '';
+  let mounted: ts.Identifier | undefined;
+  for (const argument of call.arguments.slice(first && ts.isStringLiteralLike(first) ? 1 : 0)) {
+    let inner = skipOuter(argument);
+    // `api.routes()` (Koa-router)
+    if (ts.isCallExpression(inner) && inner.arguments.length === 0 && ts.isPropertyAccessExpression(inner.expression) && inner.expression.name.text === 'routes') inner = skipOuter(inner.expression.expression);
+    if (ts.isIdentifier(inner)) mounted = inner;
+  }
+  if (!mounted) return undefined;
+  const line = lineOf(call, sourceFile);
+  if (isLocalRouter(mounted.text, sourceFile)) return { receiver: receiver.text, prefix, target: { name: mounted.text }, line };
+  const ref = scope.resolve(mounted);
+  return ref && ref.module !== 'global' ? { receiver: receiver.text, prefix, target: { module: ref.module, name: ref.path[0] ?? 'default' }, line } : undefined;
+}
+
+/** A module-level `const <name> = ...` of this file that is not a `require()` of another module. */
+function isLocalRouter(name: string, sourceFile: ts.SourceFile): boolean {
+  for (const statement of sourceFile.statements) {
+    if (!ts.isVariableStatement(statement)) continue;
+    for (const declaration of statement.declarationList.declarations) {
+      if (!ts.isIdentifier(declaration.name) || declaration.name.text !== name) continue;
+      let init = declaration.initializer ? skipOuter(declaration.initializer) : undefined;
+      while (init && ts.isPropertyAccessExpression(init)) init = skipOuter(init.expression);
+      return !(init && ts.isCallExpression(init) && ts.isIdentifier(init.expression) && init.expression.text === 'require');
+    }
+  }
+  return false;
+}
+
+function registrationRouteAsWritten(call: ts.CallExpression | ts.NewExpression, scope: ImportScope, sourceFile: ts.SourceFile): RouteDecl | undefined {
   const callee = skipOuter(call.expression);
   if (!ts.isPropertyAccessExpression(callee)) return undefined;
   const name = callee.name.text;

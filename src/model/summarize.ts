@@ -11,7 +11,7 @@ import { flagArguments } from './flags.js';
 import { passedHandles } from './callbacks.js';
 import { accessOfCall, classifyCall, heldValueOfExpression, heldValueOfModuleRef, heldValueOfType, type ClassifyContext } from './classify.js';
 import { record } from './records.js';
-import { decoratedRoute, registrationRoute } from './routes.js';
+import { decoratedRoute, registrationRoute, routerMount } from './routes.js';
 import { refKey, type CalleeRef, type ClassSummary, type EntryKind, type FileSummary, type FunctionSummary, type HeldValue } from './types.js';
 
 /**
@@ -150,6 +150,10 @@ export function summarizeFile(file: string, sourceFile: ts.SourceFile, scope: Im
           if (ref) summary.registered.push({ ref, ...kind, ...(route ? { route } : {}) });
         }
       }
+    }
+    if (!frame && ts.isCallExpression(node) && classes.length === 0) {
+      const mount = routerMount(node, scope, sourceFile);
+      if (mount && (summary.mounts?.length ?? 0) < 32) (summary.mounts ??= []).push(mount);
     }
     if (!frame) {
       // `const repo = new OrdersRepo(pool)` at the top level: `repo`'s users use the imported `pool`.

@@ -111,8 +111,8 @@ export type EntryKind = 'request' | 'occasional' | 'background' | 'once';
 /**
  * An HTTP route declared in code (routes.ts): `router.get('/orders/:id', h)`, `@Get(':id')` under
  * `@Controller('orders')`, `fastify.route({ method: 'GET', url })`, tegg `@HTTPMethod`. The path is as the
- * file writes it: a prefix added where the router is mounted (`app.use('/api', router)`, a global prefix)
- * is not in it.
+ * file writes it (with a Koa router's own `prefix`); the linker adds the prefixes of the mounts it finds
+ * (`app.use('/api', router)`). A prefix set at run time (a global prefix) is in neither.
  */
 export interface RouteDecl {
   /** Upper case: GET, POST, ...; ALL for `router.all`. */
@@ -122,6 +122,18 @@ export interface RouteDecl {
   /** express, koa-router, fastify, hono, nest, routing-controllers, tegg, or `router` when the file does not say. */
   framework: string;
   /** Line of the registration or of the method's decorator. */
+  line: number;
+  /** The module-level router the route is registered on (`router` in `router.get(...)`), for its mounts. */
+  router?: string;
+}
+
+/** `app.use('/orders', ordersRouter)`, `router.use('/v1', api.routes())`: a router mounted under a prefix. */
+export interface RouterMount {
+  /** The router or app it is mounted on, a module-level binding of this file. */
+  receiver: string;
+  prefix: string;
+  /** The mounted router: an import (module specifier and exported name) or a binding of this file. */
+  target: { module?: string; name: string };
   line: number;
 }
 
@@ -191,6 +203,8 @@ export interface FileSummary {
   heldImports?: Array<{ holder: string; module: string; name: string }>;
   /** Functions named by a registration elsewhere in the file: `router.get('/x', handler)` -> handler. */
   registered: Array<{ ref: CalleeRef; kind: EntryKind; reason: string; route?: RouteDecl }>;
+  /** Routers this file mounts under a prefix (routes.ts), so their routes' paths get it. */
+  mounts?: RouterMount[];
 }
 
 /** A linked effect: the I/O and the chain of calls that reaches it from the function asked about. */

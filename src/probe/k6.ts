@@ -282,8 +282,8 @@ export function k6Files(finding: Finding, options: K6Options): K6Output | { skip
   const routeLines = declared
     ? [
         `// Route: ${commentText(`${declared.method} ${declared.path}`)}, declared at ${commentText(declared.file)}:${declared.line} (${commentText(declared.framework)}, handler ${commentText(declared.handler)});`,
-        '// its handler\'s calls reach the finding. The path is as the code declares it: a prefix added where the router',
-        '// is mounted (app.use(\'/api\', router), a global prefix) is not in it; put that in TARGET_URL.',
+        '// its handler\'s calls reach the finding. The path has the prefixes of the mounts found in the scanned code',
+        '// (app.use(\'/api\', router), new Router({ prefix })); one set at run time (a global prefix) is not in it: put it in TARGET_URL.',
         ...(finding.reach && finding.reach.routes.length > 1
           ? [`// Also reached from: ${finding.reach.routes.filter((r) => r !== declared).map((r) => commentText(`${r.method} ${r.path} (${r.file}:${r.line})`)).join(', ')}.`]
           : []),

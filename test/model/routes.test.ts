@@ -34,14 +34,15 @@ const routesOf = (finding: { reach?: { routes: Array<{ method: string; path: str
   (finding.reach?.routes ?? []).map((r) => `${r.method} ${r.path} ${r.framework} ${r.handler} ${path.basename(r.file)}:${r.line}`);
 
 describe('declared routes reach findings across files', () => {
-  it('lists the Express, Koa-router, Fastify, Nest and tegg routes whose handlers call the service holding the finding', async () => {
+  it('lists the Express, Koa-router, Fastify, Nest and tegg routes whose handlers call the service holding the finding, under the prefixes they are mounted at', async () => {
     const { findings } = await scanProject('sequential-await', [project]);
     const byLine = Object.fromEntries(findings.map((f) => [`${path.basename(f.file)}:${f.line}`, routesOf(f)]));
     expect(byLine).toEqual({
       'orders.ts:8': [
-        'GET /orders/:id express getOrder orders.ts:10',
-        'GET /orders/:id/copy express <anonymous>@11:38 orders.ts:11',
-        'GET /stock/:sku koa-router <anonymous>@6:27 stock.ts:6',
+        // Mounted at /shop on a router app.ts mounts at /api; the Koa router has its own prefix.
+        'GET /api/shop/orders/:id express getOrder orders.ts:10',
+        'GET /api/shop/orders/:id/copy express <anonymous>@11:38 orders.ts:11',
+        'GET /inventory/stock/:sku koa-router <anonymous>@6:27 stock.ts:6',
       ],
       'orders.ts:15': [
         'GET /quotes/:id fastify getQuote quotes.ts:10',
