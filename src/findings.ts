@@ -48,7 +48,7 @@ export interface Fix {
 export interface FindingRoute {
   /** Upper case (GET, POST, ...), ALL for `router.all`. */
   method: string;
-  /** With the prefixes of the mounts found in the code (`app.use('/api', router)`); not one set at run time. */
+  /** With the prefixes of the mounts found in the code (`app.use('/api', router)`, `setGlobalPrefix`); not one computed at run time. */
   path: string;
   /** Where the route is declared. */
   file: string;

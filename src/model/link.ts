@@ -572,9 +572,13 @@ export class ProjectModel {
       if (!node || (this.fileRoles.get(node.file) ?? 'source') !== 'source') return;
       if (addRoutes((node.routes ??= []), [route])) queue.push(node);
     };
+    // Nest's global prefix, when the project sets exactly one (two apps with different prefixes say nothing).
+    const globalPrefixes = new Set([...this.summaries.values()].flatMap((summary) => (summary.globalPrefix !== undefined ? [summary.globalPrefix] : [])));
+    const nestPrefix = globalPrefixes.size === 1 ? [...globalPrefixes][0] : undefined;
     // A route on a mounted router serves its path under each prefix it is mounted at.
     const seedMounted = (node: Node | undefined, route: RouteFact): void => {
-      for (const prefix of route.router ? this.prefixesOf(route.file, route.router, 0) : ['']) seed(node, prefix ? { ...route, path: joinRoutePath(prefix, route.path) } : route);
+      const prefixes = route.router ? this.prefixesOf(route.file, route.router, 0) : route.framework === 'nest' && nestPrefix ? [nestPrefix] : [''];
+      for (const prefix of prefixes) seed(node, prefix ? { ...route, path: joinRoutePath(prefix, route.path) } : route);
     };
     for (const node of this.nodes.values()) {
       const route = node.summary.entry?.route;

@@ -142,6 +142,13 @@ function isLocalRouter(name: string, sourceFile: ts.SourceFile): boolean {
   return false;
 }
 
+/** `app.setGlobalPrefix('api')`: Nest serves every controller route under it. */
+export function globalPrefixOf(call: ts.CallExpression): string | undefined {
+  const callee = skipOuter(call.expression);
+  const first = call.arguments[0] ? skipOuter(call.arguments[0]) : undefined;
+  return ts.isPropertyAccessExpression(callee) && callee.name.text === 'setGlobalPrefix' && first && ts.isStringLiteralLike(first) ? first.text : undefined;
+}
+
 function registrationRouteAsWritten(call: ts.CallExpression | ts.NewExpression, scope: ImportScope, sourceFile: ts.SourceFile): RouteDecl | undefined {
   const callee = skipOuter(call.expression);
   if (!ts.isPropertyAccessExpression(callee)) return undefined;

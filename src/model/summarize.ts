@@ -11,7 +11,7 @@ import { flagArguments } from './flags.js';
 import { passedHandles } from './callbacks.js';
 import { accessOfCall, classifyCall, heldValueOfExpression, heldValueOfModuleRef, heldValueOfType, type ClassifyContext } from './classify.js';
 import { record } from './records.js';
-import { decoratedRoute, registrationRoute, routerMount } from './routes.js';
+import { decoratedRoute, globalPrefixOf, registrationRoute, routerMount } from './routes.js';
 import { refKey, type CalleeRef, type ClassSummary, type EntryKind, type FileSummary, type FunctionSummary, type HeldValue } from './types.js';
 
 /**
@@ -137,6 +137,8 @@ export function summarizeFile(file: string, sourceFile: ts.SourceFile, scope: Im
 
   const onCall = (node: ts.CallExpression | ts.NewExpression | ts.TaggedTemplateExpression, frame: Frame | undefined): void => {
     if (!ts.isTaggedTemplateExpression(node)) {
+      const globalPrefix = ts.isCallExpression(node) ? globalPrefixOf(node) : undefined;
+      if (globalPrefix !== undefined) summary.globalPrefix = globalPrefix;
       const kind = registrationKind(node);
       if (kind) {
         const route = kind.kind === 'request' || kind.kind === 'occasional' ? registrationRoute(node, scope, sourceFile) : undefined;

@@ -112,7 +112,7 @@ export type EntryKind = 'request' | 'occasional' | 'background' | 'once';
  * An HTTP route declared in code (routes.ts): `router.get('/orders/:id', h)`, `@Get(':id')` under
  * `@Controller('orders')`, `fastify.route({ method: 'GET', url })`, tegg `@HTTPMethod`. The path is as the
  * file writes it (with a Koa router's own `prefix`); the linker adds the prefixes of the mounts it finds
- * (`app.use('/api', router)`). A prefix set at run time (a global prefix) is in neither.
+ * (`app.use('/api', router)`, Nest's `setGlobalPrefix`). A prefix computed at run time is in neither.
  */
 export interface RouteDecl {
   /** Upper case: GET, POST, ...; ALL for `router.all`. */
@@ -205,6 +205,8 @@ export interface FileSummary {
   registered: Array<{ ref: CalleeRef; kind: EntryKind; reason: string; route?: RouteDecl }>;
   /** Routers this file mounts under a prefix (routes.ts), so their routes' paths get it. */
   mounts?: RouterMount[];
+  /** `app.setGlobalPrefix('api')` (Nest) with a literal prefix: every controller route is under it. */
+  globalPrefix?: string;
 }
 
 /** A linked effect: the I/O and the chain of calls that reaches it from the function asked about. */

@@ -283,7 +283,7 @@ export function k6Files(finding: Finding, options: K6Options): K6Output | { skip
     ? [
         `// Route: ${commentText(`${declared.method} ${declared.path}`)}, declared at ${commentText(declared.file)}:${declared.line} (${commentText(declared.framework)}, handler ${commentText(declared.handler)});`,
         '// its handler\'s calls reach the finding. The path has the prefixes of the mounts found in the scanned code',
-        '// (app.use(\'/api\', router), new Router({ prefix })); one set at run time (a global prefix) is not in it: put it in TARGET_URL.',
+        '// (app.use(\'/api\', router), new Router({ prefix }), setGlobalPrefix); one they do not show is not: put it in TARGET_URL.',
         ...(finding.reach && finding.reach.routes.length > 1
           ? [`// Also reached from: ${finding.reach.routes.filter((r) => r !== declared).map((r) => commentText(`${r.method} ${r.path} (${r.file}:${r.line})`)).join(', ')}.`]
           : []),

@@ -49,7 +49,8 @@ describe('declared routes reach findings across files', () => {
         'GET /quotes/:id/preview fastify <anonymous>@11:48 quotes.ts:11',
         'GET /api/invoices/:id tegg InvoiceController.show invoice.controller.ts:6',
       ],
-      'reports.service.ts:8': ['GET /reports/:id/summary nest ReportsController.show reports.controller.ts:8', 'POST /reports/:id/rebuild nest ReportsController.rebuild reports.controller.ts:13'],
+      // Under the global prefix main.ts sets.
+      'reports.service.ts:8': ['GET /v1/reports/:id/summary nest ReportsController.show reports.controller.ts:8', 'POST /v1/reports/:id/rebuild nest ReportsController.rebuild reports.controller.ts:13'],
     });
   });
 
@@ -72,7 +73,7 @@ describe('declared routes reach findings across files', () => {
     const text = jsonReporter({ result, tool: { name: 'bottleneck', version: '0' }, color: false, failOn: 'none', quiet: false });
     const parsed = jsonReportSchema.parse(JSON.parse(text));
     const nest = parsed.findings.find((f) => f.file.endsWith('reports.service.ts'));
-    expect(nest?.reach?.routes[0]).toEqual({ method: 'GET', path: '/reports/:id/summary', file: `${project}/src/nest/reports.controller.ts`, line: 8, framework: 'nest', handler: 'ReportsController.show' });
+    expect(nest?.reach?.routes[0]).toEqual({ method: 'GET', path: '/v1/reports/:id/summary', file: `${project}/src/nest/reports.controller.ts`, line: 8, framework: 'nest', handler: 'ReportsController.show' });
   });
 });
 
