@@ -219,8 +219,19 @@ export function k6Thresholds(finding: Finding, options: Pick<K6Options, 'baselin
 
 /** Declared reads first (a GET can be replayed as is), then the rest, in the order the model lists them. */
 export function chooseRoute(finding: Finding): FindingRoute | undefined {
-  const routes = finding.reach?.routes ?? [];
+  const routes = declaredRoutes(finding);
   return routes.find((r) => READ_METHODS.has(r.method)) ?? routes[0];
+}
+
+/** The finding's routes that have the shape a route has: `probe --from` reads them from a file, which may hold anything. */
+function declaredRoutes(finding: Finding): FindingRoute[] {
+  const routes: unknown = finding.reach?.routes;
+  if (!Array.isArray(routes)) return [];
+  return routes.filter(
+    (r): r is FindingRoute =>
+      typeof r === 'object' && r !== null && typeof r.method === 'string' && /^[A-Z]+$/.test(r.method) && typeof r.path === 'string' && r.path.startsWith('/') &&
+      typeof r.file === 'string' && typeof r.line === 'number' && typeof r.framework === 'string' && typeof r.handler === 'string',
+  );
 }
 
 export interface K6Output {
@@ -284,8 +295,8 @@ export function k6Files(finding: Finding, options: K6Options): K6Output | { skip
         `// Route: ${commentText(`${declared.method} ${declared.path}`)}, declared at ${commentText(declared.file)}:${declared.line} (${commentText(declared.framework)}, handler ${commentText(declared.handler)});`,
         '// its handler\'s calls reach the finding. The path has the prefixes of the mounts found in the scanned code',
         '// (app.use(\'/api\', router), new Router({ prefix }), setGlobalPrefix); one they do not show is not: put it in TARGET_URL.',
-        ...(finding.reach && finding.reach.routes.length > 1
-          ? [`// Also reached from: ${finding.reach.routes.filter((r) => r !== declared).map((r) => commentText(`${r.method} ${r.path} (${r.file}:${r.line})`)).join(', ')}.`]
+        ...(declaredRoutes(finding).length > 1
+          ? [`// Also reached from: ${declaredRoutes(finding).filter((r) => r !== declared).map((r) => commentText(`${r.method} ${r.path} (${r.file}:${r.line})`)).join(', ')}.`]
           : []),
       ]
     : [

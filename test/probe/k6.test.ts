@@ -135,6 +135,10 @@ describe('k6 scripts load the route that reaches the finding', () => {
     expect(k6Files(finding('sequential-await/consecutive', { awaits: 2 }, []), { targetUrl: 'https://x.test' })).toEqual({
       skip: "src/services/orders.ts:8: no route declared in the scanned code reaches this finding; give the route that runs it with --route 'METHOD /path'",
     });
+    // A report read with --from may hold anything where the routes are.
+    const garbled = { ...finding('sequential-await/consecutive', { awaits: 2 }, []), reach: { routes: [{ method: 'GET' }, 'x', null] } } as unknown as Finding;
+    expect(k6Files(garbled, { targetUrl: 'https://x.test' })).toMatchObject({ skip: expect.stringContaining('no route declared') });
+    expect(k6Files({ ...garbled, reach: { routes: 'GET /x' } } as unknown as Finding, { targetUrl: 'https://x.test' })).toMatchObject({ skip: expect.stringContaining('no route declared') });
     expect(() => parseRoute('/orders')).toThrow('expected METHOD /path');
     expect(parseRouteParams(['id=1,sku=A', 'x=y=z'])).toEqual({ id: '1', sku: 'A', x: 'y=z' });
     expect(() => parseRouteParams(['id='])).toThrow('expected name=value');
