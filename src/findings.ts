@@ -44,6 +44,21 @@ export interface Fix {
   mechanical?: boolean;
 }
 
+/** A route declared in the scanned code whose handler's calls reach a finding (see `reach`). */
+export interface FindingRoute {
+  /** Upper case (GET, POST, ...), ALL for `router.all`. */
+  method: string;
+  /** With the prefixes of the mounts found in the code (`app.use('/api', router)`, `setGlobalPrefix`); not one computed at run time. */
+  path: string;
+  /** Where the route is declared. */
+  file: string;
+  line: number;
+  /** express, koa-router, fastify, hono, nest, routing-controllers, tegg, tsoa, or `router` when the file does not say. */
+  framework: string;
+  /** The handler the route starts (its key in its file: `getOrder`, `OrdersController.show`). */
+  handler: string;
+}
+
 export interface Finding {
   ruleId: string;
   severity: Severity;
@@ -66,6 +81,8 @@ export interface Finding {
   params?: Record<string, string | number | boolean | null | Array<string | number>>;
   /** The source lines of the reported range, for reports. */
   snippet?: string;
+  /** What reaches the finding's code: the declared routes whose handlers call into it, across files (absent when none is known). */
+  reach?: { routes: FindingRoute[] };
   /** Set by `bottleneck probe`: the finding measured under load, before and after the fix. */
   verification?: Verification;
 }

@@ -30,6 +30,11 @@ export const findingSchema = z.object({
   fingerprint: z.string(),
   params: z.record(z.string(), jsonValue).optional(),
   snippet: z.string().optional(),
+  reach: z
+    .object({
+      routes: z.array(z.object({ method: z.string(), path: z.string(), file: z.string(), line: z.number().int(), framework: z.string(), handler: z.string() })),
+    })
+    .optional(),
   // Written by `bottleneck probe`; kept so its JSON can be merged into any report format.
   verification: z
     .custom<Verification>((value) => typeof value === 'object' && value !== null && 'status' in value && VERIFICATION_STATUSES.some((s) => s === value.status))

@@ -33,6 +33,8 @@ export interface Explanation {
     endLine: number;
     role: LinkedFunction['role'];
     roleReason: string;
+    /** Declared routes whose handlers reach it: `GET /orders/:id (src/routes.ts:10, express, handler getOrder)`. */
+    routes?: string[];
     effects: Array<{ kind: string; access: string; chain: string; at: string }>;
     memo?: string;
     limiters: string[];
@@ -87,6 +89,7 @@ export async function explain(target: string, flags: ExplainFlags, io: Io): Prom
       endLine: fn.endLine,
       role: linked?.role ?? 'unknown',
       roleReason: linked?.roleReason || 'no caller or entry point found in the scanned files: how often it runs is unknown',
+      ...(linked?.routes?.length ? { routes: linked.routes.map((r) => `${r.method} ${r.path} (${r.file}:${r.line}, ${r.framework}, handler ${r.handler})`) } : {}),
       effects: (linked?.effects ?? []).map((e) => ({ kind: e.kind, access: e.access, chain: chainText(e, fn.key), at: `${e.file}:${e.line}` })),
       ...(fn.memo ? { memo: fn.memo } : {}),
       limiters: linked?.limiters ?? [],
@@ -126,6 +129,7 @@ export function formatExplanation(explanation: Explanation): string {
   } else {
     lines.push(`${explanation.file}:${fn.line}-${fn.endLine}  ${fn.name}`);
     lines.push(`  runs: ${fn.role} — ${fn.roleReason}`);
+    if (fn.routes) lines.push(`  reached from routes: ${fn.routes.join('; ')}`);
     lines.push('  effects:');
     if (fn.effects.length === 0) lines.push('    none found: no I/O in its body or in the project functions it calls');
     for (const effect of fn.effects) lines.push(`    ${effect.kind} ${effect.access}: ${effect.chain}  (${effect.at})`);

@@ -15,6 +15,8 @@ import { collect, EXIT_INTERRUPTED, EXIT_OK, reportWidth, writeOutputFile, type 
 import { targetRequest } from './scan.js';
 import { singleReportFormat } from './output-format.js';
 import { wantsColor } from './color.js';
+import { parseRoute, parseRouteParams, type K6Options } from '../probe/k6.js';
+import { readK6Summary } from '../probe/k6-summary.js';
 
 export interface ProbeFlags {
   from?: string;
@@ -28,6 +30,16 @@ export interface ProbeFlags {
   rule: string[];
   emitK6?: string;
   targetUrl?: string;
+  /** k6 scripts: the route for findings no declared route reaches, its path parameters, the as-found summary, the load. */
+  route?: string;
+  routeParams: string[];
+  baseline?: string;
+  k6Rate?: string;
+  k6Duration?: string;
+  k6Vus?: string;
+  k6Expect?: string;
+  k6Share?: string;
+  k6Parallelism?: string;
   exec?: boolean;
   allowNetwork?: boolean;
   latency: string[];
@@ -130,6 +142,64 @@ function checkTargetUrl(text: string): string {
   return url.toString();
 }
 
+function positive(flag: string, text: string | undefined, integer: boolean, max: number): number | undefined {
+  if (text === undefined) return undefined;
+  const value = Number(text);
+  if (!Number.isFinite(value) || value <= 0 || value > max || (integer && !Number.isInteger(value))) throw new UsageError(`Invalid ${flag} "${text}": expected ${integer ? 'a whole number' : 'a number'} above 0 and at most ${max}`);
+  return value;
+}
+
+/** The k6 export's flags, checked before anything runs; undefined without --emit-k6 (and then none may be given). */
+function k6OptionsOf(flags: ProbeFlags, cwd: string): Omit<K6Options, 'targetUrl'> | undefined {
+  const given = [
+    ['--route', flags.route],
+    ['--route-params', flags.routeParams?.length ? 'x' : undefined],
+    ['--baseline', flags.baseline],
+    ['--k6-rate', flags.k6Rate],
+    ['--k6-duration', flags.k6Duration],
+    ['--k6-vus', flags.k6Vus],
+    ['--k6-expect', flags.k6Expect],
+    ['--k6-share', flags.k6Share],
+    ['--k6-parallelism', flags.k6Parallelism],
+  ].filter(([, value]) => value !== undefined);
+  if (!flags.emitK6) {
+    if (given.length > 0) throw new UsageError(`${given.map(([name]) => name).join(', ')} ${given.length === 1 ? 'shapes the k6 scripts: it needs' : 'shape the k6 scripts: they need'} --emit-k6 <dir>`);
+    return undefined;
+  }
+  const options: Omit<K6Options, 'targetUrl'> = {};
+  try {
+    if (flags.route) options.route = parseRoute(flags.route);
+    if (flags.routeParams?.length) options.routeParams = parseRouteParams(flags.routeParams);
+  } catch (error) {
+    throw new UsageError(error instanceof Error ? error.message : String(error));
+  }
+  if (flags.baseline) {
+    let json: unknown;
+    try {
+      json = JSON.parse(readFileSync(path.resolve(cwd, flags.baseline), 'utf8'));
+    } catch (error) {
+      throw new UsageError(`Cannot read --baseline ${flags.baseline}: ${error instanceof Error ? error.message : String(error)}`);
+    }
+    const summary = readK6Summary(json);
+    if ('error' in summary) throw new UsageError(`--baseline ${flags.baseline}: ${summary.error}`);
+    if (!summary.metrics.http_req_duration) throw new UsageError(`--baseline ${flags.baseline}: the summary has no http_req_duration (was it a k6 HTTP run?)`);
+    options.baseline = { file: flags.baseline, metrics: summary.metrics };
+  }
+  const rate = positive('--k6-rate', flags.k6Rate, false, 1_000_000);
+  const duration = positive('--k6-duration', flags.k6Duration?.replace(/s$/, ''), true, 86_400);
+  const vus = positive('--k6-vus', flags.k6Vus, true, 100_000);
+  const expect = positive('--k6-expect', flags.k6Expect, false, 1000);
+  const share = positive('--k6-share', flags.k6Share, false, 1);
+  const parallelism = positive('--k6-parallelism', flags.k6Parallelism, true, 1000);
+  if (rate !== undefined) options.rate = rate;
+  if (duration !== undefined) options.durationSeconds = duration;
+  if (vus !== undefined) options.preAllocatedVUs = vus;
+  if (expect !== undefined) options.expect = expect;
+  if (share !== undefined) options.share = share;
+  if (parallelism !== undefined) options.parallelism = parallelism;
+  return options;
+}
+
 /** Packages only `probe` loads: optional peer dependencies, so a scan-only install leaves them out. */
 export const PROBE_PACKAGES = ['esbuild', 'hdr-histogram-js', 'pg-pool', 'generic-pool'] as const;
 
@@ -215,6 +285,7 @@ export async function runProbe(paths: string[], given: ProbeFlags, io: Io): Prom
   if (flags.postgresUrl !== undefined) await checkPostgresUrl(flags.postgresUrl, flags.exec === true);
   if (flags.emitK6 && !flags.targetUrl) throw new UsageError('--emit-k6 needs --target-url: the k6 script runs against your deployment, never against this machine');
   const targetUrl = flags.targetUrl ? checkTargetUrl(flags.targetUrl) : undefined;
+  const k6Options = k6OptionsOf(flags, io.cwd);
   // Before the scan, so a scan-only install learns at once what to add.
   checkProbePackages();
   let result: ScanResult;
@@ -269,19 +340,33 @@ export async function runProbe(paths: string[], given: ProbeFlags, io: Io): Prom
     process.removeListener('SIGINT', onSigint);
     process.removeListener('SIGTERM', onSigterm);
   }
-  const [{ canEmitK6, k6FileName, k6Script }, { terminalProbeReport, withVerificationJson }] = await Promise.all([import('../probe/k6.js'), import('../probe/report.js')]);
+  const [k6, { terminalProbeReport, withVerificationJson }] = await Promise.all([import('../probe/k6.js'), import('../probe/report.js')]);
 
-  if (flags.emitK6 && targetUrl) {
+  if (flags.emitK6 && targetUrl && k6Options) {
     const dir = path.resolve(io.cwd, flags.emitK6);
     mkdirSync(dir, { recursive: true });
     const written = new Set<string>();
-    for (const finding of probed.findings.filter(canEmitK6)) {
-      const name = k6FileName(finding);
-      if (written.has(name)) continue;
-      writeOutputFile(path.join(dir, name), path.join(flags.emitK6, name), k6Script(finding, targetUrl));
-      written.add(name);
+    const skipped: string[] = [];
+    let decisive = 0;
+    for (const finding of probed.findings.filter(k6.canEmitK6)) {
+      if (written.has(k6.k6FileName(finding))) continue;
+      const files = k6.k6Files(finding, { ...k6Options, targetUrl });
+      if ('skip' in files) {
+        skipped.push(files.skip);
+        continue;
+      }
+      writeOutputFile(path.join(dir, files.scriptName), path.join(flags.emitK6, files.scriptName), files.script);
+      writeOutputFile(path.join(dir, files.manifestName), path.join(flags.emitK6, files.manifestName), files.manifest);
+      written.add(files.scriptName);
+      if (files.decisive) decisive += 1;
     }
-    io.stderr(`Wrote ${written.size} k6 script${written.size === 1 ? '' : 's'} to ${flags.emitK6}${written.size === 0 ? ' (no HTTP-facing finding)' : ''}\n`);
+    for (const reason of skipped) io.stderr(`k6: no script for ${reason}\n`);
+    io.stderr(
+      `Wrote ${written.size} k6 script${written.size === 1 ? '' : 's'} (each with a k6-operator TestRun) to ${flags.emitK6}` +
+        (written.size === 0 && skipped.length === 0 ? ' (no HTTP-facing finding)' : '') +
+        (written.size > 0 ? `; ${decisive} with thresholds that test the finding${decisive < written.size ? (flags.baseline ? ' (the others say why in their header)' : ' (the others need --baseline: see their header)') : ''}` : '') +
+        '\n',
+    );
   }
 
   const color = !flags.output && wantsColor(flags.color, io.isTTY, io.env);
@@ -326,8 +411,17 @@ export function probeCommand(io: Io, setExit: (code: number) => void): Command {
     .option('-c, --config <path>', 'use this config file instead of searching for one')
     .option('--include <glob>', 'only scan files matching this glob (repeatable)', collect, [])
     .option('--exclude <glob>', 'skip files matching this glob (repeatable)', collect, [])
-    .option('--emit-k6 <dir>', 'write a k6 script per HTTP-facing finding (needs --target-url)')
-    .option('--target-url <url>', 'the URL the k6 scripts target (never contacted by this command)')
+    .option('--emit-k6 <dir>', 'write a k6 script and a k6-operator TestRun per HTTP-facing finding, loading the route that reaches it (needs --target-url)')
+    .option('--target-url <url>', 'base URL of your deployment the k6 scripts load (never contacted by this command)')
+    .option('--route <route>', "with --emit-k6: the route to load when the code declares none for a finding, e.g. 'GET /orders/:id'")
+    .option('--route-params <name=value>', 'with --emit-k6: values of the route\'s path parameters, e.g. id=42 (repeatable, or comma-separated)', collect, [])
+    .option('--baseline <file>', 'with --emit-k6: k6 summary JSON (--summary-export or handleSummary) of a run as found; thresholds come from it')
+    .option('--k6-rate <n>', 'with --emit-k6: requests per second (default: the baseline\'s rate, or 20)')
+    .option('--k6-duration <seconds>', 'with --emit-k6: how long the scenario runs (default 60)')
+    .option('--k6-vus <n>', 'with --emit-k6: pre-allocated VUs (default: rate x the baseline p(99) x 1.5)')
+    .option('--k6-expect <ratio>', 'with --emit-k6: the route-level latency ratio you expect from the fix, instead of the finding\'s')
+    .option('--k6-share <fraction>', 'with --emit-k6: the share (0-1] of the route\'s time the finding\'s code takes (default 1)')
+    .option('--k6-parallelism <n>', 'with --emit-k6: runner pods in the TestRun manifests (default 2)')
     .option('--exec', 'run YOUR code (fake-compression, sequential-await, uncleared-timer, keep-alive agents, pg/knex/generic-pool pools) in a sandboxed child process instead of a replica')
     .option('--allow-network', 'with --exec: run your code even where no network namespace can be made')
     .option('--postgres-url <url>', 'with --exec: run pg pool findings against your PostgreSQL (only SELECT pg_sleep is sent) instead of an embedded one')
@@ -349,7 +443,8 @@ Ctrl-C stops the running probe and reports what finished.
 Examples:
   $ bottleneck probe fixtures
   $ bottleneck scan src --format json -o scan.json && bottleneck probe --from scan.json --format json
-  $ bottleneck probe src --emit-k6 k6 --target-url https://staging.example.com/api/health`,
+  $ bottleneck probe src --emit-k6 k6 --target-url https://staging.example.com/api
+  $ bottleneck probe src --emit-k6 k6 --target-url https://staging.example.com --route-params id=42 --baseline before.json`,
     )
     .action(async (paths: string[], flags: ProbeFlags) => {
       setExit(await runProbe(paths, flags, io));

@@ -5,6 +5,7 @@ import type { Construction } from './constructions.js';
 import type { FileRole } from '../scanner/roles.js';
 import { accessOfName } from './io-catalog.js';
 import { ModuleResolver } from './resolve-module.js';
+import { addRoutes, joinRoutePath } from './routes.js';
 import {
   refKey,
   type CalleeRef,
@@ -19,6 +20,7 @@ import {
   type HeldValue,
   type LinkedFunction,
   type Role,
+  type RouteFact,
 } from './types.js';
 
 /**
@@ -49,6 +51,8 @@ interface Node {
   transaction?: string;
   /** Names of calls that resolved to nothing but read as I/O (FunctionSummary.opaqueIfUnresolved). */
   unresolvedOpaque?: string[];
+  /** Declared routes whose handlers reach this function (routes.ts). */
+  routes?: RouteFact[];
 }
 
 const ROLE_RANK: Record<EntryKind, number> = { request: 4, occasional: 3, background: 2, once: 1 };
@@ -80,6 +84,7 @@ export class ProjectModel {
     this.linkCalls();
     this.propagateEffects();
     this.assignRoles();
+    this.propagateRoutes();
     this.propagateTransactions();
   }
 
@@ -165,6 +170,7 @@ export class ProjectModel {
       validatorOnly: node.summary.validatorOnly,
       hasBody: node.summary.hasBody,
       ...(node.transaction ? { transaction: node.transaction } : {}),
+      ...(node.routes ? { routes: node.routes } : {}),
       ...(this.codecOf(node, 0) ? { codec: this.codecOf(node, 0) } : {}),
       ...(this.constructionsOf(node, 0).length > 0 ? { constructs: this.constructionsOf(node, 0) } : {}),
       // All callers or none: a caller left out could be the one that reaches the flagged code.
@@ -595,6 +601,88 @@ export class ProjectModel {
         queue.push(callee);
       }
     }
+  }
+
+  // ---------------------------------------------------------------------------------------------------------
+  // Declared routes flow from their handlers to everything the handlers' calls reach
+  // ---------------------------------------------------------------------------------------------------------
+
+  /**
+   * Unlike a role (the first, most frequent entry wins), a function keeps every route that reaches it, up to
+   * MAX_ROUTES: a service shared by three handlers is reached by three routes. A function's list grows at most
+   * MAX_ROUTES times, and only growth sends it on, so the cost stays linear in the call edges. Routes start only
+   * in source files: a test's `app.get()` is not the service's.
+   */
+  private propagateRoutes(): void {
+    const queue: Node[] = [];
+    const seed = (node: Node | undefined, route: RouteFact): void => {
+      if (!node || (this.fileRoles.get(node.file) ?? 'source') !== 'source') return;
+      if (addRoutes((node.routes ??= []), [route])) queue.push(node);
+    };
+    // Nest's global prefix, when the project sets exactly one (two apps with different prefixes say nothing).
+    const globalPrefixes = new Set([...this.summaries.values()].flatMap((summary) => (summary.globalPrefix !== undefined ? [summary.globalPrefix] : [])));
+    const nestPrefix = globalPrefixes.size === 1 ? [...globalPrefixes][0] : undefined;
+    // A route on a mounted router serves its path under each prefix it is mounted at.
+    const seedMounted = (node: Node | undefined, route: RouteFact): void => {
+      const prefixes = route.router ? this.prefixesOf(route.file, route.router, 0) : route.framework === 'nest' && nestPrefix ? [nestPrefix] : [''];
+      for (const prefix of prefixes) seed(node, prefix ? { ...route, path: joinRoutePath(prefix, route.path) } : route);
+    };
+    for (const node of this.nodes.values()) {
+      const route = node.summary.entry?.route;
+      if (route) seedMounted(node, { ...route, file: node.file, handler: node.summary.key });
+    }
+    for (const summary of this.summaries.values()) {
+      if ((this.fileRoles.get(summary.file) ?? 'source') !== 'source') continue;
+      for (const registration of summary.registered) {
+        if (!registration.route) continue;
+        const id = this.resolveRef(summary.file, registration.ref);
+        const node = id ? this.nodes.get(id) : undefined;
+        if (node) seedMounted(node, { ...registration.route, file: summary.file, handler: node.summary.key });
+      }
+    }
+    for (let next = 0; next < queue.length; next++) {
+      const node = queue[next] as Node;
+      for (const target of node.targets) {
+        const callee = this.nodes.get(target.id);
+        if (!callee || callee === node) continue;
+        if (addRoutes((callee.routes ??= []), node.routes ?? [])) queue.push(callee);
+        else if (callee.routes.length === 0) delete callee.routes;
+      }
+    }
+  }
+
+  private mountIndex: Map<string, Array<{ file: string; receiver: string; prefix: string }>> | undefined;
+
+  /**
+   * The prefixes a module-level router of `file` is served under: `app.use('/orders', router)` in any file
+   * (following the mounts of the app or router it is mounted on, a few levels up); [''] when nothing mounts it.
+   */
+  private prefixesOf(file: string, router: string, depth: number): string[] {
+    if (!this.mountIndex) {
+      this.mountIndex = new Map();
+      for (const summary of this.summaries.values()) {
+        for (const mount of summary.mounts ?? []) {
+          const targetFile = mount.target.module ? this.resolver.resolve(summary.file, mount.target.module) : summary.file;
+          const local = targetFile && mount.target.module ? this.summaries.get(targetFile)?.exports[mount.target.name] : mount.target.name;
+          if (!targetFile || !local) continue;
+          const key = `${targetFile}\u0000${local}`;
+          const list = this.mountIndex.get(key) ?? [];
+          list.push({ file: summary.file, receiver: mount.receiver, prefix: mount.prefix });
+          this.mountIndex.set(key, list);
+        }
+      }
+    }
+    const mounts = this.mountIndex.get(`${file}\u0000${router}`);
+    if (!mounts || depth > 3) return [''];
+    const prefixes: string[] = [];
+    for (const mount of mounts) {
+      if (mount.file === file && mount.receiver === router) continue;
+      for (const outer of this.prefixesOf(mount.file, mount.receiver, depth + 1)) {
+        const prefix = outer || mount.prefix ? joinRoutePath(outer, mount.prefix) : '';
+        if (!prefixes.includes(prefix) && prefixes.length < 4) prefixes.push(prefix);
+      }
+    }
+    return prefixes.length > 0 ? prefixes : [''];
   }
 
   // ---------------------------------------------------------------------------------------------------------

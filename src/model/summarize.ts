@@ -12,6 +12,7 @@ import { flagArguments, numberArguments } from './flags.js';
 import { passedHandles } from './callbacks.js';
 import { accessOfCall, classifyCall, heldValueOfExpression, heldValueOfModuleRef, heldValueOfType, type ClassifyContext } from './classify.js';
 import { record } from './records.js';
+import { decoratedRoute, globalPrefixOf, registrationRoute, routerMount } from './routes.js';
 import { refKey, type CalleeRef, type ClassSummary, type EntryKind, type FileSummary, type FunctionSummary, type HeldValue } from './types.js';
 
 /**
@@ -87,7 +88,17 @@ export function summarizeFile(file: string, sourceFile: ts.SourceFile, scope: Im
       hasBody: true,
     };
     const entry = entryOf(fn, className);
-    if (entry) fnSummary.entry = entry;
+    if (entry) {
+      if (entry.kind === 'request' || entry.kind === 'occasional') {
+        // A route's handler is an argument of the registration, or its `handler` option (Fastify): not any
+        // function in an option object (`axios.get('/x', { transformResponse: (d) => d })`).
+        const registration = argumentOf(fn);
+        const handler = registration && (fn.parent === registration || (ts.isPropertyAssignment(fn.parent) && ts.isIdentifier(fn.parent.name) && fn.parent.name.text === 'handler'));
+        const route = decoratedRoute(fn, scope, sourceFile) ?? (registration && handler ? registrationRoute(registration, scope, sourceFile) : undefined);
+        if (route) entry.route = route;
+      }
+      fnSummary.entry = entry;
+    }
     const transactional = decoratorNames(fn).find((d) => TRANSACTION_DECORATORS.test(d));
     if (transactional) fnSummary.transactional = transactional;
     // The loader of `memoize(load)` or `cache.wrap(key, load)` runs on a cache miss only: not the caller's own work.
@@ -130,14 +141,25 @@ export function summarizeFile(file: string, sourceFile: ts.SourceFile, scope: Im
 
   const onCall = (node: ts.CallExpression | ts.NewExpression | ts.TaggedTemplateExpression, frame: Frame | undefined): void => {
     if (!ts.isTaggedTemplateExpression(node)) {
+      const globalPrefix = ts.isCallExpression(node) ? globalPrefixOf(node) : undefined;
+      if (globalPrefix !== undefined) summary.globalPrefix = globalPrefix;
       const kind = registrationKind(node);
       if (kind) {
-        for (const argument of node.arguments ?? []) {
+        const route = kind.kind === 'request' || kind.kind === 'occasional' ? registrationRoute(node, scope, sourceFile) : undefined;
+        for (const given of node.arguments ?? []) {
+          // `fastify.route({ method, url, handler: getOrder })`: the handler is an option.
+          const options = skipOuter(given);
+          const handler = ts.isObjectLiteralExpression(options) ? options.properties.find((p): p is ts.PropertyAssignment => ts.isPropertyAssignment(p) && ts.isIdentifier(p.name) && p.name.text === 'handler')?.initializer : undefined;
+          const argument = handler ?? given;
           if (isSummarised(argument)) continue; // inline functions carry their entry themselves
           const ref = refOf(argument);
-          if (ref) summary.registered.push({ ref, ...kind });
+          if (ref) summary.registered.push({ ref, ...kind, ...(route ? { route } : {}) });
         }
       }
+    }
+    if (!frame && ts.isCallExpression(node) && classes.length === 0) {
+      const mount = routerMount(node, scope, sourceFile);
+      if (mount && (summary.mounts?.length ?? 0) < 32) (summary.mounts ??= []).push(mount);
     }
     if (!frame) {
       // `const repo = new OrdersRepo(pool)` at the top level: `repo`'s users use the imported `pool`.

@@ -113,6 +113,41 @@ export interface ClassSummary {
  */
 export type EntryKind = 'request' | 'occasional' | 'background' | 'once';
 
+/**
+ * An HTTP route declared in code (routes.ts): `router.get('/orders/:id', h)`, `@Get(':id')` under
+ * `@Controller('orders')`, `fastify.route({ method: 'GET', url })`, tegg `@HTTPMethod`. The path is as the
+ * file writes it (with a Koa router's own `prefix`); the linker adds the prefixes of the mounts it finds
+ * (`app.use('/api', router)`, Nest's `setGlobalPrefix`). A prefix computed at run time is in neither.
+ */
+export interface RouteDecl {
+  /** Upper case: GET, POST, ...; ALL for `router.all`. */
+  method: string;
+  /** Starts with `/`; parameters as the framework writes them (`:id`, `{id}`). */
+  path: string;
+  /** express, koa-router, fastify, hono, nest, routing-controllers, tegg, or `router` when the file does not say. */
+  framework: string;
+  /** Line of the registration or of the method's decorator. */
+  line: number;
+  /** The module-level router the route is registered on (`router` in `router.get(...)`), for its mounts. */
+  router?: string;
+}
+
+/** `app.use('/orders', ordersRouter)`, `router.use('/v1', api.routes())`: a router mounted under a prefix. */
+export interface RouterMount {
+  /** The router or app it is mounted on, a module-level binding of this file. */
+  receiver: string;
+  prefix: string;
+  /** The mounted router: an import (module specifier and exported name) or a binding of this file. */
+  target: { module?: string; name: string };
+  line: number;
+}
+
+/** A declared route with the file that declares it and the handler it starts: what a finding's reach lists. */
+export interface RouteFact extends RouteDecl {
+  file: string;
+  handler: string;
+}
+
 export interface FunctionSummary {
   /** Unique in the file: `name`, `Class.method`, or `<anonymous>@line:col`. */
   key: string;
@@ -130,7 +165,7 @@ export interface FunctionSummary {
   /** Inline functions passed as arguments (`retry(() => db.find())`): their work counts as this function's. */
   inner: string[];
   /** Why the code says how it is started, if it does (`@Get`, `app.get('/x', fn)`, top-level call). */
-  entry?: { kind: EntryKind; reason: string };
+  entry?: { kind: EntryKind; reason: string; route?: RouteDecl };
   /** `if (this.x) return this.x; ... this.x = await ...`: the field (or module variable) holding the memo. */
   memo?: string;
   /** Awaits a limiter (p-limit, Bottleneck, a semaphore): `module` or field it goes through. */
@@ -175,7 +210,11 @@ export interface FileSummary {
    *  configured here, not where it is built (value-users.ts). */
   configures?: Array<{ module: string; name: string; key: string; line: number }>;
   /** Functions named by a registration elsewhere in the file: `router.get('/x', handler)` -> handler. */
-  registered: Array<{ ref: CalleeRef; kind: EntryKind; reason: string }>;
+  registered: Array<{ ref: CalleeRef; kind: EntryKind; reason: string; route?: RouteDecl }>;
+  /** Routers this file mounts under a prefix (routes.ts), so their routes' paths get it. */
+  mounts?: RouterMount[];
+  /** `app.setGlobalPrefix('api')` (Nest) with a literal prefix: every controller route is under it. */
+  globalPrefix?: string;
 }
 
 /** A linked effect: the I/O and the chain of calls that reaches it from the function asked about. */
@@ -217,6 +256,8 @@ export interface LinkedFunction {
   /** Numeric literals its callers pass, by argument index, when every caller's call was seen and some pass one
    *  (`rejectAfter(ms)` called with 30_000 from a route): what a parameter such as a delay is in practice. */
   argumentNumbers?: Record<string, number[]>;
+  /** Declared routes whose handler's calls reach this function, across files (bounded; link.ts). */
+  routes?: RouteFact[];
 }
 
 /** What rules in one file may ask the model: its own functions and every callee its calls resolve to. */

@@ -1,4 +1,4 @@
-import type { FileSummary, Role } from './types.js';
+import type { FileSummary, Role, RouteFact } from './types.js';
 
 /**
  * Who uses a module value from another file: `export const pool = new Pool()` in db.ts, called as
@@ -14,6 +14,8 @@ export interface ValueUser {
   fn: string;
   role: Role;
   roleReason: string;
+  /** Declared routes that reach the using function (routes.ts). */
+  routes?: RouteFact[];
 }
 
 /** Another file assigning one of this value's defaults (`api.defaults.httpsAgent = agent`). */
@@ -51,7 +53,7 @@ function exportedValue(summaries: ReadonlyMap<string, FileSummary>, resolve: Res
 export function indexValueUsers(
   summaries: ReadonlyMap<string, FileSummary>,
   resolve: Resolve,
-  roleOf: (file: string, key: string) => { role: Role; roleReason: string } | undefined,
+  roleOf: (file: string, key: string) => { role: Role; roleReason: string; routes?: RouteFact[] | undefined } | undefined,
 ): Map<string, Record<string, ValueUser[]>> {
   const index = new Map<string, Record<string, ValueUser[]>>();
   const add = (from: string, fnKey: string, module: string, name: string, line: number): void => {
@@ -63,7 +65,7 @@ export function indexValueUsers(
     const byValue = index.get(value.file) ?? {};
     const users = (byValue[value.local] ??= []);
     if (users.some((u) => u.file === from && u.fn === fnKey)) return;
-    users.push({ file: from, line, fn: fnKey, role: role.role, roleReason: role.roleReason });
+    users.push({ file: from, line, fn: fnKey, role: role.role, roleReason: role.roleReason, ...(role.routes?.length ? { routes: role.routes } : {}) });
     users.sort((a, b) => RANK[a.role] - RANK[b.role]);
     if (users.length > MAX_USERS) users.pop();
     index.set(value.file, byValue);

@@ -5,7 +5,8 @@ import { accessOfName } from './io-catalog.js';
 import { flagGuards, roleUnderGuards } from './flags.js';
 import { cacheThroughCall } from './memoize.js';
 import type { ValueSetting, ValueUser } from './value-users.js';
-import { refKey, type Effect, type FileModelFacts, type FileSummary, type LinkedFunction, type Role } from './types.js';
+import { addRoutes } from './routes.js';
+import { refKey, type Effect, type FileModelFacts, type FileSummary, type LinkedFunction, type Role, type RouteFact } from './types.js';
 
 /**
  * The model as one file's rules see it: for any expression, the I/O it starts (directly or through the
@@ -82,6 +83,7 @@ export class ModelView {
   private readonly context: ClassifyContext;
   private readonly expressionCache = new Map<ts.Node, ExpressionEffects>();
   private readonly usageCache = new Map<string, ValueUsage | undefined>();
+  private readonly routeCache = new Map<string, RouteFact[]>();
 
   constructor(
     private readonly sourceFile: ts.SourceFile,
@@ -201,6 +203,49 @@ export class ModelView {
   settingsElsewhere(node: ts.Node): ValueSetting[] {
     const holder = topLevelHolder(node);
     return holder ? (this.facts.valueSettings?.[holder] ?? []) : [];
+  }
+
+  /**
+   * The declared routes that reach the code at `node` (routes.ts): those of the function it is in; for a value
+   * built once (a module-level pool or agent, a class field), those of the functions that use the value, in
+   * this file and in the files that import it, as usageAt() finds them. Empty when no declared route does.
+   */
+  routesAt(node: ts.Node): RouteFact[] {
+    const fn = this.functionOf(node);
+    if (fn && !fn.name.endsWith('.constructor') && fn.name !== 'constructor') return fn.routes ?? [];
+    const holder = topLevelHolder(node);
+    if (holder) return this.routesOfValue(holder, 0);
+    for (let current = node.parent; current && !ts.isSourceFile(current); current = current.parent) {
+      if (!ts.isPropertyDeclaration(current) && !ts.isConstructorDeclaration(current)) continue;
+      const className = ts.isClassLike(current.parent) ? current.parent.name?.text : undefined;
+      const routes: RouteFact[] = [];
+      for (const member of this.summary.functions) {
+        if (className && member.className === className && member.name !== 'constructor') addRoutes(routes, this.facts.functions[member.key]?.routes ?? []);
+      }
+      return routes;
+    }
+    return [];
+  }
+
+  private routesOfValue(name: string, depth: number): RouteFact[] {
+    const cached = this.routeCache.get(name);
+    if (cached) return cached;
+    const routes: RouteFact[] = [];
+    this.routeCache.set(name, routes); // a cycle of module values ends here
+    for (const user of this.usersOfValue(name)) addRoutes(routes, user.routes ?? []);
+    const visit = (node: ts.Node): void => {
+      if (ts.isIdentifier(node) && node.text === name && isReference(node)) {
+        const fn = this.functionOf(node);
+        if (fn) addRoutes(routes, fn.routes ?? []);
+        else if (depth < 3) {
+          const holder = topLevelHolder(node);
+          if (holder && holder !== name) addRoutes(routes, this.routesOfValue(holder, depth + 1));
+        }
+      }
+      ts.forEachChild(node, visit);
+    };
+    visit(this.sourceFile);
+    return routes;
   }
 
   /** Every module value of this file used from other files, with its users. */

@@ -25,6 +25,7 @@ function findingJson(f: Finding) {
     fingerprint: f.fingerprint,
     ...(f.params ? { params: f.params } : {}),
     ...(f.snippet !== undefined ? { snippet: f.snippet } : {}),
+    ...(f.reach ? { reach: { routes: f.reach.routes.map((r) => ({ method: r.method, path: r.path, file: r.file, line: r.line, framework: r.framework, handler: r.handler })) } } : {}),
     ...('verification' in f && f.verification !== undefined ? { verification: f.verification } : {}),
   };
 }

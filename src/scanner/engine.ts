@@ -241,7 +241,12 @@ export function analyzeSource(
         model: view,
         siteRole: siteRoleOf,
         text: (node) => node.getText(sourceFile),
-        report: (descriptor) => findings.push(toRawFinding(descriptor, enabled, relative, sourceFile)),
+        report: (descriptor) => {
+          const raw = toRawFinding(descriptor, enabled, relative, sourceFile);
+          const routes = view.routesAt(descriptor.node);
+          if (routes.length > 0) raw.reach = { routes: [...routes].sort((a, b) => (a.file === b.file ? a.line - b.line : a.file < b.file ? -1 : 1)).map(({ method, path, file, line, framework, handler }) => ({ method, path, file, line, framework, handler })) };
+          findings.push(raw);
+        },
       };
       const entry = { enabled, visitors: undefined as RuleVisitors | undefined, failed: false };
       active.push(entry);

@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
 import type { Finding } from '../../src/findings.js';
-import { canEmitK6, k6FileName, k6Script } from '../../src/probe/k6.js';
 import { terminalProbeReport, withVerificationJson } from '../../src/probe/report.js';
 import { runProbes, splitRuleId } from '../../src/probe/run.js';
 import type { Probe, ProbeOutcome } from '../../src/probe/types.js';
@@ -115,27 +114,6 @@ describe('probe runner', () => {
     expect(narrow).toContain('before 30 -> after 3 (10x)');
   });
 
-  it('writes a k6 script with before and after scenarios for the target URL', () => {
-    const script = k6Script(finding('missing-keep-alive/agent-without-keepalive', 7, { keepAlive: false }), 'https://staging.example.com/health');
-    expect(script).toContain('const TARGET = __ENV.TARGET_URL || "https://staging.example.com/health";');
-    expect(script).toContain("headers: { Connection: 'close' }");
-    expect(script).toMatch(/before: \{ executor: 'constant-vus', exec: 'before', vus: 10/);
-    expect(script).toContain('parallelism: N');
-    const batch = k6Script(finding('sequential-await/consecutive', 3, { awaits: 4 }), 'http://x.test/');
-    expect(batch).toContain('http.batch(Array.from({ length: 4 }');
-    expect(k6FileName(finding('sequential-await/consecutive', 3, {}))).toBe('sequential-await-src-a-ts-3.js');
-  });
-
-  it('writes a k6 script for an undersized pool: load at the pool size, then at the expected concurrency', () => {
-    const script = k6Script(finding('undersized-pool/small-max', 5, { max: 10, expectedConcurrency: 50, serviceTimeMs: 20 }), 'https://staging.example.com/orders');
-    expect(script).toMatch(/at_pool_size: \{ executor: 'constant-vus', exec: 'request', vus: 10,/);
-    expect(script).toMatch(/at_expected_concurrency: \{ executor: 'constant-vus', exec: 'request', vus: 50,/);
-    // Closed-loop prediction: 20 ms * (50 / 10 - 1).
-    expect(script).toContain('by about 80 ms');
-    expect(script).not.toContain('`before` and `after`');
-    expect(canEmitK6(finding('undersized-pool/small-max', 5, {}))).toBe(true);
-    expect(canEmitK6(finding('uncleared-timer/race-timeout', 5, {}))).toBe(false);
-  });
 });
 
 describe('verdicts from rounds', async () => {
