@@ -741,12 +741,25 @@ function guardInfo(call: ts.CallExpression): GuardInfo | undefined {
   // The response's or stream's own state: `res.headersSent`, `stream.destroyed`, `ctx.res.writableEnded`.
   if (ts.isPropertyAccessExpression(condition) && DONE_PROPERTIES.has(condition.name.text)) {
     const root = rootIdentifier(condition.expression);
-    if (root && locals.has(root)) return { state: condition.getText(), doneAt: undefined, owner: condition.expression.getText(), held: [...held] };
+    if (root && locals.has(root) && isStreamOwner(condition.expression)) return { state: condition.getText(), doneAt: undefined, owner: condition.expression.getText(), held: [...held] };
   }
   // A pending-call table keyed by this call (`if (pending.has(id))`): the reply handler deletes the entry.
   const table = pendingTable(condition, locals, inner, call.getSourceFile());
   if (table) return { state: condition.getText(), doneAt: undefined, owner: undefined, held: [...held], table };
   return undefined;
+}
+
+/**
+ * Whose state the guard reads must be a Node response, request, stream or socket: only they emit the
+ * `close` the fix listens for, and only they are per-request work. A popup's `win.closed` or an
+ * `AbortSignal`'s `aborted` is a deliberate delayed action on something else, not a guard.
+ */
+const STREAM_OWNER = /^(?:res|response|reply|raw|req|request|stream|socket|sock|conn|connection|ws|upstream|downstream|readable|writable|duplex|body|incoming|outgoing)$/i;
+
+function isStreamOwner(owner: ts.Expression): boolean {
+  const current = skipParens(owner);
+  const name = ts.isIdentifier(current) ? current.text : ts.isPropertyAccessExpression(current) ? current.name.text : undefined;
+  return name !== undefined && (STREAM_OWNER.test(name) || /(?:Response|Stream|Socket)$/.test(name));
 }
 
 function rootIdentifier(node: ts.Expression): string | undefined {
