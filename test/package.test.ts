@@ -67,6 +67,14 @@ describe('the packed package installed into an empty project', () => {
     expect(existsSync(path.join(installed, 'dist/src/api.d.ts'))).toBe(true);
   });
 
+  it('ships every file package.json points at (main, types, bin, each export)', { timeout: 120_000 }, () => {
+    const installed = path.join(app, 'node_modules/bottleneck-cli');
+    const manifest = JSON.parse(readFileSync(path.join(installed, 'package.json'), 'utf8')) as { main: string; types: string; bin: Record<string, string>; exports: Record<string, string | Record<string, string>> };
+    const targets = [manifest.main, manifest.types, ...Object.values(manifest.bin), ...Object.values(manifest.exports).flatMap((target) => (typeof target === 'string' ? [target] : Object.values(target)))];
+    expect(targets.length).toBeGreaterThan(5);
+    for (const target of targets) expect(existsSync(path.join(installed, target)), target).toBe(true);
+  });
+
   it('runs scan through both bin names', { timeout: 120_000 }, () => {
     for (const name of ['bottleneck-cli', 'bottleneck']) {
       const result = runIn(app, process.execPath, [path.join(app, 'node_modules/.bin', name), 'scan', 'src', '--format', 'json', '--no-cache']);
