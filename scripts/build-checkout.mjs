@@ -1,5 +1,5 @@
 // Reached only from a source checkout whose dist/ is missing (the published package always has dist/ and not
-// this file): compiles it once with the repository's own TypeScript, so `npm ci && npx bottleneck scan` works on
+// this file): compiles it once with the repository's own TypeScript and bundles it (scripts/bundle.mjs), so `npm ci && npx bottleneck scan` works on
 // a fresh clone without an install script in the published package.json.
 import { spawnSync } from 'node:child_process';
 import { createRequire } from 'node:module';
@@ -16,7 +16,8 @@ try {
 }
 process.stderr.write('bottleneck: first run from a source checkout: building dist/ (npm run build)...\n');
 const built = spawnSync(process.execPath, [tsc, '-p', path.join(root, 'tsconfig.json')], { cwd: root, stdio: ['ignore', 2, 2] });
-if (built.status !== 0) {
+const bundled = built.status === 0 ? spawnSync(process.execPath, [path.join(root, 'scripts', 'bundle.mjs')], { cwd: root, stdio: ['ignore', 2, 2] }) : built;
+if (bundled.status !== 0) {
   process.stderr.write('bottleneck: the build failed; run "npm run build" to see why\n');
   process.exit(2);
 }

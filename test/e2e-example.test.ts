@@ -71,7 +71,7 @@ describe('the end-to-end example service', () => {
     expect(readme.includes(readmeBlock(shown.stdout)), 'README.md\'s worked example is stale: run node scripts/e2e-example.mjs --write and commit it').toBe(true);
   });
 
-  // Needs the build (npm test builds first): the preload is dist/src/evidence/register.js.
+  // Needs the build (npm test builds first): the preload is dist/bundle/register.js.
   it(
     'under bounded load with the preload: every family VERIFIED on the service with an interval, the planted finding NOT REPRODUCED',
     async () => {

@@ -57,8 +57,22 @@ describe('the packed package installed into an empty project', () => {
     for (const script of ['preinstall', 'install', 'postinstall', 'prepare']) expect(manifest.scripts?.[script], script).toBeUndefined();
     expect(Object.keys(manifest.bin).sort()).toEqual(['bottleneck', 'bottleneck-cli']);
     for (const name of ['esbuild', 'hdr-histogram-js', 'pg-pool', 'generic-pool', 'ts-morph']) expect(existsSync(path.join(app, 'node_modules', name)), name).toBe(false);
+    // The CLI's own packages are compiled into dist/bundle (scripts/bundle.mjs): not installed, not needed by the types
+    // (picomatch is left out of the list: @ts-morph/common's own dependencies install it).
+    expect((manifest as { dependencies?: unknown }).dependencies).toBeUndefined();
+    for (const name of ['chalk', 'commander', 'cosmiconfig', 'handlebars', 'ignore', 'zod']) expect(existsSync(path.join(app, 'node_modules', name)), name).toBe(false);
+    expect(existsSync(path.join(installed, 'dist/bundle/cli.js'))).toBe(true);
+    expect(existsSync(path.join(installed, 'dist/src/cli.js')), 'tsc output is not shipped').toBe(false);
     expect(existsSync(path.join(installed, 'schema/bottleneck.schema.json'))).toBe(true);
     expect(existsSync(path.join(installed, 'dist/src/api.d.ts'))).toBe(true);
+  });
+
+  it('ships every file package.json points at (main, types, bin, each export)', { timeout: 120_000 }, () => {
+    const installed = path.join(app, 'node_modules/bottleneck-cli');
+    const manifest = JSON.parse(readFileSync(path.join(installed, 'package.json'), 'utf8')) as { main: string; types: string; bin: Record<string, string>; exports: Record<string, string | Record<string, string>> };
+    const targets = [manifest.main, manifest.types, ...Object.values(manifest.bin), ...Object.values(manifest.exports).flatMap((target) => (typeof target === 'string' ? [target] : Object.values(target)))];
+    expect(targets.length).toBeGreaterThan(5);
+    for (const target of targets) expect(existsSync(path.join(installed, target)), target).toBe(true);
   });
 
   it('runs scan through both bin names', { timeout: 120_000 }, () => {
@@ -69,6 +83,10 @@ describe('the packed package installed into an empty project', () => {
       const report = JSON.parse(result.stdout) as { findings: Array<{ ruleId: string; file: string }> };
       expect(report.findings.map((f) => `${f.file} ${f.ruleId}`)).toEqual(['src/cache.ts fake-compression/encoding-only']);
     }
+    // The markdown report loads the bundled Handlebars on first use.
+    const markdown = runIn(app, process.execPath, [path.join(app, 'node_modules/.bin/bottleneck'), 'scan', 'src', '--format', 'markdown', '--no-cache']);
+    expect(markdown.code, markdown.stderr).toBe(0);
+    expect(markdown.stdout).toContain('fake-compression/encoding-only');
   });
 
   it('says what to install when probe runs without the probe packages', { timeout: 120_000 }, () => {

@@ -1,6 +1,4 @@
 import { existsSync, readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import type HandlebarsModule from 'handlebars';
 import path from 'node:path';
 import { formatBaseline, readBaseline } from '../baseline.js';
 import { ConfigError, UsageError } from '../errors.js';
@@ -9,6 +7,7 @@ import { changedFilesSince, repositoryPosition } from '../git.js';
 import { createProgress, type Progress } from '../progress.js';
 import { MACHINE_FORMATS, REPORTERS, type ReportInput, type RepositoryLink, type RuleInfo } from '../reporters/index.js';
 import type { RegisteredRule } from '../rule.js';
+import { loadHandlebars } from '../reporters/handlebars.js';
 import { packageRoot } from '../version.js';
 import { reportWidth, writeOutputFile, type Io } from './io.js';
 import { checkFormatMatchesFile, exampleFile, inferFormat } from './output-format.js';
@@ -105,8 +104,8 @@ export function loadTemplate(cwd: string, flag: string | undefined, configured: 
 /** Parses a user template before the scan, so a syntax error is a usage error naming the file, not a crash after the work. */
 function checkedTemplate(source: string, shown: string): string {
   try {
-    // Required here, not imported: only a user template needs it before the scan.
-    (createRequire(import.meta.url)('handlebars') as typeof HandlebarsModule).parse(source);
+    // Loaded here, not imported: only a user template needs it before the scan.
+    loadHandlebars().parse(source);
   } catch (error) {
     throw new UsageError(`Template ${shown} does not parse: ${error instanceof Error ? error.message.split('\n')[0] : String(error)}`);
   }

@@ -9,7 +9,7 @@ import { notRegularReason, specialKind } from '../safe-fs.js';
 import type { RegisteredRule } from '../rule.js';
 import { typeScriptFile } from '../scanner/ts.js';
 import { CONFIG_MARK } from './ts-hooks.js';
-import { packageRoot } from '../version.js';
+import { entryFile, packageRoot } from '../version.js';
 import { buildConfigSchema, formatConfigIssues, type BottleneckConfig } from './schema.js';
 
 export const MODULE_NAME = 'bottleneck';
@@ -27,7 +27,7 @@ let loads = 0;
 const loadTypeScriptConfig: Loader = async (filepath) => {
   loadingFile = filepath;
   if (!hooksRegistered) {
-    const hooks = path.join(packageRoot(), 'dist', 'src', 'config', 'ts-hooks.js');
+    const hooks = entryFile('ts-hooks', 'src/config/ts-hooks.js');
     register(pathToFileURL(hooks).href, { data: { typescript: typeScriptFile() } });
     hooksRegistered = true;
   }

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { didYouMean } from './suggest.js';
-import { SEVERITIES } from '../findings.js';
+import { SEVERITIES, type Severity } from '../findings.js';
 import type { RegisteredRule } from '../rule.js';
 
 export const severitySchema = z.enum(SEVERITIES);
@@ -61,7 +61,7 @@ export interface BottleneckConfigInput {
 }
 
 /** One rule's setting as written: `'off'`, a severity, or `{ severity, options }`. */
-export type RuleSetting = 'off' | z.infer<typeof severitySchema> | { severity?: 'off' | z.infer<typeof severitySchema>; options?: unknown };
+export type RuleSetting = 'off' | Severity | { severity?: 'off' | Severity; options?: unknown };
 
 type Issue = z.core.$ZodIssue;
 type PathKey = PropertyKey;

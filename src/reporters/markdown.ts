@@ -1,5 +1,5 @@
-import { createRequire } from 'node:module';
 import type HandlebarsModule from 'handlebars';
+import { loadHandlebars } from './handlebars.js';
 import type { Severity } from '../findings.js';
 import { buildReportContext, SUMMARY_LIMIT } from './markdown-context.js';
 import type { Reporter } from './types.js';
@@ -58,11 +58,8 @@ export function shorten(text: string, max: number): string {
 
 const SEVERITY_ICONS: Record<string, string> & Record<Severity, string> = { critical: '🔴', high: '🟠', medium: '🟡', low: '🔵', info: '⚪' };
 
-// Loaded on first use: only markdown output needs it, and loading it costs every scan 20 ms of start-up.
-const requireHere = createRequire(import.meta.url);
-
 function createEnvironment(): typeof HandlebarsModule {
-  const hbs = (requireHere('handlebars') as typeof HandlebarsModule).create();
+  const hbs = loadHandlebars().create();
   const str = (value: unknown): string => (value === undefined || value === null ? '' : String(value));
   hbs.registerHelper('text', (value: unknown) => escapeText(str(value)));
   hbs.registerHelper('cell', (value: unknown) => escapeCell(escapeText(str(value))));

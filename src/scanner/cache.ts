@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { cachedFileSchema } from '../result-schema.js';
 import { notRegularReason, readRegularFile, writeFileAtomic } from '../safe-fs.js';
 import type { FileAnalysis } from './engine.js';
+import { BUNDLED } from '../version.js';
 
 /**
  * Per-file analysis results keyed by everything that can change them: the file's bytes, the tool version,
@@ -55,8 +56,13 @@ export function codeFingerprint(): string {
       else if (/\.(js|ts)$/.test(entry.name)) hash.update(entry.name).update(readFileSync(full));
     }
   };
-  visit(path.resolve(here, '..'));
-  visit(path.resolve(here, '../../rules'));
+  if (BUNDLED) {
+    // dist/bundle/ holds all of the code, the rules included.
+    visit(here);
+  } else {
+    visit(path.resolve(here, '..'));
+    visit(path.resolve(here, '../../rules'));
+  }
   cachedCodeFingerprint = hash.digest('hex');
   return cachedCodeFingerprint;
 }

@@ -88,6 +88,16 @@ const BINARY_SNIFF_BYTES = 8000;
 /** Below this many files per thread, starting a worker (which loads the compiler) costs more than it saves. */
 const MIN_FILES_PER_THREAD = 100;
 const MAX_SNIPPET_LINES = 12;
+/**
+ * A project of at most KEEP_TREES_MAX_FILES files keeps the trees the model's pass parsed for its rule files
+ * (up to KEEP_TREES_BYTES of their source), so the rules' pass does not parse them a second time. Larger trees
+ * parse rule files again: on a 6k-file tree keeping every rule file's tree cost as much in garbage collection
+ * as parsing again saved, and 110 MB more at peak; on the generated 8k monorepo even 1 MB of kept source
+ * raised the peak from 363 to 472 MB, while on the generated 1k corpus 4 MB kept left it flat (187 MB) and
+ * saved 6% of CPU, and on the fixtures 17% (paired runs, docs/performance.md).
+ */
+const KEEP_TREES_MAX_FILES = 1000;
+const KEEP_TREES_BYTES = 4 * 1024 * 1024;
 
 function scriptKindOf(file: string): ts.ScriptKind {
   switch (path.extname(file).toLowerCase()) {
@@ -203,11 +213,12 @@ export function analyzeSource(
   fileRole: FileRole = fileRoleOf(relative),
   // The linked project model's facts for this file; without them the file is its own whole project.
   // `summary`: this file's summary from the model, made from the same text, so it is not made again.
-  model?: { facts: FileModelFacts; summary?: FileSummary; parsedBefore?: boolean },
+  // `parsed`: the tree the model's pass made from the same text, when it was kept (KEEP_TREES_MAX_FILES).
+  model?: { facts: FileModelFacts; summary?: FileSummary; parsedBefore?: boolean; parsed?: ParsedFile },
 ): FileAnalysis {
   const findings: RawFinding[] = [];
   const errors: FileAnalysis['errors'] = [];
-  const parsed = parseFile(absolute, text, timings, !model?.parsedBefore);
+  const parsed = model?.parsed ?? parseFile(absolute, text, timings, !model?.parsedBefore);
   const rulesStarted = performance.now();
   const { sourceFile, nodes } = parsed;
   try {
@@ -550,6 +561,8 @@ export async function scan(request: ScanRequest): Promise<ScanResult> {
     /** The rules configured for this file (before the prefilter). */
     ruleSet: EnabledRule[];
     parsedForModel?: boolean;
+    /** The model pass's tree, kept for this file's rules (KEEP_TREES_MAX_FILES); dropped once they ran. */
+    parsed?: ParsedFile;
     /** The rules that can report in this file, decided once by the prefilter (on first need). */
     rules?: EnabledRule[];
   }
@@ -641,6 +654,8 @@ export async function scan(request: ScanRequest): Promise<ScanResult> {
     const parseBefore = timings?.parse ?? 0;
     const summaryCache = request.cache && !request.cache.problem ? new SummaryCache(request.cache.dir) : undefined;
     const summaries: FileSummary[] = [];
+    let keptBytes = 0;
+    const keepTrees = !useWorkers && loaded.length <= KEEP_TREES_MAX_FILES;
     for (const entry of loaded) {
       let summary = summaryCache?.get(entry.file.relative, entry.summaryKey);
       if (!summary) {
@@ -659,12 +674,15 @@ export async function scan(request: ScanRequest): Promise<ScanResult> {
           try {
             summary = summarizeFile(entry.file.relative, parsed.sourceFile, parsed.imports, parsed.nodes);
             summaryCache?.set(entry.file.relative, entry.summaryKey, summary);
+            // (Workers parse on their own threads: a tree kept here would only be garbage for them.)
+            if (keepTrees && entry.inScan && keptBytes + text.length <= KEEP_TREES_BYTES && rulesFor(entry).length > 0) {
+              entry.parsed = parsed;
+              keptBytes += text.length;
+            }
           } catch {
             // A file the model cannot summarise still gets its rules; it only adds nothing to the model.
           }
         }
-        // The tree is not kept for phase 2: on a 6k-file tree, keeping the rule files' trees cost as much in
-        // garbage collection as parsing them again saved, and 110 MB more at peak (paired runs, unleash).
       }
       if (summary) summaries.push(summary);
     }
@@ -701,6 +719,7 @@ export async function scan(request: ScanRequest): Promise<ScanResult> {
       const hit = request.cache.get(file.relative, key);
       if (timings) timings.cache += performance.now() - cacheStarted;
       if (hit) {
+        entry.parsed = undefined;
         if (timings) timings.cacheHits += 1;
         addAnalysis(collector, file.relative, hit.analysis);
         continue;
@@ -727,7 +746,9 @@ export async function scan(request: ScanRequest): Promise<ScanResult> {
     let analysis: FileAnalysis;
     try {
       const summary = model?.summaryOf(file.relative);
-      analysis = analyzeSource(file.absolute, file.relative, text, rules, fileFacts, timings, entry.role, { facts: modelFacts, ...(summary ? { summary } : {}), parsedBefore: entry.parsedForModel === true });
+      const parsed = entry.parsed;
+      entry.parsed = undefined;
+      analysis = analyzeSource(file.absolute, file.relative, text, rules, fileFacts, timings, entry.role, { facts: modelFacts, ...(summary ? { summary } : {}), parsedBefore: entry.parsedForModel === true, ...(parsed ? { parsed } : {}) });
     } catch (error) {
       analysis = { findings: [], errors: [{ message: `Internal error while analysing: ${describe(error)}` }] };
     }

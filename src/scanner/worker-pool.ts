@@ -1,6 +1,5 @@
 import { Worker } from 'node:worker_threads';
-import path from 'node:path';
-import { packageRoot } from '../version.js';
+import { entryFile } from '../version.js';
 import type { FileAnalysis } from './engine.js';
 import type { ProjectFacts } from './project-facts.js';
 import type { FileModelFacts } from '../model/types.js';
@@ -36,9 +35,9 @@ export interface WorkerResponse {
 
 const BATCH_SIZE = 32;
 
-/** The compiled worker; tests run after `npm run build`, so this exists in both modes. */
+/** The built worker (see `entryFile`). */
 function workerPath(): string {
-  return path.join(packageRoot(), 'dist', 'src', 'scanner', 'worker.js');
+  return entryFile('worker', 'src/scanner/worker.js');
 }
 
 /**

@@ -15,8 +15,8 @@ import { evidenceSchema, type EvidenceFile, type SiteEvidence } from '../../src/
 export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 export const fixturesDir = path.join(repoRoot, 'test/fixtures-evidence');
 const bin = path.join(repoRoot, 'bin/bottleneck.js');
-export const esmEntry = path.join(repoRoot, 'dist/src/evidence/register.js');
-export const cjsEntry = path.join(repoRoot, 'dist/register.cjs');
+export const esmEntry = path.join(repoRoot, 'dist/bundle/register.js');
+export const cjsEntry = path.join(repoRoot, 'dist/bundle/register.cjs');
 
 /** A copy of test/fixtures-evidence/<name> in a fresh temporary directory. */
 export function copyFixture(name: string): string {
