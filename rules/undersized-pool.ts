@@ -935,6 +935,24 @@ function hoistEdits(site: ts.CallExpression | ts.NewExpression, sourceFile: ts.S
   return [insertLinesBefore(top, `const ${name} = ${site.getText(sourceFile)};\n`, sourceFile), deleteStatement(statement, sourceFile), ...closes.map((close) => deleteStatement(close, sourceFile))];
 }
 
+/**
+ * Hoisted to module scope when the construction reads nothing of its function; otherwise (it reads `this` or the
+ * call's arguments, as a plugin method does) one instance per configuration, kept in a module-level map.
+ */
+function perCallFix(site: ts.CallExpression | ts.NewExpression, what: string, isPool: boolean, siteText: string, sourceFile: ts.SourceFile): { description: string; replacement: string; edits?: EditSpec[] } {
+  const name = poolVariable(site) ?? (isPool ? 'pool' : 'client');
+  const hoisted = hoistEdits(site, sourceFile);
+  if (hoisted) return { description: `Create the ${what} once at module load (or in start-up code) and reuse it; drop the per-call close.`, replacement: `// module scope: created once, shared by every call\nconst ${name} = ${siteText};`, edits: hoisted };
+  const callee = site.expression.getText(sourceFile);
+  const type = ts.isNewExpression(site) ? `InstanceType<typeof ${callee}>` : `ReturnType<typeof ${callee}>`;
+  const key = site.arguments && site.arguments.length > 0 ? `JSON.stringify([${site.arguments.map((a) => a.getText(sourceFile)).join(', ')}])` : `'default'`;
+  const cache = `${name}s`;
+  return {
+    description: `Build the ${what} once per configuration and reuse it across calls (a module-level map keyed by its options, or a field set in the constructor); close them at shutdown, not per call.`,
+    replacement: `// module scope: one per configuration, shared by every call\nconst ${cache} = new Map<string, ${type}>();\n\n// in the function, instead of building it per call\nconst key = ${key};\nlet ${name} = ${cache}.get(key);\nif (!${name}) {\n  ${name} = ${siteText};\n  ${cache}.set(key, ${name});\n}`,
+  };
+}
+
 /** `Number(process.env.X) || 5` -> `... || 20`: the last occurrence of the fallback literal is raised. */
 function raisedFallback(property: ts.Node, fallback: number, recommended: number): { description: string; replacement: string; edits?: EditSpec[] } {
   const sourceFile = property.getSourceFile();
@@ -1458,7 +1476,7 @@ export default defineRule<Options>({
         confidence: graded.confidence,
         evidence: [`${context.text(site.expression)} builds a new ${what}`, ...reasons, ...graded.reasons],
         impact: `Each call opens fresh connection(s): TCP + TLS + authentication, typically 5-30 ms and several round trips per call, and the database sees a connection storm under load; created once, the set-up is paid at start-up only`,
-        fix: { description: `Create the ${what} once at module load (or in start-up code) and reuse it; drop the per-call close.`, replacement: `// module scope: created once, shared by every call\nconst ${poolVariable(site) ?? (isPool ? 'pool' : 'client')} = ${siteText};`, ...optional(hoistEdits(site, sourceFile)) },
+        fix: perCallFix(site, what, isPool, siteText, sourceFile),
         effort: 'small',
         params: { driver: what, max: null, acquireTimeoutMs: null, expectedConcurrency: opts.expectedConcurrency },
       });
