@@ -8,7 +8,7 @@ import { functionName } from '../src/scanner/ast.js';
 import { grade, type Cost } from '../src/model/severity.js';
 import { frontEndReason } from '../src/model/front-end.js';
 import type { Role } from '../src/model/types.js';
-import { deleteStatement, insertAt, insertLinesAfter, insertLinesBefore, lineIndent, newlineOf, type EditSpec } from '../src/fixes/edits.js';
+import { addPropertyEdit, appendArgumentEdit, deleteStatement, insertAt, insertLinesAfter, insertLinesBefore, lineIndent, newlineOf, type EditSpec } from '../src/fixes/edits.js';
 
 /**
  * uncleared-timer: timers whose handle is never cleared, so the timer (and everything its closure holds)
@@ -617,6 +617,118 @@ function describeRace(race: ts.CallExpression, timerSide: ts.Node): string {
 function isTimerAlias(id: ts.Identifier, timerSide: ts.Node): boolean {
   const declaration = climb(timerSide).parent;
   return declaration !== undefined && ts.isVariableDeclaration(declaration) && ts.isIdentifier(declaration.name) && declaration.name.text === id.text;
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Promise timers: `setTimeout(ms)` from `timers/promises` raced against work
+
+/** `sleep(5000).then(() => { throw ... })`: the promise chain that ends where the race holds it. */
+function climbChain(node: ts.Node): ts.Node {
+  let current = climb(node);
+  for (;;) {
+    const access = current.parent;
+    if (!access || !ts.isPropertyAccessExpression(access) || access.expression !== current || !['then', 'catch', 'finally'].includes(access.name.text)) return current;
+    const call = access.parent;
+    if (!call || !ts.isCallExpression(call) || call.expression !== access) return current;
+    current = climb(call);
+  }
+}
+
+/** The statement holding `node` in a block (where a declaration can go just before it). */
+function blockStatementOf(node: ts.Node): ts.Statement | undefined {
+  for (let current: ts.Node | undefined = node; current?.parent; current = current.parent) {
+    if (ts.isFunctionLike(current)) return undefined;
+    const parent: ts.Node = current.parent;
+    if (ts.isBlock(parent) || ts.isSourceFile(parent) || ts.isModuleBlock(parent) || ts.isCaseClause(parent) || ts.isDefaultClause(parent)) return current as ts.Statement;
+  }
+  return undefined;
+}
+
+interface PromiseTimerSignal {
+  /** The local `AbortController` whose signal the timer takes, when it is one this function never aborts. */
+  controller?: string;
+}
+
+/**
+ * The `signal` option of a `timers/promises` timer: undefined without one; `{}` when something may abort it (a
+ * signal from elsewhere, or a local controller the function aborts); `{ controller }` for a local controller
+ * that is never aborted.
+ */
+function promiseTimerSignal(call: ts.CallExpression): PromiseTimerSignal | 'aborted' | undefined {
+  const options = call.arguments[2];
+  if (!options) return undefined;
+  const object = climb(options) === options && ts.isObjectLiteralExpression(options) ? options : undefined;
+  if (!object) return 'aborted';
+  const property = object.properties.find((p) => p.name !== undefined && ts.isIdentifier(p.name) && p.name.text === 'signal');
+  if (!property) return object.properties.some(ts.isSpreadAssignment) ? 'aborted' : undefined;
+  const value = ts.isPropertyAssignment(property) ? property.initializer : undefined;
+  if (!value || !ts.isPropertyAccessExpression(value) || value.name.text !== 'signal' || !ts.isIdentifier(value.expression)) return 'aborted';
+  const controller = value.expression.text;
+  const fn = enclosingFunction(call);
+  if (!fn) return 'aborted';
+  let local = false;
+  let aborted = false;
+  forEachDescendant(fn, (node) => {
+    if (ts.isVariableDeclaration(node) && ts.isIdentifier(node.name) && node.name.text === controller && node.initializer && ts.isNewExpression(node.initializer) && ts.isIdentifier(node.initializer.expression) && node.initializer.expression.text === 'AbortController') local = true;
+    if (ts.isCallExpression(node) && ts.isPropertyAccessExpression(node.expression) && node.expression.name.text === 'abort' && ts.isIdentifier(node.expression.expression) && node.expression.expression.text === controller) aborted = true;
+  });
+  return local && !aborted ? { controller } : 'aborted';
+}
+
+/**
+ * Pass the timer an AbortSignal and abort it when the race settles: `.finally()` on the race works in any
+ * statement (a declaration, a return, an expression) and keeps the race's type.
+ */
+function promiseTimerFix(ctx: Ctx, call: ts.CallExpression, race: ts.CallExpression, signal: PromiseTimerSignal | undefined, delayText: string, callee: string): { description: string; replacement: string; edits?: EditSpec[] } {
+  const sf = ctx.sourceFile;
+  const controller = signal?.controller ?? freshNameIn(sf, ['timerController', 'timeoutController', 'raceController']);
+  const finallyText = `.finally(() => ${controller}.abort())`;
+  const description = signal?.controller
+    ? `Abort \`${controller}\` when the race settles, so the ${delayText} timer is cancelled instead of staying pending (\`${finallyText}\` on the race).`
+    : `Give the timer an AbortSignal and abort it when the race settles (\`${finallyText}\` on the race), so the ${delayText} timer is cancelled instead of staying pending. The timer's promise then rejects with an AbortError, which the settled race ignores.`;
+  const raceText = race.getText(sf);
+  const replacement = signal?.controller
+    ? `${raceText}${finallyText}`
+    : `const ${controller} = new AbortController();\n${raceText.replace(call.getText(sf), withSignal(call, controller, callee, sf))}${finallyText}`;
+  const edits: EditSpec[] = [];
+  const raceStatement = blockStatementOf(race);
+  const timerStatement = blockStatementOf(call);
+  if (raceStatement && timerStatement && enclosingFunction(raceStatement) === enclosingFunction(timerStatement)) {
+    edits.push(insertAt(race.getEnd(), finallyText));
+    if (!signal?.controller) {
+      const first = timerStatement.getStart(sf) <= raceStatement.getStart(sf) ? timerStatement : raceStatement;
+      edits.push(insertLinesBefore(first, `const ${controller} = new AbortController();`, sf));
+      const signalEdit = signalEditOf(call, controller, sf);
+      if (!signalEdit) return { description, replacement };
+      edits.push(signalEdit);
+    }
+  }
+  return edits.length > 0 ? { description, replacement, edits } : { description, replacement };
+}
+
+function freshNameIn(sf: ts.SourceFile, preferred: string[]): string {
+  for (const name of preferred) if (!new RegExp(`\\b${name}\\b`).test(sf.text)) return name;
+  return `${preferred[0] ?? 'timerController'}${sf.text.length}`;
+}
+
+/** `sleep(ms)` -> `sleep(ms, undefined, { signal: c.signal })`; a value argument is kept. */
+function withSignal(call: ts.CallExpression, controller: string, callee: string, sf: ts.SourceFile): string {
+  const args = call.arguments.map((a) => a.getText(sf));
+  const option = `{ signal: ${controller}.signal }`;
+  if (args.length === 0) return `${callee}(undefined, undefined, ${option})`;
+  if (args.length === 1) return `${callee}(${args[0]}, undefined, ${option})`;
+  return `${callee}(${args[0]}, ${args[1]}, ${option})`;
+}
+
+function signalEditOf(call: ts.CallExpression, controller: string, sf: ts.SourceFile): EditSpec | undefined {
+  const option = `{ signal: ${controller}.signal }`;
+  const args = call.arguments;
+  if (args.length === 0) return appendArgumentEdit(call, `undefined, undefined, ${option}`, sf);
+  if (args.length === 1) return appendArgumentEdit(call, `undefined, ${option}`, sf);
+  if (args.length === 2) return appendArgumentEdit(call, option, sf);
+  const object = args[2];
+  if (object && ts.isObjectLiteralExpression(object) && !object.properties.some((p) => p.name !== undefined && ts.isIdentifier(p.name) && p.name.text === 'signal')) return addPropertyEdit(object, `signal: ${controller}.signal`, sf);
+  return undefined;
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -1435,6 +1547,77 @@ export default defineRule({
       });
     };
 
+    /**
+     * `Promise.race([work(), sleep(30_000)])` with `setTimeout` from `timers/promises`: the timer stays pending after
+     * the work wins, unless its AbortSignal is aborted. Same cost model as race-timeout.
+     */
+    const importsPromiseTimers = [...ctx.imports.importedModules()].some((m) => m === 'timers/promises' || m === 'node:timers/promises');
+    const checkPromiseTimer = (call: ts.CallExpression) => {
+      const ref = ctx.imports.resolve(call.expression);
+      if (!ref || ref.module !== 'timers/promises' || ref.path.join('.') !== 'setTimeout') return;
+      const race = raceOfValue(ctx, climbChain(call));
+      if (!race) return;
+      // A race of timers only (`Promise.race([sleep(a), sleep(b)])`) is a sleep, not a timeout bounding work.
+      const isPromiseTimer = (node: ts.Node): boolean => {
+        let inner: ts.Node = node;
+        for (;;) {
+          inner = ts.isAwaitExpression(inner) || ts.isParenthesizedExpression(inner) ? inner.expression : inner;
+          if (ts.isCallExpression(inner) && ts.isPropertyAccessExpression(inner.expression) && ['then', 'catch', 'finally'].includes(inner.expression.name.text)) inner = inner.expression.expression;
+          else break;
+        }
+        if (!ts.isCallExpression(inner)) return false;
+        const target = ctx.imports.resolve(inner.expression);
+        return target?.module === 'timers/promises' && target.path.join('.') === 'setTimeout';
+      };
+      const elements = race.arguments[0] && ts.isArrayLiteralExpression(race.arguments[0]) ? race.arguments[0].elements : undefined;
+      if (elements && elements.every((e) => isPromiseTimer(e) || isWithin(call, e) || (ts.isIdentifier(e) && isTimerAlias(e, climbChain(call))))) return;
+      const signal = promiseTimerSignal(call);
+      if (signal === 'aborted') return;
+      const roleNode = effectiveSite(race);
+      const role = onceAware(roleNode);
+      const runs = modelRole(ctx, role, roleNode);
+      if (runs === 'once') return;
+      const arg = call.arguments[0];
+      let ms = arg ? evaluateNumber(arg, sf) : 1;
+      let fromCallers: string | undefined;
+      if (ms === undefined && arg) {
+        const passed = callerDelay(arg);
+        if (passed) ({ ms, reason: fromCallers } = passed);
+      }
+      const cost = timeoutCost(ms, 'race');
+      if (!cost) return;
+      const delayText = ms !== undefined ? formatMs(ms) : 'its delay';
+      const lower: string[] = [];
+      if (frontend) lower.push('front-end code: one user per page, so the count is bounded by that user’s actions');
+      const graded = grade({ cost: cost.cost, costReason: cost.reason, role: runs, evidence: 'proven', inLoop: role.inLoop && runs !== 'request', includeOnce: ctx.options.includeOnce, lower });
+      if (!graded.severity) return;
+      const line = sf.getLineAndCharacterOfPosition(race.getStart(sf)).line + 1;
+      const combinator = ts.isPropertyAccessExpression(race.expression) ? race.expression.name.text : 'race';
+      const raced = describeRace(race, climbChain(call));
+      const callee = call.expression.getText(sf);
+      ctx.report({
+        node: call,
+        variant: 'race-timeout',
+        messageId: 'raceTimeout',
+        data: { raced, duration: delayText, rate: liveTimers(ms) },
+        severity: graded.severity,
+        confidence: graded.confidence,
+        evidence: [
+          ...(fromCallers ? [fromCallers] : []),
+          ...role.reasons,
+          `${callee}() is setTimeout from timers/promises: a promise that resolves after ${delayText}, raced with ${raced} in Promise.${combinator}() at line ${line}`,
+          signal?.controller
+            ? `its signal comes from \`${signal.controller}\`, which this function never aborts: the timer stays pending after the race settles`
+            : 'it is given no AbortSignal, so nothing can cancel it: the timer stays pending after the race settles',
+          ...graded.reasons,
+        ],
+        impact: `One pending timer plus its promise (and whatever its .then() callback references) stays alive for ${delayText} after each call completes: ${liveTimers(ms)}. Aborting its signal when the race settles returns the count to the number of in-flight calls.`,
+        fix: promiseTimerFix(ctx, call, race, signal, delayText, callee),
+        effort: 'trivial',
+        params: { timeoutMs: ms ?? null, perCall: true, unref: false, timer: 'setTimeout', shape: 'promise-race' },
+      });
+    };
+
     const checkInterval = (call: ts.CallExpression) => {
       const handle = handleOf(ctx, call);
       const verdict = clearVerdict(ctx, handle, call.arguments[0], 'setInterval');
@@ -1536,6 +1719,7 @@ export default defineRule({
           if (!ts.isCallExpression(node)) return;
           const kind = timerKindOf(node);
           if (kind === 'setTimeout' && ctx.options.checkTimeouts) checkTimeout(node);
+          else if (kind === undefined && ctx.options.checkTimeouts && importsPromiseTimers) checkPromiseTimer(node);
           else if (kind === 'setInterval' && ctx.options.checkIntervals) checkInterval(node);
         },
       },

@@ -696,6 +696,83 @@ function isHandedOut(site: ts.Node): boolean {
   return handed;
 }
 
+function enclosingFunctionOf(node: ts.Node): ts.Node | undefined {
+  let fn: ts.Node | undefined = node.parent;
+  while (fn && !ts.isFunctionLike(fn)) fn = fn.parent;
+  return fn;
+}
+
+/**
+ * What the function building a pool or client does with it: `closed` (an end/close/destroy/disconnect/quit call on
+ * it anywhere in the function, callbacks included), `escapes` (the local is used other than as a method receiver:
+ * passed, returned, stored, or called as a function, as a knex instance is), or `dropped` (only its methods are
+ * called, then it goes out of scope: nothing can close it).
+ */
+function localFate(site: ts.Node): { kind: 'closed' | 'escapes' | 'dropped'; name?: string } {
+  let node: ts.Node = site;
+  while (node.parent && (ts.isParenthesizedExpression(node.parent) || ts.isAsExpression(node.parent) || ts.isNonNullExpression(node.parent) || ts.isSatisfiesExpression(node.parent))) node = node.parent;
+  // `await new Pool(opts).query(...)`: used once, and nothing holds it to close it.
+  if (node.parent && ts.isPropertyAccessExpression(node.parent) && node.parent.expression === node) return CLOSE_METHODS.has(node.parent.name.text) ? { kind: 'closed' } : { kind: 'dropped' };
+  const name = poolVariable(site);
+  const fn = enclosingFunctionOf(site);
+  if (!name || !fn || !node.parent || !ts.isVariableDeclaration(node.parent)) return { kind: 'escapes' };
+  let closed = false;
+  let escapes = false;
+  const visit = (current: ts.Node): void => {
+    if (ts.isIdentifier(current) && current.text === name) {
+      const parent = current.parent;
+      if (ts.isPropertyAccessExpression(parent) && parent.name === current) return;
+      if (ts.isPropertyAssignment(parent) && parent.name === current) return;
+      if (ts.isVariableDeclaration(parent) && parent.name === current) return;
+      // `db('items').where(...)`: a knex instance called to build a query is used, not handed on.
+      if (ts.isCallExpression(parent) && parent.expression === current) return;
+      if (ts.isPropertyAccessExpression(parent) && parent.expression === current) {
+        if (CLOSE_METHODS.has(parent.name.text)) closed = true;
+        // A handle that keeps the client alive (`client.db('app')`) handed on: the caller may keep it.
+        else if (HANDLE_METHODS.has(parent.name.text) && handedOn(parent)) escapes = true;
+        return;
+      }
+      escapes = true;
+      return;
+    }
+    ts.forEachChild(current, visit);
+  };
+  visit(fn);
+  return { kind: escapes ? 'escapes' : closed ? 'closed' : 'dropped', name };
+}
+
+/** Methods that return a handle bound to the client (a MongoDB database or collection, an ORM model). */
+const HANDLE_METHODS = new Set(['db', 'collection', 'model', 'getRepository', 'getModel', 'duplicate']);
+
+/** `return client.db(x)`, `this.db = client.db(x)`, `const db = client.db(x)` that is then returned or stored. */
+function handedOn(access: ts.PropertyAccessExpression): boolean {
+  let node: ts.Node = access.parent;
+  if (ts.isCallExpression(node)) node = node.parent;
+  let last: ts.Node = access;
+  while (ts.isPropertyAccessExpression(node) || ts.isCallExpression(node) || ts.isAwaitExpression(node) || ts.isParenthesizedExpression(node)) {
+    if (ts.isAwaitExpression(node)) return false;
+    last = node;
+    node = node.parent;
+  }
+  // `client.db('app').collection('users').findOne(...)`: what leaves is a query's result, not a handle.
+  if (ts.isCallExpression(last) && ts.isPropertyAccessExpression(last.expression) && !HANDLE_METHODS.has(last.expression.name.text)) return false;
+  if (ts.isVariableDeclaration(node) && ts.isIdentifier(node.name)) {
+    // `const db = client.db(x)`: handed on only when that local is returned or stored in turn.
+    const local = node.name.text;
+    const fn = enclosingFunctionOf(node);
+    let kept = false;
+    const visit = (current: ts.Node): void => {
+      if (kept) return;
+      if (ts.isReturnStatement(current) && current.expression && ts.isIdentifier(skipOuter(current.expression)) && (skipOuter(current.expression) as ts.Identifier).text === local) kept = true;
+      if (ts.isBinaryExpression(current) && current.operatorToken.kind === ts.SyntaxKind.EqualsToken && ts.isIdentifier(skipOuter(current.right)) && (skipOuter(current.right) as ts.Identifier).text === local) kept = true;
+      ts.forEachChild(current, visit);
+    };
+    if (fn) visit(fn);
+    return kept;
+  }
+  return ts.isReturnStatement(node) || ts.isArrowFunction(node) || ts.isBinaryExpression(node) || ts.isPropertyAssignment(node);
+}
+
 /** A call of `name(...)` or `x.name(...)` in this file that runs per request or per loop iteration. */
 function hotCallSite(sourceFile: ts.SourceFile, name: string): { call: ts.CallExpression; reason: string } | undefined {
   let found: { call: ts.CallExpression; reason: string } | undefined;
@@ -838,6 +915,9 @@ function hoistEdits(site: ts.CallExpression | ts.NewExpression, sourceFile: ts.S
     ts.forEachChild(node, reads);
   };
   reads(site);
+  // `new Pool(this.config)` reads the instance: at module scope `this` is not the object.
+  const readsThis = (node: ts.Node): boolean => node.kind === ts.SyntaxKind.ThisKeyword || (!ts.isFunctionLike(node) && ts.forEachChild(node, readsThis) === true);
+  if (readsThis(site)) readsLocal = true;
   const declaredAtTop = sourceFile.statements.some(
     (s) => (ts.isVariableStatement(s) && s.declarationList.declarations.some((d) => ts.isIdentifier(d.name) && d.name.text === name)) || ((ts.isFunctionDeclaration(s) || ts.isClassDeclaration(s)) && s.name?.text === name) || (ts.isImportDeclaration(s) && s.importClause?.getText(sourceFile).includes(name)),
   );
@@ -853,6 +933,24 @@ function hoistEdits(site: ts.CallExpression | ts.NewExpression, sourceFile: ts.S
   };
   findCloses(fn);
   return [insertLinesBefore(top, `const ${name} = ${site.getText(sourceFile)};\n`, sourceFile), deleteStatement(statement, sourceFile), ...closes.map((close) => deleteStatement(close, sourceFile))];
+}
+
+/**
+ * Hoisted to module scope when the construction reads nothing of its function; otherwise (it reads `this` or the
+ * call's arguments, as a plugin method does) one instance per configuration, kept in a module-level map.
+ */
+function perCallFix(site: ts.CallExpression | ts.NewExpression, what: string, isPool: boolean, siteText: string, sourceFile: ts.SourceFile): { description: string; replacement: string; edits?: EditSpec[] } {
+  const name = poolVariable(site) ?? (isPool ? 'pool' : 'client');
+  const hoisted = hoistEdits(site, sourceFile);
+  if (hoisted) return { description: `Create the ${what} once at module load (or in start-up code) and reuse it; drop the per-call close.`, replacement: `// module scope: created once, shared by every call\nconst ${name} = ${siteText};`, edits: hoisted };
+  const callee = site.expression.getText(sourceFile);
+  const type = ts.isNewExpression(site) ? `InstanceType<typeof ${callee}>` : `ReturnType<typeof ${callee}>`;
+  const key = site.arguments && site.arguments.length > 0 ? `JSON.stringify([${site.arguments.map((a) => a.getText(sourceFile)).join(', ')}])` : `'default'`;
+  const cache = `${name}s`;
+  return {
+    description: `Build the ${what} once per configuration and reuse it across calls (a module-level map keyed by its options, or a field set in the constructor); close them at shutdown, not per call.`,
+    replacement: `// module scope: one per configuration, shared by every call\nconst ${cache} = new Map<string, ${type}>();\n\n// in the function, instead of building it per call\nconst key = ${key};\nlet ${name} = ${cache}.get(key);\nif (!${name}) {\n  ${name} = ${siteText};\n  ${cache}.set(key, ${name});\n}`,
+  };
 }
 
 /** `Number(process.env.X) || 5` -> `... || 20`: the last occurrence of the fallback literal is raised. */
@@ -1311,9 +1409,18 @@ export default defineRule<Options>({
       const reasons = [...role.reasons];
       if (role.kind === 'request') where = 'in a request handler';
       else if (role.inLoop) where = 'once per loop iteration';
-      else if ((frequency.role === 'request' || frequency.role === 'occasional') && !isShared(site) && !isHandedOut(site)) {
+      else if ((frequency.role === 'request' || frequency.role === 'occasional') && !isShared(site) && localFate(site).kind !== 'escapes') {
         where = 'on every call of a function that runs per request';
         reasons.push(frequency.reason);
+      } else if (frequency.role !== 'once' && frequency.role !== 'request' && frequency.role !== 'occasional' && !isShared(site) && localFate(site).kind === 'dropped') {
+        // Built on every call and never closed nor kept: a handshake per call, and its connections stay open.
+        const fate = localFate(site);
+        const fnName = frequency.fn?.name ?? functionName(enclosingFunctionOf(site) ?? site) ?? 'its function';
+        where = `on every call of ${fnName}() and never closed`;
+        runs = frequency.role;
+        if (runs === 'unknown') reasons.push(`runs per call of ${fnName}(); no caller in the project shows how often: graded one step below per request`);
+        else reasons.push(frequency.reason);
+        reasons.push(fate.name ? `${fate.name} is neither closed (end/close/destroy/disconnect/quit), stored for reuse, nor returned: its connections stay open after the call` : 'used once and dropped: nothing can close it');
       } else if (isPool && role.kind === 'per-call') {
         // Only when the function also uses and closes it: then nothing caches it.
         const name = poolVariable(site);
@@ -1352,7 +1459,7 @@ export default defineRule<Options>({
       if (!where) return false;
       const graded = grade({
         cost,
-        costReason: cost === 'heavy' ? 'a new connection (TCP + TLS + authentication) on every execution' : 'a new connection on every call of a function called from a hot path in this file',
+        costReason: cost === 'heavy' ? `a new connection (TCP + TLS + authentication) on every execution${where.includes('never closed') ? ', and the connections it opens are never closed' : ''}` : 'a new connection on every call of a function called from a hot path in this file',
         role: runs,
         evidence: 'proven',
         inLoop: role.inLoop && role.kind !== 'request',
@@ -1369,7 +1476,7 @@ export default defineRule<Options>({
         confidence: graded.confidence,
         evidence: [`${context.text(site.expression)} builds a new ${what}`, ...reasons, ...graded.reasons],
         impact: `Each call opens fresh connection(s): TCP + TLS + authentication, typically 5-30 ms and several round trips per call, and the database sees a connection storm under load; created once, the set-up is paid at start-up only`,
-        fix: { description: `Create the ${what} once at module load (or in start-up code) and reuse it; drop the per-call close.`, replacement: `// module scope: created once, shared by every call\nconst ${poolVariable(site) ?? (isPool ? 'pool' : 'client')} = ${siteText};`, ...optional(hoistEdits(site, sourceFile)) },
+        fix: perCallFix(site, what, isPool, siteText, sourceFile),
         effort: 'small',
         params: { driver: what, max: null, acquireTimeoutMs: null, expectedConcurrency: opts.expectedConcurrency },
       });

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { applyEdits } from '../../src/fixes/edits.js';
 import { analyzeText } from '../helpers.js';
 
 const run = (code: string, options: Parameters<typeof analyzeText>[1] = {}) => {
@@ -87,12 +88,12 @@ export function a(work: Promise<void>) {
     expect(findings[0]?.evidence.join('\n')).toMatch(/inside the timer callback/);
   });
 
-  it('ignores sleeps, timers/promises, shadowed setTimeout and start-up races', () => {
+  it('ignores sleeps, races of timers only, shadowed setTimeout and start-up races', () => {
     expect(
       run(`
 import { setTimeout as wait } from 'timers/promises';
 export async function sleep(ms: number) { await new Promise((r) => setTimeout(r, ms)); }
-export async function raceSleep(work: Promise<void>) { await Promise.race([work, wait(1000)]); }
+export async function sleepRace(a: number) { await Promise.race([wait(a), wait(1000)]); }
 export function shadowed(setTimeout: (f: () => void, ms: number) => void, work: Promise<void>) {
   return Promise.race([work, new Promise((_, reject) => setTimeout(() => reject(), 5))]);
 }
@@ -310,5 +311,78 @@ app.get('/r/:id', async (req, res) => {
     expect(finding?.fix.description).toContain('Safari 16');
     const shared = run(code.replace("document.title = q;", "document.title = q;\n  controller.signal.addEventListener('abort', () => undefined);"), { nodeMajor: 22 });
     expect(shared[0]?.fix.replacement).toContain('clearTimeout');
+  });
+});
+
+describe('uncleared-timer: timers/promises raced against work', () => {
+  const routeRace = (extra = '') => `import express from 'express';
+import { setTimeout as sleep } from 'node:timers/promises';
+const app = express();
+app.get('/rate', async (_req, res) => {
+  const rate = await Promise.race([fetch('https://rates.internal').then((r) => r.json()), sleep(30_000).then(() => { throw new Error('timeout'); })]);${extra}
+  res.json(rate);
+});
+`;
+
+  it('reports a promise timer that stays pending after the race, graded like race-timeout, with a fix that aborts it', () => {
+    const [finding, ...rest] = run(routeRace());
+    expect(rest).toEqual([]);
+    expect(finding?.ruleId).toBe('uncleared-timer/race-timeout');
+    // 30 s per request: moderate cost, per request: high (never critical, as for callback race timers).
+    expect(finding?.severity).toBe('high');
+    expect(finding?.evidence.join('\n')).toContain('setTimeout from timers/promises');
+    expect(finding?.evidence.join('\n')).toContain('no AbortSignal');
+    const edits = finding?.fix.edits ?? [];
+    const fixed = applyEdits(routeRace(), edits);
+    expect(fixed).toContain('const timerController = new AbortController();\n  const rate = await Promise.race(');
+    expect(fixed).toContain("sleep(30_000, undefined, { signal: timerController.signal })");
+    expect(fixed).toContain('.finally(() => timerController.abort());');
+    // Applied, the fix is a cancelled timer: the rule is silent on it.
+    expect(run(fixed)).toEqual([]);
+  });
+
+  it('accepts every import style of timers/promises and an unknown caller one step lower', () => {
+    const code = (spec: string, name: string) => `import { setTimeout as ${name} } from '${spec}';
+export async function lookup(work: Promise<number>): Promise<number | 'late'> {
+  return Promise.race([work, ${name}(15_000, 'late' as const)]);
+}
+`;
+    for (const [spec, name] of [['timers/promises', 'delay'], ['node:timers/promises', 'sleep'], ['timers/promises', 'wait']] as const) {
+      const [finding] = run(code(spec, name));
+      expect(finding?.ruleId).toBe('uncleared-timer/race-timeout');
+      // No caller: how often is unknown, so medium (per request it would be high).
+      expect(finding?.severity).toBe('medium');
+      expect(finding?.confidence).toBe('medium');
+    }
+  });
+
+  it('is silent when the signal is aborted, comes from the caller, or the delay is under a second; reports a signal never aborted', () => {
+    const aborted = `import { setTimeout as sleep } from 'node:timers/promises';
+export async function lookup(work: Promise<number>): Promise<number | undefined> {
+  const controller = new AbortController();
+  try {
+    return await Promise.race([work, sleep(30_000, undefined, { signal: controller.signal })]);
+  } finally {
+    controller.abort();
+  }
+}
+export async function owned(work: Promise<number>, signal: AbortSignal) {
+  return Promise.race([work, sleep(30_000, undefined, { signal })]);
+}
+export async function quick(work: Promise<number>) {
+  return Promise.race([work, sleep(200)]);
+}
+`;
+    expect(run(aborted)).toEqual([]);
+    const never = `import { setTimeout as sleep } from 'node:timers/promises';
+export async function lookup(work: Promise<number>): Promise<number | undefined> {
+  const controller = new AbortController();
+  const timeout = sleep(30_000, undefined, { signal: controller.signal });
+  return Promise.race([work, timeout]);
+}
+`;
+    const [finding] = run(never);
+    expect(finding?.evidence.join('\n')).toContain('never aborts');
+    expect(applyEdits(never, finding?.fix.edits ?? [])).toContain('return Promise.race([work, timeout]).finally(() => controller.abort());');
   });
 });

@@ -233,3 +233,78 @@ export const d = new MongoClient('mongodb://db/app', { poolSize: 50 });
     expect(run(code).findings.map((f) => [f.line, f.severity])).toEqual([[5, 'high'], [6, 'medium']]);
   });
 });
+
+describe('undersized-pool: per-call pools and clients of functions with no known caller', () => {
+  it('reports a pool built and dropped on every call of a plugin method, one step below per request', () => {
+    const code = `import { Pool, type PoolConfig } from 'pg';
+export class PgSource {
+  static rows = async (options: PoolConfig, sql: string) => {
+    const pool = new Pool(options);
+    const { rows } = await pool.query(sql);
+    return rows;
+  };
+}
+`;
+    const [finding, ...rest] = run(code).findings;
+    expect(rest).toEqual([]);
+    expect(finding?.ruleId).toBe('undersized-pool/per-call');
+    expect(finding?.line).toBe(4);
+    // heavy (a handshake per call, connections never closed) x unknown role: high, never critical.
+    expect(finding?.severity).toBe('high');
+    expect(finding?.confidence).toBe('medium');
+    expect(finding?.evidence.join('\n')).toContain('runs per call of PgSource.rows(); no caller in the project shows how often');
+    expect(finding?.evidence.join('\n')).toContain('neither closed');
+  });
+
+  it('reports MongoClient, mysql2, knex, Sequelize and ioredis built per call and never closed', () => {
+    const code = `import { MongoClient } from 'mongodb';
+import mysql from 'mysql2/promise';
+import knex from 'knex';
+import { Sequelize } from 'sequelize';
+import Redis from 'ioredis';
+export async function a(url: string, id: string) { const client = new MongoClient(url); await client.connect(); return client.db('app').collection('users').findOne({ id }); }
+export async function b(url: string) { const pool = mysql.createPool(url); const [rows] = await pool.query('select 1'); return rows; }
+export async function c(url: string) { const db = knex({ client: 'pg', connection: url }); return await db('items').first(); }
+export async function d(url: string) { const s = new Sequelize(url); return s.query('select 1'); }
+export async function e(url: string) { const redis = new Redis(url); return redis.get('k'); }
+`;
+    const findings = run(code).findings;
+    expect(findings.map((f) => [f.line, f.ruleId, f.severity])).toEqual([6, 7, 8, 9, 10].map((line) => [line, 'undersized-pool/per-call', 'high']));
+  });
+
+  it('is silent for a close in the same call, a memo, a constructor, a factory, start-up code and tests', () => {
+    const code = `import { Pool } from 'pg';
+import { createClient } from 'redis';
+import { MongoClient } from 'mongodb';
+let memo: Pool | undefined;
+export class Source {
+  private pool: Pool | undefined;
+  private readonly shared: Pool;
+  constructor(url: string) { this.shared = new Pool({ connectionString: url }); }
+  lazy(url: string) { if (!this.pool) this.pool = new Pool({ connectionString: url }); return this.pool; }
+  async vacuum(url: string) { const pool = new Pool({ connectionString: url }); try { await pool.query('vacuum'); } finally { await pool.end(); } }
+}
+export function memoised(url: string) { memo ??= new Pool({ connectionString: url }); return memo; }
+export function factory(url: string) { const pool = new Pool({ connectionString: url }); return pool; }
+export async function database(url: string) { const client = new MongoClient(url); await client.connect(); return client.db('app'); }
+export async function cached(url: string) { const client = createClient({ url }); await client.connect(); const v = await client.get('k'); await client.quit(); return v; }
+export async function main(url: string) { const pool = new Pool({ connectionString: url }); await pool.query('select 1'); }
+`;
+    expect(run(code).findings).toEqual([]);
+    const dropped = `import { Pool } from 'pg';\nexport async function rows(url: string) { const pool = new Pool({ connectionString: url }); return (await pool.query('select 1')).rows; }\n`;
+    expect(run(dropped).findings).toHaveLength(1);
+    expect(run(dropped, { file: 'src/rows.test.ts' }).findings).toEqual([]);
+  });
+
+  it('grades from the role when the model knows it: per request is critical', () => {
+    const code = `import express from 'express';
+import { Pool } from 'pg';
+const app = express();
+async function rows(url: string) { const pool = new Pool({ connectionString: url }); return (await pool.query('select 1')).rows; }
+app.get('/rows', async (_req, res) => { res.json(await rows(process.env.DATABASE_URL ?? '')); });
+`;
+    const [finding] = run(code).findings;
+    expect(finding?.ruleId).toBe('undersized-pool/per-call');
+    expect(finding?.severity).toBe('critical');
+  });
+});
