@@ -89,18 +89,31 @@ export function patchPoolLibrary(filename: string, exported: unknown, recorder: 
       waiting = undefined;
     }
     const started = performance.now();
-    const done = (): void => recorder.acquired(record, waiting, performance.now() - started);
     const last = args[args.length - 1];
     if (library.callback && typeof last === 'function') {
+      // One wrapper per acquire, and no rest array: the libraries call back with (error, connection, release).
       const callback = last as AnyFunction;
-      args[args.length - 1] = function (this: unknown, ...results: unknown[]): unknown {
-        done();
-        return callback.apply(this, results);
+      args[args.length - 1] = function (this: unknown, error: unknown, connection: unknown, release: unknown): unknown {
+        recorder.acquired(record, waiting, performance.now() - started);
+        // The same arguments, as many as were given (a callback may read how many).
+        switch (arguments.length) {
+          case 1:
+            return callback.call(this, error);
+          case 2:
+            return callback.call(this, error, connection);
+          case 3:
+            return callback.call(this, error, connection, release);
+          default:
+            return Reflect.apply(callback, this, arguments);
+        }
       };
       return original.apply(this, args);
     }
     const result = original.apply(this, args);
-    if (result instanceof Promise) result.then(done, done);
+    if (result instanceof Promise) {
+      const done = (): void => recorder.acquired(record, waiting, performance.now() - started);
+      result.then(done, done);
+    }
     return result;
   } as AnyFunction & { [PATCHED]?: true };
   Object.defineProperty(patched, 'length', { value: original.length });

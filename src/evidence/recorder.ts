@@ -33,25 +33,44 @@ const METRICS: Record<string, MetricSpec> = {
   'bytes.out': { unit: 'bytes', better: 'lower' },
 };
 
-/** Count, sum, min and max of every value, and a uniform reservoir (Vitter's algorithm R) of at most RESERVOIR_SIZE. */
+/**
+ * Count, sum, min and max of every value, and a uniform reservoir of at most RESERVOIR_SIZE (Li's
+ * algorithm L: once the reservoir is full, random numbers are drawn only for the values that replace a
+ * sample, a few per thousand values on a long run, instead of one per value).
+ */
 class Metric {
   count = 0;
   sum = 0;
   min = Infinity;
   max = -Infinity;
   readonly samples: number[] = [];
+  /** Algorithm L's state: the count at which the next value replaces a sample, and its running weight. */
+  private next = 0;
+  private weight = 1;
 
   add(value: number): void {
     this.count += 1;
     this.sum += value;
     if (value < this.min) this.min = value;
     if (value > this.max) this.max = value;
-    if (this.samples.length < RESERVOIR_SIZE) this.samples.push(value);
-    else {
-      const slot = Math.floor(Math.random() * this.count);
-      if (slot < RESERVOIR_SIZE) this.samples[slot] = value;
+    if (this.count <= RESERVOIR_SIZE) {
+      this.samples.push(value);
+      if (this.count === RESERVOIR_SIZE) this.skip();
+    } else if (this.count === this.next) {
+      this.samples[Math.floor(Math.random() * RESERVOIR_SIZE)] = value;
+      this.skip();
     }
   }
+
+  private skip(): void {
+    this.weight *= Math.exp(Math.log(random()) / RESERVOIR_SIZE);
+    this.next = this.count + Math.floor(Math.log(random()) / Math.log(1 - this.weight)) + 1;
+  }
+}
+
+/** A uniform number in (0, 1): never 0, whose logarithm is needed. */
+function random(): number {
+  return Math.random() || Number.MIN_VALUE;
 }
 
 class SiteRecord {
@@ -71,15 +90,26 @@ class SiteRecord {
   }
 }
 
-/** One call of the function that runs a sequential-await site. */
-export interface Execution {
-  record: SiteRecord;
-  started: number;
-  lastSettled: number;
-  inFlight: number;
-  most: number;
-  operations: number;
-  left: boolean;
+/**
+ * One call of the function that runs a sequential-await site. Its `settled` callback is made once per call
+ * and shared by every operand, not one closure per awaited value.
+ */
+export class Execution {
+  started = 0;
+  lastSettled = 0;
+  inFlight = 0;
+  most = 0;
+  operations = 0;
+  left = false;
+  readonly settled: () => void;
+
+  constructor(readonly record: SiteRecord, finish: (execution: Execution) => void) {
+    this.settled = (): void => {
+      this.inFlight -= 1;
+      this.lastSettled = performance.now();
+      if (this.left && this.inFlight === 0) finish(this);
+    };
+  }
 }
 
 export interface RunInfo {
@@ -104,12 +134,34 @@ export function byteSize(value: unknown): number | undefined {
   return undefined;
 }
 
+const WATCH = Symbol('bottleneck-cli.evidence.timer');
+
+/** uncleared-timer: one timer created at a site, counted live from its creation until it fires (a timeout) or is cleared. */
+class TimerWatch {
+  live = false;
+  constructor(readonly record: SiteRecord) {}
+
+  end(): void {
+    this.live = false;
+    this.record.liveTimers -= 1;
+  }
+}
+
+type WatchedCallback = ((...args: unknown[]) => unknown) & { [WATCH]?: TimerWatch };
+
+/** The watch of a Node.js Timeout whose callback fire() wrapped (its callback is in _onTimeout until cleared). */
+function watchOf(timer: object): TimerWatch | undefined {
+  const callback = (timer as { _onTimeout?: unknown })._onTimeout;
+  return typeof callback === 'function' ? (callback as WatchedCallback)[WATCH] : undefined;
+}
+
 export class Recorder {
   private readonly records: SiteRecord[];
   private readonly startedAt = new Date();
   private served = 0;
   private readonly warnings: string[];
-  private readonly context = new AsyncLocalStorage<SiteRecord>();
+  /** missing-keep-alive: made at the first call that needs it (a keep-alive site's call), so a process without one never has it. */
+  private contextStore: AsyncLocalStorage<SiteRecord> | undefined;
   private readonly agents = new WeakMap<object, SiteRecord>();
   private readonly pools = new WeakMap<object, SiteRecord>();
   private outboundWatched = false;
@@ -119,14 +171,23 @@ export class Recorder {
   private heapCountdown = 0;
   /** uncleared-timer: (live timers at all timer sites, heap used) every 16th request served, for the retained-size estimate. */
   private readonly heapSamples: Array<[number, number]> = [];
+  /** uncleared-timer: the instrumented timer sites, sampled per request served. */
+  private readonly timerRecords: SiteRecord[] = [];
+  /** Made once: the callbacks the hot paths hand on (no closure per call). */
+  private readonly finishExecution = (execution: Execution): void => this.finish(execution);
+  private readonly endTimer = (timer: unknown): void => this.timerEnded(timer);
 
   constructor(sites: readonly WatchedSite[], warnings: readonly string[], private readonly run: RunInfo) {
     this.records = sites.map((site) => new SiteRecord(site));
     this.warnings = [...warnings];
     diagnostics.subscribe('http.server.request.start', () => {
       this.served += 1;
-      if (this.timersWatched) this.sampleTimers();
+      if (this.timerRecords.length > 0) this.sampleTimers();
     });
+  }
+
+  private get context(): AsyncLocalStorage<SiteRecord> {
+    return (this.contextStore ??= new AsyncLocalStorage<SiteRecord>());
   }
 
   warn(message: string): void {
@@ -142,9 +203,12 @@ export class Recorder {
       record.reason = outcome.reason;
       if (outcome.state !== 'instrumented') continue;
       if (record.site.family === 'missing-keep-alive') this.watchOutbound();
-      if (record.site.family === 'uncleared-timer' && !this.timersWatched) {
-        this.timersWatched = true;
-        this.watchTimerClears();
+      if (record.site.family === 'uncleared-timer') {
+        this.timerRecords.push(record);
+        if (!this.timersWatched) {
+          this.timersWatched = true;
+          this.watchTimerClears();
+        }
       }
     }
   }
@@ -154,7 +218,7 @@ export class Recorder {
   enter(index: number): Execution | undefined {
     const record = this.records[index];
     if (!record) return undefined;
-    return { record, started: 0, lastSettled: 0, inFlight: 0, most: 0, operations: 0, left: false };
+    return new Execution(record, this.finishExecution);
   }
 
   leave(execution: Execution | undefined): void {
@@ -176,11 +240,7 @@ export class Recorder {
     }
     execution.inFlight += 1;
     if (execution.inFlight > execution.most) execution.most = execution.inFlight;
-    const settled = (): void => {
-      execution.inFlight -= 1;
-      execution.lastSettled = performance.now();
-      if (execution.left && execution.inFlight === 0) this.finish(execution);
-    };
+    const settled = execution.settled;
     if (value instanceof Promise) {
       value.then(settled, settled);
       return value;
@@ -225,13 +285,19 @@ export class Recorder {
 
   /** The site's timer callback: a timeout that fires has ended (an interval goes on until cleared). Anything but a function is handed on as it is. */
   fire<T>(index: number, callback: T): T {
-    if (typeof callback !== 'function' || !this.records[index]) return callback;
-    const ended = (timer: unknown): void => this.timerEnded(timer);
+    const record = this.records[index];
+    if (typeof callback !== 'function' || !record) return callback;
+    // The timer's state lives with its callback (the Timeout keeps it as _onTimeout), not in a WeakMap
+    // entry per timer: Node never hands this wrapper to anything but the one timer created with it.
+    const watch = new TimerWatch(record);
     const fn = callback as unknown as (...args: unknown[]) => unknown;
-    return function (this: { _repeat?: unknown }, ...args: unknown[]): unknown {
-      if (this && (this._repeat === null || this._repeat === undefined)) ended(this);
-      return fn.apply(this, args);
-    } as unknown as T;
+    // Node calls a timer's callback with no arguments unless setTimeout was given some: no rest array then.
+    const wrapper = function (this: { _repeat?: unknown }): unknown {
+      if (watch.live && this && (this._repeat === null || this._repeat === undefined)) watch.end();
+      return arguments.length === 0 ? fn.call(this) : Reflect.apply(fn, this, arguments);
+    } as WatchedCallback;
+    wrapper[WATCH] = watch;
+    return wrapper as unknown as T;
   }
 
   timer<T>(index: number, handle: T): T {
@@ -239,7 +305,9 @@ export class Recorder {
     if (!record) return handle;
     record.hits += 1;
     if (typeof handle === 'object' && handle !== null && (handle as { _destroyed?: unknown })._destroyed === false) {
-      this.timers.set(handle, record);
+      const watch = watchOf(handle);
+      if (watch !== undefined && watch.record === record && !watch.live) watch.live = true;
+      else this.timers.set(handle, record); // a callback that was not wrapped (spread arguments)
       record.liveTimers += 1;
     } else if (record.state === 'instrumented' && !(typeof handle === 'object' && handle !== null)) {
       record.state = 'unsupported';
@@ -250,6 +318,11 @@ export class Recorder {
 
   private timerEnded(timer: unknown): void {
     if (typeof timer !== 'object' || timer === null) return;
+    const watch = watchOf(timer);
+    if (watch !== undefined) {
+      if (watch.live) watch.end();
+      return;
+    }
     const record = this.timers.get(timer);
     if (!record) return;
     this.timers.delete(timer);
@@ -259,10 +332,11 @@ export class Recorder {
   /**
    * Every way a Node.js timer is cleared ends in one of these: clearTimeout/clearInterval (global and
    * node:timers, the same functions), and a Timeout's close() and Symbol.dispose. Each is wrapped once to
-   * count down a watched timer, then does what it did; for other timers the cost is one WeakMap lookup.
+   * count down a watched timer, then does what it did; for other timers the cost is a property read and
+   * one WeakMap lookup.
    */
   private watchTimerClears(): void {
-    const ended = (timer: unknown): void => this.timerEnded(timer);
+    const ended = this.endTimer;
     const timersModule = createRequire(import.meta.url)('node:timers') as Record<string, unknown>;
     for (const name of ['clearTimeout', 'clearInterval'] as const) {
       const original = globalThis[name] as (timer: unknown) => void;
@@ -290,8 +364,8 @@ export class Recorder {
   private sampleTimers(): void {
     let total = 0;
     let any = false;
-    for (const record of this.records) {
-      if (record.site.family !== 'uncleared-timer' || record.state !== 'instrumented') continue;
+    for (const record of this.timerRecords) {
+      if (record.state !== 'instrumented') continue;
       record.add('timers.live', record.liveTimers);
       total += record.liveTimers;
       any = true;
@@ -354,7 +428,7 @@ export class Recorder {
       const request = (message as { request?: http.ClientRequest }).request;
       if (!request) return;
       const agent = (request as { agent?: unknown }).agent;
-      const record = (typeof agent === 'object' && agent !== null ? this.agents.get(agent) : undefined) ?? this.context.getStore();
+      const record = (typeof agent === 'object' && agent !== null ? this.agents.get(agent) : undefined) ?? this.contextStore?.getStore();
       if (record) this.watchRequest(record, request);
     });
     // fetch (undici): a request created under the site's context is the site's; undici opens a socket in
@@ -363,11 +437,11 @@ export class Recorder {
     const undiciSockets = new WeakMap<SiteRecord, number>();
     diagnostics.subscribe('undici:request:create', (message) => {
       const request = (message as { request?: object }).request;
-      const record = this.context.getStore();
+      const record = this.contextStore?.getStore();
       if (request && record) undiciRequests.set(request, record);
     });
     diagnostics.subscribe('undici:client:connected', () => {
-      const record = this.context.getStore();
+      const record = this.contextStore?.getStore();
       if (record) undiciSockets.set(record, (undiciSockets.get(record) ?? 0) + 1);
     });
     diagnostics.subscribe('undici:request:headers', (message) => {
