@@ -261,6 +261,18 @@ function localDeclaration(at: ts.Node, name: string): LocalDeclaration | undefin
   return undefined;
 }
 
+/**
+ * The key under which a function assigned to a local const (`const load = async () => ...` inside a function)
+ * is listed among the file's locals: its start position, which no identifier can collide with.
+ */
+export function closureKey(declaration: ts.Node, sourceFile: ts.SourceFile): string | undefined {
+  if (!ts.isVariableDeclaration(declaration) || !declaration.initializer || !ts.isVariableDeclarationList(declaration.parent)) return undefined;
+  if ((declaration.parent.flags & ts.NodeFlags.Const) === 0) return undefined;
+  const init = skipOuter(declaration.initializer);
+  if (!ts.isArrowFunction(init) && !ts.isFunctionExpression(init)) return undefined;
+  return `@${init.getStart(sourceFile)}`;
+}
+
 /** What a local name holds, from its declaration in the enclosing functions or at module level. */
 export function heldValueOfName(identifier: ts.Identifier, context: ClassifyContext): HeldValue | undefined {
   const declaration = localDeclaration(identifier, identifier.text);
@@ -491,7 +503,12 @@ export function classifyCall(call: ts.CallExpression | ts.NewExpression | ts.Tag
       // `limit(() => work())` where `limit = pLimit(3)`.
       if (held?.kind === 'limiter') return { kind: 'limiter', via: `${root.text} (${held.module})` };
       if (held?.kind === 'memory') return { kind: 'memory' };
-      if (localDeclaration(root, root.text)) return undefined;
+      const declared = localDeclaration(root, root.text);
+      if (declared) {
+        // `const parse = async (raw) => ...` inside the function: followed like any function (summarize.ts).
+        const closure = closureKey(declared, context.sourceFile);
+        return closure !== undefined && context.locals[closure] !== undefined ? { kind: 'call', ref: { kind: 'local', name: closure } } : undefined;
+      }
       return context.locals[root.text] !== undefined ? { kind: 'call', ref: { kind: 'local', name: root.text } } : undefined;
     }
     if (held?.kind === 'io') return ioOutcome(call, held, op, via(), root.text);

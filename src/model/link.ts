@@ -34,6 +34,8 @@ const MAX_SET = 6;
 const MAX_PASSES = 8;
 const MAX_DEPTH = 6;
 const MAX_FLAGGED_CALLERS = 8;
+/** Implementations of an interface method followed before the call is left unresolved. */
+const MAX_IMPLEMENTATIONS = 12;
 
 interface Node {
   id: string;
@@ -340,7 +342,7 @@ export class ProjectModel {
     }
     const objectMethod = summary.locals[`${name}.${member}`];
     if (objectMethod !== undefined) return idOf(file, objectMethod);
-    if (summary.classes[name]) return this.resolveMethod(file, name, member, depth + 1);
+    if (summary.classes[name] || summary.interfaces?.includes(name)) return this.resolveVirtual(file, name, member, depth + 1);
     const value = summary.values[name];
     if (value) return this.resolveHeldMember(file, value, [member], `${name}.${member}`, depth + 1);
     return undefined;
@@ -424,6 +426,102 @@ export class ProjectModel {
     return this.resolveHeldMember(file, cls.extends, [method], `${className}.${method}`, depth + 1);
   }
 
+  /** Where a class or interface a file names is declared (interfaces followed through exports and re-exports). */
+  private typeLocation(file: string, ref: ClassRef, depth: number): { file: string; name: string } | undefined {
+    const found = this.classLocation(file, ref, depth);
+    if (found || depth > MAX_DEPTH) return found;
+    if (ref.kind === 'local') return this.summaries.get(file)?.interfaces?.includes(ref.name) ? { file, name: ref.name } : undefined;
+    if (ref.kind !== 'import') return undefined;
+    const target = this.resolver.resolve(file, ref.module);
+    return target ? this.exportedInterface(target, ref.name, depth + 1) : undefined;
+  }
+
+  private exportedInterface(file: string, name: string, depth: number): { file: string; name: string } | undefined {
+    const summary = this.summaries.get(file);
+    if (!summary || depth > MAX_DEPTH) return undefined;
+    const local = summary.exports[name];
+    if (local !== undefined && summary.interfaces?.includes(local)) return { file, name: local };
+    for (const reexport of summary.reexports) {
+      if (reexport.as !== name && reexport.as !== '*') continue;
+      const target = this.resolver.resolve(file, reexport.module);
+      const found = target ? this.exportedInterface(target, reexport.name === '*' ? name : reexport.name, depth + 1) : undefined;
+      if (found) return found;
+    }
+    return undefined;
+  }
+
+  private implementersIndex: Map<string, Array<{ file: string; name: string }>> | undefined;
+
+  /** The project classes that implement or extend the class or interface declared at `file` as `name`, directly. */
+  private implementersOf(file: string, name: string): Array<{ file: string; name: string }> {
+    if (!this.implementersIndex) {
+      const index = new Map<string, Array<{ file: string; name: string }>>();
+      for (const summary of this.summaries.values()) {
+        for (const [className, cls] of Object.entries(summary.classes)) {
+          const bases = [...(cls.implements ?? []), ...(cls.extends?.kind === 'class' ? [cls.extends.ref] : [])];
+          for (const base of bases) {
+            const location = this.typeLocation(summary.file, base, 0);
+            if (!location) continue;
+            const key = `${location.file}\u0000${location.name}`;
+            const list = index.get(key) ?? [];
+            list.push({ file: summary.file, name: className });
+            index.set(key, list);
+          }
+        }
+      }
+      this.implementersIndex = index;
+    }
+    return this.implementersIndex.get(`${file}\u0000${name}`) ?? [];
+  }
+
+  /**
+   * A method called through a value typed by a class or interface. A concrete class's own method is what runs
+   * (as before). Through an interface, or an abstract class without a body for the method, what runs is one of
+   * the project's implementations: when every implementation (subclasses included) resolves, the call reaches
+   * all of them, so their effects are the call's — none when none does I/O; when one cannot be resolved, or there
+   * are too many to follow, the call stays unresolved (and its name may be taken as I/O).
+   */
+  private resolveVirtual(file: string, name: string, method: string, depth: number): string | undefined {
+    const cls = this.summaries.get(file)?.classes[name];
+    const own = cls ? this.resolveMethod(file, name, method, depth + 1) : undefined;
+    if (own !== undefined && !cls?.abstract) return own;
+    if (depth > MAX_DEPTH) return own;
+    const targets: string[] = own !== undefined ? [own] : [];
+    const queue = [...this.implementersOf(file, name)];
+    const seen = new Set<string>();
+    for (let i = 0; i < queue.length; i++) {
+      const sub = queue[i] as { file: string; name: string };
+      const key = `${sub.file}\u0000${sub.name}`;
+      if (seen.has(key)) continue;
+      seen.add(key);
+      if (seen.size > MAX_IMPLEMENTATIONS) return own;
+      const subClass = this.summaries.get(sub.file)?.classes[sub.name];
+      if (!subClass) return own;
+      const declared = subClass.methods[method];
+      if (declared !== undefined) targets.push(idOf(sub.file, declared));
+      else if (own === undefined && !subClass.abstract) {
+        // A concrete implementation that inherits the method: from a project base class, or a library's.
+        const inherited = this.resolveMethod(sub.file, sub.name, method, depth + 1);
+        if (inherited === undefined) return undefined;
+        targets.push(inherited);
+      }
+      queue.push(...this.implementersOf(sub.file, sub.name));
+    }
+    const unique = [...new Set(targets)];
+    if (unique.length <= 1) return unique[0];
+    return this.dispatchNode(file, name, method, unique);
+  }
+
+  /** A function standing for a call that may run any of `targets` (the implementations of an interface method). */
+  private dispatchNode(file: string, name: string, method: string, targets: string[]): string {
+    const id = idOf(file, `${name}.${method}@implementations`);
+    if (this.nodes.has(id)) return id;
+    const summary: FunctionSummary = { key: `${name}.${method}`, name: method, pos: 0, line: 0, endLine: 0, className: name, direct: [], calls: [], opaque: [], inner: [], validatorOnly: false, hasBody: true };
+    this.nodes.set(id, { id, file, summary, effects: [], memos: [], limiters: [], assumed: [], targets: targets.map((target) => ({ id: target, inner: false, inLoop: false, line: 0 })), role: 'unknown', roleReason: '', callers: [] });
+    for (const target of targets) this.nodes.get(target)?.callers.push({ id, line: 0 });
+    return id;
+  }
+
   /** What a class field holds, looking through base classes declared in the project. */
   private fieldOf(file: string, className: string, field: string, depth: number): { file: string; value: HeldValue } | undefined {
     const cls = this.summaries.get(file)?.classes[className];
@@ -442,8 +540,8 @@ export class ProjectModel {
     if (depth > MAX_DEPTH) return undefined;
     switch (held.kind) {
       case 'class': {
-        const location = this.classLocation(file, held.ref, depth + 1);
-        return location ? this.resolveMethod(location.file, location.name, members[0] ?? '', depth + 1) : undefined;
+        const location = this.typeLocation(file, held.ref, depth + 1);
+        return location ? this.resolveVirtual(location.file, location.name, members[0] ?? '', depth + 1) : undefined;
       }
       case 'limiter':
         return this.syntheticLimiter(held.module);

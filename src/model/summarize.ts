@@ -10,7 +10,7 @@ import { markMigrations } from './run-once.js';
 import { isCachedLoader } from './memoize.js';
 import { flagArguments, numberArguments } from './flags.js';
 import { passedHandles } from './callbacks.js';
-import { accessOfCall, classifyCall, heldValueOfExpression, heldValueOfModuleRef, heldValueOfType, type ClassifyContext } from './classify.js';
+import { accessOfCall, classifyCall, closureKey, heldValueOfExpression, heldValueOfModuleRef, heldValueOfType, type ClassifyContext } from './classify.js';
 import { record } from './records.js';
 import { decoratedRoute, globalPrefixOf, registrationRoute, routerMount } from './routes.js';
 import { refKey, type CalleeRef, type ClassSummary, type EntryKind, type FileSummary, type FunctionSummary, type HeldValue } from './types.js';
@@ -106,6 +106,11 @@ export function summarizeFile(file: string, sourceFile: ts.SourceFile, scope: Im
     // factory runs: neither its work nor its role is the factory's.
     if (!isCachedLoader(fn) && !isReturnedFunction(fn)) frames[frames.length - 1]?.summary.inner.push(key);
     summary.functions.push(fnSummary);
+    // A function held in a const inside another function: its callers there resolve it by position (classify.ts).
+    if (frames.length > 0 && ts.isVariableDeclaration(fn.parent) && fn.parent.initializer === fn) {
+      const closure = closureKey(fn.parent, sourceFile);
+      if (closure !== undefined) summary.locals[closure] = key;
+    }
     const body = (fn as ts.FunctionLikeDeclaration).body;
     if (body && !ts.isBlock(body)) noteReturn(fnSummary, fn, body);
     return { fn, summary: fnSummary, loops: 0, catches: 0, throws: false, returnsValue: !ts.isBlock((fn as ts.FunctionLikeDeclaration).body ?? fn) };
@@ -410,6 +415,11 @@ function collectTopLevel(statement: ts.Statement, summary: FileSummary, scope: I
     if (hasExportModifier(statement)) summary.exports[hasDefaultModifier(statement) ? 'default' : statement.name.text] = statement.name.text;
     return;
   }
+  if (ts.isInterfaceDeclaration(statement)) {
+    if (!(summary.interfaces ??= []).includes(statement.name.text)) summary.interfaces.push(statement.name.text);
+    if (hasExportModifier(statement)) summary.exports[hasDefaultModifier(statement) ? 'default' : statement.name.text] = statement.name.text;
+    return;
+  }
   if (ts.isFunctionDeclaration(statement) && statement.name && hasExportModifier(statement)) {
     summary.exports[hasDefaultModifier(statement) ? 'default' : statement.name.text] = statement.name.text;
     return;
@@ -481,7 +491,15 @@ function collectTopLevel(statement: ts.Statement, summary: FileSummary, scope: I
 
 function summarizeClass(node: ts.ClassLikeDeclaration, scope: ImportScope, nameOverride?: string, values: Record<string, HeldValue> = {}): ClassSummary {
   const summary: ClassSummary = { name: nameOverride ?? node.name?.text ?? '<class>', fields: record(), methods: record() };
+  if ((ts.getModifiers(node) ?? []).some((m) => m.kind === ts.SyntaxKind.AbstractKeyword)) summary.abstract = true;
   for (const clause of node.heritageClauses ?? []) {
+    if (clause.token === ts.SyntaxKind.ImplementsKeyword) {
+      for (const type of clause.types) {
+        const held = heldValueOfClassExpression(type.expression, scope);
+        if (held?.kind === 'class' && held.ref.kind !== 'named' && (summary.implements?.length ?? 0) < 4) (summary.implements ??= []).push(held.ref);
+      }
+      continue;
+    }
     if (clause.token !== ts.SyntaxKind.ExtendsKeyword) continue;
     const base = clause.types[0]?.expression;
     if (base) {
@@ -815,6 +833,10 @@ function entryOf(fn: ts.SignatureDeclaration, className: string | undefined): Fu
   const name = functionName(fn);
   if (className && name && LIFECYCLE_HOOKS.has(name)) return { kind: 'once', reason: `${name}() is a framework lifecycle hook: runs once` };
   if (ts.isConstructorDeclaration(fn)) return undefined;
+  const command = cliCommandClass(fn, name);
+  if (command) return { kind: 'once', reason: `run() of ${command}, a CLI command (oclif): runs once per command a person runs` };
+  const collect = metricsCollect(fn, name);
+  if (collect) return { kind: 'background', reason: `collect() of a ${collect} metric: runs when the metrics are scraped, in the background` };
   const params = fn.parameters.map((p) => (ts.isIdentifier(p.name) ? p.name.text : ''));
   // The registration says more (its method and path) than the parameter names do.
   const registration = registrationOf(fn);
@@ -881,6 +903,12 @@ function registrationKind(call: ts.CallExpression | ts.NewExpression): { kind: E
       if (first && ts.isStringLiteralLike(first) && OCCASIONAL_PATH.test(first.text)) return { kind: 'occasional', reason: `registered as a route handler (${receiverName}.${method}${path}): an operator endpoint, graded below the traffic` };
       return { kind: 'request', reason: `registered as a route handler (${receiverName}.${method}${path})` };
     }
+    const cli = cliRegistration(call, method);
+    if (cli) return { kind: 'once', reason: `${cli}: runs once per command a person runs, not per request` };
+    if (/^(addCallback|addBatchObservableCallback)$/.test(method)) {
+      const on = ts.isCallExpression(receiver) ? `${chainMembers(receiver).members.at(-1) ?? ''}(...).` : receiverName ? `${receiverName}.` : '';
+      return { kind: 'background', reason: `a metrics callback (${on}${method}): runs when the metrics are collected or exported, in the background` };
+    }
     if (BACKGROUND_REGISTRARS.test(method) && /(queue|worker|cron|job|consumer|channel|scheduler|agenda|boss|subscriber|subscription|kafka|bull)/i.test(receiverName)) {
       return { kind: 'background', reason: `registered as a background handler (${receiverName}.${method})` };
     }
@@ -893,6 +921,60 @@ function registrationKind(call: ts.CallExpression | ts.NewExpression): { kind: E
     if (/^(cron|schedule|scheduleJob)$/.test(callee.text)) return { kind: 'background', reason: `${callee.text}() callback: runs on a schedule` };
   }
   return undefined;
+}
+
+/** The members called along a chain `program.command('x').description('..').action` (outermost last). */
+function chainMembers(expression: ts.Expression): { root: ts.Expression; members: string[] } {
+  const members: string[] = [];
+  let current = skipOuter(expression);
+  for (;;) {
+    if (ts.isCallExpression(current)) current = skipOuter(current.expression);
+    else if (ts.isPropertyAccessExpression(current)) {
+      members.unshift(current.name.text);
+      current = skipOuter(current.expression);
+    } else break;
+  }
+  return { root: current as ts.Expression, members };
+}
+
+/**
+ * A command handler of a CLI framework: commander's and cac's `program.command('x').action(fn)` (or
+ * `.action(fn)` on a `Command`), yargs' `.command('x', desc, builder, handler)` / `.command({ handler })`.
+ * Each runs once per command a person types; a server it starts registers its own per-request handlers.
+ */
+function cliRegistration(call: ts.CallExpression | ts.NewExpression, method: string): string | undefined {
+  if (!ts.isCallExpression(call) || !ts.isPropertyAccessExpression(call.expression)) return undefined;
+  const { root, members } = chainMembers(call.expression.expression);
+  const rootName = ts.isIdentifier(root) ? root.text : ts.isNewExpression(root) && ts.isIdentifier(root.expression) ? root.expression.text : ts.isCallExpression(root) && ts.isIdentifier(root.expression) ? root.expression.text : '';
+  const cliRoot = /^(program|cli|yargs|commander|Command|cac|argv|parser|cmd|command)$/i.test(rootName);
+  if (method === 'action' && (members.includes('command') || cliRoot)) return `a CLI command's action (${members.includes('command') ? 'command(...).action' : `${rootName}.action`})`;
+  if (method === 'command' && (cliRoot || members.some((m) => /^(option|positional|usage|demandCommand|scriptName|strict)$/.test(m)))) {
+    const first = call.arguments[0];
+    if (first && (ts.isStringLiteralLike(first) || ts.isArrayLiteralExpression(first) || ts.isObjectLiteralExpression(first))) return `a yargs command handler (${rootName || 'yargs'}.command)`;
+  }
+  return undefined;
+}
+
+/** `class Deploy extends Command { async run() {} }` (oclif): the command class, when run() is its method. */
+function cliCommandClass(fn: ts.SignatureDeclaration, name: string | undefined): string | undefined {
+  if (name !== 'run' || !ts.isMethodDeclaration(fn) || !ts.isClassLike(fn.parent)) return undefined;
+  for (const clause of fn.parent.heritageClauses ?? []) {
+    if (clause.token !== ts.SyntaxKind.ExtendsKeyword) continue;
+    const base = clause.types[0]?.expression;
+    const baseName = base && ts.isIdentifier(base) ? base.text : base && ts.isPropertyAccessExpression(base) ? base.name.text : '';
+    if (/Command$/.test(baseName)) return fn.parent.name?.text ?? 'a class';
+  }
+  return undefined;
+}
+
+/** prom-client's `new Gauge({ name, help, async collect() {} })`: the metric's kind, when `fn` is its collect. */
+function metricsCollect(fn: ts.SignatureDeclaration, name: string | undefined): string | undefined {
+  if (name !== 'collect') return undefined;
+  const holder = ts.isPropertyAssignment(fn.parent) ? fn.parent.parent : fn.parent;
+  if (!holder || !ts.isObjectLiteralExpression(holder) || !holder.parent || !ts.isNewExpression(holder.parent)) return undefined;
+  const callee = holder.parent.expression;
+  const className = ts.isIdentifier(callee) ? callee.text : ts.isPropertyAccessExpression(callee) ? callee.name.text : '';
+  return /^(Gauge|Counter|Histogram|Summary)$/.test(className) ? className : undefined;
 }
 
 /** What a registration's argument names: `handler`, `ctrl.create`, `this.onMessage`, an import. */

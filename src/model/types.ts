@@ -104,6 +104,10 @@ export interface ClassSummary {
   methods: Record<string, string>;
   /** `extends https.Agent` (or a proxy agent): what its instances are, for constructions in other files. */
   agentBase?: { what: string; family: 'node-agent' | 'proxy-agent'; protocol: 'http' | 'https' };
+  /** `implements Loader, Closeable`: the project interfaces (or classes) it implements. */
+  implements?: ClassRef[];
+  /** `abstract class`: its abstract methods are implemented by subclasses only. */
+  abstract?: boolean;
 }
 
 /** How a function is started, when the code says so where it is declared or registered. */
@@ -211,6 +215,8 @@ export interface FileSummary {
   configures?: Array<{ module: string; name: string; key: string; line: number }>;
   /** Functions named by a registration elsewhere in the file: `router.get('/x', handler)` -> handler. */
   registered: Array<{ ref: CalleeRef; kind: EntryKind; reason: string; route?: RouteDecl }>;
+  /** Interfaces declared at the top level: a call through a value of one dispatches to its implementations. */
+  interfaces?: string[];
   /** Routers this file mounts under a prefix (routes.ts), so their routes' paths get it. */
   mounts?: RouterMount[];
   /** `app.setGlobalPrefix('api')` (Nest) with a literal prefix: every controller route is under it. */

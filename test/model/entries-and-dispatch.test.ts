@@ -1,0 +1,77 @@
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { scan } from '../../src/scanner/engine.js';
+import { ALL_RULES } from '../../rules/index.js';
+
+/**
+ * Roles from CLI command handlers and metrics callbacks, and calls through interface- and abstract-class-typed
+ * receivers resolved to the project's implementations. The fixtures carry the annotations; this pins the
+ * grades, the roles and the evidence level, which annotations do not check.
+ */
+const root = path.resolve(import.meta.dirname, '../..');
+
+async function findingsIn(paths: string[], options: Record<string, unknown> = {}) {
+  const result = await scan({
+    cwd: root,
+    paths: paths.map((p) => `fixtures/sequential-await/${p}`),
+    include: [],
+    exclude: [],
+    maxFileSize: 1024 * 1024,
+    rules: ALL_RULES.filter((rule) => rule.meta.id === 'sequential-await').map((rule) => ({ rule, options })),
+  });
+  expect(result.errors).toEqual([]);
+  return result.findings;
+}
+
+describe('entry roles of CLI commands and metrics callbacks', () => {
+  it('grades CLI command handlers and what only they reach as run once, and a route a command registers per request', async () => {
+    const silent = await findingsIn(['src/console']);
+    expect(silent.map((f) => [f.file.split('/').pop(), f.line, f.severity])).toEqual([
+      ['commands.ts', 33, 'high'],
+      ['deploy-command.ts', 26, 'medium'],
+    ]);
+    expect(silent[0]?.evidence.join('\n')).toMatch(/registered as a route handler \(app\.get '\/reports\/:id'\)/);
+    const all = await findingsIn(['src/console'], { includeOnce: true });
+    const once = all.filter((f) => f.severity === 'low');
+    expect(once.map((f) => [f.file.split('/').pop(), f.line])).toEqual([
+      ['commands.ts', 12],
+      ['commands.ts', 21],
+      ['commands.ts', 47],
+      ['deploy-command.ts', 7],
+      ['deploy-command.ts', 14],
+    ]);
+    const evidence = once.map((f) => f.evidence.join('\n'));
+    expect(evidence[0]).toMatch(/a CLI command's action \(command\(\.\.\.\)\.action\)/);
+    expect(evidence[2]).toMatch(/a yargs command handler/);
+    expect(evidence[4]).toMatch(/run\(\) of Deploy, a CLI command \(oclif\)/);
+  });
+
+  it('grades metrics callbacks as background work', async () => {
+    const findings = await findingsIn(['src/metrics']);
+    expect(findings.map((f) => [f.line, f.severity])).toEqual([
+      [15, 'low'],
+      [23, 'medium'],
+      [34, 'medium'],
+      [43, 'high'],
+    ]);
+    const evidence = findings.map((f) => f.evidence.join('\n'));
+    expect(evidence[0]).toMatch(/a metrics callback \(createObservableGauge\(\.\.\.\)\.addCallback\)/);
+    expect(evidence[1]).toMatch(/a metrics callback \(lagGauge\.addCallback\)/);
+    expect(evidence[2]).toMatch(/collect\(\) of a Gauge metric/);
+    for (const text of evidence.slice(0, 3)) expect(text).toMatch(/runs in the background/);
+  });
+});
+
+describe('calls through interfaces and abstract classes (loaders-api)', () => {
+  it('follows every implementation: silent when none does I/O, proven when one does, assumed when there is none', async () => {
+    const findings = await findingsIn(['loaders-api']);
+    expect(findings.map((f) => [f.line, f.params?.evidence])).toEqual([
+      [36, 'proven'],
+      [44, 'proven'],
+      [64, 'proven'],
+      [72, 'assumed'],
+    ]);
+    expect(findings[0]?.evidence.join('\n')).toMatch(/TemplateSource\.fetchTemplate -> RemoteTemplates\.fetchTemplate -> axios\.get/);
+    expect(findings[1]?.evidence.join('\n')).toMatch(/PgRecordStore\.fetchRecords/);
+  });
+});
