@@ -396,15 +396,7 @@ function reindent(node: ts.Node, context: RuleContext<Options>, target: number):
   visit(node);
   if (multiline) return text;
   const delta = target - lineIndentAt(node.getStart(context.sourceFile), context.sourceFile);
-  return text
-    .split('\n')
-    .map((line, i) => {
-      if (i === 0 || delta === 0) return line;
-      if (delta > 0) return ' '.repeat(delta) + line;
-      const leading = /^ */.exec(line)?.[0].length ?? 0;
-      return line.slice(Math.min(leading, -delta));
-    })
-    .join('\n');
+  return shiftIndent(text, delta);
 }
 
 /** Comments between the first and the last statement of a run, kept as lines above the rewritten run. */
@@ -748,15 +740,7 @@ function callbackBody(loop: LoopNode, context: RuleContext<Options>, indent?: nu
   if (!ts.isBlock(body)) return `{ ${text} }`;
   if (indent === undefined || !text.includes('\n') || hasMultilineLiteral(body, context)) return text;
   const delta = indent - lineIndentAt(bodyStart, sf);
-  return text
-    .split('\n')
-    .map((line, i) => {
-      if (i === 0 || delta === 0) return line;
-      if (delta > 0) return ' '.repeat(delta) + line;
-      const leading = /^ */.exec(line)?.[0].length ?? 0;
-      return line.slice(Math.min(leading, -delta));
-    })
-    .join('\n');
+  return shiftIndent(text, delta);
 }
 
 function declaresLabel(node: ts.Node, label: string): boolean {
@@ -1235,3 +1219,17 @@ export default defineRule<Options>({
     };
   },
 });
+
+/** Moves every line but the first by `delta` columns (left by at most the spaces a line has). */
+function shiftIndent(text: string, delta: number): string {
+  if (delta === 0) return text;
+  return text
+    .split('\n')
+    .map((line, i) => {
+      if (i === 0) return line;
+      if (delta > 0) return ' '.repeat(delta) + line;
+      const leading = /^ */.exec(line)?.[0].length ?? 0;
+      return line.slice(Math.min(leading, -delta));
+    })
+    .join('\n');
+}
