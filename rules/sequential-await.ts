@@ -702,7 +702,11 @@ function buildPrefetchFix(loop: LoopNode, facts: LoopFacts, awaitNode: ts.AwaitE
     const bodyText = context.text(body);
     const bodyStart = body.getStart(sf) - loopStart;
     const newBody = `${bodyText.slice(0, awaitStart - bodyStart)}${results}[${index}]${bodyText.slice(awaitEnd - bodyStart)}`;
-    return `${prelude}const ${results} = await Promise.all(${items}.map(${arrow}(${param}) => ${callText}));\n${indent}for (${keyword} [${index}, ${param}] of ${items}.entries()) ${newBody}`;
+    // A body that no longer reads the item binds the index alone: an unused binding fails `noUnusedLocals`.
+    const bound = ts.isVariableDeclarationList(init) && init.declarations[0] ? boundNames(init.declarations[0].name) : [];
+    const keepsItem = bound.length === 0 || bound.some((name) => new RegExp(`(?<![\\w$.])${name.replace(/\$/g, '\\$')}(?![\\w$])`).test(newBody));
+    const binding = keepsItem ? `[${index}, ${param}]` : `[${index}]`;
+    return `${prelude}const ${results} = await Promise.all(${items}.map(${arrow}(${param}) => ${callText}));\n${indent}for (${keyword} ${binding} of ${items}.entries()) ${newBody}`;
   }
   const counting = countingLoop(loop, context);
   if (!counting) return undefined;
@@ -1232,4 +1236,10 @@ function shiftIndent(text: string, delta: number): string {
       return line.slice(Math.min(leading, -delta));
     })
     .join('\n');
+}
+
+/** The names a declaration binds: `item`, or every name in `{ id, meta: { name } }` / `[first, ...rest]`. */
+function boundNames(name: ts.BindingName): string[] {
+  if (ts.isIdentifier(name)) return [name.text];
+  return name.elements.flatMap((element) => (ts.isOmittedExpression(element) ? [] : boundNames(element.name)));
 }

@@ -209,12 +209,30 @@ export async function f(ids: string[]) {
     expect(f?.fix.replacement).toBe(
       [
         'const userResults = await Promise.all(ids.map((id) => users.findById(id)));',
-        '  for (const [i, id] of ids.entries()) {',
+        // The rewritten body no longer reads `id`: binding it would fail `noUnusedLocals`.
+        '  for (const [i] of ids.entries()) {',
         '    const user = userResults[i];',
         '    out.push(user);',
         '  }',
       ].join('\n'),
     );
+  });
+
+  it('keeps the item in the rewritten loop when the body still reads it (also through a destructuring)', () => {
+    const findings = run(`${decls}
+export async function f(ids: string[], rows: Array<{ id: string; tag: string }>) {
+  const out: unknown[] = [];
+  for (const id of ids) {
+    const user = await users.findById(id);
+    out.push({ id, user });
+  }
+  for (const { id, tag } of rows) {
+    const user = await users.findById(id);
+    out.push({ tag, user });
+  }
+  return out;
+}`);
+    expect(findings.map((f) => f.fix.replacement.split('\n')[1]?.trim())).toEqual(['for (const [i, id] of ids.entries()) {', 'for (const [i, { id, tag }] of rows.entries()) {']);
   });
 
   const applied = (code: string, f: { fix: { edits?: Array<{ start: number; end: number; text: string }> } } | undefined) => {
