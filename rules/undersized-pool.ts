@@ -922,6 +922,12 @@ function hoistEdits(site: ts.CallExpression | ts.NewExpression, sourceFile: ts.S
     (s) => (ts.isVariableStatement(s) && s.declarationList.declarations.some((d) => ts.isIdentifier(d.name) && d.name.text === name)) || ((ts.isFunctionDeclaration(s) || ts.isClassDeclaration(s)) && s.name?.text === name) || (ts.isImportDeclaration(s) && s.importClause?.getText(sourceFile).includes(name)),
   );
   if (readsLocal || declaredAtTop) return undefined;
+  const closes = perCallCloses(fn, name);
+  return [insertLinesBefore(top, `const ${name} = ${site.getText(sourceFile)};\n`, sourceFile), deleteStatement(statement, sourceFile), ...closes.map((close) => deleteStatement(close, sourceFile))];
+}
+
+/** The statements of `fn` (not of functions inside it) that close `name`: `await client.close()`, `pool.end()`. */
+function perCallCloses(fn: ts.Node, name: string): ts.Statement[] {
   const closes: ts.Statement[] = [];
   const findCloses = (node: ts.Node): void => {
     if (node !== fn && ts.isFunctionLike(node)) return;
@@ -932,7 +938,7 @@ function hoistEdits(site: ts.CallExpression | ts.NewExpression, sourceFile: ts.S
     ts.forEachChild(node, findCloses);
   };
   findCloses(fn);
-  return [insertLinesBefore(top, `const ${name} = ${site.getText(sourceFile)};\n`, sourceFile), deleteStatement(statement, sourceFile), ...closes.map((close) => deleteStatement(close, sourceFile))];
+  return closes;
 }
 
 /**
@@ -947,9 +953,14 @@ function perCallFix(site: ts.CallExpression | ts.NewExpression, what: string, is
   const type = ts.isNewExpression(site) ? `InstanceType<typeof ${callee}>` : `ReturnType<typeof ${callee}>`;
   const key = site.arguments && site.arguments.length > 0 ? `JSON.stringify([${site.arguments.map((a) => a.getText(sourceFile)).join(', ')}])` : `'default'`;
   const cache = `${name}s`;
+  // A shared instance closed by one call breaks every other call using it: the per-call close must go.
+  let fn: ts.Node | undefined = site.parent;
+  while (fn && !ts.isFunctionLike(fn)) fn = fn.parent;
+  const closes = fn ? perCallCloses(fn, name) : [];
+  const closeNote = closes.length > 0 ? `\n\n// and delete the per-call close, which would close the shared ${what} under other calls:\n${closes.map((close) => `// line ${sourceFile.getLineAndCharacterOfPosition(close.getStart(sourceFile)).line + 1}: ${close.getText(sourceFile).replace(/\s+/g, ' ')}`).join('\n')}` : '';
   return {
-    description: `Build the ${what} once per configuration and reuse it across calls (a module-level map keyed by its options, or a field set in the constructor); close them at shutdown, not per call.`,
-    replacement: `// module scope: one per configuration, shared by every call\nconst ${cache} = new Map<string, ${type}>();\n\n// in the function, instead of building it per call\nconst key = ${key};\nlet ${name} = ${cache}.get(key);\nif (!${name}) {\n  ${name} = ${siteText};\n  ${cache}.set(key, ${name});\n}`,
+    description: `Build the ${what} once per configuration and reuse it across calls (a module-level map keyed by its options, or a field set in the constructor); close them at shutdown, not per call${closes.length > 0 ? ' (delete the per-call close)' : ''}.`,
+    replacement: `// module scope: one per configuration, shared by every call\nconst ${cache} = new Map<string, ${type}>();\n\n// in the function, instead of building it per call\nconst key = ${key};\nlet ${name} = ${cache}.get(key);\nif (!${name}) {\n  ${name} = ${siteText};\n  ${cache}.set(key, ${name});\n}${closeNote}`,
   };
 }
 

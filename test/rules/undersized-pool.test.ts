@@ -256,6 +256,29 @@ export class PgSource {
     expect(finding?.evidence.join('\n')).toContain('neither closed');
   });
 
+  it('a per-request client closed per call: the shared-client fix says to delete the close, naming its line', () => {
+    const code = `import express from 'express';
+import { MongoClient } from 'mongodb';
+export class ChatMemory {
+  constructor(private readonly url: string) {}
+  async messages(sessionId: string) {
+    const client = new MongoClient(this.url);
+    await client.connect();
+    const rows = await client.db('chat').collection('messages').find({ sessionId }).toArray();
+    await client.close();
+    return rows;
+  }
+}
+const memory = new ChatMemory(process.env.MONGO_URL ?? '');
+export const app = express();
+app.get('/chat/:id', async (req, res) => res.json(await memory.messages(req.params.id)));
+`;
+    const finding = run(code).findings.find((f) => f.ruleId === 'undersized-pool/per-call');
+    expect(finding?.line).toBe(6);
+    expect(finding?.fix.description).toContain('delete the per-call close');
+    expect(finding?.fix.replacement).toContain('// line 9: await client.close();');
+  });
+
   it('reports MongoClient, mysql2, knex, Sequelize and ioredis built per call and never closed', () => {
     const code = `import { MongoClient } from 'mongodb';
 import mysql from 'mysql2/promise';
