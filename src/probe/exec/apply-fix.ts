@@ -64,12 +64,20 @@ function declaredNames(text: string, fileName: string): Set<string> {
     if (ts.isIdentifier(name)) names.add(name.text);
     else for (const element of name.elements) if (!ts.isOmittedExpression(element)) visitName(element.name);
   };
+  const wrapped = parseSource(`async function __wrap() {\n${text}\n}`, fileName);
+  const body = (wrapped.statements[0] as ts.FunctionDeclaration | undefined)?.body;
+  // Only names code after the text can see: `var` anywhere, `let`/`const` at the text's own top level. A
+  // loop's or block's own `const id` ends with it, so a fix that drops it drops nothing the file reads.
   const visit = (node: ts.Node): void => {
-    if (ts.isVariableDeclaration(node)) visitName(node.name);
+    if (ts.isVariableDeclaration(node) && ts.isVariableDeclarationList(node.parent)) {
+      const list = node.parent;
+      const functionScoped = (list.flags & (ts.NodeFlags.Let | ts.NodeFlags.Const)) === 0;
+      if (functionScoped || (ts.isVariableStatement(list.parent) && list.parent.parent === body)) visitName(node.name);
+    }
     ts.forEachChild(node, visit);
   };
   // Wrapped in an async function so `await` and `return` parse as they do in the original body.
-  visit(parseSource(`async function __wrap() {\n${text}\n}`, fileName));
+  visit(wrapped);
   return names;
 }
 
@@ -133,8 +141,9 @@ export async function applyFix(
   // Best first; a stable sort keeps the smaller (earlier) span ahead on ties.
   const ranked = spans.map((span) => ({ ...span, score: similarity(text.slice(span.start, span.end), replacement) })).sort((a, b) => b.score - a.score);
   let firstError = '';
-  // A rule known to replace exactly its reported range needs no guess at what the fix rewrites.
-  const exactRange = rewrites === 'reported-range';
+  // A rule known to replace exactly its reported range, or the whole node around it that `rewrites` names (a
+  // loop fix replaces the loop), needs no guess at what the fix rewrites: the span is known, not scored.
+  const exactRange = rewrites !== undefined;
   for (const span of ranked) {
     if (span.score < MIN_SIMILARITY && !exactRange) break;
     if (dropsUsedBinding(text, fileName, span, replacement)) continue;
