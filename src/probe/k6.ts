@@ -11,21 +11,8 @@ import type { Finding, FindingRoute } from '../findings.js';
 import type { K6Metrics, ThresholdSpec } from './k6-summary.js';
 
 // This module loads without the probe's packages (hdr-histogram, esbuild): the CLI checks k6 flags with it
-// before it knows whether they are installed. Hence its own copies of two one-line helpers of run.ts and stats.ts.
-function splitRuleId(ruleId: string): { family: string; variant: string | undefined } {
-  const slash = ruleId.indexOf('/');
-  return slash < 0 ? { family: ruleId, variant: undefined } : { family: ruleId.slice(0, slash), variant: ruleId.slice(slash + 1) };
-}
-
-/** The first of `keys` holding a positive number (or a numeric string), as the probes read their params. */
-function numberParam(params: Record<string, unknown>, keys: string[], fallback: number): { value: number; defaulted: boolean } {
-  for (const key of keys) {
-    const value = params[key];
-    if (typeof value === 'number' && Number.isFinite(value) && value > 0) return { value, defaulted: false };
-    if (typeof value === 'string' && /^\d+(\.\d+)?$/.test(value)) return { value: Number(value), defaulted: false };
-  }
-  return { value: fallback, defaulted: true };
-}
+// before it knows whether they are installed, so it imports only dependency-free modules.
+import { numberParam, splitRuleId } from './finding-params.js';
 
 const K6_FAMILIES = new Set(['missing-keep-alive', 'sequential-await', 'undersized-pool']);
 

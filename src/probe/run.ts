@@ -17,10 +17,9 @@ export const PROBES: Record<string, Probe<unknown>> = Object.fromEntries(
   [fakeCompressionProbe, sequentialAwaitProbe, unclearedTimerProbe, keepAliveProbe, undersizedPoolProbe].map((probe) => [probe.family, probe as Probe<unknown>]),
 );
 
-export function splitRuleId(ruleId: string): { family: string; variant: string | undefined } {
-  const slash = ruleId.indexOf('/');
-  return slash < 0 ? { family: ruleId, variant: undefined } : { family: ruleId.slice(0, slash), variant: ruleId.slice(slash + 1) };
-}
+import { splitRuleId } from './finding-params.js';
+
+export { splitRuleId };
 
 /** Below this share of the budget a measurement is not worth starting. */
 const MIN_SHARE_MS = 400;

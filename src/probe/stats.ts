@@ -115,12 +115,4 @@ export function expired(context: { deadline: number; signal: AbortSignal }): boo
   return context.signal.aborted || Date.now() >= context.deadline;
 }
 
-/** Reads a numeric param, falling back to a stated default when missing or not a positive number. */
-export function numberParam(params: Record<string, unknown>, keys: string[], fallback: number): { value: number; defaulted: boolean } {
-  for (const key of keys) {
-    const value = params[key];
-    if (typeof value === 'number' && Number.isFinite(value) && value > 0) return { value, defaulted: false };
-    if (typeof value === 'string' && /^\d+(\.\d+)?$/.test(value)) return { value: Number(value), defaulted: false };
-  }
-  return { value: fallback, defaulted: true };
-}
+export { numberParam } from './finding-params.js';
