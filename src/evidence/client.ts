@@ -4,6 +4,7 @@
  * `--json` output, into one shape. Pure: parsed JSON in, figures out; the kind is detected from the shape.
  */
 import { z } from 'zod';
+import { readK6Summary, type K6Metrics } from '../probe/k6-summary.js';
 
 export type ClientKind = 'k6-summary-export' | 'k6-handle-summary' | 'autocannon';
 
@@ -21,29 +22,6 @@ export interface ClientSummary {
 }
 
 const num = z.number();
-const trendExport = z.object({ med: num.optional(), 'p(50)': num.optional(), 'p(99)': num.optional() }).loose();
-const k6Export = z
-  .object({
-    metrics: z
-      .object({
-        http_req_duration: trendExport,
-        http_reqs: z.object({ count: num, rate: num }).loose().optional(),
-        http_req_failed: z.object({ passes: num, fails: num }).loose().optional(),
-      })
-      .loose(),
-  })
-  .loose();
-const k6Summary = z
-  .object({
-    metrics: z
-      .object({
-        http_req_duration: z.object({ values: trendExport }).loose(),
-        http_reqs: z.object({ values: z.object({ count: num, rate: num }).loose() }).loose().optional(),
-        http_req_failed: z.object({ values: z.object({ passes: num, fails: num }).loose() }).loose().optional(),
-      })
-      .loose(),
-  })
-  .loose();
 const autocannonJson = z
   .object({
     latency: z.object({ p50: num, p99: num }).loose(),
@@ -67,7 +45,11 @@ export function detectClientKind(raw: unknown): ClientKind | undefined {
 
 const P99_NOTE = 'k6 records no p(99) by default: run it with --summary-trend-stats "med,p(95),p(99)"';
 
-function fromK6(kind: ClientKind, trend: z.infer<typeof trendExport>, reqs: { count: number; rate: number } | undefined, failed: { passes: number; fails: number } | undefined): ClientSummary {
+/** The numbers compare shows, from k6's metrics as the threshold evaluator reads them (one reader of both k6 shapes). */
+function fromK6(kind: ClientKind, metrics: K6Metrics): ClientSummary {
+  const trend = metrics.http_req_duration ?? {};
+  const reqs = metrics.http_reqs;
+  const failed = metrics.http_req_failed;
   const p99 = trend['p(99)'] ?? null;
   return {
     kind,
@@ -76,7 +58,7 @@ function fromK6(kind: ClientKind, trend: z.infer<typeof trendExport>, reqs: { co
     throughput: reqs?.rate ?? null,
     requests: reqs?.count ?? null,
     // A k6 Rate counts "passes" as values that were true: for http_req_failed, the failed requests.
-    errors: failed ? failed.passes : null,
+    errors: failed?.passes ?? null,
     notes: p99 === null ? [P99_NOTE] : [],
   };
 }
@@ -96,13 +78,9 @@ export function readClientSummary(raw: unknown): ClientSummary | { unknown: true
       notes: [],
     };
   }
-  if (kind === 'k6-summary-export') {
-    const m = k6Export.parse(raw).metrics;
-    return fromK6(kind, m.http_req_duration, m.http_reqs, m.http_req_failed);
-  }
-  if (kind === 'k6-handle-summary') {
-    const m = k6Summary.parse(raw).metrics;
-    return fromK6(kind, m.http_req_duration.values, m.http_reqs?.values, m.http_req_failed?.values);
+  if (kind === 'k6-summary-export' || kind === 'k6-handle-summary') {
+    const read = readK6Summary(raw);
+    return 'error' in read ? { unknown: true } : fromK6(kind, read.metrics);
   }
   return { unknown: true };
 }
