@@ -243,12 +243,7 @@ export async function runExecKeepAlive(cwd: string, planned: ExecKeepAliveParams
     `ran YOUR agent expression from ${where.file}:${expression.line}, \`${shown.length > 90 ? `${shown.slice(0, 87)}...` : shown}\`, copied verbatim into a factory at the end of its module (same imports and bindings), in a child process: ${describeContainment(run.sandbox)}`,
     ...stubbedNote(run.stubbed),
   ];
-  if (!run.result) return execSkip(noResultReason(run, 'the child'), notes);
-  if (run.result.error) return execSkip(run.result.error, notes);
-  const { before, after } = run.result;
-  if (before.error || !after) return execSkip(`as found: ${before.error ?? 'no result'}`, notes);
-  if (after.error) return execSkip(`with the fix: ${after.error}`, notes);
-  return connectionCountOutcome(params, where, before, after, run.result.reached, notes, [
+  return connectionCountOutcome(params, where, run, notes, (before, after) => [
     params.perRequest
       ? 'as found: your expression builds a new agent for every request; after: the same expression built once and shared (what the fix\'s module-level agent does)'
       : `as found: ${JSON.stringify(before.options)}; with the fix: ${JSON.stringify(after.options)}`,
@@ -341,14 +336,12 @@ async function runExecClient(cwd: string, params: Extract<ExecKeepAliveParams, {
   return clientOutcome(params, run, notes);
 }
 
-function clientOutcome(params: Extract<ExecKeepAliveParams, { client: true }>, run: { result: { error?: string; before: SideResult; after?: SideResult; reached?: { executed: boolean; count: number; positions: number } } | null; stderr: string; outOfMemory: boolean; killedBy?: string }, notes: string[]): ProbeOutcome {
+/** What a connection-counting child reports: both sides' counts, or why it has none. */
+type ChildRun = { result: { error?: string; before: SideResult; after?: SideResult; reached?: { executed: boolean; count: number; positions: number } } | null; stderr: string; outOfMemory: boolean; killedBy?: string };
+
+function clientOutcome(params: Extract<ExecKeepAliveParams, { client: true }>, run: ChildRun, notes: string[]): ProbeOutcome {
   const { where } = params;
-  if (!run.result) return execSkip(noResultReason(run, 'the child'), notes);
-  if (run.result.error) return execSkip(run.result.error, notes);
-  const { before, after } = run.result;
-  if (before.error || !after) return execSkip(`as found: ${before.error ?? 'no result'}`, notes);
-  if (after.error) return execSkip(`with the fix: ${after.error}`, notes);
-  return connectionCountOutcome(params, where, before, after, run.result.reached, notes, [
+  return connectionCountOutcome(params, where, run, notes, (before, after) => [
     `as found: ${JSON.stringify(before.options)}; with the fix: ${JSON.stringify(after.options)} (read back from the axios instances)`,
     `each client sent ${params.requests} GET requests at concurrency ${params.concurrency} to a server in the same child that counts TCP connections${before.secure ? ' (HTTPS, as your base URL, with a test certificate generated for this run)' : ''}; the verdict rests on that count`,
   ]);
@@ -358,17 +351,20 @@ function clientOutcome(params: Extract<ExecKeepAliveParams, { client: true }>, r
 function connectionCountOutcome(
   params: { requests: number; concurrency: number },
   where: { file: string; line: number },
-  before: SideResult,
-  after: SideResult,
-  reached: { executed: boolean; count: number; positions: number } | undefined,
+  run: ChildRun,
   notes: string[],
-  whatRan: string[],
+  whatRan: (before: SideResult, after: SideResult) => string[],
 ): ProbeOutcome {
+  if (!run.result) return execSkip(noResultReason(run, 'the child'), notes);
+  if (run.result.error) return execSkip(run.result.error, notes);
+  const { before, after, reached } = run.result;
+  if (before.error || !after) return execSkip(`as found: ${before.error ?? 'no result'}`, notes);
+  if (after.error) return execSkip(`with the fix: ${after.error}`, notes);
   const measurements: Measurement[] = [
     exact(`connections opened for ${params.requests} requests`, 'connections', 'lower', before.connections, after.connections),
     exact('time per request', 'ms', 'lower', before.msPerRequest, after.msPerRequest),
   ];
-  notes.push(...whatRan);
+  notes.push(...whatRan(before, after));
   const errors = before.errors + after.errors;
   // Failed requests open connections too; with many of them the count says nothing about keep-alive.
   if (errors > params.requests / 10) return execSkip(`${errors} of ${2 * params.requests} requests failed: ${before.firstError ?? after.firstError ?? ''}`, notes);
