@@ -99,7 +99,8 @@ export class IsolatedTypeChecker {
   private readonly options: ts.CompilerOptions;
   private readonly host: ts.CompilerHost;
 
-  constructor() {
+  /** `extra`: options a project turns on that change what counts as an error (`noUnusedLocals`). */
+  constructor(extra: ts.CompilerOptions = {}) {
     const nodeTypes = nodeTypesRoot();
     this.options = {
       target: ts.ScriptTarget.ES2022,
@@ -118,6 +119,7 @@ export class IsolatedTypeChecker {
       types: nodeTypes ? ['node'] : [],
       ...(nodeTypes ? { typeRoots: [nodeTypes] } : {}),
       noResolve: false,
+      ...extra,
     };
     this.host = ts.createCompilerHost(this.options, true);
   }
