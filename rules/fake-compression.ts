@@ -5,6 +5,7 @@ import { refName, skipOuter } from '../src/scanner/imports.js';
 import { ts } from '../src/scanner/ts.js';
 import { grade, type Cost } from '../src/model/severity.js';
 import { isCompressorRef } from '../src/model/codec.js';
+import { deadAfter } from '../src/fixes/dead-code.js';
 import { importInsertion, importsName, nameTaken, replaceNode, type EditSpec } from '../src/fixes/edits.js';
 
 /**
@@ -963,17 +964,21 @@ function codecImportEdit(texts: string[], context: RuleContext<Options>): EditSp
 }
 
 /**
- * The fix as edits: the compress step rewritten in place, the matching decompress (when there is one)
+ * The fix with its edits: the compress step rewritten in place, the matching decompress (when there is one)
  * rewritten in place too (never a second declaration of it), the imports added, and for a function that
- * returned its input unchanged, its declared return type made the bytes it now returns.
+ * returned its input unchanged, its declared return type made the bytes it now returns, and the helpers only
+ * the old encoding step used deleted.
  */
-function compressEdits(plans: Array<FixPlan | undefined>, context: RuleContext<Options>, retype?: { fn: FunctionNode; to: string }): { edits?: EditSpec[] } {
+function compressFix(description: string, replacement: string, plans: Array<FixPlan | undefined>, context: RuleContext<Options>, retype?: { fn: FunctionNode; to: string }): { description: string; replacement: string; edits?: EditSpec[] } {
   const present = plans.filter((p): p is FixPlan => p !== undefined);
-  if (present.length === 0 || present.length !== plans.length) return {};
+  if (present.length === 0 || present.length !== plans.length) return { description, replacement };
   const imports = codecImportEdit(present.map((p) => p.replacement), context);
-  if (!imports) return {};
+  if (!imports) return { description, replacement };
   const typeEdit = retype?.fn.type ? [replaceNode(retype.fn.type, retype.to, context.sourceFile)] : [];
-  return { edits: [...imports, ...present.map((p) => replaceNode(p.expression, p.replacement, context.sourceFile)), ...typeEdit] };
+  // A helper only the old encoding step called is dead after the rewrite (TS6133 under noUnusedLocals).
+  const dead = deadAfter(present.map((p) => ({ node: p.expression, text: p.replacement })), context.sourceFile);
+  const removes = dead.names.length > 0 ? ` The edits also delete ${dead.names.map((n) => `\`${n}\``).join(', ')}, which only the replaced code used.` : '';
+  return { description: description + removes, replacement, edits: [...imports, ...present.map((p) => replaceNode(p.expression, p.replacement, context.sourceFile)), ...typeEdit, ...dead.edits] };
 }
 
 // ---------------------------------------------------------------- the rule
@@ -1206,7 +1211,7 @@ export default defineRule<Options>({
             confidence,
             evidence,
             impact,
-            fix: { description, replacement, ...compressEdits(decompress && decompressIsFake ? [plan, decompressPlan] : [plan], context, verdict.variant === 'identity' ? { fn: entry.fn, to: browser ? 'Uint8Array' : 'Buffer' } : undefined) },
+            fix: compressFix(description, replacement, decompress && decompressIsFake ? [plan, decompressPlan] : [plan], context, verdict.variant === 'identity' ? { fn: entry.fn, to: browser ? 'Uint8Array' : 'Buffer' } : undefined),
             effort: decompress || onWritePath ? 'small' : 'trivial',
             params: {
               functionName: entry.name,
@@ -1342,11 +1347,7 @@ export default defineRule<Options>({
             confidence: graded.confidence,
             evidence,
             impact: `With the option on, each value is ${Math.round((verdict.sizeRatio - 1) * 100)}% larger than with it off; gzip would shrink JSON/text 4-10x (assuming a 30 KB value: ~${Math.round(30 * verdict.sizeRatio)} KB now vs ~4-8 KB).`,
-            fix: {
-              description: `Compress for real in this branch: add \`${importLine(codec, false)}\`; the reading side must gunzip when the flag is set (and old entries need a flush or version bump).`,
-              replacement,
-              ...compressEdits([plan], context),
-            },
+            fix: compressFix(`Compress for real in this branch: add \`${importLine(codec, false)}\`; the reading side must gunzip when the flag is set (and old entries need a flush or version bump).`, replacement, [plan], context),
             effort: 'small',
             params: { flag, encoding: verdict.encoding, sizeRatio: verdict.sizeRatio, async, writePath: true },
           });
