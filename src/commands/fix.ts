@@ -11,6 +11,7 @@ import type { Finding, ScanResult } from '../findings.js';
 import { applyEdits } from '../fixes/edits.js';
 import { unifiedDiff } from '../fixes/diff.js';
 import { isFixable, planFilePass, type Refusal } from '../fixes/plan.js';
+import { optionsKey, ProjectOptions } from '../fixes/project-options.js';
 import { IsolatedTypeChecker } from '../fixes/verify.js';
 import { writeFileAtomic } from '../safe-fs.js';
 import { TOOL_NAME } from '../version.js';
@@ -64,7 +65,17 @@ export interface FixRun {
  * last scan (the findings that remain) and what happened to each fix.
  */
 export async function applyFixes(first: ScanResult, rescan: () => Promise<ScanResult>, io: Io): Promise<FixRun> {
-  const checker = new IsolatedTypeChecker();
+  // One checker per set of the project's unused-name options: a fix that leaves a name unused only fails
+  // a build that turns them on.
+  const projectOptions = new ProjectOptions(io.cwd);
+  const checkers = new Map<string, IsolatedTypeChecker>();
+  const checkerFor = (file: string): IsolatedTypeChecker => {
+    const options = projectOptions.for(file);
+    const key = optionsKey(options);
+    let checker = checkers.get(key);
+    if (!checker) checkers.set(key, (checker = new IsolatedTypeChecker({ ...options })));
+    return checker;
+  };
   const refusedFingerprints = new Set<string>();
   const refused: Refusal[] = [];
   const applied: Array<{ finding: Finding; pass: number }> = [];
@@ -79,7 +90,7 @@ export async function applyFixes(first: ScanResult, rescan: () => Promise<ScanRe
       const absolute = path.resolve(io.cwd, file);
       const before = readText(io, file);
       const suppressed = (current.suppressed ?? []).map((entry) => entry.finding).filter((f) => f.file === file);
-      const outcome = planFilePass(file, before, findings, checker, refusedFingerprints, suppressed);
+      const outcome = planFilePass(file, before, findings, checkerFor(file), refusedFingerprints, suppressed);
       for (const refusal of outcome.refused) {
         refusedFingerprints.add(refusal.finding.fingerprint);
         refused.push(refusal);
