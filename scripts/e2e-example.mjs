@@ -253,22 +253,25 @@ function routeOf(finding) {
 
 /**
  * `probe --emit-k6` for each finding it writes a script for, one finding at a time (each has its own
- * route, given with --route), with the as-found numbers of that route as --baseline. Writes the scripts
- * and their k6-operator TestRun manifests into `dir/k6/`.
+ * route, given with --route), with the as-found numbers of that route as --baseline. Writes the scripts,
+ * their k6-operator TestRun manifests and the baselines into `dir/k6/`.
  */
 function emitK6(dir, report, measured, canEmitK6) {
   const k6Dir = path.join(dir, 'k6');
   rmSync(k6Dir, { recursive: true, force: true });
+  mkdirSync(k6Dir, { recursive: true });
   const work = mkdtempSync(path.join(tmpdir(), 'bottleneck-e2e-k6-'));
   try {
     for (const finding of report.findings.filter(canEmitK6)) {
       const route = routeOf(finding);
       const name = path.basename(finding.file).replace(/\.[^.]*$/, '');
-      writeFileSync(path.join(work, `${name}.findings.json`), `${JSON.stringify({ ...report, findings: [finding] })}\n`);
-      writeFileSync(path.join(work, `${name}.baseline.json`), `${JSON.stringify(k6Summary(measured.before[route.path]))}\n`);
+      const findings = path.join(work, `${name}.findings.json`);
+      writeFileSync(findings, `${JSON.stringify({ ...report, findings: [finding] })}\n`);
+      // The baseline stays beside the script it made, under the name the script's header gives.
+      writeFileSync(path.join(k6Dir, `${name}.baseline.json`), `${JSON.stringify(k6Summary(measured.before[route.path]), null, 1)}\n`);
       const [, id] = /\/(\w+)$/.exec(route.path) ?? [];
-      const emitted = cli(work, 'probe', '--from', `${name}.findings.json`, '--budget', '1', '--format', 'json', '--output', `${name}.probe.json`,
-        '--emit-k6', k6Dir, '--target-url', K6_TARGET, '--route', route.route, '--route-params', `id=${id}`, '--baseline', `${name}.baseline.json`);
+      const emitted = cli(k6Dir, 'probe', '--from', findings, '--budget', '1', '--format', 'json', '--output', path.join(work, `${name}.probe.json`),
+        '--emit-k6', '.', '--target-url', K6_TARGET, '--route', route.route, '--route-params', `id=${id}`, '--baseline', `${name}.baseline.json`);
       if (emitted.code !== 0) throw new Error(`probe --emit-k6 failed for ${finding.file} (${emitted.code}): ${emitted.stderr}`);
     }
   } finally {
