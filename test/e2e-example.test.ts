@@ -146,8 +146,9 @@ describe('the end-to-end example service', () => {
         // fails them too: it would have to be ratio / 1.2 times faster than the first to pass.
         expect(duration('before').every((t) => !t.ok), `${result.file} before`).toBe(true);
         expect(duration('before-again').every((t) => !t.ok), `${result.file} before-again`).toBe(true);
-        // The fixed route is faster than the route as found, in the same run.
-        expect(routes.after![result.path]!.latencyMs['p(95)']).toBeLessThan(routes.before![result.path]!.latencyMs['p(95)']);
+        // The fixed route is faster than the route as found, in the same run (by the median: a stall of the
+        // machine that hits a few of 40 requests moves a p95, not the median).
+        expect(routes.after![result.path]!.latencyMs.med).toBeLessThan(routes.before![result.path]!.latencyMs.med!);
         // Passing the thresholds takes the fixed route's p95 within 1.2x of before / ratio. The thresholds
         // take the finding's code for the route's whole latency (--k6-share 1), so the time every request
         // spends outside it (the HTTP server, scheduling) must shrink by the ratio too; on a 2-core machine
