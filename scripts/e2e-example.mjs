@@ -48,7 +48,7 @@ export const ROUTES = [
   { path: '/search/7', route: 'GET /search/:id', file: 'src/search.mjs' },
   { path: '/draft/7', route: 'GET /draft/:id', file: 'src/drafts.mjs' },
 ];
-/** The k6 scripts' base URL: written into them, never contacted (each run sets TARGET_URL). */
+/** The k6 scripts' base URL: written into them, never contacted here (`k6 run -e TARGET_URL=...` overrides it). */
 const K6_TARGET = 'http://127.0.0.1:8080';
 /** The files of one run, as kept in examples/e2e-service/evidence/. */
 const RUN_FILES = ['findings.json', 'before.evidence.json', 'after.evidence.json', 'routes.json'];
@@ -400,8 +400,8 @@ async function main() {
   const { work } = await runExample(options);
   const shown = compareRun(work, options.format);
   if (shown.code !== 0) throw new Error(`compare failed (${shown.code}): ${shown.stderr}`);
-  process.stdout.write(shown.stdout);
-  process.stdout.write(`\n${await thresholdsMarkdown(work)}\n`);
+  if (options.format === 'json') process.stdout.write(`${JSON.stringify({ compare: JSON.parse(shown.stdout), k6: await thresholdResults(work) }, null, 2)}\n`);
+  else process.stdout.write(`${shown.stdout}\n${await thresholdsMarkdown(work)}\n`);
   if (options.write) {
     rmSync(EVIDENCE_DIR, { recursive: true, force: true });
     mkdirSync(path.join(EVIDENCE_DIR, 'k6'), { recursive: true });
