@@ -1,6 +1,8 @@
 #!/usr/bin/env node
 // The end-to-end example: scan examples/e2e-service, run it with the preload under autocannon as found and
-// with the scan's own fixes applied, and compare the two runs.
+// with the scan's own fixes applied, and compare the two runs; then write the k6 scripts of its findings
+// (`probe --emit-k6`, thresholds from the as-found numbers of each finding's route) and evaluate their
+// thresholds on each route's numbers as found (a second, independent pass) and with the fixes.
 //
 //   node scripts/e2e-example.mjs                     run and print the comparison (text)
 //   node scripts/e2e-example.mjs --write             also keep the run's files in examples/e2e-service/evidence/
@@ -11,9 +13,16 @@
 // of the service. `bottleneck scan --fix` applies the mechanical ones itself (sequential-await,
 // uncleared-timer here); the others are its suggestions, applied here as written, unreviewed.
 // The service's dependencies (an HTTP API, a line-protocol database) run on loopback in their own process.
+//
+// Each route is loaded on its own (one autocannon run per route, one after another), so a route's latency is
+// its own: a k6 script loads one route, and its thresholds are about that route's numbers. k6 itself is not
+// run here: each route's autocannon response times are written in the shape of k6's `--summary-export`
+// (http_req_duration percentiles interpolated as k6 does, http_reqs, http_req_failed), which is what
+// `probe --emit-k6 --baseline` and the project's threshold evaluator read.
 import { spawn, spawnSync } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { performance } from 'node:perf_hooks';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
@@ -26,8 +35,23 @@ export const README_END = '<!-- e2e-example:end -->';
 /** The committed run the README's worked example is printed from. */
 export const EVIDENCE_DIR = path.join(example, 'evidence');
 
-/** The load: every route in turn on each connection, a fixed number of requests in all (bounded by count, not time). */
-export const ROUTES = ['/orders/7', '/quote/7', '/stock/7', '/report/7', '/search/7', '/draft/7'];
+/**
+ * The load: each route on its own, the same fixed number of requests for each (bounded by count, not time).
+ * `route` is what `probe --emit-k6 --route` is given for the finding in `file`: the service is plain
+ * node:http, so its code declares no route the model could link to the finding.
+ */
+export const ROUTES = [
+  { path: '/orders/7', route: 'GET /orders/:id', file: 'src/orders.mjs' },
+  { path: '/quote/7', route: 'GET /quote/:id', file: 'src/quotes.mjs' },
+  { path: '/stock/7', route: 'GET /stock/:id', file: 'src/legacy.mjs' },
+  { path: '/report/7', route: 'GET /report/:id', file: 'src/db.mjs' },
+  { path: '/search/7', route: 'GET /search/:id', file: 'src/search.mjs' },
+  { path: '/draft/7', route: 'GET /draft/:id', file: 'src/drafts.mjs' },
+];
+/** The k6 scripts' base URL: written into them, never contacted here (`k6 run -e TARGET_URL=...` overrides it). */
+const K6_TARGET = 'http://127.0.0.1:8080';
+/** The files of one run, as kept in examples/e2e-service/evidence/. */
+const RUN_FILES = ['findings.json', 'before.evidence.json', 'after.evidence.json', 'routes.json'];
 
 function parseArgs(argv) {
   const options = { amount: 600, connections: 10, write: false, format: 'text', work: undefined };
@@ -41,6 +65,7 @@ function parseArgs(argv) {
     else throw new Error(`unknown argument ${arg}`);
   }
   if (!Number.isInteger(options.amount) || options.amount < ROUTES.length * 10) throw new Error(`--amount must be a whole number of at least ${ROUTES.length * 10} (10 requests per route)`);
+  if (!Number.isInteger(options.connections) || options.connections < 1) throw new Error('--connections must be a whole number of at least 1');
   return options;
 }
 
@@ -117,7 +142,73 @@ function startProcess(command, args, options) {
   return { child, firstLine, exited, stderr: () => stderr };
 }
 
-async function runSide(side, dir, backend, options) {
+/** A percentile of sorted values, interpolated between the two nearest ranks as k6 computes a trend's p(N). */
+function percentile(sorted, p) {
+  const at = (p / 100) * (sorted.length - 1);
+  const low = sorted[Math.floor(at)];
+  const high = sorted[Math.ceil(at)];
+  return low + (high - low) * (at - Math.floor(at));
+}
+
+const round3 = (value) => Math.round(value * 1000) / 1000;
+
+/** One route's numbers from the response times (ms) autocannon reported for it. */
+function routeStats(times, result, seconds) {
+  const sorted = [...times].sort((a, b) => a - b);
+  const failed = result.errors + result.timeouts + result.non2xx;
+  return {
+    requests: sorted.length,
+    failed,
+    seconds: round3(seconds),
+    rate: round3(sorted.length / seconds),
+    latencyMs: {
+      min: round3(sorted[0]),
+      med: round3(percentile(sorted, 50)),
+      avg: round3(sorted.reduce((sum, t) => sum + t, 0) / sorted.length),
+      'p(90)': round3(percentile(sorted, 90)),
+      'p(95)': round3(percentile(sorted, 95)),
+      'p(99)': round3(percentile(sorted, 99)),
+      max: round3(sorted.at(-1)),
+    },
+  };
+}
+
+/** A route's numbers in the shape of k6's `--summary-export` (what `--baseline` and the threshold evaluator read). */
+export function k6Summary(stats) {
+  return {
+    note: 'written by scripts/e2e-example.mjs from an autocannon run of one route, in the shape of k6 --summary-export; k6 did not run',
+    metrics: {
+      http_req_duration: { ...stats.latencyMs },
+      http_reqs: { count: stats.requests, rate: stats.rate },
+      // A k6 Rate's passes are its true values: for http_req_failed, the failed requests.
+      http_req_failed: { passes: stats.failed, fails: stats.requests - stats.failed, value: stats.requests > 0 ? stats.failed / stats.requests : 0 },
+    },
+  };
+}
+
+/**
+ * Loads one route alone: `amount` requests over `connections`; the response time of each request is kept.
+ * First, two requests per connection that are not kept: the first requests of a route in a fresh process
+ * (compilation, the upstream's first connections) are not the steady state a k6 run of a minute measures.
+ */
+async function loadRoute(port, route, amount, connections) {
+  const { default: autocannon } = await import('autocannon');
+  await autocannon({ url: `http://127.0.0.1:${port}`, connections, amount: 2 * connections, requests: [{ method: 'GET', path: route.path }] });
+  const times = [];
+  const started = performance.now();
+  const instance = autocannon({ url: `http://127.0.0.1:${port}`, connections, amount, requests: [{ method: 'GET', path: route.path }] });
+  instance.on('response', (_client, _status, _bytes, responseTime) => times.push(responseTime));
+  const result = await instance;
+  // The run's own wall time: autocannon's `duration` counts whole seconds of its sampling ticks.
+  return routeStats(times, result, (performance.now() - started) / 1000);
+}
+
+/**
+ * Runs the service (as found or fixed) under the preload and loads each route in turn. `passes` names the
+ * passes over the routes: the as-found side makes a second one over the routes that get a k6 script, so
+ * their thresholds (from the first) are tested on numbers they were not derived from.
+ */
+async function runSide(side, dir, backend, options, passes) {
   const evidence = path.join(dir, `${side}.evidence.json`);
   const service = startProcess(process.execPath, ['--import', pathToFileURL(preload).href, 'src/server.mjs'], {
     cwd: dir,
@@ -132,34 +223,143 @@ async function runSide(side, dir, backend, options) {
     },
   });
   const { port } = await service.firstLine;
-  const { default: autocannon } = await import('autocannon');
-  const result = await autocannon({
-    url: `http://127.0.0.1:${port}`,
-    connections: options.connections,
-    amount: options.amount,
-    requests: ROUTES.map((route) => ({ method: 'GET', path: route })),
-  });
+  const perRoute = Math.floor(options.amount / ROUTES.length);
+  const measured = {};
+  for (const [pass, routes] of passes) {
+    measured[pass] = {};
+    for (const route of routes) {
+      measured[pass][route.path] = await loadRoute(port, route, perRoute, options.connections);
+      const { failed } = measured[pass][route.path];
+      if (failed > 0) process.stderr.write(`warning: ${pass} ${route.path}: ${failed} failed requests\n${service.stderr()}`);
+    }
+  }
   service.child.kill('SIGTERM');
   const exit = await service.exited;
   if (!existsSync(evidence)) throw new Error(`the ${side} run wrote no evidence file (exit ${exit.code ?? exit.signal}):\n${exit.stderr}`);
-  // Only what the comparison reads: no timings of the client's own machine beyond its summary.
-  const { title, url, ...client } = result;
-  writeFileSync(path.join(dir, `${side}.autocannon.json`), `${JSON.stringify({ ...client, url: 'http://127.0.0.1/' }, null, 1)}\n`);
-  if (result.non2xx > 0 || result.errors > 0) process.stderr.write(`warning: the ${side} run had ${result.non2xx} non-2xx answers and ${result.errors} errors\n${service.stderr()}`);
-  return { evidence, client: path.join(dir, `${side}.autocannon.json`) };
+  return { evidence, measured };
 }
 
 /** The compare command the README shows, run in `dir` on the files of one run. */
 export function compareRun(dir, format) {
-  return cli(dir, 'compare', 'before.evidence.json', 'after.evidence.json', '--findings', 'findings.json', '--client', 'before.autocannon.json', 'after.autocannon.json', '--format', format, '--width', '100');
+  return cli(dir, 'compare', 'before.evidence.json', 'after.evidence.json', '--findings', 'findings.json', '--format', format, '--width', '100');
 }
 
-export function readmeBlock(markdown) {
-  return `${README_START}\n\n\`\`\`sh\nnpx bottleneck compare before.evidence.json after.evidence.json --findings findings.json \\\n  --client before.autocannon.json after.autocannon.json --format markdown\n\`\`\`\n\n${markdown.trim()}\n\n${README_END}`;
+/** The finding's route in the example, by the file that holds it. */
+function routeOf(finding) {
+  const route = ROUTES.find((r) => r.file === finding.file);
+  if (!route) throw new Error(`no route of the example runs ${finding.file}`);
+  return route;
+}
+
+/**
+ * `probe --emit-k6` for each finding it writes a script for, one finding at a time (each has its own
+ * route, given with --route), with the as-found numbers of that route as --baseline. Writes the scripts,
+ * their k6-operator TestRun manifests and the baselines into `dir/k6/`.
+ */
+function emitK6(dir, report, measured, canEmitK6) {
+  const k6Dir = path.join(dir, 'k6');
+  rmSync(k6Dir, { recursive: true, force: true });
+  mkdirSync(k6Dir, { recursive: true });
+  const work = mkdtempSync(path.join(tmpdir(), 'bottleneck-e2e-k6-'));
+  try {
+    for (const finding of report.findings.filter(canEmitK6)) {
+      const route = routeOf(finding);
+      const name = path.basename(finding.file).replace(/\.[^.]*$/, '');
+      const findings = path.join(work, `${name}.findings.json`);
+      writeFileSync(findings, `${JSON.stringify({ ...report, findings: [finding] })}\n`);
+      // The baseline stays beside the script it made, under the name the script's header gives.
+      writeFileSync(path.join(k6Dir, `${name}.baseline.json`), `${JSON.stringify(k6Summary(measured.before[route.path]), null, 1)}\n`);
+      const [, id] = /\/(\w+)$/.exec(route.path) ?? [];
+      const emitted = cli(k6Dir, 'probe', '--from', findings, '--budget', '1', '--format', 'json', '--output', path.join(work, `${name}.probe.json`),
+        '--emit-k6', '.', '--target-url', K6_TARGET, '--route', route.route, '--route-params', `id=${id}`, '--baseline', `${name}.baseline.json`);
+      if (emitted.code !== 0) throw new Error(`probe --emit-k6 failed for ${finding.file} (${emitted.code}): ${emitted.stderr}`);
+    }
+  } finally {
+    rmSync(work, { recursive: true, force: true });
+  }
+}
+
+/** The `options` object of a generated k6 script (plain literals, as the generator writes it). */
+export function scriptOptions(script) {
+  const match = /^export const options = (\{[\s\S]*?\n\});$/m.exec(script);
+  if (!match) throw new Error('no `export const options = {...};` in the script');
+  return JSON.parse(match[1]);
+}
+
+/**
+ * Each k6 script of a run in `dir` (k6/*.js), its thresholds evaluated by the project's evaluator on the
+ * route's numbers: the pass its baseline came from, the second pass as found, and the run with the fixes.
+ */
+export async function thresholdResults(dir) {
+  const { evaluateThresholds, readK6Summary } = await import(pathToFileURL(path.join(root, 'dist/src/probe/k6-summary.js')).href);
+  const routes = JSON.parse(readFileSync(path.join(dir, 'routes.json'), 'utf8'));
+  const k6Dir = path.join(dir, 'k6');
+  const results = [];
+  for (const name of readdirSync(k6Dir).filter((n) => n.endsWith('.js')).sort()) {
+    const script = readFileSync(path.join(k6Dir, name), 'utf8');
+    const [, file, line, ruleId] = /^\/\/ Generated by `bottleneck probe --emit-k6` for (\S+):(\d+) \(([^)]+)\)\./.exec(script) ?? [];
+    const route = ROUTES.find((r) => r.file === file);
+    if (!route) throw new Error(`${name}: no route of the example runs ${file}`);
+    const { thresholds } = scriptOptions(script);
+    const evaluate = (pass) => {
+      const read = readK6Summary(k6Summary(routes[pass][route.path]));
+      return evaluateThresholds(thresholds, read.metrics);
+    };
+    results.push({
+      script: name,
+      file,
+      line: Number(line),
+      ruleId,
+      route: route.route,
+      path: route.path,
+      decisive: thresholds.http_req_duration !== undefined,
+      thresholds,
+      passes: { before: evaluate('before'), 'before-again': evaluate('before-again'), after: evaluate('after') },
+    });
+  }
+  return results;
+}
+
+const verdict = (evaluated) => (evaluated.every((t) => t.ok) ? 'pass' : 'FAIL');
+const p95 = (stats) => `${Math.round(stats.latencyMs['p(95)'] * 10) / 10}`;
+
+/** The thresholds table of the README's worked example. */
+export async function thresholdsMarkdown(dir) {
+  const routes = JSON.parse(readFileSync(path.join(dir, 'routes.json'), 'utf8'));
+  const rows = (await thresholdResults(dir)).map((r) => {
+    const limits = Object.entries(r.thresholds).flatMap(([metric, specs]) => specs.map((spec) => `\`${metric} ${typeof spec === 'string' ? spec : spec.threshold}\``)).join(', ');
+    const cell = (pass) => `${verdict(r.passes[pass])} (p95 ${p95(routes[pass][r.path])} ms)`;
+    return `| \`${r.ruleId}\` ${r.file}:${r.line} | ${r.route} | ${limits} | ${cell('before')} | ${cell('before-again')} | ${cell('after')} |`;
+  });
+  return [
+    '| Finding | Route | Thresholds of its k6 script | As found (baseline) | As found, again | Fixed |',
+    '| --- | --- | --- | --- | --- | --- |',
+    ...rows,
+  ].join('\n');
+}
+
+export function readmeBlock(markdown, thresholds) {
+  return [
+    README_START,
+    '',
+    '```sh',
+    'npx bottleneck compare before.evidence.json after.evidence.json --findings findings.json --format markdown',
+    '```',
+    '',
+    markdown.trim(),
+    '',
+    'The k6 scripts `probe --emit-k6 --baseline` writes for these findings (`evidence/k6/`), their thresholds',
+    "evaluated by the project's evaluator on each route's own numbers (autocannon, one route at a time):",
+    '',
+    thresholds,
+    '',
+    README_END,
+  ].join('\n');
 }
 
 export async function runExample(options) {
   if (!existsSync(preload)) throw new Error('the preload (dist/bundle/register.js, `bottleneck-cli/register`) is not built in this checkout: run npm run build');
+  const { canEmitK6 } = await import(pathToFileURL(path.join(root, 'dist/src/probe/k6.js')).href);
   const work = options.work ? path.resolve(options.work) : mkdtempSync(path.join(tmpdir(), 'bottleneck-e2e-'));
   mkdirSync(work, { recursive: true });
   const before = path.join(work, 'before');
@@ -172,24 +372,26 @@ export async function runExample(options) {
   if (scan.code !== 0) throw new Error(`scan failed (${scan.code}): ${scan.stderr}`);
   const report = JSON.parse(readFileSync(path.join(before, 'findings.json'), 'utf8'));
   writeFileSync(path.join(after, 'findings.json'), `${JSON.stringify(applyFixes(after, report), null, 1)}\n`);
+  // The routes whose findings get a k6 script are loaded twice as found: the thresholds come from the first pass.
+  const k6Routes = ROUTES.filter((route) => report.findings.some((f) => f.file === route.file && canEmitK6(f)));
   const backend = startProcess(process.execPath, [path.join(example, 'backend/backend.mjs')], { cwd: example });
+  let sides;
   try {
     const ports = await backend.firstLine;
-    const sides = {};
-    for (const [side, dir] of [['before', before], ['after', after]]) sides[side] = await runSide(side, dir, ports, options);
-    for (const [name, from] of [
-      ['findings.json', path.join(before, 'findings.json')],
-      ['before.evidence.json', sides.before.evidence],
-      ['after.evidence.json', sides.after.evidence],
-      ['before.autocannon.json', sides.before.client],
-      ['after.autocannon.json', sides.after.client],
-    ]) {
-      writeFileSync(path.join(work, name), readFileSync(from));
-    }
+    sides = {
+      before: await runSide('before', before, ports, options, [['before', ROUTES], ['before-again', k6Routes]]),
+      after: await runSide('after', after, ports, options, [['after', ROUTES]]),
+    };
   } finally {
     backend.child.kill('SIGTERM');
     await backend.exited;
   }
+  const routes = { note: 'per route: response times (ms) of autocannon runs of that route alone; p(N) interpolated as k6 does', ...sides.before.measured, ...sides.after.measured };
+  writeFileSync(path.join(work, 'findings.json'), readFileSync(path.join(before, 'findings.json')));
+  writeFileSync(path.join(work, 'before.evidence.json'), readFileSync(sides.before.evidence));
+  writeFileSync(path.join(work, 'after.evidence.json'), readFileSync(sides.after.evidence));
+  writeFileSync(path.join(work, 'routes.json'), `${JSON.stringify(routes, null, 1)}\n`);
+  emitK6(work, report, routes, canEmitK6);
   return { work, report };
 }
 
@@ -198,15 +400,18 @@ async function main() {
   const { work } = await runExample(options);
   const shown = compareRun(work, options.format);
   if (shown.code !== 0) throw new Error(`compare failed (${shown.code}): ${shown.stderr}`);
-  process.stdout.write(shown.stdout);
+  if (options.format === 'json') process.stdout.write(`${JSON.stringify({ compare: JSON.parse(shown.stdout), k6: await thresholdResults(work) }, null, 2)}\n`);
+  else process.stdout.write(`${shown.stdout}\n${await thresholdsMarkdown(work)}\n`);
   if (options.write) {
-    mkdirSync(EVIDENCE_DIR, { recursive: true });
-    for (const name of ['findings.json', 'before.evidence.json', 'after.evidence.json', 'before.autocannon.json', 'after.autocannon.json']) {
+    rmSync(EVIDENCE_DIR, { recursive: true, force: true });
+    mkdirSync(path.join(EVIDENCE_DIR, 'k6'), { recursive: true });
+    for (const name of RUN_FILES) {
       const data = JSON.parse(readFileSync(path.join(work, name), 'utf8'));
       // The entry as the service's own directory names it, not this machine's temporary path.
       if (data.run?.entry) data.run.entry = path.relative(path.join(work, name.split('.')[0]), data.run.entry).split(path.sep).join('/');
       writeFileSync(path.join(EVIDENCE_DIR, name), `${JSON.stringify(data, null, 1)}\n`);
     }
+    for (const name of readdirSync(path.join(work, 'k6'))) writeFileSync(path.join(EVIDENCE_DIR, 'k6', name), readFileSync(path.join(work, 'k6', name)));
     const markdown = compareRun(EVIDENCE_DIR, 'markdown');
     if (markdown.code !== 0) throw new Error(`compare failed (${markdown.code}): ${markdown.stderr}`);
     const readme = path.join(root, 'README.md');
@@ -215,7 +420,7 @@ async function main() {
     const end = text.indexOf(README_END);
     if (start < 0 || end < start) throw new Error(`README.md has no ${README_START} ... ${README_END} markers`);
     const temporary = `${readme}.tmp-${process.pid}`;
-    writeFileSync(temporary, text.slice(0, start) + readmeBlock(markdown.stdout) + text.slice(end + README_END.length));
+    writeFileSync(temporary, text.slice(0, start) + readmeBlock(markdown.stdout, await thresholdsMarkdown(EVIDENCE_DIR)) + text.slice(end + README_END.length));
     renameSync(temporary, readme);
     process.stderr.write(`wrote ${path.relative(root, EVIDENCE_DIR)}/ and the README's worked example\n`);
   }

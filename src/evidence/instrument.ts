@@ -10,7 +10,9 @@
  *   site awaits one), and the body of the function that runs the sequence, so one call of that function is
  *   one execution (its span and the most operands in flight at once).
  * - missing-keep-alive: the call at the site, run inside an AsyncLocalStorage context for the site; an
- *   http(s) Agent it returns is tagged, so requests through it later count for the site too.
+ *   http(s) Agent it returns is tagged, so requests through it later count for the site too, and so is a
+ *   client instance it returns (axios.create(), got.extend()): its agents are tagged and its later calls
+ *   run in the site's context (recorder.ts).
  * - undersized-pool: the pool construction at the site (the call enclosing the finding's option); the pool
  *   it returns is tagged, and the pool library's patched acquire reports waits for tagged pools.
  * - uncleared-timer: each setTimeout/setInterval call at the site and its callback; the timer it returns

@@ -155,6 +155,24 @@ function watchOf(timer: object): TimerWatch | undefined {
   return typeof callback === 'function' ? (callback as WatchedCallback)[WATCH] : undefined;
 }
 
+/**
+ * An HTTP client instance a factory returned: a callable with a `defaults` object, as `axios.create()` and
+ * `got.extend()` return. Its requests are made later, by calls on it. (Nest's `HttpModule.register()`
+ * returns a module description, not a client, and is not one.)
+ */
+function isClientInstance(value: unknown): value is ((...args: unknown[]) => unknown) & { defaults: object } {
+  if (typeof value !== 'function') return false;
+  const defaults = (value as { defaults?: unknown }).defaults;
+  return typeof defaults === 'object' && defaults !== null;
+}
+
+/** The agents a client instance holds for its requests: axios `defaults.httpAgent`/`httpsAgent`, got `defaults.options.agent.{http,https}`. */
+function heldAgents(client: { defaults: object }): http.Agent[] {
+  const defaults = client.defaults as { httpAgent?: unknown; httpsAgent?: unknown; options?: { agent?: unknown } };
+  const gotAgents = typeof defaults.options === 'object' && defaults.options !== null && typeof defaults.options.agent === 'object' && defaults.options.agent !== null ? (defaults.options.agent as Record<string, unknown>) : {};
+  return [defaults.httpAgent, defaults.httpsAgent, gotAgents.http, gotAgents.https].filter((agent): agent is http.Agent => agent instanceof http.Agent);
+}
+
 export class Recorder {
   private readonly records: SiteRecord[];
   private readonly startedAt = new Date();
@@ -163,6 +181,8 @@ export class Recorder {
   /** missing-keep-alive: made at the first call that needs it (a keep-alive site's call), so a process without one never has it. */
   private contextStore: AsyncLocalStorage<SiteRecord> | undefined;
   private readonly agents = new WeakMap<object, SiteRecord>();
+  /** missing-keep-alive: the Proxy handed on for each client instance a site made, per site. */
+  private readonly clients = new WeakMap<object, Map<SiteRecord, object>>();
   private readonly pools = new WeakMap<object, SiteRecord>();
   private outboundWatched = false;
   private timersWatched = false;
@@ -402,23 +422,76 @@ export class Recorder {
 
   // missing-keep-alive -------------------------------------------------------------------------------
 
-  /** Runs the site's call inside the site's context: outbound requests it starts (now or in its async continuations) count for the site; an Agent it returns is tagged. */
+  /**
+   * Runs the site's call inside the site's context: outbound requests it starts (now or in its async
+   * continuations) count for the site. What it returns is followed: an Agent is tagged, and an HTTP client
+   * instance (axios.create(), got.extend()) has its agents tagged and its later calls run in the context.
+   */
   outbound<T>(index: number, call: () => T): T {
     const record = this.records[index];
     if (!record) return call();
     const result = this.context.run(record, call);
-    return this.tagAgent(record, result);
+    return this.follow(record, result);
   }
 
   agent<T>(index: number, value: T): T {
     const record = this.records[index];
-    return record ? this.tagAgent(record, value) : value;
+    return record ? this.follow(record, value) : value;
   }
 
-  private tagAgent<T>(record: SiteRecord, value: T): T {
-    if (value instanceof http.Agent) this.agents.set(value, record);
-    else if (isThenable(value) && value instanceof Promise) value.then((resolved) => (resolved instanceof http.Agent ? this.agents.set(resolved, record) : undefined), () => undefined);
+  /** What a keep-alive site made: an Agent (tagged), a client instance (followed), or a promise of either (its agents tagged when it settles). */
+  private follow<T>(record: SiteRecord, value: T): T {
+    if (value instanceof http.Agent) {
+      this.agents.set(value, record);
+      return value;
+    }
+    if (isClientInstance(value)) return this.followClient(record, value);
+    if (value instanceof Promise) {
+      value.then((resolved) => {
+        if (resolved instanceof http.Agent) this.agents.set(resolved, record);
+        else if (isClientInstance(resolved)) for (const agent of heldAgents(resolved)) this.agents.set(agent, record);
+      }, () => undefined);
+    }
     return value;
+  }
+
+  /**
+   * A client instance made at the site: the sockets are opened later, by calls on the instance, not at
+   * the site's line. Its own agents (axios `defaults.httpAgent`/`httpsAgent`, got `defaults.options.agent`)
+   * are tagged, so every request through them counts for the site wherever it is made; and the instance is
+   * handed on behind a Proxy whose calls (the instance itself, `get`, `post`, `request`, `extend`, ...) run
+   * inside the site's context, so requests through an agent it does not own (the global agent, one set
+   * later) count too. The Proxy forwards everything else to the instance unchanged; one Proxy per instance
+   * and site, so a factory that returns the same client returns the same value each time.
+   */
+  private followClient<T extends { defaults: object }>(record: SiteRecord, client: T): T {
+    for (const agent of heldAgents(client)) this.agents.set(agent, record);
+    let bySite = this.clients.get(client);
+    if (!bySite) this.clients.set(client, (bySite = new Map()));
+    const known = bySite.get(record);
+    if (known) return known as T;
+    const context = this.context;
+    const wrappers = new WeakMap<object, object>();
+    const wrap = (fn: object): object => {
+      let proxy = wrappers.get(fn);
+      if (proxy) return proxy;
+      proxy = new Proxy(fn, {
+        apply: (target, thisArg, args) => context.run(record, () => Reflect.apply(target as (...a: unknown[]) => unknown, thisArg, args)),
+        get: (target, key) => {
+          const value: unknown = Reflect.get(target, key);
+          if (typeof value !== 'function' || key === 'constructor' || key === 'prototype') return value;
+          // A proxy must report a non-configurable, read-only property as it is.
+          const own = Reflect.getOwnPropertyDescriptor(target, key);
+          if (!own || (own.configurable === false && own.writable === false)) return value;
+          return wrap(value);
+        },
+      });
+      wrappers.set(fn, proxy);
+      return proxy;
+    };
+    const proxy = wrap(client);
+    bySite.set(record, proxy);
+    return proxy as T;
   }
 
   private watchOutbound(): void {
@@ -570,7 +643,7 @@ function defaultReason(record: SiteRecord): { reason?: string } {
   if (record.state === 'not-loaded') return { reason: 'its file never loaded in this process' };
   if (record.state === 'instrumented' && record.hits === 0) {
     return record.site.family === 'missing-keep-alive'
-      ? { reason: 'no outbound request went through the agent this site builds or started inside its call (requests through a client it creates, such as axios.create(), are not followed)' }
+      ? { reason: 'no outbound request went through the agent or client this site builds, or started inside its call (a client other than an axios or got instance, such as an undici dispatcher, is not followed)' }
       : { reason: 'its code never ran while watched' };
   }
   return {};

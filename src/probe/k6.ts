@@ -99,6 +99,16 @@ export function findingPrediction(finding: Finding): { ratio?: number; why: stri
     const max = numberParam(params, ['max', 'poolSize', 'connectionLimit'], 10).value;
     const concurrency = numberParam(params, ['fanOut', 'expectedConcurrency', 'concurrency'], 50).value;
     if (concurrency <= max) return { why: `pool max ${max} covers the expected concurrency ${concurrency}: the finding predicts no queueing at that load` };
+    // The fix sets the rule's recommended max: when that is still under the concurrency, the fixed pool
+    // queues too (N / c' rounds instead of N / c), and a threshold at N / c would fail a service fixed as told.
+    const recommended = numberParam(params, ['recommendedMax'], 0).value;
+    if (recommended > max && recommended < concurrency) {
+      const ratio = round(recommended / max, 2);
+      return {
+        ratio,
+        why: `${concurrency} concurrent requests on a pool of ${max}: closed-loop queueing makes each wait S * N / c; with the suggested max of ${recommended} it is S * N / ${recommended}, ${ratio}x less`,
+      };
+    }
     return { ratio: round(concurrency / max, 2), why: `${concurrency} concurrent requests on a pool of ${max}: closed-loop queueing makes each wait S * N / c instead of S, ${round(concurrency / max, 2)}x` };
   }
   return { why: 'the saving is a connection (and TLS) set-up per outbound request, whose cost depends on the round trip to the upstream, which the code does not say' };

@@ -88,6 +88,26 @@ describe('preload: families', () => {
     expect(after!.metrics['sockets.per-request']).toMatchObject({ count: REQUESTS, sum: 1 });
   });
 
+  it('missing-keep-alive through a client made at the site (axios.create() in a factory): a client per request opens a socket per request; the shared one reuses its socket', async () => {
+    const connectionsBefore = upstream.connections();
+    // The finding is the factory's call in the handler; the sockets are opened later, by client.get(), through the agent the client holds.
+    const { before, after } = await beforeAndAfter('missing-keep-alive-clients', 'factory.mjs', 'missing-keep-alive/per-request-client', { after: 'factory.after.mjs', setup: (dir) => linkPackage(dir, 'axios') });
+    expect(before).toMatchObject({ state: 'instrumented', hits: REQUESTS });
+    expect(before.metrics['sockets.per-request']).toMatchObject({ count: REQUESTS, sum: REQUESTS, min: 1, max: 1 });
+    expect(after).toMatchObject({ state: 'instrumented', hits: REQUESTS });
+    expect(after!.metrics['sockets.per-request']).toMatchObject({ count: REQUESTS, sum: 1 });
+    expect(upstream.connections() - connectionsBefore).toBe(REQUESTS + 1);
+  });
+
+  it('missing-keep-alive through a client made at the site (axios.create() with Connection: close, through the global agent): its later calls count for the site', async () => {
+    // No agent of the client's own to tag: its calls run in the site's context instead.
+    const { before, after } = await beforeAndAfter('missing-keep-alive-clients', 'headers.mjs', 'missing-keep-alive/connection-close', { after: 'headers.after.mjs', setup: (dir) => linkPackage(dir, 'axios') });
+    expect(before).toMatchObject({ state: 'instrumented', hits: REQUESTS });
+    expect(before.metrics['sockets.per-request']).toMatchObject({ count: REQUESTS, sum: REQUESTS });
+    expect(after).toMatchObject({ state: 'instrumented', hits: REQUESTS });
+    expect(after!.metrics['sockets.per-request']).toMatchObject({ count: REQUESTS, sum: 1 });
+  });
+
   it('undersized-pool (pg-pool): three parallel acquires on a pool of one queue behind each other; on a pool of three none waits', async () => {
     const { before, after } = await beforeAndAfter('undersized-pool', 'orders.mjs', 'undersized-pool/small-max', { after: 'orders.after.mjs', setup: (dir) => linkPackage(dir, 'pg-pool') });
     expect(before).toMatchObject({ state: 'instrumented', hits: 3 * REQUESTS });

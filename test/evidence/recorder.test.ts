@@ -54,6 +54,32 @@ describe('recorder', () => {
     expect(calls).toBe(1);
   });
 
+  it('hands on a client instance made at a keep-alive site unchanged but for its calls, the same value for the same instance', async () => {
+    const axios = (await import('axios')).default;
+    const http = await import('node:http');
+    const recorder = recorderFor([site('missing-keep-alive', 1)]);
+    const agent = new http.Agent({ keepAlive: false });
+    const instance = axios.create({ baseURL: 'http://127.0.0.1:1', httpAgent: agent });
+    const followed = recorder.outbound(0, () => instance);
+    expect(followed).not.toBe(instance);
+    expect(recorder.outbound(0, () => instance)).toBe(followed);
+    expect(typeof followed).toBe('function');
+    // Data goes through as it is; methods keep working and keep their identity from one read to the next.
+    expect(followed.defaults).toBe(instance.defaults);
+    expect(followed.interceptors).toBe(instance.interceptors);
+    expect(followed.get).toBe(followed.get);
+    expect(followed.getUri({ url: '/a' })).toBe('http://127.0.0.1:1/a');
+    // The agent the client holds is the site's: a request through it anywhere counts for it.
+    expect((recorder as unknown as { agents: WeakMap<object, unknown> }).agents.has(agent)).toBe(true);
+    // A read-only, non-configurable property is reported as it is (a Proxy must).
+    const frozen = Object.defineProperty(() => undefined, 'helper', { value: () => 'h', writable: false, configurable: false });
+    const client = Object.assign(frozen, { defaults: {} });
+    expect(recorder.outbound(0, () => client).helper).toBe(client.helper);
+    // Anything that is not a client, an agent or a promise is handed on as it is.
+    const plain = { defaults: {} };
+    expect(recorder.outbound(0, () => plain)).toBe(plain);
+  });
+
   it('measures strings as UTF-8 and buffers by their length; other values have no size', () => {
     expect(byteSize('é')).toBe(2);
     expect(byteSize(Buffer.alloc(7))).toBe(7);

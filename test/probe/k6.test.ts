@@ -190,6 +190,17 @@ describe('k6 thresholds come from the finding and the as-found numbers', () => {
     expect(evaluateThresholds(thresholds, { http_req_duration: { 'p(95)': 500 / 1.67, 'p(99)': 800 / 1.67 }, http_req_failed: { rate: 0 } }).every((t) => t.ok)).toBe(true);
   });
 
+  it('predict a pool\'s change from the max the rule suggests: a suggested max under the concurrency still queues, so the ratio is suggested / max', () => {
+    const baseline = { file: 'before.json', metrics: metricsOf(summaryExport(250, 300)) };
+    // 50 in flight on 2 connections, fixed to 20: 25 rounds of queueing become 2.5, 10x (not 50 / 2 = 25x).
+    const short = files(finding('undersized-pool/small-max', { max: 2, expectedConcurrency: 50, recommendedMax: 20 }), { routeParams: { id: '1' }, baseline });
+    expect(short.script).toContain("Taken as the route's whole latency (10x)");
+    expect(parseScript(short.script).options.thresholds.http_req_duration).toEqual(['p(95)<30', 'p(99)<36']);
+    // A suggested max that covers the concurrency removes the queue: concurrency / max.
+    const covering = files(finding('undersized-pool/small-max', { max: 2, expectedConcurrency: 10, recommendedMax: 20 }), { routeParams: { id: '1' }, baseline });
+    expect(covering.script).toContain("Taken as the route's whole latency (5x)");
+  });
+
   it('are informative only, and say so, without a baseline or without a prediction', () => {
     const noBaseline = files(finding('sequential-await/consecutive', { awaits: 3 }), { routeParams: { id: '1' } });
     expect(noBaseline.decisive).toBe(false);
