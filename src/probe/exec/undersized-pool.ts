@@ -29,6 +29,7 @@ import type { CallTarget } from './locate.js';
 import { execSkip, locationOf, skipBeforeRunning, stubbedNote, type ExecLocation } from './outcome.js';
 import { checkDatabase, relayToPostgres, startEmbeddedPostgres, type PoolDatabase } from './pool-database.js';
 import { POOL_SHIMS, type PoolLibrary } from './pool-shims.js';
+import { sharedServer, type SharedServer } from './shared-server.js';
 
 const FACTORY = '__bottleneckPools';
 
@@ -201,7 +202,33 @@ export interface PoolDatabaseOptions {
   postgresUrl?: string;
 }
 
-export function execPoolProbe(cwd: string, latencies: Record<string, number>, database: PoolDatabaseOptions = {}): Probe<ExecPoolParams> {
+/** The servers the pool findings of one probe run share (started by the first finding that needs one). */
+export interface PoolServers {
+  postgres: SharedServer<PoolDatabase>;
+}
+
+/**
+ * A pg pool runs against a real PostgreSQL or not at all: the server is opened once per run (started, or
+ * the user's reached through a relay), checked with `SELECT 1`, and closed by the run's `close()`.
+ */
+export function poolServers(options: PoolDatabaseOptions = {}): PoolServers {
+  return {
+    postgres: sharedServer(async (context) => {
+      // The server may take up to 60% of the first pg finding's share to start; its rounds get the rest.
+      const startBy = Date.now() + Math.max(1_000, (context.deadline - Date.now()) * 0.6);
+      const opened = options.postgresUrl ? await relayToPostgres(options.postgresUrl) : await startEmbeddedPostgres({ deadline: startBy, signal: context.signal });
+      if ('unavailable' in opened) return { unavailable: `no real PostgreSQL to run your pg pool against: ${opened.unavailable}${options.postgresUrl ? '' : ' (or pass --postgres-url <url> to use yours)'}` };
+      const checked = await checkDatabase(opened.connection, startBy);
+      if ('error' in checked) {
+        await opened.close();
+        return { unavailable: `${options.postgresUrl ? 'your PostgreSQL (--postgres-url)' : 'the embedded PostgreSQL'} did not answer SELECT 1: ${checked.error}` };
+      }
+      return opened;
+    }),
+  };
+}
+
+export function execPoolProbe(cwd: string, latencies: Record<string, number>, servers: PoolServers): Probe<ExecPoolParams> {
   return {
     family: 'undersized-pool',
     plan(params, variant) {
@@ -221,7 +248,7 @@ export function execPoolProbe(cwd: string, latencies: Record<string, number>, da
       return { params: { where, library, concurrency: Math.min(200, Math.round(concurrency.value)), concurrencySource: concurrency.source, latencyMs, latencySource, replica: replica.params } };
     },
     run(params, context) {
-      return runExecPool(cwd, params, context, database);
+      return runExecPool(cwd, params, context, servers);
     },
   };
 }
@@ -236,33 +263,21 @@ const percentile = (values: number[], p: number): number => {
   return sorted.length === 0 ? 0 : (sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] as number);
 };
 
-export async function runExecPool(cwd: string, params: ExecPoolParams, context: ProbeContext, database: PoolDatabaseOptions = {}): Promise<ProbeOutcome> {
+export async function runExecPool(cwd: string, params: ExecPoolParams, context: ProbeContext, servers: PoolServers): Promise<ProbeOutcome> {
   if (!('where' in params)) return replicaWithReason(params.replica, params.why, context);
-  return runOnYourCode(cwd, params, context, database);
+  return runOnYourCode(cwd, params, context, servers);
 }
 
-/**
- * A pg pool runs against a real PostgreSQL or not at all: the server is opened here (started, or the
- * user's reached through a relay), checked with `SELECT 1`, and closed on every path, including Ctrl-C.
- */
-async function withDatabase(options: PoolDatabaseOptions, context: ProbeContext, measure: (database: PoolDatabase | undefined) => Promise<ProbeOutcome>, library: PoolLibrary): Promise<ProbeOutcome> {
+/** The run's shared server for a library that needs one (opened by the first finding), or none. */
+async function withDatabase(servers: PoolServers, context: ProbeContext, measure: (database: PoolDatabase | undefined) => Promise<ProbeOutcome>, library: PoolLibrary): Promise<ProbeOutcome> {
   if (!ON_POSTGRES.has(library)) return measure(undefined);
-  // The server may take up to 60% of this probe's share to start; the rounds get the rest.
-  const startBy = Date.now() + Math.max(1_000, (context.deadline - Date.now()) * 0.6);
-  const opened = options.postgresUrl ? await relayToPostgres(options.postgresUrl) : await startEmbeddedPostgres({ deadline: startBy, signal: context.signal });
+  const opened = await servers.postgres.open(context);
   // Final: no replica with a fake client stands in for the database (the reason says what to do instead).
-  const noDatabase = (why: string): ProbeOutcome => ({ ...skipBeforeRunning(`${why}. A pg pool is measured against a real PostgreSQL only, never a fake client`), final: true });
-  if ('unavailable' in opened) return noDatabase(`no real PostgreSQL to run your pg pool against: ${opened.unavailable}${options.postgresUrl ? '' : ' (or pass --postgres-url <url> to use yours)'}`);
-  try {
-    const checked = await checkDatabase(opened.connection, startBy);
-    if ('error' in checked) return noDatabase(`${options.postgresUrl ? 'your PostgreSQL (--postgres-url)' : 'the embedded PostgreSQL'} did not answer SELECT 1: ${checked.error}`);
-    return await measure(opened);
-  } finally {
-    await opened.close();
-  }
+  if ('unavailable' in opened) return { ...skipBeforeRunning(`${opened.unavailable}. A pg pool is measured against a real PostgreSQL only, never a fake client`), final: true };
+  return measure(opened);
 }
 
-async function runOnYourCode(cwd: string, planned: Extract<ExecPoolParams, { where: ExecLocation }>, context: ProbeContext, database: PoolDatabaseOptions): Promise<ProbeOutcome> {
+async function runOnYourCode(cwd: string, planned: Extract<ExecPoolParams, { where: ExecLocation }>, context: ProbeContext, servers: PoolServers): Promise<ProbeOutcome> {
   let params = planned;
   const { where } = params;
   const absolute = path.resolve(cwd, where.file);
@@ -281,7 +296,7 @@ async function runOnYourCode(cwd: string, planned: Extract<ExecPoolParams, { whe
   const limited = expression.binding ? limitedConcurrency(text, absolute, expression.binding) : undefined;
   if (limited && limited.value < params.concurrency) params = { ...params, concurrency: limited.value, concurrencySource: limited.source };
   const chosen = params;
-  return withDatabase(database, context, (opened) => measureYourPool(chosen, { absolute, text, expression, fixed }, context, opened), params.library);
+  return withDatabase(servers, context, (opened) => measureYourPool(chosen, { absolute, text, expression, fixed }, context, opened), params.library);
 }
 
 async function measureYourPool(
