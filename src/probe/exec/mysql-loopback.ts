@@ -186,7 +186,7 @@ export async function startMysqlLoopback(options: { tcp?: boolean } = {}): Promi
   return {
     socketPath,
     ...(port !== undefined ? { port } : {}),
-    description: `a loopback MySQL-protocol server (mysql2's own server side) started for this probe on a Unix socket: it answers SELECT SLEEP(s) after s seconds and counts the queries it holds at once; no data, no SQL engine`,
+    description: `a loopback MySQL-protocol server (mysql2's own server side) started for this probe run on a Unix socket (one server for all its mysql2 pool findings): it answers SELECT SLEEP(s) after s seconds and counts the queries it holds at once; no data, no SQL engine`,
     most: (tag) => most.get(tag ?? ALL) ?? 0,
     answered: (tag) => answered.get(tag ?? ALL) ?? 0,
     connections: () => accepted,
