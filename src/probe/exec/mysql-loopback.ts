@@ -2,7 +2,7 @@
  * A loopback MySQL-protocol server for the undersized-pool `--exec` probe on mysql2 pools (and the
  * preload's tests): mysql2's own server-side protocol implementation (`mysql2.createServer()`), listening
  * on a Unix socket in a private temporary directory (the child that runs the user's code has no network,
- * but reaches a socket file) and, when asked, on 127.0.0.1. It accepts any login and answers every text
+ * but reaches a socket file). It accepts any login and answers every text
  * query with an OK packet; a query with `SLEEP(s)` in it is answered after s seconds, like MySQL's
  * `SELECT SLEEP(s)`, so a connection is held for that long. The server counts the sleeping queries it
  * holds at once, exactly (as they arrive and as they are answered), per tag: a `/* bottleneck-probe <tag> *\/`
@@ -21,8 +21,6 @@ import path from 'node:path';
 export interface MysqlLoopback {
   /** The Unix socket (mysql2's `socketPath`). */
   socketPath: string;
-  /** The TCP port on 127.0.0.1, when `tcp` was asked for. */
-  port?: number;
   /** For the notes. */
   description: string;
   /** The most sleeping queries with this tag the server held at once (every sleeping query when no tag is given). */
@@ -82,7 +80,7 @@ function listenOn(server: net.Server, ...args: unknown[]): Promise<void> {
 }
 
 /** Starts the server; `close()` ends every connection, clears pending answers and removes the socket's directory. */
-export async function startMysqlLoopback(options: { tcp?: boolean } = {}): Promise<MysqlLoopback | { unavailable: string }> {
+export async function startMysqlLoopback(): Promise<MysqlLoopback | { unavailable: string }> {
   const mysql = await loadMysql2();
   if ('unavailable' in mysql) return mysql;
   const dir = mkdtempSync(path.join(os.tmpdir(), 'bottleneck-mysql-'));
@@ -155,37 +153,24 @@ export async function startMysqlLoopback(options: { tcp?: boolean } = {}): Promi
     connection.on('init_db', () => reply(() => connection.writeOk()));
   };
 
-  const servers: MysqlServer[] = [];
-  const open = (): MysqlServer => {
-    const server = mysql.createServer();
-    server.on('connection', onConnection);
-    server._server.on('connection', (socket: net.Socket) => {
-      sockets.add(socket);
-      socket.on('close', () => sockets.delete(socket));
-    });
-    servers.push(server);
-    return server;
-  };
-  let port: number | undefined;
+  const server = mysql.createServer();
+  server.on('connection', onConnection);
+  server._server.on('connection', (socket: net.Socket) => {
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
+  });
   try {
-    await listenOn(open()._server, socketPath);
-    if (options.tcp) {
-      const tcp = open()._server;
-      await listenOn(tcp, 0, '127.0.0.1');
-      const address = tcp.address();
-      port = typeof address === 'object' && address ? address.port : undefined;
-    }
+    await listenOn(server._server, socketPath);
   } catch (error) {
-    for (const server of servers) server._server.close();
+    server._server.close();
     rmSync(dir, { recursive: true, force: true });
     return { unavailable: `the loopback MySQL server could not listen: ${error instanceof Error ? error.message : String(error)}` };
   }
   const onExit = () => rmSync(dir, { recursive: true, force: true });
   process.once('exit', onExit);
-  for (const server of servers) server._server.unref();
+  server._server.unref();
   return {
     socketPath,
-    ...(port !== undefined ? { port } : {}),
     description: `a loopback MySQL-protocol server (mysql2's own server side) started for this probe run on a Unix socket (one server for all its mysql2 pool findings): it answers SELECT SLEEP(s) after s seconds and counts the queries it holds at once; no data, no SQL engine`,
     most: (tag) => most.get(tag ?? ALL) ?? 0,
     answered: (tag) => answered.get(tag ?? ALL) ?? 0,
@@ -196,7 +181,7 @@ export async function startMysqlLoopback(options: { tcp?: boolean } = {}): Promi
       for (const timer of timers) clearTimeout(timer);
       timers.clear();
       for (const socket of sockets) socket.destroy();
-      await Promise.all(servers.map((server) => new Promise<void>((resolve) => server._server.close(() => resolve()))));
+      await new Promise<void>((resolve) => server._server.close(() => resolve()));
       rmSync(dir, { recursive: true, force: true });
       process.removeListener('exit', onExit);
     },
