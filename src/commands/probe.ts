@@ -255,13 +255,19 @@ export async function probeFindings(findings: Finding[], options: ProbeFindingsO
     if (refusal) throw new UsageError(refusal);
   }
   const probes = options.exec ? execProbes(options.io, options.io.cwd, { latencies: options.latencies, ...(options.postgresUrl ? { postgresUrl: options.postgresUrl } : {}) }) : undefined;
-  const probed = await runProbes(probes ? probes.prepare(findings) : findings, {
-    budgetMs: options.budgetMs,
-    ...(options.startedAt !== undefined ? { startedAt: options.startedAt } : {}),
-    signal: options.signal ?? new AbortController().signal,
-    ...(probes ? { probes: probes.probes, mode: probes.mode } : {}),
-    ...(options.onStart ? { onStart: options.onStart } : {}),
-  });
+  let probed: ProbedFindings;
+  try {
+    probed = await runProbes(probes ? probes.prepare(findings) : findings, {
+      budgetMs: options.budgetMs,
+      ...(options.startedAt !== undefined ? { startedAt: options.startedAt } : {}),
+      signal: options.signal ?? new AbortController().signal,
+      ...(probes ? { probes: probes.probes, mode: probes.mode } : {}),
+      ...(options.onStart ? { onStart: options.onStart } : {}),
+    });
+  } finally {
+    // The servers the pool findings shared (an embedded PostgreSQL, the loopback MySQL server) stop here.
+    await probes?.close();
+  }
   // Report the findings as they came (prepare() may have added private params), with their verification.
   return {
     ...probed,

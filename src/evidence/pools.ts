@@ -34,22 +34,40 @@ const LIBRARIES: PoolLibrary[] = [
   // Older 3.x define getConnection in lib/pool.js, newer ones in lib/base/pool.js (lib/pool.js extends it).
   { file: 'mysql2/lib/pool.js', method: 'getConnection', waiting: (self) => lengthOf(self._connectionQueue), callback: true, either: true },
   { file: 'mysql2/lib/base/pool.js', method: 'getConnection', waiting: (self) => lengthOf(self._connectionQueue), callback: true, either: true },
-  // knex: every query acquires through the client, which asks its tarn pool.
+  // knex: every query acquires through the client, which asks its tarn pool. tarn counts an acquire waiting
+  // for a connection being created as pending too: only those beyond the creations under way wait for the pool.
   {
     file: 'knex/lib/client.js',
     method: 'acquireConnection',
     waiting: (self) => {
-      const pool = self.pool as { numPendingAcquires?: () => number } | undefined;
-      return typeof pool?.numPendingAcquires === 'function' ? pool.numPendingAcquires() : undefined;
+      const pool = self.pool as { numPendingAcquires?: () => number; numPendingCreates?: () => number } | undefined;
+      if (typeof pool?.numPendingAcquires !== 'function') return undefined;
+      const creating = typeof pool.numPendingCreates === 'function' ? pool.numPendingCreates() : 0;
+      return Math.max(0, pool.numPendingAcquires() - creating);
     },
     callback: false,
   },
-  // Sequelize: the dialect's connection manager asks sequelize-pool.
-  { file: 'sequelize/lib/dialects/abstract/connection-manager.js', method: 'getConnection', waiting: (self) => numberOr((self.pool as { waiting?: unknown } | undefined)?.waiting), callback: false },
+  // Sequelize: its sequelize-pool, tagged through the instance's connectionManager (recorder.ts). The pool's
+  // own acquire, not the connection manager's getConnection: that one awaits hooks before it asks the pool,
+  // so callers started together would all read an empty queue. Callers beyond the resources being created wait.
+  {
+    file: 'sequelize-pool/lib/Pool.js',
+    method: 'acquire',
+    waiting: (self) => {
+      const pending = lengthOf(self._pendingAcquires);
+      const size = numberOr(self._count);
+      if (pending === undefined || size === undefined) return undefined;
+      const held = (lengthOf(self._inUseObjects) ?? 0) + (lengthOf(self._availableObjects) ?? 0);
+      return Math.max(0, pending - Math.max(0, size - held));
+    },
+    callback: false,
+  },
   { file: 'generic-pool/lib/Pool.js', method: 'acquire', waiting: (self) => numberOr(self.pending), callback: false },
 ];
 
 const PATCHED = Symbol.for('bottleneck-cli.evidence.patched');
+/** Marks a callback this patch wrapped: mysql2 hands a queued callback back to getConnection (a connection dropped while it waited), one acquire still. */
+const WRAPPED = Symbol.for('bottleneck-cli.evidence.wrapped');
 
 function libraryOf(filename: string): PoolLibrary | undefined {
   const normalized = filename.split(path.sep).join('/');
@@ -82,6 +100,8 @@ export function patchPoolLibrary(filename: string, exported: unknown, recorder: 
   const patched = function (this: unknown, ...args: unknown[]): unknown {
     const record = recorder.poolSite(this);
     if (!record) return original.apply(this, args);
+    const last = args[args.length - 1];
+    if (library.callback && typeof last === 'function' && (last as { [WRAPPED]?: true })[WRAPPED]) return original.apply(this, args);
     let waiting: number | undefined;
     try {
       waiting = library.waiting(this as Record<string, unknown>);
@@ -89,11 +109,10 @@ export function patchPoolLibrary(filename: string, exported: unknown, recorder: 
       waiting = undefined;
     }
     const started = performance.now();
-    const last = args[args.length - 1];
     if (library.callback && typeof last === 'function') {
       // One wrapper per acquire, and no rest array: the libraries call back with (error, connection, release).
       const callback = last as AnyFunction;
-      args[args.length - 1] = function (this: unknown, error: unknown, connection: unknown, release: unknown): unknown {
+      const wrapper = function (this: unknown, error: unknown, connection: unknown, release: unknown): unknown {
         recorder.acquired(record, waiting, performance.now() - started);
         // The same arguments, as many as were given (a callback may read how many).
         switch (arguments.length) {
@@ -106,7 +125,9 @@ export function patchPoolLibrary(filename: string, exported: unknown, recorder: 
           default:
             return Reflect.apply(callback, this, arguments);
         }
-      };
+      } as AnyFunction & { [WRAPPED]?: true };
+      wrapper[WRAPPED] = true;
+      args[args.length - 1] = wrapper;
       return original.apply(this, args);
     }
     const result = original.apply(this, args);

@@ -560,12 +560,24 @@ export class Recorder {
   pool<T>(index: number, value: T): T {
     const record = this.records[index];
     if (!record) return value;
+    const isObject = (value: unknown): value is object => (typeof value === 'object' || typeof value === 'function') && value !== null;
     const tag = (target: unknown): void => {
-      if ((typeof target !== 'object' && typeof target !== 'function') || target === null) return;
+      if (!isObject(target)) return;
       this.pools.set(target, record);
+      // mysql2's promise pool holds the core pool; a knex instance its client.
       for (const key of ['pool', 'client']) {
         const inner = (target as Record<string, unknown>)[key];
-        if ((typeof inner === 'object' || typeof inner === 'function') && inner !== null) this.pools.set(inner, record);
+        if (isObject(inner)) this.pools.set(inner, record);
+      }
+      // Sequelize: its connection manager's sequelize-pool (with replication, the read and write pools).
+      const manager = (target as { connectionManager?: unknown }).connectionManager;
+      const pool = isObject(manager) ? (manager as { pool?: unknown }).pool : undefined;
+      if (isObject(pool)) {
+        this.pools.set(pool, record);
+        for (const key of ['read', 'write']) {
+          const inner = (pool as Record<string, unknown>)[key];
+          if (isObject(inner)) this.pools.set(inner, record);
+        }
       }
     };
     if (isThenable(value) && value instanceof Promise) value.then(tag, () => undefined);
@@ -576,10 +588,7 @@ export class Recorder {
   /** The site whose construction made this pool object (or the object it belongs to). */
   poolSite(self: unknown): SiteRecord | undefined {
     if ((typeof self !== 'object' && typeof self !== 'function') || self === null) return undefined;
-    const direct = this.pools.get(self);
-    if (direct) return direct;
-    const owner = (self as { sequelize?: unknown }).sequelize;
-    return typeof owner === 'object' && owner !== null ? this.pools.get(owner) : undefined;
+    return this.pools.get(self);
   }
 
   /** One acquire from a watched pool: how many callers were already waiting, and how long this one waited. */

@@ -29,7 +29,7 @@ import { execCompressionProbe } from './exec/compression.js';
 import { execKeepAliveProbe } from './exec/keep-alive.js';
 import { execSequentialProbe } from './exec/sequential.js';
 import { execTimerProbe } from './exec/timer.js';
-import { execPoolProbe } from './exec/undersized-pool.js';
+import { execPoolProbe, poolServers, type PoolServers } from './exec/undersized-pool.js';
 import { sandboxWrapper } from './exec/harness.js';
 import os from 'node:os';
 import { PROBES, splitRuleId } from './run.js';
@@ -110,7 +110,18 @@ function isExecFamily(family: string): boolean {
   return Object.hasOwn(EXEC_FAMILIES, family);
 }
 
-export function execProbes(io: Io, cwd: string, options: { latencies?: Record<string, number>; postgresUrl?: string } = {}): { probes: Record<string, Probe<unknown>>; mode: (family: string) => VerificationMode; prepare: (findings: Finding[]) => Finding[] } {
+export interface ExecProbes {
+  probes: Record<string, Probe<unknown>>;
+  mode: (family: string) => VerificationMode;
+  prepare: (findings: Finding[]) => Finding[];
+  /** The servers the run's pool findings share (started by the first finding that needs one). */
+  servers: PoolServers;
+  /** Ends the run: stops the servers its findings started. Call it once the probes are done, also after an error. */
+  close(): Promise<void>;
+}
+
+export function execProbes(io: Io, cwd: string, options: { latencies?: Record<string, number>; postgresUrl?: string } = {}): ExecProbes {
+  const servers = poolServers(options.postgresUrl ? { postgresUrl: options.postgresUrl } : {});
   io.stderr(
     '\n!!! --exec: bottleneck will RUN YOUR CODE for these findings:\n' +
       `!!!   ${Object.values(EXEC_FAMILIES).join(', ')}\n` +
@@ -124,7 +135,7 @@ export function execProbes(io: Io, cwd: string, options: { latencies?: Record<st
     'sequential-await': execSequentialProbe(cwd, options.latencies ?? {}) as Probe<unknown>,
     'uncleared-timer': execTimerProbe(cwd) as Probe<unknown>,
     'missing-keep-alive': execKeepAliveProbe(cwd) as Probe<unknown>,
-    'undersized-pool': execPoolProbe(cwd, options.latencies ?? {}, options.postgresUrl ? { postgresUrl: options.postgresUrl } : {}) as Probe<unknown>,
+    'undersized-pool': execPoolProbe(cwd, options.latencies ?? {}, servers) as Probe<unknown>,
   };
   const probes: Record<string, Probe<unknown>> = { ...PROBES };
   for (const [family, execProbe] of Object.entries(execs)) {
@@ -142,5 +153,9 @@ export function execProbes(io: Io, cwd: string, options: { latencies?: Record<st
           ? { ...f, params: { ...(f.params ?? {}), __file: f.file, __line: f.line, __column: f.column, __endLine: f.endLine, __endColumn: f.endColumn, __replacement: f.fix?.replacement ?? '' } }
           : f,
       ),
+    servers,
+    async close() {
+      await Promise.all(Object.values(servers).map((server) => server.close()));
+    },
   };
 }

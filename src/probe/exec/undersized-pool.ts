@@ -1,11 +1,14 @@
 /**
  * undersized-pool with `--exec`: the user's own pool construction (`new Pool({ max: 3, ... })` from `pg`,
+ * `knex({ client: 'pg', ... })`, `mysql.createPool({ connectionLimit: 4 })` from `mysql2`,
  * `genericPool.createPool(factory, opts)`) is copied verbatim into a factory appended to its module, beside
  * the same expression with the finding's fix in place, and both are evaluated in one child with the
  * module's real bindings. The package the constructor comes from is a shim (see pool-shims.ts) whose pool
- * IS the real library (pg-pool, generic-pool) receiving exactly the options the user's code computed;
- * only what sits behind the pool is replaced: a pg client whose `query` answers after the declared
- * latency, a generic-pool resource that is held for it. Nothing here is a database.
+ * IS the real library (pg-pool, knex and tarn, mysql2, generic-pool) receiving exactly the options the
+ * user's code computed; only the target is replaced: pg and knex connect to a real PostgreSQL
+ * (pool-database.ts), mysql2 to a loopback MySQL-protocol server that holds each SLEEP for its time
+ * (mysql-loopback.ts), and a generic-pool resource is held for the latency. One such server serves all the
+ * findings of a run (shared-server.ts).
  *
  * The load: N concurrent callers (N from the code when the finding carries it, e.g. a `Promise.all`
  * fan-out, otherwise the rule's `expectedConcurrency`, a stated default), each doing one query per round.
@@ -28,7 +31,9 @@ import { describeContainment, noResultReason, runUserModule } from './harness.js
 import type { CallTarget } from './locate.js';
 import { execSkip, locationOf, skipBeforeRunning, stubbedNote, type ExecLocation } from './outcome.js';
 import { checkDatabase, relayToPostgres, startEmbeddedPostgres, type PoolDatabase } from './pool-database.js';
+import { startMysqlLoopback, type MysqlLoopback } from './mysql-loopback.js';
 import { POOL_SHIMS, type PoolLibrary } from './pool-shims.js';
+import { sharedServer, type SharedServer } from './shared-server.js';
 
 const FACTORY = '__bottleneckPools';
 
@@ -44,13 +49,14 @@ const SIZE_VARIANTS = new Set(['small-max', 'below-fan-out']);
  * count of how many ran at once.
  */
 const POOL_BODY = `
-const { library, concurrency, latencyMs, maxRounds, stopAfterMs, database, tag } = config.family;
+const { library, concurrency, latencyMs, maxRounds, stopAfterMs, database, mysql, tag } = config.family;
 const state = globalThis.__bottleneckPoolState;
 state.latencyMs = latencyMs;
 const started = performance.now();
 const pools = {};
 for (const side of ['before', 'after']) {
   state.database = database ?? null;
+  state.mysql = mysql ?? null;
   try {
     pools[side] = holder[side]();
   } catch (error) {
@@ -58,6 +64,7 @@ for (const side of ['before', 'after']) {
     process.exit(0);
   } finally {
     state.database = null;
+    state.mysql = null;
   }
   if (!pools[side] || !state.pools.includes(pools[side])) {
     emit({ error: 'the expression did not build a ' + library + ' pool' });
@@ -66,6 +73,10 @@ for (const side of ['before', 'after']) {
 }
 const hold = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 const SLEEP = 'SELECT pg_sleep($1) /* bottleneck-probe ' + tag + ' */';
+/** mysql2: the loopback server holds SLEEP(s) for s and counts, per round, the queries tagged with its key. */
+const mysqlSleep = (key) => 'SELECT SLEEP(' + latencyMs / 1000 + ') /* bottleneck-probe ' + tag + ' ' + key + ' */';
+/** The promise pool holds the core (callback) pool: acquire and release go through the core one. */
+const corePool = (pool) => (pool.pool && typeof pool.pool.getConnection === 'function' ? pool.pool : pool);
 const COUNT = "SELECT count(*)::int AS n FROM pg_stat_activity WHERE state = 'active' AND pid <> pg_backend_pid() AND query LIKE $1";
 let sampler;
 if (database) {
@@ -76,8 +87,19 @@ if (database) {
   for (const pool of Object.values(pools)) if (library === 'pg-pool') pool.on('error', () => {});
 }
 /** One operation; resolves to the acquire wait in ms. */
-async function operate(pool) {
+async function operate(pool, key) {
   const s = performance.now();
+  if (library === 'mysql2') {
+    // mysql2's own getConnection from your pool, a real socket connection to the loopback server, release.
+    const core = corePool(pool);
+    const connection = await new Promise((resolve, reject) => core.getConnection((error, c) => (error ? reject(error) : resolve(c))));
+    const wait = performance.now() - s;
+    state.inFlight++;
+    state.peak = Math.max(state.peak, state.inFlight);
+    try { await new Promise((resolve, reject) => connection.query(mysqlSleep(key), (error) => (error ? reject(error) : resolve()))); }
+    finally { state.inFlight--; connection.release(); }
+    return wait;
+  }
   if (library === 'knex') {
     // knex's own acquire from its tarn pool, the pg connection it hands out, and its release.
     const connection = await pool.client.acquireConnection();
@@ -115,8 +137,10 @@ async function watchServer(until) {
   }
   return { most, samples };
 }
+let roundNumber = 0;
 async function runRound(side) {
   state.inFlight = 0; state.peak = 0;
+  const key = side + '-' + roundNumber++;
   const pool = pools[side];
   const latencies = [], waits = [];
   let errors = 0, firstError;
@@ -125,13 +149,13 @@ async function runRound(side) {
   const t0 = performance.now();
   await Promise.all(Array.from({ length: concurrency }, async () => {
     const s = performance.now();
-    try { waits.push(await operate(pool)); latencies.push(performance.now() - s); }
+    try { waits.push(await operate(pool, key)); latencies.push(performance.now() - s); }
     catch (error) { errors++; firstError ??= describeError(error); }
   }));
   const ms = performance.now() - t0;
   until.done = true;
   const server = watching ? await watching : null;
-  return { ms, latencies, waits, errors, firstError, peak: state.peak, server, options: state.optionsOf(pool) };
+  return { ms, latencies, waits, errors, firstError, peak: state.peak, server, key, options: state.optionsOf(pool) };
 }
 const rounds = { before: [], after: [] };
 const warm = { before: await runRound('before'), after: await runRound('after') };
@@ -144,7 +168,12 @@ while (rounds.before.length < maxRounds && performance.now() - started + 2 * lon
     rounds[side].push(r);
   }
 }
-for (const pool of Object.values(pools)) await (library === 'pg-pool' ? pool.end() : library === 'knex' ? pool.destroy() : pool.drain().then(() => pool.clear())).catch(() => {});
+const endPool = (pool) =>
+  library === 'pg-pool' ? pool.end()
+  : library === 'knex' ? pool.destroy()
+  : library === 'mysql2' ? new Promise((resolve) => corePool(pool).end(() => resolve()))
+  : pool.drain().then(() => pool.clear());
+for (const pool of Object.values(pools)) await endPool(pool).catch(() => {});
 if (sampler) await sampler.end().catch(() => {});
 emit({ warm, rounds, reached: await findingReached() });
 process.exit(0);
@@ -161,6 +190,10 @@ interface Round {
   peak: number;
   /** pg: the most of this run's queries the server showed active at once (pg_stat_activity), and samples taken. */
   server?: { most: number; samples: number } | null;
+  /** The round's tag in its queries (`before-3`): mysql2's loopback server counts per tag. */
+  key?: string;
+  /** mysql2: the most of the round's SLEEP queries the loopback server held at once, and how many it answered (exact, filled in by this process). */
+  loopback?: { most: number; answered: number };
   options: { max: number | null; waitTimeoutMs: number | null };
 }
 
@@ -179,12 +212,14 @@ export type ExecPoolParams =
 function libraryOf(driver: unknown, database: unknown): PoolLibrary | undefined {
   if (driver === 'pg' || driver === 'pg-pool') return 'pg-pool';
   if (driver === 'generic-pool') return 'generic-pool';
+  // mysql2 (callback or promise API) on the loopback MySQL-protocol server; not mysql or mariadb, other libraries.
+  if (driver === 'mysql2' || driver === 'mysql2/promise') return 'mysql2';
   // knex runs only with its pg client: the only database the probe can start or reach is PostgreSQL.
   if (driver === 'knex' && database === 'postgres') return 'knex';
   return undefined;
 }
 
-/** Libraries whose pool holds real connections: measured on a real PostgreSQL, or not at all. */
+/** Libraries whose pool holds real connections to PostgreSQL: measured on a real PostgreSQL, or not at all. */
 const ON_POSTGRES: ReadonlySet<PoolLibrary> = new Set(['pg-pool', 'knex']);
 
 /** Where the load's concurrency comes from: the code (a fan-out) or the rule's stated default. */
@@ -201,7 +236,38 @@ export interface PoolDatabaseOptions {
   postgresUrl?: string;
 }
 
-export function execPoolProbe(cwd: string, latencies: Record<string, number>, database: PoolDatabaseOptions = {}): Probe<ExecPoolParams> {
+/** The servers the pool findings of one probe run share (started by the first finding that needs one). */
+export interface PoolServers {
+  postgres: SharedServer<PoolDatabase>;
+  mysql: SharedServer<MysqlLoopback>;
+}
+
+/**
+ * A pg pool runs against a real PostgreSQL or not at all: the server is opened once per run (started, or
+ * the user's reached through a relay), checked with `SELECT 1`, and closed by the run's `close()`.
+ */
+export function poolServers(options: PoolDatabaseOptions = {}): PoolServers {
+  return {
+    postgres: sharedServer(async (context) => {
+      // The server may take up to 60% of the first pg finding's share to start; its rounds get the rest.
+      const startBy = Date.now() + Math.max(1_000, (context.deadline - Date.now()) * 0.6);
+      const opened = options.postgresUrl ? await relayToPostgres(options.postgresUrl) : await startEmbeddedPostgres({ deadline: startBy, signal: context.signal });
+      if ('unavailable' in opened) return { unavailable: `no real PostgreSQL to run your pg pool against: ${opened.unavailable}${options.postgresUrl ? '' : ' (or pass --postgres-url <url> to use yours)'}` };
+      const checked = await checkDatabase(opened.connection, startBy);
+      if ('error' in checked) {
+        await opened.close();
+        return { unavailable: `${options.postgresUrl ? 'your PostgreSQL (--postgres-url)' : 'the embedded PostgreSQL'} did not answer SELECT 1: ${checked.error}` };
+      }
+      return opened;
+    }),
+    mysql: sharedServer(async () => {
+      const opened = await startMysqlLoopback();
+      return 'unavailable' in opened ? { unavailable: `no MySQL-protocol server to run your mysql2 pool against: ${opened.unavailable}` } : opened;
+    }),
+  };
+}
+
+export function execPoolProbe(cwd: string, latencies: Record<string, number>, servers: PoolServers): Probe<ExecPoolParams> {
   return {
     family: 'undersized-pool',
     plan(params, variant) {
@@ -211,17 +277,17 @@ export function execPoolProbe(cwd: string, latencies: Record<string, number>, da
       const library = libraryOf(params.driver, params.database);
       if (!variant || !SIZE_VARIANTS.has(variant) || !where) return { params: { replica: replica.params, why: "the finding's fix does not change the pool's size, which is what this probe measures on your code" } };
       if (!library) {
-        const why = params.driver === 'knex' ? `knex with a ${String(params.database)} client: --exec runs knex only with its pg client, against PostgreSQL` : params.driver === 'mysql2' || params.database === 'mysql' ? 'no MySQL server is available to run a mysql2 pool against (--exec starts or reaches PostgreSQL only)' : `${String(params.driver)}'s pool is not one of the real pool libraries --exec runs (pg-pool for pg, knex with pg, generic-pool)`;
+        const why = params.driver === 'knex' ? `knex with a ${String(params.database)} client: --exec runs knex only with its pg client, against PostgreSQL` : params.database === 'mysql' ? `${String(params.driver)}'s pool is not run by --exec (only mysql2's, on a loopback MySQL-protocol server)` : `${String(params.driver)}'s pool is not one of the real pool libraries --exec runs (pg-pool for pg, knex with pg, generic-pool)`;
         return { params: { replica: replica.params, why } };
       }
       const concurrency = poolConcurrency(params);
-      const declared = latencies['pg.query'] ?? latencies.query ?? latencies['knex.raw'] ?? latencies['generic-pool.acquire'];
+      const declared = latencies['pg.query'] ?? latencies['mysql2.query'] ?? latencies.query ?? latencies['knex.raw'] ?? latencies['generic-pool.acquire'];
       const latencyMs = declared ?? (typeof params.serviceTimeMs === 'number' && params.serviceTimeMs > 0 ? params.serviceTimeMs : 20);
-      const latencySource = declared !== undefined ? `${latencyMs} ms per query, declared with --latency` : `${latencyMs} ms per query: a DEFAULT service time (declare yours with --latency pg.query=<ms>)`;
+      const latencySource = declared !== undefined ? `${latencyMs} ms per query, declared with --latency` : `${latencyMs} ms per query: a DEFAULT service time (declare yours with --latency ${library === 'mysql2' ? 'mysql2' : 'pg'}.query=<ms>)`;
       return { params: { where, library, concurrency: Math.min(200, Math.round(concurrency.value)), concurrencySource: concurrency.source, latencyMs, latencySource, replica: replica.params } };
     },
     run(params, context) {
-      return runExecPool(cwd, params, context, database);
+      return runExecPool(cwd, params, context, servers);
     },
   };
 }
@@ -236,33 +302,29 @@ const percentile = (values: number[], p: number): number => {
   return sorted.length === 0 ? 0 : (sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] as number);
 };
 
-export async function runExecPool(cwd: string, params: ExecPoolParams, context: ProbeContext, database: PoolDatabaseOptions = {}): Promise<ProbeOutcome> {
+export async function runExecPool(cwd: string, params: ExecPoolParams, context: ProbeContext, servers: PoolServers): Promise<ProbeOutcome> {
   if (!('where' in params)) return replicaWithReason(params.replica, params.why, context);
-  return runOnYourCode(cwd, params, context, database);
+  return runOnYourCode(cwd, params, context, servers);
 }
 
-/**
- * A pg pool runs against a real PostgreSQL or not at all: the server is opened here (started, or the
- * user's reached through a relay), checked with `SELECT 1`, and closed on every path, including Ctrl-C.
- */
-async function withDatabase(options: PoolDatabaseOptions, context: ProbeContext, measure: (database: PoolDatabase | undefined) => Promise<ProbeOutcome>, library: PoolLibrary): Promise<ProbeOutcome> {
-  if (!ON_POSTGRES.has(library)) return measure(undefined);
-  // The server may take up to 60% of this probe's share to start; the rounds get the rest.
-  const startBy = Date.now() + Math.max(1_000, (context.deadline - Date.now()) * 0.6);
-  const opened = options.postgresUrl ? await relayToPostgres(options.postgresUrl) : await startEmbeddedPostgres({ deadline: startBy, signal: context.signal });
-  // Final: no replica with a fake client stands in for the database (the reason says what to do instead).
-  const noDatabase = (why: string): ProbeOutcome => ({ ...skipBeforeRunning(`${why}. A pg pool is measured against a real PostgreSQL only, never a fake client`), final: true });
-  if ('unavailable' in opened) return noDatabase(`no real PostgreSQL to run your pg pool against: ${opened.unavailable}${options.postgresUrl ? '' : ' (or pass --postgres-url <url> to use yours)'}`);
-  try {
-    const checked = await checkDatabase(opened.connection, startBy);
-    if ('error' in checked) return noDatabase(`${options.postgresUrl ? 'your PostgreSQL (--postgres-url)' : 'the embedded PostgreSQL'} did not answer SELECT 1: ${checked.error}`);
-    return await measure(opened);
-  } finally {
-    await opened.close();
+/** What sits behind the pool: the run's PostgreSQL, or its loopback MySQL-protocol server, or nothing (generic-pool). */
+type Behind = { database?: PoolDatabase; mysql?: MysqlLoopback };
+
+/** The run's shared server for a library that needs one (opened by the first finding), or none. */
+async function withDatabase(servers: PoolServers, context: ProbeContext, measure: (behind: Behind) => Promise<ProbeOutcome>, library: PoolLibrary): Promise<ProbeOutcome> {
+  if (library === 'mysql2') {
+    const opened = await servers.mysql.open(context);
+    if ('unavailable' in opened) return { ...skipBeforeRunning(`${opened.unavailable}. A mysql2 pool is measured on real connections only, never a fake client`), final: true };
+    return measure({ mysql: opened });
   }
+  if (!ON_POSTGRES.has(library)) return measure({});
+  const opened = await servers.postgres.open(context);
+  // Final: no replica with a fake client stands in for the database (the reason says what to do instead).
+  if ('unavailable' in opened) return { ...skipBeforeRunning(`${opened.unavailable}. A pg pool is measured against a real PostgreSQL only, never a fake client`), final: true };
+  return measure({ database: opened });
 }
 
-async function runOnYourCode(cwd: string, planned: Extract<ExecPoolParams, { where: ExecLocation }>, context: ProbeContext, database: PoolDatabaseOptions): Promise<ProbeOutcome> {
+async function runOnYourCode(cwd: string, planned: Extract<ExecPoolParams, { where: ExecLocation }>, context: ProbeContext, servers: PoolServers): Promise<ProbeOutcome> {
   let params = planned;
   const { where } = params;
   const absolute = path.resolve(cwd, where.file);
@@ -281,17 +343,19 @@ async function runOnYourCode(cwd: string, planned: Extract<ExecPoolParams, { whe
   const limited = expression.binding ? limitedConcurrency(text, absolute, expression.binding) : undefined;
   if (limited && limited.value < params.concurrency) params = { ...params, concurrency: limited.value, concurrencySource: limited.source };
   const chosen = params;
-  return withDatabase(database, context, (opened) => measureYourPool(chosen, { absolute, text, expression, fixed }, context, opened), params.library);
+  return withDatabase(servers, context, (behind) => measureYourPool(chosen, { absolute, text, expression, fixed }, context, behind), params.library);
 }
 
 async function measureYourPool(
   params: Extract<ExecPoolParams, { where: ExecLocation }>,
   source: { absolute: string; text: string; expression: { text: string; line: number }; fixed: string },
   context: ProbeContext,
-  database: PoolDatabase | undefined,
+  behind: Behind,
 ): Promise<ProbeOutcome> {
+  const { database, mysql } = behind;
   const { where } = params;
   const { absolute, text, expression, fixed } = source;
+  const tag = randomBytes(6).toString('hex');
   const factory = `\n;const ${FACTORY} = { before: () => (${expression.text}), after: () => (${fixed}) };\n`;
   const target: CallTarget = { name: 'pool factory', binding: FACTORY, member: 'before', holder: 'object', line: expression.line, parameters: 0, firstParameter: 'object', ambient: [] };
   const stopAfterMs = Math.max(500, Math.min(15_000, (context.deadline - Date.now()) * 0.8 - 300));
@@ -300,7 +364,7 @@ async function measureYourPool(
     text: text + factory,
     target,
     body: POOL_BODY,
-    family: { library: params.library, concurrency: params.concurrency, latencyMs: params.latencyMs, maxRounds: 12, stopAfterMs, database: database?.connection ?? null, tag: randomBytes(6).toString('hex') },
+    family: { library: params.library, concurrency: params.concurrency, latencyMs: params.latencyMs, maxRounds: 12, stopAfterMs, database: database?.connection ?? null, mysql: mysql ? { socketPath: mysql.socketPath } : null, tag },
     stub: { latencyMs: 0, numberValue: 1, items: 3, recordSites: false },
     shims: Object.fromEntries(Object.entries(POOL_SHIMS).map(([name, shim]) => [name, shim.source])),
     finding: { line: where.line },
@@ -312,9 +376,17 @@ async function measureYourPool(
     `ran YOUR pool construction from ${where.file}:${expression.line}, \`${shown.length > 90 ? `${shown.slice(0, 87)}...` : shown}\`, copied verbatim into a factory at the end of its module (same imports and bindings), against the real ${params.library} library, in a child process: ${describeContainment(run.sandbox)}`,
     ...stubbedNote(run.stubbed),
     ...(database ? [`behind the pool: ${database.description}`] : []),
+    ...(mysql ? [`behind the pool: ${mysql.description}`] : []),
   ];
   if (!run.result) return execSkip(noResultReason(run, 'the child'), notes);
   if (run.result.error) return execSkip(run.result.error, notes);
+  if (mysql) {
+    // The server's own count for each round, by the round's tag.
+    const { warm, rounds } = run.result;
+    for (const round of [warm.before, warm.after, ...rounds.before, ...rounds.after]) {
+      if (round.key) round.loopback = { most: mysql.most(`${tag} ${round.key}`), answered: mysql.answered(`${tag} ${round.key}`) };
+    }
+  }
   return poolOutcome(params, run.result, notes);
 }
 
@@ -330,11 +402,13 @@ export function poolOutcome(params: Extract<ExecPoolParams, { where: ExecLocatio
   notes.push(
     `your pool as found: ${JSON.stringify(warm.before.options)}; with the fix: ${JSON.stringify(warm.after.options)} (read back from the ${params.library} instance)`,
     `load: ${params.concurrencySource}; ${params.latencySource}`,
-    params.library === 'pg-pool'
-      ? `each operation: acquire a client from your pool (node-postgres's pg.Client on a real connection), run SELECT pg_sleep(${params.latencyMs / 1000}) on the server, release; pg-pool's own acquire queue, limits and timeouts, and the server, are real`
-      : params.library === 'knex'
-        ? `each operation: knex acquires a connection from its tarn pool (node-postgres's pg.Client on a real connection), runs SELECT pg_sleep(${params.latencyMs / 1000}) on the server, releases it; knex's and tarn's own queue, limits and timeouts, and the server, are real`
-        : "your factory's create/destroy replaced by resources that settle at once, each held for that latency; generic-pool's own queue, limits and timeouts are real",
+    params.library === 'mysql2'
+      ? `each operation: acquire a connection from your pool (mysql2's own getConnection, on a real socket connection), run SELECT SLEEP(${params.latencyMs / 1000}) on the loopback server, which answers it after that long, release; mysql2's own queue, connectionLimit and queueLimit are real, the server is not MySQL (no SQL engine, no data: it holds each connection for the query's time)`
+      : params.library === 'pg-pool'
+        ? `each operation: acquire a client from your pool (node-postgres's pg.Client on a real connection), run SELECT pg_sleep(${params.latencyMs / 1000}) on the server, release; pg-pool's own acquire queue, limits and timeouts, and the server, are real`
+        : params.library === 'knex'
+          ? `each operation: knex acquires a connection from its tarn pool (node-postgres's pg.Client on a real connection), runs SELECT pg_sleep(${params.latencyMs / 1000}) on the server, releases it; knex's and tarn's own queue, limits and timeouts, and the server, are real`
+          : "your factory's create/destroy replaced by resources that settle at once, each held for that latency; generic-pool's own queue, limits and timeouts are real",
   );
   // Every round runs N operations at once: the most that ran together is the pool's limit as configured.
   const peakBefore = Math.max(...[warm.before, ...before].map((r) => r.peak));
@@ -342,12 +416,24 @@ export function poolOutcome(params: Extract<ExecPoolParams, { where: ExecLocatio
   // pg: the server's own count (pg_stat_activity) is the primary figure; the child's count must agree with it.
   const serverBefore = [warm.before, ...before].map((r) => r.server).filter((x): x is { most: number; samples: number } => Boolean(x));
   const serverAfter = [warm.after, ...after].map((r) => r.server).filter((x): x is { most: number; samples: number } => Boolean(x));
-  const onServer = serverBefore.length > 0 && serverAfter.length > 0;
-  const countBefore = onServer ? Math.max(...serverBefore.map((x) => x.most)) : peakBefore;
-  const countAfter = onServer ? Math.max(...serverAfter.map((x) => x.most)) : peakAfter;
-  const primary = onServer
-    ? exact(`queries the server ran at once (pg_stat_activity, of ${params.concurrency} concurrent callers)`, 'queries', 'higher', countBefore, countAfter)
-    : exact(`queries running at once (of ${params.concurrency} concurrent callers)`, 'queries', 'higher', peakBefore, peakAfter);
+  // mysql2: the loopback server's exact count per round.
+  const loopbackBefore = [warm.before, ...before].map((r) => r.loopback).filter((x): x is { most: number; answered: number } => Boolean(x));
+  const loopbackAfter = [warm.after, ...after].map((r) => r.loopback).filter((x): x is { most: number; answered: number } => Boolean(x));
+  const onLoopback = loopbackBefore.length > 0 && loopbackAfter.length > 0;
+  const onServer = !onLoopback && serverBefore.length > 0 && serverAfter.length > 0;
+  const countBefore = onLoopback ? Math.max(...loopbackBefore.map((x) => x.most)) : onServer ? Math.max(...serverBefore.map((x) => x.most)) : peakBefore;
+  const countAfter = onLoopback ? Math.max(...loopbackAfter.map((x) => x.most)) : onServer ? Math.max(...serverAfter.map((x) => x.most)) : peakAfter;
+  const primary = onLoopback
+    ? exact(`queries the server held at once (the loopback MySQL server's own count, of ${params.concurrency} concurrent callers)`, 'queries', 'higher', countBefore, countAfter)
+    : onServer
+      ? exact(`queries the server ran at once (pg_stat_activity, of ${params.concurrency} concurrent callers)`, 'queries', 'higher', countBefore, countAfter)
+      : exact(`queries running at once (of ${params.concurrency} concurrent callers)`, 'queries', 'higher', peakBefore, peakAfter);
+  if (onLoopback) {
+    const answered = [...loopbackBefore, ...loopbackAfter].reduce((sum, x) => sum + x.answered, 0);
+    notes.push(
+      `the server's count: the most of each round's SLEEP queries the loopback MySQL server held at once, counted exactly as they arrived and were answered (${answered} answered): ${countBefore} as found, ${countAfter} with the fix; the child counted ${peakBefore} and ${peakAfter} connections checked out`,
+    );
+  }
   if (onServer) {
     const samples = [...serverBefore, ...serverAfter].reduce((sum, x) => sum + x.samples, 0);
     notes.push(
@@ -397,7 +483,7 @@ export function poolOutcome(params: Extract<ExecPoolParams, { where: ExecLocatio
   const evidence = { ...(reached ? { reached } : {}), ...(interval ? { interval } : {}), minEffect: 1.5, ...(noise ? { noise } : {}) };
   const base = {
     measurements,
-    load: `${params.concurrency} concurrent ${ON_POSTGRES.has(params.library) ? `pg_sleep(${params.latencyMs / 1000}) queries on a real PostgreSQL` : 'acquisitions'} per round, ${params.latencyMs} ms each, your pool as found vs fixed`,
+    load: `${params.concurrency} concurrent ${ON_POSTGRES.has(params.library) ? `pg_sleep(${params.latencyMs / 1000}) queries on a real PostgreSQL` : params.library === 'mysql2' ? `SLEEP(${params.latencyMs / 1000}) queries on a loopback MySQL-protocol server` : 'acquisitions'} per round, ${params.latencyMs} ms each, your pool as found vs fixed`,
     notes,
     rounds: before.length,
     mode: 'exec' as const,
@@ -405,7 +491,7 @@ export function poolOutcome(params: Extract<ExecPoolParams, { where: ExecLocatio
   };
   if (errors > all.reduce((sum, r) => sum + r.latencies.length + r.errors, 0) / 10) return execSkip(`${errors} operations failed: ${firstError ?? ''}`, notes);
   if (primary.ratio === null || primary.ratio < 1.5) {
-    const who = onServer ? 'the PostgreSQL server ran' : `the real ${params.library} ran`;
+    const who = onLoopback ? 'the loopback MySQL server held' : onServer ? 'the PostgreSQL server ran' : `the real ${params.library} ran`;
     return { ...base, status: 'not-reproduced', reason: `${who} ${countBefore} queries at once as found and ${countAfter} with the fix: the fix does not widen the pool under this load` };
   }
   // The timed rounds may not contradict the count: an interval wholly inside the noise band means no effect.
