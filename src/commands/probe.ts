@@ -428,7 +428,7 @@ export function probeCommand(io: Io, setExit: (code: number) => void): Command {
     .option('--k6-expect <ratio>', 'with --emit-k6: the route-level latency ratio you expect from the fix, instead of the finding\'s')
     .option('--k6-share <fraction>', 'with --emit-k6: the share (0-1] of the route\'s time the finding\'s code takes (default 1)')
     .option('--k6-parallelism <n>', 'with --emit-k6: runner pods in the TestRun manifests (default 2)')
-    .option('--exec', 'run YOUR code (fake-compression, sequential-await, uncleared-timer, keep-alive agents, pg/knex/generic-pool pools) in a sandboxed child process instead of a replica')
+    .option('--exec', 'run YOUR code (fake-compression, sequential-await, uncleared-timer, keep-alive agents, pg/knex/mysql2/generic-pool pools) in a sandboxed child process instead of a replica')
     .option('--allow-network', 'with --exec: run your code even where no network namespace can be made')
     .option('--postgres-url <url>', 'with --exec: run pg pool findings against your PostgreSQL (only SELECT pg_sleep is sent) instead of an embedded one')
     .option('--latency <name=ms>', 'with --exec: latency of a stubbed call, by member or module.member (repeatable), e.g. pg.query=25', collect, [])
@@ -442,8 +442,11 @@ export function probeCommand(io: Io, setExit: (code: number) => void): Command {
       `
 Probes run on loopback only (127.0.0.1), each bounded in count and time, within --budget.
 Without --exec they run a faithful replica of the found pattern with the finding's values and say so.
-With --exec, fake-compression, sequential-await and uncleared-timer findings load and call your own function
-(compiled with esbuild, package imports stubbed) in a child process with no network; the others run replicas.
+With --exec, your own code runs in a contained child process with no network (compiled with esbuild, package
+imports stubbed): the function of a fake-compression, sequential-await or uncleared-timer finding; the agent or
+client construction of a keep-alive finding against a counting loopback server; the pool settings of a pg, knex
+or mysql2 pool against a real server (embedded PostgreSQL, a loopback MySQL-protocol server) or of a
+generic-pool. Findings whose code cannot be called run replicas and say so.
 Ctrl-C stops the running probe and reports what finished.
 
 Examples:

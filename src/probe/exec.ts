@@ -41,7 +41,7 @@ export const EXEC_FAMILIES: Record<string, string> = {
   'sequential-await': 'sequential-await',
   'uncleared-timer': 'uncleared-timer',
   'missing-keep-alive': 'missing-keep-alive (agent constructions, and axios.create clients with your real axios)',
-  'undersized-pool': 'undersized-pool (pg and generic-pool constructions whose fix resizes them)',
+  'undersized-pool': 'undersized-pool (pg, knex, mysql2 and generic-pool constructions whose fix resizes them)',
 };
 
 interface FallbackPlan {
