@@ -338,7 +338,9 @@ export class ProjectModel {
       if (key !== undefined) return idOf(file, key);
       // `export const getRates = memoize(load)`: a memoised function, answered from memory (memoize.ts).
       const value = summary.values[name];
-      return value?.kind === 'memory' ? this.syntheticMemory(value.module) : undefined;
+      if (value?.kind === 'memory') return this.syntheticMemory(value.module);
+      // `export const readFlags = makeReader()`: the function the factory returns (factories.ts).
+      return value?.kind === 'returned' ? this.resolveHeldMember(file, value, [], name, depth + 1) : undefined;
     }
     const objectMethod = summary.locals[`${name}.${member}`];
     if (objectMethod !== undefined) return idOf(file, objectMethod);
@@ -547,6 +549,8 @@ export class ProjectModel {
         return this.syntheticLimiter(held.module);
       case 'memory':
         return this.syntheticMemory(held.module);
+      case 'function':
+        return members.length === 0 ? this.functionAt(file, held.pos) : undefined;
       case 'io':
         return this.syntheticIo(file, held, members.at(-1) ?? '', via);
       case 'returned': {
@@ -563,6 +567,12 @@ export class ProjectModel {
         return node && value ? this.resolveHeldMember(node.file, value, members, via, depth + 1) : undefined;
       }
     }
+  }
+
+  /** The function that starts at `pos` in `file` (a factory's returned function). */
+  private functionAt(file: string, pos: number): string | undefined {
+    const fn = this.summaries.get(file)?.functions.find((candidate) => candidate.pos === pos);
+    return fn ? idOf(file, fn.key) : undefined;
   }
 
   private syntheticMemory(module: string): string {

@@ -427,7 +427,14 @@ function collectTopLevel(statement: ts.Statement, summary: FileSummary, scope: I
   if (ts.isVariableStatement(statement)) {
     const exported = hasExportModifier(statement);
     for (const declaration of statement.declarationList.declarations) {
-      if (!ts.isIdentifier(declaration.name)) continue;
+      if (!ts.isIdentifier(declaration.name)) {
+        // `const { getSession } = createCookieSessionStorage(...)`: every part of an in-memory value is in memory.
+        const held = declaration.initializer ? heldValueOfExpression(declaration.initializer, scope, summary.classes, summary.values) : undefined;
+        if (held?.kind === 'memory' && ts.isObjectBindingPattern(declaration.name)) {
+          for (const element of declaration.name.elements) if (ts.isIdentifier(element.name)) summary.values[element.name.text] = held;
+        }
+        continue;
+      }
       const name = declaration.name.text;
       if (exported) summary.exports[name] = name;
       const held = declaration.initializer ? heldValueOfExpression(declaration.initializer, scope, summary.classes, summary.values) : declaration.type ? heldValueOfType(declaration.type, scope) : undefined;

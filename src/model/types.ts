@@ -85,7 +85,10 @@ export type HeldValue =
   /** What a project function hands a callback's parameter (`withRetry((client) => ...)`), resolved by the linker. */
   | { kind: 'passed'; callee: CalleeRef; argument: number; parameter: number }
   /** An in-memory store (`new Map()`, `new LRUCache()`, node-cache): its `get`/`set` never wait on I/O. */
-  | { kind: 'memory'; module: string };
+  | { kind: 'memory'; module: string }
+  /** A function the factory returns (`return async () => ...`, a local const holding one): its start position in
+   *  the factory's file. A caller that keeps the result (`const flags = makeFlags(db)`) calls that function. */
+  | { kind: 'function'; pos: number };
 
 /** A class named where it is declared: in this file, or imported (module specifier and exported name). */
 export type ClassRef =
