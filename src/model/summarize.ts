@@ -70,7 +70,9 @@ export function summarizeFile(file: string, sourceFile: ts.SourceFile, scope: Im
     const name = ts.isConstructorDeclaration(fn) ? 'constructor' : functionName(fn);
     const start = fn.getStart(sourceFile);
     const position = sourceFile.getLineAndCharacterOfPosition(start);
-    let key = name ? (className ? `${className}.${name}` : name) : `<anonymous>@${position.line + 1}:${position.character + 1}`;
+    // A function a factory returns is named after it in evidence: `makeReader() result@7:10 -> pool.query (pg)`.
+    const factory = !name && isReturnedFunction(fn) ? frames[frames.length - 1]?.summary.key : undefined;
+    let key = name ? (className ? `${className}.${name}` : name) : `${factory ? `${factory}() result` : '<anonymous>'}@${position.line + 1}:${position.character + 1}`;
     if (usedKeys.has(key)) key = `${key}@${position.line + 1}:${position.character + 1}`;
     usedKeys.add(key);
     const fnSummary: FunctionSummary = {

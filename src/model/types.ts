@@ -156,7 +156,7 @@ export interface RouteFact extends RouteDecl {
 }
 
 export interface FunctionSummary {
-  /** Unique in the file: `name`, `Class.method`, or `<anonymous>@line:col`. */
+  /** Unique in the file: `name`, `Class.method`, `<anonymous>@line:col`, or `factory() result@line:col` for a function a factory returns. */
   key: string;
   name: string;
   /** Node start position, so a rule can map its AST node back to this summary. */
