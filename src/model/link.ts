@@ -5,6 +5,7 @@ import type { Construction } from './constructions.js';
 import type { FileRole } from '../scanner/roles.js';
 import { accessOfName } from './io-catalog.js';
 import { ModuleResolver } from './resolve-module.js';
+import { PackageIndex } from './packages.js';
 import { addRoutes, joinRoutePath } from './routes.js';
 import {
   refKey,
@@ -71,7 +72,7 @@ export class ProjectModel {
   private readonly resolvedRefs = new Map<string, string | null>();
 
   constructor(
-    cwd: string,
+    private readonly cwd: string,
     summaries: FileSummary[],
     private readonly fileRoles: ReadonlyMap<string, FileRole>,
   ) {
@@ -844,6 +845,61 @@ export class ProjectModel {
       if (!directory) continue;
       node.role = 'background';
       node.roleReason = `no caller found, and it is in a ${directory[2]}/ directory: background work`;
+    }
+    this.assignCommandLinePackages();
+  }
+
+  /**
+   * What no entry reaches, in a package that is started from a command line (a `bin`, a script running one of
+   * its files) and serves nothing (no server, serverless or worker dependency, no route or job declared in its
+   * files, no function of it called from another package): an eval or benchmark harness, a deploy tool. It
+   * runs once per invocation. A package another one imports is a library: its callers decide.
+   */
+  private assignCommandLinePackages(): void {
+    const packages = new PackageIndex(this.cwd);
+    const serving = new Set<string>();
+    const packageOf = new Map<string, string>();
+    for (const node of this.nodes.values()) {
+      if (!packageOf.has(node.file)) packageOf.set(node.file, packages.packageOf(node.file)?.dir ?? '\0none');
+    }
+    for (const node of this.nodes.values()) {
+      const dir = packageOf.get(node.file) as string;
+      const entry = node.summary.entry?.kind;
+      if (entry === 'request' || entry === 'occasional' || entry === 'background') serving.add(dir);
+      for (const caller of node.callers) {
+        const from = this.nodes.get(caller.id);
+        if (from && packageOf.get(from.file) !== dir) serving.add(dir); // a library of another package
+      }
+    }
+    for (const summary of this.summaries.values()) {
+      if (summary.registered.some((r) => r.kind !== 'once')) serving.add(packageOf.get(summary.file) ?? '');
+    }
+    const queue: Node[] = [];
+    // Functions no one calls first, so what they call says so; then what a cycle of calls left over.
+    for (const roots of [true, false]) {
+      for (const node of this.nodes.values()) {
+        if (node.role !== 'unknown' || (roots && node.callers.length > 0) || (this.fileRoles.get(node.file) ?? 'source') !== 'source') continue;
+        const facts = packages.packageOf(node.file);
+        if (!facts?.commandLine || facts.serves || serving.has(facts.dir)) continue;
+        node.role = 'once';
+        node.roleReason = `${roots ? 'no caller found' : 'no entry reaches it'}, and ${facts.name} is a command-line package (${facts.commandLine}; no server or worker dependency, route or job): runs once per invocation`;
+        queue.push(node);
+      }
+      this.propagateOnce(queue);
+    }
+  }
+
+  /** What only these reach (a shared library's function no server calls) runs once with them. */
+  private propagateOnce(queue: Node[]): void {
+    for (let i = 0; i < queue.length; i++) {
+      const node = queue[i] as Node;
+      for (const target of node.targets) {
+        const callee = this.nodes.get(target.id);
+        if (!callee || callee.role !== 'unknown') continue;
+        callee.role = 'once';
+        callee.roleReason = target.inner ? node.roleReason : `called from ${node.summary.key} (${node.file}:${target.line}), ${describeRoleSource(node.roleReason)}`;
+        queue.push(callee);
+      }
     }
   }
 }

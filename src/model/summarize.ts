@@ -6,7 +6,7 @@ import { accessOfName } from './io-catalog.js';
 import { CODEC_TEXT, codecOf } from './codec.js';
 import { agentClassOf, agentConstructionIn, flowsToReturn } from './constructions.js';
 import { returnedValue } from './factories.js';
-import { markMigrations } from './run-once.js';
+import { markCommandModule, markMigrations } from './run-once.js';
 import { isCachedLoader } from './memoize.js';
 import { flagArguments, numberArguments } from './flags.js';
 import { passedHandles } from './callbacks.js';
@@ -285,6 +285,7 @@ export function summarizeFile(file: string, sourceFile: ts.SourceFile, scope: Im
   while (open.length > 0) close(open.pop() as Open);
   if (DEFAULTS_TEXT.test(sourceFile.text)) noteConfiguredImports(summary, nodes, scope, lineOf);
   markMigrations(summary, sourceFile);
+  markCommandModule(summary, sourceFile);
   return summary;
 }
 
@@ -843,7 +844,9 @@ function entryOf(fn: ts.SignatureDeclaration, className: string | undefined): Fu
   if (className && name && LIFECYCLE_HOOKS.has(name)) return { kind: 'once', reason: `${name}() is a framework lifecycle hook: runs once` };
   if (ts.isConstructorDeclaration(fn)) return undefined;
   const command = cliCommandClass(fn, name);
-  if (command) return { kind: 'once', reason: `run() of ${command}, a CLI command (oclif): runs once per command a person runs` };
+  if (command) return { kind: 'once', reason: `${name}() of ${command}, a CLI command (oclif, clipanion command class): runs once per command a person runs` };
+  const commandObject = cliCommandObject(fn);
+  if (commandObject) return { kind: 'once', reason: `${commandObject}: runs once per command a person runs, not per request` };
   const collect = metricsCollect(fn, name);
   if (collect) return { kind: 'background', reason: `collect() of a ${collect} metric: runs when the metrics are scraped, in the background` };
   const params = fn.parameters.map((p) => (ts.isIdentifier(p.name) ? p.name.text : ''));
@@ -956,7 +959,7 @@ function cliRegistration(call: ts.CallExpression | ts.NewExpression, method: str
   const { root, members } = chainMembers(call.expression.expression);
   const rootName = ts.isIdentifier(root) ? root.text : ts.isNewExpression(root) && ts.isIdentifier(root.expression) ? root.expression.text : ts.isCallExpression(root) && ts.isIdentifier(root.expression) ? root.expression.text : '';
   const cliRoot = /^(program|cli|yargs|commander|Command|cac|argv|parser|cmd|command)$/i.test(rootName);
-  if (method === 'action' && (members.includes('command') || cliRoot)) return `a CLI command's action (${members.includes('command') ? 'command(...).action' : `${rootName}.action`})`;
+  if (method === 'action' && (members.includes('command') || cliRoot || isCommandInstance(root))) return `a CLI command's action (${members.includes('command') ? 'command(...).action' : `${rootName}.action`})`;
   if (method === 'command' && (cliRoot || members.some((m) => /^(option|positional|usage|demandCommand|scriptName|strict)$/.test(m)))) {
     const first = call.arguments[0];
     if (first && (ts.isStringLiteralLike(first) || ts.isArrayLiteralExpression(first) || ts.isObjectLiteralExpression(first))) return `a yargs command handler (${rootName || 'yargs'}.command)`;
@@ -964,13 +967,59 @@ function cliRegistration(call: ts.CallExpression | ts.NewExpression, method: str
   return undefined;
 }
 
+/**
+ * A command written as an object: yargs' command module (`{ command: 'deploy', describe, builder, handler }`,
+ * exported or passed to `.command(...)`), citty's `defineCommand({ meta, args, run })` and the like
+ * (`defineCommand`, `createCommand`, `command(...)` with a `run`/`handler`). Names the shape, when `fn` is its
+ * handler.
+ */
+function cliCommandObject(fn: ts.SignatureDeclaration): string | undefined {
+  const holder = ts.isMethodDeclaration(fn) ? fn : ts.isPropertyAssignment(fn.parent) && fn.parent.initializer === fn ? fn.parent : undefined;
+  const key = holder?.name && ts.isIdentifier(holder.name) ? holder.name.text : undefined;
+  const object = holder?.parent;
+  if (!key || !/^(handler|run)$/.test(key) || !object || !ts.isObjectLiteralExpression(object)) return undefined;
+  const commandProperty = object.properties.some((p) => ts.isPropertyAssignment(p) && p.name && ts.isIdentifier(p.name) && p.name.text === 'command' && (ts.isStringLiteralLike(p.initializer) || ts.isArrayLiteralExpression(p.initializer)));
+  if (key === 'handler' && commandProperty) return "a yargs command module's handler ({ command, handler })";
+  const call = skipOuter(object).parent;
+  if (call && ts.isCallExpression(call) && ts.isIdentifier(call.expression) && /^(defineCommand|createCommand|defineCliCommand)$/.test(call.expression.text)) return `the ${key}() of ${call.expression.text}({ ... }), a CLI command`;
+  return undefined;
+}
+
+/** `const deploy = new Command('deploy')` (commander), `program.command('x')`, `createCommand('x')`: a command instance declared in this file. */
+function isCommandInstance(root: ts.Expression): boolean {
+  if (!ts.isIdentifier(root)) return false;
+  for (const statement of root.getSourceFile().statements) {
+    if (!ts.isVariableStatement(statement)) continue;
+    for (const declaration of statement.declarationList.declarations) {
+      if (!ts.isIdentifier(declaration.name) || declaration.name.text !== root.text || !declaration.initializer) continue;
+      const { root: made, members } = chainMembers(declaration.initializer);
+      const init = skipOuter(declaration.initializer);
+      if (ts.isNewExpression(init) && ts.isIdentifier(init.expression) && init.expression.text === 'Command') return true;
+      if (members.includes('command') || (ts.isIdentifier(made) && made.text === 'createCommand')) return true;
+    }
+  }
+  return false;
+}
+
+/** The name an identifier was imported under (`Command` for `import { Command as Base }`), or its own. */
+function importedName(identifier: ts.Identifier): string {
+  for (const statement of identifier.getSourceFile().statements) {
+    if (!ts.isImportDeclaration(statement)) continue;
+    const bindings = statement.importClause?.namedBindings;
+    if (!bindings || !ts.isNamedImports(bindings)) continue;
+    for (const element of bindings.elements) if (element.name.text === identifier.text) return (element.propertyName ?? element.name).text;
+  }
+  return identifier.text;
+}
+
 /** `class Deploy extends Command { async run() {} }` (oclif): the command class, when run() is its method. */
 function cliCommandClass(fn: ts.SignatureDeclaration, name: string | undefined): string | undefined {
-  if (name !== 'run' || !ts.isMethodDeclaration(fn) || !ts.isClassLike(fn.parent)) return undefined;
+  // oclif runs `run()`, clipanion `execute()`.
+  if ((name !== 'run' && name !== 'execute') || !ts.isMethodDeclaration(fn) || !ts.isClassLike(fn.parent)) return undefined;
   for (const clause of fn.parent.heritageClauses ?? []) {
     if (clause.token !== ts.SyntaxKind.ExtendsKeyword) continue;
     const base = clause.types[0]?.expression;
-    const baseName = base && ts.isIdentifier(base) ? base.text : base && ts.isPropertyAccessExpression(base) ? base.name.text : '';
+    const baseName = base && ts.isIdentifier(base) ? importedName(base) : base && ts.isPropertyAccessExpression(base) ? base.name.text : '';
     if (/Command$/.test(baseName)) return fn.parent.name?.text ?? 'a class';
   }
   return undefined;
