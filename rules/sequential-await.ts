@@ -200,6 +200,8 @@ interface AwaitStep {
     | { kind: 'condition'; name: string; statementText: string };
   /** Names this step binds. */
   writes: Set<string>;
+  /** Local objects a member of which this step assigns (`settings.theme = await ...`). */
+  objectWrites: Set<string>;
   /** Names the awaited expression reads. */
   reads: Set<string>;
   /** Wrote something callees could see (a member or an outer variable). */
@@ -209,6 +211,22 @@ interface AwaitStep {
   receiver: string | undefined;
   /** A local object the call acts on (`job.getResults()`): calls on one such object complete in order. */
   statefulReceiver: string | undefined;
+}
+
+/** `settings.theme`, `out[kind]` where `settings` is a `const` object literal of this function: its name. */
+function memberOfLocal(left: ts.Expression, statement: ts.Statement): string | undefined {
+  if (!ts.isPropertyAccessExpression(left) || !ts.isIdentifier(left.expression)) return undefined;
+  const root = left.expression.text;
+  const fn = enclosingFunctionOf(statement);
+  if (!fn || !declaredInFunction(root, statement)) return undefined;
+  let literal = false;
+  const visit = (node: ts.Node): void => {
+    if (literal || (isFunctionBoundary(node) && node !== fn)) return;
+    if (ts.isVariableDeclaration(node) && ts.isIdentifier(node.name) && node.name.text === root && node.initializer && ts.isObjectLiteralExpression(unwrap(node.initializer)) && (node.parent.flags & ts.NodeFlags.Const) !== 0) literal = true;
+    ts.forEachChild(node, visit);
+  };
+  ts.forEachChild(fn, visit);
+  return literal ? root : undefined;
 }
 
 /** `x.y!.z` over an awaited call: the member path to re-apply with `.then`. */
@@ -318,6 +336,7 @@ function awaitStep(statement: ts.Statement, context: RuleContext<Options>): Awai
 
   let target: AwaitStep['target'];
   const writes = new Set<string>();
+  const objectWrites = new Set<string>();
   let visibleWrite = false;
   if (declaration) {
     const list = declaration.parent;
@@ -327,9 +346,15 @@ function awaitStep(statement: ts.Statement, context: RuleContext<Options>): Awai
   } else if (assignment) {
     target = { kind: 'assign', text: context.text(assignment.left) };
     const left = unwrap(assignment.left);
+    const objectRoot = memberOfLocal(left, statement);
     if (ts.isIdentifier(left)) {
       writes.add(left.text);
       if (!declaredInFunction(left.text, statement)) visibleWrite = true;
+    } else if (objectRoot) {
+      // `settings.theme = await ...` on an object this function made: no callee sees it unless handed it, and a
+      // later call that reads the object depends on it (objectWrites).
+      writes.add(context.text(left));
+      objectWrites.add(objectRoot);
     } else {
       visibleWrite = true;
       for (const read of identifiersRead(left)) writes.add(read);
@@ -366,6 +391,7 @@ function awaitStep(statement: ts.Statement, context: RuleContext<Options>): Awai
     promiseText,
     target,
     writes,
+    objectWrites,
     reads: identifiersRead(conditional ?? operand),
     visibleWrite,
     name,
@@ -460,10 +486,40 @@ function isFanOutWrite(evidence: IoEvidence, name: string): boolean {
   return FAN_OUT_VERBS.has(words(name)[0] ?? '') && words(name).length <= 3;
 }
 
+/**
+ * Both calls go straight to one memo keyed by its arguments (`findDefault(user, 'theme')`, `findDefault(user,
+ * 'locale')`) and pass different literals where the key is built: different entries, so no double fetch.
+ */
+function distinctMemoEntries(memo: string, earlier: AwaitStep, later: AwaitStep): boolean {
+  const callee = earlier.evidence.callees.find((c) => c.id === memo);
+  if (!callee?.memoKey || !later.evidence.callees.some((c) => c.id === memo) || !ts.isCallExpression(earlier.call) || !ts.isCallExpression(later.call)) return false;
+  const a = earlier.call.arguments;
+  const b = later.call.arguments;
+  return callee.memoKey.some((index) => {
+    const left = a[index];
+    const right = b[index];
+    return left !== undefined && right !== undefined && isLiteral(left) && isLiteral(right) && left.getText() !== right.getText();
+  });
+}
+
+/** Evidence when the run goes through one memo keyed by the arguments, each call with its own literal key. */
+function keyedMemoNote(run: AwaitStep[]): string | undefined {
+  const memo = run[0]?.evidence.memos.find((m) => run.every((s) => s.evidence.memos.includes(m)));
+  const callee = memo ? run[0]?.evidence.callees.find((c) => c.id === memo) : undefined;
+  if (!memo || !callee?.memoKey) return undefined;
+  return `all reads: ${callee.name} memoises by its arguments and each call passes its own literal key, so no entry is fetched twice; no limiter, single connection or transaction between them`;
+}
+
+function isLiteral(node: ts.Expression): boolean {
+  const inner = unwrap(node);
+  return ts.isStringLiteralLike(inner) || ts.isNumericLiteral(inner);
+}
+
 /** Why two steps may not run together, or undefined when they may. */
 function interaction(earlier: AwaitStep, later: AwaitStep): string | undefined {
   if ([...earlier.writes].some((w) => later.reads.has(w) || later.writes.has(w)) || earlier.visibleWrite) return 'data';
-  const sharedMemo = earlier.evidence.memos.find((m) => later.evidence.memos.includes(m));
+  if ([...earlier.objectWrites].some((o) => later.reads.has(o))) return 'data';
+  const sharedMemo = earlier.evidence.memos.find((m) => later.evidence.memos.includes(m) && !distinctMemoEntries(m, earlier, later));
   if (sharedMemo) return 'memo';
   if (earlier.evidence.limiters.length > 0 && later.evidence.limiters.some((l) => earlier.evidence.limiters.includes(l))) return 'limiter';
   if (earlier.statefulReceiver && earlier.statefulReceiver === later.statefulReceiver) return 'object';
@@ -482,7 +538,7 @@ function isTransparent(statement: ts.Statement, run: AwaitStep[], context: RuleC
   if (!ts.isVariableStatement(statement) && !ts.isExpressionStatement(statement)) return false;
   if (mayHoldAwait(statement, context.sourceFile) && awaitsIn(statement).length > 0) return false;
   const reads = identifiersRead(statement);
-  return !run.some((step) => [...step.writes].some((w) => reads.has(w)));
+  return !run.some((step) => [...step.writes, ...step.objectWrites].some((w) => reads.has(w)));
 }
 
 /** The bound results are only read to build the message of a `throw` that follows: the run is an error path. */
@@ -585,7 +641,7 @@ function reportRun(run: AwaitStep[], hoisted: ts.Statement[], context: RuleConte
       bound.length > 0 ? `no call's arguments read a value an earlier await produced (${bound.map((b) => `\`${b}\``).join(', ')})` : "no call's arguments read a value an earlier await produced",
       writes
         ? `the same operation \`${first.name}\` on different arguments: assumes the targets are distinct and their order does not matter`
-        : 'all reads: no shared memo, limiter, single connection or transaction between them',
+        : keyedMemoNote(run) ?? 'all reads: no shared memo, limiter, single connection or transaction between them',
       receivers.size > 1 ? `${receivers.size} different receivers` : `all on ${[...receivers][0] === '(function)' ? 'plain functions' : `\`${[...receivers][0]}\``}`,
       ...(hoisted.length > 0 ? [`${hoisted.length} statement${hoisted.length === 1 ? '' : 's'} in between read${hoisted.length === 1 ? 's' : ''} none of the results: moved above the Promise.all in the fix`] : []),
       ...frequency.reasons,

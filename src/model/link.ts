@@ -173,6 +173,7 @@ export class ProjectModel {
       validatorOnly: node.summary.validatorOnly,
       hasBody: node.summary.hasBody,
       ...(node.transaction ? { transaction: node.transaction } : {}),
+      ...(node.summary.memoKey ? { memoKey: node.summary.memoKey } : {}),
       ...(node.routes ? { routes: node.routes } : {}),
       ...(this.codecOf(node, 0) ? { codec: this.codecOf(node, 0) } : {}),
       ...(this.constructionsOf(node, 0).length > 0 ? { constructs: this.constructionsOf(node, 0) } : {}),

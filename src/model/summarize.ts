@@ -125,6 +125,8 @@ export function summarizeFile(file: string, sourceFile: ts.SourceFile, scope: Im
     fnSummary.validatorOnly = frame.throws && !frame.returnsValue && !ts.isConstructorDeclaration(fn);
     const memo = body ? memoOf(body) : undefined;
     if (memo) fnSummary.memo = memo;
+    const memoKey = memo?.endsWith('[]') && body && ts.isBlock(body) ? memoKeyParameters(fn, body, memo.slice(0, -2)) : undefined;
+    if (memoKey) fnSummary.memoKey = memoKey;
     const className = fnSummary.className;
     if (className && (ts.isMethodDeclaration(fn) || ts.isGetAccessor(fn) || ts.isConstructorDeclaration(fn) || (ts.isPropertyDeclaration(fn.parent) && fn.parent.initializer === fn))) {
       const method = ts.isConstructorDeclaration(fn) ? 'constructor' : functionName(fn);
@@ -794,6 +796,46 @@ function keyedMemoOf(body: ts.Block): string | undefined {
   };
   visit(body);
   return memo;
+}
+
+/**
+ * The parameters a keyed memo's key is built from (`const key = \`${user}:${kind}\`; this.cache.get(key)` -> [0, 1]),
+ * following local consts; undefined when the key reads anything else or cannot be found. Two calls that pass
+ * different literals at one of these positions use different entries.
+ */
+function memoKeyParameters(fn: ts.SignatureDeclaration, body: ts.Block, store: string): number[] | undefined {
+  const parameters = fn.parameters.map((p) => (ts.isIdentifier(p.name) ? p.name.text : ''));
+  const storeText = (node: ts.Expression): string | undefined => {
+    const target = skipOuter(node);
+    if (ts.isIdentifier(target)) return target.text;
+    if (ts.isPropertyAccessExpression(target) && target.expression.kind === ts.SyntaxKind.ThisKeyword) return `this.${target.name.text}`;
+    return undefined;
+  };
+  let key: ts.Expression | undefined;
+  const locals = new Map<string, ts.Expression>();
+  const visit = (node: ts.Node): void => {
+    if (ts.isVariableDeclaration(node) && ts.isIdentifier(node.name) && node.initializer) locals.set(node.name.text, node.initializer);
+    if (!key && ts.isCallExpression(node) && ts.isPropertyAccessExpression(node.expression) && /^(get|has|peek)$/.test(node.expression.name.text) && storeText(node.expression.expression) === store) key = node.arguments[0];
+    if (!key && ts.isElementAccessExpression(node) && storeText(node.expression) === store) key = node.argumentExpression;
+    if (!ts.isFunctionLike(node)) ts.forEachChild(node, visit);
+  };
+  ts.forEachChild(body, visit);
+  if (!key) return undefined;
+  const found = new Set<number>();
+  let other = false;
+  const read = (expression: ts.Node, depth: number): void => {
+    if (ts.isIdentifier(expression)) {
+      const index = parameters.indexOf(expression.text);
+      if (index >= 0) found.add(index);
+      else if (locals.has(expression.text) && depth < 4) read(locals.get(expression.text) as ts.Expression, depth + 1);
+      else other = true;
+      return;
+    }
+    if (ts.isPropertyAccessExpression(expression)) return read(expression.expression, depth);
+    ts.forEachChild(expression, (child) => read(child, depth));
+  };
+  read(key, 0);
+  return !other && found.size > 0 ? [...found].sort((a, b) => a - b) : undefined;
 }
 
 /** `@Get('admin/stats')` on the method, under `@Controller('admin')` on its class: the route as written. */

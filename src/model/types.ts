@@ -175,6 +175,8 @@ export interface FunctionSummary {
   entry?: { kind: EntryKind; reason: string; route?: RouteDecl };
   /** `if (this.x) return this.x; ... this.x = await ...`: the field (or module variable) holding the memo. */
   memo?: string;
+  /** A memo keyed by its arguments: the parameter positions its key is built from (summarize.ts). */
+  memoKey?: number[];
   /** Awaits a limiter (p-limit, Bottleneck, a semaphore): `module` or field it goes through. */
   limiter?: string;
   /** Throws on some path and returns no value: a fail-fast check. */
@@ -250,6 +252,8 @@ export interface LinkedFunction {
   assumed: string[];
   /** Functions (ids) whose memo this function reaches, itself included. */
   memos: string[];
+  /** Its own memo is keyed by these parameter positions (FunctionSummary.memoKey). */
+  memoKey?: number[];
   /** Limiters this function's work goes through, transitively. */
   limiters: string[];
   validatorOnly: boolean;
