@@ -21,11 +21,11 @@ import { refKey, type CalleeRef, type ClassSummary, type EntryKind, type FileSum
  * (route handlers, jobs, top-level calls). The result is plain data: cached per file, linked project-wide.
  */
 
-const WRITE_DECORATORS = new Set(['Post', 'Put', 'Patch', 'Delete', 'Mutation']);
+const WRITE_DECORATORS = new Set(['Post', 'Put', 'Patch', 'Delete', 'Mutation', 'httpPost', 'httpPut', 'httpPatch', 'httpDelete']);
 const WRITE_METHODS = new Set(['post', 'put', 'patch', 'delete', 'del']);
 /** Route paths of endpoints an operator calls now and then, not the traffic. */
 const OCCASIONAL_PATH = /(^|\/)(admin|internal|debug|ops|maintenance|backfill|migrations?|import|export|super-?admin|settings|reindex)(\/|$|\?)/i;
-const REQUEST_DECORATORS = new Set(['Get', 'Post', 'Put', 'Patch', 'Delete', 'All', 'Head', 'Options', 'Query', 'Mutation', 'Subscription', 'ResolveField', 'FieldResolver', 'MessagePattern', 'GrpcMethod', 'GrpcStreamMethod', 'SubscribeMessage', 'Sse', 'Route', 'Action']);
+const REQUEST_DECORATORS = new Set(['Get', 'Post', 'Put', 'Patch', 'Delete', 'All', 'Head', 'Options', 'Query', 'Mutation', 'Subscription', 'ResolveField', 'FieldResolver', 'MessagePattern', 'GrpcMethod', 'GrpcStreamMethod', 'SubscribeMessage', 'Sse', 'Route', 'Action', 'httpGet', 'httpPost', 'httpPut', 'httpPatch', 'httpDelete', 'httpHead']);
 const BACKGROUND_DECORATORS = new Set(['Cron', 'Interval', 'Timeout', 'Process', 'OnEvent', 'EventPattern', 'OnQueueActive', 'OnQueueCompleted', 'OnQueueFailed', 'OnWorkerEvent', 'RabbitSubscribe', 'RabbitRPC', 'SqsMessageHandler', 'SqsConsumerEventHandler', 'Consumer', 'Subscribe']);
 /** Framework lifecycle hooks: called once by the framework, whatever calls them in the code. */
 /** Decorators that run the method, and everything it calls, in one transaction on one connection. */
@@ -420,7 +420,8 @@ function collectTopLevel(statement: ts.Statement, summary: FileSummary, scope: I
     if (hasExportModifier(statement)) summary.exports[hasDefaultModifier(statement) ? 'default' : statement.name.text] = statement.name.text;
     return;
   }
-  if (ts.isInterfaceDeclaration(statement)) {
+  // `type OrderRepository = { findOrder(id): Promise<Order> }`: an object type classes implement, as an interface.
+  if (ts.isInterfaceDeclaration(statement) || (ts.isTypeAliasDeclaration(statement) && ts.isTypeLiteralNode(statement.type))) {
     if (!(summary.interfaces ??= []).includes(statement.name.text)) summary.interfaces.push(statement.name.text);
     if (hasExportModifier(statement)) summary.exports[hasDefaultModifier(statement) ? 'default' : statement.name.text] = statement.name.text;
     return;
