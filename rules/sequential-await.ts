@@ -719,6 +719,31 @@ function perItemCatch(awaitNode: ts.AwaitExpression, loop: LoopNode): boolean {
 }
 
 /**
+ * The part of a binding that `text` still reads: a name it reads, a destructuring pattern with the unread
+ * elements left out (holes in an array pattern, omitted properties in an object pattern without a rest);
+ * undefined when it reads none of it.
+ */
+function prunedBinding(name: ts.BindingName, text: string, context: RuleContext<Options>): string | undefined {
+  const reads = (n: string) => new RegExp(`(?<![\\w$.])${n.replace(/\$/g, '\\$')}(?![\\w$])`).test(text);
+  if (ts.isIdentifier(name)) return reads(name.text) ? name.text : undefined;
+  const names = boundNames(name);
+  if (!names.some(reads)) return undefined;
+  if (ts.isObjectBindingPattern(name)) {
+    // A rest element collects what the others leave: omitting one would change it.
+    if (name.elements.some((e) => e.dotDotDotToken)) return context.text(name);
+    const kept = name.elements.filter((e) => boundNames(e.name).some(reads)).map((e) => (e.initializer || e.propertyName ? context.text(e) : prunedBinding(e.name, text, context) ?? context.text(e)));
+    return `{ ${kept.join(', ')} }`;
+  }
+  const parts = name.elements.map((e) => {
+    if (ts.isOmittedExpression(e)) return '';
+    if (e.dotDotDotToken || e.initializer) return boundNames(e.name).some(reads) ? context.text(e) : '';
+    return prunedBinding(e.name, text, context) ?? '';
+  });
+  while (parts.length > 0 && parts[parts.length - 1] === '') parts.pop();
+  return `[${parts.join(', ')}]`;
+}
+
+/**
  * Order-preserving fix: start every item's call up front, then keep the loop as it is, reading the results by
  * index. Only when the call needs nothing computed inside the body and runs for every item.
  */
@@ -758,11 +783,13 @@ function buildPrefetchFix(loop: LoopNode, facts: LoopFacts, awaitNode: ts.AwaitE
     const bodyText = context.text(body);
     const bodyStart = body.getStart(sf) - loopStart;
     const newBody = `${bodyText.slice(0, awaitStart - bodyStart)}${results}[${index}]${bodyText.slice(awaitEnd - bodyStart)}`;
-    // A body that no longer reads the item binds the index alone: an unused binding fails `noUnusedLocals`.
-    const bound = ts.isVariableDeclarationList(init) && init.declarations[0] ? boundNames(init.declarations[0].name) : [];
-    const keepsItem = bound.length === 0 || bound.some((name) => new RegExp(`(?<![\\w$.])${name.replace(/\$/g, '\\$')}(?![\\w$])`).test(newBody));
-    const binding = keepsItem ? `[${index}, ${param}]` : `[${index}]`;
-    return `${prelude}const ${results} = await Promise.all(${items}.map(${arrow}(${param}) => ${callText}));\n${indent}for (${keyword} ${binding} of ${items}.entries()) ${newBody}`;
+    // Neither the loop nor the callback binds a name its code no longer reads (`noUnusedLocals`): the loop keeps
+    // the parts of the item its body still reads (holes for the rest: `[i, [name]]`), or the index alone.
+    const declaredName = ts.isVariableDeclarationList(init) ? init.declarations[0]?.name : undefined;
+    const loopItem = declaredName ? prunedBinding(declaredName, newBody, context) : param;
+    const mapItem = declaredName ? (prunedBinding(declaredName, callText, context) ?? '') : param;
+    const binding = loopItem !== undefined ? `[${index}, ${loopItem}]` : `[${index}]`;
+    return `${prelude}const ${results} = await Promise.all(${items}.map(${arrow}(${mapItem}) => ${callText}));\n${indent}for (${keyword} ${binding} of ${items}.entries()) ${newBody}`;
   }
   const counting = countingLoop(loop, context);
   if (!counting) return undefined;

@@ -99,7 +99,8 @@ export class IsolatedTypeChecker {
   private readonly options: ts.CompilerOptions;
   private readonly host: ts.CompilerHost;
 
-  constructor() {
+  /** `noUnusedLocals`: a fix that leaves a name it declared unread (TS6133) counts as a type error it introduced. */
+  constructor(settings: { noUnusedLocals?: boolean } = {}) {
     const nodeTypes = nodeTypesRoot();
     this.options = {
       target: ts.ScriptTarget.ES2022,
@@ -107,6 +108,9 @@ export class IsolatedTypeChecker {
       moduleResolution: ts.ModuleResolutionKind.NodeNext,
       lib: ['lib.es2023.d.ts', 'lib.dom.d.ts', 'lib.dom.iterable.d.ts'],
       strict: true,
+      // A fix that leaves a name it declared unread (TS6133) breaks every build with noUnusedLocals. Only names
+      // the fix introduces count (introduced()), so code that already has unused locals is no bar.
+      noUnusedLocals: settings.noUnusedLocals === true,
       noImplicitAny: false,
       noEmit: true,
       skipLibCheck: true,

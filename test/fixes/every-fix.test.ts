@@ -33,14 +33,20 @@ describe('every fix on the fixtures', async () => {
   };
   const sarifResults = log.runs[0]?.results ?? [];
   const withEdits = result.findings.filter((f) => (f.fix.edits?.length ?? 0) > 0);
-  const checker = new IsolatedTypeChecker();
+  // Type-checked as under `noUnusedLocals` too: a fix that binds a name it never reads breaks such builds.
+  // fake-compression's fixes leave the helper they replace unused (TS6133 on 4 fixtures): a known gap of that
+  // family, checked without the flag until its fix builders drop the helper.
+  const checker = new IsolatedTypeChecker({ noUnusedLocals: true });
+  const lenient = new IsolatedTypeChecker();
+  const checkerFor = (finding: Finding) => (finding.ruleId.startsWith('fake-compression/') ? lenient : checker);
   const original = new Map<string, { text: string; diagnostics: string[] }>();
-  const source = (file: string) => {
-    let entry = original.get(file);
+  const source = (file: string, typeChecker = checker) => {
+    const key = `${typeChecker === checker ? 'strict' : 'lenient'}\0${file}`;
+    let entry = original.get(key);
     if (!entry) {
       const text = readFileSync(path.join(root, file), 'utf8');
-      entry = { text, diagnostics: checker.diagnostics(text, file) };
-      original.set(file, entry);
+      entry = { text, diagnostics: typeChecker.diagnostics(text, file) };
+      original.set(key, entry);
     }
     return entry;
   };
@@ -65,12 +71,13 @@ describe('every fix on the fixtures', async () => {
   const label = (f: Finding) => `${f.ruleId} ${f.file}:${f.line}`;
   it.each(withEdits.map((f) => [label(f), f] as const))('%s: applies, parses, declares nothing twice, type-checks', (_name, finding) => {
     for (const file of new Set((finding.fix.edits ?? []).map((e) => e.file))) {
-      const { text, diagnostics } = source(file);
+      const typeChecker = checkerFor(finding);
+      const { text, diagnostics } = source(file, typeChecker);
       const fixed = applyEdits(text, (finding.fix.edits ?? []).filter((e) => e.file === file));
       expect(fixed).not.toBe(text);
       expect(parseErrors(fixed, file)).toEqual(parseErrors(text, file));
       expect(duplicateDeclarations(fixed, file)).toEqual([]);
-      expect(checker.introduced(text, fixed, file, diagnostics)).toEqual([]);
+      expect(typeChecker.introduced(text, fixed, file, diagnostics)).toEqual([]);
     }
   }, 60_000);
 });
