@@ -10,8 +10,10 @@ import { grade, type Cost } from '../src/model/severity.js';
 import type { Role } from '../src/model/types.js';
 import { chainText, type IoEvidence } from '../src/model/view.js';
 import { ts } from '../src/scanner/ts.js';
-import { awaitOperandCall, awaitsIn, calleeName, declaredInFunction, declaredNames, enclosingFunctionOf, functionNameOf, identifiersRead, innermostLoop, isAsyncFunction, isFunctionBoundary, isLoop, loopKindOf, mayHoldAwait, nameOf, receiverRoot, runsForEveryItem, shorten, unwrap, type CallLike, type LoopNode } from '../src/model/syntax.js';
+import { awaitOperandCall, awaitsIn, memberOfLocal, calleeName, declaredInFunction, declaredNames, enclosingFunctionOf, functionNameOf, identifiersRead, innermostLoop, isAsyncFunction, isFunctionBoundary, isLoop, loopKindOf, mayHoldAwait, nameOf, receiverRoot, runsForEveryItem, shorten, unwrap, type CallLike, type LoopNode } from '../src/model/syntax.js';
 import { inTransaction, singleConnectionClass, usesTransactionHandle } from '../src/model/serial.js';
+import { distinctMemoEntries, keyedMemoNote } from '../src/model/memo-entries.js';
+import { prunedBinding } from '../src/fixes/bindings.js';
 import { deliberateComment } from '../src/model/intent.js';
 import { derivedNames, exitsEarly, hoistableStatement, LIMITER_TEXT, literalItemCount, loopCarried, loopItems, ORDERED_COLLECTION, readsEnclosingLoopItem, readsLoopItem, saysRetry, SHUTDOWN_VERBS, SLEEP_NAMES, type LoopFacts } from '../src/model/loop-facts.js';
 import { collectionKind } from '../src/fixes/collection.js';
@@ -211,22 +213,6 @@ interface AwaitStep {
   receiver: string | undefined;
   /** A local object the call acts on (`job.getResults()`): calls on one such object complete in order. */
   statefulReceiver: string | undefined;
-}
-
-/** `settings.theme`, `out[kind]` where `settings` is a `const` object literal of this function: its name. */
-function memberOfLocal(left: ts.Expression, statement: ts.Statement): string | undefined {
-  if (!ts.isPropertyAccessExpression(left) || !ts.isIdentifier(left.expression)) return undefined;
-  const root = left.expression.text;
-  const fn = enclosingFunctionOf(statement);
-  if (!fn || !declaredInFunction(root, statement)) return undefined;
-  let literal = false;
-  const visit = (node: ts.Node): void => {
-    if (literal || (isFunctionBoundary(node) && node !== fn)) return;
-    if (ts.isVariableDeclaration(node) && ts.isIdentifier(node.name) && node.name.text === root && node.initializer && ts.isObjectLiteralExpression(unwrap(node.initializer)) && (node.parent.flags & ts.NodeFlags.Const) !== 0) literal = true;
-    ts.forEachChild(node, visit);
-  };
-  ts.forEachChild(fn, visit);
-  return literal ? root : undefined;
 }
 
 /** `x.y!.z` over an awaited call: the member path to re-apply with `.then`. */
@@ -486,40 +472,11 @@ function isFanOutWrite(evidence: IoEvidence, name: string): boolean {
   return FAN_OUT_VERBS.has(words(name)[0] ?? '') && words(name).length <= 3;
 }
 
-/**
- * Both calls go straight to one memo keyed by its arguments (`findDefault(user, 'theme')`, `findDefault(user,
- * 'locale')`) and pass different literals where the key is built: different entries, so no double fetch.
- */
-function distinctMemoEntries(memo: string, earlier: AwaitStep, later: AwaitStep): boolean {
-  const callee = earlier.evidence.callees.find((c) => c.id === memo);
-  if (!callee?.memoKey || !later.evidence.callees.some((c) => c.id === memo) || !ts.isCallExpression(earlier.call) || !ts.isCallExpression(later.call)) return false;
-  const a = earlier.call.arguments;
-  const b = later.call.arguments;
-  return callee.memoKey.some((index) => {
-    const left = a[index];
-    const right = b[index];
-    return left !== undefined && right !== undefined && isLiteral(left) && isLiteral(right) && left.getText() !== right.getText();
-  });
-}
-
-/** Evidence when the run goes through one memo keyed by the arguments, each call with its own literal key. */
-function keyedMemoNote(run: AwaitStep[]): string | undefined {
-  const memo = run[0]?.evidence.memos.find((m) => run.every((s) => s.evidence.memos.includes(m)));
-  const callee = memo ? run[0]?.evidence.callees.find((c) => c.id === memo) : undefined;
-  if (!memo || !callee?.memoKey) return undefined;
-  return `all reads: ${callee.name} memoises by its arguments and each call passes its own literal key, so no entry is fetched twice; no limiter, single connection or transaction between them`;
-}
-
-function isLiteral(node: ts.Expression): boolean {
-  const inner = unwrap(node);
-  return ts.isStringLiteralLike(inner) || ts.isNumericLiteral(inner);
-}
-
 /** Why two steps may not run together, or undefined when they may. */
 function interaction(earlier: AwaitStep, later: AwaitStep): string | undefined {
   if ([...earlier.writes].some((w) => later.reads.has(w) || later.writes.has(w)) || earlier.visibleWrite) return 'data';
   if ([...earlier.objectWrites].some((o) => later.reads.has(o))) return 'data';
-  const sharedMemo = earlier.evidence.memos.find((m) => later.evidence.memos.includes(m) && !distinctMemoEntries(m, earlier, later));
+  const sharedMemo = earlier.evidence.memos.find((m) => later.evidence.memos.includes(m) && !distinctMemoEntries(m, earlier.evidence.callees, earlier.call, later.evidence.callees, later.call));
   if (sharedMemo) return 'memo';
   if (earlier.evidence.limiters.length > 0 && later.evidence.limiters.some((l) => earlier.evidence.limiters.includes(l))) return 'limiter';
   if (earlier.statefulReceiver && earlier.statefulReceiver === later.statefulReceiver) return 'object';
@@ -641,7 +598,7 @@ function reportRun(run: AwaitStep[], hoisted: ts.Statement[], context: RuleConte
       bound.length > 0 ? `no call's arguments read a value an earlier await produced (${bound.map((b) => `\`${b}\``).join(', ')})` : "no call's arguments read a value an earlier await produced",
       writes
         ? `the same operation \`${first.name}\` on different arguments: assumes the targets are distinct and their order does not matter`
-        : keyedMemoNote(run) ?? 'all reads: no shared memo, limiter, single connection or transaction between them',
+        : keyedMemoNote(run.map((step) => step.evidence)) ?? 'all reads: no shared memo, limiter, single connection or transaction between them',
       receivers.size > 1 ? `${receivers.size} different receivers` : `all on ${[...receivers][0] === '(function)' ? 'plain functions' : `\`${[...receivers][0]}\``}`,
       ...(hoisted.length > 0 ? [`${hoisted.length} statement${hoisted.length === 1 ? '' : 's'} in between read${hoisted.length === 1 ? 's' : ''} none of the results: moved above the Promise.all in the fix`] : []),
       ...frequency.reasons,
@@ -719,31 +676,6 @@ function perItemCatch(awaitNode: ts.AwaitExpression, loop: LoopNode): boolean {
 }
 
 /**
- * The part of a binding that `text` still reads: a name it reads, a destructuring pattern with the unread
- * elements left out (holes in an array pattern, omitted properties in an object pattern without a rest);
- * undefined when it reads none of it.
- */
-function prunedBinding(name: ts.BindingName, text: string, context: RuleContext<Options>): string | undefined {
-  const reads = (n: string) => new RegExp(`(?<![\\w$.])${n.replace(/\$/g, '\\$')}(?![\\w$])`).test(text);
-  if (ts.isIdentifier(name)) return reads(name.text) ? name.text : undefined;
-  const names = boundNames(name);
-  if (!names.some(reads)) return undefined;
-  if (ts.isObjectBindingPattern(name)) {
-    // A rest element collects what the others leave: omitting one would change it.
-    if (name.elements.some((e) => e.dotDotDotToken)) return context.text(name);
-    const kept = name.elements.filter((e) => boundNames(e.name).some(reads)).map((e) => (e.initializer || e.propertyName ? context.text(e) : prunedBinding(e.name, text, context) ?? context.text(e)));
-    return `{ ${kept.join(', ')} }`;
-  }
-  const parts = name.elements.map((e) => {
-    if (ts.isOmittedExpression(e)) return '';
-    if (e.dotDotDotToken || e.initializer) return boundNames(e.name).some(reads) ? context.text(e) : '';
-    return prunedBinding(e.name, text, context) ?? '';
-  });
-  while (parts.length > 0 && parts[parts.length - 1] === '') parts.pop();
-  return `[${parts.join(', ')}]`;
-}
-
-/**
  * Order-preserving fix: start every item's call up front, then keep the loop as it is, reading the results by
  * index. Only when the call needs nothing computed inside the body and runs for every item.
  */
@@ -786,8 +718,8 @@ function buildPrefetchFix(loop: LoopNode, facts: LoopFacts, awaitNode: ts.AwaitE
     // Neither the loop nor the callback binds a name its code no longer reads (`noUnusedLocals`): the loop keeps
     // the parts of the item its body still reads (holes for the rest: `[i, [name]]`), or the index alone.
     const declaredName = ts.isVariableDeclarationList(init) ? init.declarations[0]?.name : undefined;
-    const loopItem = declaredName ? prunedBinding(declaredName, newBody, context) : param;
-    const mapItem = declaredName ? (prunedBinding(declaredName, callText, context) ?? '') : param;
+    const loopItem = declaredName ? prunedBinding(declaredName, newBody, context.sourceFile) : param;
+    const mapItem = declaredName ? (prunedBinding(declaredName, callText, context.sourceFile) ?? '') : param;
     const binding = loopItem !== undefined ? `[${index}, ${loopItem}]` : `[${index}]`;
     return `${prelude}const ${results} = await Promise.all(${items}.map(${arrow}(${mapItem}) => ${callText}));\n${indent}for (${keyword} ${binding} of ${items}.entries()) ${newBody}`;
   }
