@@ -10,8 +10,10 @@ import { grade, type Cost } from '../src/model/severity.js';
 import type { Role } from '../src/model/types.js';
 import { chainText, type IoEvidence } from '../src/model/view.js';
 import { ts } from '../src/scanner/ts.js';
-import { awaitOperandCall, awaitsIn, calleeName, declaredInFunction, declaredNames, enclosingFunctionOf, functionNameOf, identifiersRead, innermostLoop, isAsyncFunction, isFunctionBoundary, isLoop, loopKindOf, mayHoldAwait, nameOf, receiverRoot, runsForEveryItem, shorten, unwrap, type CallLike, type LoopNode } from '../src/model/syntax.js';
+import { awaitOperandCall, awaitsIn, memberOfLocal, calleeName, declaredInFunction, declaredNames, enclosingFunctionOf, functionNameOf, identifiersRead, innermostLoop, isAsyncFunction, isFunctionBoundary, isLoop, loopKindOf, mayHoldAwait, nameOf, receiverRoot, runsForEveryItem, shorten, unwrap, type CallLike, type LoopNode } from '../src/model/syntax.js';
 import { inTransaction, singleConnectionClass, usesTransactionHandle } from '../src/model/serial.js';
+import { distinctMemoEntries, keyedMemoNote } from '../src/model/memo-entries.js';
+import { prunedBinding } from '../src/fixes/bindings.js';
 import { deliberateComment } from '../src/model/intent.js';
 import { derivedNames, exitsEarly, hoistableStatement, LIMITER_TEXT, literalItemCount, loopCarried, loopItems, ORDERED_COLLECTION, readsEnclosingLoopItem, readsLoopItem, saysRetry, SHUTDOWN_VERBS, SLEEP_NAMES, type LoopFacts } from '../src/model/loop-facts.js';
 import { collectionKind } from '../src/fixes/collection.js';
@@ -200,6 +202,8 @@ interface AwaitStep {
     | { kind: 'condition'; name: string; statementText: string };
   /** Names this step binds. */
   writes: Set<string>;
+  /** Local objects a member of which this step assigns (`settings.theme = await ...`). */
+  objectWrites: Set<string>;
   /** Names the awaited expression reads. */
   reads: Set<string>;
   /** Wrote something callees could see (a member or an outer variable). */
@@ -318,6 +322,7 @@ function awaitStep(statement: ts.Statement, context: RuleContext<Options>): Awai
 
   let target: AwaitStep['target'];
   const writes = new Set<string>();
+  const objectWrites = new Set<string>();
   let visibleWrite = false;
   if (declaration) {
     const list = declaration.parent;
@@ -327,9 +332,15 @@ function awaitStep(statement: ts.Statement, context: RuleContext<Options>): Awai
   } else if (assignment) {
     target = { kind: 'assign', text: context.text(assignment.left) };
     const left = unwrap(assignment.left);
+    const objectRoot = memberOfLocal(left, statement);
     if (ts.isIdentifier(left)) {
       writes.add(left.text);
       if (!declaredInFunction(left.text, statement)) visibleWrite = true;
+    } else if (objectRoot) {
+      // `settings.theme = await ...` on an object this function made: no callee sees it unless handed it, and a
+      // later call that reads the object depends on it (objectWrites).
+      writes.add(context.text(left));
+      objectWrites.add(objectRoot);
     } else {
       visibleWrite = true;
       for (const read of identifiersRead(left)) writes.add(read);
@@ -366,6 +377,7 @@ function awaitStep(statement: ts.Statement, context: RuleContext<Options>): Awai
     promiseText,
     target,
     writes,
+    objectWrites,
     reads: identifiersRead(conditional ?? operand),
     visibleWrite,
     name,
@@ -463,7 +475,8 @@ function isFanOutWrite(evidence: IoEvidence, name: string): boolean {
 /** Why two steps may not run together, or undefined when they may. */
 function interaction(earlier: AwaitStep, later: AwaitStep): string | undefined {
   if ([...earlier.writes].some((w) => later.reads.has(w) || later.writes.has(w)) || earlier.visibleWrite) return 'data';
-  const sharedMemo = earlier.evidence.memos.find((m) => later.evidence.memos.includes(m));
+  if ([...earlier.objectWrites].some((o) => later.reads.has(o))) return 'data';
+  const sharedMemo = earlier.evidence.memos.find((m) => later.evidence.memos.includes(m) && !distinctMemoEntries(m, earlier.evidence.callees, earlier.call, later.evidence.callees, later.call));
   if (sharedMemo) return 'memo';
   if (earlier.evidence.limiters.length > 0 && later.evidence.limiters.some((l) => earlier.evidence.limiters.includes(l))) return 'limiter';
   if (earlier.statefulReceiver && earlier.statefulReceiver === later.statefulReceiver) return 'object';
@@ -482,7 +495,7 @@ function isTransparent(statement: ts.Statement, run: AwaitStep[], context: RuleC
   if (!ts.isVariableStatement(statement) && !ts.isExpressionStatement(statement)) return false;
   if (mayHoldAwait(statement, context.sourceFile) && awaitsIn(statement).length > 0) return false;
   const reads = identifiersRead(statement);
-  return !run.some((step) => [...step.writes].some((w) => reads.has(w)));
+  return !run.some((step) => [...step.writes, ...step.objectWrites].some((w) => reads.has(w)));
 }
 
 /** The bound results are only read to build the message of a `throw` that follows: the run is an error path. */
@@ -585,7 +598,7 @@ function reportRun(run: AwaitStep[], hoisted: ts.Statement[], context: RuleConte
       bound.length > 0 ? `no call's arguments read a value an earlier await produced (${bound.map((b) => `\`${b}\``).join(', ')})` : "no call's arguments read a value an earlier await produced",
       writes
         ? `the same operation \`${first.name}\` on different arguments: assumes the targets are distinct and their order does not matter`
-        : 'all reads: no shared memo, limiter, single connection or transaction between them',
+        : keyedMemoNote(run.map((step) => step.evidence)) ?? 'all reads: no shared memo, limiter, single connection or transaction between them',
       receivers.size > 1 ? `${receivers.size} different receivers` : `all on ${[...receivers][0] === '(function)' ? 'plain functions' : `\`${[...receivers][0]}\``}`,
       ...(hoisted.length > 0 ? [`${hoisted.length} statement${hoisted.length === 1 ? '' : 's'} in between read${hoisted.length === 1 ? 's' : ''} none of the results: moved above the Promise.all in the fix`] : []),
       ...frequency.reasons,
@@ -702,11 +715,13 @@ function buildPrefetchFix(loop: LoopNode, facts: LoopFacts, awaitNode: ts.AwaitE
     const bodyText = context.text(body);
     const bodyStart = body.getStart(sf) - loopStart;
     const newBody = `${bodyText.slice(0, awaitStart - bodyStart)}${results}[${index}]${bodyText.slice(awaitEnd - bodyStart)}`;
-    // A body that no longer reads the item binds the index alone: an unused binding fails `noUnusedLocals`.
-    const bound = ts.isVariableDeclarationList(init) && init.declarations[0] ? boundNames(init.declarations[0].name) : [];
-    const keepsItem = bound.length === 0 || bound.some((name) => new RegExp(`(?<![\\w$.])${name.replace(/\$/g, '\\$')}(?![\\w$])`).test(newBody));
-    const binding = keepsItem ? `[${index}, ${param}]` : `[${index}]`;
-    return `${prelude}const ${results} = await Promise.all(${items}.map(${arrow}(${param}) => ${callText}));\n${indent}for (${keyword} ${binding} of ${items}.entries()) ${newBody}`;
+    // Neither the loop nor the callback binds a name its code no longer reads (`noUnusedLocals`): the loop keeps
+    // the parts of the item its body still reads (holes for the rest: `[i, [name]]`), or the index alone.
+    const declaredName = ts.isVariableDeclarationList(init) ? init.declarations[0]?.name : undefined;
+    const loopItem = declaredName ? prunedBinding(declaredName, newBody, context.sourceFile) : param;
+    const mapItem = declaredName ? (prunedBinding(declaredName, callText, context.sourceFile) ?? '') : param;
+    const binding = loopItem !== undefined ? `[${index}, ${loopItem}]` : `[${index}]`;
+    return `${prelude}const ${results} = await Promise.all(${items}.map(${arrow}(${mapItem}) => ${callText}));\n${indent}for (${keyword} ${binding} of ${items}.entries()) ${newBody}`;
   }
   const counting = countingLoop(loop, context);
   if (!counting) return undefined;

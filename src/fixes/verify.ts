@@ -99,7 +99,11 @@ export class IsolatedTypeChecker {
   private readonly options: ts.CompilerOptions;
   private readonly host: ts.CompilerHost;
 
-  /** `extra`: options a project turns on that change what counts as an error (`noUnusedLocals`). */
+  /**
+   * `extra`: options a project turns on that change what counts as an error. With `noUnusedLocals`, a fix
+   * that leaves a name unread (TS6133) fails; only what the fix introduces counts (introduced()), so code that
+   * already has unused locals is no bar.
+   */
   constructor(extra: ts.CompilerOptions = {}) {
     const nodeTypes = nodeTypesRoot();
     this.options = {

@@ -112,6 +112,11 @@ export function heldValueOfExpression(expression: ts.Expression, scope: ImportSc
     // `memoize(load)`: a memoised function, answered from memory after its first call (memoize.ts).
     const memoizer = memoizerCall(inner);
     if (memoizer) return { kind: 'memory', module: memoizer };
+    // `createCookieSessionStorage({ cookie })` (Remix, React Router): the session lives in the cookie the request
+    // carries; reading or committing it parses or serialises a header, and waits on nothing.
+    const made = skipOuter(inner.expression);
+    const maker = ts.isIdentifier(made) ? made.text : ts.isPropertyAccessExpression(made) ? made.name.text : undefined;
+    if (maker && IN_MEMORY_SESSION_MAKERS.test(maker)) return { kind: 'memory', module: maker };
     // A call makes a handle only as a factory (`axios.create()`, `knex({...})`, `pool.connect()`); an awaited
     // query or request returns data (`const { rows } = await pool.query(...)`), which is no handle.
     const ref = scope.resolve(inner.expression);
@@ -150,6 +155,8 @@ export function heldValueOfExpression(expression: ts.Expression, scope: ImportSc
   }
   return undefined;
 }
+
+const IN_MEMORY_SESSION_MAKERS = /^(createCookieSessionStorage|createMemorySessionStorage|createCookie)$/;
 
 /** `createApiClient()` (imported or local), `this.makeClient()`: a call into project code whose result the linker can follow. */
 function projectFactoryRef(call: ts.CallExpression, ref: { module: string; path: string[] } | undefined): CalleeRef | undefined {
@@ -273,6 +280,17 @@ export function closureKey(declaration: ts.Node, sourceFile: ts.SourceFile): str
   return `@${init.getStart(sourceFile)}`;
 }
 
+function thisFieldBinding(declaration: ts.VariableDeclaration, name: string, context: ClassifyContext): HeldValue | undefined {
+  if (!ts.isObjectBindingPattern(declaration.name) || !declaration.initializer || skipOuter(declaration.initializer).kind !== ts.SyntaxKind.ThisKeyword) return undefined;
+  const className = classNameOf(declaration);
+  for (const element of declaration.name.elements) {
+    if (!ts.isIdentifier(element.name) || element.name.text !== name || element.dotDotDotToken) continue;
+    const field = element.propertyName ? (ts.isIdentifier(element.propertyName) ? element.propertyName.text : undefined) : name;
+    return className && field ? context.classes[className]?.fields[field] : undefined;
+  }
+  return undefined;
+}
+
 /** What a local name holds, from its declaration in the enclosing functions or at module level. */
 export function heldValueOfName(identifier: ts.Identifier, context: ClassifyContext): HeldValue | undefined {
   const declaration = localDeclaration(identifier, identifier.text);
@@ -282,7 +300,8 @@ export function heldValueOfName(identifier: ts.Identifier, context: ClassifyCont
       return declaration.type ? heldValueOfType(declaration.type, context.scope) : heldValueOfCallbackParameter(declaration, context);
     }
     // `const { rows } = await pool.query(...)`, `const [job] = await bq.createQueryJob()`: parts of a result.
-    if (!ts.isIdentifier(declaration.name)) return undefined;
+    // `const { catalog } = this`: a field of the class, under its own name or renamed.
+    if (!ts.isIdentifier(declaration.name)) return thisFieldBinding(declaration, identifier.text, context);
     if (declaration.initializer) {
       const init = skipOuter(declaration.initializer);
       if (ts.isPropertyAccessExpression(init) && init.expression.kind === ts.SyntaxKind.ThisKeyword) {
@@ -437,6 +456,37 @@ const NEVER_IO_MEMBERS = new Set([
   'type', 'locals', 'next', 'length', 'resolve', 'reject', 'all', 'allSettled', 'race', 'any', 'from', 'of',
 ]);
 
+/** `getCatalog().fetchPrice`: a member read straight off a call of a project function (local, imported or `this.make()`). */
+function factoryResultMember(callee: ts.Expression, context: ClassifyContext): CallOutcome | undefined {
+  const access = skipOuter(callee);
+  if (!ts.isPropertyAccessExpression(access)) return undefined;
+  const inner = skipOuter(access.expression);
+  if (!ts.isCallExpression(inner)) return undefined;
+  const target = skipOuter(inner.expression);
+  const rootName = ts.isIdentifier(target) ? target.text : undefined;
+  const thisCall = ts.isPropertyAccessExpression(target) && target.expression.kind === ts.SyntaxKind.ThisKeyword;
+  if (!thisCall && (rootName === undefined || (!context.scope.hasModuleBinding(rootName) && context.locals[rootName] === undefined))) return undefined;
+  const ref = rootName !== undefined && context.scope.hasModuleBinding(rootName) ? context.scope.resolve(target) : undefined;
+  const factory = projectFactoryRef(inner, ref);
+  return factory ? { kind: 'call', ref: { kind: 'returned', factory, members: [access.name.text] } } : undefined;
+}
+
+/** Names a request or context object goes by, and what it carries that a middleware filled before the handler. */
+const REQUEST_HOLDER = /^(req|request|ctx|context|c|event|evt|socket|res|response|reply|raw)$/;
+const SESSION_MEMBER = /^(session|cookies|signedCookies|cookie|headers|query|params|searchParams)$/;
+
+/** `req.session.get('x')`, `ctx.cookies.get('y')`, `request.headers.get('cookie')`: a read of what the request carries. */
+function sessionRead(root: ts.Expression, members: string[]): boolean {
+  const op = members.at(-1) ?? '';
+  const access = accessOfName(op);
+  if (access !== 'read' && !/^(get|has)$/.test(op)) return false;
+  const names = [ts.isIdentifier(root) ? root.text : root.kind === ts.SyntaxKind.ThisKeyword ? 'this' : '', ...members.slice(0, -1)];
+  for (let i = 1; i < names.length; i++) {
+    if (SESSION_MEMBER.test(names[i] ?? '') && REQUEST_HOLDER.test(names[i - 1] ?? '')) return true;
+  }
+  return false;
+}
+
 export function classifyCall(call: ts.CallExpression | ts.NewExpression | ts.TaggedTemplateExpression, context: ClassifyContext): CallOutcome | undefined {
   if (ts.isNewExpression(call)) return undefined;
   // `cache.wrap(key, () => load())`, `memoize(load)`: a cache read (or building a memo), not the load (memoize.ts).
@@ -449,6 +499,13 @@ export function classifyCall(call: ts.CallExpression | ts.NewExpression | ts.Tag
   if (members.length > 0 && NEVER_IO_MEMBERS.has(op) && !(members.length === 1 && root.kind === ts.SyntaxKind.ThisKeyword)) return undefined;
   // Evidence text only for calls that turn out to be I/O: most calls are not.
   const via = () => shortText(callee, context.sourceFile);
+
+  // `getCatalog().fetchPrice(id)`, `this.makeClient().get(url)`: a member of what a project function returns.
+  const factoryMember = factoryResultMember(callee, context);
+  if (factoryMember) return factoryMember;
+  // `req.session.get('user')`, `ctx.cookies.get('theme')`: a session or cookie a middleware loaded before the
+  // handler ran; reading it is a property lookup. Saving or destroying a session is not (and falls through).
+  if (members.length >= 2 && sessionRead(root, members)) return { kind: 'memory' };
 
   // Resolved through imports: a library function, a library handle's member, or a project export. Only a name
   // bound at module level (or a global like `fetch`) can resolve to a module; locals are asked about below.
@@ -503,6 +560,8 @@ export function classifyCall(call: ts.CallExpression | ts.NewExpression | ts.Tag
       // `limit(() => work())` where `limit = pLimit(3)`.
       if (held?.kind === 'limiter') return { kind: 'limiter', via: `${root.text} (${held.module})` };
       if (held?.kind === 'memory') return { kind: 'memory' };
+      // `const flags = makeFlags(db); await flags()`: the function the factory returns (factories.ts).
+      if (held?.kind === 'returned') return { kind: 'call', ref: { kind: 'returned', factory: held.ref, members: [] } };
       const declared = localDeclaration(root, root.text);
       if (declared) {
         // `const parse = async (raw) => ...` inside the function: followed like any function (summarize.ts).

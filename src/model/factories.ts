@@ -12,12 +12,17 @@ import type { HeldValue } from './types.js';
 export function returnedValue(expression: ts.Expression, fn: ts.SignatureDeclaration, context: ClassifyContext): HeldValue | undefined {
   let inner = skipOuter(expression);
   if (ts.isAwaitExpression(inner)) inner = skipOuter(inner.expression);
+  // `return async (key) => ...`, `(db) => async () => ...`: a function its callers call later.
+  if (ts.isArrowFunction(inner) || ts.isFunctionExpression(inner)) return { kind: 'function', pos: inner.getStart(context.sourceFile) };
   const held = heldValueOfHandle(inner as ts.Expression, context);
   if (held) return held;
   // `let client; ... client = new Pool(); return client`: the value assigned to the name in this function.
   if (!ts.isIdentifier(inner)) return undefined;
   const name = inner.text;
   const body = (fn as ts.FunctionLikeDeclaration).body;
+  // `const read = async () => ...; return read;`: the function held in a const of this function.
+  const local = body && ts.isBlock(body) ? localFunction(body, name) : undefined;
+  if (local) return { kind: 'function', pos: local.getStart(context.sourceFile) };
   let assigned: HeldValue | undefined;
   const visit = (node: ts.Node): void => {
     if (assigned) return;
@@ -29,4 +34,17 @@ export function returnedValue(expression: ts.Expression, fn: ts.SignatureDeclara
   };
   if (body) visit(body);
   return assigned;
+}
+
+/** The arrow or function expression a `const name = ...` directly in `body` holds. */
+function localFunction(body: ts.Block, name: string): ts.ArrowFunction | ts.FunctionExpression | undefined {
+  for (const statement of body.statements) {
+    if (!ts.isVariableStatement(statement) || (statement.declarationList.flags & ts.NodeFlags.Const) === 0) continue;
+    for (const declaration of statement.declarationList.declarations) {
+      if (!ts.isIdentifier(declaration.name) || declaration.name.text !== name || !declaration.initializer) continue;
+      const init = skipOuter(declaration.initializer);
+      if (ts.isArrowFunction(init) || ts.isFunctionExpression(init)) return init;
+    }
+  }
+  return undefined;
 }

@@ -5,6 +5,7 @@ import type { Construction } from './constructions.js';
 import type { FileRole } from '../scanner/roles.js';
 import { accessOfName } from './io-catalog.js';
 import { ModuleResolver } from './resolve-module.js';
+import { PackageIndex } from './packages.js';
 import { addRoutes, joinRoutePath } from './routes.js';
 import {
   refKey,
@@ -71,7 +72,7 @@ export class ProjectModel {
   private readonly resolvedRefs = new Map<string, string | null>();
 
   constructor(
-    cwd: string,
+    private readonly cwd: string,
     summaries: FileSummary[],
     private readonly fileRoles: ReadonlyMap<string, FileRole>,
   ) {
@@ -172,6 +173,7 @@ export class ProjectModel {
       validatorOnly: node.summary.validatorOnly,
       hasBody: node.summary.hasBody,
       ...(node.transaction ? { transaction: node.transaction } : {}),
+      ...(node.summary.memoKey ? { memoKey: node.summary.memoKey } : {}),
       ...(node.routes ? { routes: node.routes } : {}),
       ...(this.codecOf(node, 0) ? { codec: this.codecOf(node, 0) } : {}),
       ...(this.constructionsOf(node, 0).length > 0 ? { constructs: this.constructionsOf(node, 0) } : {}),
@@ -338,7 +340,9 @@ export class ProjectModel {
       if (key !== undefined) return idOf(file, key);
       // `export const getRates = memoize(load)`: a memoised function, answered from memory (memoize.ts).
       const value = summary.values[name];
-      return value?.kind === 'memory' ? this.syntheticMemory(value.module) : undefined;
+      if (value?.kind === 'memory') return this.syntheticMemory(value.module);
+      // `export const readFlags = makeReader()`: the function the factory returns (factories.ts).
+      return value?.kind === 'returned' ? this.resolveHeldMember(file, value, [], name, depth + 1) : undefined;
     }
     const objectMethod = summary.locals[`${name}.${member}`];
     if (objectMethod !== undefined) return idOf(file, objectMethod);
@@ -547,6 +551,8 @@ export class ProjectModel {
         return this.syntheticLimiter(held.module);
       case 'memory':
         return this.syntheticMemory(held.module);
+      case 'function':
+        return members.length === 0 ? this.functionAt(file, held.pos) : undefined;
       case 'io':
         return this.syntheticIo(file, held, members.at(-1) ?? '', via);
       case 'returned': {
@@ -563,6 +569,12 @@ export class ProjectModel {
         return node && value ? this.resolveHeldMember(node.file, value, members, via, depth + 1) : undefined;
       }
     }
+  }
+
+  /** The function that starts at `pos` in `file` (a factory's returned function). */
+  private functionAt(file: string, pos: number): string | undefined {
+    const fn = this.summaries.get(file)?.functions.find((candidate) => candidate.pos === pos);
+    return fn ? idOf(file, fn.key) : undefined;
   }
 
   private syntheticMemory(module: string): string {
@@ -834,6 +846,61 @@ export class ProjectModel {
       if (!directory) continue;
       node.role = 'background';
       node.roleReason = `no caller found, and it is in a ${directory[2]}/ directory: background work`;
+    }
+    this.assignCommandLinePackages();
+  }
+
+  /**
+   * What no entry reaches, in a package that is started from a command line (a `bin`, a script running one of
+   * its files) and serves nothing (no server, serverless or worker dependency, no route or job declared in its
+   * files, no function of it called from another package): an eval or benchmark harness, a deploy tool. It
+   * runs once per invocation. A package another one imports is a library: its callers decide.
+   */
+  private assignCommandLinePackages(): void {
+    const packages = new PackageIndex(this.cwd);
+    const serving = new Set<string>();
+    const packageOf = new Map<string, string>();
+    for (const node of this.nodes.values()) {
+      if (!packageOf.has(node.file)) packageOf.set(node.file, packages.packageOf(node.file)?.dir ?? '\0none');
+    }
+    for (const node of this.nodes.values()) {
+      const dir = packageOf.get(node.file) as string;
+      const entry = node.summary.entry?.kind;
+      if (entry === 'request' || entry === 'occasional' || entry === 'background') serving.add(dir);
+      for (const caller of node.callers) {
+        const from = this.nodes.get(caller.id);
+        if (from && packageOf.get(from.file) !== dir) serving.add(dir); // a library of another package
+      }
+    }
+    for (const summary of this.summaries.values()) {
+      if (summary.registered.some((r) => r.kind !== 'once')) serving.add(packageOf.get(summary.file) ?? '');
+    }
+    const queue: Node[] = [];
+    // Functions no one calls first, so what they call says so; then what a cycle of calls left over.
+    for (const roots of [true, false]) {
+      for (const node of this.nodes.values()) {
+        if (node.role !== 'unknown' || (roots && node.callers.length > 0) || (this.fileRoles.get(node.file) ?? 'source') !== 'source') continue;
+        const facts = packages.packageOf(node.file);
+        if (!facts?.commandLine || facts.serves || serving.has(facts.dir)) continue;
+        node.role = 'once';
+        node.roleReason = `${roots ? 'no caller found' : 'no entry reaches it'}, and ${facts.name} is a command-line package (${facts.commandLine}; no server or worker dependency, route or job): runs once per invocation`;
+        queue.push(node);
+      }
+      this.propagateOnce(queue);
+    }
+  }
+
+  /** What only these reach (a shared library's function no server calls) runs once with them. */
+  private propagateOnce(queue: Node[]): void {
+    for (let i = 0; i < queue.length; i++) {
+      const node = queue[i] as Node;
+      for (const target of node.targets) {
+        const callee = this.nodes.get(target.id);
+        if (!callee || callee.role !== 'unknown') continue;
+        callee.role = 'once';
+        callee.roleReason = target.inner ? node.roleReason : `called from ${node.summary.key} (${node.file}:${target.line}), ${describeRoleSource(node.roleReason)}`;
+        queue.push(callee);
+      }
     }
   }
 }

@@ -12,10 +12,14 @@ import type { RouteDecl, RouteFact, RouterMount } from './types.js';
 /** Routes kept per function: enough to pick one to load, bounded because the facts are hashed into cache keys. */
 export const MAX_ROUTES = 8;
 
-const HTTP_DECORATORS: Record<string, string> = { Get: 'GET', Post: 'POST', Put: 'PUT', Patch: 'PATCH', Delete: 'DELETE', All: 'ALL', Head: 'HEAD', Options: 'OPTIONS' };
+const HTTP_DECORATORS: Record<string, string> = {
+  Get: 'GET', Post: 'POST', Put: 'PUT', Patch: 'PATCH', Delete: 'DELETE', All: 'ALL', Head: 'HEAD', Options: 'OPTIONS',
+  // inversify-express-utils
+  httpGet: 'GET', httpPost: 'POST', httpPut: 'PUT', httpPatch: 'PATCH', httpDelete: 'DELETE', httpHead: 'HEAD', all: 'ALL',
+};
 const REGISTRATION_METHODS: Record<string, string> = { get: 'GET', post: 'POST', put: 'PUT', patch: 'PATCH', delete: 'DELETE', del: 'DELETE', all: 'ALL', head: 'HEAD', options: 'OPTIONS' };
 /** Class decorators that make a class's decorated methods routes, with the prefix as their argument. */
-const CONTROLLER_DECORATORS = new Set(['Controller', 'JsonController', 'HTTPController', 'Route']);
+const CONTROLLER_DECORATORS = new Set(['Controller', 'JsonController', 'HTTPController', 'Route', 'controller']);
 const FRAMEWORK_MODULES: Record<string, string> = {
   express: 'express',
   'express-promise-router': 'express',
@@ -227,7 +231,7 @@ export function decoratedRoute(fn: ts.Node, scope: ImportScope, sourceFile: ts.S
     if (own === undefined) return undefined;
     const controller = controllerPrefix(fn);
     if (!controller) return undefined;
-    const fallback = controller.decorator === 'HTTPController' ? 'tegg' : controller.decorator === 'JsonController' ? 'routing-controllers' : controller.decorator === 'Route' ? 'tsoa' : 'nest';
+    const fallback = controller.decorator === 'HTTPController' ? 'tegg' : controller.decorator === 'JsonController' ? 'routing-controllers' : controller.decorator === 'Route' ? 'tsoa' : controller.decorator === 'controller' ? 'inversify-express-utils' : 'nest';
     return { method, path: joinRoutePath(controller.prefix, own), framework: frameworkOf(scope, call.expression, fallback, false), line: lineOf(decorator, sourceFile) };
   }
   return undefined;

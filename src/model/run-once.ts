@@ -89,3 +89,20 @@ function migrationObjectFunctions(sourceFile: ts.SourceFile): number[] {
   }
   return found;
 }
+
+/**
+ * A yargs command module: a file exporting `command` (a string or list of them) and `handler`
+ * (`export const command = 'deploy <env>'; export async function handler(argv) {}`), loaded by
+ * `yargs.commandDir()` or `.command(require('./deploy'))`. Its handler runs once per command a person types.
+ */
+export function markCommandModule(summary: FileSummary, sourceFile: ts.SourceFile): void {
+  const handlerKey = summary.locals[summary.exports.handler ?? ''];
+  if (handlerKey === undefined || summary.exports.command === undefined) return;
+  const declaresCommand = sourceFile.statements.some(
+    (statement) =>
+      ts.isVariableStatement(statement) &&
+      statement.declarationList.declarations.some((d) => ts.isIdentifier(d.name) && d.name.text === summary.exports.command && d.initializer !== undefined && (ts.isStringLiteralLike(d.initializer) || ts.isArrayLiteralExpression(d.initializer))),
+  );
+  const fn = summary.functions.find((f) => f.key === handlerKey);
+  if (declaresCommand && fn && (!fn.entry || fn.entry.kind === 'once')) fn.entry = { kind: 'once', reason: 'handler of a yargs command module (exports command and handler): runs once per command a person runs' };
+}

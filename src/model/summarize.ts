@@ -6,7 +6,7 @@ import { accessOfName } from './io-catalog.js';
 import { CODEC_TEXT, codecOf } from './codec.js';
 import { agentClassOf, agentConstructionIn, flowsToReturn } from './constructions.js';
 import { returnedValue } from './factories.js';
-import { markMigrations } from './run-once.js';
+import { markCommandModule, markMigrations } from './run-once.js';
 import { isCachedLoader } from './memoize.js';
 import { flagArguments, numberArguments } from './flags.js';
 import { passedHandles } from './callbacks.js';
@@ -21,11 +21,11 @@ import { refKey, type CalleeRef, type ClassSummary, type EntryKind, type FileSum
  * (route handlers, jobs, top-level calls). The result is plain data: cached per file, linked project-wide.
  */
 
-const WRITE_DECORATORS = new Set(['Post', 'Put', 'Patch', 'Delete', 'Mutation']);
+const WRITE_DECORATORS = new Set(['Post', 'Put', 'Patch', 'Delete', 'Mutation', 'httpPost', 'httpPut', 'httpPatch', 'httpDelete']);
 const WRITE_METHODS = new Set(['post', 'put', 'patch', 'delete', 'del']);
 /** Route paths of endpoints an operator calls now and then, not the traffic. */
 const OCCASIONAL_PATH = /(^|\/)(admin|internal|debug|ops|maintenance|backfill|migrations?|import|export|super-?admin|settings|reindex)(\/|$|\?)/i;
-const REQUEST_DECORATORS = new Set(['Get', 'Post', 'Put', 'Patch', 'Delete', 'All', 'Head', 'Options', 'Query', 'Mutation', 'Subscription', 'ResolveField', 'FieldResolver', 'MessagePattern', 'GrpcMethod', 'GrpcStreamMethod', 'SubscribeMessage', 'Sse', 'Route', 'Action']);
+const REQUEST_DECORATORS = new Set(['Get', 'Post', 'Put', 'Patch', 'Delete', 'All', 'Head', 'Options', 'Query', 'Mutation', 'Subscription', 'ResolveField', 'FieldResolver', 'MessagePattern', 'GrpcMethod', 'GrpcStreamMethod', 'SubscribeMessage', 'Sse', 'Route', 'Action', 'httpGet', 'httpPost', 'httpPut', 'httpPatch', 'httpDelete', 'httpHead']);
 const BACKGROUND_DECORATORS = new Set(['Cron', 'Interval', 'Timeout', 'Process', 'OnEvent', 'EventPattern', 'OnQueueActive', 'OnQueueCompleted', 'OnQueueFailed', 'OnWorkerEvent', 'RabbitSubscribe', 'RabbitRPC', 'SqsMessageHandler', 'SqsConsumerEventHandler', 'Consumer', 'Subscribe']);
 /** Framework lifecycle hooks: called once by the framework, whatever calls them in the code. */
 /** Decorators that run the method, and everything it calls, in one transaction on one connection. */
@@ -70,7 +70,9 @@ export function summarizeFile(file: string, sourceFile: ts.SourceFile, scope: Im
     const name = ts.isConstructorDeclaration(fn) ? 'constructor' : functionName(fn);
     const start = fn.getStart(sourceFile);
     const position = sourceFile.getLineAndCharacterOfPosition(start);
-    let key = name ? (className ? `${className}.${name}` : name) : `<anonymous>@${position.line + 1}:${position.character + 1}`;
+    // A function a factory returns is named after it in evidence: `makeReader() result@7:10 -> pool.query (pg)`.
+    const factory = !name && isReturnedFunction(fn) ? frames[frames.length - 1]?.summary.key : undefined;
+    let key = name ? (className ? `${className}.${name}` : name) : `${factory ? `${factory}() result` : '<anonymous>'}@${position.line + 1}:${position.character + 1}`;
     if (usedKeys.has(key)) key = `${key}@${position.line + 1}:${position.character + 1}`;
     usedKeys.add(key);
     const fnSummary: FunctionSummary = {
@@ -123,6 +125,8 @@ export function summarizeFile(file: string, sourceFile: ts.SourceFile, scope: Im
     fnSummary.validatorOnly = frame.throws && !frame.returnsValue && !ts.isConstructorDeclaration(fn);
     const memo = body ? memoOf(body) : undefined;
     if (memo) fnSummary.memo = memo;
+    const memoKey = memo?.endsWith('[]') && body && ts.isBlock(body) ? memoKeyParameters(fn, body, memo.slice(0, -2)) : undefined;
+    if (memoKey) fnSummary.memoKey = memoKey;
     const className = fnSummary.className;
     if (className && (ts.isMethodDeclaration(fn) || ts.isGetAccessor(fn) || ts.isConstructorDeclaration(fn) || (ts.isPropertyDeclaration(fn.parent) && fn.parent.initializer === fn))) {
       const method = ts.isConstructorDeclaration(fn) ? 'constructor' : functionName(fn);
@@ -283,6 +287,7 @@ export function summarizeFile(file: string, sourceFile: ts.SourceFile, scope: Im
   while (open.length > 0) close(open.pop() as Open);
   if (DEFAULTS_TEXT.test(sourceFile.text)) noteConfiguredImports(summary, nodes, scope, lineOf);
   markMigrations(summary, sourceFile);
+  markCommandModule(summary, sourceFile);
   return summary;
 }
 
@@ -415,7 +420,8 @@ function collectTopLevel(statement: ts.Statement, summary: FileSummary, scope: I
     if (hasExportModifier(statement)) summary.exports[hasDefaultModifier(statement) ? 'default' : statement.name.text] = statement.name.text;
     return;
   }
-  if (ts.isInterfaceDeclaration(statement)) {
+  // `type OrderRepository = { findOrder(id): Promise<Order> }`: an object type classes implement, as an interface.
+  if (ts.isInterfaceDeclaration(statement) || (ts.isTypeAliasDeclaration(statement) && ts.isTypeLiteralNode(statement.type))) {
     if (!(summary.interfaces ??= []).includes(statement.name.text)) summary.interfaces.push(statement.name.text);
     if (hasExportModifier(statement)) summary.exports[hasDefaultModifier(statement) ? 'default' : statement.name.text] = statement.name.text;
     return;
@@ -427,7 +433,14 @@ function collectTopLevel(statement: ts.Statement, summary: FileSummary, scope: I
   if (ts.isVariableStatement(statement)) {
     const exported = hasExportModifier(statement);
     for (const declaration of statement.declarationList.declarations) {
-      if (!ts.isIdentifier(declaration.name)) continue;
+      if (!ts.isIdentifier(declaration.name)) {
+        // `const { getSession } = createCookieSessionStorage(...)`: every part of an in-memory value is in memory.
+        const held = declaration.initializer ? heldValueOfExpression(declaration.initializer, scope, summary.classes, summary.values) : undefined;
+        if (held?.kind === 'memory' && ts.isObjectBindingPattern(declaration.name)) {
+          for (const element of declaration.name.elements) if (ts.isIdentifier(element.name)) summary.values[element.name.text] = held;
+        }
+        continue;
+      }
       const name = declaration.name.text;
       if (exported) summary.exports[name] = name;
       const held = declaration.initializer ? heldValueOfExpression(declaration.initializer, scope, summary.classes, summary.values) : declaration.type ? heldValueOfType(declaration.type, scope) : undefined;
@@ -786,6 +799,46 @@ function keyedMemoOf(body: ts.Block): string | undefined {
   return memo;
 }
 
+/**
+ * The parameters a keyed memo's key is built from (`const key = \`${user}:${kind}\`; this.cache.get(key)` -> [0, 1]),
+ * following local consts; undefined when the key reads anything else or cannot be found. Two calls that pass
+ * different literals at one of these positions use different entries.
+ */
+function memoKeyParameters(fn: ts.SignatureDeclaration, body: ts.Block, store: string): number[] | undefined {
+  const parameters = fn.parameters.map((p) => (ts.isIdentifier(p.name) ? p.name.text : ''));
+  const storeText = (node: ts.Expression): string | undefined => {
+    const target = skipOuter(node);
+    if (ts.isIdentifier(target)) return target.text;
+    if (ts.isPropertyAccessExpression(target) && target.expression.kind === ts.SyntaxKind.ThisKeyword) return `this.${target.name.text}`;
+    return undefined;
+  };
+  let key: ts.Expression | undefined;
+  const locals = new Map<string, ts.Expression>();
+  const visit = (node: ts.Node): void => {
+    if (ts.isVariableDeclaration(node) && ts.isIdentifier(node.name) && node.initializer) locals.set(node.name.text, node.initializer);
+    if (!key && ts.isCallExpression(node) && ts.isPropertyAccessExpression(node.expression) && /^(get|has|peek)$/.test(node.expression.name.text) && storeText(node.expression.expression) === store) key = node.arguments[0];
+    if (!key && ts.isElementAccessExpression(node) && storeText(node.expression) === store) key = node.argumentExpression;
+    if (!ts.isFunctionLike(node)) ts.forEachChild(node, visit);
+  };
+  ts.forEachChild(body, visit);
+  if (!key) return undefined;
+  const found = new Set<number>();
+  let other = false;
+  const read = (expression: ts.Node, depth: number): void => {
+    if (ts.isIdentifier(expression)) {
+      const index = parameters.indexOf(expression.text);
+      if (index >= 0) found.add(index);
+      else if (locals.has(expression.text) && depth < 4) read(locals.get(expression.text) as ts.Expression, depth + 1);
+      else other = true;
+      return;
+    }
+    if (ts.isPropertyAccessExpression(expression)) return read(expression.expression, depth);
+    ts.forEachChild(expression, (child) => read(child, depth));
+  };
+  read(key, 0);
+  return !other && found.size > 0 ? [...found].sort((a, b) => a - b) : undefined;
+}
+
 /** `@Get('admin/stats')` on the method, under `@Controller('admin')` on its class: the route as written. */
 function routePathOf(fn: ts.Node, decorator: string): string | undefined {
   const argumentOf = (node: ts.Node, names: Set<string>): string | undefined => {
@@ -834,7 +887,9 @@ function entryOf(fn: ts.SignatureDeclaration, className: string | undefined): Fu
   if (className && name && LIFECYCLE_HOOKS.has(name)) return { kind: 'once', reason: `${name}() is a framework lifecycle hook: runs once` };
   if (ts.isConstructorDeclaration(fn)) return undefined;
   const command = cliCommandClass(fn, name);
-  if (command) return { kind: 'once', reason: `run() of ${command}, a CLI command (oclif): runs once per command a person runs` };
+  if (command) return { kind: 'once', reason: `${name}() of ${command}, a CLI command (oclif, clipanion command class): runs once per command a person runs` };
+  const commandObject = cliCommandObject(fn);
+  if (commandObject) return { kind: 'once', reason: `${commandObject}: runs once per command a person runs, not per request` };
   const collect = metricsCollect(fn, name);
   if (collect) return { kind: 'background', reason: `collect() of a ${collect} metric: runs when the metrics are scraped, in the background` };
   const params = fn.parameters.map((p) => (ts.isIdentifier(p.name) ? p.name.text : ''));
@@ -947,7 +1002,7 @@ function cliRegistration(call: ts.CallExpression | ts.NewExpression, method: str
   const { root, members } = chainMembers(call.expression.expression);
   const rootName = ts.isIdentifier(root) ? root.text : ts.isNewExpression(root) && ts.isIdentifier(root.expression) ? root.expression.text : ts.isCallExpression(root) && ts.isIdentifier(root.expression) ? root.expression.text : '';
   const cliRoot = /^(program|cli|yargs|commander|Command|cac|argv|parser|cmd|command)$/i.test(rootName);
-  if (method === 'action' && (members.includes('command') || cliRoot)) return `a CLI command's action (${members.includes('command') ? 'command(...).action' : `${rootName}.action`})`;
+  if (method === 'action' && (members.includes('command') || cliRoot || isCommandInstance(root))) return `a CLI command's action (${members.includes('command') ? 'command(...).action' : `${rootName}.action`})`;
   if (method === 'command' && (cliRoot || members.some((m) => /^(option|positional|usage|demandCommand|scriptName|strict)$/.test(m)))) {
     const first = call.arguments[0];
     if (first && (ts.isStringLiteralLike(first) || ts.isArrayLiteralExpression(first) || ts.isObjectLiteralExpression(first))) return `a yargs command handler (${rootName || 'yargs'}.command)`;
@@ -955,13 +1010,59 @@ function cliRegistration(call: ts.CallExpression | ts.NewExpression, method: str
   return undefined;
 }
 
+/**
+ * A command written as an object: yargs' command module (`{ command: 'deploy', describe, builder, handler }`,
+ * exported or passed to `.command(...)`), citty's `defineCommand({ meta, args, run })` and the like
+ * (`defineCommand`, `createCommand`, `command(...)` with a `run`/`handler`). Names the shape, when `fn` is its
+ * handler.
+ */
+function cliCommandObject(fn: ts.SignatureDeclaration): string | undefined {
+  const holder = ts.isMethodDeclaration(fn) ? fn : ts.isPropertyAssignment(fn.parent) && fn.parent.initializer === fn ? fn.parent : undefined;
+  const key = holder?.name && ts.isIdentifier(holder.name) ? holder.name.text : undefined;
+  const object = holder?.parent;
+  if (!key || !/^(handler|run)$/.test(key) || !object || !ts.isObjectLiteralExpression(object)) return undefined;
+  const commandProperty = object.properties.some((p) => ts.isPropertyAssignment(p) && p.name && ts.isIdentifier(p.name) && p.name.text === 'command' && (ts.isStringLiteralLike(p.initializer) || ts.isArrayLiteralExpression(p.initializer)));
+  if (key === 'handler' && commandProperty) return "a yargs command module's handler ({ command, handler })";
+  const call = skipOuter(object).parent;
+  if (call && ts.isCallExpression(call) && ts.isIdentifier(call.expression) && /^(defineCommand|createCommand|defineCliCommand)$/.test(call.expression.text)) return `the ${key}() of ${call.expression.text}({ ... }), a CLI command`;
+  return undefined;
+}
+
+/** `const deploy = new Command('deploy')` (commander), `program.command('x')`, `createCommand('x')`: a command instance declared in this file. */
+function isCommandInstance(root: ts.Expression): boolean {
+  if (!ts.isIdentifier(root)) return false;
+  for (const statement of root.getSourceFile().statements) {
+    if (!ts.isVariableStatement(statement)) continue;
+    for (const declaration of statement.declarationList.declarations) {
+      if (!ts.isIdentifier(declaration.name) || declaration.name.text !== root.text || !declaration.initializer) continue;
+      const { root: made, members } = chainMembers(declaration.initializer);
+      const init = skipOuter(declaration.initializer);
+      if (ts.isNewExpression(init) && ts.isIdentifier(init.expression) && init.expression.text === 'Command') return true;
+      if (members.includes('command') || (ts.isIdentifier(made) && made.text === 'createCommand')) return true;
+    }
+  }
+  return false;
+}
+
+/** The name an identifier was imported under (`Command` for `import { Command as Base }`), or its own. */
+function importedName(identifier: ts.Identifier): string {
+  for (const statement of identifier.getSourceFile().statements) {
+    if (!ts.isImportDeclaration(statement)) continue;
+    const bindings = statement.importClause?.namedBindings;
+    if (!bindings || !ts.isNamedImports(bindings)) continue;
+    for (const element of bindings.elements) if (element.name.text === identifier.text) return (element.propertyName ?? element.name).text;
+  }
+  return identifier.text;
+}
+
 /** `class Deploy extends Command { async run() {} }` (oclif): the command class, when run() is its method. */
 function cliCommandClass(fn: ts.SignatureDeclaration, name: string | undefined): string | undefined {
-  if (name !== 'run' || !ts.isMethodDeclaration(fn) || !ts.isClassLike(fn.parent)) return undefined;
+  // oclif runs `run()`, clipanion `execute()`.
+  if ((name !== 'run' && name !== 'execute') || !ts.isMethodDeclaration(fn) || !ts.isClassLike(fn.parent)) return undefined;
   for (const clause of fn.parent.heritageClauses ?? []) {
     if (clause.token !== ts.SyntaxKind.ExtendsKeyword) continue;
     const base = clause.types[0]?.expression;
-    const baseName = base && ts.isIdentifier(base) ? base.text : base && ts.isPropertyAccessExpression(base) ? base.name.text : '';
+    const baseName = base && ts.isIdentifier(base) ? importedName(base) : base && ts.isPropertyAccessExpression(base) ? base.name.text : '';
     if (/Command$/.test(baseName)) return fn.parent.name?.text ?? 'a class';
   }
   return undefined;

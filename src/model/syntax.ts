@@ -203,3 +203,20 @@ export function shorten(text: string, max = 60): string {
   const flat = text.replace(/\s+/g, ' ').trim();
   return flat.length > max ? `${flat.slice(0, max - 3)}...` : flat;
 }
+
+/** `settings.theme` where `settings` is a `const` object literal of this function: its name. */
+export function memberOfLocal(left: ts.Expression, statement: ts.Statement): string | undefined {
+  if (!ts.isPropertyAccessExpression(left) || !ts.isIdentifier(left.expression)) return undefined;
+  const root = left.expression.text;
+  const fn = enclosingFunctionOf(statement);
+  if (!fn || !declaredInFunction(root, statement)) return undefined;
+  let literal = false;
+  const visit = (node: ts.Node): void => {
+    if (literal || (isFunctionBoundary(node) && node !== fn)) return;
+    if (ts.isVariableDeclaration(node) && ts.isIdentifier(node.name) && node.name.text === root && node.initializer && ts.isObjectLiteralExpression(unwrap(node.initializer)) && (node.parent.flags & ts.NodeFlags.Const) !== 0) literal = true;
+    ts.forEachChild(node, visit);
+  };
+  ts.forEachChild(fn, visit);
+  return literal ? root : undefined;
+}
+

@@ -85,7 +85,10 @@ export type HeldValue =
   /** What a project function hands a callback's parameter (`withRetry((client) => ...)`), resolved by the linker. */
   | { kind: 'passed'; callee: CalleeRef; argument: number; parameter: number }
   /** An in-memory store (`new Map()`, `new LRUCache()`, node-cache): its `get`/`set` never wait on I/O. */
-  | { kind: 'memory'; module: string };
+  | { kind: 'memory'; module: string }
+  /** A function the factory returns (`return async () => ...`, a local const holding one): its start position in
+   *  the factory's file. A caller that keeps the result (`const flags = makeFlags(db)`) calls that function. */
+  | { kind: 'function'; pos: number };
 
 /** A class named where it is declared: in this file, or imported (module specifier and exported name). */
 export type ClassRef =
@@ -153,7 +156,7 @@ export interface RouteFact extends RouteDecl {
 }
 
 export interface FunctionSummary {
-  /** Unique in the file: `name`, `Class.method`, or `<anonymous>@line:col`. */
+  /** Unique in the file: `name`, `Class.method`, `<anonymous>@line:col`, or `factory() result@line:col` for a function a factory returns. */
   key: string;
   name: string;
   /** Node start position, so a rule can map its AST node back to this summary. */
@@ -172,6 +175,8 @@ export interface FunctionSummary {
   entry?: { kind: EntryKind; reason: string; route?: RouteDecl };
   /** `if (this.x) return this.x; ... this.x = await ...`: the field (or module variable) holding the memo. */
   memo?: string;
+  /** A memo keyed by its arguments: the parameter positions its key is built from (summarize.ts). */
+  memoKey?: number[];
   /** Awaits a limiter (p-limit, Bottleneck, a semaphore): `module` or field it goes through. */
   limiter?: string;
   /** Throws on some path and returns no value: a fail-fast check. */
@@ -247,6 +252,8 @@ export interface LinkedFunction {
   assumed: string[];
   /** Functions (ids) whose memo this function reaches, itself included. */
   memos: string[];
+  /** Its own memo is keyed by these parameter positions (FunctionSummary.memoKey). */
+  memoKey?: number[];
   /** Limiters this function's work goes through, transitively. */
   limiters: string[];
   validatorOnly: boolean;

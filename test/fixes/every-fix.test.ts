@@ -33,7 +33,9 @@ describe('every fix on the fixtures', async () => {
   };
   const sarifResults = log.runs[0]?.results ?? [];
   const withEdits = result.findings.filter((f) => (f.fix.edits?.length ?? 0) > 0);
-  const checker = new IsolatedTypeChecker();
+  // Type-checked as under `noUnusedLocals`: a fix that binds a name it never reads, or leaves a helper with
+  // no caller, breaks such builds.
+  const checker = new IsolatedTypeChecker({ noUnusedLocals: true });
   const original = new Map<string, { text: string; diagnostics: string[] }>();
   const source = (file: string) => {
     let entry = original.get(file);

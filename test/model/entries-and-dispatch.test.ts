@@ -43,7 +43,25 @@ describe('entry roles of CLI commands and metrics callbacks', () => {
     const evidence = once.map((f) => f.evidence.join('\n'));
     expect(evidence[0]).toMatch(/a CLI command's action \(command\(\.\.\.\)\.action\)/);
     expect(evidence[2]).toMatch(/a yargs command handler/);
-    expect(evidence[4]).toMatch(/run\(\) of Deploy, a CLI command \(oclif\)/);
+    expect(evidence[4]).toMatch(/run\(\) of Deploy, a CLI command \(oclif/);
+  });
+
+  it('grades command objects, clipanion and commander instances, and command-line packages as run once', async () => {
+    expect(await findingsIn(['release-tool', 'eval-harness', 'queue-cli'])).toHaveLength(1);
+    const all = await findingsIn(['release-tool', 'eval-harness', 'queue-cli'], { includeOnce: true });
+    const byLine = (file: string) => all.filter((f) => f.file.endsWith(file)).map((f) => [f.line, f.severity, f.evidence.join('\n')] as const);
+    const promote = byLine('promote.ts');
+    expect(promote.map(([line, severity]) => [line, severity])).toEqual([[10, 'low'], [20, 'low'], [30, 'low'], [40, 'low']]);
+    expect(promote[0]?.[2]).toMatch(/a CLI command's action \(promote\.action\)/);
+    expect(promote[1]?.[2]).toMatch(/execute\(\) of VerifyCommand, a CLI command \(oclif, clipanion/);
+    expect(promote[2]?.[2]).toMatch(/the run\(\) of defineCommand\(\{ \.\.\. \}\), a CLI command/);
+    expect(promote[3]?.[2]).toMatch(/release-tool is a command-line package \(bin in fixtures\/sequential-await\/release-tool\/package\.json/);
+    expect(byLine('publish.ts')[0]?.[2]).toMatch(/handler of a yargs command module/);
+    const harness = [...byLine('cases.ts'), ...byLine('run-evals.ts')];
+    expect(harness.map(([, severity]) => severity)).toEqual(['low', 'low']);
+    expect(harness[0]?.[2]).toMatch(/called from scoreSuites .*eval-harness is a command-line package \(script "eval": tsx src\/run-evals\.ts/);
+    // A bin beside a queue library: a function no caller reaches may be a job, so its grade stays.
+    expect(byLine('jobs.ts').map(([line, severity]) => [line, severity])).toEqual([[9, 'high']]);
   });
 
   it('grades metrics callbacks as background work', async () => {
