@@ -1,4 +1,4 @@
-import { lstatSync, rmSync, type Stats } from 'node:fs';
+import { lstatSync, rmSync, statSync, type Stats } from 'node:fs';
 import path from 'node:path';
 import type { Suppression } from '../findings.js';
 import { withRecords } from './records.js';
@@ -68,7 +68,7 @@ export class SummaryCache {
 }
 
 const DIGEST_FILE = 'model-digest.json';
-const DIGEST_FORMAT = 2;
+const DIGEST_FORMAT = 3;
 
 /** What the last run knew of one file, enough to answer for it without reading it while its stamp holds. */
 export interface DigestEntry {
@@ -83,7 +83,42 @@ export interface DigestEntry {
 }
 
 export interface ModelDigest {
+  /** The stamps of the project configs the model reads (see `configStamps`): a change re-links the model. */
+  configs: string;
   files: Map<string, DigestEntry>;
+}
+
+/** The config files the model reads beside the sources: module resolution, workspace packages, package roles. */
+const CONFIG_NAMES = ['package.json', 'tsconfig.json', 'jsconfig.json'];
+
+/**
+ * The stamps of every package.json, tsconfig.json and jsconfig.json in the directories of `files` (absolute
+ * paths) and their ancestors up to `cwd`: one string that changes when any of them is written, added or
+ * removed. Stat only, never read; the model's facts depend on them (a package's `bin` or dependencies decide
+ * its role, `paths` decide what an import is), so a warm run must not answer from a digest taken before.
+ */
+export function configStamps(cwd: string, files: Iterable<string>): string {
+  const root = path.resolve(cwd);
+  const dirs = new Set<string>();
+  for (const file of files) {
+    for (let dir = path.dirname(file); !dirs.has(dir); dir = path.dirname(dir)) {
+      dirs.add(dir);
+      if (dir === root || !dir.startsWith(root) || path.dirname(dir) === dir) break;
+    }
+  }
+  const stamps: string[] = [];
+  for (const dir of [...dirs].sort()) {
+    for (const name of CONFIG_NAMES) {
+      const file = path.join(dir, name);
+      try {
+        const stats = statSync(file, { throwIfNoEntry: false });
+        if (stats) stamps.push(`${path.relative(root, file)}:${fileStamp(stats)}`);
+      } catch {
+        stamps.push(`${path.relative(root, file)}:unreadable`);
+      }
+    }
+  }
+  return stamps.join('\n');
 }
 
 /**
@@ -116,8 +151,8 @@ export class ModelDigestStore {
     try {
       const read = readRegularFile(path.join(this.dir, DIGEST_FILE));
       if (!('text' in read)) return undefined;
-      const parsed = JSON.parse(read.text) as { format?: unknown; files?: unknown };
-      if (parsed.format !== DIGEST_FORMAT || !Array.isArray(parsed.files)) return undefined;
+      const parsed = JSON.parse(read.text) as { format?: unknown; configs?: unknown; files?: unknown };
+      if (parsed.format !== DIGEST_FORMAT || typeof parsed.configs !== 'string' || !Array.isArray(parsed.files)) return undefined;
       const files = new Map<string, DigestEntry>();
       for (const row of parsed.files as unknown[]) {
         // A damaged row makes the whole digest a miss: every file is read as on a cold run.
@@ -127,16 +162,16 @@ export class ModelDigestStore {
         if (!Number.isInteger(lines) || (lines as number) < 0 || !Array.isArray(suppressions) || !suppressions.every((s) => isSuppression(s, file))) return undefined;
         files.set(file, { summaryKey, factsHash, stamp, lines: lines as number, suppressions: suppressions as Suppression[] });
       }
-      return { files };
+      return { configs: parsed.configs, files };
     } catch {
       return undefined;
     }
   }
 
-  write(entries: Array<[string, DigestEntry]>): void {
+  write(configs: string, entries: Array<[string, DigestEntry]>): void {
     try {
       const rows = entries.map(([file, e]) => [file, e.summaryKey, e.factsHash, e.stamp, e.lines, e.suppressions]);
-      writeFileAtomic(path.join(this.dir, DIGEST_FILE), JSON.stringify({ format: DIGEST_FORMAT, files: rows }), 0o600);
+      writeFileAtomic(path.join(this.dir, DIGEST_FILE), JSON.stringify({ format: DIGEST_FORMAT, configs, files: rows }), 0o600);
     } catch {
       // Only costs speed next time.
     }

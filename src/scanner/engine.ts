@@ -14,7 +14,7 @@ import { analyzeInWorkers, type AnalysisJob } from './worker-pool.js';
 import { loadTypeScript, ts, typeScriptFile } from './ts.js';
 import { ProjectModel } from '../model/link.js';
 import { summarizeFile } from '../model/summarize.js';
-import { fileStamp, ModelDigestStore, SummaryCache, type DigestEntry } from '../model/summary-cache.js';
+import { configStamps, fileStamp, ModelDigestStore, SummaryCache, type DigestEntry } from '../model/summary-cache.js';
 import type { FileModelFacts, FileSummary } from '../model/types.js';
 import { ModelView } from '../model/view.js';
 
@@ -645,7 +645,12 @@ export async function scan(request: ScanRequest): Promise<ScanResult> {
 
   // The model is built only when some file's findings are not in the cache: when no file changed since the
   // last run, the digest of that run gives every file's model facts hash, and nothing is parsed or linked.
-  const unchanged = previousDigest !== undefined && previousDigest.files.size === loaded.length && loaded.every((entry) => previousDigest.files.get(entry.file.relative)?.summaryKey === entry.summaryKey);
+  const configs = digestStore ? configStamps(request.cwd, loaded.map((entry) => entry.file.absolute)) : '';
+  const unchanged =
+    previousDigest !== undefined &&
+    previousDigest.configs === configs &&
+    previousDigest.files.size === loaded.length &&
+    loaded.every((entry) => previousDigest.files.get(entry.file.relative)?.summaryKey === entry.summaryKey);
   let model: ProjectModel | undefined;
   const factsHashes = new Map<string, string>();
   const ensureModel = (): ProjectModel => {
@@ -761,6 +766,7 @@ export async function scan(request: ScanRequest): Promise<ScanResult> {
     const factsHashOf = (relative: string): string =>
       factsHashes.get(relative) ?? (built ? hashText(JSON.stringify(built.factsFor(relative))) : (previousDigest?.files.get(relative)?.factsHash ?? ''));
     digestStore.write(
+      configs,
       loaded.map((entry): [string, DigestEntry] => [
         entry.file.relative,
         { summaryKey: entry.summaryKey, factsHash: factsHashOf(entry.file.relative), stamp: entry.stamp, lines: entry.lines, suppressions: suppressionsOf(entry) },

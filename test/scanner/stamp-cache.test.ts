@@ -105,4 +105,31 @@ describe('a warm scan trusts a file stamp (size, times, inode) instead of readin
     expect(again.timings.filesRead).toBe(2);
     expect(again.result.suppressed ?? []).toEqual([]);
   });
+
+  it('re-judges files when a package.json or tsconfig.json they depend on changes, though no source file did', async () => {
+    // A package with a `bin` and no server runs once: its loop of fetches is not reported. Without the `bin`
+    // (nothing says how it runs) it is.
+    const dir = path.join(temp, 'configs');
+    mkdirSync(path.join(dir, 'src'), { recursive: true });
+    const withBin = '{"name":"tool","bin":{"tool":"./dist/cli.js"},"dependencies":{"axios":"1"}}';
+    writeFileSync(path.join(dir, 'package.json'), withBin);
+    writeFileSync(
+      path.join(dir, 'src/sync.ts'),
+      "import axios from 'axios';\nexport async function syncAll(tags: string[]) {\n  const out = [];\n  for (const tag of tags) {\n    out.push(await axios.get(`https://releases.internal/${tag}`));\n  }\n  return out;\n}\n",
+    );
+    const cacheDir = path.join(temp, 'cache-configs');
+    const cold = await run(dir, cacheDir);
+    expect(cold.lines).toEqual([]);
+    writeFileSync(path.join(dir, 'package.json'), '{"name":"tool","dependencies":{"axios":"1"}}');
+    const edited = await run(dir, cacheDir);
+    const uncached = await scan({ ...request(dir, cacheDir), cache: undefined });
+    expect(edited.lines).toEqual(uncached.findings.map((f) => `${f.file}:${f.line} ${f.ruleId}`));
+    expect(edited.lines).toEqual(['src/sync.ts:5 sequential-await/loop']);
+    // A tsconfig.json appearing is a change too, and then nothing changes: nothing is read.
+    writeFileSync(path.join(dir, 'tsconfig.json'), '{"compilerOptions":{"strict":true}}');
+    expect((await run(dir, cacheDir)).lines).toEqual(edited.lines);
+    expect((await run(dir, cacheDir)).timings.filesRead).toBe(0);
+    writeFileSync(path.join(dir, 'package.json'), withBin);
+    expect((await run(dir, cacheDir)).lines).toEqual([]);
+  });
 });
