@@ -6,7 +6,7 @@ import { accessOfName } from './io-catalog.js';
 import { CODEC_TEXT, codecOf } from './codec.js';
 import { agentClassOf, agentConstructionIn, flowsToReturn } from './constructions.js';
 import { returnedValue } from './factories.js';
-import { markMigrations } from './run-once.js';
+import { markMigrations, onceAtLoad } from './run-once.js';
 import { isCachedLoader } from './memoize.js';
 import { flagArguments, numberArguments } from './flags.js';
 import { passedHandles } from './callbacks.js';
@@ -841,6 +841,8 @@ function entryOf(fn: ts.SignatureDeclaration, className: string | undefined): Fu
   // The registration says more (its method and path) than the parameter names do.
   const registration = registrationOf(fn);
   if (registration) return registration;
+  const load = onceAtLoad(fn);
+  if (load) return { kind: 'once', reason: load };
   if (HANDLER_PARAMS.some(([a, b]) => params[0] === a && params[1] === b)) return { kind: 'request', reason: `request handler signature (${params.slice(0, 2).join(', ')})` };
   return undefined;
 }
