@@ -7,8 +7,9 @@ import { ts } from '../src/scanner/ts.js';
 import { functionName } from '../src/scanner/ast.js';
 import { grade, type Cost } from '../src/model/severity.js';
 import { frontEndReason } from '../src/model/front-end.js';
+import { metricsWriteIn } from '../src/model/samplers.js';
 import type { Role } from '../src/model/types.js';
-import { addPropertyEdit, appendArgumentEdit, deleteStatement, insertAt, insertLinesAfter, insertLinesBefore, lineIndent, newlineOf, type EditSpec } from '../src/fixes/edits.js';
+import { addPropertyEdit, appendArgumentEdit, deleteStatement, replaceNode, insertAt, insertLinesAfter, insertLinesBefore, lineIndent, newlineOf, type EditSpec } from '../src/fixes/edits.js';
 
 /**
  * uncleared-timer: timers whose handle is never cleared, so the timer (and everything its closure holds)
@@ -1275,6 +1276,12 @@ function intervalEdits(ctx: Ctx, handle: HandleInfo, parts: { store?: string; be
       if (ts.isReturnStatement(node) && enclosingFunction(node) === fn) returns = true;
     });
     if (returns) return undefined;
+    // A declared `: void` becomes the cleanup's type; any other declared type cannot take the returned cleanup.
+    const declared = (fn as ts.FunctionLikeDeclaration).type;
+    if (declared) {
+      if (declared.kind !== ts.SyntaxKind.VoidKeyword || ts.getCombinedModifierFlags(fn as ts.Declaration) & ts.ModifierFlags.Async) return undefined;
+      edits.push(replaceNode(declared, '() => void', sf));
+    }
     const last = body.statements[body.statements.length - 1] as ts.Statement;
     if (last === statement && parts.after) return undefined;
     edits.push(insertLinesAfter(last, parts.atEnd, sf));
@@ -1639,7 +1646,16 @@ export default defineRule({
       let runs: Role = modelRole(ctx, role, effectiveSite(call));
       let match: Confidence = 'high';
       let onceCost: string | undefined;
-      const startupLike = role.kind === 'startup' && !constructorSite;
+      // A constructor or guarded starter the model reaches only from code that runs once (a module singleton,
+      // a bootstrap) makes one interval per process, like a top-level one.
+      const frequency = ctx.model.frequencyOf(effectiveSite(call));
+      const startupLike = role.kind === 'startup' && (!constructorSite || (frequency.fn !== undefined && frequency.role === 'once'));
+      if (constructorSite && !startupLike) {
+        runs = frequency.fn ? frequency.role : 'unknown';
+        if (runs !== 'unknown' && !evidence.includes(frequency.reason)) evidence.push(frequency.reason);
+      }
+      const sampler = metricsWriteIn(call.arguments[0]);
+      const samples = sampler !== undefined && ctx.model.effectsOf(call.arguments[0] as ts.Node).effects.length === 0;
       if (startupLike) {
         if (unref || frontend || DEMO_PATH.test(ctx.file)) return;
         // One interval per process costs nothing that grows: not reported unless asked. A CLI that can never exit
@@ -1658,10 +1674,25 @@ export default defineRule({
           evidence.push("one interval per process: it does not grow, but it is ref'd, so the process cannot exit on its own and a graceful shutdown must call process.exit()");
           where = 'one per process; it keeps the process alive';
         }
+      } else if (constructorSite && runs !== 'unknown') {
+        // The model follows `new X()` to the constructor: instances are made as often as their creators run.
+        cost = 'heavy';
+        costReason = 'one interval per instance, and instances are made on every run of their creator: running intervals grow without bound';
+        perCall = true;
+        evidence.push(`${isConstructorSite(call) ? 'created in a constructor' : `started only while \`${handle.fate.kind === 'member' ? handle.fate.holder : 'its holder'}\` is unset`}: one interval per instance, and its closure keeps the instance alive forever`);
+        where = runs === 'request' ? 'a new one per instance, and an instance per request' : 'a new one per instance, made on every call';
+      } else if (samples) {
+        // A gauge sampler whose starter has no known caller: built to run once per process, a few operations per tick.
+        cost = 'light';
+        costReason = `a metrics sampler (${sampler}): a few operations per tick`;
+        runs = 'background';
+        match = 'medium';
+        evidence.push(`the callback samples into metrics (${sampler}) and does no I/O: a background sampler meant to run once per process; no caller found that starts it more often`);
+        where = 'a background sampler; it keeps the process alive';
       } else if (constructorSite) {
         cost = 'moderate';
         costReason = 'one interval per instance, retaining the instance';
-        // How often instances are made is not known from here.
+        // No `new` of the class found in the project: how often instances are made is unknown.
         runs = 'unknown';
         match = 'medium';
         evidence.push(
@@ -1707,7 +1738,7 @@ export default defineRule({
           : constructorSite
             ? `Each instance starts an interval firing every ${delay.text} whose closure references the instance, so no instance is ever collected: N instances means N intervals and N retained objects. With one long-lived instance the cost is one interval; clearing it in a teardown method frees both.`
             : `One interval firing every ${delay.text} for the life of the process; its closure is never freed and the event loop never empties, so the process only exits through process.exit().`,
-        fix: intervalFix(ctx, call, handle, startupLike, inClass, constructorSite),
+        fix: intervalFix(ctx, call, handle, startupLike || samples, inClass, constructorSite),
         effort: perCall ? 'small' : 'trivial',
         params: { timeoutMs: delay.ms ?? null, perCall, unref, timer: 'setInterval' },
       });

@@ -57,6 +57,13 @@ export function summarizeFile(file: string, sourceFile: ts.SourceFile, scope: Im
   for (const statement of sourceFile.statements) collectTopLevel(statement, summary, scope, sourceFile);
   const context: ClassifyContext = { scope, sourceFile, classes: summary.classes, values: summary.values, locals: summary.locals };
   const refOf = registrationRef(context);
+  /** The constructor `new X(...)` runs, when X is a project class (local or imported), as a callee reference. */
+  const constructorRef = (node: ts.NewExpression): CalleeRef | undefined => {
+    const ref = ts.isIdentifier(skipOuter(node.expression)) ? refOf(node.expression) : undefined;
+    if (ref?.kind === 'local' && ref.member === undefined) return { kind: 'local', name: ref.name, member: 'constructor' };
+    if (ref?.kind === 'import' && ref.path.length <= 1) return { kind: 'import', module: ref.module, path: [ref.path[0] ?? 'default', 'constructor'] };
+    return undefined;
+  };
   // Only files that mention an encoding or a compressor get codec facts (one more walk of each small function).
   const codecFile = CODEC_TEXT.test(sourceFile.text);
 
@@ -181,9 +188,15 @@ export function summarizeFile(file: string, sourceFile: ts.SourceFile, scope: Im
         const ref = refOf(node.expression);
         if (ref && (ref.kind === 'local' || ref.kind === 'import')) summary.registered.push({ ref, kind: 'once', reason: 'called at the top level of its module: runs once at load' });
       }
+      // `export const sampler = new LagSampler()`: a module singleton, its constructor runs once at load.
+      const made = classes.length === 0 && ts.isNewExpression(node) ? constructorRef(node) : undefined;
+      if (made) summary.registered.push({ ref: made, kind: 'once', reason: 'constructed at the top level of its module (a module singleton): runs once at load' });
       return;
     }
     const fnSummary = frame.summary;
+    // `new Session(socket)` runs Session's constructor as often as this function runs.
+    const made = ts.isNewExpression(node) ? constructorRef(node) : undefined;
+    if (made) fnSummary.calls.push({ ref: made, line: lineOf(node), inLoop: frame.loops > 0, argc: (node as ts.NewExpression).arguments?.length ?? 0 });
     if (!ts.isTaggedTemplateExpression(node)) {
       for (const argument of node.arguments ?? []) {
         const inner = skipOuter(argument);
