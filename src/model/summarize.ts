@@ -5,6 +5,7 @@ import { isLoopNode } from '../scanner/roles.js';
 import { accessOfName } from './io-catalog.js';
 import { CODEC_TEXT, codecOf } from './codec.js';
 import { agentClassOf, agentConstructionIn, flowsToReturn } from './constructions.js';
+import { clientConstructionIn } from './clients.js';
 import { returnedValue } from './factories.js';
 import { markMigrations, onceAtLoad } from './run-once.js';
 import { isCachedLoader } from './memoize.js';
@@ -207,7 +208,7 @@ export function summarizeFile(file: string, sourceFile: ts.SourceFile, scope: Im
         if (!fnSummary.handsOn?.some((p) => p.module === ref.module && p.name === name)) (fnSummary.handsOn ??= []).push({ module: ref.module, name, line: lineOf(node) });
       }
     }
-    const construction = ts.isNewExpression(node) ? agentConstructionIn(node, frame.fn, scope, sourceFile) : undefined;
+    const construction = ts.isTaggedTemplateExpression(node) ? undefined : (clientConstructionIn(node, frame.fn, scope, sourceFile) ?? (ts.isNewExpression(node) ? agentConstructionIn(node, frame.fn, scope, sourceFile) : undefined));
     if (construction) (fnSummary.constructs ??= []).push(construction);
     const outcome = classifyCall(node, context);
     if (outcome?.kind === 'io') {
