@@ -7,7 +7,7 @@ import { ts } from '../src/scanner/ts.js';
 import { functionName } from '../src/scanner/ast.js';
 import { grade, type Cost } from '../src/model/severity.js';
 import { frontEndReason, packageRole } from '../src/model/front-end.js';
-import { metricsWriteIn } from '../src/model/samplers.js';
+import { metricsWriteIn, samplesCallValues } from '../src/model/samplers.js';
 import type { Role } from '../src/model/types.js';
 import { addPropertyEdit, appendArgumentEdit, deleteStatement, replaceNode, insertAt, insertLinesAfter, insertLinesBefore, lineIndent, newlineOf, type EditSpec } from '../src/fixes/edits.js';
 
@@ -1532,6 +1532,7 @@ export default defineRule({
       if (verdict.selfClearOnly) evidence.push('the only clearTimeout runs inside the timer callback itself, after the delay has already elapsed');
       const lower: string[] = [];
       if (unref) lower.push('.unref() lets the process exit, but each pending timer still retains its closure until it fires');
+      if (frontend) lower.push('front-end code: one user per page, so the count is bounded by that user’s actions');
       const graded = grade({
         cost: cost.cost,
         costReason: cost.reason,
@@ -1614,6 +1615,7 @@ export default defineRule({
       if (!cost) return;
       const delayText = ms !== undefined ? formatMs(ms) : 'its delay';
       const lower: string[] = [];
+      if (frontend) lower.push('front-end code: one user per page, so the count is bounded by that user’s actions');
       const graded = grade({ cost: cost.cost, costReason: cost.reason, role: runs, evidence: 'proven', inLoop: role.inLoop && runs !== 'request', includeOnce: ctx.options.includeOnce, lower, ...browserCap });
       if (!graded.severity) return;
       const line = sf.getLineAndCharacterOfPosition(race.getStart(sf)).line + 1;
@@ -1676,7 +1678,7 @@ export default defineRule({
         if (runs !== 'unknown' && !evidence.includes(frequency.reason)) evidence.push(frequency.reason);
       }
       const sampler = metricsWriteIn(call.arguments[0]);
-      const samples = sampler !== undefined && ctx.model.effectsOf(call.arguments[0] as ts.Node).effects.length === 0;
+      const samples = sampler !== undefined && ctx.model.effectsOf(call.arguments[0] as ts.Node).effects.length === 0 && !samplesCallValues(call.arguments[0] as ts.Node);
       if (startupLike) {
         if (unref || frontend || DEMO_PATH.test(ctx.file)) return;
         // One interval per process costs nothing that grows: not reported unless asked. A CLI that can never exit
@@ -1730,6 +1732,7 @@ export default defineRule({
       evidence.push(handle.fate.kind === 'discarded' ? 'the handle is discarded, so nothing can ever clear the interval' : verdict.detail);
       const lower: string[] = [];
       if (unref) lower.push('.unref() lets the process exit, but every interval still runs and retains its closure');
+      if (frontend) lower.push('front-end code: the leak is bounded by one user’s session');
       const graded = grade({
         cost,
         costReason,

@@ -98,7 +98,7 @@ function migrationObjectFunctions(sourceFile: ts.SourceFile): number[] {
  * Event subscriptions of any other name (`socket.on('message', ...)`) run per event and are not this.
  */
 const ONE_SHOT_METHODS = /^(then|catch|finally|listen|once|ready|nextTick|setImmediate|queueMicrotask|whenReady|onReady|start|run|bootstrap|init|initialize|connect|after)$/;
-const ONE_SHOT_EVENTS = /^(listening|ready|connect|connected|open|start|started|startup|online|close|exit|beforeExit|SIGTERM|SIGINT|SIGHUP|shutdown|error)$/;
+const ONE_SHOT_EVENTS = /^(listening|ready|connect|connected|open|start|started|startup|online|close|exit|beforeExit|SIGTERM|SIGINT|SIGHUP|shutdown)$/;
 
 export function onceAtLoad(fn: ts.SignatureDeclaration): string | undefined {
   if (!ts.isArrowFunction(fn) && !ts.isFunctionExpression(fn)) return undefined;

@@ -44,3 +44,23 @@ function builtAsMetric(receiver: ts.Expression): boolean {
   }
   return false;
 }
+
+/**
+ * The callback reads a parameter of a function it is written in (`subscribe(topic)` sampling
+ * `gauge(\`subscription.${topic}\`)`): it samples one call's values, so each call starts its own sampler.
+ */
+export function samplesCallValues(callback: ts.Node): boolean {
+  const names = new Set<string>();
+  for (let current = callback.parent; current; current = current.parent) {
+    if (ts.isFunctionLike(current)) for (const parameter of current.parameters) if (ts.isIdentifier(parameter.name)) names.add(parameter.name.text);
+  }
+  if (names.size === 0) return false;
+  let found = false;
+  const visit = (node: ts.Node): void => {
+    if (found) return;
+    if (ts.isIdentifier(node) && names.has(node.text) && !(ts.isPropertyAccessExpression(node.parent) && node.parent.name === node)) found = true;
+    else ts.forEachChild(node, visit);
+  };
+  ts.forEachChild(callback, visit);
+  return found;
+}
