@@ -855,12 +855,13 @@ export default defineRule<Options>({
     /** `agent: makeAgent()` where `makeAgent` (this file or another) returns a new agent on every call. */
     const visitFactoryCall = (node: ts.CallExpression): void => {
       const callee = ctx.model.calleeOf(node);
-      const built = callee?.hasBody && !callee.memos.includes(callee.id) ? callee.constructs?.find((c) => c.returned) : undefined;
+      const built = callee?.hasBody && !callee.memos.includes(callee.id) ? callee.constructs?.find((c) => c.returned && c.family !== 'client') : undefined;
       if (!callee || !built) return;
+      // Library clients that own their connections (clients.ts) are undersized-pool's per-call findings.
       // A factory returning the agent its callee builds is itself a factory: its callers are judged, not it. One
       // that memoises its result builds the agent once.
       const enclosing = ctx.model.functionOf(node);
-      if (enclosing && (enclosing.memos.includes(enclosing.id) || enclosing.constructs?.some((c) => c.returned && c.via?.[0] === callee.name))) return;
+      if (enclosing && (enclosing.memos.includes(enclosing.id) || enclosing.constructs?.some((c) => c.returned && c.family !== 'client' && c.via?.[0] === callee.name))) return;
       const fn = enclosingFunctionWithBody(node);
       if (!fn || isStartupCallback(fn)) return;
       const site = ctx.siteRole(node);

@@ -6,9 +6,10 @@ import { enclosingFunction, type SiteRole } from '../src/scanner/roles.js';
 import { ts } from '../src/scanner/ts.js';
 import { functionName } from '../src/scanner/ast.js';
 import { grade, type Cost } from '../src/model/severity.js';
-import { frontEndReason } from '../src/model/front-end.js';
+import { frontEndReason, packageRole } from '../src/model/front-end.js';
+import { metricsWriteIn, samplesCallValues } from '../src/model/samplers.js';
 import type { Role } from '../src/model/types.js';
-import { addPropertyEdit, appendArgumentEdit, deleteStatement, insertAt, insertLinesAfter, insertLinesBefore, lineIndent, newlineOf, type EditSpec } from '../src/fixes/edits.js';
+import { addPropertyEdit, appendArgumentEdit, deleteStatement, replaceNode, insertAt, insertLinesAfter, insertLinesBefore, lineIndent, newlineOf, type EditSpec } from '../src/fixes/edits.js';
 
 /**
  * uncleared-timer: timers whose handle is never cleared, so the timer (and everything its closure holds)
@@ -974,6 +975,15 @@ function guardedByOwnHolder(call: ts.CallExpression, handle: HandleInfo): boolea
   });
 }
 
+/** The call is inside a top-level function the module exports (a helper other files call). */
+function inExportedFunction(node: ts.Node): boolean {
+  let outer: ts.Node | undefined;
+  for (let current = node.parent; current && !ts.isSourceFile(current); current = current.parent) if (ts.isFunctionLike(current)) outer = current;
+  if (!outer) return false;
+  const holder = ts.isFunctionDeclaration(outer) ? outer : outer.parent && ts.isVariableDeclaration(outer.parent) ? outer.parent.parent.parent : undefined;
+  return holder !== undefined && (ts.isFunctionDeclaration(holder) || ts.isVariableStatement(holder)) && (ts.getCombinedModifierFlags(holder as ts.Declaration) & ts.ModifierFlags.Export) !== 0;
+}
+
 function hasProcessExit(sourceFile: ts.SourceFile): boolean {
   return /\bprocess\.exit\s*\(/.test(sourceFile.text);
 }
@@ -1275,6 +1285,12 @@ function intervalEdits(ctx: Ctx, handle: HandleInfo, parts: { store?: string; be
       if (ts.isReturnStatement(node) && enclosingFunction(node) === fn) returns = true;
     });
     if (returns) return undefined;
+    // A declared `: void` becomes the cleanup's type; any other declared type cannot take the returned cleanup.
+    const declared = (fn as ts.FunctionLikeDeclaration).type;
+    if (declared) {
+      if (declared.kind !== ts.SyntaxKind.VoidKeyword || ts.getCombinedModifierFlags(fn as ts.Declaration) & ts.ModifierFlags.Async) return undefined;
+      edits.push(replaceNode(declared, '() => void', sf));
+    }
     const last = body.statements[body.statements.length - 1] as ts.Statement;
     if (last === statement && parts.after) return undefined;
     edits.push(insertLinesAfter(last, parts.atEnd, sf));
@@ -1300,7 +1316,7 @@ function intervalEdits(ctx: Ctx, handle: HandleInfo, parts: { store?: string; be
   return edits;
 }
 
-function intervalFix(ctx: Ctx, call: ts.CallExpression, handle: HandleInfo, startup: boolean, inClass: boolean, constructorSite: boolean): TimerFix {
+function intervalFix(ctx: Ctx, call: ts.CallExpression, handle: HandleInfo, startup: boolean, inClass: boolean, constructorSite: boolean, browser = false): TimerFix {
   const sf = ctx.sourceFile;
   const callText = dedent(handle.expression.getText(sf), sf, handle.expression);
   const fate = handle.fate;
@@ -1348,7 +1364,9 @@ function intervalFix(ctx: Ctx, call: ts.CallExpression, handle: HandleInfo, star
         : intervalEdits(ctx, handle, { store: `const ${name} = `, atEnd: `return () => clearInterval(${holder});` });
     return {
       ...(edits ? { edits } : {}),
-      description: `This runs on every call and starts a new interval each time. Keep one handle, clear the previous interval before starting another, and clear it in the teardown path.`,
+      description: browser
+        ? `This starts a new interval on every call, for the life of the page. Keep the handle and clear it when the view that started it goes away: return the cleanup to the caller and call it from the component's teardown (a React effect cleanup, Vue onUnmounted, a custom element's disconnectedCallback).`
+        : `This runs on every call and starts a new interval each time. Keep one handle, clear the previous interval before starting another, and clear it in the teardown path.`,
       replacement: inClass
         ? `if (${holder}) clearInterval(${holder});\n${store}`
         : returnsValue
@@ -1391,7 +1409,11 @@ export default defineRule({
   appliesTo: (file) => file.role !== 'test' && !/\.d\.[cm]?ts$/i.test(file.path),
   create(context) {
     const ctx = context;
-    const frontend = isFrontend(ctx) || frontEndReason(ctx.file, ctx.imports, ctx.project, ctx.sourceFile.text) !== undefined;
+    const frontEnd = frontEndReason(ctx.file, ctx.imports, ctx.project, ctx.sourceFile.text) ?? (isFrontend(ctx) ? `${ctx.file} is in a front-end directory` : undefined);
+    const frontend = frontEnd !== undefined;
+    // Browser code serves one user: a timer it leaks is bounded by that user's session, never a server's capacity.
+    const browserCap = frontEnd ? { cap: { severity: 'low' as const, reason: `front-end code (${frontEnd}): bounded by one user's session, not a server's traffic` } } : {};
+    const cliPackage = packageRole(ctx.project)?.role === 'cli' ? packageRole(ctx.project) : undefined;
     const sf = ctx.sourceFile;
 
     const onceAware = (node: ts.Node): SiteRole => {
@@ -1463,7 +1485,11 @@ export default defineRule({
       const evidence: string[] = delay.fromCallers ? [delay.fromCallers] : [];
       let confidence: Confidence = 'high';
       let perCall = true;
-      const runs = modelRole(ctx, role, roleNode);
+      let runs = modelRole(ctx, role, roleNode);
+      if (cliPackage && runs === 'unknown') {
+        runs = 'once';
+        role.reasons.push(`${cliPackage.reason}; no caller found that runs it per request`);
+      }
       let onceCost: string | undefined;
       let cost = timeoutCost(delay.ms, race ? 'race' : abort ? 'abort' : 'guard');
       if (runs === 'once') {
@@ -1516,6 +1542,7 @@ export default defineRule({
         includeOnce: ctx.options.includeOnce,
         match: confidence,
         lower,
+        ...browserCap,
         ...(onceCost ? { onceCost } : {}),
       });
       if (!graded.severity) return;
@@ -1589,7 +1616,7 @@ export default defineRule({
       const delayText = ms !== undefined ? formatMs(ms) : 'its delay';
       const lower: string[] = [];
       if (frontend) lower.push('front-end code: one user per page, so the count is bounded by that user’s actions');
-      const graded = grade({ cost: cost.cost, costReason: cost.reason, role: runs, evidence: 'proven', inLoop: role.inLoop && runs !== 'request', includeOnce: ctx.options.includeOnce, lower });
+      const graded = grade({ cost: cost.cost, costReason: cost.reason, role: runs, evidence: 'proven', inLoop: role.inLoop && runs !== 'request', includeOnce: ctx.options.includeOnce, lower, ...browserCap });
       if (!graded.severity) return;
       const line = sf.getLineAndCharacterOfPosition(race.getStart(sf)).line + 1;
       const combinator = ts.isPropertyAccessExpression(race.expression) ? race.expression.name.text : 'race';
@@ -1639,12 +1666,25 @@ export default defineRule({
       let runs: Role = modelRole(ctx, role, effectiveSite(call));
       let match: Confidence = 'high';
       let onceCost: string | undefined;
-      const startupLike = role.kind === 'startup' && !constructorSite;
+      // A constructor or guarded starter the model reaches only from code that runs once (a module singleton,
+      // a bootstrap) makes one interval per process, like a top-level one.
+      const frequency = ctx.model.frequencyOf(effectiveSite(call));
+      // In a CLI package, code no server entry reaches runs once per command a person runs.
+      const cliOnce = cliPackage !== undefined && runs === 'unknown' && (!constructorSite || frequency.role === 'unknown');
+      if (cliOnce) evidence.push(`${cliPackage.reason}; no caller found that runs it per request`);
+      const startupLike = (role.kind === 'startup' && (!constructorSite || (frequency.fn !== undefined && frequency.role === 'once'))) || cliOnce;
+      if (constructorSite && !startupLike) {
+        runs = frequency.fn ? frequency.role : 'unknown';
+        if (runs !== 'unknown' && !evidence.includes(frequency.reason)) evidence.push(frequency.reason);
+      }
+      const sampler = metricsWriteIn(call.arguments[0]);
+      const samples = sampler !== undefined && ctx.model.effectsOf(call.arguments[0] as ts.Node).effects.length === 0 && !samplesCallValues(call.arguments[0] as ts.Node);
       if (startupLike) {
         if (unref || frontend || DEMO_PATH.test(ctx.file)) return;
         // One interval per process costs nothing that grows: not reported unless asked. A CLI that can never exit
         // is a different matter: its single run pays the cost, and it is reported either way.
-        const cliNeverExits = ctx.fileRole === 'script' && !hasProcessExit(sf);
+        // Only a self-contained script proves it: a helper other files import may run under their process.exit().
+        const cliNeverExits = ctx.fileRole === 'script' && !hasProcessExit(sf) && !inExportedFunction(call);
         runs = 'once';
         if (cliNeverExits) {
           cost = 'heavy';
@@ -1658,10 +1698,25 @@ export default defineRule({
           evidence.push("one interval per process: it does not grow, but it is ref'd, so the process cannot exit on its own and a graceful shutdown must call process.exit()");
           where = 'one per process; it keeps the process alive';
         }
+      } else if (constructorSite && runs !== 'unknown') {
+        // The model follows `new X()` to the constructor: instances are made as often as their creators run.
+        cost = 'heavy';
+        costReason = 'one interval per instance, and instances are made on every run of their creator: running intervals grow without bound';
+        perCall = true;
+        evidence.push(`${isConstructorSite(call) ? 'created in a constructor' : `started only while \`${handle.fate.kind === 'member' ? handle.fate.holder : 'its holder'}\` is unset`}: one interval per instance, and its closure keeps the instance alive forever`);
+        where = runs === 'request' ? 'a new one per instance, and an instance per request' : 'a new one per instance, made on every call';
+      } else if (samples) {
+        // A gauge sampler whose starter has no known caller: built to run once per process, a few operations per tick.
+        cost = 'light';
+        costReason = `a metrics sampler (${sampler}): a few operations per tick`;
+        runs = 'background';
+        match = 'medium';
+        evidence.push(`the callback samples into metrics (${sampler}) and does no I/O: a background sampler meant to run once per process; no caller found that starts it more often`);
+        where = 'a background sampler; it keeps the process alive';
       } else if (constructorSite) {
         cost = 'moderate';
         costReason = 'one interval per instance, retaining the instance';
-        // How often instances are made is not known from here.
+        // No `new` of the class found in the project: how often instances are made is unknown.
         runs = 'unknown';
         match = 'medium';
         evidence.push(
@@ -1687,6 +1742,7 @@ export default defineRule({
         includeOnce: ctx.options.includeOnce || ctx.options.reportStartupIntervals,
         match,
         lower,
+        ...browserCap,
         ...(onceCost ? { onceCost } : {}),
       });
       if (!graded.severity) return;
@@ -1707,7 +1763,7 @@ export default defineRule({
           : constructorSite
             ? `Each instance starts an interval firing every ${delay.text} whose closure references the instance, so no instance is ever collected: N instances means N intervals and N retained objects. With one long-lived instance the cost is one interval; clearing it in a teardown method frees both.`
             : `One interval firing every ${delay.text} for the life of the process; its closure is never freed and the event loop never empties, so the process only exits through process.exit().`,
-        fix: intervalFix(ctx, call, handle, startupLike, inClass, constructorSite),
+        fix: intervalFix(ctx, call, handle, startupLike || samples, inClass, constructorSite, frontend),
         effort: perCall ? 'small' : 'trivial',
         params: { timeoutMs: delay.ms ?? null, perCall, unref, timer: 'setInterval' },
       });

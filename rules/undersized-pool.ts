@@ -8,6 +8,7 @@ import { siteRoleOf, type SiteRole } from '../src/scanner/roles.js';
 import { ts } from '../src/scanner/ts.js';
 import { functionName, propertyName } from '../src/scanner/ast.js';
 import { grade, type Cost } from '../src/model/severity.js';
+import { connectionClientOf } from '../src/model/clients.js';
 import type { Role } from '../src/model/types.js';
 import { addPropertyEdit, appendArgumentEdit, deleteStatement, importInsertion, importsName, insertLinesBefore, replaceNode, topLevelStatement, type EditSpec } from '../src/fixes/edits.js';
 
@@ -580,7 +581,6 @@ function sequelizeShape(site: ts.Node, object: ts.ObjectLiteralExpression, prove
   };
 }
 
-/** A single connection through a proven driver: `mysql.createConnection`, `new pg.Client`. */
 /** Deployments where one connection per instance is the advice (Prisma on serverless), not a bottleneck. */
 const SERVERLESS_DEPENDENCIES = ['@vercel/node', 'serverless', '@netlify/functions', 'aws-lambda', '@types/aws-lambda', 'serverless-http', '@architect/functions'];
 
@@ -616,21 +616,6 @@ function prismaEnvPool(site: ts.CallExpression | ts.NewExpression, ref: Resolved
     min: undefined, acquire: undefined, acquireZeroIsForever: false,
     maxKey: 'connection_limit', acquireKey: undefined, nestUnder: undefined, urlParam: 'connection_limit', envFile: entry.file,
   };
-}
-
-function singleConnection(site: ts.CallExpression | ts.NewExpression, ref: ResolvedRef | undefined): { driver: string; poolCall: string } | undefined {
-  if (ts.isNewExpression(site) && refIs(ref, ['pg'], [['Client']])) return { driver: 'pg', poolCall: 'Pool' };
-  if (ts.isCallExpression(site) && refIs(ref, ['mysql', 'mysql2', 'mysql2/promise', 'mariadb'], [['createConnection']])) return { driver: ref?.module ?? 'mysql2', poolCall: 'createPool' };
-  return undefined;
-}
-
-/** Clients that keep their own connection(s) and are meant to be created once: building one per request pays the handshake each time. */
-function connectionClient(site: ts.CallExpression | ts.NewExpression, ref: ResolvedRef | undefined): string | undefined {
-  if (ts.isNewExpression(site) && (refIs(ref, ['ioredis'], [[], ['Redis'], ['default']]))) return 'ioredis';
-  if (ts.isCallExpression(site) && refIs(ref, ['redis'], [['createClient']])) return 'redis';
-  if (ts.isNewExpression(site) && refIs(ref, ['@prisma/client'], [['PrismaClient']])) return 'PrismaClient';
-  if (ts.isNewExpression(site) && refIs(ref, ['mongodb'], [['MongoClient']])) return 'MongoClient';
-  return undefined;
 }
 
 interface PoolUse {
@@ -1013,7 +998,7 @@ export default defineRule<Options>({
     },
     triggers: [
       'Pool', 'createPool', 'Sequelize', 'knex', 'DataSource', 'createConnection', 'TypeOrmModule', 'SequelizeModule', 'generic-pool',
-      'PrismaClient', 'Agent', 'Client', 'ioredis', 'createClient', 'MongoClient', 'pool', 'connectionLimit', 'maxSockets', 'connections',
+      'PrismaClient', 'Agent', 'Client', 'ioredis', 'createClient', 'MongoClient', 'ClickHouse', 'pool', 'connectionLimit', 'maxSockets', 'connections',
       'connection_limit', 'maxPoolSize', 'poolSize', 'mongoose',
     ],
     requiresTypeInfo: false,
@@ -1412,13 +1397,21 @@ export default defineRule<Options>({
     /** A pool built per request, per loop iteration, or used and ended within one ordinary function. */
     const reportPerCall = (site: ts.CallExpression | ts.NewExpression, what: string, isPool: boolean): boolean => {
       const role: SiteRole = context.siteRole(site);
-      if (role.kind === 'startup') return false;
+      const frequency = context.model.frequencyOf(site);
+      // A factory (`getClient() { return new MongoClient(url) }`, here or called from other files) builds one per
+      // call of its callers: the model's role of the factory is theirs, whatever its name says.
+      const factory = frequency.fn && isHandedOut(site) && !isShared(site) && !frequency.fn.memos.includes(frequency.fn.id) && (frequency.role === 'request' || frequency.role === 'occasional' || frequency.role === 'background') ? frequency.fn : undefined;
+      if (role.kind === 'startup' && !factory) return false;
       let where: string | undefined;
       let cost: Cost = 'heavy';
-      const frequency = context.model.frequencyOf(site);
       let runs: Role = role.kind === 'request' ? 'request' : frequency.role;
-      const reasons = [...role.reasons];
-      if (role.kind === 'request') where = 'in a request handler';
+      const reasons = factory ? [] : [...role.reasons];
+      if (factory) {
+        const name = factory.name.split('.').pop() ?? factory.name;
+        where = `on every call of ${name}(), which returns it to callers that run ${frequency.role === 'request' ? 'per request' : frequency.role === 'occasional' ? 'per request of a write or admin endpoint' : 'in the background'}`;
+        runs = frequency.role;
+        reasons.push(`${name}() returns a new ${what} on every call and nothing caches it (no module variable, field or memo holds it)`, frequency.reason);
+      } else if (role.kind === 'request') where = 'in a request handler';
       else if (role.inLoop) where = 'once per loop iteration';
       else if ((frequency.role === 'request' || frequency.role === 'occasional') && !isShared(site) && localFate(site).kind !== 'escapes') {
         where = 'on every call of a function that runs per request';
@@ -1569,13 +1562,9 @@ export default defineRule<Options>({
             reportPool(fromEnv);
             continue;
           }
-          const single = singleConnection(node, ref);
-          if (single) {
-            reportSingle(node, single.driver, single.poolCall);
-            continue;
-          }
-          const client = connectionClient(node, ref);
-          if (client) reportPerCall(node, `${client} client`, false);
+          const client = connectionClientOf(node, ref);
+          if (client?.single) reportSingle(node, client.module === 'pg' ? 'pg' : client.module, client.single.poolCall);
+          else if (client) reportPerCall(node, client.what, false);
         }
         // Config objects with an unmistakable driver shape, not passed to a driver call in this file.
         for (const object of shapes) {

@@ -12,7 +12,9 @@ import { propertyName } from '../scanner/ast.js';
 export interface Construction {
   /** What is built, as evidence: `https.Agent`, `HttpsProxyAgent`, `PartnerAgent (extends https.Agent)`. */
   what: string;
-  family: 'node-agent' | 'proxy-agent';
+  family: 'node-agent' | 'proxy-agent' | 'client';
+  /** For `family: 'client'`: a library client that owns its connections (clients.ts). */
+  client?: { module: string; transport: 'http' | 'db' };
   protocol: 'http' | 'https';
   line: number;
   /** `keepAlive: true` written in its options (a fresh agent per call still pools nothing across calls). */
@@ -37,7 +39,7 @@ const PROXY_AGENTS: Record<string, { names: string[]; protocol: 'http' | 'https'
   undici: { names: ['ProxyAgent'], protocol: 'https' },
 };
 
-type Kind = Pick<Construction, 'what' | 'family' | 'protocol'>;
+type Kind = { what: string; family: 'node-agent' | 'proxy-agent'; protocol: 'http' | 'https' };
 
 /** A class expression that is an agent: `https.Agent`, an imported `Agent`, a proxy agent. */
 export function agentClassOf(expression: ts.Expression, scope: ImportScope): Kind | undefined {

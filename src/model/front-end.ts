@@ -18,8 +18,37 @@ export function frontEndReason(file: string, imports: ImportScope, project: Proj
   if (/\.(tsx|jsx)$/i.test(file)) return `${file} is a component file (.tsx/.jsx)`;
   if (text !== undefined && DOM_USE.test(text)) return 'uses DOM globals (document, window, HTML elements, web storage): browser code';
   for (const module of imports.importedModules()) if (UI_MODULES.test(module)) return `imports ${module}: front-end code`;
+  const role = packageRole(project);
+  return role?.role === 'browser' ? role.reason : undefined;
+}
+
+export interface PackageRole {
+  role: 'server' | 'browser' | 'cli';
+  reason: string;
+}
+
+/** Argument parsers of command-line tools. */
+const CLI_FRAMEWORKS = /^(commander|yargs|cac|meow|@oclif\/core|oclif|clipanion|citty|sade|minimist|ink)$/;
+
+/** Bundlers and dev servers that build pages for a browser. */
+const BROWSER_TOOLS = /^(vite|@vitejs\/[\w-]+|webpack-dev-server|html-webpack-plugin|parcel|@parceljs\/[\w-]+|@sveltejs\/vite-plugin-svelte)$/;
+
+/**
+ * What the package a file belongs to is, from its package.json and the files at its root (one answer per package
+ * of a monorepo): a server (it depends on a server framework), a browser app (a UI framework, a page bundler, a
+ * `browser` field or a bundler config, and no server framework), or a CLI (a `bin` command, an argument parser and no
+ * server framework). Undefined when nothing says.
+ */
+export function packageRole(project: ProjectFacts): PackageRole | undefined {
   const dependencies = Object.keys(project.dependencies);
+  const server = dependencies.find((name) => SERVER_MODULES.test(name));
+  if (server) return { role: 'server', reason: `its package depends on ${server}, a server framework` };
   const ui = dependencies.find((name) => UI_MODULES.test(name));
-  if (ui && !dependencies.some((name) => SERVER_MODULES.test(name))) return `its package depends on ${ui} and on no server framework: front-end code`;
+  if (ui) return { role: 'browser', reason: `its package depends on ${ui} and on no server framework: front-end code` };
+  const tool = dependencies.find((name) => BROWSER_TOOLS.test(name));
+  if (project.browserBuild) return { role: 'browser', reason: `${project.browserBuild} and no server framework: front-end code` };
+  if (tool) return { role: 'browser', reason: `its package builds pages with ${tool} and depends on no server framework: front-end code` };
+  const cli = dependencies.find((name) => CLI_FRAMEWORKS.test(name));
+  if (project.cliBin && cli) return { role: 'cli', reason: `its package is a command-line tool (package.json bin: ${project.cliBin}, ${cli}) with no server framework: each command runs once` };
   return undefined;
 }

@@ -106,3 +106,35 @@ export function markCommandModule(summary: FileSummary, sourceFile: ts.SourceFil
   const fn = summary.functions.find((f) => f.key === handlerKey);
   if (declaresCommand && fn && (!fn.entry || fn.entry.kind === 'once')) fn.entry = { kind: 'once', reason: 'handler of a yargs command module (exports command and handler): runs once per command a person runs' };
 }
+
+/**
+ * One-shot callbacks whose only caller is the module's load: an inline function written at the top level of a
+ * module (outside any function or class) that is invoked on the spot (`(async () => { ... })()`) or handed to
+ * an API that calls it once (`app.listen(port, () => ...)`, `connect().then(() => ...)`, `server.once(...)`,
+ * `process.nextTick(...)`, `emitter.on('ready', ...)`). What it calls runs once per process, whatever its name.
+ * Event subscriptions of any other name (`socket.on('message', ...)`) run per event and are not this.
+ */
+const ONE_SHOT_METHODS = /^(then|catch|finally|listen|once|ready|nextTick|setImmediate|queueMicrotask|whenReady|onReady|start|run|bootstrap|init|initialize|connect|after)$/;
+const ONE_SHOT_EVENTS = /^(listening|ready|connect|connected|open|start|started|startup|online|close|exit|beforeExit|SIGTERM|SIGINT|SIGHUP|shutdown)$/;
+
+export function onceAtLoad(fn: ts.SignatureDeclaration): string | undefined {
+  if (!ts.isArrowFunction(fn) && !ts.isFunctionExpression(fn)) return undefined;
+  for (let current: ts.Node | undefined = fn.parent; current && !ts.isSourceFile(current); current = current.parent) {
+    if (ts.isFunctionLike(current) || ts.isClassLike(current)) return undefined;
+  }
+  let outer: ts.Node = fn;
+  while (outer.parent && (ts.isParenthesizedExpression(outer.parent) || ts.isAsExpression(outer.parent))) outer = outer.parent;
+  const parent = outer.parent;
+  if (!parent) return undefined;
+  if (ts.isCallExpression(parent) && parent.expression === outer) return 'invoked in place at the top level of its module: runs once at load';
+  if (!(ts.isCallExpression(parent) || ts.isNewExpression(parent)) || !parent.arguments?.some((a) => a === outer)) return undefined;
+  const callee = parent.expression;
+  if (ts.isNewExpression(parent)) return ts.isIdentifier(callee) && callee.text === 'Promise' ? 'a promise executor at the top level of its module: runs once at load' : undefined;
+  const method = ts.isPropertyAccessExpression(callee) ? callee.name.text : ts.isIdentifier(callee) ? callee.text : '';
+  const event = parent.arguments[0];
+  if ((method === 'on' || method === 'addListener') && event && ts.isStringLiteralLike(event) && ONE_SHOT_EVENTS.test(event.text)) {
+    return `handles '${event.text}' at the top level of its module: an event that comes once per process`;
+  }
+  if ((method === 'setTimeout' && ts.isIdentifier(callee)) || ONE_SHOT_METHODS.test(method)) return `passed to ${method}() at the top level of its module: called once per process`;
+  return undefined;
+}

@@ -36,6 +36,8 @@ const RUNS: Record<Role, string> = {
   once: 'runs once',
 };
 
+const SEVERITY_RANK: Record<Severity, number> = { critical: 0, high: 1, medium: 2, low: 3, info: 4 };
+
 const CONFIDENCE_RANK: Record<Confidence, number> = { high: 2, medium: 1, low: 0 };
 
 export interface Grade {
@@ -58,6 +60,8 @@ export interface GradeInput {
   lower?: string[];
   /** Code that runs once but whose single run pays the cost (a CLI kept alive forever): graded like background. */
   onceCost?: string;
+  /** The highest grade the code's setting allows (front-end code: one user's session), with its reason. */
+  cap?: { severity: Severity; reason: string };
 }
 
 export function grade(input: GradeInput): Grade {
@@ -91,6 +95,10 @@ export function grade(input: GradeInput): Grade {
     const capped = raised === 'critical' && !(role === 'request' && input.evidence === 'proven') ? 'high' : raised;
     if (capped !== severity) reasons.push(`repeated for every item of an enclosing loop: raised to ${capped}`);
     severity = capped;
+  }
+  if (input.cap && SEVERITY_RANK[severity] < SEVERITY_RANK[input.cap.severity]) {
+    severity = input.cap.severity;
+    reasons.push(`${input.cap.reason}: at most ${severity}`);
   }
   // The default CI gate fails on critical: only a per-request cost the model and the rule are both sure of.
   if (severity === 'critical' && confidence !== 'high') {

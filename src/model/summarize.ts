@@ -5,8 +5,9 @@ import { isLoopNode } from '../scanner/roles.js';
 import { accessOfName } from './io-catalog.js';
 import { CODEC_TEXT, codecOf } from './codec.js';
 import { agentClassOf, agentConstructionIn, flowsToReturn } from './constructions.js';
+import { clientConstructionIn } from './clients.js';
 import { returnedValue } from './factories.js';
-import { markCommandModule, markMigrations } from './run-once.js';
+import { markCommandModule, markMigrations, onceAtLoad } from './run-once.js';
 import { isCachedLoader } from './memoize.js';
 import { flagArguments, numberArguments } from './flags.js';
 import { passedHandles } from './callbacks.js';
@@ -57,6 +58,13 @@ export function summarizeFile(file: string, sourceFile: ts.SourceFile, scope: Im
   for (const statement of sourceFile.statements) collectTopLevel(statement, summary, scope, sourceFile);
   const context: ClassifyContext = { scope, sourceFile, classes: summary.classes, values: summary.values, locals: summary.locals };
   const refOf = registrationRef(context);
+  /** The constructor `new X(...)` runs, when X is a project class (local or imported), as a callee reference. */
+  const constructorRef = (node: ts.NewExpression): CalleeRef | undefined => {
+    const ref = ts.isIdentifier(skipOuter(node.expression)) ? refOf(node.expression) : undefined;
+    if (ref?.kind === 'local' && ref.member === undefined) return { kind: 'local', name: ref.name, member: 'constructor' };
+    if (ref?.kind === 'import' && ref.path.length <= 1) return { kind: 'import', module: ref.module, path: [ref.path[0] ?? 'default', 'constructor'] };
+    return undefined;
+  };
   // Only files that mention an encoding or a compressor get codec facts (one more walk of each small function).
   const codecFile = CODEC_TEXT.test(sourceFile.text);
 
@@ -185,9 +193,15 @@ export function summarizeFile(file: string, sourceFile: ts.SourceFile, scope: Im
         const ref = refOf(node.expression);
         if (ref && (ref.kind === 'local' || ref.kind === 'import')) summary.registered.push({ ref, kind: 'once', reason: 'called at the top level of its module: runs once at load' });
       }
+      // `export const sampler = new LagSampler()`: a module singleton, its constructor runs once at load.
+      const made = classes.length === 0 && ts.isNewExpression(node) ? constructorRef(node) : undefined;
+      if (made) summary.registered.push({ ref: made, kind: 'once', reason: 'constructed at the top level of its module (a module singleton): runs once at load' });
       return;
     }
     const fnSummary = frame.summary;
+    // `new Session(socket)` runs Session's constructor as often as this function runs.
+    const made = ts.isNewExpression(node) ? constructorRef(node) : undefined;
+    if (made) fnSummary.calls.push({ ref: made, line: lineOf(node), inLoop: frame.loops > 0, argc: (node as ts.NewExpression).arguments?.length ?? 0 });
     if (!ts.isTaggedTemplateExpression(node)) {
       for (const argument of node.arguments ?? []) {
         const inner = skipOuter(argument);
@@ -198,7 +212,7 @@ export function summarizeFile(file: string, sourceFile: ts.SourceFile, scope: Im
         if (!fnSummary.handsOn?.some((p) => p.module === ref.module && p.name === name)) (fnSummary.handsOn ??= []).push({ module: ref.module, name, line: lineOf(node) });
       }
     }
-    const construction = ts.isNewExpression(node) ? agentConstructionIn(node, frame.fn, scope, sourceFile) : undefined;
+    const construction = ts.isTaggedTemplateExpression(node) ? undefined : (clientConstructionIn(node, frame.fn, scope, sourceFile) ?? (ts.isNewExpression(node) ? agentConstructionIn(node, frame.fn, scope, sourceFile) : undefined));
     if (construction) (fnSummary.constructs ??= []).push(construction);
     const outcome = classifyCall(node, context);
     if (outcome?.kind === 'io') {
@@ -896,6 +910,8 @@ function entryOf(fn: ts.SignatureDeclaration, className: string | undefined): Fu
   // The registration says more (its method and path) than the parameter names do.
   const registration = registrationOf(fn);
   if (registration) return registration;
+  const load = onceAtLoad(fn);
+  if (load) return { kind: 'once', reason: load };
   if (HANDLER_PARAMS.some(([a, b]) => params[0] === a && params[1] === b)) return { kind: 'request', reason: `request handler signature (${params.slice(0, 2).join(', ')})` };
   return undefined;
 }

@@ -18,7 +18,14 @@ export interface ProjectFacts {
   prismaUrlVariable?: string;
   /** A serverless deployment file (`vercel.json`, `serverless.yml`, `netlify.toml`): one connection per instance is the norm there. */
   serverlessConfig?: string;
+  /** What says the package is built for a browser: its package.json `browser` field, a bundler config for pages
+   *  (`vite.config.ts`, `next.config.js`...). Set only when one does. */
+  browserBuild?: string;
+  /** The package.json `bin` field names a command: the package is (also) a CLI. */
+  cliBin?: string;
 }
+
+const BROWSER_CONFIGS = ['vite.config.ts', 'vite.config.js', 'vite.config.mjs', 'vite.config.mts', 'next.config.js', 'next.config.mjs', 'next.config.ts', 'nuxt.config.ts', 'svelte.config.js', 'astro.config.mjs', 'angular.json'];
 
 /** Env files read for connection URLs, the one Prisma loads first. */
 const ENV_FILES = ['.env', '.env.example', '.env.sample', '.env.template', '.env.development', '.env.local'];
@@ -74,6 +81,8 @@ function nvmrcMajor(text: string): number | undefined {
 
 interface PackageJson {
   engines?: { node?: unknown };
+  browser?: unknown;
+  bin?: unknown;
   dependencies?: Record<string, string>;
   devDependencies?: Record<string, string>;
   peerDependencies?: Record<string, string>;
@@ -132,6 +141,11 @@ export function readProjectFacts(root: string | undefined, problems?: FactsProbl
     if (minNodeMajor !== undefined) nodeVersionSource = `@types/node "${typesNode}"`;
   }
   const facts: ProjectFacts = { root, minNodeMajor, nodeVersionSource, dependencies };
+  const browserConfig = BROWSER_CONFIGS.find((name) => existsSync(path.join(root, name)));
+  if (pkg.browser !== undefined) facts.browserBuild = 'its package.json has a "browser" field';
+  else if (browserConfig) facts.browserBuild = `its package has ${browserConfig}`;
+  if (typeof pkg.bin === 'string') facts.cliBin = pkg.bin;
+  else if (pkg.bin && typeof pkg.bin === 'object') facts.cliBin = Object.keys(pkg.bin)[0];
   const limits = envConnectionLimits(root, problems);
   if (limits) {
     facts.envConnectionLimits = limits;

@@ -19,6 +19,13 @@ describe('grade(): the one severity table', () => {
     expect(graded.reasons.join('\n')).toContain('.unref(): lowered to low');
   });
 
+  it('caps the grade where the setting bounds the cost (front-end code), after the loop raise', () => {
+    const capped = grade({ cost: 'heavy', costReason: 'x', role: 'request', evidence: 'proven', inLoop: true, cap: { severity: 'low', reason: 'front-end code' } });
+    expect(capped.severity).toBe('low');
+    expect(capped.reasons.join('\n')).toContain('front-end code: at most low');
+    expect(grade({ cost: 'light', costReason: 'x', role: 'background', evidence: 'proven', cap: { severity: 'low', reason: 'front-end code' } }).severity).toBe('low');
+  });
+
   it('does not report code that runs once unless asked, except a cost its single run pays', () => {
     expect(grade({ cost: 'heavy', costReason: 'x', role: 'once', evidence: 'proven' }).severity).toBeUndefined();
     expect(grade({ cost: 'heavy', costReason: 'x', role: 'once', evidence: 'proven', includeOnce: true }).severity).toBe('low');
