@@ -8,7 +8,7 @@ import { skipOuter, type ResolvedRef } from '../src/scanner/imports.js';
 import type { SiteRole } from '../src/scanner/roles.js';
 import { ts } from '../src/scanner/ts.js';
 import { propertyName } from '../src/scanner/ast.js';
-import { agentConstructionKind } from '../src/model/constructions.js';
+import { agentConstructionKind, flowsToReturn } from '../src/model/constructions.js';
 import { grade } from '../src/model/severity.js';
 import type { Role } from '../src/model/types.js';
 import { addPropertyEdit, importInsertion, importsName, insertLinesBefore, nameTaken, removeListElement, replaceNode, topLevelStatement, type EditSpec } from '../src/fixes/edits.js';
@@ -128,6 +128,10 @@ function enclosingStatement(node: ts.Node): ts.Node {
  */
 function clientRuns(site: SiteRole | undefined, usage: { role: Role } | undefined, ownRole: Role | undefined): Role {
   if (site?.kind === 'request') return 'request';
+  // A request made by code that runs once (a script's main(), start-up) costs once, loop or not: the severity
+  // table does not report it. A shared client's users running once is not proven the same way (the model may
+  // miss users in other files), so that stays unknown.
+  if (ownRole === 'once') return 'once';
   const role = ownRole ?? usage?.role;
   return role === undefined || role === 'once' ? 'unknown' : role;
 }
@@ -923,16 +927,21 @@ export default defineRule<Options>({
       // A client built once (module level, constructor) exists to serve many requests. A lone call, or a client
       // built inside a function, only costs when it runs often: that must be proven (request handler, loop),
       // otherwise the gain is unknown (an occasional call finds its idle socket closed anyway) and we stay silent.
-      const sharedClient = isFactoryCall && site.kind === 'startup';
+      const frequency = ctx.model.frequencyOf(node);
+      // Built by code the model shows runs once (a factory called at start-up) is as shared as built at module level.
+      const sharedClient = isFactoryCall && (site.kind === 'startup' || frequency.role === 'once');
       // `api.defaults.httpsAgent = agent` in another file: the client gets its agents there.
       if (sharedClient && ctx.model.settingsElsewhere(node).some((setting) => agentKeys.includes(setting.key))) return;
-      const frequency = ctx.model.frequencyOf(node);
       // Per request also when the model reaches the function from a route handler in another file (a client
       // factory called by handlers).
       const hot = site.kind === 'request' || site.inLoop || frequency.role === 'request' || frequency.role === 'occasional';
       if (!sharedClient && !hot) return;
       const usage = sharedClient ? ctx.model.usageAt(node) : undefined;
-      const runs = clientRuns(site, usage, sharedClient ? undefined : frequency.role);
+      // A client built and used inside code that runs once (a script's main()) never serves a request; one
+      // that code returns serves whoever keeps it.
+      const fn = enclosingFunctionWithBody(node);
+      const usedOnlyOnce = sharedClient && frequency.role === 'once' && (!usage || usage.role === 'once') && fn !== undefined && !flowsToReturn(node, fn);
+      const runs = usedOnlyOnce ? 'once' : clientRuns(site, usage, sharedClient ? undefined : frequency.role);
       const graded = grade({
         cost: 'moderate',
         costReason: 'a new connection per request on Node < 19, where the global agent does not keep connections alive',

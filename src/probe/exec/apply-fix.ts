@@ -10,7 +10,7 @@
  * that misses some. Candidates are tried best first; one is taken only if the file still compiles and no
  * variable the replaced code declared, and the rest of the file reads, disappears with it.
  */
-import { transform } from 'esbuild';
+import { transform, type TransformOptions } from 'esbuild';
 import { ts } from '../../scanner/ts.js';
 import { parseSource } from './locate.js';
 
@@ -138,6 +138,24 @@ export async function applyFix(
       }
     }
   }
+  // The file as found must compile with the options the fix is checked with, or a failure says nothing of
+  // the fix. Legacy decorators (a parameter decorator, Nest and TypeORM code) need experimentalDecorators,
+  // which a project sets in a tsconfig this check does not read.
+  let options: TransformOptions = { loader: loaderFor(fileName), sourcefile: fileName, logLevel: 'silent' };
+  const compiles = async (code: string, with_: TransformOptions): Promise<string | undefined> => {
+    try {
+      await transform(code, with_);
+      return undefined;
+    } catch (error) {
+      return errorText(error);
+    }
+  };
+  const asFound = await compiles(text, options);
+  if (asFound !== undefined) {
+    const legacy: TransformOptions = { ...options, tsconfigRaw: { compilerOptions: { experimentalDecorators: true } } };
+    if ((await compiles(text, legacy)) !== undefined) return { skip: `your file does not compile here before any fix is applied: ${asFound}` };
+    options = legacy;
+  }
   // Best first; a stable sort keeps the smaller (earlier) span ahead on ties.
   const ranked = spans.map((span) => ({ ...span, score: similarity(text.slice(span.start, span.end), replacement) })).sort((a, b) => b.score - a.score);
   let firstError = '';
@@ -148,12 +166,9 @@ export async function applyFix(
     if (span.score < MIN_SIMILARITY && !exactRange) break;
     if (dropsUsedBinding(text, fileName, span, replacement)) continue;
     const fixed = text.slice(0, span.start) + replacement + text.slice(span.end);
-    try {
-      await transform(fixed, { loader: loaderFor(fileName), sourcefile: fileName, logLevel: 'silent' });
-      return { text: fixed, start: span.start, end: span.end };
-    } catch (error) {
-      firstError ||= errorText(error);
-    }
+    const error = await compiles(fixed, options);
+    if (error === undefined) return { text: fixed, start: span.start, end: span.end };
+    firstError ||= error;
   }
   const best = ranked[0]?.score ?? 0;
   if (best < MIN_SIMILARITY && !exactRange) return { skip: `could not tell which code the fix replaces (best token similarity ${best.toFixed(2)})` };

@@ -191,8 +191,8 @@ function loaderOf(file: string): 'ts' | 'tsx' | 'js' | 'jsx' {
 export async function bundleModule(request: BundleRequest): Promise<BundleResult | { error: string }> {
   const stubbed = new Set<string>();
   const tsconfig = nearestTsconfig(request.file);
-  try {
-    const result = await build({
+  const attempt = (legacyDecorators: boolean) =>
+    build({
       stdin: { contents: pinModuleLocation(request.text, request.file), sourcefile: request.file, resolveDir: path.dirname(request.file), loader: loaderOf(request.file) },
       bundle: true,
       platform: 'node',
@@ -203,10 +203,22 @@ export async function bundleModule(request: BundleRequest): Promise<BundleResult
       outfile: request.outFile,
       logLevel: 'silent',
       ...(tsconfig ? { tsconfig } : {}),
+      ...(legacyDecorators ? { tsconfigRaw: { compilerOptions: { experimentalDecorators: true } } } : {}),
       // A module that calls require() keeps working in the ES bundle, resolving from its own directory.
       banner: { js: `import { createRequire as __bottleneckCreateRequire } from 'node:module'; const require = __bottleneckCreateRequire(${JSON.stringify(request.file)});` },
       plugins: [stubPlugin(request.text, request.file, new Set(request.realPackages ?? []), stubbed, request.shims ?? {})],
     });
+  try {
+    let result;
+    try {
+      result = await attempt(false);
+    } catch (error) {
+      // Legacy decorators (a parameter decorator: Nest, TypeORM) where the tsconfig found does not turn them on
+      // (none, or a parent's that is not the one the project builds with).
+      if (!/experimental decorators/i.test(errorText(error))) throw error;
+      stubbed.clear();
+      result = await attempt(true);
+    }
     const output = result.outputFiles?.[0];
     if (!output) return { error: 'esbuild produced no output' };
     return { code: output.text, stubbed: [...stubbed].sort() };
