@@ -12,7 +12,8 @@ function boundNames(name: ts.BindingName): string[] {
  * undefined when it reads none of it.
  */
 export function prunedBinding(name: ts.BindingName, text: string, sourceFile: ts.SourceFile): string | undefined {
-  const reads = (n: string) => new RegExp(`(?<![\\w$.])${n.replace(/\$/g, '\\$')}(?![\\w$])`).test(text);
+  // Not a property (`x.name`, `x?.name`), but a spread (`...name`) is a read.
+  const reads = (n: string) => new RegExp(`(?<![\\w$])(?<![^.]\\.)(?<!^\\.)${n.replace(/\$/g, '\\$')}(?![\\w$])`).test(text);
   if (ts.isIdentifier(name)) return reads(name.text) ? name.text : undefined;
   const names = boundNames(name);
   if (!names.some(reads)) return undefined;
