@@ -10,7 +10,8 @@ import http from 'node:http';
 import { createRequire, syncBuiltinESMExports } from 'node:module';
 import { performance } from 'node:perf_hooks';
 import v8 from 'node:v8';
-import { EVIDENCE_FORMAT, RESERVOIR_SIZE, type EvidenceFile, type MetricEvidence, type SiteEvidence } from './format.js';
+import { EVIDENCE_FORMAT, RESERVOIR_SIZE } from './format-constants.js';
+import type { EvidenceFile, MetricEvidence, SiteEvidence } from './format.js';
 import type { SiteOutcome } from './instrument.js';
 import type { WatchedSite } from './sites.js';
 
