@@ -227,6 +227,8 @@ export async function benchEvidence(root: string, options: EvidenceBenchOptions)
           '| service CPU µs per request without, median (min–max) | with the preload | CPU overhead, median of per-pair ratios (min–max) |',
           '|---|---|---|',
           `| ${fmt(median(cpuWithout), 1)} | ${fmt(median(cpuWith), 1)} | ${fmt(median(cpuRatios), 1)} % |`,
+          '',
+          `CPU overhead per pair, in order (%): ${cpuRatios.map((ratio) => ratio.toFixed(1)).join(', ')}`,
         ]
       : ['(no /proc: service CPU per request not measured)']),
     '',
