@@ -26,6 +26,8 @@ interface Args {
   evidencePairs: number;
   evidenceRequests: number;
   evidenceConcurrency: number;
+  /** The preload entry the benchmark runs (default the package's `./register` export, dist/bundle/register.js): another build's to compare. */
+  evidenceRegister?: string;
 }
 
 function parseArgs(argv: string[]): Args {
@@ -42,9 +44,10 @@ function parseArgs(argv: string[]): Args {
     else if (flag === '--evidence-pairs' && value) (args.evidencePairs = Math.max(0, Number(value)), i++);
     else if (flag === '--evidence-requests' && value) (args.evidenceRequests = Math.max(1, Number(value)), i++);
     else if (flag === '--evidence-concurrency' && value) (args.evidenceConcurrency = Math.max(1, Number(value)), i++);
+    else if (flag === '--evidence-register' && value) (args.evidenceRegister = path.resolve(value), i++);
     else if (flag === '--evidence-only') (args.sizes = [], args.monorepo = [], args.corpus = []);
     else if (flag === '--help') {
-      process.stdout.write('usage: npm run bench -- [--sizes 1000,5000,20000] [--monorepo 8000] [--corpus <dir>]... [--runs 5] [--eslint-max-files 5000] [--scan-arg <arg>]... [--evidence-pairs 5] [--evidence-requests 20000] [--evidence-concurrency 16] [--evidence-only]\n(--sizes \'\' or --monorepo \'\' leave a shape out; --evidence-pairs 0 leaves the preload benchmark out)\n');
+      process.stdout.write('usage: npm run bench -- [--sizes 1000,5000,20000] [--monorepo 8000] [--corpus <dir>]... [--runs 5] [--eslint-max-files 5000] [--scan-arg <arg>]... [--evidence-pairs 5] [--evidence-requests 20000] [--evidence-concurrency 16] [--evidence-register dist/bundle/register.js] [--evidence-only]\n(--sizes \'\' or --monorepo \'\' leave a shape out; --evidence-pairs 0 leaves the preload benchmark out)\n');
       process.exit(0);
     }
   }
@@ -218,7 +221,7 @@ async function main(): Promise<void> {
   }
   for (const dir of args.corpus) process.stdout.write(`${benchOne(corpusLabel(path.resolve(dir)), path.resolve(dir), args)}\n`);
   if (args.evidencePairs > 0) {
-    process.stdout.write(`\n${await benchEvidence(root, { pairs: args.evidencePairs, requests: args.evidenceRequests, concurrency: args.evidenceConcurrency })}`);
+    process.stdout.write(`\n${await benchEvidence(root, { pairs: args.evidencePairs, requests: args.evidenceRequests, concurrency: args.evidenceConcurrency, ...(args.evidenceRegister ? { register: args.evidenceRegister } : {}) })}`);
   }
 }
 

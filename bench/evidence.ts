@@ -56,6 +56,8 @@ export interface EvidenceBenchOptions {
   pairs: number;
   requests: number;
   concurrency: number;
+  /** The preload entry to run (default the package's `./register` export, dist/bundle/register.js, as users run it). */
+  register?: string;
 }
 
 interface Run {
@@ -187,7 +189,7 @@ export async function benchEvidence(root: string, options: EvidenceBenchOptions)
   writeFileSync(path.join(dir, 'service.mjs'), SERVICE);
   const scan = spawnSync(process.execPath, [path.join(root, 'bin/bottleneck.js'), 'scan', '.', '--format', 'json', '-o', 'findings.json', '--fail-on', 'none', '--no-cache'], { cwd: dir, encoding: 'utf8' });
   if (scan.status !== 0) throw new Error(`scan failed: ${scan.stderr}`);
-  const register = path.join(root, 'dist/src/evidence/register.js');
+  const register = options.register ?? path.join(root, 'dist/bundle/register.js');
   const without: number[] = [];
   const withPreload: number[] = [];
   const ratios: number[] = [];
@@ -214,7 +216,7 @@ export async function benchEvidence(root: string, options: EvidenceBenchOptions)
   const fmt = (s: { median: number; min: number; max: number }, digits = 0) => `${s.median.toFixed(digits)} (${s.min.toFixed(digits)}–${s.max.toFixed(digits)})`;
   const overhead = median(ratios.map((r) => r * 100));
   return [
-    `Preload overhead: ${options.pairs} pairs; per pair both services run at once, get a ${Math.min(2000, options.requests)}-request warm-up each, then ${options.requests} requests each in 10 alternating batches (A B, B A, ...) at concurrency ${options.concurrency}; Node ${process.version}`,
+    `Preload overhead (${path.relative(root, register)}): ${options.pairs} pairs; per pair both services run at once, get a ${Math.min(2000, options.requests)}-request warm-up each, then ${options.requests} requests each in 10 alternating batches (A B, B A, ...) at concurrency ${options.concurrency}; Node ${process.version}`,
     '',
     '| requests/s without, median (min–max) | requests/s with the preload | throughput overhead, median of per-pair ratios (min–max) | start-up to listening ms, without | with the preload |',
     '|---|---|---|---|---|',
@@ -225,6 +227,8 @@ export async function benchEvidence(root: string, options: EvidenceBenchOptions)
           '| service CPU µs per request without, median (min–max) | with the preload | CPU overhead, median of per-pair ratios (min–max) |',
           '|---|---|---|',
           `| ${fmt(median(cpuWithout), 1)} | ${fmt(median(cpuWith), 1)} | ${fmt(median(cpuRatios), 1)} % |`,
+          '',
+          `CPU overhead per pair, in order (%): ${cpuRatios.map((ratio) => ratio.toFixed(1)).join(', ')}`,
         ]
       : ['(no /proc: service CPU per request not measured)']),
     '',

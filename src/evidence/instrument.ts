@@ -15,8 +15,8 @@
  *   run in the site's context (recorder.ts).
  * - undersized-pool: the pool construction at the site (the call enclosing the finding's option); the pool
  *   it returns is tagged, and the pool library's patched acquire reports waits for tagged pools.
- * - uncleared-timer: each setTimeout/setInterval call at the site and its callback; the timer it returns
- *   is counted until it fires or is cleared.
+ * - uncleared-timer: each setTimeout/setInterval call at the site; the timer it returns is counted until it
+ *   fires or is cleared.
  * - fake-compression: each value the finding's function returns, with its first argument.
  */
 import { readFileSync } from 'node:fs';
@@ -424,11 +424,8 @@ function isTimerCall(node: ts.Node): node is ts.CallExpression {
 function planTimer(context: Context, site: WatchedSite): SiteOutcome {
   const calls = context.nodes.filter((node): node is ts.CallExpression => isTimerCall(node) && inSite(context, site, node));
   if (calls.length === 0) return { index: site.index, state: 'not-found', reason: 'no setTimeout or setInterval call at the finding\'s lines (the file changed since the scan)' };
-  for (const call of calls) {
-    context.edits.wrap(call.getStart(context.sf), call.end, `${R}.timer(${site.index}, `, ')');
-    const callback = call.arguments[0];
-    if (callback && !ts.isSpreadElement(callback)) context.edits.wrap(callback.getStart(context.sf), callback.end, `${R}.fire(${site.index}, `, ')');
-  }
+  // The timer it returns carries its callback: the recorder watches it through the Timeout alone.
+  for (const call of calls) context.edits.wrap(call.getStart(context.sf), call.end, `${R}.timer(${site.index}, `, ')');
   return { index: site.index, state: 'instrumented' };
 }
 

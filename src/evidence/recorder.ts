@@ -10,7 +10,8 @@ import http from 'node:http';
 import { createRequire, syncBuiltinESMExports } from 'node:module';
 import { performance } from 'node:perf_hooks';
 import v8 from 'node:v8';
-import { EVIDENCE_FORMAT, RESERVOIR_SIZE, type EvidenceFile, type MetricEvidence, type SiteEvidence } from './format.js';
+import { EVIDENCE_FORMAT, RESERVOIR_SIZE } from './format-constants.js';
+import type { EvidenceFile, MetricEvidence, SiteEvidence } from './format.js';
 import type { SiteOutcome } from './instrument.js';
 import type { WatchedSite } from './sites.js';
 
@@ -80,6 +81,8 @@ class SiteRecord {
   readonly metrics = new Map<string, Metric>();
   /** uncleared-timer: the timers created here that are still pending. */
   liveTimers = 0;
+  /** uncleared-timer: what this site's watched timers run (fireFunction), made when the site loads. */
+  fire: FireFunction | undefined;
 
   constructor(readonly site: WatchedSite) {}
 
@@ -134,25 +137,39 @@ export function byteSize(value: unknown): number | undefined {
   return undefined;
 }
 
-const WATCH = Symbol('bottleneck-cli.evidence.timer');
+/** uncleared-timer: where a watched Timeout keeps the callback it was created with (its _onTimeout is then the site's fire function). */
+const CALLBACK = Symbol('bottleneck-cli.evidence.callback');
+/** On a site's fire function: the site it counts for. */
+const SITE = Symbol('bottleneck-cli.evidence.site');
 
-/** uncleared-timer: one timer created at a site, counted live from its creation until it fires (a timeout) or is cleared. */
-class TimerWatch {
-  live = false;
-  constructor(readonly record: SiteRecord) {}
-
-  end(): void {
-    this.live = false;
-    this.record.liveTimers -= 1;
-  }
+/** The fields of a Node.js Timeout the timer count reads (lib/internal/timers.js). */
+interface NodeTimeout {
+  _onTimeout: unknown;
+  _repeat: number | null | undefined;
+  _destroyed: boolean;
+  [CALLBACK]?: (...args: unknown[]) => unknown;
 }
 
-type WatchedCallback = ((...args: unknown[]) => unknown) & { [WATCH]?: TimerWatch };
+type FireFunction = ((this: NodeTimeout) => unknown) & { [SITE]: SiteRecord };
 
-/** The watch of a Node.js Timeout whose callback fire() wrapped (its callback is in _onTimeout until cleared). */
-function watchOf(timer: object): TimerWatch | undefined {
-  const callback = (timer as { _onTimeout?: unknown })._onTimeout;
-  return typeof callback === 'function' ? (callback as WatchedCallback)[WATCH] : undefined;
+/**
+ * uncleared-timer: the one function a site's watched timers run instead of their callback (Node calls a
+ * Timeout's _onTimeout with the Timeout as `this`). A timeout that fires has ended: it gets its own
+ * callback back before calling it, so a later clear finds it unwatched; an interval stays watched until
+ * cleared. One function per site, made once: a timer costs one property on its Timeout, no closure.
+ */
+function fireFunction(record: SiteRecord): FireFunction {
+  const fire = function (this: NodeTimeout): unknown {
+    const callback = this[CALLBACK]!;
+    if (this._repeat === null || this._repeat === undefined) {
+      this._onTimeout = callback;
+      record.liveTimers -= 1;
+    }
+    // Node calls a timer's callback with no arguments unless setTimeout was given some: no rest array then.
+    return arguments.length === 0 ? callback.call(this) : Reflect.apply(callback, this, arguments);
+  } as FireFunction;
+  fire[SITE] = record;
+  return fire;
 }
 
 /**
@@ -186,8 +203,6 @@ export class Recorder {
   private readonly pools = new WeakMap<object, SiteRecord>();
   private outboundWatched = false;
   private timersWatched = false;
-  /** uncleared-timer: the site's pending timers (deleted when they fire or are cleared). */
-  private readonly timers = new WeakMap<object, SiteRecord>();
   private heapCountdown = 0;
   /** uncleared-timer: (live timers at all timer sites, heap used) every 16th request served, for the retained-size estimate. */
   private readonly heapSamples: Array<[number, number]> = [];
@@ -224,6 +239,7 @@ export class Recorder {
       if (outcome.state !== 'instrumented') continue;
       if (record.site.family === 'missing-keep-alive') this.watchOutbound();
       if (record.site.family === 'uncleared-timer') {
+        record.fire ??= fireFunction(record);
         this.timerRecords.push(record);
         if (!this.timersWatched) {
           this.timersWatched = true;
@@ -303,32 +319,19 @@ export class Recorder {
 
   // uncleared-timer ----------------------------------------------------------------------------------
 
-  /** The site's timer callback: a timeout that fires has ended (an interval goes on until cleared). Anything but a function is handed on as it is. */
-  fire<T>(index: number, callback: T): T {
-    const record = this.records[index];
-    if (typeof callback !== 'function' || !record) return callback;
-    // The timer's state lives with its callback (the Timeout keeps it as _onTimeout), not in a WeakMap
-    // entry per timer: Node never hands this wrapper to anything but the one timer created with it.
-    const watch = new TimerWatch(record);
-    const fn = callback as unknown as (...args: unknown[]) => unknown;
-    // Node calls a timer's callback with no arguments unless setTimeout was given some: no rest array then.
-    const wrapper = function (this: { _repeat?: unknown }): unknown {
-      if (watch.live && this && (this._repeat === null || this._repeat === undefined)) watch.end();
-      return arguments.length === 0 ? fn.call(this) : Reflect.apply(fn, this, arguments);
-    } as WatchedCallback;
-    wrapper[WATCH] = watch;
-    return wrapper as unknown as T;
-  }
-
+  /** A timer the site created: counted live until it fires (a timeout) or is cleared. */
   timer<T>(index: number, handle: T): T {
     const record = this.records[index];
     if (!record) return handle;
     record.hits += 1;
     if (typeof handle === 'object' && handle !== null && (handle as { _destroyed?: unknown })._destroyed === false) {
-      const watch = watchOf(handle);
-      if (watch !== undefined && watch.record === record && !watch.live) watch.live = true;
-      else this.timers.set(handle, record); // a callback that was not wrapped (spread arguments)
-      record.liveTimers += 1;
+      const timeout = handle as unknown as NodeTimeout;
+      const callback = timeout._onTimeout;
+      if (record.fire !== undefined && typeof callback === 'function' && timeout[CALLBACK] === undefined) {
+        timeout[CALLBACK] = callback as (...args: unknown[]) => unknown;
+        timeout._onTimeout = record.fire;
+        record.liveTimers += 1;
+      }
     } else if (record.state === 'instrumented' && !(typeof handle === 'object' && handle !== null)) {
       record.state = 'unsupported';
       record.reason = 'the timer call did not return a Node.js Timeout (a replaced setTimeout or another runtime): its pending state cannot be read';
@@ -336,24 +339,22 @@ export class Recorder {
     return handle;
   }
 
+  /** A timer being cleared: a watched one still pending (its _onTimeout is its site's fire function) has ended. */
   private timerEnded(timer: unknown): void {
-    if (typeof timer !== 'object' || timer === null) return;
-    const watch = watchOf(timer);
-    if (watch !== undefined) {
-      if (watch.live) watch.end();
-      return;
-    }
-    const record = this.timers.get(timer);
-    if (!record) return;
-    this.timers.delete(timer);
+    if (typeof timer !== 'object' || timer === null || (timer as NodeTimeout)[CALLBACK] === undefined) return;
+    const { _onTimeout: fire, _destroyed: destroyed } = timer as NodeTimeout;
+    if (destroyed || typeof fire !== 'function') return;
+    const record = (fire as Partial<FireFunction>)[SITE];
+    if (record === undefined) return;
     record.liveTimers -= 1;
+    // Unwatched from now on (the clear then drops the callback): no second count, even through a second recorder's hook.
+    (timer as NodeTimeout)._onTimeout = (timer as NodeTimeout)[CALLBACK];
   }
 
   /**
    * Every way a Node.js timer is cleared ends in one of these: clearTimeout/clearInterval (global and
    * node:timers, the same functions), and a Timeout's close() and Symbol.dispose. Each is wrapped once to
-   * count down a watched timer, then does what it did; for other timers the cost is a property read and
-   * one WeakMap lookup.
+   * count down a watched timer, then does what it did; for other timers the cost is a property read.
    */
   private watchTimerClears(): void {
     const ended = this.endTimer;
@@ -374,9 +375,9 @@ export class Recorder {
     for (const key of ['close', Symbol.dispose] as const) {
       const original = prototype[key];
       if (typeof original !== 'function') continue;
-      prototype[key] = function (this: unknown, ...args: unknown[]): unknown {
+      prototype[key] = function (this: unknown): unknown {
         ended(this);
-        return (original as (...a: unknown[]) => unknown).apply(this, args);
+        return Reflect.apply(original as (...a: unknown[]) => unknown, this, arguments);
       };
     }
   }

@@ -5,7 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { EVIDENCE_FAMILIES, type EvidenceFamily } from './format.js';
+import { EVIDENCE_FAMILIES, type EvidenceFamily } from './format-constants.js';
 
 export interface WatchedSite {
   /** Index in `sites`: the number the transformed code passes to the recorder. */

@@ -22,10 +22,10 @@ describe('recorder', () => {
     const recorder = recorderFor([site('uncleared-timer', 1)]);
     const live = () => (recorder as unknown as { records: Array<{ liveTimers: number }> }).records[0]!.liveTimers;
     let fired = 0;
-    const fires = recorder.timer(0, setTimeout(recorder.fire(0, () => (fired += 1)), 1));
-    const cleared = recorder.timer(0, setTimeout(recorder.fire(0, () => (fired += 100)), 1));
-    const closed = recorder.timer(0, setInterval(recorder.fire(0, () => (fired += 1000)), 1));
-    const interval = recorder.timer(0, setInterval(recorder.fire(0, () => (fired += 10_000)), 1));
+    const fires = recorder.timer(0, setTimeout(() => (fired += 1), 1));
+    const cleared = recorder.timer(0, setTimeout(() => (fired += 100), 1));
+    const closed = recorder.timer(0, setInterval(() => (fired += 1000), 1));
+    const interval = recorder.timer(0, setInterval(() => (fired += 10_000), 1));
     expect(live()).toBe(4);
     clearTimeout(cleared);
     closed.close();
@@ -40,6 +40,30 @@ describe('recorder', () => {
     // Clearing twice, or clearing a fired timer, counts nothing more.
     clearTimeout(cleared);
     clearTimeout(fires);
+    expect(live()).toBe(0);
+  });
+
+  it('counts a timeout cleared in its own callback once, and passes its arguments and this', async () => {
+    const recorder = recorderFor([site('uncleared-timer', 1)]);
+    const live = () => (recorder as unknown as { records: Array<{ liveTimers: number }> }).records[0]!.liveTimers;
+    const seen: unknown[] = [];
+    const selfClearing: NodeJS.Timeout = recorder.timer(0, setTimeout(function (this: unknown, a: number, b: string) {
+      seen.push(this === selfClearing, a, b);
+      clearTimeout(selfClearing);
+    }, 1, 7, 'x'));
+    const args = [() => seen.push('spread'), 1] as const;
+    recorder.timer(0, setTimeout(...args));
+    const intervalClearing: NodeJS.Timeout = recorder.timer(0, setInterval(() => {
+      seen.push('interval');
+      clearInterval(intervalClearing);
+    }, 1));
+    expect(live()).toBe(3);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(seen).toEqual(expect.arrayContaining([true, 7, 'x', 'spread', 'interval']));
+    expect(seen.filter((value) => value === 'interval')).toHaveLength(1);
+    expect(live()).toBe(0);
+    // A timer created outside a site is not counted, and clearing it changes nothing.
+    clearTimeout(setTimeout(() => undefined, 1));
     expect(live()).toBe(0);
   });
 
