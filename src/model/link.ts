@@ -816,6 +816,7 @@ export class ProjectModel {
       }
     }
     entries.sort((a, b) => ROLE_RANK[b.kind] - ROLE_RANK[a.kind]);
+    const behindMemo: Array<{ target: string; from: Node; line: number }> = [];
     for (const kind of ['request', 'occasional', 'background', 'once'] as const) {
       const queue: Node[] = [];
       for (const entry of entries) {
@@ -826,10 +827,25 @@ export class ProjectModel {
         node.roleReason = entry.reason;
         queue.push(node);
       }
+      if (kind === 'once') {
+        for (const { target, from, line } of behindMemo) {
+          const callee = this.nodes.get(target);
+          if (!callee || callee.role !== 'unknown') continue;
+          callee.role = 'once';
+          callee.roleReason = `called from ${from.summary.key} (${from.file}:${line}) only when its memo ${from.summary.memo} is empty: once per process or instance, however often ${from.summary.key} runs (${describeRoleSource(from.roleReason)})`;
+          queue.push(callee);
+        }
+      }
       for (let i = 0; i < queue.length; i++) {
         const node = queue[i] as Node;
         // Tests call everything; what they call is not thereby run once.
         if (this.fileRoles.get(node.file) === 'test') continue;
+        // A memo with one slot (`if (X.instance) return X.instance; X.instance = new X(createClient())`): what it
+        // calls runs on a miss only, once per process (or per instance), however often the getter is called.
+        if (kind !== 'once' && node.summary.memo && !node.summary.memoKey) {
+          for (const target of node.targets) behindMemo.push({ target: target.id, from: node, line: target.line });
+          continue;
+        }
         for (const target of node.targets) {
           const callee = this.nodes.get(target.id);
           if (!callee || callee.role !== 'unknown') continue;

@@ -680,7 +680,8 @@ function opaqueIoName(node: ts.CallExpression | ts.NewExpression | ts.TaggedTemp
  *  - `if (this.x) return this.x; ... this.x = await load()`, also with more in the guard (a TTL:
  *    `if (this.x && Date.now() - this.at < TTL) return this.x`);
  *  - `if (!this.p) { this.p = load(); } return this.p` (a promise memo: later callers await the same load);
- *  - `return this.x ??= load()`.
+ *  - `return this.x ??= load()`;
+ *  - the same on a class's static slot (`if (X.instance) return X.instance; X.instance = new X(...)`).
  */
 function memoOf(body: ts.Node): string | undefined {
   if (!ts.isBlock(body)) return undefined;
@@ -689,6 +690,8 @@ function memoOf(body: ts.Node): string | undefined {
   const targetText = (expression: ts.Expression): string | undefined => {
     const inner = skipOuter(expression);
     if (ts.isPropertyAccessExpression(inner) && inner.expression.kind === ts.SyntaxKind.ThisKeyword) return `this.${inner.name.text}`;
+    // A class's static slot (`RateLimiter.instance`), the getInstance() singleton.
+    if (ts.isPropertyAccessExpression(inner) && ts.isIdentifier(inner.expression) && /^[A-Z]/.test(inner.expression.text)) return `${inner.expression.text}.${inner.name.text}`;
     if (ts.isIdentifier(inner)) return inner.text;
     if (ts.isAwaitExpression(inner)) return targetText(inner.expression);
     if (ts.isBinaryExpression(inner) && [ts.SyntaxKind.ExclamationEqualsEqualsToken, ts.SyntaxKind.ExclamationEqualsToken].includes(inner.operatorToken.kind)) return targetText(inner.left);
