@@ -34,8 +34,8 @@ function parseArgs(argv: string[]): Args {
     const flag = argv[i];
     const value = argv[i + 1];
     if (flag === '--corpus' && value) (args.corpus.push(value), i++);
-    else if (flag === '--sizes' && value) (args.sizes = value.split(',').filter(Boolean).map(Number), i++);
-    else if (flag === '--monorepo' && value) (args.monorepo = value.split(',').filter(Boolean).map(Number), i++);
+    else if (flag === '--sizes' && value !== undefined) (args.sizes = value.split(',').filter(Boolean).map(Number), i++);
+    else if (flag === '--monorepo' && value !== undefined) (args.monorepo = value.split(',').filter(Boolean).map(Number), i++);
     else if (flag === '--runs' && value) (args.runs = Math.max(1, Number(value)), i++);
     else if (flag === '--eslint-max-files' && value) (args.eslintMaxFiles = Number(value), i++);
     else if (flag === '--scan-arg' && value) (args.scanArgs.push(value), i++);
@@ -123,19 +123,47 @@ const fmt = (s: Stats, digits = 2) => `${s.median.toFixed(digits)} (${s.min.toFi
 const oxlintBin = path.join(root, 'node_modules', '.bin', 'oxlint');
 
 /**
+ * The comparison tools, each an optional dev dependency: the version when installed and runnable, or why it is
+ * skipped (printed once above the table, so a missing column is never silent).
+ */
+interface Tools {
+  oxlint?: string;
+  eslint?: string;
+  skipped: string[];
+}
+
+function detectTools(): Tools {
+  const tools: Tools = { skipped: [] };
+  const ox = existsSync(oxlintBin) ? spawnSync(oxlintBin, ['--version'], { encoding: 'utf8' }) : undefined;
+  if (ox && ox.status === 0) tools.oxlint = ox.stdout.replace(/^Version:\s*/i, '').trim();
+  else tools.skipped.push(`oxlint: skipped, ${ox ? `\`oxlint --version\` failed (${ox.status ?? ox.signal}): its native binary is missing for this platform` : 'not installed'} (optional dev dependency: \`npm install\` without --omit=dev or --omit=optional)`);
+  try {
+    const eslintPkg = JSON.parse(readFileSync(path.join(root, 'node_modules', 'eslint', 'package.json'), 'utf8')) as { version: string };
+    if (!existsSync(path.join(root, 'node_modules', '@typescript-eslint', 'parser', 'package.json'))) throw new Error('@typescript-eslint/parser');
+    tools.eslint = eslintPkg.version;
+  } catch {
+    tools.skipped.push('ESLint: skipped, eslint or @typescript-eslint/parser not installed (dev dependencies)');
+  }
+  return tools;
+}
+
+/**
  * Warm re-scan of an unchanged tree (paired with oxlint's cold run when oxlint is installed), then with one
  * file edited (its content restored afterwards).
  */
-function measureWarm(scanCommand: string[], dir: string, runs: number): { unchanged: Stats; vsOxlint?: Stats; oneChanged: Stats } {
+function measureWarm(scanCommand: string[], dir: string, runs: number, tools: Tools): { unchanged: Stats; oxlint?: Stats; vsOxlint?: Stats; oneChanged: Stats } {
   const cacheDir = mkdtempSync(path.join(tmpdir(), 'bottleneck-bench-cache-'));
   const command = [...scanCommand, '--cache-location', cacheDir];
   try {
     let unchanged: Stats;
+    let oxlint: Stats | undefined;
     let vsOxlint: Stats | undefined;
-    if (existsSync(oxlintBin)) {
-      // oxlint's defaults (its correctness rules), no config file, as a user's first run.
+    if (tools.oxlint) {
+      // oxlint's defaults (its correctness rules), no config file, as a user's first run; oxlint keeps no
+      // cache, so every run of it is cold.
       const run = paired(command, [oxlintBin, '--quiet', '--disable-nested-config', dir], runs);
       unchanged = run.a.wall;
+      oxlint = run.b.wall;
       vsOxlint = run.ratio;
     } else {
       unchanged = measure(command, runs).wall;
@@ -157,13 +185,13 @@ function measureWarm(scanCommand: string[], dir: string, runs: number): { unchan
       }
       oneChanged = stats(samples);
     }
-    return { unchanged, ...(vsOxlint ? { vsOxlint } : {}), oneChanged };
+    return { unchanged, ...(oxlint && vsOxlint ? { oxlint, vsOxlint } : {}), oneChanged };
   } finally {
     rmSync(cacheDir, { recursive: true, force: true });
   }
 }
 
-function benchOne(label: string, dir: string, args: Args): string {
+function benchOne(label: string, dir: string, args: Args, tools: Tools): string {
   const node = process.execPath;
   const scanCommand = [node, path.join(root, 'bin/bottleneck.js'), 'scan', dir, '--format', 'json', '--fail-on', 'none', ...args.scanArgs];
   const cold = [...scanCommand, '--no-cache'];
@@ -173,8 +201,8 @@ function benchOne(label: string, dir: string, args: Args): string {
   const files = summary.summary.files;
   // The scanner loads TypeScript through a V8 code cache that the naive floor has not: shown without it too.
   const noCompileCache = paired(cold, floorCommand, args.runs, { ...process.env, BOTTLENECK_COMPILE_CACHE: '0' });
-  const warm = measureWarm(scanCommand, dir, args.runs);
-  const eslint = files <= args.eslintMaxFiles ? paired([node, path.join(root, 'dist/bench/eslint-runner.js'), dir], cold, Math.min(args.runs, 3)) : undefined;
+  const warm = measureWarm(scanCommand, dir, args.runs, tools);
+  const eslint = tools.eslint && files <= args.eslintMaxFiles ? paired([node, path.join(root, 'dist/bench/eslint-runner.js'), dir], cold, Math.min(args.runs, 3)) : undefined;
   const cells = [
     label,
     String(files),
@@ -185,38 +213,48 @@ function benchOne(label: string, dir: string, args: Args): string {
     fmt(scanVsFloor.ratio),
     fmt(noCompileCache.ratio),
     fmt(warm.unchanged),
-    warm.vsOxlint ? fmt(warm.vsOxlint) : 'not installed',
+    warm.oxlint ? fmt(warm.oxlint) : 'not installed',
+    warm.vsOxlint ? fmt(warm.vsOxlint) : '–',
     fmt(warm.oneChanged),
-    eslint ? fmt(eslint.a.wall) : 'skipped',
+    eslint ? fmt(eslint.a.wall) : !tools.eslint ? 'not installed' : `skipped (> ${args.eslintMaxFiles} files)`,
     eslint ? fmt(eslint.ratio) : '–',
   ];
   return `| ${cells.join(' | ')} |`;
 }
 
-/** The directory's name, with its git commit when it is a checkout, so a row says which tree it measured. */
+/**
+ * The directory's name, with its git commit when it is in a checkout (`repo/sub/dir (commit)` for a
+ * directory inside one), so a row says which tree it measured.
+ */
 function corpusLabel(dir: string): string {
   const top = spawnSync('git', ['-C', dir, 'rev-parse', '--show-toplevel'], { encoding: 'utf8' });
-  if (top.status !== 0 || path.resolve(top.stdout.trim()) !== dir) return path.basename(dir);
-  const commit = spawnSync('git', ['-C', dir, 'rev-parse', '--short', 'HEAD'], { encoding: 'utf8' });
-  return commit.status === 0 ? `${path.basename(dir)} (${commit.stdout.trim()})` : path.basename(dir);
+  if (top.status !== 0) return path.basename(dir);
+  const topDir = path.resolve(top.stdout.trim());
+  const inside = path.relative(topDir, dir);
+  const name = inside ? `${path.basename(topDir)}/${inside}` : path.basename(topDir);
+  const commit = spawnSync('git', ['-C', dir, 'rev-parse', '--short=10', 'HEAD'], { encoding: 'utf8' });
+  return commit.status === 0 ? `${name} (${commit.stdout.trim()})` : name;
 }
 
 async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2));
   const header = [
-    '| corpus | files | findings | cold scan s, median (min–max) | scan peak RSS MB | parse floor s (same files) | scan / floor, paired | scan / floor, compile cache off, paired | warm re-scan s | warm re-scan / oxlint cold, paired | re-scan, 1 file changed s | ESLint no-await-in-loop s | ESLint / scan, paired |',
-    '|---|---|---|---|---|---|---|---|---|---|---|---|---|',
+    '| corpus | files | findings | cold scan s, median (min–max) | scan peak RSS MB | parse floor s (same files) | scan / floor, paired | scan / floor, compile cache off, paired | warm re-scan s | oxlint cold s | warm re-scan / oxlint cold, paired | re-scan, 1 file changed s | ESLint no-await-in-loop s | ESLint / scan, paired |',
+    '|---|---|---|---|---|---|---|---|---|---|---|---|---|---|',
   ];
-  process.stdout.write(`Node ${process.version}, ${args.runs} pairs after 1 warm-up each (ESLint: at most 3); ratios are medians of per-pair ratios (min–max)\n\n${header.join('\n')}\n`);
+  const tools = detectTools();
+  const versions = [`Node ${process.version}`, ...(tools.oxlint ? [`oxlint ${tools.oxlint}`] : []), ...(tools.eslint ? [`ESLint ${tools.eslint}`] : [])].join(', ');
+  const skipped = tools.skipped.map((line) => `${line}\n`).join('');
+  process.stdout.write(`${versions}; ${args.runs} pairs after 1 warm-up each (ESLint: at most 3); ratios are medians of per-pair ratios (min–max)\n${skipped}\n${header.join('\n')}\n`);
   for (const size of args.sizes) {
     const dir = generateCorpus(path.join(root, '.bench', `corpus-${size}`), size);
-    process.stdout.write(`${benchOne(`generated ${size}`, dir, args)}\n`);
+    process.stdout.write(`${benchOne(`generated ${size}`, dir, args, tools)}\n`);
   }
   for (const size of args.monorepo) {
     const dir = generateMonorepo(path.join(root, '.bench', `monorepo-${size}`), size);
-    process.stdout.write(`${benchOne(`generated monorepo ${size}`, dir, args)}\n`);
+    process.stdout.write(`${benchOne(`generated monorepo ${size}`, dir, args, tools)}\n`);
   }
-  for (const dir of args.corpus) process.stdout.write(`${benchOne(corpusLabel(path.resolve(dir)), path.resolve(dir), args)}\n`);
+  for (const dir of args.corpus) process.stdout.write(`${benchOne(corpusLabel(path.resolve(dir)), path.resolve(dir), args, tools)}\n`);
   if (args.evidencePairs > 0) {
     process.stdout.write(`\n${await benchEvidence(root, { pairs: args.evidencePairs, requests: args.evidenceRequests, concurrency: args.evidenceConcurrency })}`);
   }
