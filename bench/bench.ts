@@ -55,24 +55,27 @@ function parseArgs(argv: string[]): Args {
 
 interface Sample {
   wallSeconds: number;
+  /** User + system CPU seconds of the process and its threads (and children it waited for). */
+  cpuSeconds: number;
   peakRssMb: number;
   output: string;
 }
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
-/** One run of a command as a whole process, timed by GNU time (wall seconds, peak RSS). */
+/** One run of a command as a whole process, timed by GNU time (wall and CPU seconds, peak RSS). */
 function timeOnce(command: string[], env: NodeJS.ProcessEnv = process.env): Sample {
   const hasGnuTime = existsSync('/usr/bin/time');
   const started = performance.now();
   const child = hasGnuTime
-    ? spawnSync('/usr/bin/time', ['-f', '__TIME__ %e %M', ...command], { encoding: 'utf8', maxBuffer: 1 << 30, env })
+    ? spawnSync('/usr/bin/time', ['-f', '__TIME__ %e %M %U %S', ...command], { encoding: 'utf8', maxBuffer: 1 << 30, env })
     : spawnSync(command[0] ?? 'node', command.slice(1), { encoding: 'utf8', maxBuffer: 1 << 30, env });
   const wall = (performance.now() - started) / 1000;
   if (child.status !== 0 && child.status !== 1) throw new Error(`${command.join(' ')} failed (${child.status}): ${child.stderr.slice(-500)}`);
-  const match = /__TIME__ ([\d.]+) (\d+)/.exec(child.stderr);
+  const match = /__TIME__ ([\d.]+) (\d+) ([\d.]+) ([\d.]+)/.exec(child.stderr);
   return {
     wallSeconds: match ? Number(match[1]) : wall,
+    cpuSeconds: match ? Number(match[3]) + Number(match[4]) : NaN,
     peakRssMb: match ? Number(match[2]) / 1024 : NaN,
     output: child.stdout,
   };
@@ -91,11 +94,20 @@ function stats(values: number[]): Stats {
   return { median, min: sorted[0] ?? NaN, max: sorted[sorted.length - 1] ?? NaN };
 }
 
+interface Side {
+  wall: Stats;
+  cpu: Stats;
+  rss: Stats;
+  output: string;
+}
+
 interface Paired {
-  a: { wall: Stats; rss: Stats; output: string };
-  b: { wall: Stats; rss: Stats; output: string };
+  a: Side;
+  b: Side;
   /** A's wall time over B's, pair by pair. */
   ratio: Stats;
+  /** A's CPU time over B's, pair by pair: steadier than wall time on a machine shared with other work. */
+  cpuRatio: Stats;
 }
 
 /** A and B in turn (A B A B ...) after one warm-up each, so a drifting machine slows both sides of a pair. */
@@ -108,14 +120,21 @@ function paired(a: string[], b: string[], runs: number, envA?: NodeJS.ProcessEnv
     as.push(timeOnce(a, envA));
     bs.push(timeOnce(b, envB));
   }
-  const side = (samples: Sample[]) => ({ wall: stats(samples.map((s) => s.wallSeconds)), rss: stats(samples.map((s) => s.peakRssMb)), output: samples[0]?.output ?? '' });
-  return { a: side(as), b: side(bs), ratio: stats(as.map((sample, i) => sample.wallSeconds / (bs[i]?.wallSeconds ?? NaN))) };
+  return {
+    a: side(as),
+    b: side(bs),
+    ratio: stats(as.map((sample, i) => sample.wallSeconds / (bs[i]?.wallSeconds ?? NaN))),
+    cpuRatio: stats(as.map((sample, i) => sample.cpuSeconds / (bs[i]?.cpuSeconds ?? NaN))),
+  };
 }
 
-function measure(command: string[], runs: number, env?: NodeJS.ProcessEnv): { wall: Stats; rss: Stats; output: string } {
+function side(samples: Sample[]): Side {
+  return { wall: stats(samples.map((s) => s.wallSeconds)), cpu: stats(samples.map((s) => s.cpuSeconds)), rss: stats(samples.map((s) => s.peakRssMb)), output: samples[0]?.output ?? '' };
+}
+
+function measure(command: string[], runs: number, env?: NodeJS.ProcessEnv): Side {
   timeOnce(command, env); // warm-up: disk cache, V8 code cache
-  const samples = Array.from({ length: runs }, () => timeOnce(command, env));
-  return { wall: stats(samples.map((s) => s.wallSeconds)), rss: stats(samples.map((s) => s.peakRssMb)), output: samples[0]?.output ?? '' };
+  return side(Array.from({ length: runs }, () => timeOnce(command, env)));
 }
 
 const fmt = (s: Stats, digits = 2) => `${s.median.toFixed(digits)} (${s.min.toFixed(digits)}–${s.max.toFixed(digits)})`;
@@ -151,22 +170,22 @@ function detectTools(): Tools {
  * Warm re-scan of an unchanged tree (paired with oxlint's cold run when oxlint is installed), then with one
  * file edited (its content restored afterwards).
  */
-function measureWarm(scanCommand: string[], dir: string, runs: number, tools: Tools): { unchanged: Stats; oxlint?: Stats; vsOxlint?: Stats; oneChanged: Stats } {
+function measureWarm(scanCommand: string[], dir: string, runs: number, tools: Tools): { unchanged: Side; oxlint?: Side; vsOxlint?: { wall: Stats; cpu: Stats }; oneChanged: Stats } {
   const cacheDir = mkdtempSync(path.join(tmpdir(), 'bottleneck-bench-cache-'));
   const command = [...scanCommand, '--cache-location', cacheDir];
   try {
-    let unchanged: Stats;
-    let oxlint: Stats | undefined;
-    let vsOxlint: Stats | undefined;
+    let unchanged: Side;
+    let oxlint: Side | undefined;
+    let vsOxlint: { wall: Stats; cpu: Stats } | undefined;
     if (tools.oxlint) {
       // oxlint's defaults (its correctness rules), no config file, as a user's first run; oxlint keeps no
       // cache, so every run of it is cold.
       const run = paired(command, [oxlintBin, '--quiet', '--disable-nested-config', dir], runs);
-      unchanged = run.a.wall;
-      oxlint = run.b.wall;
-      vsOxlint = run.ratio;
+      unchanged = run.a;
+      oxlint = run.b;
+      vsOxlint = { wall: run.ratio, cpu: run.cpuRatio };
     } else {
-      unchanged = measure(command, runs).wall;
+      unchanged = measure(command, runs);
     }
     let oneChanged: Stats = { median: NaN, min: NaN, max: NaN };
     const victim = fg.sync('**/*.{ts,tsx,js,mjs,cjs}', { cwd: dir, absolute: true, ignore: ['**/node_modules/**', '**/*.d.ts'] })[0];
@@ -211,13 +230,16 @@ function benchOne(label: string, dir: string, args: Args, tools: Tools): string 
     scanVsFloor.a.rss.median.toFixed(0),
     fmt(scanVsFloor.b.wall),
     fmt(scanVsFloor.ratio),
+    fmt(scanVsFloor.cpuRatio),
     fmt(noCompileCache.ratio),
-    fmt(warm.unchanged),
-    warm.oxlint ? fmt(warm.oxlint) : 'not installed',
-    warm.vsOxlint ? fmt(warm.vsOxlint) : '–',
+    `${fmt(warm.unchanged.wall)}; CPU ${fmt(warm.unchanged.cpu)}`,
+    warm.oxlint ? `${fmt(warm.oxlint.wall)}; CPU ${fmt(warm.oxlint.cpu)}` : 'not installed',
+    warm.vsOxlint ? fmt(warm.vsOxlint.wall) : '–',
+    warm.vsOxlint ? fmt(warm.vsOxlint.cpu) : '–',
     fmt(warm.oneChanged),
     eslint ? fmt(eslint.a.wall) : !tools.eslint ? 'not installed' : `skipped (> ${args.eslintMaxFiles} files)`,
     eslint ? fmt(eslint.ratio) : '–',
+    eslint ? fmt(eslint.cpuRatio) : '–',
   ];
   return `| ${cells.join(' | ')} |`;
 }
@@ -239,8 +261,8 @@ function corpusLabel(dir: string): string {
 async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2));
   const header = [
-    '| corpus | files | findings | cold scan s, median (min–max) | scan peak RSS MB | parse floor s (same files) | scan / floor, paired | scan / floor, compile cache off, paired | warm re-scan s | oxlint cold s | warm re-scan / oxlint cold, paired | re-scan, 1 file changed s | ESLint no-await-in-loop s | ESLint / scan, paired |',
-    '|---|---|---|---|---|---|---|---|---|---|---|---|---|---|',
+    '| corpus | files | findings | cold scan s, median (min–max) | scan peak RSS MB | parse floor s (same files) | scan / floor, paired | scan / floor CPU, paired | scan / floor, compile cache off, paired | warm re-scan s | oxlint cold s | warm re-scan / oxlint cold, paired | warm re-scan / oxlint cold CPU, paired | re-scan, 1 file changed s | ESLint no-await-in-loop s | ESLint / scan, paired | ESLint / scan CPU, paired |',
+    '|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|',
   ];
   const tools = detectTools();
   const versions = [`Node ${process.version}`, ...(tools.oxlint ? [`oxlint ${tools.oxlint}`] : []), ...(tools.eslint ? [`ESLint ${tools.eslint}`] : [])].join(', ');
