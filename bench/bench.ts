@@ -63,13 +63,19 @@ interface Sample {
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
+/**
+ * Where the commands run: the tree being measured, as a user runs the tool from their project (results depend
+ * on it: paths, and the project's own files, are read relative to it).
+ */
+let commandCwd = root;
+
 /** One run of a command as a whole process, timed by GNU time (wall and CPU seconds, peak RSS). */
 function timeOnce(command: string[], env: NodeJS.ProcessEnv = process.env): Sample {
   const hasGnuTime = existsSync('/usr/bin/time');
   const started = performance.now();
   const child = hasGnuTime
-    ? spawnSync('/usr/bin/time', ['-f', '__TIME__ %e %M %U %S', ...command], { encoding: 'utf8', maxBuffer: 1 << 30, env })
-    : spawnSync(command[0] ?? 'node', command.slice(1), { encoding: 'utf8', maxBuffer: 1 << 30, env });
+    ? spawnSync('/usr/bin/time', ['-f', '__TIME__ %e %M %U %S', ...command], { encoding: 'utf8', maxBuffer: 1 << 30, env, cwd: commandCwd })
+    : spawnSync(command[0] ?? 'node', command.slice(1), { encoding: 'utf8', maxBuffer: 1 << 30, env, cwd: commandCwd });
   const wall = (performance.now() - started) / 1000;
   if (child.status !== 0 && child.status !== 1) throw new Error(`${command.join(' ')} failed (${child.status}): ${child.stderr.slice(-500)}`);
   const match = /__TIME__ ([\d.]+) (\d+) ([\d.]+) ([\d.]+)/.exec(child.stderr);
@@ -212,7 +218,8 @@ function measureWarm(scanCommand: string[], dir: string, runs: number, tools: To
 
 function benchOne(label: string, dir: string, args: Args, tools: Tools): string {
   const node = process.execPath;
-  const scanCommand = [node, path.join(root, 'bin/bottleneck.js'), 'scan', dir, '--format', 'json', '--fail-on', 'none', ...args.scanArgs];
+  commandCwd = dir;
+  const scanCommand = [node, path.join(root, 'bin/bottleneck.js'), 'scan', '.', '--format', 'json', '--fail-on', 'none', ...args.scanArgs];
   const cold = [...scanCommand, '--no-cache'];
   const floorCommand = [node, path.join(root, 'dist/bench/floor.js'), dir];
   const scanVsFloor = paired(cold, floorCommand, args.runs);
