@@ -36,8 +36,8 @@ function parseArgs(argv: string[]): Args {
     const flag = argv[i];
     const value = argv[i + 1];
     if (flag === '--corpus' && value) (args.corpus.push(value), i++);
-    else if (flag === '--sizes' && value) (args.sizes = value.split(',').filter(Boolean).map(Number), i++);
-    else if (flag === '--monorepo' && value) (args.monorepo = value.split(',').filter(Boolean).map(Number), i++);
+    else if (flag === '--sizes' && value !== undefined) (args.sizes = value.split(',').filter(Boolean).map(Number), i++);
+    else if (flag === '--monorepo' && value !== undefined) (args.monorepo = value.split(',').filter(Boolean).map(Number), i++);
     else if (flag === '--runs' && value) (args.runs = Math.max(1, Number(value)), i++);
     else if (flag === '--eslint-max-files' && value) (args.eslintMaxFiles = Number(value), i++);
     else if (flag === '--scan-arg' && value) (args.scanArgs.push(value), i++);
@@ -58,24 +58,33 @@ function parseArgs(argv: string[]): Args {
 
 interface Sample {
   wallSeconds: number;
+  /** User + system CPU seconds of the process and its threads (and children it waited for). */
+  cpuSeconds: number;
   peakRssMb: number;
   output: string;
 }
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
-/** One run of a command as a whole process, timed by GNU time (wall seconds, peak RSS). */
+/**
+ * Where the commands run: the tree being measured, as a user runs the tool from their project (results depend
+ * on it: paths, and the project's own files, are read relative to it).
+ */
+let commandCwd = root;
+
+/** One run of a command as a whole process, timed by GNU time (wall and CPU seconds, peak RSS). */
 function timeOnce(command: string[], env: NodeJS.ProcessEnv = process.env): Sample {
   const hasGnuTime = existsSync('/usr/bin/time');
   const started = performance.now();
   const child = hasGnuTime
-    ? spawnSync('/usr/bin/time', ['-f', '__TIME__ %e %M', ...command], { encoding: 'utf8', maxBuffer: 1 << 30, env })
-    : spawnSync(command[0] ?? 'node', command.slice(1), { encoding: 'utf8', maxBuffer: 1 << 30, env });
+    ? spawnSync('/usr/bin/time', ['-f', '__TIME__ %e %M %U %S', ...command], { encoding: 'utf8', maxBuffer: 1 << 30, env, cwd: commandCwd })
+    : spawnSync(command[0] ?? 'node', command.slice(1), { encoding: 'utf8', maxBuffer: 1 << 30, env, cwd: commandCwd });
   const wall = (performance.now() - started) / 1000;
   if (child.status !== 0 && child.status !== 1) throw new Error(`${command.join(' ')} failed (${child.status}): ${child.stderr.slice(-500)}`);
-  const match = /__TIME__ ([\d.]+) (\d+)/.exec(child.stderr);
+  const match = /__TIME__ ([\d.]+) (\d+) ([\d.]+) ([\d.]+)/.exec(child.stderr);
   return {
     wallSeconds: match ? Number(match[1]) : wall,
+    cpuSeconds: match ? Number(match[3]) + Number(match[4]) : NaN,
     peakRssMb: match ? Number(match[2]) / 1024 : NaN,
     output: child.stdout,
   };
@@ -94,11 +103,20 @@ function stats(values: number[]): Stats {
   return { median, min: sorted[0] ?? NaN, max: sorted[sorted.length - 1] ?? NaN };
 }
 
+interface Side {
+  wall: Stats;
+  cpu: Stats;
+  rss: Stats;
+  output: string;
+}
+
 interface Paired {
-  a: { wall: Stats; rss: Stats; output: string };
-  b: { wall: Stats; rss: Stats; output: string };
+  a: Side;
+  b: Side;
   /** A's wall time over B's, pair by pair. */
   ratio: Stats;
+  /** A's CPU time over B's, pair by pair: steadier than wall time on a machine shared with other work. */
+  cpuRatio: Stats;
 }
 
 /** A and B in turn (A B A B ...) after one warm-up each, so a drifting machine slows both sides of a pair. */
@@ -111,14 +129,21 @@ function paired(a: string[], b: string[], runs: number, envA?: NodeJS.ProcessEnv
     as.push(timeOnce(a, envA));
     bs.push(timeOnce(b, envB));
   }
-  const side = (samples: Sample[]) => ({ wall: stats(samples.map((s) => s.wallSeconds)), rss: stats(samples.map((s) => s.peakRssMb)), output: samples[0]?.output ?? '' });
-  return { a: side(as), b: side(bs), ratio: stats(as.map((sample, i) => sample.wallSeconds / (bs[i]?.wallSeconds ?? NaN))) };
+  return {
+    a: side(as),
+    b: side(bs),
+    ratio: stats(as.map((sample, i) => sample.wallSeconds / (bs[i]?.wallSeconds ?? NaN))),
+    cpuRatio: stats(as.map((sample, i) => sample.cpuSeconds / (bs[i]?.cpuSeconds ?? NaN))),
+  };
 }
 
-function measure(command: string[], runs: number, env?: NodeJS.ProcessEnv): { wall: Stats; rss: Stats; output: string } {
+function side(samples: Sample[]): Side {
+  return { wall: stats(samples.map((s) => s.wallSeconds)), cpu: stats(samples.map((s) => s.cpuSeconds)), rss: stats(samples.map((s) => s.peakRssMb)), output: samples[0]?.output ?? '' };
+}
+
+function measure(command: string[], runs: number, env?: NodeJS.ProcessEnv): Side {
   timeOnce(command, env); // warm-up: disk cache, V8 code cache
-  const samples = Array.from({ length: runs }, () => timeOnce(command, env));
-  return { wall: stats(samples.map((s) => s.wallSeconds)), rss: stats(samples.map((s) => s.peakRssMb)), output: samples[0]?.output ?? '' };
+  return side(Array.from({ length: runs }, () => timeOnce(command, env)));
 }
 
 const fmt = (s: Stats, digits = 2) => `${s.median.toFixed(digits)} (${s.min.toFixed(digits)}–${s.max.toFixed(digits)})`;
@@ -126,22 +151,50 @@ const fmt = (s: Stats, digits = 2) => `${s.median.toFixed(digits)} (${s.min.toFi
 const oxlintBin = path.join(root, 'node_modules', '.bin', 'oxlint');
 
 /**
+ * The comparison tools, each an optional dev dependency: the version when installed and runnable, or why it is
+ * skipped (printed once above the table, so a missing column is never silent).
+ */
+interface Tools {
+  oxlint?: string;
+  eslint?: string;
+  skipped: string[];
+}
+
+function detectTools(): Tools {
+  const tools: Tools = { skipped: [] };
+  const ox = existsSync(oxlintBin) ? spawnSync(oxlintBin, ['--version'], { encoding: 'utf8' }) : undefined;
+  if (ox && ox.status === 0) tools.oxlint = ox.stdout.replace(/^Version:\s*/i, '').trim();
+  else tools.skipped.push(`oxlint: skipped, ${ox ? `\`oxlint --version\` failed (${ox.status ?? ox.signal}): its native binary is missing for this platform` : 'not installed'} (optional dev dependency: \`npm install\` without --omit=dev or --omit=optional)`);
+  try {
+    const eslintPkg = JSON.parse(readFileSync(path.join(root, 'node_modules', 'eslint', 'package.json'), 'utf8')) as { version: string };
+    if (!existsSync(path.join(root, 'node_modules', '@typescript-eslint', 'parser', 'package.json'))) throw new Error('@typescript-eslint/parser');
+    tools.eslint = eslintPkg.version;
+  } catch {
+    tools.skipped.push('ESLint: skipped, eslint or @typescript-eslint/parser not installed (dev dependencies)');
+  }
+  return tools;
+}
+
+/**
  * Warm re-scan of an unchanged tree (paired with oxlint's cold run when oxlint is installed), then with one
  * file edited (its content restored afterwards).
  */
-function measureWarm(scanCommand: string[], dir: string, runs: number): { unchanged: Stats; vsOxlint?: Stats; oneChanged: Stats } {
+function measureWarm(scanCommand: string[], dir: string, runs: number, tools: Tools): { unchanged: Side; oxlint?: Side; vsOxlint?: { wall: Stats; cpu: Stats }; oneChanged: Stats } {
   const cacheDir = mkdtempSync(path.join(tmpdir(), 'bottleneck-bench-cache-'));
   const command = [...scanCommand, '--cache-location', cacheDir];
   try {
-    let unchanged: Stats;
-    let vsOxlint: Stats | undefined;
-    if (existsSync(oxlintBin)) {
-      // oxlint's defaults (its correctness rules), no config file, as a user's first run.
+    let unchanged: Side;
+    let oxlint: Side | undefined;
+    let vsOxlint: { wall: Stats; cpu: Stats } | undefined;
+    if (tools.oxlint) {
+      // oxlint's defaults (its correctness rules), no config file, as a user's first run; oxlint keeps no
+      // cache, so every run of it is cold.
       const run = paired(command, [oxlintBin, '--quiet', '--disable-nested-config', dir], runs);
-      unchanged = run.a.wall;
-      vsOxlint = run.ratio;
+      unchanged = run.a;
+      oxlint = run.b;
+      vsOxlint = { wall: run.ratio, cpu: run.cpuRatio };
     } else {
-      unchanged = measure(command, runs).wall;
+      unchanged = measure(command, runs);
     }
     let oneChanged: Stats = { median: NaN, min: NaN, max: NaN };
     const victim = fg.sync('**/*.{ts,tsx,js,mjs,cjs}', { cwd: dir, absolute: true, ignore: ['**/node_modules/**', '**/*.d.ts'] })[0];
@@ -160,15 +213,16 @@ function measureWarm(scanCommand: string[], dir: string, runs: number): { unchan
       }
       oneChanged = stats(samples);
     }
-    return { unchanged, ...(vsOxlint ? { vsOxlint } : {}), oneChanged };
+    return { unchanged, ...(oxlint && vsOxlint ? { oxlint, vsOxlint } : {}), oneChanged };
   } finally {
     rmSync(cacheDir, { recursive: true, force: true });
   }
 }
 
-function benchOne(label: string, dir: string, args: Args): string {
+function benchOne(label: string, dir: string, args: Args, tools: Tools): string {
   const node = process.execPath;
-  const scanCommand = [node, path.join(root, 'bin/bottleneck.js'), 'scan', dir, '--format', 'json', '--fail-on', 'none', ...args.scanArgs];
+  commandCwd = dir;
+  const scanCommand = [node, path.join(root, 'bin/bottleneck.js'), 'scan', '.', '--format', 'json', '--fail-on', 'none', ...args.scanArgs];
   const cold = [...scanCommand, '--no-cache'];
   const floorCommand = [node, path.join(root, 'dist/bench/floor.js'), dir];
   const scanVsFloor = paired(cold, floorCommand, args.runs);
@@ -176,8 +230,8 @@ function benchOne(label: string, dir: string, args: Args): string {
   const files = summary.summary.files;
   // The scanner loads TypeScript through a V8 code cache that the naive floor has not: shown without it too.
   const noCompileCache = paired(cold, floorCommand, args.runs, { ...process.env, BOTTLENECK_COMPILE_CACHE: '0' });
-  const warm = measureWarm(scanCommand, dir, args.runs);
-  const eslint = files <= args.eslintMaxFiles ? paired([node, path.join(root, 'dist/bench/eslint-runner.js'), dir], cold, Math.min(args.runs, 3)) : undefined;
+  const warm = measureWarm(scanCommand, dir, args.runs, tools);
+  const eslint = tools.eslint && files <= args.eslintMaxFiles ? paired([node, path.join(root, 'dist/bench/eslint-runner.js'), dir], cold, Math.min(args.runs, 3)) : undefined;
   const cells = [
     label,
     String(files),
@@ -186,40 +240,53 @@ function benchOne(label: string, dir: string, args: Args): string {
     scanVsFloor.a.rss.median.toFixed(0),
     fmt(scanVsFloor.b.wall),
     fmt(scanVsFloor.ratio),
+    fmt(scanVsFloor.cpuRatio),
     fmt(noCompileCache.ratio),
-    fmt(warm.unchanged),
-    warm.vsOxlint ? fmt(warm.vsOxlint) : 'not installed',
+    `${fmt(warm.unchanged.wall)}; CPU ${fmt(warm.unchanged.cpu)}`,
+    warm.oxlint ? `${fmt(warm.oxlint.wall)}; CPU ${fmt(warm.oxlint.cpu)}` : 'not installed',
+    warm.vsOxlint ? fmt(warm.vsOxlint.wall) : '–',
+    warm.vsOxlint ? fmt(warm.vsOxlint.cpu) : '–',
     fmt(warm.oneChanged),
-    eslint ? fmt(eslint.a.wall) : 'skipped',
+    eslint ? fmt(eslint.a.wall) : !tools.eslint ? 'not installed' : `skipped (> ${args.eslintMaxFiles} files)`,
     eslint ? fmt(eslint.ratio) : '–',
+    eslint ? fmt(eslint.cpuRatio) : '–',
   ];
   return `| ${cells.join(' | ')} |`;
 }
 
-/** The directory's name, with its git commit when it is a checkout, so a row says which tree it measured. */
+/**
+ * The directory's name, with its git commit when it is in a checkout (`repo/sub/dir (commit)` for a
+ * directory inside one), so a row says which tree it measured.
+ */
 function corpusLabel(dir: string): string {
   const top = spawnSync('git', ['-C', dir, 'rev-parse', '--show-toplevel'], { encoding: 'utf8' });
-  if (top.status !== 0 || path.resolve(top.stdout.trim()) !== dir) return path.basename(dir);
-  const commit = spawnSync('git', ['-C', dir, 'rev-parse', '--short', 'HEAD'], { encoding: 'utf8' });
-  return commit.status === 0 ? `${path.basename(dir)} (${commit.stdout.trim()})` : path.basename(dir);
+  if (top.status !== 0) return path.basename(dir);
+  const topDir = path.resolve(top.stdout.trim());
+  const inside = path.relative(topDir, dir);
+  const name = inside ? `${path.basename(topDir)}/${inside}` : path.basename(topDir);
+  const commit = spawnSync('git', ['-C', dir, 'rev-parse', '--short=10', 'HEAD'], { encoding: 'utf8' });
+  return commit.status === 0 ? `${name} (${commit.stdout.trim()})` : name;
 }
 
 async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2));
   const header = [
-    '| corpus | files | findings | cold scan s, median (min–max) | scan peak RSS MB | parse floor s (same files) | scan / floor, paired | scan / floor, compile cache off, paired | warm re-scan s | warm re-scan / oxlint cold, paired | re-scan, 1 file changed s | ESLint no-await-in-loop s | ESLint / scan, paired |',
-    '|---|---|---|---|---|---|---|---|---|---|---|---|---|',
+    '| corpus | files | findings | cold scan s, median (min–max) | scan peak RSS MB | parse floor s (same files) | scan / floor, paired | scan / floor CPU, paired | scan / floor, compile cache off, paired | warm re-scan s | oxlint cold s | warm re-scan / oxlint cold, paired | warm re-scan / oxlint cold CPU, paired | re-scan, 1 file changed s | ESLint no-await-in-loop s | ESLint / scan, paired | ESLint / scan CPU, paired |',
+    '|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|',
   ];
-  process.stdout.write(`Node ${process.version}, ${args.runs} pairs after 1 warm-up each (ESLint: at most 3); ratios are medians of per-pair ratios (min–max)\n\n${header.join('\n')}\n`);
+  const tools = detectTools();
+  const versions = [`Node ${process.version}`, ...(tools.oxlint ? [`oxlint ${tools.oxlint}`] : []), ...(tools.eslint ? [`ESLint ${tools.eslint}`] : [])].join(', ');
+  const skipped = tools.skipped.map((line) => `${line}\n`).join('');
+  process.stdout.write(`${versions}; ${args.runs} pairs after 1 warm-up each (ESLint: at most 3); ratios are medians of per-pair ratios (min–max)\n${skipped}\n${header.join('\n')}\n`);
   for (const size of args.sizes) {
     const dir = generateCorpus(path.join(root, '.bench', `corpus-${size}`), size);
-    process.stdout.write(`${benchOne(`generated ${size}`, dir, args)}\n`);
+    process.stdout.write(`${benchOne(`generated ${size}`, dir, args, tools)}\n`);
   }
   for (const size of args.monorepo) {
     const dir = generateMonorepo(path.join(root, '.bench', `monorepo-${size}`), size);
-    process.stdout.write(`${benchOne(`generated monorepo ${size}`, dir, args)}\n`);
+    process.stdout.write(`${benchOne(`generated monorepo ${size}`, dir, args, tools)}\n`);
   }
-  for (const dir of args.corpus) process.stdout.write(`${benchOne(corpusLabel(path.resolve(dir)), path.resolve(dir), args)}\n`);
+  for (const dir of args.corpus) process.stdout.write(`${benchOne(corpusLabel(path.resolve(dir)), path.resolve(dir), args, tools)}\n`);
   if (args.evidencePairs > 0) {
     process.stdout.write(`\n${await benchEvidence(root, { pairs: args.evidencePairs, requests: args.evidenceRequests, concurrency: args.evidenceConcurrency, ...(args.evidenceRegister ? { register: args.evidenceRegister } : {}) })}`);
   }

@@ -1,14 +1,6 @@
 import { Command, CommanderError } from 'commander';
 import { isKnownError } from './errors.js';
 import { EXIT_ERROR, EXIT_OK, type Io } from './commands/io.js';
-import { cacheCommand } from './commands/cache.js';
-import { compareCommand } from './commands/compare.js';
-import { explainCommand } from './commands/explain.js';
-import { initCommand } from './commands/init.js';
-import { mergeCommand } from './commands/merge.js';
-import { probeCommand } from './commands/probe.js';
-import { rulesCommand } from './commands/rules.js';
-import { scanCommand } from './commands/scan.js';
 import { TOOL_NAME, toolVersion } from './version.js';
 
 const EXAMPLES = `
@@ -24,7 +16,34 @@ Examples:
 
 Exit codes: 0 nothing at or above --fail-on, 1 findings at or above it, 2 usage, config or internal error.`;
 
-export function buildProgram(io: Io, setExit: (code: number) => void): Command {
+type SetExit = (code: number) => void;
+
+/**
+ * The commands, in the order help lists them, each loaded only when built: a run loads the code of the one
+ * command it names (`scan` does not load probe's, compare's or init's code and options), while help, an
+ * unknown or misspelt command and `help <command>` build them all, so their output is what it always was.
+ */
+const COMMANDS: ReadonlyArray<[name: string, build: (io: Io, setExit: SetExit) => Promise<Command>]> = [
+  ['scan', async (io, setExit) => (await import('./commands/scan.js')).scanCommand(io, setExit, EXAMPLES)],
+  ['rules', async (io, setExit) => (await import('./commands/rules.js')).rulesCommand(io, setExit)],
+  ['probe', async (io, setExit) => (await import('./commands/probe.js')).probeCommand(io, setExit)],
+  ['cache', async (io, setExit) => (await import('./commands/cache.js')).cacheCommand(io, setExit)],
+  ['merge', async (io, setExit) => (await import('./commands/merge.js')).mergeCommand(io, setExit)],
+  ['explain', async (io, setExit) => (await import('./commands/explain.js')).explainCommand(io, setExit)],
+  ['init', async (io, setExit) => (await import('./commands/init.js')).initCommand(io, setExit)],
+  ['compare', async (io, setExit) => (await import('./commands/compare.js')).compareCommand(io, setExit)],
+];
+
+/** The commands `argv` needs: the one it names, none for a bare `--version`, else all of them. */
+function commandsFor(argv: readonly string[]): typeof COMMANDS {
+  if (argv.length === 1 && (argv[0] === '-v' || argv[0] === '--version')) return [];
+  // The root takes no option with a value, so the first word not starting with '-' is the command.
+  const named = argv.find((arg) => !arg.startsWith('-'));
+  const command = COMMANDS.find(([name]) => name === named);
+  return command ? [command] : COMMANDS;
+}
+
+export async function buildProgram(io: Io, setExit: SetExit, argv?: readonly string[]): Promise<Command> {
   const program = new Command();
   program
     .name(TOOL_NAME)
@@ -35,7 +54,8 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .exitOverride()
     .configureOutput({ writeOut: io.stdout, writeErr: io.stderr });
   // Subcommands inherit exitOverride and output only when added after configuring the parent.
-  for (const command of [scanCommand(io, setExit, EXAMPLES), rulesCommand(io, setExit), probeCommand(io, setExit), cacheCommand(io, setExit), mergeCommand(io, setExit), explainCommand(io, setExit), initCommand(io, setExit), compareCommand(io, setExit)]) {
+  const commands = await Promise.all((argv ? commandsFor(argv) : COMMANDS).map(([, build]) => build(io, setExit)));
+  for (const command of commands) {
     program.addCommand(command.exitOverride().configureOutput({ writeOut: io.stdout, writeErr: io.stderr }));
   }
   return program;
@@ -49,7 +69,7 @@ export async function main(argv: string[], io: Io): Promise<number> {
   };
   const debug = argv.includes('--debug');
   try {
-    await buildProgram(io, setExit).parseAsync(argv, { from: 'user' });
+    await (await buildProgram(io, setExit, argv)).parseAsync(argv, { from: 'user' });
   } catch (error) {
     fatal = true;
     if (error instanceof CommanderError) {

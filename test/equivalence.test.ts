@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, statSync, utimesSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -26,7 +26,7 @@ describe.each([
   ['fixtures', () => 'fixtures'],
   ['a generated corpus', () => path.relative(root, generateCorpus(path.join(temp, 'corpus'), 300, 7))],
 ])('results on %s are identical with and without every optimisation', (_, target) => {
-  it('cache cold, cache warm, no cache, no prefilter, two worker threads, sharded and merged', async () => {
+  it('cache cold, cache warm, one file touched, no cache, no prefilter, two worker threads, sharded and merged', async () => {
     const dir = target();
     const baseline = comparable(await scan(request([dir], { prefilter: false })));
     expect(baseline.findings.length).toBeGreaterThan(0);
@@ -38,6 +38,21 @@ describe.each([
     const warm = await scan(request([dir], { cache: new AnalysisCache(cacheDir), toolVersion: 'test' }));
     expect(comparable(cold)).toEqual(baseline);
     expect(comparable(warm)).toEqual(baseline);
+
+    // One file touched (its stamp moves, its bytes do not): read again, judged from the cache, same results; its
+    // times are put back afterwards (the change time still moved, so the next run reads it once more).
+    const touchedFile = path.join(root, dir, (readdirSync(path.join(root, dir), { recursive: true }) as string[]).find((name) => name.endsWith('.ts')) ?? '');
+    const times = statSync(touchedFile);
+    const later = new Date(Date.now() + 5000);
+    utimesSync(touchedFile, later, later);
+    try {
+      const touched = await scan(request([dir], { cache: new AnalysisCache(cacheDir), toolVersion: 'test' }));
+      expect(comparable(touched)).toEqual(baseline);
+    } finally {
+      utimesSync(touchedFile, times.atime, times.mtime);
+    }
+    const afterTouch = await scan(request([dir], { cache: new AnalysisCache(cacheDir), toolVersion: 'test' }));
+    expect(comparable(afterTouch)).toEqual(baseline);
 
     const threaded = await scan(request([dir], { concurrency: 2 }));
     expect(comparable(threaded)).toEqual(baseline);

@@ -110,8 +110,9 @@ export class ModuleResolver {
 
   /** `a/b` -> `a/b.ts`, `a/b/index.ts`; `a/b.js` -> `a/b.ts` (TypeScript's ESM convention). */
   private fileFor(candidate: string): string | undefined {
+    // Only scanned files are targets, so nothing outside the scan can resolve; a path starting with `../` is a
+    // scanned file's when the tree lies outside the working directory (`scan ../service`).
     const normal = path.posix.normalize(candidate).replace(/^\.\//, '');
-    if (normal.startsWith('..')) return undefined;
     if (this.files.has(normal)) return normal;
     const withoutJs = normal.replace(/\.(m|c)?jsx?$/, '');
     for (const base of withoutJs === normal ? [normal] : [withoutJs, normal]) {

@@ -587,7 +587,6 @@ export async function scan(request: ScanRequest): Promise<ScanResult> {
         continue;
       }
     }
-    stampsMoved = true;
     let outcome: ReadOutcome;
     try {
       outcome = readSource(file.absolute, request.maxFileSize);
@@ -602,6 +601,9 @@ export async function scan(request: ScanRequest): Promise<ScanResult> {
       if (inScan) collector.addSkipped({ file: file.relative, reason: outcome.skip });
       continue;
     }
+    // A file the digest holds and reads again (touched, checked out): its new stamp is worth recording. A file
+    // skipped (too large, binary) is in no digest, so reading it again every run records nothing.
+    if (prior) stampsMoved = true;
     const role = fileRoleOf(file.relative);
     fileRoles.set(file.relative, role);
     loaded.push({ file, text: outcome.text, stamp: outcome.stamp, lines: lineCount(outcome.text), role, summaryKey: hashText(summaryKeyPrefix, outcome.text), inScan, ruleSet: ruleSetFor(file.absolute, inScan) });

@@ -88,6 +88,40 @@ describe('a warm scan trusts a file stamp (size, times, inode) instead of readin
     expect(warm.result.findings).toEqual([]);
   });
 
+  it('an unchanged run does not rewrite the digest for files skipped as too large or binary; a touched file is still recorded', async () => {
+    const dir = path.join(temp, 'skipped');
+    mkdirSync(path.join(dir, 'src'), { recursive: true });
+    writeFileSync(path.join(dir, 'package.json'), '{"name":"p","dependencies":{"express":"4","axios":"1"}}');
+    const route = path.join(dir, 'src/route.ts');
+    writeFileSync(route, io);
+    writeFileSync(path.join(dir, 'src/huge.ts'), `export const big = '${'x'.repeat(2 * 1024 * 1024)}';\n`);
+    writeFileSync(path.join(dir, 'src/blob.js'), Buffer.from([0x00, 0x01, 0x02, 0x61]));
+    const cacheDir = path.join(temp, 'cache-skipped');
+    const digest = path.join(cacheDir, 'model-digest.json');
+
+    const cold = await run(dir, cacheDir);
+    expect(cold.lines).toEqual(['src/route.ts:5 sequential-await/consecutive']);
+    expect(cold.result.skipped.map((note) => note.file).sort()).toEqual(['src/blob.js', 'src/huge.ts']);
+    const written = statSync(digest);
+
+    // The skipped files are looked at again (they are in no digest), but nothing about them is recorded.
+    const warm = await run(dir, cacheDir);
+    expect(warm.timings.filesRead).toBe(2);
+    expect(warm.lines).toEqual(cold.lines);
+    expect(warm.result.skipped).toEqual(cold.result.skipped);
+    expect(statSync(digest).ino).toBe(written.ino);
+    expect(statSync(digest).mtimeMs).toBe(written.mtimeMs);
+
+    // A touched file the digest holds: its new stamp is recorded, so the run after reads only the skipped ones.
+    const later = new Date(Date.now() + 5000);
+    utimesSync(route, later, later);
+    const touched = await run(dir, cacheDir);
+    expect(touched.timings.filesRead).toBe(3);
+    expect(touched.lines).toEqual(cold.lines);
+    expect(statSync(digest).ino).not.toBe(written.ino);
+    expect((await run(dir, cacheDir)).timings.filesRead).toBe(2);
+  });
+
   it('reads every file again when the digest is damaged', async () => {
     const dir = path.join(temp, 'damaged');
     mkdirSync(path.join(dir, 'src'), { recursive: true });
