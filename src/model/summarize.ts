@@ -30,7 +30,7 @@ const REQUEST_DECORATORS = new Set(['Get', 'Post', 'Put', 'Patch', 'Delete', 'Al
 const BACKGROUND_DECORATORS = new Set(['Cron', 'Interval', 'Timeout', 'Process', 'OnEvent', 'EventPattern', 'OnQueueActive', 'OnQueueCompleted', 'OnQueueFailed', 'OnWorkerEvent', 'RabbitSubscribe', 'RabbitRPC', 'SqsMessageHandler', 'SqsConsumerEventHandler', 'Consumer', 'Subscribe']);
 /** Framework lifecycle hooks: called once by the framework, whatever calls them in the code. */
 /** Decorators that run the method, and everything it calls, in one transaction on one connection. */
-const TRANSACTION_DECORATORS = /^(Transaction|Transactional|UseTransaction|WithTransaction|RunInTransaction|InTransaction)$/;
+const TRANSACTION_DECORATORS = /^(?!(No|Skip|Without|Disable))\w*Transaction(al)?(Manager|Context)?$/;
 const LIFECYCLE_HOOKS = new Set(['onModuleInit', 'onApplicationBootstrap', 'onModuleDestroy', 'beforeApplicationShutdown', 'onApplicationShutdown', 'onInit', 'onDestroy']);
 const ROUTE_METHODS = new Set(['get', 'post', 'put', 'patch', 'delete', 'del', 'all', 'head', 'options', 'route', 'use']);
 const ROUTER_RECEIVER = /^(app|router|server|api|routes?|fastify|instance|koa|express|r|\w*[Rr]outer|\w*[Aa]pp)$/;
