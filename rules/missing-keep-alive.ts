@@ -126,6 +126,21 @@ function enclosingStatement(node: ts.Node): ts.Node {
  * once and shared (`ownRole` undefined), as often as its users run; else as often as its own code runs.
  * Code that runs once has no frequency to grade by: unknown.
  */
+/** The type annotation of `name` where `fn` declares it (a parameter or a variable), as written. */
+function declaredTypeText(fn: ts.Node, name: string): string | undefined {
+  let found: string | undefined;
+  const visit = (node: ts.Node): void => {
+    if (found !== undefined) return;
+    if ((ts.isParameter(node) || ts.isVariableDeclaration(node)) && ts.isIdentifier(node.name) && node.name.text === name && node.type) {
+      found = node.type.getText();
+      return;
+    }
+    ts.forEachChild(node, visit);
+  };
+  visit(fn);
+  return found;
+}
+
 function clientRuns(site: SiteRole | undefined, usage: { role: Role } | undefined, ownRole: Role | undefined): Role {
   if (site?.kind === 'request') return 'request';
   // A request made by code that runs once (a script's main(), start-up) costs once, loop or not: the severity
@@ -747,11 +762,14 @@ export default defineRule<Options>({
         };
         for (const argument of node.arguments ?? []) collect(argument);
         const shared = kind.family === 'node' ? agentSuggestion(calleeText, view) : ctx.text(node);
+        // Each parameter of agentFor() typed as the local it stands for is declared (an untyped one is an implicit
+        // any under strict); a local declared without a type annotation is typed `any` explicitly.
+        const typedParameters = [...usedLocals].map((name) => `${name}: ${declaredTypeText(fn, name) ?? 'any'}`).join(', ');
         const agentName = kind.family === 'undici' ? 'sharedDispatcher' : kind.protocol === 'https' ? 'sharedHttpsAgent' : 'sharedHttpAgent';
         const replacement =
           usedLocals.size === 0
             ? `// module level, created once:\nconst ${agentName} = ${shared};\n// in ${fnName}(): pass \`${agentName}\` where \`${ctx.text(node)}\` is now`
-            : `// module level: one agent per distinct ${[...usedLocals].join(', ')}\nconst agents = new Map<string, ${calleeText}>();\nfunction agentFor(${[...usedLocals].join(', ')}: string) {\n  const key = JSON.stringify([${[...usedLocals].join(', ')}]);\n  let agent = agents.get(key);\n  if (!agent) {\n    agent = ${shared};\n    agents.set(key, agent);\n  }\n  return agent;\n}\n// in ${fnName}(): pass agentFor(${[...usedLocals].join(', ')}) instead of \`${ctx.text(node)}\``;
+            : `// module level: one agent per distinct ${[...usedLocals].join(', ')}\nconst agents = new Map<string, ${calleeText}>();\nfunction agentFor(${typedParameters}) {\n  const key = JSON.stringify([${[...usedLocals].join(', ')}]);\n  let agent = agents.get(key);\n  if (!agent) {\n    agent = ${shared};\n    agents.set(key, agent);\n  }\n  return agent;\n}\n// in ${fnName}(): pass agentFor(${[...usedLocals].join(', ')}) instead of \`${ctx.text(node)}\``;
         const keepAliveNote =
           kind.family === 'node' && keepAlive !== true ? ` and it has no keepAlive: true, so even within the call each request opens a new connection` : '';
         ctx.report({
