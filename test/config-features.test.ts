@@ -234,3 +234,19 @@ describe('TypeScript configs that import other files', () => {
     expect(result.stderr).toMatch(/Cannot load .*bottleneck\.config\.ts: .*nowhere/);
   });
 });
+
+describe('probe.latency in the config', () => {
+  it('declares stub latencies by member or module.member, and a bad entry names its key path', () => {
+    expect(validateConfig({ probe: { latency: { 'pg.query': 25, 'prefs-client.get': 35 } } }, ALL_RULES).probe?.latency).toEqual({ 'pg.query': 25, 'prefs-client.get': 35 });
+    expect(() => validateConfig({ probe: { latency: { 'pg.query': -1 } } }, ALL_RULES)).toThrow(/probe\.latency\.pg\.query/);
+    expect(() => validateConfig({ probe: { latency: { 'pg query': 5 } } }, ALL_RULES)).toThrow(/probe\.latency/);
+    expect(() => validateConfig({ probe: { latencies: {} } }, ALL_RULES)).toThrow(/probe/);
+  });
+
+  it('a broken probe.latency stops `bottleneck probe` with exit 2 before anything runs', () => {
+    const dir = project({ '.bottleneckrc.json': JSON.stringify({ probe: { latency: { 'pg.query': 'slow' } } }), 'src/a.ts': FAKE_COMPRESSION });
+    const result = run(dir, 'probe', 'src', '--budget', '5');
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(/probe\.latency\.pg\.query/);
+  });
+});

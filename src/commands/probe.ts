@@ -105,7 +105,6 @@ async function rederiveFixes(findings: Finding[], flags: ProbeFlags, io: Io): Pr
   });
 }
 
-/** `--latency pg.query=35` (repeatable): the latency a stubbed call of that name (member or stub path) waits. */
 /** `--postgres-url` needs `--exec` and a postgres:// URL whose TLS mode the socket relay can carry. */
 async function checkPostgresUrl(url: string, exec: boolean): Promise<void> {
   const { parsePostgresUrl } = await import('../probe/exec/pool-database.js');
@@ -114,6 +113,7 @@ async function checkPostgresUrl(url: string, exec: boolean): Promise<void> {
   if ('error' in parsed) throw new UsageError(parsed.error);
 }
 
+/** `--latency pg.query=35` (repeatable): the latency a stubbed call of that name (member or stub path) waits. */
 export function parseLatencies(values: string[]): Record<string, number> {
   const out: Record<string, number> = {};
   for (const value of values) {
@@ -286,8 +286,9 @@ export async function runProbe(paths: string[], given: ProbeFlags, io: Io): Prom
   const budgetMs = parseBudget(flags.budget);
   // Checked before the scan, so a bad --width fails at once rather than after the probes ran.
   const width = reportWidth(flags.width, io, !flags.output);
-  const latencies = parseLatencies(flags.latency ?? []);
-  if (Object.keys(latencies).length > 0 && !flags.exec) throw new UsageError('--latency sets the latency of your stubbed dependencies: it needs --exec');
+  const flagLatencies = parseLatencies(flags.latency ?? []);
+  let configLatencies: Record<string, number> = {};
+  if (Object.keys(flagLatencies).length > 0 && !flags.exec) throw new UsageError('--latency sets the latency of your stubbed dependencies: it needs --exec');
   if (flags.postgresUrl !== undefined) await checkPostgresUrl(flags.postgresUrl, flags.exec === true);
   if (flags.emitK6 && !flags.targetUrl) throw new UsageError('--emit-k6 needs --target-url: the k6 script runs against your deployment, never against this machine');
   const targetUrl = flags.targetUrl ? checkTargetUrl(flags.targetUrl) : undefined;
@@ -300,8 +301,12 @@ export async function runProbe(paths: string[], given: ProbeFlags, io: Io): Prom
     result = readFindings(flags.from, io.cwd);
   } else {
     const { config, filepath } = await loadConfig(io.cwd, flags.config, ALL_RULES);
+    configLatencies = config.probe?.latency ?? {};
     result = await scan(targetRequest(paths, flags, config, io, filepath));
   }
+  // Declared in the config, overridden by --latency; both only matter to --exec's stubs.
+  if (flags.from && flags.exec) configLatencies = (await loadConfig(io.cwd, flags.config, ALL_RULES)).config.probe?.latency ?? {};
+  const latencies = { ...configLatencies, ...flagLatencies };
   let findings = flags.rule.length > 0 && flags.from ? result.findings.filter((f) => flags.rule.some((id) => f.ruleId === id || f.ruleId.startsWith(`${id}/`))) : result.findings;
   if (flags.from && flags.exec) {
     const outside = outsideFiles(findings, io.cwd);

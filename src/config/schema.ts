@@ -43,8 +43,20 @@ export function buildConfigSchema(rules: RegisteredRule[]) {
       .default([])
       .describe('Rule settings by path, applied in order after the top-level `rules`'),
     template: z.string().optional().describe('Handlebars template for the markdown report'),
+    probe: z
+      .strictObject({
+        latency: z
+          .record(z.string().regex(LATENCY_KEY, 'expected a member or module.member, e.g. pg.query'), z.number().min(0).max(60_000))
+          .optional()
+          .describe('probe --exec: the latency (ms) each stubbed call waits, by member or module.member (e.g. { "pg.query": 25 }); --latency flags override it'),
+      })
+      .optional()
+      .describe('Settings of `bottleneck probe`'),
   });
 }
+
+/** A stubbed call's name as `--latency` and `probe.latency` take it: `query`, `pg.query`, `@aws-sdk/client-s3.send`. */
+export const LATENCY_KEY = /^[A-Za-z_$@][\w$@./-]*$/;
 
 export type BottleneckConfig = z.infer<ReturnType<typeof buildConfigSchema>>;
 
@@ -58,6 +70,7 @@ export interface BottleneckConfigInput {
   rules?: Record<string, RuleSetting>;
   overrides?: Array<{ files: string[]; ignores?: string[]; rules: Record<string, RuleSetting> }>;
   template?: string;
+  probe?: { latency?: Record<string, number> };
 }
 
 /** One rule's setting as written: `'off'`, a severity, or `{ severity, options }`. */

@@ -107,7 +107,7 @@ describe('undersized-pool --exec on mysql2 pools (loopback MySQL-protocol server
     const [verified, planted] = verifications;
     expect(verified?.mode).toBe('exec');
     expect(verified?.measurements[0]).toMatchObject({ metric: "queries the server held at once (the loopback MySQL server's own count, of 4 concurrent callers)", before: 2, after: 4 });
-    expect(verified?.notes.join('\n')).toMatch(/4 concurrent queries, read from the code \(a Promise.all fan-out through this pool\); 100 ms per query, declared with --latency/);
+    expect(verified?.notes.join('\n')).toMatch(/4 concurrent queries, read from the code \(a Promise.all fan-out through this pool\); 100 ms per query, declared \(--latency or the config's probe\.latency\)/);
     expect(verified?.status).toBe('verified');
     expect(planted?.mode).toBe('exec');
     expect(planted?.measurements[0]).toMatchObject({ before: 10, after: 10 });

@@ -313,7 +313,7 @@ describe('bottleneck probe --exec', () => {
     const exec = execProbes(io, dir, { latencies: { 'prefs-client.get': 20 } });
     const { findings: probed } = await runProbes(exec.prepare([consecutive]), { budgetMs: 60_000, signal: new AbortController().signal, probes: exec.probes, mode: exec.mode });
     const v = probed[0]?.verification as Verification;
-    expect(v.notes).toContain('declared with --latency: prefs-client.get 20 ms; with unequal latencies the most the fix can gain is their sum over their maximum');
+    expect(v.notes).toContain("declared latency (--latency or the config's probe.latency): prefs-client.get 20 ms; with unequal latencies the most the fix can gain is their sum over their maximum");
     // query, getRating (named by the finding) and prefs-client.get (declared) wait, 12 calls of 3 each.
     expect(v.notes).toContain('as found, 72 of 72 stub calls over 24 calls of your function waited a latency');
     expect(v.mode).toBe('exec');

@@ -155,7 +155,7 @@ export async function runExecSequential(cwd: string, params: ExecSequentialParam
     `parameters, this and package imports are stubs${params.loop ? `, and a stub iterates as ${params.items} items` : ''}`,
   );
   const declaredNames = Object.entries(params.declared);
-  if (declaredNames.length > 0) notes.push(`declared with --latency: ${declaredNames.map(([name, ms]) => `${name} ${ms} ms`).join(', ')}; with unequal latencies the most the fix can gain is their sum over their maximum`);
+  if (declaredNames.length > 0) notes.push(`declared latency (--latency or the config's probe.latency): ${declaredNames.map(([name, ms]) => `${name} ${ms} ms`).join(', ')}; with unequal latencies the most the fix can gain is their sum over their maximum`);
   const ioCalls = beforeRuns.reduce((sum, r) => sum + r.ioCalls, 0);
   notes.push(`as found, ${ioCalls} of ${beforeRuns.reduce((sum, r) => sum + r.stubCalls, 0)} stub calls over ${beforeRuns.length} calls of your function waited a latency`);
   if ((before.result?.serialized ?? 0) > 0) {

@@ -283,7 +283,7 @@ export function execPoolProbe(cwd: string, latencies: Record<string, number>, se
       const concurrency = poolConcurrency(params);
       const declared = latencies['pg.query'] ?? latencies['mysql2.query'] ?? latencies.query ?? latencies['knex.raw'] ?? latencies['generic-pool.acquire'];
       const latencyMs = declared ?? (typeof params.serviceTimeMs === 'number' && params.serviceTimeMs > 0 ? params.serviceTimeMs : 20);
-      const latencySource = declared !== undefined ? `${latencyMs} ms per query, declared with --latency` : `${latencyMs} ms per query: a DEFAULT service time (declare yours with --latency ${library === 'mysql2' ? 'mysql2' : 'pg'}.query=<ms>)`;
+      const latencySource = declared !== undefined ? `${latencyMs} ms per query, declared (--latency or the config's probe.latency)` : `${latencyMs} ms per query: a DEFAULT service time (declare yours with --latency ${library === 'mysql2' ? 'mysql2' : 'pg'}.query=<ms>)`;
       return { params: { where, library, concurrency: Math.min(200, Math.round(concurrency.value)), concurrencySource: concurrency.source, latencyMs, latencySource, replica: replica.params } };
     },
     run(params, context) {
