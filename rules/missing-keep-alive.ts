@@ -126,6 +126,13 @@ function enclosingStatement(node: ts.Node): ts.Node {
  * once and shared (`ownRole` undefined), as often as its users run; else as often as its own code runs.
  * Code that runs once has no frequency to grade by: unknown.
  */
+/** The call initialises an exported module variable (`export const api = axios.create()`): other files may use it. */
+function exportedBinding(node: ts.Node): boolean {
+  let current: ts.Node = node;
+  while (current.parent && !ts.isVariableStatement(current) && !ts.isSourceFile(current.parent)) current = current.parent;
+  return ts.isVariableStatement(current) && (ts.getModifiers(current) ?? []).some((m) => m.kind === ts.SyntaxKind.ExportKeyword);
+}
+
 /** The type annotation of `name` where `fn` declares it (a parameter or a variable), as written. */
 function declaredTypeText(fn: ts.Node, name: string): string | undefined {
   let found: string | undefined;
@@ -958,7 +965,11 @@ export default defineRule<Options>({
       // A client built and used inside code that runs once (a script's main()) never serves a request; one
       // that code returns serves whoever keeps it.
       const fn = enclosingFunctionWithBody(node);
-      const usedOnlyOnce = sharedClient && frequency.role === 'once' && (!usage || usage.role === 'once') && fn !== undefined && !flowsToReturn(node, fn);
+      const usedOnlyOnce =
+        sharedClient &&
+        ((frequency.role === 'once' && (!usage || usage.role === 'once') && fn !== undefined && !flowsToReturn(node, fn)) ||
+          // A module's own client (not exported) whose every user runs once: a script's main() is all it serves.
+          (usage?.role === 'once' && !exportedBinding(node)));
       const runs = usedOnlyOnce ? 'once' : clientRuns(site, usage, sharedClient ? undefined : frequency.role);
       const graded = grade({
         cost: 'moderate',
