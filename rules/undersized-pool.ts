@@ -681,6 +681,29 @@ function isHandedOut(site: ts.Node): boolean {
   return handed;
 }
 
+/** The construction itself is what its function returns (`return new Redis(url)`, `const c = new X(); return c`). */
+function returnsItself(site: ts.Node): boolean {
+  let node: ts.Node = site;
+  while (node.parent && (ts.isAwaitExpression(node.parent) || ts.isParenthesizedExpression(node.parent) || ts.isAsExpression(node.parent) || ts.isNonNullExpression(node.parent) || ts.isSatisfiesExpression(node.parent))) node = node.parent;
+  const parent = node.parent;
+  if (!parent) return false;
+  if (ts.isReturnStatement(parent) || (ts.isArrowFunction(parent) && parent.body === node)) return true;
+  if (!ts.isVariableDeclaration(parent) || !ts.isIdentifier(parent.name)) return false;
+  const name = parent.name.text;
+  const fn = enclosingFunctionOf(site);
+  let returned = false;
+  const visit = (current: ts.Node): void => {
+    if (returned || (current !== fn && ts.isFunctionLike(current))) return;
+    if (ts.isReturnStatement(current) && current.expression) {
+      const value = skipOuter(current.expression);
+      if (ts.isIdentifier(value) && value.text === name) returned = true;
+    }
+    ts.forEachChild(current, visit);
+  };
+  if (fn) visit(fn);
+  return returned;
+}
+
 function enclosingFunctionOf(node: ts.Node): ts.Node | undefined {
   let fn: ts.Node | undefined = node.parent;
   while (fn && !ts.isFunctionLike(fn)) fn = fn.parent;
@@ -1468,6 +1491,9 @@ export default defineRule<Options>({
         evidence: 'proven',
         inLoop: role.inLoop && role.kind !== 'request',
         includeOnce: opts.includeOnce,
+        // The callers of a factory may keep what it returns in a cache the model does not recognise (a keyed
+        // static map of queues): not the certainty a critical needs.
+        ...(factory && returnsItself(site) ? { cap: { severity: 'high' as const, reason: "assumes the factory's callers do not keep the client it returns (a cache keyed by shard or tenant would make it one per key)" } } : {}),
       });
       if (!graded.severity) return false;
       const siteText = context.text(site);
