@@ -557,6 +557,8 @@ export function classifyCall(call: ts.CallExpression | ts.NewExpression | ts.Tag
   if (ts.isIdentifier(root)) {
     const held = heldValueOfName(root, context);
     if (members.length === 0) {
+      // postgres.js and its kin: the client is a tag, `await sql\`select ...\`` runs the query.
+      if (held?.kind === 'io' && ts.isTaggedTemplateExpression(call)) return ioOutcome(call, held, 'query', via(), root.text);
       // `limit(() => work())` where `limit = pLimit(3)`.
       if (held?.kind === 'limiter') return { kind: 'limiter', via: `${root.text} (${held.module})` };
       if (held?.kind === 'memory') return { kind: 'memory' };

@@ -341,6 +341,8 @@ export class ProjectModel {
       // `export const getRates = memoize(load)`: a memoised function, answered from memory (memoize.ts).
       const value = summary.values[name];
       if (value?.kind === 'memory') return this.syntheticMemory(value.module);
+      // `export default sql` where `const sql = postgres(url)`: the client is called itself (a query tag).
+      if (value?.kind === 'io') return this.syntheticIo(file, value, 'query', name);
       // `export const readFlags = makeReader()`: the function the factory returns (factories.ts).
       return value?.kind === 'returned' ? this.resolveHeldMember(file, value, [], name, depth + 1) : undefined;
     }
