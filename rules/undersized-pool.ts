@@ -418,6 +418,18 @@ function poolFromDriver(site: ts.CallExpression | ts.NewExpression, ref: Resolve
       maxKey: 'max', acquireKey: 'connectionTimeoutMillis', nestUnder: undefined,
     };
   }
+  // postgres.js: `postgres(url, { max })` or `postgres({ max, ... })` is itself a pool (default max 10).
+  if (!isNew && refIs(ref, ['postgres'], [[]])) {
+    const first = argumentOf(site, 0);
+    const optionsIndex = first && resolveObject(first) ? 0 : 1;
+    const { object, known } = argsKnown(site, optionsIndex);
+    return {
+      driver: 'postgres.js', db: 'postgres', site, call: site, proven: true, sizeObject: object, kind: 'db',
+      max: setting(object, 'max', 10, known), min: undefined,
+      acquire: undefined, acquireZeroIsForever: false,
+      maxKey: 'max', acquireKey: undefined, nestUnder: undefined,
+    };
+  }
   if (!isNew && refIs(ref, ['mysql', 'mysql2', 'mysql2/promise', 'mariadb'], [['createPool']])) {
     const first = argumentOf(site, 0);
     if (first && resolveString(first) !== undefined) {
