@@ -1034,7 +1034,7 @@ export default defineRule<Options>({
     triggers: [
       'Pool', 'createPool', 'Sequelize', 'knex', 'DataSource', 'createConnection', 'TypeOrmModule', 'SequelizeModule', 'generic-pool',
       'PrismaClient', 'Agent', 'Client', 'ioredis', 'createClient', 'MongoClient', 'ClickHouse', 'pool', 'connectionLimit', 'maxSockets', 'connections',
-      'connection_limit', 'maxPoolSize', 'poolSize', 'mongoose',
+      'connection_limit', 'maxPoolSize', 'poolSize', 'mongoose', 'postgres',
     ],
     requiresTypeInfo: false,
     options,

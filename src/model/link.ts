@@ -6,7 +6,7 @@ import type { FileRole } from '../scanner/roles.js';
 import { accessOfName } from './io-catalog.js';
 import { ModuleResolver } from './resolve-module.js';
 import { PackageIndex } from './packages.js';
-import { addRoutes, joinRoutePath } from './routes.js';
+import { addRoutes, joinRoutePath, MAX_ROUTES, OCCASIONAL_PATH } from './routes.js';
 import {
   refKey,
   type CalleeRef,
@@ -88,7 +88,24 @@ export class ProjectModel {
     this.propagateEffects();
     this.assignRoles();
     this.propagateRoutes();
+    this.gradeOperatorRoutes();
     this.propagateTransactions();
+  }
+
+  /**
+   * A function only operator routes reach (`/internal/...`, `/admin/...` once mount prefixes are joined, which
+   * the handler's own path does not show) serves the operators, not the traffic: graded like a write or admin
+   * endpoint, one step below per request.
+   */
+  private gradeOperatorRoutes(): void {
+    for (const node of this.nodes.values()) {
+      const routes = node.routes ?? [];
+      if (node.role !== 'request' || routes.length === 0 || routes.length >= MAX_ROUTES) continue;
+      if (!routes.every((route) => OCCASIONAL_PATH.test(route.path))) continue;
+      node.role = 'occasional';
+      const paths = routes.slice(0, 3).map((route) => `${route.method} ${route.path}`).join(', ');
+      node.roleReason = `${node.roleReason}; every route that reaches it is an operator path (${paths}): graded below the traffic`;
+    }
   }
 
   get fileCount(): number {

@@ -12,6 +12,9 @@ import type { RouteDecl, RouteFact, RouterMount } from './types.js';
 /** Routes kept per function: enough to pick one to load, bounded because the facts are hashed into cache keys. */
 export const MAX_ROUTES = 8;
 
+/** A path operators use, not the traffic: graded like a write or admin endpoint, one step below per request. */
+export const OCCASIONAL_PATH = /(^|\/)(admin|internal|debug|ops|maintenance|backfill|migrations?|import|export|super-?admin|settings|reindex)(\/|$|\?)/i;
+
 const HTTP_DECORATORS: Record<string, string> = {
   Get: 'GET', Post: 'POST', Put: 'PUT', Patch: 'PATCH', Delete: 'DELETE', All: 'ALL', Head: 'HEAD', Options: 'OPTIONS',
   // inversify-express-utils

@@ -9,6 +9,7 @@ import { clientConstructionIn } from './clients.js';
 import { returnedValue } from './factories.js';
 import { markCommandModule, markMigrations, onceAtLoad } from './run-once.js';
 import { isCachedLoader } from './memoize.js';
+import { OCCASIONAL_PATH } from './routes.js';
 import { flagArguments, numberArguments } from './flags.js';
 import { passedHandles } from './callbacks.js';
 import { accessOfCall, classifyCall, closureKey, heldValueOfExpression, heldValueOfModuleRef, heldValueOfType, type ClassifyContext } from './classify.js';
@@ -25,7 +26,6 @@ import { refKey, type CalleeRef, type ClassSummary, type EntryKind, type FileSum
 const WRITE_DECORATORS = new Set(['Post', 'Put', 'Patch', 'Delete', 'Mutation', 'httpPost', 'httpPut', 'httpPatch', 'httpDelete']);
 const WRITE_METHODS = new Set(['post', 'put', 'patch', 'delete', 'del']);
 /** Route paths of endpoints an operator calls now and then, not the traffic. */
-const OCCASIONAL_PATH = /(^|\/)(admin|internal|debug|ops|maintenance|backfill|migrations?|import|export|super-?admin|settings|reindex)(\/|$|\?)/i;
 const REQUEST_DECORATORS = new Set(['Get', 'Post', 'Put', 'Patch', 'Delete', 'All', 'Head', 'Options', 'Query', 'Mutation', 'Subscription', 'ResolveField', 'FieldResolver', 'MessagePattern', 'GrpcMethod', 'GrpcStreamMethod', 'SubscribeMessage', 'Sse', 'Route', 'Action', 'httpGet', 'httpPost', 'httpPut', 'httpPatch', 'httpDelete', 'httpHead']);
 const BACKGROUND_DECORATORS = new Set(['Cron', 'Interval', 'Timeout', 'Process', 'OnEvent', 'EventPattern', 'OnQueueActive', 'OnQueueCompleted', 'OnQueueFailed', 'OnWorkerEvent', 'RabbitSubscribe', 'RabbitRPC', 'SqsMessageHandler', 'SqsConsumerEventHandler', 'Consumer', 'Subscribe']);
 /** Framework lifecycle hooks: called once by the framework, whatever calls them in the code. */

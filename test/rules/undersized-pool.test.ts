@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { analyzeText } from '../helpers.js';
+import { ALL_RULES } from '../../rules/index.js';
 
 const run = (code: string, extra: Parameters<typeof analyzeText>[1] = {}) => analyzeText(code, { rules: ['undersized-pool'], ...extra });
 
@@ -329,5 +330,12 @@ app.get('/rows', async (_req, res) => { res.json(await rows(process.env.DATABASE
     const [finding] = run(code).findings;
     expect(finding?.ruleId).toBe('undersized-pool/per-call');
     expect(finding?.severity).toBe('critical');
+  });
+
+  it('a postgres.js file that names no pool or client still passes the prefilter and is reported', () => {
+    const text = "import postgres from 'postgres';\nexport const reports = postgres({ database: 'reports', max: 2 });\n";
+    const rule = ALL_RULES.find((r) => r.meta.id === 'undersized-pool');
+    expect(rule?.meta.triggers?.some((trigger) => text.includes(trigger))).toBe(true);
+    expect(analyzeText(text, { rules: ['undersized-pool'], dependencies: { postgres: '3', express: '4' } }).findings.map((f) => f.ruleId)).toEqual(['undersized-pool/small-max']);
   });
 });
