@@ -7,6 +7,7 @@ import { accessOfName } from './io-catalog.js';
 import { ModuleResolver } from './resolve-module.js';
 import { PackageIndex } from './packages.js';
 import { addRoutes, joinRoutePath, MAX_ROUTES, OCCASIONAL_PATH } from './routes.js';
+
 import {
   refKey,
   type CalleeRef,
@@ -23,6 +24,9 @@ import {
   type Role,
   type RouteFact,
 } from './types.js';
+
+/** Route handlers for operators, by where they are written: `src/routes/internal/sync.ts`, `controllers/admin/`. */
+const OPERATOR_ROUTE_DIRECTORY = /(^|\/)(routes?|controllers?|handlers?|api)\/(.+\/)?(internal|admin|ops)\//;
 
 /**
  * The project model: every file's summary linked across imports, class fields and inheritance. Effects flow
@@ -826,7 +830,14 @@ export class ProjectModel {
         entries.push({ id: node.id, kind: 'once', reason: `in a ${fileRole} file: runs once per invocation, not per request` });
         continue;
       }
-      if (node.summary.entry) entries.push({ id: node.id, ...node.summary.entry, reason: `${node.summary.key}: ${node.summary.entry.reason} (${node.file}:${node.summary.line})` });
+      if (node.summary.entry) {
+        const entry = node.summary.entry;
+        const reason = `${node.summary.key}: ${entry.reason} (${node.file}:${node.summary.line})`;
+        // A handler known by its signature alone, in a routes directory for operators (`routes/internal/...`).
+        if (entry.kind === 'request' && !entry.route && OPERATOR_ROUTE_DIRECTORY.test(node.file)) {
+          entries.push({ id: node.id, kind: 'occasional', reason: `${reason}; in an operator routes directory: graded below the traffic` });
+        } else entries.push({ id: node.id, ...entry, reason });
+      }
     }
     for (const summary of this.summaries.values()) {
       for (const registration of summary.registered) {
