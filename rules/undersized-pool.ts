@@ -667,11 +667,16 @@ function isShared(site: ts.Node): boolean {
   return false;
 }
 
-/** Handed to the caller: `return new Pool()`, `() => knex({...})`, or a local that is returned or stored on `this`. */
-function isHandedOut(site: ts.Node): boolean {
+/** The expression a construction stands for once `await`, parentheses and type assertions are peeled off, and its parent. */
+function outermost(site: ts.Node): { node: ts.Node; parent: ts.Node | undefined } {
   let node: ts.Node = site;
   while (node.parent && (ts.isAwaitExpression(node.parent) || ts.isParenthesizedExpression(node.parent) || ts.isAsExpression(node.parent) || ts.isNonNullExpression(node.parent) || ts.isSatisfiesExpression(node.parent))) node = node.parent;
-  const parent = node.parent;
+  return { node, parent: node.parent };
+}
+
+/** Handed to the caller: `return new Pool()`, `() => knex({...})`, or a local that is returned or stored on `this`. */
+function isHandedOut(site: ts.Node): boolean {
+  const { node, parent } = outermost(site);
   if (!parent) return false;
   if (ts.isReturnStatement(parent) || (ts.isArrowFunction(parent) && parent.body === node)) return true;
   let name: string | undefined;
@@ -695,9 +700,7 @@ function isHandedOut(site: ts.Node): boolean {
 
 /** The construction itself is what its function returns (`return new Redis(url)`, `const c = new X(); return c`). */
 function returnsItself(site: ts.Node): boolean {
-  let node: ts.Node = site;
-  while (node.parent && (ts.isAwaitExpression(node.parent) || ts.isParenthesizedExpression(node.parent) || ts.isAsExpression(node.parent) || ts.isNonNullExpression(node.parent) || ts.isSatisfiesExpression(node.parent))) node = node.parent;
-  const parent = node.parent;
+  const { node, parent } = outermost(site);
   if (!parent) return false;
   if (ts.isReturnStatement(parent) || (ts.isArrowFunction(parent) && parent.body === node)) return true;
   if (!ts.isVariableDeclaration(parent) || !ts.isIdentifier(parent.name)) return false;
