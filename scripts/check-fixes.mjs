@@ -1,8 +1,8 @@
 #!/usr/bin/env node
 /**
- * Checks every fix of a JSON report against the files it names, the way the fixture test
- * (test/fixes/every-fix.test.ts) checks the fixtures' fixes: applied as given, the file must parse,
- * declare no name twice and gain no type error when compiled on its own. For measuring the fixes on a
+ * Checks every fix of a JSON report against the files it names with the judgement `scan --fix` applies
+ * (verifyFixed, src/fixes/plan.ts): applied as given, the file must parse, declare no name twice and gain no
+ * type error when compiled on its own. For measuring the fixes on a
  * repository the tool was not written for; nothing is written to the scanned files.
  *
  *   node scripts/check-fixes.mjs REPORT.json [--root DIR] [--no-unused] [--json]
@@ -18,7 +18,9 @@ import { fileURLToPath } from 'node:url';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const { applyEdits } = await import(path.join(here, '../dist/src/fixes/edits.js'));
-const { duplicateDeclarations, IsolatedTypeChecker, parseErrors } = await import(path.join(here, '../dist/src/fixes/verify.js'));
+const { IsolatedTypeChecker } = await import(path.join(here, '../dist/src/fixes/verify.js'));
+// The same judgement `scan --fix` makes before it keeps a fix (src/fixes/plan.ts).
+const { verifyFixed } = await import(path.join(here, '../dist/src/fixes/plan.js'));
 const { loadTypeScript } = await import(path.join(here, '../dist/src/scanner/ts.js'));
 loadTypeScript();
 
@@ -79,10 +81,8 @@ for (const finding of report.findings) {
       problems.push(`${file}: the edits do not apply (${error.message})`);
       continue;
     }
-    const before = new Set(parseErrors(entry.text, file));
-    for (const error of parseErrors(fixed, file)) if (!before.has(error)) problems.push(`${file}: parse error ${error}`);
-    for (const duplicate of duplicateDeclarations(fixed, file)) problems.push(`${file}: ${duplicate}`);
-    for (const diagnostic of checker.introduced(entry.text, fixed, file, entry.diagnostics)) problems.push(`${file}: ${diagnostic}`);
+    const problem = verifyFixed(entry.text, fixed, file, checker, entry.diagnostics);
+    if (problem) problems.push(`${file}: ${problem}`);
   }
   results.push({ ruleId: finding.ruleId, location: `${finding.file}:${finding.line}:${finding.column}`, mechanical: Boolean(finding.fix.mechanical), ok: problems.length === 0, problems });
 }

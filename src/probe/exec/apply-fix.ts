@@ -142,9 +142,9 @@ export async function applyFix(
   // the fix. Legacy decorators (a parameter decorator, Nest and TypeORM code) need experimentalDecorators,
   // which a project sets in a tsconfig this check does not read.
   let options: TransformOptions = { loader: loaderFor(fileName), sourcefile: fileName, logLevel: 'silent' };
-  const compiles = async (code: string, with_: TransformOptions): Promise<string | undefined> => {
+  const compiles = async (code: string, transformOptions: TransformOptions): Promise<string | undefined> => {
     try {
-      await transform(code, with_);
+      await transform(code, transformOptions);
       return undefined;
     } catch (error) {
       return errorText(error);
