@@ -151,8 +151,8 @@ function declaredTypeText(fn: ts.Node, name: string): string | undefined {
 function clientRuns(site: SiteRole | undefined, usage: { role: Role } | undefined, ownRole: Role | undefined): Role {
   if (site?.kind === 'request') return 'request';
   // A request made by code that runs once (a script's main(), start-up) costs once, loop or not: the severity
-  // table does not report it. A shared client's users running once is not proven the same way (the model may
-  // miss users in other files), so that stays unknown.
+  // table does not report it. A shared client whose known users run once stays unknown here (users in other
+  // files may be missing); reportNoAgent makes it once only where every user is in view (usedOnlyOnce).
   if (ownRole === 'once') return 'once';
   const role = ownRole ?? usage?.role;
   return role === undefined || role === 'once' ? 'unknown' : role;

@@ -872,7 +872,7 @@ export class ProjectModel {
         if (this.fileRoles.get(node.file) === 'test') continue;
         // A memo with one slot (`if (X.instance) return X.instance; X.instance = new X(createClient())`): what it
         // calls runs on a miss only, once per process (or per instance), however often the getter is called.
-        if (kind !== 'once' && node.summary.memo && !node.summary.memoKey) {
+        if (kind !== 'once' && node.summary.memo && !node.summary.memo.endsWith('[]')) {
           for (const target of node.targets) behindMemo.push({ target: target.id, from: node, line: target.line });
           continue;
         }
