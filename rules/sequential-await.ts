@@ -512,7 +512,7 @@ function checkStatements(statements: readonly ts.Statement[], context: RuleConte
   let run: AwaitStep[] = [];
   let hoisted: ts.Statement[] = [];
   const flush = (index: number) => {
-    if (run.length >= context.options.minAwaits && !onlyBuildsThrow(run, statements.slice(index))) {
+    if (roundTrips(run).length >= context.options.minAwaits && !onlyBuildsThrow(run, statements.slice(index))) {
       const last = run[run.length - 1];
       reportRun(run, hoisted.filter((h) => last && h.pos < last.statement.pos), context);
     }
@@ -540,8 +540,19 @@ function checkStatements(statements: readonly ts.Statement[], context: RuleConte
   flush(statements.length);
 }
 
+/**
+ * The steps that wait on a round trip. A call whose I/O all goes through a memo (a one-slot memo, an in-flight
+ * promise in a field, a caching decorator; see LinkedFunction.memoisedRead) answers from memory after its first
+ * call: it stays in the run (it is independent) but is not a round trip Promise.all would save.
+ */
+function roundTrips(run: AwaitStep[]): AwaitStep[] {
+  return run.filter((step) => !step.evidence.memoised);
+}
+
 function stepEvidence(step: AwaitStep, context: RuleContext<Options>): string {
   const call = `\`${shorten(context.text(step.call), 50)}\``;
+  const memoised = step.evidence.memoised;
+  if (memoised) return `${call}: ${memoised.name} is ${memoised.reason}: answers from memory after its first call, not counted as a round trip`;
   const effect = step.evidence.effects[0];
   if (step.evidence.level === 'proven' && effect) return `${call}: ${effect.kind} ${effect.access} via ${chainText(effect)}${effect.file !== context.file ? ` (${effect.file}${effect.line > 0 ? `:${effect.line}` : ''})` : ''}`;
   return `${call}: assumed I/O — ${step.evidence.assumedCalls.slice(0, 2).map((c) => `\`${c}\``).join(', ') || `\`${step.name}\``} has no body the model can follow, and its name reads as I/O`;
@@ -558,11 +569,12 @@ function reportRun(run: AwaitStep[], hoisted: ts.Statement[], context: RuleConte
   if (!first || !last) return;
   if (inTransaction(first.statement) || decoratedTransaction(first.statement, context) || deliberateComment(first.statement, context.sourceFile)) return;
   const frequency = frequencyAt(first.statement, context);
-  const count = run.length;
-  const names = run.map((s) => s.name);
-  const proven = run.every((s) => s.evidence.level === 'proven');
-  const writes = run[0]?.evidence.access === 'write';
-  const localOnly = run.every((s) => s.evidence.effects.length > 0 && s.evidence.effects.every((e) => e.kind === 'fs'));
+  const trips = roundTrips(run);
+  const count = trips.length;
+  const names = trips.map((s) => s.name);
+  const proven = trips.every((s) => s.evidence.level === 'proven');
+  const writes = trips[0]?.evidence.access === 'write';
+  const localOnly = trips.every((s) => s.evidence.effects.length > 0 && s.evidence.effects.every((e) => e.kind === 'fs'));
   const cost: Cost = localOnly ? 'light' : count >= 3 ? 'heavy' : 'moderate';
   const frontEnd = frontEndOf(context);
   // In front-end code only proven I/O counts: names there are mostly local storage and in-memory stores. Writes
@@ -606,7 +618,7 @@ function reportRun(run: AwaitStep[], hoisted: ts.Statement[], context: RuleConte
     ],
     impact: `${count} calls of ~L ms each run back to back: ~${count}L -> ~L (the slowest one) ${frequency.role === 'request' ? 'per request' : 'per call'}${proven ? '' : ', if they are I/O as their names say'}`,
     fix: {
-      description: `Start the ${count} calls together and await them once with Promise.all (use Promise.allSettled if one failure must not abort the others).`,
+      description: `Start the ${run.length} calls together and await them once with Promise.all (use Promise.allSettled if one failure must not abort the others).`,
       replacement: fixText,
       edits: [fixEdit],
       // Reads the rule found independent: only their timing changes. Writes reorder effects: a suggestion.

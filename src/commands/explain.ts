@@ -37,6 +37,8 @@ export interface Explanation {
     routes?: string[];
     effects: Array<{ kind: string; access: string; chain: string; at: string }>;
     memo?: string;
+    /** Why a call of it answers from memory after its first one (LinkedFunction.memoisedRead). */
+    memoisedRead?: string;
     limiters: string[];
     validatorOnly: boolean;
     callers: string[];
@@ -92,6 +94,7 @@ export async function explain(target: string, flags: ExplainFlags, io: Io): Prom
       ...(linked?.routes?.length ? { routes: linked.routes.map((r) => `${r.method} ${r.path} (${r.file}:${r.line}, ${r.framework}, handler ${r.handler})`) } : {}),
       effects: (linked?.effects ?? []).map((e) => ({ kind: e.kind, access: e.access, chain: chainText(e, fn.key), at: `${e.file}:${e.line}` })),
       ...(fn.memo ? { memo: fn.memo } : {}),
+      ...(linked?.memoisedRead ? { memoisedRead: linked.memoisedRead } : {}),
       limiters: linked?.limiters ?? [],
       validatorOnly: fn.validatorOnly,
       callers: model.callersOf(file, fn.key),
@@ -133,7 +136,8 @@ export function formatExplanation(explanation: Explanation): string {
     lines.push('  effects:');
     if (fn.effects.length === 0) lines.push('    none found: no I/O in its body or in the project functions it calls');
     for (const effect of fn.effects) lines.push(`    ${effect.kind} ${effect.access}: ${effect.chain}  (${effect.at})`);
-    if (fn.memo) lines.push(`  memoised in ${fn.memo}: later calls return the first result`);
+    if (fn.memoisedRead) lines.push(`  answers from memory after its first call: ${fn.memoisedRead}`);
+    else if (fn.memo) lines.push(`  memoised in ${fn.memo}: later calls return the first result`);
     if (fn.limiters.length > 0) lines.push(`  goes through a limiter: ${fn.limiters.join(', ')}`);
     if (fn.validatorOnly) lines.push('  a fail-fast check: throws on some path and returns no value');
     lines.push(`  callers${fn.callers.length === 0 ? ': none found in the scanned files' : ':'}`);

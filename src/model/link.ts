@@ -60,6 +60,8 @@ interface Node {
   unresolvedOpaque?: string[];
   /** Declared routes whose handlers reach this function (routes.ts). */
   routes?: RouteFact[];
+  /** Answers from memory after its first call, and why (LinkedFunction.memoisedRead). */
+  memoisedRead?: string;
 }
 
 const ROLE_RANK: Record<EntryKind, number> = { request: 4, occasional: 3, background: 2, once: 1 };
@@ -90,6 +92,7 @@ export class ProjectModel {
     }
     this.linkCalls();
     this.propagateEffects();
+    this.markMemoisedReads();
     this.assignRoles();
     this.propagateRoutes();
     this.gradeOperatorRoutes();
@@ -195,6 +198,7 @@ export class ProjectModel {
       hasBody: node.summary.hasBody,
       ...(node.transaction ? { transaction: node.transaction } : {}),
       ...(node.summary.memoKey ? { memoKey: node.summary.memoKey } : {}),
+      ...(node.memoisedRead ? { memoisedRead: node.memoisedRead } : {}),
       ...(node.routes ? { routes: node.routes } : {}),
       ...(this.codecOf(node, 0) ? { codec: this.codecOf(node, 0) } : {}),
       ...(this.constructionsOf(node, 0).length > 0 ? { constructs: this.constructionsOf(node, 0) } : {}),
@@ -263,7 +267,7 @@ export class ProjectModel {
         if (!call.returned) continue;
         const targetId = this.resolveRef(node.file, call.ref);
         const target = targetId ? this.nodes.get(targetId) : undefined;
-        if (!target || target === node || target.summary.memo) continue;
+        if (!target || target === node || target.summary.memo || target.summary.cachedBy) continue;
         for (const inner of this.constructionsOf(target, depth + 1)) {
           if (!inner.returned || found.length >= MAX_SET) continue;
           found.push({ ...inner, file: inner.file ?? target.file, via: [target.summary.key, ...(inner.via ?? [])], returned: true });
@@ -646,7 +650,7 @@ export class ProjectModel {
   private propagateEffects(): void {
     for (const node of this.nodes.values()) {
       node.effects = node.summary.direct.map((effect) => ({ ...effect, chain: [], file: node.file }));
-      if (node.summary.memo) node.memos = [node.id];
+      if (node.summary.memo || node.summary.cachedBy) node.memos = [node.id];
       if (node.summary.limiter) node.limiters = [node.summary.limiter];
       node.assumed = [...new Set([...node.summary.opaque, ...(node.unresolvedOpaque ?? [])])].slice(0, MAX_SET);
     }
@@ -674,6 +678,45 @@ export class ProjectModel {
           queue.push(dependent);
         }
       }
+    }
+  }
+
+  /**
+   * Functions a call of which answers from memory after the first one (LinkedFunction.memoisedRead): a one-slot
+   * memo (`if (this.x) return this.x; ...`, an in-flight promise in a field, `this.p ??= load()`), a method a
+   * caching decorator wraps, and a function whose every I/O goes through one of those (`keyFor(kid)` reading
+   * `this.signingKeys()`). A memo keyed by the arguments is not one: each new key loads again.
+   */
+  private markMemoisedReads(): void {
+    for (const node of this.nodes.values()) {
+      const { memo, memoInFlight, cachedBy } = node.summary;
+      if (cachedBy) node.memoisedRead = `cached by @${cachedBy}`;
+      else if (memo && !memo.endsWith('[]')) node.memoisedRead = `memoised (${memoInFlight ? 'in-flight promise' : 'value'} in ${memo})`;
+    }
+    for (let pass = 0; pass < MAX_PASSES; pass++) {
+      let changed = false;
+      for (const node of this.nodes.values()) {
+        if (node.memoisedRead || node.summary.direct.length > 0 || node.summary.opaque.length > 0 || (node.unresolvedOpaque?.length ?? 0) > 0) continue;
+        if (node.effects.length === 0 && node.assumed.length === 0) continue;
+        let through: Node | undefined;
+        let all = true;
+        for (const target of node.targets) {
+          const callee = this.nodes.get(target.id);
+          const works = callee ? callee.effects.length > 0 || callee.assumed.length > 0 : (this.synthetic.get(target.id)?.effects.length ?? 0) > 0;
+          if (!works) continue;
+          if (!callee?.memoisedRead) {
+            all = false;
+            break;
+          }
+          through ??= callee;
+        }
+        if (all && through) {
+          const reason = through.memoisedRead ?? '';
+          node.memoisedRead = reason.startsWith('reads only through') ? reason : `reads only through ${through.summary.key}, ${reason}`;
+          changed = true;
+        }
+      }
+      if (!changed) break;
     }
   }
 

@@ -48,3 +48,21 @@ export function isCachedLoader(fn: ts.Node): boolean {
   if (!parent || !ts.isCallExpression(parent) || !parent.arguments.some((a) => skipOuter(a) === fn)) return false;
   return memoizerCall(parent) !== undefined || cacheThroughCall(parent) !== undefined;
 }
+
+/**
+ * A method decorator that reads through a cache (`@Cacheable(...)`, `@Cached()`, `@Cache({ ttl })`, `@Memoize()`,
+ * `@MemoizeAsync`, `@UseCache`, `@CacheResult`, a project's own `@WithCache`): a call answers from the cache after
+ * its first one. Told by the name's words, not one library. Not the ones that write or drop entries (`@CacheEvict`,
+ * `@CachePut`, which always runs the method), nor those that fill it ahead of traffic (`@CacheWarmup`), nor
+ * metadata and HTTP headers (`@CacheKey`, `@CacheTTL`, `@CacheControl`), nor opt-outs (`@NoCache`, `@SkipCache`).
+ * The decorator's name, or undefined.
+ */
+export function cachingDecorator(names: string[]): string | undefined {
+  return names.find((name) => {
+    const words = name.split(/(?<=[a-z0-9])(?=[A-Z])|_/).map((w) => w.toLowerCase());
+    return words.some((w) => CACHING_WORDS.test(w)) && !words.some((w) => NOT_A_CACHE_READ.test(w));
+  });
+}
+
+const CACHING_WORDS = /^(cache|cached|cacheable|cachable|memo|memoize|memoise|memoized|memoised|memoizee)$/;
+const NOT_A_CACHE_READ = /^(evict|evicts|invalidate|invalidates|clear|clears|put|bust|purge|delete|del|remove|reset|flush|expire|refresh|reload|warm|warmup|warmer|prime|preload|populate|update|set|key|keys|ttl|control|header|headers|no|skip|disable|without|bypass|inject|interceptor|module|manager|store|config|options|tag|tags)$/;

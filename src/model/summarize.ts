@@ -8,7 +8,7 @@ import { agentClassOf, agentConstructionIn, flowsToReturn } from './construction
 import { clientConstructionIn } from './clients.js';
 import { returnedValue } from './factories.js';
 import { markCommandModule, markMigrations, onceAtLoad } from './run-once.js';
-import { isCachedLoader } from './memoize.js';
+import { cachingDecorator, isCachedLoader } from './memoize.js';
 import { OCCASIONAL_PATH } from './routes.js';
 import { flagArguments, numberArguments } from './flags.js';
 import { passedHandles } from './callbacks.js';
@@ -131,8 +131,13 @@ export function summarizeFile(file: string, sourceFile: ts.SourceFile, scope: Im
     const fnSummary = frame.summary;
     const body = (fn as ts.FunctionLikeDeclaration).body;
     fnSummary.validatorOnly = frame.throws && !frame.returnsValue && !ts.isConstructorDeclaration(fn);
-    const memo = body ? memoOf(body) : undefined;
+    const found = body ? memoOf(body) : undefined;
+    const memo = found?.slot;
     if (memo) fnSummary.memo = memo;
+    if (found?.promise && !memo?.endsWith('[]')) fnSummary.memoInFlight = true;
+    // `@Cacheable()`, `@Memoize()`: the method reads through a cache its decorator keeps (memoize.ts).
+    const cachedBy = ts.isMethodDeclaration(fn) || ts.isGetAccessor(fn) ? cachingDecorator(decoratorNames(fn)) : undefined;
+    if (cachedBy) fnSummary.cachedBy = cachedBy;
     const memoKey = memo?.endsWith('[]') && body && ts.isBlock(body) ? memoKeyParameters(fn, body, memo.slice(0, -2)) : undefined;
     if (memoKey) fnSummary.memoKey = memoKey;
     const className = fnSummary.className;
@@ -680,13 +685,19 @@ function opaqueIoName(node: ts.CallExpression | ts.NewExpression | ts.TaggedTemp
  *  - `if (this.x) return this.x; ... this.x = await load()`, also with more in the guard (a TTL:
  *    `if (this.x && Date.now() - this.at < TTL) return this.x`);
  *  - `if (!this.p) { this.p = load(); } return this.p` (a promise memo: later callers await the same load);
- *  - `return this.x ??= load()`;
+ *  - `return this.x ??= load()`, `this.x ??= load(); return this.x`;
  *  - the same on a class's static slot (`if (X.instance) return X.instance; X.instance = new X(...)`).
  */
-function memoOf(body: ts.Node): string | undefined {
+interface Memo {
+  slot: string;
+  /** The slot holds the load's promise (an in-flight memo): callers during the first load await the same one. */
+  promise: boolean;
+}
+
+function memoOf(body: ts.Node): Memo | undefined {
   if (!ts.isBlock(body)) return undefined;
   const guarded = new Set<string>();
-  let memo: string | undefined;
+  let memo: Memo | undefined;
   const targetText = (expression: ts.Expression): string | undefined => {
     const inner = skipOuter(expression);
     if (ts.isPropertyAccessExpression(inner) && inner.expression.kind === ts.SyntaxKind.ThisKeyword) return `this.${inner.name.text}`;
@@ -708,30 +719,39 @@ function memoOf(body: ts.Node): string | undefined {
     visit(condition);
     return found;
   };
-  const assignedIn = (node: ts.Node, targets: Set<string>): string | undefined => {
-    let found: string | undefined;
+  const assignedIn = (node: ts.Node, targets: Set<string>): Memo | undefined => {
+    let found: Memo | undefined;
     const visit = (current: ts.Node): void => {
       if (found || ts.isFunctionLike(current)) return;
       if (ts.isBinaryExpression(current) && current.operatorToken.kind >= ts.SyntaxKind.FirstAssignment && current.operatorToken.kind <= ts.SyntaxKind.LastAssignment) {
         const target = targetText(current.left);
-        if (target && targets.has(target)) found = target;
+        if (target && targets.has(target)) found = { slot: target, promise: !ts.isAwaitExpression(skipOuter(current.right)) };
       }
       ts.forEachChild(current, visit);
     };
     visit(node);
     return found;
   };
+  /** `this.p ??= load()` (or `||=`): the slot, and whether it holds the load's promise (the value not awaited). */
+  const fillOnce = (expression: ts.Expression): Memo | undefined => {
+    const inner = skipOuter(expression);
+    if (!ts.isBinaryExpression(inner) || (inner.operatorToken.kind !== ts.SyntaxKind.QuestionQuestionEqualsToken && inner.operatorToken.kind !== ts.SyntaxKind.BarBarEqualsToken)) return undefined;
+    const slot = targetText(inner.left);
+    return slot ? { slot, promise: !ts.isAwaitExpression(skipOuter(inner.right)) } : undefined;
+  };
   const returned = new Set<string>();
   for (const statement of body.statements) {
     if (ts.isReturnStatement(statement) && statement.expression) {
-      const inner = skipOuter(statement.expression);
-      if (ts.isBinaryExpression(inner) && (inner.operatorToken.kind === ts.SyntaxKind.QuestionQuestionEqualsToken || inner.operatorToken.kind === ts.SyntaxKind.BarBarEqualsToken)) {
-        const target = targetText(inner.left);
-        if (target) return target;
-      }
-      const target = targetText(inner as ts.Expression);
+      const filled = fillOnce(statement.expression);
+      if (filled) return filled;
+      const target = targetText(skipOuter(statement.expression) as ts.Expression);
       if (target) returned.add(target);
     }
+  }
+  for (const statement of body.statements) {
+    // `this.p ??= load(); return this.p`
+    const filled = ts.isExpressionStatement(statement) ? fillOnce(statement.expression) : undefined;
+    if (filled && returned.has(filled.slot)) return filled;
   }
   for (const statement of body.statements) {
     if (!ts.isIfStatement(statement)) continue;
@@ -741,21 +761,27 @@ function memoOf(body: ts.Node): string | undefined {
       const target = targetText(then.expression);
       if (target && names.has(target)) guarded.add(target);
     }
-    // `if (!this.p) this.p = load(); return this.p`
+    // `if (!this.p) this.p = load(); return this.p`: the slot holds what the assignment put there, a promise
+    // unless it was awaited first.
     const filled = assignedIn(statement.thenStatement, names);
-    if (filled && returned.has(filled)) return filled;
+    if (filled && returned.has(filled.slot)) return filled;
   }
-  if (guarded.size === 0) return keyedMemoOf(body);
+  if (guarded.size === 0) return keyed(body);
   const visit = (node: ts.Node): void => {
     if (memo) return;
     if (ts.isBinaryExpression(node) && node.operatorToken.kind >= ts.SyntaxKind.FirstAssignment && node.operatorToken.kind <= ts.SyntaxKind.LastAssignment) {
       const target = targetText(node.left);
-      if (target && guarded.has(target)) memo = target;
+      if (target && guarded.has(target)) memo = { slot: target, promise: false };
     }
     ts.forEachChild(node, visit);
   };
   visit(body);
-  return memo ?? keyedMemoOf(body);
+  return memo ?? keyed(body);
+}
+
+function keyed(body: ts.Block): Memo | undefined {
+  const slot = keyedMemoOf(body);
+  return slot ? { slot, promise: false } : undefined;
 }
 
 /**

@@ -177,6 +177,11 @@ export interface FunctionSummary {
   memo?: string;
   /** A memo keyed by its arguments: the parameter positions its key is built from (summarize.ts). */
   memoKey?: number[];
+  /** The one-slot memo holds the load's promise (`if (!this.p) this.p = load(); return this.p`, `this.p ??= load()`):
+   *  callers during the first load await the same one. */
+  memoInFlight?: boolean;
+  /** A method decorated to read through a cache (`@Cacheable()`, `@Memoize()`): the decorator's name (memoize.ts). */
+  cachedBy?: string;
   /** Awaits a limiter (p-limit, Bottleneck, a semaphore): `module` or field it goes through. */
   limiter?: string;
   /** Throws on some path and returns no value: a fail-fast check. */
@@ -254,6 +259,10 @@ export interface LinkedFunction {
   memos: string[];
   /** Its own memo is keyed by these parameter positions (FunctionSummary.memoKey). */
   memoKey?: number[];
+  /** Why a call of it answers from memory after its first one, when it does: a one-slot memo or a caching
+   *  decorator of its own, or every I/O it does goes through such a function (link.ts memoisedReads). A memo keyed
+   *  by the arguments is not one: a new key is a new load. */
+  memoisedRead?: string;
   /** Limiters this function's work goes through, transitively. */
   limiters: string[];
   validatorOnly: boolean;

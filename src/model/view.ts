@@ -39,6 +39,9 @@ export interface IoEvidence {
   /** One connection or session, or an operation that takes a position or sequence number. */
   serialised: boolean;
   callees: LinkedFunction[];
+  /** Every I/O it waits on goes through functions that answer from memory after their first call (a one-slot
+   *  memo, a caching decorator): the first of them and why (LinkedFunction.memoisedRead). */
+  memoised?: { name: string; reason: string };
 }
 
 export interface SiteFrequency {
@@ -311,7 +314,8 @@ export class ModelView {
   /** How sure the model is that awaiting `expression` waits on I/O, and what kind of access it is. */
   ioEvidence(expression: ts.Node, operationName: string): IoEvidence {
     const found = this.effectsOf(expression);
-    const base = { memos: found.memos, limiters: found.limiters, callees: found.callees };
+    const memoised = memoisedThrough(found);
+    const base = { memos: found.memos, limiters: found.limiters, callees: found.callees, ...(memoised ? { memoised } : {}) };
     if (found.effects.length > 0) {
       const serialised = found.effects.some((e) => e.single || e.ordered);
       let access: IoEvidence['access'] = serialised ? 'ordered' : 'read';
@@ -334,6 +338,17 @@ export class ModelView {
     }
     return { level: 'none', access: 'read', effects: [], assumedCalls: [], serialised: false, ...base };
   }
+}
+
+/** The expression's I/O all comes through project functions that answer from memory after their first call. */
+function memoisedThrough(found: ExpressionEffects): IoEvidence['memoised'] {
+  const working = found.callees.filter((c) => c.effects.length > 0 || c.assumed.length > 0);
+  const first = working[0];
+  if (!first?.memoisedRead || !working.every((c) => c.memoisedRead && c.hasBody)) return undefined;
+  // No I/O of its own beside them: a direct library call, or a call the model could not follow whose name reads as I/O.
+  if (found.effects.some((e) => !working.some((c) => e.chain[0] === c.name))) return undefined;
+  if (found.unresolved.some((name) => accessOfName((name.split('.').pop() ?? name).replace(/[^\w$]/g, '')) !== 'unknown')) return undefined;
+  return { name: first.name, reason: first.memoisedRead };
 }
 
 /** Read, write or ordered for a set of operation names: any write makes it a write, any ordered ordered. */
