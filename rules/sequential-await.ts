@@ -956,7 +956,8 @@ function checkLoop(loop: LoopNode, context: RuleContext<Options>): void {
     if (!c) return [];
     return [{ awaitNode: a, call: c, name: calleeLabel(c), evidence: context.model.ioEvidence(c, calleeLabel(c)), usesItem: [...identifiersRead(c)].some((r) => derived.has(r)) }];
   });
-  const io = judged.filter((j) => j.evidence.level !== 'none');
+  // A memoised read answers from memory after the first item, unless its cache is keyed by the item.
+  const io = judged.filter((j) => j.evidence.level !== 'none' && !(j.evidence.memoised && !(j.evidence.memoised.byArguments && j.usesItem)));
   // A read that names no item and nothing the loop changes is the same read N times: hoisted, it runs once.
   // One that names an enclosing loop's item is that loop's per-item read (judged there), not this loop's.
   const invariant = io.some((j) => j.usesItem) ? undefined : io.find((j) => j.evidence.access === 'read' && !readsEnclosingLoopItem(j.awaitNode, loop, context.sourceFile) && hoistableStatement(j.awaitNode, j.call, loop, context.sourceFile) !== undefined);

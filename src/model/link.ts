@@ -62,6 +62,7 @@ interface Node {
   routes?: RouteFact[];
   /** Answers from memory after its first call, and why (LinkedFunction.memoisedRead). */
   memoisedRead?: string;
+  memoisedByArguments?: boolean;
 }
 
 const ROLE_RANK: Record<EntryKind, number> = { request: 4, occasional: 3, background: 2, once: 1 };
@@ -199,6 +200,7 @@ export class ProjectModel {
       ...(node.transaction ? { transaction: node.transaction } : {}),
       ...(node.summary.memoKey ? { memoKey: node.summary.memoKey } : {}),
       ...(node.memoisedRead ? { memoisedRead: node.memoisedRead } : {}),
+      ...(node.memoisedByArguments ? { memoisedByArguments: true } : {}),
       ...(node.routes ? { routes: node.routes } : {}),
       ...(this.codecOf(node, 0) ? { codec: this.codecOf(node, 0) } : {}),
       ...(this.constructionsOf(node, 0).length > 0 ? { constructs: this.constructionsOf(node, 0) } : {}),
@@ -690,7 +692,11 @@ export class ProjectModel {
   private markMemoisedReads(): void {
     for (const node of this.nodes.values()) {
       const { memo, memoInFlight, cachedBy } = node.summary;
-      if (cachedBy) node.memoisedRead = `cached by @${cachedBy}`;
+      if (cachedBy) {
+        node.memoisedRead = `cached by @${cachedBy}`;
+        // Cache decorators key their entries by the arguments: a method that takes some has an entry per value.
+        if (node.summary.cachedByArguments) node.memoisedByArguments = true;
+      }
       else if (memo && !memo.endsWith('[]')) node.memoisedRead = `memoised (${memoInFlight ? 'in-flight promise' : 'value'} in ${memo})`;
     }
     for (let pass = 0; pass < MAX_PASSES; pass++) {
@@ -713,6 +719,7 @@ export class ProjectModel {
         if (all && through) {
           const reason = through.memoisedRead ?? '';
           node.memoisedRead = reason.startsWith('reads only through') ? reason : `reads only through ${through.summary.key}, ${reason}`;
+          if (through.memoisedByArguments) node.memoisedByArguments = true;
           changed = true;
         }
       }

@@ -138,6 +138,7 @@ export function summarizeFile(file: string, sourceFile: ts.SourceFile, scope: Im
     // `@Cacheable()`, `@Memoize()`: the method reads through a cache its decorator keeps (memoize.ts).
     const cachedBy = ts.isMethodDeclaration(fn) || ts.isGetAccessor(fn) ? cachingDecorator(decoratorNames(fn)) : undefined;
     if (cachedBy) fnSummary.cachedBy = cachedBy;
+    if (cachedBy && fn.parameters.length > 0) fnSummary.cachedByArguments = true;
     const memoKey = memo?.endsWith('[]') && body && ts.isBlock(body) ? memoKeyParameters(fn, body, memo.slice(0, -2)) : undefined;
     if (memoKey) fnSummary.memoKey = memoKey;
     const className = fnSummary.className;

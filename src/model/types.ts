@@ -182,6 +182,8 @@ export interface FunctionSummary {
   memoInFlight?: boolean;
   /** A method decorated to read through a cache (`@Cacheable()`, `@Memoize()`): the decorator's name (memoize.ts). */
   cachedBy?: string;
+  /** The decorated method takes parameters: its cache has an entry per argument value. */
+  cachedByArguments?: boolean;
   /** Awaits a limiter (p-limit, Bottleneck, a semaphore): `module` or field it goes through. */
   limiter?: string;
   /** Throws on some path and returns no value: a fail-fast check. */
@@ -263,6 +265,9 @@ export interface LinkedFunction {
    *  decorator of its own, or every I/O it does goes through such a function (link.ts memoisedReads). A memo keyed
    *  by the arguments is not one: a new key is a new load. */
   memoisedRead?: string;
+  /** The cache behind memoisedRead is keyed by the arguments (a caching decorator on a method that takes some):
+   *  calls with a new argument, such as each item of a loop, load again. */
+  memoisedByArguments?: boolean;
   /** Limiters this function's work goes through, transitively. */
   limiters: string[];
   validatorOnly: boolean;

@@ -41,7 +41,7 @@ export interface IoEvidence {
   callees: LinkedFunction[];
   /** Every I/O it waits on goes through functions that answer from memory after their first call (a one-slot
    *  memo, a caching decorator): the first of them and why (LinkedFunction.memoisedRead). */
-  memoised?: { name: string; reason: string };
+  memoised?: { name: string; reason: string; byArguments: boolean };
 }
 
 export interface SiteFrequency {
@@ -348,7 +348,7 @@ function memoisedThrough(found: ExpressionEffects): IoEvidence['memoised'] {
   // No I/O of its own beside them: a direct library call, or a call the model could not follow whose name reads as I/O.
   if (found.effects.some((e) => !working.some((c) => e.chain[0] === c.name))) return undefined;
   if (found.unresolved.some((name) => accessOfName((name.split('.').pop() ?? name).replace(/[^\w$]/g, '')) !== 'unknown')) return undefined;
-  return { name: first.name, reason: first.memoisedRead };
+  return { name: first.name, reason: first.memoisedRead, byArguments: working.some((c) => c.memoisedByArguments) };
 }
 
 /** Read, write or ordered for a set of operation names: any write makes it a write, any ordered ordered. */

@@ -74,4 +74,20 @@ describe('bottleneck explain', () => {
     expect(code).toBe(0);
     expect(stdout).toBe(shown);
   });
+  it('prints why a function answers from memory after its first call', () => {
+    const dir = project({
+      'src/index.ts': `import axios from 'axios';
+export class Search {
+  private loading: Promise<string[]> | undefined;
+  terms() {
+    if (!this.loading) this.loading = axios.get('https://search.internal/index').then((r) => r.data as string[]);
+    return this.loading;
+  }
+}
+`,
+    });
+    const { code, stdout } = run(dir, 'explain', 'src/index.ts:4');
+    expect(code).toBe(0);
+    expect(stdout).toContain('answers from memory after its first call: memoised (in-flight promise in this.loading)');
+  });
 });

@@ -3,6 +3,7 @@ import { scan } from '../../src/scanner/engine.js';
 import { ALL_RULES } from '../../rules/index.js';
 import type { ProjectModel } from '../../src/model/link.js';
 import { cachingDecorator } from '../../src/model/memoize.js';
+import path from 'node:path';
 import { project, removeProjects } from './cli-project.js';
 
 afterAll(removeProjects);
@@ -66,6 +67,8 @@ export class Index {
   }
   @Cacheable({ ttl: 60 })
   async cached() { return (await axios.get('https://s.example/c')).data; }
+  @Cacheable({ ttl: 60 })
+  async keyedCache(id: string) { return (await axios.get('https://s.example/c/' + id)).data; }
   @Memoize()
   async memoized() { return (await axios.get('https://s.example/m')).data; }
   @CacheEvict({ key: 'c' })
@@ -122,6 +125,11 @@ describe('memoised reads in the model', () => {
     expect(read('Index.cached')).toBe('cached by @Cacheable');
     expect(read('Index.memoized')).toBe('cached by @Memoize');
     expect(read('Index.through')).toBe('reads only through Index.inFlight, memoised (in-flight promise in this.loading)');
+    // A decorator's cache has an entry per argument value; a one-slot memo has one, whatever its caller passes.
+    const fn = (key: string) => model.linkedFunction('src/service.ts', key);
+    expect(fn('Index.cached')?.memoisedByArguments).toBeUndefined();
+    expect(fn('Index.keyedCache')?.memoisedByArguments).toBe(true);
+    expect(fn('Index.through')?.memoisedByArguments).toBeUndefined();
   });
 
   it('does not take for memoised a function with I/O of its own, a guard nothing fills, a keyed memo or a decorator that evicts, warms or sets headers', async () => {
@@ -146,5 +154,30 @@ describe('cachingDecorator', () => {
     for (const name of ['CacheEvict', 'CacheInvalidate', 'CacheClear', 'InvalidateCache', 'CachePut', 'CacheWarmup', 'CacheKey', 'CacheTTL', 'CacheControl', 'NoCache', 'SkipCache', 'InjectCache', 'Cachet', 'Get', 'Transactional']) {
       expect({ name, found: cachingDecorator([name]) }).toEqual({ name, found: undefined });
     }
+  });
+});
+
+describe('sequential-await over memoised reads', () => {
+  const root = path.resolve(import.meta.dirname, '../..');
+  const file = 'fixtures/sequential-await/src/services/memoised-reads.ts';
+
+  it('counts a memoised read in a run as no round trip and says why; a loop over a cache keyed by the item still is one', async () => {
+    const result = await scan({
+      cwd: root,
+      paths: [file],
+      include: [],
+      exclude: [],
+      maxFileSize: 1024 * 1024,
+      rules: ALL_RULES.filter((rule) => rule.meta.id === 'sequential-await').map((rule) => ({ rule, options: {} })),
+    });
+    expect(result.errors).toEqual([]);
+    const three = result.findings.find((f) => f.message.includes('(query, get)') && f.endLine - f.line === 2);
+    expect(three?.message).toMatch(/^2 independent reads/);
+    expect(three?.evidence[0]).toBe('`search.terms()`: SearchIndex.terms is memoised (in-flight promise in this.loading): answers from memory after its first call, not counted as a round trip');
+    expect(three?.impact).toMatch(/^2 calls/);
+    // The fix still starts all three together: the memoised one is as independent as the others.
+    expect(three?.fix.replacement).toMatch(/^const \[terms, recent, trending\] = await Promise\.all\(\[\s*search\.terms\(\),/);
+    const loop = result.findings.find((f) => f.ruleId === 'sequential-await/loop');
+    expect(loop?.message).toContain('profiles.profile(id)');
   });
 });
