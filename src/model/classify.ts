@@ -259,6 +259,21 @@ function declarationsOf(scope: ts.Node): Map<string, LocalDeclaration> | undefin
   return names;
 }
 
+/**
+ * The call's receiver is an instance the enclosing function builds itself (`const ctx = new RequestContext(req);
+ * await ctx.user()`): anything it memoises in its fields starts empty, so its first call here is a load.
+ */
+export function freshLocalInstance(call: ts.Node): boolean {
+  if (!ts.isCallExpression(call)) return false;
+  const callee = skipOuter(call.expression);
+  if (!ts.isPropertyAccessExpression(callee)) return false;
+  const receiver = skipOuter(callee.expression);
+  if (!ts.isIdentifier(receiver)) return false;
+  const declaration = localDeclaration(receiver, receiver.text);
+  const init = declaration && ts.isVariableDeclaration(declaration) && declaration.initializer ? skipOuter(declaration.initializer) : undefined;
+  return init !== undefined && ts.isNewExpression(init);
+}
+
 /** The declaration of `name` visible at `at` inside functions (parameters, variables); undefined at module level. */
 function localDeclaration(at: ts.Node, name: string): LocalDeclaration | undefined {
   for (let scope: ts.Node | undefined = at.parent; scope && !ts.isSourceFile(scope); scope = scope.parent) {

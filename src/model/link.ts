@@ -63,6 +63,7 @@ interface Node {
   /** Answers from memory after its first call, and why (LinkedFunction.memoisedRead). */
   memoisedRead?: string;
   memoisedByArguments?: boolean;
+  memoisedPerInstance?: boolean;
 }
 
 const ROLE_RANK: Record<EntryKind, number> = { request: 4, occasional: 3, background: 2, once: 1 };
@@ -201,6 +202,7 @@ export class ProjectModel {
       ...(node.summary.memoKey ? { memoKey: node.summary.memoKey } : {}),
       ...(node.memoisedRead ? { memoisedRead: node.memoisedRead } : {}),
       ...(node.memoisedByArguments ? { memoisedByArguments: true } : {}),
+      ...(node.memoisedPerInstance ? { memoisedPerInstance: true } : {}),
       ...(node.routes ? { routes: node.routes } : {}),
       ...(this.codecOf(node, 0) ? { codec: this.codecOf(node, 0) } : {}),
       ...(this.constructionsOf(node, 0).length > 0 ? { constructs: this.constructionsOf(node, 0) } : {}),
@@ -697,7 +699,10 @@ export class ProjectModel {
         // Cache decorators key their entries by the arguments: a method that takes some has an entry per value.
         if (node.summary.cachedByArguments) node.memoisedByArguments = true;
       }
-      else if (memo && !memo.endsWith('[]')) node.memoisedRead = `memoised (${memoInFlight ? 'in-flight promise' : 'value'} in ${memo})`;
+      else if (memo && !memo.endsWith('[]')) {
+        node.memoisedRead = `memoised (${memoInFlight ? 'in-flight promise' : 'value'} in ${memo})`;
+        if (memo.startsWith('this.')) node.memoisedPerInstance = true;
+      }
     }
     for (let pass = 0; pass < MAX_PASSES; pass++) {
       let changed = false;
@@ -720,6 +725,7 @@ export class ProjectModel {
           const reason = through.memoisedRead ?? '';
           node.memoisedRead = reason.startsWith('reads only through') ? reason : `reads only through ${through.summary.key}, ${reason}`;
           if (through.memoisedByArguments) node.memoisedByArguments = true;
+          if (through.memoisedPerInstance) node.memoisedPerInstance = true;
           changed = true;
         }
       }

@@ -268,6 +268,8 @@ export interface LinkedFunction {
   /** The cache behind memoisedRead is keyed by the arguments (a caching decorator on a method that takes some):
    *  calls with a new argument, such as each item of a loop, load again. */
   memoisedByArguments?: boolean;
+  /** The memo behind memoisedRead is a field of the instance (`this.p`): a new instance starts with it empty. */
+  memoisedPerInstance?: boolean;
   /** Limiters this function's work goes through, transitively. */
   limiters: string[];
   validatorOnly: boolean;

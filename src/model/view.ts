@@ -1,6 +1,6 @@
 import { ts } from '../scanner/ts.js';
 import type { ImportScope } from '../scanner/imports.js';
-import { accessOfCall, classifyCall, type ClassifyContext } from './classify.js';
+import { accessOfCall, classifyCall, freshLocalInstance, type ClassifyContext } from './classify.js';
 import { accessOfName } from './io-catalog.js';
 import { flagGuards, roleUnderGuards } from './flags.js';
 import { cacheThroughCall } from './memoize.js';
@@ -314,7 +314,8 @@ export class ModelView {
   /** How sure the model is that awaiting `expression` waits on I/O, and what kind of access it is. */
   ioEvidence(expression: ts.Node, operationName: string): IoEvidence {
     const found = this.effectsOf(expression);
-    const memoised = memoisedThrough(found);
+    // An instance built right here has its memo fields empty: the first call is a load (classify.ts).
+    const memoised = memoisedThrough(found, freshLocalInstance(expression));
     const base = { memos: found.memos, limiters: found.limiters, callees: found.callees, ...(memoised ? { memoised } : {}) };
     if (found.effects.length > 0) {
       const serialised = found.effects.some((e) => e.single || e.ordered);
@@ -341,10 +342,10 @@ export class ModelView {
 }
 
 /** The expression's I/O all comes through project functions that answer from memory after their first call. */
-function memoisedThrough(found: ExpressionEffects): IoEvidence['memoised'] {
+function memoisedThrough(found: ExpressionEffects, freshInstance: boolean): IoEvidence['memoised'] {
   const working = found.callees.filter((c) => c.effects.length > 0 || c.assumed.length > 0);
   const first = working[0];
-  if (!first?.memoisedRead || !working.every((c) => c.memoisedRead && c.hasBody)) return undefined;
+  if (!first?.memoisedRead || !working.every((c) => c.memoisedRead && c.hasBody && !(freshInstance && c.memoisedPerInstance))) return undefined;
   // No I/O of its own beside them: a direct library call, or a call the model could not follow whose name reads as I/O.
   if (found.effects.some((e) => !working.some((c) => e.chain[0] === c.name))) return undefined;
   if (found.unresolved.some((name) => accessOfName((name.split('.').pop() ?? name).replace(/[^\w$]/g, '')) !== 'unknown')) return undefined;
