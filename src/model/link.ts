@@ -64,6 +64,8 @@ interface Node {
   memoisedRead?: string;
   memoisedByArguments?: boolean;
   memoisedPerInstance?: boolean;
+  /** Decorated by a project decorator whose body caches (FunctionSummary.cachingWrapper): its name. */
+  cachedByProject?: string;
 }
 
 const ROLE_RANK: Record<EntryKind, number> = { request: 4, occasional: 3, background: 2, once: 1 };
@@ -93,6 +95,7 @@ export class ProjectModel {
       }
     }
     this.linkCalls();
+    this.findProjectCacheDecorators();
     this.propagateEffects();
     this.markMemoisedReads();
     this.assignRoles();
@@ -654,7 +657,7 @@ export class ProjectModel {
   private propagateEffects(): void {
     for (const node of this.nodes.values()) {
       node.effects = node.summary.direct.map((effect) => ({ ...effect, chain: [], file: node.file }));
-      if (node.summary.memo || node.summary.cachedBy) node.memos = [node.id];
+      if (node.summary.memo || node.summary.cachedBy || node.cachedByProject) node.memos = [node.id];
       if (node.summary.limiter) node.limiters = [node.summary.limiter];
       node.assumed = [...new Set([...node.summary.opaque, ...(node.unresolvedOpaque ?? [])])].slice(0, MAX_SET);
     }
@@ -685,6 +688,22 @@ export class ProjectModel {
     }
   }
 
+  /** A method decorated `@Remember(60)` where the project's `Remember` replaces the method with a memoising one. */
+  private findProjectCacheDecorators(): void {
+    for (const node of this.nodes.values()) {
+      if (node.summary.cachedBy) continue;
+      for (const call of node.summary.calls) {
+        if (!call.decorator) continue;
+        const id = this.resolveRef(node.file, call.ref);
+        const decorator = id ? this.nodes.get(id) : undefined;
+        if (decorator?.summary.cachingWrapper) {
+          node.cachedByProject = `${decorator.summary.key} (${decorator.file}:${decorator.summary.line} replaces the method with one that reads through a cache)`;
+          break;
+        }
+      }
+    }
+  }
+
   /**
    * Functions a call of which answers from memory after the first one (LinkedFunction.memoisedRead): a one-slot
    * memo (`if (this.x) return this.x; ...`, an in-flight promise in a field, `this.p ??= load()`), a method a
@@ -693,7 +712,8 @@ export class ProjectModel {
    */
   private markMemoisedReads(): void {
     for (const node of this.nodes.values()) {
-      const { memo, memoInFlight, cachedBy } = node.summary;
+      const { memo, memoInFlight } = node.summary;
+      const cachedBy = node.summary.cachedBy ?? node.cachedByProject;
       if (cachedBy) {
         node.memoisedRead = `cached by @${cachedBy}`;
         // Cache decorators key their entries by the arguments: a method that takes some has an entry per value.

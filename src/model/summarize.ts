@@ -138,7 +138,10 @@ export function summarizeFile(file: string, sourceFile: ts.SourceFile, scope: Im
     // `@Cacheable()`, `@Memoize()`: the method reads through a cache its decorator keeps (memoize.ts).
     const cachedBy = ts.isMethodDeclaration(fn) || ts.isGetAccessor(fn) ? cachingDecorator(decoratorNames(fn)) : undefined;
     if (cachedBy) fnSummary.cachedBy = cachedBy;
-    if (cachedBy && fn.parameters.length > 0) fnSummary.cachedByArguments = true;
+    if (fn.parameters.length > 0 && (cachedBy || ((ts.isMethodDeclaration(fn) || ts.isGetAccessor(fn)) && (ts.getDecorators(fn)?.length ?? 0) > 0))) fnSummary.cachedByArguments = true;
+    // `descriptor.value = async function (...args) { if (store.has(key)) return store.get(key); ... }` inside a
+    // function: the functions around it make a caching decorator, whatever they are called (link.ts).
+    if (found && isDescriptorValue(fn)) for (const outer of frames) outer.summary.cachingWrapper = true;
     const memoKey = memo?.endsWith('[]') && body && ts.isBlock(body) ? memoKeyParameters(fn, body, memo.slice(0, -2)) : undefined;
     if (memoKey) fnSummary.memoKey = memoKey;
     const className = fnSummary.className;
@@ -233,7 +236,8 @@ export function summarizeFile(file: string, sourceFile: ts.SourceFile, scope: Im
       // The argument count matters to flags.ts only when it leaves a parameter out: `snapshot(id)` vs `snapshot(id, true)`.
       const argc = ts.isCallExpression(node) || ts.isNewExpression(node) ? (node.arguments?.length ?? 0) : 0;
       const numbers = ts.isTaggedTemplateExpression(node) ? undefined : numberArguments(node);
-      fnSummary.calls.push({ ref: outcome.ref, line: lineOf(node), inLoop: frame.loops > 0, ...access, ...returned, ...receiver, ...(flags ?? { argc }), ...(numbers ? { numbers } : {}) });
+      const decorator = ts.isDecorator(node.parent) ? { decorator: true } : {};
+      fnSummary.calls.push({ ref: outcome.ref, line: lineOf(node), inLoop: frame.loops > 0, ...access, ...returned, ...receiver, ...(flags ?? { argc }), ...(numbers ? { numbers } : {}), ...decorator });
       // A member of a factory's result or a callback's parameter that the linker may not resolve: its name is
       // still evidence, as it was before the model could follow such values.
       // A field's member the linker may not find (`this.repo.model.findMany()` on a wrapper class) likewise.
@@ -778,6 +782,14 @@ function memoOf(body: ts.Node): Memo | undefined {
   };
   visit(body);
   return memo ?? keyed(body);
+}
+
+/** `descriptor.value = function (...) {...}`: the function replaces a decorated method. */
+function isDescriptorValue(fn: ts.Node): boolean {
+  const parent = fn.parent;
+  if (!parent || !ts.isBinaryExpression(parent) || parent.operatorToken.kind !== ts.SyntaxKind.EqualsToken || skipOuter(parent.right) !== fn) return false;
+  const left = skipOuter(parent.left);
+  return ts.isPropertyAccessExpression(left) && left.name.text === 'value';
 }
 
 function keyed(body: ts.Block): Memo | undefined {

@@ -62,6 +62,8 @@ export interface CallSite {
   argc?: number;
   /** Numeric literals it passes, by argument index (`rejectAfter(30_000)` -> `{ '0': 30000 }`), when it passes any. */
   numbers?: Record<string, number>;
+  /** The call is a decorator of the function (`@Remember(60)` on a method). */
+  decorator?: boolean;
 }
 
 /** A caller of a function whose calls pass flag literals, with its role (flags.ts). */
@@ -182,8 +184,10 @@ export interface FunctionSummary {
   memoInFlight?: boolean;
   /** A method decorated to read through a cache (`@Cacheable()`, `@Memoize()`): the decorator's name (memoize.ts). */
   cachedBy?: string;
-  /** The decorated method takes parameters: its cache has an entry per argument value. */
+  /** A decorated method that takes parameters: if a decorator caches it, its cache has an entry per argument value. */
   cachedByArguments?: boolean;
+  /** It makes a caching decorator: a function inside it replaces `descriptor.value` with one that memoises. */
+  cachingWrapper?: boolean;
   /** Awaits a limiter (p-limit, Bottleneck, a semaphore): `module` or field it goes through. */
   limiter?: string;
   /** Throws on some path and returns no value: a fail-fast check. */

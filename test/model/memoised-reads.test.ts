@@ -144,6 +144,50 @@ describe('memoised reads in the model', () => {
   });
 });
 
+describe("a project's own caching decorator", () => {
+  it('is known by its body: it replaces the method with one that reads through a cache; one that only logs is not', async () => {
+    const model = await modelOf({
+      'src/decorators/remember.ts': `export function Remember(ttlMs: number) {
+  return (target: object, key: string, descriptor: PropertyDescriptor) => {
+    const original = descriptor.value;
+    const store = new Map<string, { at: number; value: unknown }>();
+    descriptor.value = async function (this: unknown, ...args: unknown[]) {
+      const entryKey = JSON.stringify(args);
+      const hit = store.get(entryKey);
+      if (hit && Date.now() - hit.at < ttlMs) return hit.value;
+      const value = await original.apply(this, args);
+      store.set(entryKey, { at: Date.now(), value });
+      return value;
+    };
+  };
+}
+export function Timed(label: string) {
+  return (target: object, key: string, descriptor: PropertyDescriptor) => {
+    const original = descriptor.value;
+    descriptor.value = async function (this: unknown, ...args: unknown[]) {
+      const started = Date.now();
+      try { return await original.apply(this, args); } finally { console.log(label, Date.now() - started); }
+    };
+  };
+}
+`,
+      'src/plans.ts': `import axios from 'axios';
+import { Remember, Timed } from './decorators/remember';
+export class Plans {
+  @Remember(60_000)
+  async all() { return (await axios.get('https://plans.example/all')).data; }
+  @Timed('plan')
+  async one(id: string) { return (await axios.get('https://plans.example/' + id)).data; }
+}
+`,
+    });
+    const all = model.linkedFunction('src/plans.ts', 'Plans.all');
+    expect(all?.memoisedRead).toBe('cached by @Remember (src/decorators/remember.ts:1 replaces the method with one that reads through a cache)');
+    expect(all?.memoisedByArguments).toBeUndefined();
+    expect(model.linkedFunction('src/plans.ts', 'Plans.one')?.memoisedRead).toBeUndefined();
+  });
+});
+
 describe('cachingDecorator', () => {
   it('takes decorators named for a cache read, whatever the library', () => {
     for (const name of ['Cacheable', 'Cached', 'Cache', 'Memoize', 'Memoise', 'MemoizeAsync', 'UseCache', 'CacheResult', 'WithCache', 'Memo']) expect(cachingDecorator([name])).toBe(name);
