@@ -62,6 +62,7 @@ interface Node {
   routes?: RouteFact[];
   /** Answers from memory after its first call, and why (LinkedFunction.memoisedRead). */
   memoisedRead?: string;
+  /** LinkedFunction.memoisedByArguments and memoisedPerInstance. */
   memoisedByArguments?: boolean;
   memoisedPerInstance?: boolean;
   /** Decorated by a project decorator whose body caches (FunctionSummary.cachingWrapper): its name. */
@@ -708,7 +709,8 @@ export class ProjectModel {
    * Functions a call of which answers from memory after the first one (LinkedFunction.memoisedRead): a one-slot
    * memo (`if (this.x) return this.x; ...`, an in-flight promise in a field, `this.p ??= load()`), a method a
    * caching decorator wraps, and a function whose every I/O goes through one of those (`keyFor(kid)` reading
-   * `this.signingKeys()`). A memo keyed by the arguments is not one: each new key loads again.
+   * `this.signingKeys()`). A memo keyed by the arguments is not one: each new key loads again; nor a field memo of
+   * a class built per request.
    */
   private markMemoisedReads(): void {
     for (const node of this.nodes.values()) {
@@ -718,8 +720,7 @@ export class ProjectModel {
         node.memoisedRead = `cached by @${cachedBy}`;
         // Cache decorators key their entries by the arguments: a method that takes some has an entry per value.
         if (node.summary.cachedByArguments) node.memoisedByArguments = true;
-      }
-      else if (memo && !memo.endsWith('[]')) {
+      } else if (memo && !memo.endsWith('[]') && !node.summary.memoPerRequest) {
         node.memoisedRead = `memoised (${memoInFlight ? 'in-flight promise' : 'value'} in ${memo})`;
         if (memo.startsWith('this.')) node.memoisedPerInstance = true;
       }

@@ -135,6 +135,8 @@ export function summarizeFile(file: string, sourceFile: ts.SourceFile, scope: Im
     const memo = found?.slot;
     if (memo) fnSummary.memo = memo;
     if (found?.promise && !memo?.endsWith('[]')) fnSummary.memoInFlight = true;
+    // A NestJS provider built per request (`@Injectable({ scope: Scope.REQUEST })`): its fields start empty each time.
+    if (memo?.startsWith('this.') && requestScopedClass(fn)) fnSummary.memoPerRequest = true;
     // `@Cacheable()`, `@Memoize()`: the method reads through a cache its decorator keeps (memoize.ts).
     const cachedBy = ts.isMethodDeclaration(fn) || ts.isGetAccessor(fn) ? cachingDecorator(decoratorNames(fn)) : undefined;
     if (cachedBy) fnSummary.cachedBy = cachedBy;
@@ -685,6 +687,12 @@ function opaqueIoName(node: ts.CallExpression | ts.NewExpression | ts.TaggedTemp
   return text.length > 40 ? `${text.slice(0, 39)}…` : text;
 }
 
+interface Memo {
+  slot: string;
+  /** The slot holds the load's promise (an in-flight memo): callers during the first load await the same one. */
+  promise: boolean;
+}
+
 /**
  * The field (or module variable) a function memoises its result in:
  *  - `if (this.x) return this.x; ... this.x = await load()`, also with more in the guard (a TTL:
@@ -693,12 +701,6 @@ function opaqueIoName(node: ts.CallExpression | ts.NewExpression | ts.TaggedTemp
  *  - `return this.x ??= load()`, `this.x ??= load(); return this.x`;
  *  - the same on a class's static slot (`if (X.instance) return X.instance; X.instance = new X(...)`).
  */
-interface Memo {
-  slot: string;
-  /** The slot holds the load's promise (an in-flight memo): callers during the first load await the same one. */
-  promise: boolean;
-}
-
 function memoOf(body: ts.Node): Memo | undefined {
   if (!ts.isBlock(body)) return undefined;
   const guarded = new Set<string>();
@@ -782,6 +784,13 @@ function memoOf(body: ts.Node): Memo | undefined {
   };
   visit(body);
   return memo ?? keyed(body);
+}
+
+/** The function is a member of a class NestJS builds per request or per injection (`scope: Scope.REQUEST`). */
+function requestScopedClass(fn: ts.Node): boolean {
+  const cls = fn.parent;
+  if (!cls || !ts.isClassLike(cls)) return false;
+  return (ts.getDecorators(cls) ?? []).some((d) => /\bScope\.(REQUEST|TRANSIENT)\b/.test(d.expression.getText()));
 }
 
 /** `descriptor.value = function (...) {...}`: the function replaces a decorated method. */

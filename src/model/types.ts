@@ -182,6 +182,8 @@ export interface FunctionSummary {
   /** The one-slot memo holds the load's promise (`if (!this.p) this.p = load(); return this.p`, `this.p ??= load()`):
    *  callers during the first load await the same one. */
   memoInFlight?: boolean;
+  /** The memo is a field of a class built per request (`@Injectable({ scope: Scope.REQUEST })`): empty each request. */
+  memoPerRequest?: boolean;
   /** A method decorated to read through a cache (`@Cacheable()`, `@Memoize()`): the decorator's name (memoize.ts). */
   cachedBy?: string;
   /** A decorated method that takes parameters: if a decorator caches it, its cache has an entry per argument value. */

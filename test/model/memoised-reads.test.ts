@@ -15,6 +15,7 @@ afterAll(removeProjects);
  */
 const service = `import axios from 'axios';
 import { Cacheable, CacheEvict, CacheWarmup, CacheControl, Memoize } from './decorators';
+import { Injectable, Scope } from '@nestjs/common';
 
 export class Index {
   private index: string[] | undefined;
@@ -85,6 +86,15 @@ export function regions() {
   return regionsLoad;
 }
 
+@Injectable({ scope: Scope.REQUEST })
+export class PerRequest {
+  private me: Promise<unknown> | undefined;
+  current() {
+    this.me ??= axios.get('https://s.example/me').then((r) => r.data);
+    return this.me;
+  }
+}
+
 export class Flags {
   private static pending: Promise<unknown> | undefined;
   static all() {
@@ -132,10 +142,10 @@ describe('memoised reads in the model', () => {
     expect(fn('Index.through')?.memoisedByArguments).toBeUndefined();
   });
 
-  it('does not take for memoised a function with I/O of its own, a guard nothing fills, a keyed memo or a decorator that evicts, warms or sets headers', async () => {
+  it('does not take for memoised a function with I/O of its own, a guard nothing fills, a keyed memo, a field memo of a per-request provider or a decorator that evicts, warms or sets headers', async () => {
     const model = await modelOf({ 'src/service.ts': service });
     const fn = (key: string) => model.linkedFunction('src/service.ts', key);
-    for (const key of ['Index.throughAndMore', 'Index.neverFilled', 'Index.byKey', 'Index.evicting', 'Index.warming', 'Index.header', 'Index.load']) {
+    for (const key of ['PerRequest.current', 'Index.throughAndMore', 'Index.neverFilled', 'Index.byKey', 'Index.evicting', 'Index.warming', 'Index.header', 'Index.load']) {
       expect({ key, memoisedRead: fn(key)?.memoisedRead }).toEqual({ key, memoisedRead: undefined });
       expect(fn(key)?.effects.length).toBeGreaterThan(0);
     }
