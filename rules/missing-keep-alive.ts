@@ -968,8 +968,9 @@ export default defineRule<Options>({
       const usedOnlyOnce =
         sharedClient &&
         ((frequency.role === 'once' && (!usage || usage.role === 'once') && fn !== undefined && !flowsToReturn(node, fn)) ||
-          // A module's own client (not exported) whose every user runs once: a script's main() is all it serves.
-          (usage?.role === 'once' && !exportedBinding(node)));
+          // A module's own client whose every user runs once: a script's main() is all it serves. Exported, it may
+          // have users the model does not see, unless the file runs itself (no one imports a script to reuse it).
+          (usage?.role === 'once' && (!exportedBinding(node) || ctx.model.runsAtLoad())));
       const runs = usedOnlyOnce ? 'once' : clientRuns(site, usage, sharedClient ? undefined : frequency.role);
       const graded = grade({
         cost: 'moderate',

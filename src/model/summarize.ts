@@ -56,6 +56,12 @@ export function summarizeFile(file: string, sourceFile: ts.SourceFile, scope: Im
   const usedKeys = new Set<string>();
   // Classes, module values, locals and exports from the top level first: function bodies read them.
   for (const statement of sourceFile.statements) collectTopLevel(statement, summary, scope, sourceFile);
+  // A call above the function it calls (`async function main() { await step(); }` then `function step()`) is a
+  // call of that function: its name is a local from the start, and leave() fills in its key.
+  for (const fn of topLevelFunctions(sourceFile)) {
+    const name = topLevelName(fn);
+    if (name !== undefined && summary.locals[name] === undefined) summary.locals[name] = PENDING_LOCAL;
+  }
   const context: ClassifyContext = { scope, sourceFile, classes: summary.classes, values: summary.values, locals: summary.locals };
   const refOf = registrationRef(context);
   /** The constructor `new X(...)` runs, when X is a project class (local or imported), as a callee reference. */
@@ -157,7 +163,7 @@ export function summarizeFile(file: string, sourceFile: ts.SourceFile, scope: Im
       if (codec) fnSummary.codec = codec;
     }
     const topName = topLevelName(fn);
-    if (topName && summary.locals[topName] === undefined) summary.locals[topName] = fnSummary.key;
+    if (topName && (summary.locals[topName] === undefined || summary.locals[topName] === PENDING_LOCAL)) summary.locals[topName] = fnSummary.key;
   };
 
   /** A returned handle makes the function a factory its callers' values follow (factories.ts). */
@@ -202,7 +208,10 @@ export function summarizeFile(file: string, sourceFile: ts.SourceFile, scope: Im
       // `main()`, `bootstrap().catch(...)`, `void start()` at the top level run once when the module loads.
       if (classes.length === 0 && ts.isCallExpression(node)) {
         const ref = refOf(node.expression);
-        if (ref && (ref.kind === 'local' || ref.kind === 'import')) summary.registered.push({ ref, kind: 'once', reason: 'called at the top level of its module: runs once at load' });
+        if (ref && (ref.kind === 'local' || ref.kind === 'import')) {
+          summary.registered.push({ ref, kind: 'once', reason: 'called at the top level of its module: runs once at load' });
+          summary.runsAtLoad = true;
+        }
       }
       // `export const sampler = new LagSampler()`: a module singleton, its constructor runs once at load.
       const made = classes.length === 0 && ts.isNewExpression(node) ? constructorRef(node) : undefined;
@@ -311,6 +320,7 @@ export function summarizeFile(file: string, sourceFile: ts.SourceFile, scope: Im
     }
   }
   while (open.length > 0) close(open.pop() as Open);
+  for (const [name, key] of Object.entries(summary.locals)) if (key === PENDING_LOCAL) delete summary.locals[name];
   if (DEFAULTS_TEXT.test(sourceFile.text)) noteConfiguredImports(summary, nodes, scope, lineOf);
   markMigrations(summary, sourceFile);
   markCommandModule(summary, sourceFile);
@@ -415,6 +425,28 @@ function enclosingClassName(fn: ts.Node): string | undefined {
 }
 
 /** `function f`, `const f = () =>`, `const o = { m() {} }` (as `o.m`) at the top level. */
+/** Marks a top-level function's name as a local before its body is summarised (its key is not known yet). */
+const PENDING_LOCAL = '\u0000pending';
+
+/** The functions topLevelName() names: declarations, `const f = () => ...` and `const o = { m() {} }` at the top level. */
+function topLevelFunctions(sourceFile: ts.SourceFile): ts.SignatureDeclaration[] {
+  const found: ts.SignatureDeclaration[] = [];
+  const consider = (node: ts.Node | undefined): void => {
+    if (node && isSummarised(node)) found.push(node);
+  };
+  for (const statement of sourceFile.statements) {
+    if (ts.isFunctionDeclaration(statement)) consider(statement);
+    if (!ts.isVariableStatement(statement)) continue;
+    for (const declaration of statement.declarationList.declarations) {
+      const value = declaration.initializer;
+      consider(value);
+      if (!value || !ts.isObjectLiteralExpression(value)) continue;
+      for (const property of value.properties) consider(ts.isPropertyAssignment(property) ? property.initializer : property);
+    }
+  }
+  return found;
+}
+
 function topLevelName(fn: ts.SignatureDeclaration): string | undefined {
   if (ts.isFunctionDeclaration(fn) && ts.isSourceFile(fn.parent) && fn.name) return fn.name.text;
   const parent = fn.parent;

@@ -239,6 +239,9 @@ export interface FileSummary {
   mounts?: RouterMount[];
   /** `app.setGlobalPrefix('api')` (Nest) with a literal prefix: every controller route is under it. */
   globalPrefix?: string;
+  /** The module calls a function at its top level (`main()`, `bootstrap().catch(...)`): it is a program's entry,
+   *  run by itself, not a library other files import for its values. */
+  runsAtLoad?: true;
 }
 
 /** A linked effect: the I/O and the chain of calls that reaches it from the function asked about. */

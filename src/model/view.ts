@@ -202,6 +202,15 @@ export class ModelView {
     return undefined;
   }
 
+  /**
+   * The file runs itself: it calls one of its functions at its top level (`main()`, `bootstrap()`), so it is a
+   * program's entry (a script, a server's start file). Importing it would run that function too, so other files
+   * do not import it for its values: what this file's own functions do with an exported value is all it serves.
+   */
+  runsAtLoad(): boolean {
+    return this.summary.runsAtLoad === true;
+  }
+
   /** Other files that assign defaults of the module value built at `node` (`api.defaults.httpsAgent = agent`). */
   settingsElsewhere(node: ts.Node): ValueSetting[] {
     const holder = topLevelHolder(node);

@@ -26,7 +26,17 @@ async function findingsIn(dir: string, ruleId: string) {
 describe('family facts linked across files', () => {
   it('missing-keep-alive: a client whose agents another file assigns is silent; an open engines range is stated and graded lower', async () => {
     const findings = await findingsIn('missing-keep-alive/node18-clients', 'missing-keep-alive');
-    expect(findings.map((f) => `${path.basename(f.file)}:${f.line}:${f.severity}`)).toEqual(['billing-api.ts:9:medium', 'products.ts:77:medium', 'products.ts:83:medium']);
+    expect(findings.map((f) => `${path.basename(f.file)}:${f.line}:${f.severity}`)).toEqual([
+      'billing-api.ts:9:medium',
+      'products.ts:77:medium',
+      'products.ts:83:medium',
+      'shipping.ts:19:medium',
+      'tracking-main.ts:6:medium',
+    ]);
+    // A helper declared below the route that calls it runs per request; a client exported by a file that runs
+    // itself still serves the route handler importing it.
+    expect(findings[3]?.evidence.join('\n')).toMatch(/inside quote\(\)[\s\S]*runs per request: high/);
+    expect(findings[4]?.evidence.join('\n')).toMatch(/`trackingApi` is used by <anonymous>@12:\d+/);
     expect(findings[0]?.evidence.join('\n')).toMatch(/supports Node 18 \(engines\.node ">=18"\); assumes production may run it/);
     expect(await findingsIn('missing-keep-alive/docker-runtime', 'missing-keep-alive')).toEqual([]);
   });
