@@ -1,6 +1,7 @@
 import { ts } from '../scanner/ts.js';
 import { skipOuter, type ImportScope } from '../scanner/imports.js';
 import { propertyName } from '../scanner/ast.js';
+import { TreeMemo } from './tree-memo.js';
 
 /**
  * Constructions of connection-owning objects (HTTP agents) and whether the value leaves the function that
@@ -99,10 +100,12 @@ export function flowsToReturn(node: ts.Node, fn: ts.SignatureDeclaration): boole
 
 // Per function body, every identifier name its `return` expressions mention (outside nested functions):
 // summarising asks this for each `const x = call()` in a function, so the body is walked once, not once per ask.
-const returnedNamesOf = new WeakMap<ts.Node, Set<string>>();
+// Per tree, not a WeakMap over every tree: see tree-memo.ts.
+const returnedNamesByTree = new TreeMemo<Set<string>>();
 
 function returnsIdentifier(body: ts.Node | undefined, name: string): boolean {
   if (!body) return false;
+  const returnedNamesOf = returnedNamesByTree.of(body);
   let names = returnedNamesOf.get(body);
   if (names === undefined) {
     const found = new Set<string>();
