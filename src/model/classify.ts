@@ -4,6 +4,7 @@ import { accessOfHttpVerb, accessOfName, accessOfSql, ioKindOfModule, isHelperMe
 import type { Access, CalleeRef, ClassSummary, DirectEffect, HeldValue } from './types.js';
 import { heldValueOfCallbackParameter } from './callbacks.js';
 import { cacheThroughCall, memoizerCall } from './memoize.js';
+import { TreeMemo } from './tree-memo.js';
 
 /**
  * What one call does, as far as its file shows: I/O through a library (directly or through a handle a
@@ -235,10 +236,11 @@ export function memberChain(callee: ts.Expression): { root: ts.Expression; membe
 }
 
 type LocalDeclaration = ts.ParameterDeclaration | ts.VariableDeclaration;
-const declarationsByScope = new WeakMap<ts.Node, Map<string, LocalDeclaration>>();
+// Per tree, not a WeakMap over every tree: see tree-memo.ts.
+const declarationsByTree = new TreeMemo<Map<string, LocalDeclaration>>();
 
 /** Names a function, block or for-loop declares directly: built once per scope, asked for every receiver. */
-function declarationsOf(scope: ts.Node): Map<string, LocalDeclaration> | undefined {
+function declarationsOf(scope: ts.Node, declarationsByScope: Map<ts.Node, Map<string, LocalDeclaration>>): Map<string, LocalDeclaration> | undefined {
   const isScope = ts.isFunctionLike(scope) || ts.isBlock(scope) || ts.isCaseClause(scope) || ts.isDefaultClause(scope) || ts.isForOfStatement(scope) || ts.isForStatement(scope) || ts.isForInStatement(scope);
   if (!isScope) return undefined;
   let names = declarationsByScope.get(scope);
@@ -276,8 +278,9 @@ export function freshLocalInstance(call: ts.Node): boolean {
 
 /** The declaration of `name` visible at `at` inside functions (parameters, variables); undefined at module level. */
 function localDeclaration(at: ts.Node, name: string): LocalDeclaration | undefined {
+  const declarationsByScope = declarationsByTree.of(at);
   for (let scope: ts.Node | undefined = at.parent; scope && !ts.isSourceFile(scope); scope = scope.parent) {
-    const found = declarationsOf(scope)?.get(name);
+    const found = declarationsOf(scope, declarationsByScope)?.get(name);
     if (found) return found;
   }
   return undefined;

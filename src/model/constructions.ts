@@ -1,6 +1,7 @@
 import { ts } from '../scanner/ts.js';
 import { skipOuter, type ImportScope } from '../scanner/imports.js';
 import { propertyName } from '../scanner/ast.js';
+import { TreeMemo } from './tree-memo.js';
 
 /**
  * Constructions of connection-owning objects (HTTP agents) and whether the value leaves the function that
@@ -97,24 +98,34 @@ export function flowsToReturn(node: ts.Node, fn: ts.SignatureDeclaration): boole
   return ts.isArrowFunction(fn) && fn.body === current;
 }
 
+// Per function body, every identifier name its `return` expressions mention (outside nested functions):
+// summarising asks this for each `const x = call()` in a function, so the body is walked once, not once per ask.
+// Per tree, not a WeakMap over every tree: see tree-memo.ts.
+const returnedNamesByTree = new TreeMemo<Set<string>>();
+
 function returnsIdentifier(body: ts.Node | undefined, name: string): boolean {
   if (!body) return false;
-  let found = false;
-  const visit = (node: ts.Node): void => {
-    if (found) return;
-    if (ts.isReturnStatement(node) && node.expression) {
-      const scan = (child: ts.Node): void => {
-        if (ts.isIdentifier(child) && child.text === name) found = true;
-        else if (!ts.isFunctionLike(child)) ts.forEachChild(child, scan);
-      };
-      scan(node.expression);
-      return;
-    }
-    if (ts.isFunctionLike(node)) return;
-    ts.forEachChild(node, visit);
-  };
-  ts.forEachChild(body, visit);
-  return found;
+  const returnedNamesOf = returnedNamesByTree.of(body);
+  let names = returnedNamesOf.get(body);
+  if (names === undefined) {
+    const found = new Set<string>();
+    const scan = (child: ts.Node): void => {
+      if (ts.isIdentifier(child)) found.add(child.text);
+      else if (!ts.isFunctionLike(child)) ts.forEachChild(child, scan);
+    };
+    const visit = (node: ts.Node): void => {
+      if (ts.isReturnStatement(node) && node.expression) {
+        scan(node.expression);
+        return;
+      }
+      if (ts.isFunctionLike(node)) return;
+      ts.forEachChild(node, visit);
+    };
+    ts.forEachChild(body, visit);
+    names = found;
+    returnedNamesOf.set(body, names);
+  }
+  return names.has(name);
 }
 
 /** The construction fact for `new X(...)` inside `fn`, when X is an agent. */
