@@ -12,6 +12,7 @@ import { isCachedLoader } from './memoize.js';
 import { OCCASIONAL_PATH } from './routes.js';
 import { flagArguments, numberArguments } from './flags.js';
 import { passedHandles } from './callbacks.js';
+import { transactionOpener } from './serial.js';
 import { accessOfCall, classifyCall, closureKey, heldValueOfExpression, heldValueOfModuleRef, heldValueOfType, type ClassifyContext } from './classify.js';
 import { record } from './records.js';
 import { decoratedRoute, globalPrefixOf, registrationRoute, routerMount } from './routes.js';
@@ -111,6 +112,10 @@ export function summarizeFile(file: string, sourceFile: ts.SourceFile, scope: Im
     }
     const transactional = decoratorNames(fn).find((d) => TRANSACTION_DECORATORS.test(d));
     if (transactional) fnSummary.transactional = transactional;
+    // `await prisma.$transaction(async () => { await this.links.update() })`: what the callback calls runs on the
+    // transaction's one connection (link.ts carries that to the callees).
+    const opener = (ts.isArrowFunction(fn) || ts.isFunctionExpression(fn)) && fn.parent && ts.isCallExpression(fn.parent) && fn.parent.arguments.includes(fn) ? transactionOpener(fn.parent) : undefined;
+    if (opener) fnSummary.transactionCallback = { opener, line: lineOf(fn.parent) };
     // The loader of `memoize(load)` or `cache.wrap(key, load)` runs on a cache miss only: not the caller's own work.
     // A function its parent returns (`(deps) => async (args) => ...`) runs when its caller calls it, not when the
     // factory runs: neither its work nor its role is the factory's.
