@@ -38,6 +38,10 @@ export interface Explanation {
     effects: Array<{ kind: string; access: string; chain: string; at: string }>;
     memo?: string;
     limiters: string[];
+    /** `runs inside a transaction opened by <caller> (file:line)`, when every call site is in one (link.ts). */
+    transaction?: string;
+    /** Some callers run it inside a transaction and some do not. */
+    transactionPartly?: string;
     validatorOnly: boolean;
     callers: string[];
     calls: string[];
@@ -93,6 +97,8 @@ export async function explain(target: string, flags: ExplainFlags, io: Io): Prom
       effects: (linked?.effects ?? []).map((e) => ({ kind: e.kind, access: e.access, chain: chainText(e, fn.key), at: `${e.file}:${e.line}` })),
       ...(fn.memo ? { memo: fn.memo } : {}),
       limiters: linked?.limiters ?? [],
+      ...(linked?.transaction ? { transaction: linked.transaction } : {}),
+      ...(linked?.transactionPartly ? { transactionPartly: linked.transactionPartly } : {}),
       validatorOnly: fn.validatorOnly,
       callers: model.callersOf(file, fn.key),
       calls: fn.calls.map((call) => {
@@ -135,6 +141,8 @@ export function formatExplanation(explanation: Explanation): string {
     for (const effect of fn.effects) lines.push(`    ${effect.kind} ${effect.access}: ${effect.chain}  (${effect.at})`);
     if (fn.memo) lines.push(`  memoised in ${fn.memo}: later calls return the first result`);
     if (fn.limiters.length > 0) lines.push(`  goes through a limiter: ${fn.limiters.join(', ')}`);
+    if (fn.transaction) lines.push(`  ${fn.transaction}: its database calls share one connection`);
+    if (fn.transactionPartly) lines.push(`  ${fn.transactionPartly}`);
     if (fn.validatorOnly) lines.push('  a fail-fast check: throws on some path and returns no value');
     lines.push(`  callers${fn.callers.length === 0 ? ': none found in the scanned files' : ':'}`);
     for (const caller of fn.callers) lines.push(`    ${caller}`);

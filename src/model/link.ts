@@ -740,6 +740,15 @@ export class ProjectModel {
     }
     const enclosing = new Map<string, Node>();
     for (const node of this.nodes.values()) for (const target of node.targets) if (target.inner) enclosing.set(target.id, node);
+    // An inline callback is named after the function it is written in: `LinksController.bulkRename`, not `<anonymous>@14:37`.
+    const label = (node: Node): string => {
+      let current: Node | undefined = node;
+      for (let depth = 0; current && depth < MAX_DEPTH; depth++) {
+        if (!current.summary.key.startsWith('<anonymous>')) return current.summary.key;
+        current = enclosing.get(current.id);
+      }
+      return node.summary.key;
+    };
     const siteCounts = new Map<Node, number>();
     const callSites = (node: Node): number => {
       let found = siteCounts.get(node);
@@ -764,7 +773,7 @@ export class ProjectModel {
       const { transactional, transactionCallback: callback, key, line } = node.summary;
       if (transactional) mark(node, `${key} (${node.file}:${line}), decorated with @${transactional}`, [key]);
       else if (callback) {
-        const owner = enclosing.get(node.id)?.summary.key ?? key;
+        const owner = label(node);
         mark(node, `${owner} (${node.file}:${callback.line}) with ${callback.opener}`, [owner]);
       }
     }
@@ -798,8 +807,8 @@ export class ProjectModel {
       const txNode = inTx ? this.nodes.get(inTx.id) : undefined;
       const outNode = outside ? this.nodes.get(outside.id) : undefined;
       if (!txNode || !inTx) continue;
-      const outsideText = outNode && outside ? `outside one by ${outNode.summary.key} (${outNode.file}:${outside.line})` : `outside one when ${started.has(callee.id) ? 'its framework or registration starts it' : 'its other callers run it'}`;
-      callee.transactionPartly = `called inside a transaction by ${txNode.summary.key} (${txNode.file}:${inTx.line}) and ${outsideText}: running its calls together helps only the calls outside the transaction`;
+      const outsideText = outNode && outside ? `outside one by ${label(outNode)} (${outNode.file}:${outside.line})` : `outside one when ${started.has(callee.id) ? 'its framework or registration starts it' : 'its other callers run it'}`;
+      callee.transactionPartly = `called inside a transaction by ${label(txNode)} (${txNode.file}:${inTx.line}) and ${outsideText}: running its calls together helps only the calls outside the transaction`;
       partly.push(callee);
     }
     for (let next = 0; next < partly.length; next++) {
@@ -807,7 +816,7 @@ export class ProjectModel {
       for (const target of node.targets) {
         const callee = this.nodes.get(target.id);
         if (!callee || chains.has(callee) || callee.transactionPartly) continue;
-        callee.transactionPartly = target.inner ? node.transactionPartly : `called from ${node.summary.key} (${node.file}:${target.line}), which is ${(node.transactionPartly ?? '').replace(/^called from [^,]+, which is /, '')}`;
+        callee.transactionPartly = target.inner ? node.transactionPartly : `called from ${label(node)} (${node.file}:${target.line}), which is ${(node.transactionPartly ?? '').replace(/^called from [^,]+, which is /, '')}`;
         partly.push(callee);
       }
     }
