@@ -775,6 +775,14 @@ export class ProjectModel {
       else if (callback) {
         const owner = label(node);
         mark(node, `${owner} (${node.file}:${callback.line}) with ${callback.opener}`, [owner]);
+      } else if (node.summary.callbackOf) {
+        // Given to a project function that runs it inside its own transaction callback (`this.prisma.$tx(fn)`).
+        const given = node.summary.callbackOf;
+        const targetId = this.resolveRef(node.file, given.ref);
+        const wrapper = targetId ? this.nodes.get(targetId) : undefined;
+        if (!wrapper?.summary.txCallbackParams?.includes(given.argument)) continue;
+        const owner = label(node);
+        mark(node, `${owner} (${node.file}:${given.line}) with ${wrapper.summary.key}(...), which runs it in a transaction (${wrapper.file}:${wrapper.summary.line})`, [owner]);
       }
     }
     const inside = new Map<Node, number>();
@@ -792,7 +800,9 @@ export class ProjectModel {
         if (!counts(node)) continue;
         const count = (inside.get(callee) ?? 0) + 1;
         inside.set(callee, count);
-        if (count === callSites(callee) && !started.has(callee.id)) mark(callee, from.opener, [...from.chain, callee.summary.key].slice(-MAX_DEPTH));
+        // A long chain keeps its opener and its last hops: `A -> … -> E -> F`.
+        const chain = [...from.chain, callee.summary.key];
+        if (count === callSites(callee) && !started.has(callee.id)) mark(callee, from.opener, chain.length > MAX_DEPTH ? [chain[0] as string, '…', ...chain.slice(2 - MAX_DEPTH)] : chain);
       }
     }
     // Call sites on both sides: which is which, for evidence; what such a function calls is on both sides too.

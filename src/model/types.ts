@@ -186,6 +186,10 @@ export interface FunctionSummary {
   /** An inline callback a call runs inside one transaction (`prisma.$transaction(async () => ...)`): how the call
    *  opens it and the call's line. */
   transactionCallback?: { opener: string; line: number };
+  /** An inline callback given to a project function (`this.prisma.$tx(async () => ...)`): which, and as which argument. */
+  callbackOf?: { ref: CalleeRef; argument: number; line: number };
+  /** Parameters holding callbacks it calls inside a transaction callback of its own (`$tx(fn)` around `$transaction`). */
+  txCallbackParams?: number[];
   /** Declared with a body (not an interface member, overload or `declare`). */
   hasBody: boolean;
   /** What the function returns when that is a handle or an object the model can follow (factories.ts). */

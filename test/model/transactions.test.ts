@@ -132,11 +132,21 @@ export async function snapshot(db: ${type}, id: string) {
   it('pins the cross-file fixture: CLS client in a $transaction callback, @Transactional caller, tx handed in (links-tx)', async () => {
     const findings = await findingsAt(root, ['fixtures/sequential-await/links-tx']);
     expect(findings.map((f) => [f.file.split('/').pop(), f.line])).toEqual([
+      ['history.service.ts', 19],
       ['link.service.ts', 21],
       ['link.service.ts', 30],
     ]);
-    expect(findings[0]?.evidence.join('\n')).toMatch(/called inside a transaction by LinksController\.bulkRename \(\S+links\.controller\.ts:16\) and outside one by LinksController\.usage/);
-    expect(findings[0]?.severity).not.toBe('critical');
-    expect(findings[1]?.evidence.join('\n')).not.toMatch(/transaction (opened|by)/);
+    expect(findings[1]?.evidence.join('\n')).toMatch(/called inside a transaction by LinksController\.bulkRename \(\S+links\.controller\.ts:16\) and outside one by LinksController\.usage/);
+    expect(findings[1]?.severity).not.toBe('critical');
+    for (const finding of [findings[0], findings[2]]) expect(finding?.evidence.join('\n')).not.toMatch(/transaction (opened|by)/);
+  });
+
+  it('follows a project wrapper that runs its callback inside $transaction (PrismaService.$tx), not one that only retries it', async () => {
+    const cwd = path.join(root, 'fixtures/sequential-await/links-tx');
+    const wrapped = runCli(root, 'explain', 'fixtures/sequential-await/links-tx/src/billing/history.service.ts:10', '--root', cwd);
+    expect(wrapped.stdout).toMatch(/runs inside a transaction opened by RefundService\.refund \(\S+refund\.service\.ts:14\) with PrismaService\.\$tx\(\.\.\.\), which runs it in a transaction \(\S+prisma\.service\.ts:15\)/);
+    const retried = runCli(root, 'explain', 'fixtures/sequential-await/links-tx/src/billing/history.service.ts:18', '--root', cwd);
+    expect(retried.code).toBe(0);
+    expect(retried.stdout).not.toMatch(/transaction/);
   });
 });
