@@ -809,11 +809,12 @@ export class ProjectModel {
     const partly: Node[] = [];
     for (const [callee] of inside) {
       if (chains.has(callee)) continue;
-      const inTx = callee.callers.find((caller) => chains.has(this.nodes.get(caller.id) as Node));
-      const outside = callee.callers.find((caller) => {
+      const side = (inTransaction: boolean) => callee.callers.find((caller) => {
         const from = this.nodes.get(caller.id);
-        return from !== undefined && counts(from) && !chains.has(from);
+        return from !== undefined && counts(from) && chains.has(from) === inTransaction;
       });
+      const inTx = side(true);
+      const outside = side(false);
       const txNode = inTx ? this.nodes.get(inTx.id) : undefined;
       const outNode = outside ? this.nodes.get(outside.id) : undefined;
       if (!txNode || !inTx) continue;
