@@ -771,7 +771,12 @@ export class ProjectModel {
     };
     for (const node of this.nodes.values()) {
       const { transactional, transactionCallback: callback, key, line } = node.summary;
+      // A callback that takes the transaction as a parameter (`knex.transaction(async (trx) => ...)`) runs on it
+      // only what it hands `trx` to (a callee's `trx` parameter says so itself); what it calls without the handle
+      // may use another connection (speckle's `withTransaction(async ({ db: trx }) => f({ db }))`). Only a callback
+      // that takes none, relying on the current transaction (a CLS-scoped client), carries it to its callees.
       if (transactional) mark(node, `${key} (${node.file}:${line}), decorated with @${transactional}`, [key]);
+      else if (callback?.explicit || node.summary.callbackOf?.explicit) continue;
       else if (callback) {
         const owner = label(node);
         mark(node, `${owner} (${node.file}:${callback.line}) with ${callback.opener}`, [owner]);

@@ -117,13 +117,16 @@ export function summarizeFile(file: string, sourceFile: ts.SourceFile, scope: Im
     // `await prisma.$transaction(async () => { await this.links.update() })`: what the callback calls runs on the
     // transaction's one connection (link.ts carries that to the callees).
     const opener = (ts.isArrowFunction(fn) || ts.isFunctionExpression(fn)) && fn.parent && ts.isCallExpression(fn.parent) && fn.parent.arguments.includes(fn) ? transactionOpener(fn.parent) : undefined;
-    if (opener) fnSummary.transactionCallback = { opener, line: lineOf(fn.parent) };
+    // A callback that takes the transaction as a parameter (`async (trx) => ...`) says which work runs on it: what
+    // it hands `trx` to. One that takes none relies on the transaction being the current one (a CLS-scoped client).
+    const explicit = fn.parameters.length > 0 ? { explicit: true } : {};
+    if (opener) fnSummary.transactionCallback = { opener, line: lineOf(fn.parent), ...explicit };
     // `this.prisma.$tx(async () => ...)`: given to a project function, which may run it in a transaction (link.ts
     // checks the function's txCallbackParams).
     else if ((ts.isArrowFunction(fn) || ts.isFunctionExpression(fn)) && fn.parent && ts.isCallExpression(fn.parent)) {
       const ref = callRefs.get(fn.parent);
       const argument = fn.parent.arguments.indexOf(fn);
-      if (ref && argument >= 0) fnSummary.callbackOf = { ref, argument, line: lineOf(fn.parent) };
+      if (ref && argument >= 0) fnSummary.callbackOf = { ref, argument, line: lineOf(fn.parent), ...explicit };
     }
     // The loader of `memoize(load)` or `cache.wrap(key, load)` runs on a cache miss only: not the caller's own work.
     // A function its parent returns (`(deps) => async (args) => ...`) runs when its caller calls it, not when the

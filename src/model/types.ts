@@ -184,10 +184,10 @@ export interface FunctionSummary {
   /** Decorated to run in one transaction (`@Transaction()`, `@Transactional()`): the decorator's name. */
   transactional?: string;
   /** An inline callback a call runs inside one transaction (`prisma.$transaction(async () => ...)`): how the call
-   *  opens it and the call's line. */
-  transactionCallback?: { opener: string; line: number };
+   *  opens it, the call's line, and whether the callback takes the transaction as a parameter (`explicit`). */
+  transactionCallback?: { opener: string; line: number; explicit?: boolean };
   /** An inline callback given to a project function (`this.prisma.$tx(async () => ...)`): which, and as which argument. */
-  callbackOf?: { ref: CalleeRef; argument: number; line: number };
+  callbackOf?: { ref: CalleeRef; argument: number; line: number; explicit?: boolean };
   /** Parameters holding callbacks it calls inside a transaction callback of its own (`$tx(fn)` around `$transaction`). */
   txCallbackParams?: number[];
   /** Declared with a body (not an interface member, overload or `declare`). */

@@ -117,6 +117,26 @@ app.get('/accounts/:id/close', async (req, res) => {
     expect(findings.map((f) => [f.file, f.line, f.severity])).toEqual([['src/totals.ts', 3, 'critical']]);
   });
 
+  it('a callback that takes the transaction as a parameter carries it only to what it hands it', async () => {
+    const routes = `import express from 'express';
+import knex from 'knex';
+import { totals } from './totals';
+const db = knex({ client: 'pg' });
+const app = express();
+app.get('/accounts/:id/close', async (req, res) => {
+  await db.transaction(async (trx) => {
+    await trx('accounts').where({ id: req.params.id }).update({ closed: true });
+    res.json(await totals(req.params.id));
+  });
+});
+`;
+    const dir = project({ 'package.json': PACKAGE, 'src/db.ts': POOL, 'src/totals.ts': TOTALS, 'src/routes.ts': routes });
+    const findings = await findingsAt(dir);
+    // `totals` reads through the pool, not `trx`: on other connections, so running its reads together helps.
+    expect(findings.map((f) => [f.file, f.line])).toEqual([['src/totals.ts', 3]]);
+    expect(findings[0]?.evidence.join('\n')).not.toMatch(/transaction (opened|by)/);
+  });
+
   it('sees one connection in a parameter typed as a transaction client, whatever its name, with no caller known', async () => {
     const typed = (type: string) => `import type { Prisma, PrismaClient } from '@prisma/client';
 export async function snapshot(db: ${type}, id: string) {
