@@ -8,7 +8,7 @@ import { fallbackBranchOf } from '../src/model/branches.js';
 import { ioKindOfModule, words } from '../src/model/io-catalog.js';
 import { grade, type Cost } from '../src/model/severity.js';
 import type { Role } from '../src/model/types.js';
-import { chainText, type IoEvidence } from '../src/model/view.js';
+import { chainText, offTransaction, type IoEvidence } from '../src/model/view.js';
 import { ts } from '../src/scanner/ts.js';
 import { awaitOperandCall, awaitsIn, memberOfLocal, calleeName, declaredInFunction, declaredNames, enclosingFunctionOf, functionNameOf, identifiersRead, innermostLoop, isAsyncFunction, isFunctionBoundary, isLoop, loopKindOf, mayHoldAwait, nameOf, receiverRoot, runsForEveryItem, shorten, unwrap, type CallLike, type LoopNode } from '../src/model/syntax.js';
 import { inTransaction, singleConnectionClass, usesTransactionHandle } from '../src/model/serial.js';
@@ -521,7 +521,9 @@ function checkStatements(statements: readonly ts.Statement[], context: RuleConte
   };
   statements.forEach((statement, index) => {
     const step = awaitStep(statement, context);
-    const serial = step && (step.evidence.serialised || usesTransactionHandle(step.call, context.sourceFile) || singleConnectionClass(step.call));
+    // In a transaction (opened here or by every caller) the database calls queue on its one connection; a call
+    // that provably leaves the database (another service over HTTP) does not, and still counts.
+    const serial = step && (step.evidence.serialised || usesTransactionHandle(step.call, context.sourceFile) || singleConnectionClass(step.call) || (!offTransaction(step.evidence) && transactionAt(statement, context)));
     // A fail-fast check whose result is not used: its order decides which error a client sees.
     const validator = step && step.target.kind === 'none' && step.evidence.callees.some((c) => c.validatorOnly);
     if (!step || serial || validator) {
@@ -558,16 +560,32 @@ function stepEvidence(step: AwaitStep, context: RuleContext<Options>): string {
   return `${call}: assumed I/O — ${step.evidence.assumedCalls.slice(0, 2).map((c) => `\`${c}\``).join(', ') || `\`${step.name}\``} has no body the model can follow, and its name reads as I/O`;
 }
 
-/** The code runs in a transaction a decorator opened, here or in a caller: one connection, statements in order. */
-function decoratedTransaction(node: ts.Node, context: RuleContext<Options>): string | undefined {
-  return context.model.functionOf(node)?.transaction;
+/**
+ * The code runs in a transaction: lexically (a `$transaction(cb)` callback, a `tx` parameter) or because every
+ * call site of its function is in one (a `@Transactional()` method, a caller's transaction callback; link.ts).
+ */
+function transactionAt(node: ts.Node, context: RuleContext<Options>): string | undefined {
+  return inTransaction(node) ?? context.model.functionOf(node)?.transaction;
+}
+
+/** Some callers run the function inside a transaction and some do not (link.ts): said in the evidence, never critical. */
+function partlyInTransaction(node: ts.Node, context: RuleContext<Options>): string | undefined {
+  return inTransaction(node) ? undefined : context.model.functionOf(node)?.transactionPartly;
+}
+
+/** A finding that helps only some callers is at most `high`. */
+function belowCritical<S extends string>(severity: S, partly: string | undefined): S | 'high' {
+  return partly && severity === 'critical' ? 'high' : severity;
 }
 
 function reportRun(run: AwaitStep[], hoisted: ts.Statement[], context: RuleContext<Options>): void {
   const first = run[0];
   const last = run[run.length - 1];
   if (!first || !last) return;
-  if (inTransaction(first.statement) || decoratedTransaction(first.statement, context) || deliberateComment(first.statement, context.sourceFile)) return;
+  // Inside a transaction only calls that leave the database make a run (checkStatements): said in the evidence.
+  const tx = transactionAt(first.statement, context);
+  const partly = partlyInTransaction(first.statement, context);
+  if (deliberateComment(first.statement, context.sourceFile)) return;
   const frequency = frequencyAt(first.statement, context);
   const trips = roundTrips(run);
   const count = trips.length;
@@ -603,7 +621,7 @@ function reportRun(run: AwaitStep[], hoisted: ts.Statement[], context: RuleConte
     variant: 'consecutive',
     messageId: writes ? 'consecutiveWrites' : 'consecutive',
     data: { count, calls: names.join(', ') },
-    severity: graded.severity,
+    severity: belowCritical(graded.severity, partly),
     confidence,
     evidence: [
       ...run.map((s) => stepEvidence(s, context)),
@@ -613,6 +631,8 @@ function reportRun(run: AwaitStep[], hoisted: ts.Statement[], context: RuleConte
         : keyedMemoNote(run.map((step) => step.evidence)) ?? 'all reads: no shared memo, limiter, single connection or transaction between them',
       receivers.size > 1 ? `${receivers.size} different receivers` : `all on ${[...receivers][0] === '(function)' ? 'plain functions' : `\`${[...receivers][0]}\``}`,
       ...(hoisted.length > 0 ? [`${hoisted.length} statement${hoisted.length === 1 ? '' : 's'} in between read${hoisted.length === 1 ? 's' : ''} none of the results: moved above the Promise.all in the fix`] : []),
+      ...(tx ? [`${tx}, but these calls leave the database: they do not queue on its connection`] : []),
+      ...(partly ? [`${partly}${graded.severity === 'critical' ? ' (graded high, not critical)' : ''}`] : []),
       ...frequency.reasons,
       ...graded.reasons,
     ],
@@ -633,13 +653,13 @@ function reportRun(run: AwaitStep[], hoisted: ts.Statement[], context: RuleConte
 // Awaits in loops
 // ---------------------------------------------------------------------------------------------------------
 
-function loopExemption(loop: LoopNode, body: ts.Statement, awaitNode: ts.AwaitExpression, context: RuleContext<Options>, facts: LoopFacts): string | undefined {
+function loopExemption(loop: LoopNode, body: ts.Statement, awaitNode: ts.AwaitExpression, context: RuleContext<Options>, facts: LoopFacts, offConnection: boolean): string | undefined {
   if (ts.isForOfStatement(loop) && loop.awaitModifier) return '`for await` consumes an async iterator in order';
   const header = ts.isForStatement(loop) ? context.text(loop).slice(0, context.text(loop).length - context.text(body).length) : facts.collectionText ?? '';
   const fn = enclosingFunctionOf(loop);
   const fnName = functionNameOf(fn) ?? '';
   if (saysRetry(header) || saysRetry(fnName) || [...facts.itemNames].some((n) => saysRetry(n))) return 'retry loop: attempts must run one after another';
-  const tx = inTransaction(loop) ?? decoratedTransaction(loop, context);
+  const tx = offConnection ? undefined : transactionAt(loop, context);
   if (tx) return tx;
   const early = exitsEarly(loop, body);
   if (early) return early;
@@ -980,7 +1000,9 @@ function checkLoop(loop: LoopNode, context: RuleContext<Options>): void {
   if (reads.length > 0 && writes.length > 0) return;
   // Per-item writes count only when each write's arguments name the item: distinct targets.
   if (writes.length > 0 && !writes.every((j) => j.usesItem && j.evidence.access === 'write' && isFanOutWrite(j.evidence, j.name))) return;
-  const exemption = loopExemption(loop, body, target.awaitNode, context, facts) ?? deliberateComment(loop, context.sourceFile) ?? parallelElsewhere(loop, facts.collectionText, context);
+  // In a transaction the per-item database calls queue on its one connection; calls to another service do not.
+  const offConnection = io.every((j) => offTransaction(j.evidence));
+  const exemption = loopExemption(loop, body, target.awaitNode, context, facts, offConnection) ?? deliberateComment(loop, context.sourceFile) ?? parallelElsewhere(loop, facts.collectionText, context);
   if (exemption) return;
   if (invariant) {
     reportInvariantRead(loop, invariant, io.every((j) => j.evidence.level === 'proven'), context);
@@ -1004,6 +1026,8 @@ function checkLoop(loop: LoopNode, context: RuleContext<Options>): void {
   });
   if (!graded.severity) return;
   const confidence: Confidence = perItemWrites && graded.confidence === 'high' ? 'medium' : graded.confidence;
+  const partly = partlyInTransaction(loop, context);
+  const loopTx = transactionAt(loop, context);
   const callText = shorten(context.text(target.call), 50);
   const effect = target.evidence.effects[0];
   // A per-item try/catch that carries on: a prefetch would reject outside it, so the body runs per item instead.
@@ -1023,7 +1047,7 @@ function checkLoop(loop: LoopNode, context: RuleContext<Options>): void {
     variant: 'loop',
     messageId: perItemWrites ? 'loopWrites' : 'loop',
     data: { loopKind, call: callText },
-    severity: graded.severity,
+    severity: belowCritical(graded.severity, partly),
     confidence,
     evidence: [
       `\`await ${callText}\` inside a ${loopKind} loop${facts.collectionText ? ` over \`${shorten(facts.collectionText, 40)}\`` : ''}, its arguments use the loop item (${[...facts.itemNames].map((n) => `\`${n}\``).join(', ')})`,
@@ -1034,7 +1058,8 @@ function checkLoop(loop: LoopNode, context: RuleContext<Options>): void {
       catches
         ? 'each item has its own try/catch that carries on: still one round trip per item; the fix keeps the handling per item (Promise.allSettled)'
         : 'no per-item try/catch',
-      'no loop-carried value, no sleep or rate limiter, no break/return, no transaction',
+      loopTx ? `no loop-carried value, no sleep or rate limiter, no break/return; ${loopTx}, but the calls leave the database: they do not queue on its connection` : 'no loop-carried value, no sleep or rate limiter, no break/return, no transaction',
+      ...(partly ? [`${partly}${graded.severity === 'critical' ? ' (graded high, not critical)' : ''}`] : []),
       ...frequency.reasons,
       ...graded.reasons,
     ],

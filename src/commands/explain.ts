@@ -40,6 +40,10 @@ export interface Explanation {
     /** Why a call of it answers from memory after its first one (LinkedFunction.memoisedRead). */
     memoisedRead?: string;
     limiters: string[];
+    /** `runs inside a transaction opened by <caller> (file:line)`, when every call site is in one (link.ts). */
+    transaction?: string;
+    /** Some callers run it inside a transaction and some do not. */
+    transactionPartly?: string;
     validatorOnly: boolean;
     callers: string[];
     calls: string[];
@@ -96,6 +100,8 @@ export async function explain(target: string, flags: ExplainFlags, io: Io): Prom
       ...(fn.memo ? { memo: fn.memo } : {}),
       ...(linked?.memoisedRead ? { memoisedRead: linked.memoisedRead } : {}),
       limiters: linked?.limiters ?? [],
+      ...(linked?.transaction ? { transaction: linked.transaction } : {}),
+      ...(linked?.transactionPartly ? { transactionPartly: linked.transactionPartly } : {}),
       validatorOnly: fn.validatorOnly,
       callers: model.callersOf(file, fn.key),
       calls: fn.calls.map((call) => {
@@ -139,6 +145,8 @@ export function formatExplanation(explanation: Explanation): string {
     if (fn.memoisedRead) lines.push(`  answers from memory after its first call: ${fn.memoisedRead}`);
     else if (fn.memo) lines.push(`  memoised in ${fn.memo}: later calls return the first result`);
     if (fn.limiters.length > 0) lines.push(`  goes through a limiter: ${fn.limiters.join(', ')}`);
+    if (fn.transaction) lines.push(`  ${fn.transaction}: its database calls share one connection`);
+    if (fn.transactionPartly) lines.push(`  ${fn.transactionPartly}`);
     if (fn.validatorOnly) lines.push('  a fail-fast check: throws on some path and returns no value');
     lines.push(`  callers${fn.callers.length === 0 ? ': none found in the scanned files' : ':'}`);
     for (const caller of fn.callers) lines.push(`    ${caller}`);

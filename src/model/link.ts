@@ -56,6 +56,7 @@ interface Node {
   roleReason: string;
   callers: Array<{ id: string; line: number; flags?: Record<string, boolean>; argc?: number; numbers?: Record<string, number> }>;
   transaction?: string;
+  transactionPartly?: string;
   /** Names of calls that resolved to nothing but read as I/O (FunctionSummary.opaqueIfUnresolved). */
   unresolvedOpaque?: string[];
   /** Declared routes whose handlers reach this function (routes.ts). */
@@ -203,6 +204,7 @@ export class ProjectModel {
       validatorOnly: node.summary.validatorOnly,
       hasBody: node.summary.hasBody,
       ...(node.transaction ? { transaction: node.transaction } : {}),
+      ...(node.transactionPartly ? { transactionPartly: node.transactionPartly } : {}),
       ...(node.summary.memoKey ? { memoKey: node.summary.memoKey } : {}),
       ...(node.memoisedRead ? { memoisedRead: node.memoisedRead } : {}),
       ...(node.memoisedByArguments ? { memoisedByArguments: true } : {}),
@@ -794,21 +796,121 @@ export class ProjectModel {
     return changed;
   }
 
-  /** What a `@Transaction()` method calls runs on its transaction's one connection, however deep. */
+  /**
+   * Which functions run inside a transaction, and who opened it. A transaction is opened by a method decorated to
+   * run in one (`@Transactional()`) or by a callback given to a call that runs it in one (`$transaction(cb)`,
+   * `knex.transaction(cb)`, `db.transaction().execute(cb)`); the inline functions inside either are in it too.
+   * A function is in one when every call site the model found (tests aside) is in a function that is, and no
+   * framework or registration starts it: one call site outside, or none found, and it is not. Each function is
+   * marked once and each call edge counted once, so the cost stays linear in the call edges. Functions with call
+   * sites on both sides are noted (`transactionPartly`): the fix helps only the calls outside.
+   */
   private propagateTransactions(): void {
-    const queue: Node[] = [];
-    for (const node of this.nodes.values()) {
-      if (!node.summary.transactional) continue;
-      node.transaction = `${node.summary.key} is decorated with @${node.summary.transactional} (${node.file}:${node.summary.line})`;
-      queue.push(node);
+    const counts = (node: Node): boolean => this.fileRoles.get(node.file) !== 'test';
+    const started = new Set<string>();
+    for (const node of this.nodes.values()) if (node.summary.entry) started.add(node.id);
+    for (const summary of this.summaries.values()) {
+      for (const registration of summary.registered) {
+        const id = this.resolveRef(summary.file, registration.ref);
+        if (id) started.add(id);
+      }
     }
+    const enclosing = new Map<string, Node>();
+    for (const node of this.nodes.values()) for (const target of node.targets) if (target.inner) enclosing.set(target.id, node);
+    // An inline callback is named after the function it is written in: `LinksController.bulkRename`, not `<anonymous>@14:37`.
+    const label = (node: Node): string => {
+      let current: Node | undefined = node;
+      for (let depth = 0; current && depth < MAX_DEPTH; depth++) {
+        if (!current.summary.key.startsWith('<anonymous>')) return current.summary.key;
+        current = enclosing.get(current.id);
+      }
+      return node.summary.key;
+    };
+    const siteCounts = new Map<Node, number>();
+    const callSites = (node: Node): number => {
+      let found = siteCounts.get(node);
+      if (found === undefined) {
+        found = node.callers.filter((caller) => {
+          const from = this.nodes.get(caller.id);
+          return from !== undefined && counts(from);
+        }).length;
+        siteCounts.set(node, found);
+      }
+      return found;
+    };
+    const chains = new Map<Node, { opener: string; chain: string[] }>();
+    const queue: Node[] = [];
+    const mark = (node: Node, opener: string, chain: string[]): void => {
+      if (chains.has(node)) return;
+      chains.set(node, { opener, chain });
+      node.transaction = `runs inside a transaction opened by ${opener}${chain.length > 1 ? `, every call site inside it (${chain.join(' -> ')})` : ''}`;
+      queue.push(node);
+    };
+    for (const node of this.nodes.values()) {
+      const { transactional, transactionCallback: callback, key, line } = node.summary;
+      // A callback that takes the transaction as a parameter (`knex.transaction(async (trx) => ...)`) runs on it
+      // only what it hands `trx` to (a callee's `trx` parameter says so itself); what it calls without the handle
+      // may use another connection (speckle's `withTransaction(async ({ db: trx }) => f({ db }))`). Only a callback
+      // that takes none, relying on the current transaction (a CLS-scoped client), carries it to its callees.
+      if (transactional) mark(node, `${key} (${node.file}:${line}), decorated with @${transactional}`, [key]);
+      else if (callback?.explicit || node.summary.callbackOf?.explicit) continue;
+      else if (callback) {
+        const owner = label(node);
+        mark(node, `${owner} (${node.file}:${callback.line}) with ${callback.opener}`, [owner]);
+      } else if (node.summary.callbackOf) {
+        // Given to a project function that runs it inside its own transaction callback (`this.prisma.$tx(fn)`).
+        const given = node.summary.callbackOf;
+        const targetId = this.resolveRef(node.file, given.ref);
+        const wrapper = targetId ? this.nodes.get(targetId) : undefined;
+        if (!wrapper?.summary.txCallbackParams?.includes(given.argument)) continue;
+        const owner = label(node);
+        mark(node, `${owner} (${node.file}:${given.line}) with ${wrapper.summary.key}(...), which runs it in a transaction (${wrapper.file}:${wrapper.summary.line})`, [owner]);
+      }
+    }
+    const inside = new Map<Node, number>();
     for (let next = 0; next < queue.length; next++) {
       const node = queue[next] as Node;
+      const from = chains.get(node);
+      if (!from) continue;
       for (const target of node.targets) {
         const callee = this.nodes.get(target.id);
-        if (!callee || callee.transaction) continue;
-        callee.transaction = target.inner ? node.transaction : `called from ${node.summary.key}, which runs in a transaction: ${(node.transaction ?? '').replace(/^called from [^,]+, which runs in a transaction: /, '')}`;
-        queue.push(callee);
+        if (!callee || chains.has(callee)) continue;
+        if (target.inner) {
+          mark(callee, from.opener, from.chain);
+          continue;
+        }
+        if (!counts(node)) continue;
+        const count = (inside.get(callee) ?? 0) + 1;
+        inside.set(callee, count);
+        // A long chain keeps its opener and its last hops: `A -> … -> E -> F`.
+        const chain = [...from.chain, callee.summary.key];
+        if (count === callSites(callee) && !started.has(callee.id)) mark(callee, from.opener, chain.length > MAX_DEPTH ? [chain[0] as string, '…', ...chain.slice(2 - MAX_DEPTH)] : chain);
+      }
+    }
+    // Call sites on both sides: which is which, for evidence; what such a function calls is on both sides too.
+    const partly: Node[] = [];
+    for (const [callee] of inside) {
+      if (chains.has(callee)) continue;
+      const side = (inTransaction: boolean) => callee.callers.find((caller) => {
+        const from = this.nodes.get(caller.id);
+        return from !== undefined && counts(from) && chains.has(from) === inTransaction;
+      });
+      const inTx = side(true);
+      const outside = side(false);
+      const txNode = inTx ? this.nodes.get(inTx.id) : undefined;
+      const outNode = outside ? this.nodes.get(outside.id) : undefined;
+      if (!txNode || !inTx) continue;
+      const outsideText = outNode && outside ? `outside one by ${label(outNode)} (${outNode.file}:${outside.line})` : `outside one when ${started.has(callee.id) ? 'its framework or registration starts it' : 'its other callers run it'}`;
+      callee.transactionPartly = `called inside a transaction by ${label(txNode)} (${txNode.file}:${inTx.line}) and ${outsideText}: running its calls together helps only the calls outside the transaction`;
+      partly.push(callee);
+    }
+    for (let next = 0; next < partly.length; next++) {
+      const node = partly[next] as Node;
+      for (const target of node.targets) {
+        const callee = this.nodes.get(target.id);
+        if (!callee || chains.has(callee) || callee.transactionPartly) continue;
+        callee.transactionPartly = target.inner ? node.transactionPartly : `called from ${label(node)} (${node.file}:${target.line}), which is ${(node.transactionPartly ?? '').replace(/^called from [^,]+, which is /, '')}`;
+        partly.push(callee);
       }
     }
   }

@@ -14,6 +14,27 @@ export const TX_CALLEE = /transaction|^\$transaction$|^transact$|^withTransactio
 
 export const SINGLE_CONNECTION_INIT = /^(connect|getConnection|acquire|createQueryRunner|startSession|getClient|reserve)$/;
 
+/**
+ * The call runs the callback it is given inside one transaction: `prisma.$transaction(cb)`, `knex.transaction(cb)`,
+ * `dataSource.transaction('SERIALIZABLE', cb)`, `session.withTransaction(cb)`, and Kysely's
+ * `db.transaction().execute(cb)`. Returns how the code says it, for evidence.
+ */
+export function transactionOpener(call: ts.CallExpression): string | undefined {
+  const name = calleeName(call.expression);
+  if (!name) return undefined;
+  if (TX_CALLEE.test(name)) return `${name}(...)`;
+  // `db.transaction().execute(cb)`, `db.transaction().setIsolationLevel('serializable').execute(cb)`
+  if (name === 'execute' && ts.isPropertyAccessExpression(call.expression)) {
+    for (let inner = unwrap(call.expression.expression); ts.isCallExpression(inner); ) {
+      const innerName = calleeName(inner.expression);
+      if (innerName && TX_CALLEE.test(innerName)) return `${innerName}().execute(...)`;
+      if (!ts.isPropertyAccessExpression(inner.expression)) break;
+      inner = unwrap(inner.expression.expression);
+    }
+  }
+  return undefined;
+}
+
 /** Inside a callback given to `transaction(...)`, `$transaction(...)`, `withTransaction(...)`, or a function taking a `tx`. */
 export function inTransaction(node: ts.Node): string | undefined {
   for (let current = node.parent; current; current = current.parent) {
@@ -23,8 +44,8 @@ export function inTransaction(node: ts.Node): string | undefined {
     }
     const call = current.parent;
     if (call && ts.isCallExpression(call) && call.arguments.some((a) => a === current)) {
-      const name = calleeName(call.expression);
-      if (name && TX_CALLEE.test(name)) return `inside a ${name}(...) callback: one connection, statements run in order`;
+      const opener = transactionOpener(call);
+      if (opener) return `inside a ${opener} callback: one connection, statements run in order`;
     }
   }
   return undefined;

@@ -12,6 +12,7 @@ import { cachingDecorator, isCachedLoader } from './memoize.js';
 import { OCCASIONAL_PATH } from './routes.js';
 import { flagArguments, numberArguments } from './flags.js';
 import { passedHandles } from './callbacks.js';
+import { transactionOpener } from './serial.js';
 import { accessOfCall, classifyCall, closureKey, heldValueOfExpression, heldValueOfModuleRef, heldValueOfType, type ClassifyContext } from './classify.js';
 import { record } from './records.js';
 import { decoratedRoute, globalPrefixOf, registrationRoute, routerMount } from './routes.js';
@@ -73,6 +74,8 @@ export function summarizeFile(file: string, sourceFile: ts.SourceFile, scope: Im
   };
   // Only files that mention an encoding or a compressor get codec facts (one more walk of each small function).
   const codecFile = CODEC_TEXT.test(sourceFile.text);
+  /** Project calls given an inline callback, by call: what the callback's summary names as the function it is given to. */
+  const callRefs = new Map<ts.Node, CalleeRef>();
 
   // One walk of the file, with the enclosing class and function kept on stacks (no closure per node).
   const classes: Array<string | undefined> = [];
@@ -117,6 +120,20 @@ export function summarizeFile(file: string, sourceFile: ts.SourceFile, scope: Im
     }
     const transactional = decoratorNames(fn).find((d) => TRANSACTION_DECORATORS.test(d));
     if (transactional) fnSummary.transactional = transactional;
+    // `await prisma.$transaction(async () => { await this.links.update() })`: what the callback calls runs on the
+    // transaction's one connection (link.ts carries that to the callees).
+    const opener = (ts.isArrowFunction(fn) || ts.isFunctionExpression(fn)) && fn.parent && ts.isCallExpression(fn.parent) && fn.parent.arguments.includes(fn) ? transactionOpener(fn.parent) : undefined;
+    // A callback that takes the transaction as a parameter (`async (trx) => ...`) says which work runs on it: what
+    // it hands `trx` to. One that takes none relies on the transaction being the current one (a CLS-scoped client).
+    const explicit = fn.parameters.length > 0 ? { explicit: true } : {};
+    if (opener) fnSummary.transactionCallback = { opener, line: lineOf(fn.parent), ...explicit };
+    // `this.prisma.$tx(async () => ...)`: given to a project function, which may run it in a transaction (link.ts
+    // checks the function's txCallbackParams).
+    else if ((ts.isArrowFunction(fn) || ts.isFunctionExpression(fn)) && fn.parent && ts.isCallExpression(fn.parent)) {
+      const ref = callRefs.get(fn.parent);
+      const argument = fn.parent.arguments.indexOf(fn);
+      if (ref && argument >= 0) fnSummary.callbackOf = { ref, argument, line: lineOf(fn.parent), ...explicit };
+    }
     // The loader of `memoize(load)` or `cache.wrap(key, load)` runs on a cache miss only: not the caller's own work.
     // A function its parent returns (`(deps) => async (args) => ...`) runs when its caller calls it, not when the
     // factory runs: neither its work nor its role is the factory's.
@@ -249,6 +266,7 @@ export function summarizeFile(file: string, sourceFile: ts.SourceFile, scope: Im
       const numbers = ts.isTaggedTemplateExpression(node) ? undefined : numberArguments(node);
       const decorator = ts.isDecorator(node.parent) ? { decorator: true } : {};
       fnSummary.calls.push({ ref: outcome.ref, line: lineOf(node), inLoop: frame.loops > 0, ...access, ...returned, ...receiver, ...(flags ?? { argc }), ...(numbers ? { numbers } : {}), ...decorator });
+      if (!ts.isNewExpression(node) && !ts.isTaggedTemplateExpression(node) && node.arguments.some((a) => ts.isArrowFunction(a) || ts.isFunctionExpression(a))) callRefs.set(node, outcome.ref);
       // A member of a factory's result or a callback's parameter that the linker may not resolve: its name is
       // still evidence, as it was before the model could follow such values.
       // A field's member the linker may not find (`this.repo.model.findMany()` on a wrapper class) likewise.
@@ -261,6 +279,18 @@ export function summarizeFile(file: string, sourceFile: ts.SourceFile, scope: Im
     } else if (!outcome && fnSummary.opaque.length < 4) {
       const name = opaqueIoName(node, sourceFile);
       if (name && !fnSummary.opaque.includes(name)) fnSummary.opaque.push(name);
+    }
+    // `$tx(fn) { return this.$transaction(async (tx) => fn(tx)) }`: the function runs its callback parameter inside
+    // a transaction, so the callbacks its callers give it are in one (link.ts).
+    if (ts.isCallExpression(node) && ts.isIdentifier(node.expression)) {
+      const called = node.expression.text;
+      const ownerIndex = frames.findIndex((f) => f.fn.parameters.some((p) => ts.isIdentifier(p.name) && p.name.text === called));
+      const owner = frames[ownerIndex];
+      if (owner && frames.slice(ownerIndex + 1).some((f) => f.summary.transactionCallback)) {
+        const parameter = owner.fn.parameters.findIndex((p) => ts.isIdentifier(p.name) && p.name.text === called);
+        const params = (owner.summary.txCallbackParams ??= []);
+        if (!params.includes(parameter)) params.push(parameter);
+      }
     }
     // `work(pool)` where `work` is a parameter: the handles this function hands its callback (callbacks.ts).
     if (!outcome && ts.isCallExpression(node) && ts.isIdentifier(node.expression)) {

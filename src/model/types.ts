@@ -196,6 +196,13 @@ export interface FunctionSummary {
   validatorOnly: boolean;
   /** Decorated to run in one transaction (`@Transaction()`, `@Transactional()`): the decorator's name. */
   transactional?: string;
+  /** An inline callback a call runs inside one transaction (`prisma.$transaction(async () => ...)`): how the call
+   *  opens it, the call's line, and whether the callback takes the transaction as a parameter (`explicit`). */
+  transactionCallback?: { opener: string; line: number; explicit?: boolean };
+  /** An inline callback given to a project function (`this.prisma.$tx(async () => ...)`): which, and as which argument. */
+  callbackOf?: { ref: CalleeRef; argument: number; line: number; explicit?: boolean };
+  /** Parameters holding callbacks it calls inside a transaction callback of its own (`$tx(fn)` around `$transaction`). */
+  txCallbackParams?: number[];
   /** Declared with a body (not an interface member, overload or `declare`). */
   hasBody: boolean;
   /** What the function returns when that is a handle or an object the model can follow (factories.ts). */
@@ -283,8 +290,11 @@ export interface LinkedFunction {
   limiters: string[];
   validatorOnly: boolean;
   hasBody: boolean;
-  /** Runs inside a transaction a caller opened by decorator: its queries share one connection. */
+  /** Runs inside a transaction at every call site the model found (opened by a decorator, a transaction callback
+   *  around the call, or a caller that itself runs in one): its queries share one connection. Says who opened it. */
   transaction?: string;
+  /** Some of its callers run it inside a transaction and some do not: who is which (link.ts). */
+  transactionPartly?: string;
   /** Agents the function builds, itself or through the factories whose result it returns (link.ts). */
   constructs?: Construction[];
   /** What it does to its input when it is a small encoder or compressor (codec.ts). */

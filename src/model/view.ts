@@ -44,6 +44,15 @@ export interface IoEvidence {
   memoised?: { name: string; reason: string; byArguments: boolean };
 }
 
+/**
+ * The awaited work provably leaves the database (an HTTP call to another service, a cache, a queue): it does not
+ * queue on a transaction's one connection, so running it inside a transaction does not serialise it. Database
+ * work, and work known only by name, is taken to be on the transaction.
+ */
+export function offTransaction(evidence: IoEvidence): boolean {
+  return evidence.level === 'proven' && evidence.effects.length > 0 && evidence.effects.every((effect) => effect.kind !== 'database');
+}
+
 export interface SiteFrequency {
   role: Role;
   reason: string;
