@@ -9,6 +9,7 @@ import { clientConstructionIn } from './clients.js';
 import { returnedValue } from './factories.js';
 import { markCommandModule, markMigrations, onceAtLoad } from './run-once.js';
 import { isCachedLoader } from './memoize.js';
+import { guardShapeOf } from './guards.js';
 import { OCCASIONAL_PATH } from './routes.js';
 import { flagArguments, numberArguments } from './flags.js';
 import { passedHandles } from './callbacks.js';
@@ -131,6 +132,9 @@ export function summarizeFile(file: string, sourceFile: ts.SourceFile, scope: Im
     const fnSummary = frame.summary;
     const body = (fn as ts.FunctionLikeDeclaration).body;
     fnSummary.validatorOnly = frame.throws && !frame.returnsValue && !ts.isConstructorDeclaration(fn);
+    // Throws on what it awaited (`if (!p) throw new NotFound()`): an existence or permission check (guards.ts).
+    const guard = frame.throws ? guardShapeOf(fn, lineOf) : undefined;
+    if (guard) fnSummary.guard = guard;
     const memo = body ? memoOf(body) : undefined;
     if (memo) fnSummary.memo = memo;
     const memoKey = memo?.endsWith('[]') && body && ts.isBlock(body) ? memoKeyParameters(fn, body, memo.slice(0, -2)) : undefined;
@@ -216,7 +220,9 @@ export function summarizeFile(file: string, sourceFile: ts.SourceFile, scope: Im
     if (construction) (fnSummary.constructs ??= []).push(construction);
     const outcome = classifyCall(node, context);
     if (outcome?.kind === 'io') {
+      // Bounded, but a write is never the one left out: a read-then-write function is a write (link.ts writes).
       if (fnSummary.direct.length < 8) fnSummary.direct.push({ ...outcome.effect, line: lineOf(node) });
+      else if (outcome.effect.access === 'write' && !fnSummary.direct.some((e) => e.access === 'write')) fnSummary.direct[7] = { ...outcome.effect, line: lineOf(node) };
     } else if (outcome?.kind === 'call') {
       const said = ts.isNewExpression(node) || !hasStringArgument(node) ? undefined : accessOfCall(node);
       const access = said && (said.source === 'rpc' || said.source === 'sql') && said.access !== 'unknown' ? { access: said.access } : {};
