@@ -84,9 +84,19 @@ export function guardShapeOf(fn: ts.SignatureDeclaration, lineOf: (node: ts.Node
   const throws: ts.ThrowStatement[] = [];
   let returnsOther = false;
   const returns: ts.Expression[] = [];
+  // A throw in a catch clause rethrows what failed; one in a `try` with a catch may be swallowed: neither counts.
+  // A return in a catch clause (`catch { return null }`) is a return like any other.
+  let caught = 0;
   const visit = (node: ts.Node): void => {
     if (isBoundary(node)) return;
-    if (ts.isCatchClause(node)) return;
+    if (ts.isTryStatement(node) && node.catchClause) {
+      caught += 1;
+      visit(node.tryBlock);
+      visit(node.catchClause);
+      caught -= 1;
+      if (node.finallyBlock) visit(node.finallyBlock);
+      return;
+    }
     if (ts.isAwaitExpression(node) && firstAwait === undefined) {
       firstAwait = node.getStart();
       const operand = skipOuter(node.expression);
@@ -100,7 +110,7 @@ export function guardShapeOf(fn: ts.SignatureDeclaration, lineOf: (node: ts.Node
         for (const name of names) awaited.set(name, call);
       }
     }
-    if (ts.isThrowStatement(node)) throws.push(node);
+    if (ts.isThrowStatement(node) && caught === 0) throws.push(node);
     if (ts.isReturnStatement(node) && node.expression) returns.push(node.expression);
     ts.forEachChild(node, visit);
   };

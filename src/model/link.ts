@@ -198,6 +198,7 @@ export class ProjectModel {
   }
 
   private linked(node: Node): LinkedFunction {
+    const guard = this.guardOf(node);
     return {
       id: node.id,
       name: node.summary.key,
@@ -211,7 +212,7 @@ export class ProjectModel {
       limiters: node.limiters,
       validatorOnly: node.summary.validatorOnly,
       ...(node.writes ? { writes: node.writes } : {}),
-      ...(this.guardOf(node) ? { guard: this.guardOf(node) } : {}),
+      ...(guard ? { guard } : {}),
       hasBody: node.summary.hasBody,
       ...(node.transaction ? { transaction: node.transaction } : {}),
       ...(node.summary.memoKey ? { memoKey: node.summary.memoKey } : {}),
