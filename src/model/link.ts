@@ -66,20 +66,6 @@ interface Node {
   writes?: WriteFact;
 }
 
-/**
- * Verbs that run or move something whatever it does (`exec`, `send`, `run`, `post`, `connect`): an opaque call
- * named so may well be a read (`query.exec()`, an RPC `send`), so it is no evidence of a write.
- */
-const GENERIC_VERBS = /^(exec|execute|run|send|post|call|invoke|request|query|connect|disconnect|init|initialize|start|stop|begin|commit|rollback|lock|unlock|acquire|release|close|end|sync|refresh|apply|subscribe|unsubscribe|register|pop|shift)([A-Z_$\d]|$)/;
-
-/** An opaque call (FunctionSummary.opaque) whose own name says it writes (`store.saveAccount`), not a member of
- *  another call's result (`model.findOne(q).exec`: the builder's first call said what it does). */
-function isAssumedWrite(name: string): boolean {
-  if (name.includes('(')) return false;
-  const last = (name.split('.').pop() ?? name).replace(/[^\w$]/g, '');
-  return !GENERIC_VERBS.test(last) && accessOfName(last) === 'write';
-}
-
 const ROLE_RANK: Record<EntryKind, number> = { request: 4, occasional: 3, background: 2, once: 1 };
 
 /** Directories that hold work a framework starts in the background (queue processors, workers, cron jobs). */
@@ -671,8 +657,8 @@ export class ProjectModel {
       if (node.summary.limiter) node.limiters = [node.summary.limiter];
       node.assumed = [...new Set([...node.summary.opaque, ...(node.unresolvedOpaque ?? [])])].slice(0, MAX_SET);
       const direct = node.summary.direct.find((e) => e.access === 'write');
-      // A call it cannot follow whose name reads as a write (`store.saveAccount`) is a write too, if only assumed.
-      const assumed = direct ? undefined : node.assumed.find(isAssumedWrite);
+      // A call it cannot follow, awaited, whose name is a write (`await store.saveAccount(a)`): a write too, assumed.
+      const assumed = direct ? undefined : node.summary.opaqueWrites?.find((name) => node.assumed.includes(name));
       if (direct) node.writes = { via: direct.via, chain: [], file: node.file, line: direct.line, kind: direct.kind };
       else if (assumed) node.writes = { via: assumed, chain: [], file: node.file, line: 0, assumed: true };
     }

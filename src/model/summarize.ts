@@ -2,7 +2,7 @@ import { ts } from '../scanner/ts.js';
 import { type ImportScope, skipOuter } from '../scanner/imports.js';
 import { functionName, propertyName } from '../scanner/ast.js';
 import { isLoopNode } from '../scanner/roles.js';
-import { accessOfName } from './io-catalog.js';
+import { accessOfName, isAssumedWriteName } from './io-catalog.js';
 import { CODEC_TEXT, codecOf } from './codec.js';
 import { agentClassOf, agentConstructionIn, flowsToReturn } from './constructions.js';
 import { clientConstructionIn } from './clients.js';
@@ -240,12 +240,14 @@ export function summarizeFile(file: string, sourceFile: ts.SourceFile, scope: Im
       if (outcome.ref.kind === 'returned' || outcome.ref.kind === 'passed' || outcome.ref.kind === 'field') {
         const name = opaqueIoName(node, sourceFile);
         if (name) (fnSummary.opaqueIfUnresolved ??= {})[refKey(outcome.ref)] = name;
+        if (name) noteOpaqueWrite(fnSummary, node, name);
       }
     } else if (outcome?.kind === 'limiter') {
       fnSummary.limiter ??= outcome.via;
     } else if (!outcome && fnSummary.opaque.length < 4) {
       const name = opaqueIoName(node, sourceFile);
       if (name && !fnSummary.opaque.includes(name)) fnSummary.opaque.push(name);
+      if (name) noteOpaqueWrite(fnSummary, node, name);
     }
     // `work(pool)` where `work` is a parameter: the handles this function hands its callback (callbacks.ts).
     if (!outcome && ts.isCallExpression(node) && ts.isIdentifier(node.expression)) {
@@ -309,6 +311,20 @@ export function summarizeFile(file: string, sourceFile: ts.SourceFile, scope: Im
   markMigrations(summary, sourceFile);
   markCommandModule(summary, sourceFile);
   return summary;
+}
+
+/**
+ * An opaque call awaited or returned whose own name is a write (`await store.saveAccount(a)`): the function's work
+ * may write there (link.ts, WriteFact `assumed`). A call that is not awaited (`res.setEncoding('utf8')`) is no
+ * such evidence: it is a setting on an object, not work the function waits for.
+ */
+function noteOpaqueWrite(fnSummary: FunctionSummary, node: ts.CallExpression | ts.NewExpression | ts.TaggedTemplateExpression, name: string): void {
+  if ((fnSummary.opaqueWrites?.length ?? 0) >= 4 || fnSummary.opaqueWrites?.includes(name) || !isAssumedWriteName(name)) return;
+  let current: ts.Node = node;
+  while (ts.isParenthesizedExpression(current.parent)) current = current.parent;
+  const parent = current.parent;
+  const waited = ts.isAwaitExpression(parent) || ts.isReturnStatement(parent) || (ts.isArrowFunction(parent) && parent.body === current);
+  if (waited) (fnSummary.opaqueWrites ??= []).push(name);
 }
 
 /** `x.defaults.httpsAgent = ...`: only files that say it get the extra look at assignments. */

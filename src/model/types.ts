@@ -192,6 +192,9 @@ export interface FunctionSummary {
   returns?: HeldValue;
   /** Handles it passes to a callback it was given: parameter index -> argument index -> what (callbacks.ts). */
   passes?: Record<number, Record<number, HeldValue>>;
+  /** Opaque calls (above, or below if they resolve to nothing) that are awaited or returned and whose names are
+   *  writes (`await store.saveAccount(a)`): an assumed write (LinkedFunction.writes). */
+  opaqueWrites?: string[];
   /** Calls into project code that, if they resolve to nothing, read as I/O by name: ref key -> name. */
   opaqueIfUnresolved?: Record<string, string>;
   /** Agents this function builds (`new https.Agent()`, a proxy agent, a subclass), see constructions.ts. */

@@ -61,7 +61,7 @@ export async function findOne(id: string) {
     expect(model.linkedFunction('src/repo.ts', 'loadAll')?.writes).toBeUndefined();
   });
 
-  it('is assumed for a call the model cannot follow whose name writes, never for a generic verb or a member of a call result', async () => {
+  it('is assumed for an awaited call the model cannot follow whose name writes, never for a generic verb, a member of a call result or a call not awaited', async () => {
     const model = await modelOf({
       'src/db.ts': db,
       'src/repo.ts': `import { pool } from './db';
@@ -80,11 +80,19 @@ export async function find(id: string) {
   await pool.query('SELECT 1');
   return Model.findOne({ id }).exec();
 }
+declare const stream: { setEncoding(e: string): void; saveState(): Promise<void> };
+export async function decode(id: string) {
+  const { rows } = await pool.query('SELECT * FROM blobs WHERE id = $1', [id]);
+  stream.setEncoding('utf8');
+  return rows;
+}
 `,
     });
     expect(model.linkedFunction('src/repo.ts', 'rename')?.writes).toMatchObject({ via: 'store.saveAccount', chain: [], assumed: true });
     expect(model.linkedFunction('src/repo.ts', 'ping')?.writes).toBeUndefined();
     expect(model.linkedFunction('src/repo.ts', 'find')?.writes).toBeUndefined();
+    // Not awaited: a setting on an object, not work the function waits for.
+    expect(model.linkedFunction('src/repo.ts', 'decode')?.writes).toBeUndefined();
   });
 
   it("follows the call's own SQL through a helper that runs what it is given", async () => {
