@@ -524,8 +524,10 @@ function checkStatements(statements: readonly ts.Statement[], context: RuleConte
     // In a transaction (opened here or by every caller) the database calls queue on its one connection; a call
     // that provably leaves the database (another service over HTTP) does not, and still counts.
     const serial = step && (step.evidence.serialised || usesTransactionHandle(step.call, context.sourceFile) || singleConnectionClass(step.call) || (!offTransaction(step.evidence) && transactionAt(statement, context)));
-    // A fail-fast check whose result is not used: its order decides which error a client sees.
-    const validator = step && step.target.kind === 'none' && step.evidence.callees.some((c) => c.validatorOnly);
+    // A fail-fast check whose result is not used, or a guard (it reads, then throws on what it read; the model's
+    // LinkedFunction.guard) whatever is done with its result: its order decides whether what follows runs and
+    // which error a client sees.
+    const validator = step && ((step.target.kind === 'none' && step.evidence.callees.some((c) => c.validatorOnly)) || step.evidence.callees.some((c) => c.guard !== undefined));
     if (!step || serial || validator) {
       if (!step && run.length > 0 && isTransparent(statement, run, context)) {
         hoisted.push(statement);
@@ -555,7 +557,8 @@ function stepEvidence(step: AwaitStep, context: RuleContext<Options>): string {
   const call = `\`${shorten(context.text(step.call), 50)}\``;
   const memoised = step.evidence.memoised;
   if (memoised) return `${call}: ${memoised.name} is ${memoised.reason}: answers from memory after its first call, not counted as a round trip`;
-  const effect = step.evidence.effects[0];
+  // A write names its write, not the read its callee happens to do first.
+  const effect = (step.evidence.access === 'write' ? step.evidence.effects.find((e) => e.access === 'write') : undefined) ?? step.evidence.effects[0];
   if (step.evidence.level === 'proven' && effect) return `${call}: ${effect.kind} ${effect.access} via ${chainText(effect)}${effect.file !== context.file ? ` (${effect.file}${effect.line > 0 ? `:${effect.line}` : ''})` : ''}`;
   return `${call}: assumed I/O — ${step.evidence.assumedCalls.slice(0, 2).map((c) => `\`${c}\``).join(', ') || `\`${step.name}\``} has no body the model can follow, and its name reads as I/O`;
 }

@@ -45,6 +45,10 @@ export interface Explanation {
     /** Some callers run it inside a transaction and some do not. */
     transactionPartly?: string;
     validatorOnly: boolean;
+    /** Its work writes: the chain to the first write, whatever it reads first (`updateOne -> this.repo.update`). */
+    writes?: { chain: string; at: string; assumed?: boolean };
+    /** An existence or permission check: what it reads and where it throws on it. */
+    guard?: string;
     callers: string[];
     calls: string[];
   } | null;
@@ -103,6 +107,8 @@ export async function explain(target: string, flags: ExplainFlags, io: Io): Prom
       ...(linked?.transaction ? { transaction: linked.transaction } : {}),
       ...(linked?.transactionPartly ? { transactionPartly: linked.transactionPartly } : {}),
       validatorOnly: fn.validatorOnly,
+      ...(linked?.writes ? { writes: { chain: [fn.key, ...linked.writes.chain, linked.writes.via].join(' -> '), at: `${linked.writes.file}${linked.writes.line > 0 ? `:${linked.writes.line}` : ''}`, ...(linked.writes.assumed ? { assumed: true } : {}) } } : {}),
+      ...(linked?.guard ? { guard: linked.guard } : {}),
       callers: model.callersOf(file, fn.key),
       calls: fn.calls.map((call) => {
         const id = model?.resolveRef(file, call.ref);
@@ -148,6 +154,8 @@ export function formatExplanation(explanation: Explanation): string {
     if (fn.transaction) lines.push(`  ${fn.transaction}: its database calls share one connection`);
     if (fn.transactionPartly) lines.push(`  ${fn.transactionPartly}`);
     if (fn.validatorOnly) lines.push('  a fail-fast check: throws on some path and returns no value');
+    if (fn.writes) lines.push(`  writes: ${fn.writes.chain}  (${fn.writes.at})${fn.writes.assumed ? ' (assumed: a call the model cannot follow whose name reads as a write)' : ''}: a write for independence, whatever it reads first`);
+    if (fn.guard) lines.push(`  a guard: ${fn.guard}; what is awaited after it stays after it`);
     lines.push(`  callers${fn.callers.length === 0 ? ': none found in the scanned files' : ':'}`);
     for (const caller of fn.callers) lines.push(`    ${caller}`);
     if (fn.calls.length > 0) {

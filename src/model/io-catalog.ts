@@ -176,3 +176,17 @@ export function accessOfHttpVerb(name: string): Access | undefined {
   if (lower === 'post' || lower === 'put' || lower === 'patch' || lower === 'delete') return 'write';
   return undefined;
 }
+
+/**
+ * Verbs that run or move something whatever it does (`exec`, `send`, `run`, `post`, `connect`): an opaque call
+ * named so may well be a read (`query.exec()`, an RPC `send`), so it is no evidence of a write.
+ */
+const GENERIC_VERBS = /^(exec|execute|run|send|post|call|invoke|request|query|connect|disconnect|init|initialize|start|stop|begin|commit|rollback|lock|unlock|acquire|release|close|end|sync|refresh|apply|subscribe|unsubscribe|register|pop|shift)([A-Z_$\d]|$)/;
+
+/** An opaque call's name (`store.saveAccount`) that says it writes: not a generic verb, and not a member of another
+ *  call's result (`model.findOne(q).exec`: the builder's first call said what it does). */
+export function isAssumedWriteName(name: string): boolean {
+  if (name.includes('(')) return false;
+  const last = (name.split('.').pop() ?? name).replace(/[^\w$]/g, '');
+  return !GENERIC_VERBS.test(last) && accessOfName(last) === 'write';
+}

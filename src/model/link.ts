@@ -21,8 +21,10 @@ import {
   type FunctionSummary,
   type HeldValue,
   type LinkedFunction,
+  type IoKind,
   type Role,
   type RouteFact,
+  type WriteFact,
 } from './types.js';
 
 /** Route handlers for operators, by where they are written: `src/routes/internal/sync.ts`, `controllers/admin/`. */
@@ -68,6 +70,8 @@ interface Node {
   memoisedPerInstance?: boolean;
   /** Decorated by a project decorator whose body caches (FunctionSummary.cachingWrapper): its name. */
   cachedByProject?: string;
+  /** The first write its work reaches (WriteFact): kept apart from the bounded `effects`. */
+  writes?: WriteFact;
 }
 
 const ROLE_RANK: Record<EntryKind, number> = { request: 4, occasional: 3, background: 2, once: 1 };
@@ -190,6 +194,7 @@ export class ProjectModel {
   }
 
   private linked(node: Node): LinkedFunction {
+    const guard = this.guardOf(node);
     return {
       id: node.id,
       name: node.summary.key,
@@ -202,6 +207,8 @@ export class ProjectModel {
       memos: node.memos,
       limiters: node.limiters,
       validatorOnly: node.summary.validatorOnly,
+      ...(node.writes ? { writes: node.writes } : {}),
+      ...(guard ? { guard } : {}),
       hasBody: node.summary.hasBody,
       ...(node.transaction ? { transaction: node.transaction } : {}),
       ...(node.transactionPartly ? { transactionPartly: node.transactionPartly } : {}),
@@ -663,6 +670,11 @@ export class ProjectModel {
       if (node.summary.memo || node.summary.cachedBy || node.cachedByProject) node.memos = [node.id];
       if (node.summary.limiter) node.limiters = [node.summary.limiter];
       node.assumed = [...new Set([...node.summary.opaque, ...(node.unresolvedOpaque ?? [])])].slice(0, MAX_SET);
+      const direct = node.summary.direct.find((e) => e.access === 'write');
+      // A call it cannot follow, awaited, whose name is a write (`await store.saveAccount(a)`): a write too, assumed.
+      const assumed = direct ? undefined : node.summary.opaqueWrites?.find((name) => node.assumed.includes(name));
+      if (direct) node.writes = { via: direct.via, chain: [], file: node.file, line: direct.line, kind: direct.kind };
+      else if (assumed) node.writes = { via: assumed, chain: [], file: node.file, line: 0, assumed: true };
     }
     // A worklist: a function is merged again only when one of its callees changed, at most MAX_PASSES times.
     const dependents = new Map<string, Node[]>();
@@ -756,6 +768,47 @@ export class ProjectModel {
     }
   }
 
+  /**
+   * The write a call to `target` reaches, seen from `node`: the callee's own write fact, or the library handle's
+   * write. The call's own SQL or RPC text (`target.access`) decides for network and database work, as it does
+   * for effects: `run('SELECT ...')` through a helper that writes whatever it is given is a read.
+   */
+  private writeThrough(node: Node, target: Node['targets'][number]): WriteFact | undefined {
+    const said = target.access === 'read' || target.access === 'write' ? target.access : undefined;
+    const saidFor = (kind: IoKind | undefined) => (said && (kind === 'network' || kind === 'database') ? said : undefined);
+    const callee = this.nodes.get(target.id);
+    if (callee) {
+      const own = callee.writes;
+      const chainOf = (chain: string[]) => (target.inner ? chain : [callee.summary.key, ...chain]);
+      if (own && saidFor(own.kind) !== 'read') return { ...own, chain: chainOf(own.chain) };
+      if (said === 'write') {
+        const effect = callee.effects.find((e) => e.kind === 'network' || e.kind === 'database');
+        if (effect) return { via: effect.via, chain: chainOf(effect.chain), file: effect.file, line: effect.line, kind: effect.kind };
+      }
+      return undefined;
+    }
+    for (const effect of this.synthetic.get(target.id)?.effects ?? []) {
+      if ((saidFor(effect.kind) ?? effect.access) === 'write') return { via: effect.via, chain: effect.chain, file: node.file, line: target.line, kind: effect.kind };
+    }
+    return undefined;
+  }
+
+  /**
+   * An existence or permission check (LinkedFunction.guard): the body's shape (guards.ts), work that does I/O
+   * (so what it tests was read), and no write (a function that writes is a write, whatever else it does).
+   */
+  private guardOf(node: Node): string | undefined {
+    const shape = node.summary.guard;
+    if (!shape || node.writes || (shape.loose && !shape.named)) return undefined;
+    const read = node.effects.find((e) => e.access !== 'write');
+    const how = read ? [node.summary.key, ...read.chain, read.via].join(' -> ') : node.assumed[0] ? `assumed: ${node.assumed[0]}` : undefined;
+    if (!how) return undefined;
+    const where = `${node.file}:${shape.line}`;
+    return shape.loose
+      ? `reads (${how}), then throws at ${where}; its name says it is a check`
+      : `reads (${how}), then throws at ${where} on what \`${shape.read}\` returned`;
+  }
+
   /** Adds what a function's callees do to what it does; true when anything was added. */
   private mergeCallees(node: Node): boolean {
     let changed = false;
@@ -773,6 +826,14 @@ export class ProjectModel {
         // A library handle reached through an import (`api.get` with `api` exported elsewhere) happens here.
         node.effects.push(callee ? { ...effect, access, chain } : { ...effect, access, chain, file: node.file, line });
         changed = true;
+      }
+      // Whatever comes first in the body: one write anywhere makes the function a write (a proven one wins).
+      if (!node.writes || node.writes.assumed) {
+        const write = this.writeThrough(node, target);
+        if (write && write.chain.length <= MAX_DEPTH + 2 && (!node.writes || !write.assumed)) {
+          node.writes = write;
+          changed = true;
+        }
       }
       for (const memo of callee ? callee.memos : []) {
         if (node.memos.length < MAX_SET && !node.memos.includes(memo)) {

@@ -2,13 +2,14 @@ import { ts } from '../scanner/ts.js';
 import { type ImportScope, skipOuter } from '../scanner/imports.js';
 import { functionName, propertyName } from '../scanner/ast.js';
 import { isLoopNode } from '../scanner/roles.js';
-import { accessOfName } from './io-catalog.js';
+import { accessOfName, isAssumedWriteName } from './io-catalog.js';
 import { CODEC_TEXT, codecOf } from './codec.js';
 import { agentClassOf, agentConstructionIn, flowsToReturn } from './constructions.js';
 import { clientConstructionIn } from './clients.js';
 import { returnedValue } from './factories.js';
 import { markCommandModule, markMigrations, onceAtLoad } from './run-once.js';
 import { cachingDecorator, isCachedLoader } from './memoize.js';
+import { guardShapeOf } from './guards.js';
 import { OCCASIONAL_PATH } from './routes.js';
 import { flagArguments, numberArguments } from './flags.js';
 import { passedHandles } from './callbacks.js';
@@ -154,6 +155,9 @@ export function summarizeFile(file: string, sourceFile: ts.SourceFile, scope: Im
     const fnSummary = frame.summary;
     const body = (fn as ts.FunctionLikeDeclaration).body;
     fnSummary.validatorOnly = frame.throws && !frame.returnsValue && !ts.isConstructorDeclaration(fn);
+    // Throws on what it awaited (`if (!p) throw new NotFound()`): an existence or permission check (guards.ts).
+    const guard = frame.throws ? guardShapeOf(fn, lineOf) : undefined;
+    if (guard) fnSummary.guard = guard;
     const found = body ? memoOf(body) : undefined;
     const memo = found?.slot;
     if (memo) fnSummary.memo = memo;
@@ -253,7 +257,9 @@ export function summarizeFile(file: string, sourceFile: ts.SourceFile, scope: Im
     if (construction) (fnSummary.constructs ??= []).push(construction);
     const outcome = classifyCall(node, context);
     if (outcome?.kind === 'io') {
+      // Bounded, but a write is never the one left out: a read-then-write function is a write (link.ts writes).
       if (fnSummary.direct.length < 8) fnSummary.direct.push({ ...outcome.effect, line: lineOf(node) });
+      else if (outcome.effect.access === 'write' && !fnSummary.direct.some((e) => e.access === 'write')) fnSummary.direct[7] = { ...outcome.effect, line: lineOf(node) };
     } else if (outcome?.kind === 'call') {
       const said = ts.isNewExpression(node) || !hasStringArgument(node) ? undefined : accessOfCall(node);
       const access = said && (said.source === 'rpc' || said.source === 'sql') && said.access !== 'unknown' ? { access: said.access } : {};
@@ -273,12 +279,14 @@ export function summarizeFile(file: string, sourceFile: ts.SourceFile, scope: Im
       if (outcome.ref.kind === 'returned' || outcome.ref.kind === 'passed' || outcome.ref.kind === 'field') {
         const name = opaqueIoName(node, sourceFile);
         if (name) (fnSummary.opaqueIfUnresolved ??= {})[refKey(outcome.ref)] = name;
+        if (name) noteOpaqueWrite(fnSummary, node, name);
       }
     } else if (outcome?.kind === 'limiter') {
       fnSummary.limiter ??= outcome.via;
     } else if (!outcome && fnSummary.opaque.length < 4) {
       const name = opaqueIoName(node, sourceFile);
       if (name && !fnSummary.opaque.includes(name)) fnSummary.opaque.push(name);
+      if (name) noteOpaqueWrite(fnSummary, node, name);
     }
     // `$tx(fn) { return this.$transaction(async (tx) => fn(tx)) }`: the function runs its callback parameter inside
     // a transaction, so the callbacks its callers give it are in one (link.ts).
@@ -355,6 +363,20 @@ export function summarizeFile(file: string, sourceFile: ts.SourceFile, scope: Im
   markMigrations(summary, sourceFile);
   markCommandModule(summary, sourceFile);
   return summary;
+}
+
+/**
+ * An opaque call awaited or returned whose own name is a write (`await store.saveAccount(a)`): the function's work
+ * may write there (link.ts, WriteFact `assumed`). A call that is not awaited (`res.setEncoding('utf8')`) is no
+ * such evidence: it is a setting on an object, not work the function waits for.
+ */
+function noteOpaqueWrite(fnSummary: FunctionSummary, node: ts.CallExpression | ts.NewExpression | ts.TaggedTemplateExpression, name: string): void {
+  if ((fnSummary.opaqueWrites?.length ?? 0) >= 4 || fnSummary.opaqueWrites?.includes(name) || !isAssumedWriteName(name)) return;
+  let current: ts.Node = node;
+  while (ts.isParenthesizedExpression(current.parent)) current = current.parent;
+  const parent = current.parent;
+  const waited = ts.isAwaitExpression(parent) || ts.isReturnStatement(parent) || (ts.isArrowFunction(parent) && parent.body === current);
+  if (waited) (fnSummary.opaqueWrites ??= []).push(name);
 }
 
 /** `x.defaults.httpsAgent = ...`: only files that say it get the extra look at assignments. */

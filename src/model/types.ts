@@ -194,6 +194,9 @@ export interface FunctionSummary {
   limiter?: string;
   /** Throws on some path and returns no value: a fail-fast check. */
   validatorOnly: boolean;
+  /** Throws on a condition of a value it awaited (`const p = await find(id); if (!p) throw ...`) and returns
+   *  nothing or that value: an existence or permission check, if the awaited call does I/O (the linker decides). */
+  guard?: GuardShape;
   /** Decorated to run in one transaction (`@Transaction()`, `@Transactional()`): the decorator's name. */
   transactional?: string;
   /** An inline callback a call runs inside one transaction (`prisma.$transaction(async () => ...)`): how the call
@@ -209,6 +212,9 @@ export interface FunctionSummary {
   returns?: HeldValue;
   /** Handles it passes to a callback it was given: parameter index -> argument index -> what (callbacks.ts). */
   passes?: Record<number, Record<number, HeldValue>>;
+  /** Opaque calls (above, or below if they resolve to nothing) that are awaited or returned and whose names are
+   *  writes (`await store.saveAccount(a)`): an assumed write (LinkedFunction.writes). */
+  opaqueWrites?: string[];
   /** Calls into project code that, if they resolve to nothing, read as I/O by name: ref key -> name. */
   opaqueIfUnresolved?: Record<string, string>;
   /** Agents this function builds (`new https.Agent()`, a proxy agent, a subclass), see constructions.ts. */
@@ -251,6 +257,35 @@ export interface FileSummary {
   runsAtLoad?: true;
 }
 
+/**
+ * Where a function throws on what it read: the throw's line, the awaited call whose value the condition tests
+ * (`this.projects.findById`), and whether the function's name also says it is a check (`requireX`,
+ * `assertX`, `ensureX`, `xOrFail`, `xOrThrow`). `loose`: the throw follows an await but its condition does not
+ * visibly test the awaited value; the linker takes such a function as a guard only when the name agrees.
+ */
+export interface GuardShape {
+  line: number;
+  read: string;
+  named?: boolean;
+  loose?: boolean;
+}
+
+/**
+ * The first write a function's work reaches, directly or through the callees the linker follows: kept apart
+ * from `effects` (bounded, filled in call order) so a read-then-write function is a write however many reads
+ * come first. `chain` names the functions from the asked one to the write; `via` is the write itself
+ * (`this.repo.update (@nestjs/typeorm)`). `assumed`: the write is a call the model cannot follow whose name
+ * reads as a write (`store.saveAccount`), not a library call it knows.
+ */
+export interface WriteFact {
+  via: string;
+  chain: string[];
+  file: string;
+  line: number;
+  kind?: IoKind;
+  assumed?: boolean;
+}
+
 /** A linked effect: the I/O and the chain of calls that reaches it from the function asked about. */
 export interface Effect extends DirectEffect {
   /** `validate -> this.rpc.call -> axios.post`: function names from the asked function to the I/O. */
@@ -289,6 +324,11 @@ export interface LinkedFunction {
   /** Limiters this function's work goes through, transitively. */
   limiters: string[];
   validatorOnly: boolean;
+  /** Its work writes (WriteFact): a function that reads and writes is a write when callers ask read or write. */
+  writes?: WriteFact;
+  /** An existence or permission check: it reads, then throws on what it read (GuardShape), and writes nothing.
+   *  The evidence text: the read's chain and where it throws. Its order decides whether what follows runs. */
+  guard?: string;
   hasBody: boolean;
   /** Runs inside a transaction at every call site the model found (opened by a decorator, a transaction callback
    *  around the call, or a caller that itself runs in one): its queries share one connection. Says who opened it. */

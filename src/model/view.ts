@@ -6,7 +6,7 @@ import { flagGuards, roleUnderGuards } from './flags.js';
 import { cacheThroughCall } from './memoize.js';
 import type { ValueSetting, ValueUser } from './value-users.js';
 import { addRoutes } from './routes.js';
-import { refKey, type Effect, type FileModelFacts, type FileSummary, type LinkedFunction, type Role, type RouteFact } from './types.js';
+import { refKey, type Effect, type FileModelFacts, type FileSummary, type LinkedFunction, type Role, type RouteFact, type WriteFact } from './types.js';
 
 /**
  * The model as one file's rules see it: for any expression, the I/O it starts (directly or through the
@@ -21,6 +21,9 @@ export interface ExpressionEffects {
   unresolved: string[];
   limiters: string[];
   memos: string[];
+  /** The first write the expression reaches through a project function, however many reads that function does
+   *  first (LinkedFunction.writes), with the chain from the expression's callee. */
+  writes?: WriteFact;
 }
 
 /**
@@ -42,6 +45,8 @@ export interface IoEvidence {
   /** Every I/O it waits on goes through functions that answer from memory after their first call (a one-slot
    *  memo, a caching decorator): the first of them and why (LinkedFunction.memoisedRead). */
   memoised?: { name: string; reason: string; byArguments: boolean };
+  /** The write that makes `access` a write when the effects alone would not show it (ExpressionEffects.writes). */
+  writes?: WriteFact;
 }
 
 /**
@@ -313,6 +318,10 @@ export class ModelView {
             }
             result.limiters.push(...callee.limiters);
             result.memos.push(...callee.memos);
+            const write = callee.writes;
+            if (write && !result.writes && (override !== 'read' || (write.kind !== 'network' && write.kind !== 'database'))) {
+              result.writes = callee.hasBody ? { ...write, chain: [callee.name, ...write.chain] } : { ...write, file: this.summary.file, line: this.sourceFile.getLineAndCharacterOfPosition(node.getStart(this.sourceFile)).line + 1 };
+            }
           } else {
             result.unresolved.push(calleeText(node, this.sourceFile));
           }
@@ -334,7 +343,7 @@ export class ModelView {
     const found = this.effectsOf(expression);
     // An instance built right here has its memo fields empty: the first call is a load (classify.ts).
     const memoised = memoisedThrough(found, freshLocalInstance(expression));
-    const base = { memos: found.memos, limiters: found.limiters, callees: found.callees, ...(memoised ? { memoised } : {}) };
+    const base = { memos: found.memos, limiters: found.limiters, callees: found.callees, ...(memoised ? { memoised } : {}), ...(found.writes ? { writes: found.writes } : {}) };
     if (found.effects.length > 0) {
       const serialised = found.effects.some((e) => e.single || e.ordered);
       let access: IoEvidence['access'] = serialised ? 'ordered' : 'read';
@@ -343,8 +352,14 @@ export class ModelView {
           if (effect.access === 'write') access = 'write';
           else if (effect.access === 'unknown' && combinedAccess([operationName]) !== 'read') access = 'write';
         }
+        // A callee that reads first and writes later is a write: its bounded effects may show only the reads,
+        // and a write it makes through a call the model cannot follow is not among them at all.
+        if (found.writes) access = 'write';
       }
-      return { level: 'proven', access, effects: found.effects, assumedCalls: [], serialised, ...base };
+      // The write is part of the evidence (`updateOne -> this.repo.update`), also when the bounded effects left it out.
+      const write = found.writes;
+      const effects = write?.kind && !found.effects.some((e) => e.access === 'write') ? [...found.effects, { kind: write.kind, access: 'write' as const, via: write.via, line: write.line, chain: write.chain, file: write.file }] : found.effects;
+      return { level: 'proven', access, effects, assumedCalls: [], serialised, ...base };
     }
     const assumedCalls = [...found.unresolved.filter((name) => accessOfName((name.split('.').pop() ?? name).replace(/[^\w$]/g, '')) !== 'unknown'), ...found.callees.flatMap((c) => c.assumed)];
     if (assumedCalls.length > 0) {
