@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { closeSync, constants, fstatSync, fsyncSync, openSync, readSync, renameSync, rmSync, writeSync, type Stats } from 'node:fs';
+import { closeSync, constants, fstatSync, fsyncSync, lstatSync, openSync, readSync, renameSync, rmSync, writeSync, type Stats } from 'node:fs';
 import path from 'node:path';
 
 /**
@@ -77,6 +77,29 @@ export function readRegularFile(file: string, maxBytes = 64 * 1024 * 1024): Read
     return { text: Buffer.concat(chunks, total).toString('utf8'), owner: opened.stats.uid };
   } finally {
     closeSync(opened.fd);
+  }
+}
+
+/**
+ * Writes a file the user named (`--output`): a device or FIFO there (`/dev/null`, `/dev/stdout`, a named pipe)
+ * is written to in place, since renaming a file over it would replace the device for every other program (as
+ * root, `/dev/null` would become a regular file); anything else goes through writeFileAtomic.
+ */
+export function writeUserFile(target: string, data: string | Buffer): void {
+  let special = false;
+  try {
+    const stats = lstatSync(target);
+    special = stats.isCharacterDevice() || stats.isBlockDevice() || stats.isFIFO();
+  } catch {
+    // not there yet: a new regular file
+  }
+  if (!special) return writeFileAtomic(target, data);
+  const fd = openSync(target, constants.O_WRONLY | O_NOFOLLOW);
+  try {
+    const bytes = typeof data === 'string' ? Buffer.from(data) : data;
+    for (let offset = 0; offset < bytes.length; ) offset += writeSync(fd, bytes, offset, bytes.length - offset);
+  } finally {
+    closeSync(fd);
   }
 }
 

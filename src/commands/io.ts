@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { OutputError, UsageError } from '../errors.js';
-import { writeFileAtomic } from '../safe-fs.js';
+import { writeUserFile } from '../safe-fs.js';
 
 /** What a command may touch of the outside world; tests pass their own. */
 export interface Io {
@@ -26,13 +26,14 @@ export const collect = (value: string, previous: string[]) => [...previous, valu
 
 /**
  * Writes a report or other file the user asked for: to a temporary file in the same directory, renamed
- * into place, so a failed write (full disk) leaves the previous file whole. Failures are an `OutputError`
+ * into place, so a failed write (full disk) leaves the previous file whole; a device or FIFO (`-o /dev/null`) is
+ * written in place. Failures are an `OutputError`
  * (exit 2, one line naming the file).
  */
 export function writeOutputFile(absolute: string, shown: string, text: string): void {
   try {
     mkdirSync(path.dirname(absolute), { recursive: true });
-    writeFileAtomic(absolute, text);
+    writeUserFile(absolute, text);
   } catch (error) {
     throw new OutputError(`Cannot write ${shown}: ${error instanceof Error ? error.message : String(error)}`);
   }

@@ -11,7 +11,7 @@
  * - BOTTLENECK_EVIDENCE_FLUSH_SIGNAL: the signal that writes the file without ending the process
  *   (default SIGUSR2; `none` to leave every signal as it was).
  */
-import { renameSync, unlinkSync, writeFileSync } from 'node:fs';
+import { lstatSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
 import { Module } from 'node:module';
 import path from 'node:path';
 import { toolVersion } from '../version.js';
@@ -29,11 +29,22 @@ export interface Evidence {
   flush(endedBy?: EvidenceFile['run']['endedBy']): string;
 }
 
+/** `/dev/stdout`, a named pipe: renaming a file over it would replace it for every other program. */
+function isDeviceOrPipe(file: string): boolean {
+  try {
+    const stats = lstatSync(file);
+    return stats.isCharacterDevice() || stats.isBlockDevice() || stats.isFIFO();
+  } catch {
+    return false;
+  }
+}
+
 const STARTED = Symbol.for(`${RECORDER_KEY}.started`);
 type GlobalSlots = Record<symbol, unknown>;
 
-/** Writes `text` to `file` so no reader ever sees half of it. */
+/** Writes `text` to `file` so no reader ever sees half of it; a device or FIFO there is written in place. */
 function writeAtomically(file: string, text: string): void {
+  if (isDeviceOrPipe(file)) return writeFileSync(file, text);
   const partial = `${file}.${process.pid}.tmp`;
   try {
     writeFileSync(partial, text);
