@@ -16,7 +16,7 @@ import { distinctMemoEntries, keyedMemoNote } from '../src/model/memo-entries.js
 import { prunedBinding } from '../src/fixes/bindings.js';
 import { deliberateComment } from '../src/model/intent.js';
 import { derivedNames, exitsEarly, hoistableStatement, LIMITER_TEXT, literalItemCount, loopCarried, loopItems, ORDERED_COLLECTION, readsEnclosingLoopItem, readsLoopItem, saysRetry, SHUTDOWN_VERBS, SLEEP_NAMES, type LoopFacts } from '../src/model/loop-facts.js';
-import { loopCollectionSource, type CollectionSource } from '../src/model/collection-size.js';
+import { loopCollectionSource, modelOracle, type CollectionSource } from '../src/model/collection-size.js';
 import { collectionKind } from '../src/fixes/collection.js';
 import { replaceNode, type EditSpec } from '../src/fixes/edits.js';
 
@@ -159,7 +159,7 @@ function loopRank(loop: LoopNode, context: RuleContext<Options>): number {
  * result or request input can be large; an object's keys, a config's entries, an enum are a handful.
  */
 function loopSize(loop: LoopNode, context: RuleContext<Options>): CollectionSource {
-  return loopCollectionSource(loop, context.model, context.sourceFile);
+  return loopCollectionSource(loop, modelOracle(context.model), context.sourceFile);
 }
 
 /**

@@ -2,7 +2,7 @@ import { ts } from '../scanner/ts.js';
 import { bindingIdentifiers } from '../scanner/imports.js';
 import { words } from './io-catalog.js';
 import { nameOf, shorten, unwrap, type CallLike, type LoopNode } from './syntax.js';
-import { chainText, type IoEvidence } from './view.js';
+import { chainText, type ModelView } from './view.js';
 
 /**
  * How many items a loop's collection can hold, judged from where the collection comes from: a query result or a
@@ -20,9 +20,34 @@ export interface CollectionSource {
   origin?: 'io' | 'request';
 }
 
-/** What the collection source needs from the model: whether awaiting a call waits on I/O, with its chain. */
+/** A data-sized collection a caller passes (CallSite.collections, LinkedFunction.passedCollections). */
+export interface PassedCollection {
+  reason: string;
+  origin: 'io' | 'request';
+}
+
+/**
+ * What the collection source needs from the model: whether awaiting a call waits on I/O (`proven` with the
+ * effect's description, `assumed` from its name only), and what callers in other files pass a parameter.
+ */
 export interface IoOracle {
-  ioEvidence(expression: ts.Node, operationName: string): IoEvidence;
+  ioOf(call: CallLike): { level: 'proven' | 'assumed' | 'none'; via?: string };
+  /** A data-sized collection some caller passes as argument `index` of the function `fn` (link.ts), if any. */
+  passedCollection?(fn: ts.Node, index: number): PassedCollection | undefined;
+}
+
+/** The project model as an oracle: the linked effects of a call, and the collections callers pass. */
+export function modelOracle(model: ModelView): IoOracle {
+  return {
+    ioOf(call) {
+      const evidence = model.ioEvidence(call, nameOf(call) ?? 'call');
+      const effect = evidence.effects[0];
+      return { level: evidence.level, ...(effect ? { via: `${effect.kind} ${effect.access} via ${chainText(effect)}` } : {}) };
+    },
+    passedCollection(fn, index) {
+      return model.functionOf(fn)?.passedCollections?.[String(index)];
+    },
+  };
 }
 
 export const UNKNOWN_SOURCE = "N unknown: the collection's source is not a query result or request input";
@@ -53,6 +78,24 @@ export function loopCollection(loop: LoopNode): ts.Expression | undefined {
     return ts.isPropertyAccessExpression(bound) && bound.name.text === 'length' ? bound.expression : bound;
   }
   return undefined;
+}
+
+/**
+ * The data-sized collections a call passes, by argument index, for the summary of the calling function: what the
+ * called function's loops walk when they walk that parameter. Judged within the caller's file only (one hop).
+ */
+export function passedCollections(call: ts.CallExpression | ts.NewExpression, model: IoOracle, sourceFile: ts.SourceFile, file: string): Record<string, PassedCollection> | undefined {
+  let found: Record<string, PassedCollection> | undefined;
+  (call.arguments ?? []).forEach((argument, index) => {
+    const inner = unwrap(argument);
+    if (ts.isLiteralExpression(inner) || ts.isSpreadElement(inner) || ts.isFunctionLike(inner) || ts.isObjectLiteralExpression(inner)) return;
+    const source = sourceOf(inner, { model, sourceFile, depth: 0, seen: new Set(), hopped: true });
+    if (source.size === 'data' && source.origin) {
+      const line = sourceFile.getLineAndCharacterOfPosition(call.getStart(sourceFile)).line + 1;
+      (found ??= {})[String(index)] = { reason: `${source.reason.replace(/^N data-sized: /, '')} (${file}:${line})`, origin: source.origin };
+    }
+  });
+  return found;
 }
 
 /** Where the collection a loop walks comes from, and so whether N can be large. */
@@ -118,11 +161,9 @@ function largest(sources: CollectionSource[]): CollectionSource {
 
 /** `await pool.query(...)`, `await this.repo.find()`: a result the model proves comes from I/O is data-sized. */
 function awaitedCall(call: CallLike, walk: Walk): CollectionSource | undefined {
-  const name = nameOf(call) ?? 'call';
-  const evidence = walk.model.ioEvidence(call, name);
-  const effect = evidence.effects[0];
-  if (evidence.level === 'proven' && effect) return data(`the result of \`${text(call, walk)}\` (${effect.kind} ${effect.access} via ${chainText(effect)})`, 'io');
-  if (evidence.level === 'assumed') return unknown(`\`${text(call, walk)}\` reads I/O by its name only`);
+  const io = walk.model.ioOf(call);
+  if (io.level === 'proven') return data(`the result of \`${text(call, walk)}\`${io.via ? ` (${io.via})` : ''}`, 'io');
+  if (io.level === 'assumed') return unknown(`\`${text(call, walk)}\` reads I/O by its name only`);
   return undefined;
 }
 
@@ -266,7 +307,9 @@ function parameterSource(parameter: ts.ParameterDeclaration, name: string, walk:
   const fn = parameter.parent;
   const index = fn.parameters.indexOf(parameter);
   const fnName = functionName(fn);
-  const notFollowed = unknown(`\`${name}\` is a parameter; no caller in this file shows what it is given`);
+  const elsewhere = walk.model.passedCollection?.(fn, index);
+  if (elsewhere) return { size: 'data', reason: `N data-sized: ${elsewhere.reason}, passed as \`${name}\``, origin: elsewhere.origin };
+  const notFollowed = unknown(`\`${name}\` is a parameter, and no caller is seen passing it a query result or request input`);
   if (!fnName || !ts.isIdentifier(parameter.name) || fn.parameters.slice(0, index + 1).some((p) => p.dotDotDotToken)) return notFollowed;
   const method = ts.isMethodDeclaration(fn);
   const calls: ts.CallExpression[] = [];

@@ -1,6 +1,7 @@
 import type { ValueSetting, ValueUser } from './value-users.js';
 import type { Construction } from './constructions.js';
 import type { CodecFact } from './codec.js';
+import type { PassedCollection } from './collection-size.js';
 
 /**
  * The project model's plain data: what each function does (its effects), whom it calls, and who calls it.
@@ -62,6 +63,8 @@ export interface CallSite {
   argc?: number;
   /** Numeric literals it passes, by argument index (`rejectAfter(30_000)` -> `{ '0': 30000 }`), when it passes any. */
   numbers?: Record<string, number>;
+  /** Data-sized collections it passes (a query's rows, request input), by argument index (collection-size.ts). */
+  collections?: Record<string, PassedCollection>;
 }
 
 /** A caller of a function whose calls pass flag literals, with its role (flags.ts). */
@@ -269,6 +272,8 @@ export interface LinkedFunction {
   /** Numeric literals its callers pass, by argument index, when every caller's call was seen and some pass one
    *  (`rejectAfter(ms)` called with 30_000 from a route): what a parameter such as a delay is in practice. */
   argumentNumbers?: Record<string, number[]>;
+  /** Data-sized collections some caller passes, by argument index: what a loop over that parameter walks. */
+  passedCollections?: Record<string, PassedCollection>;
   /** Declared routes whose handler's calls reach this function, across files (bounded; link.ts). */
   routes?: RouteFact[];
 }

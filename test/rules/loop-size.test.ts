@@ -41,10 +41,13 @@ describe('sequential-await/loop: N from where the collection comes from (sizes-a
   it("is critical over the request's array: req.body.ids, a DTO's field, ids one call away", () => {
     expect(at('reports.ts', 40).severity).toBe('critical');
     expect(at('reports.ts', 40).evidence).toMatch(/N data-sized: `req\.body\.ids` is request input/);
-    expect(at('orders.controller.ts', 18).severity).toBe('critical');
-    expect(at('orders.controller.ts', 18).evidence).toMatch(/N data-sized: `input\.ids` is request input/);
+    expect(at('orders.controller.ts', 31).severity).toBe('critical');
+    expect(at('orders.controller.ts', 31).evidence).toMatch(/N data-sized: `input\.ids` is request input/);
     expect(at('reports.ts', 96).severity).toBe('critical');
-    expect(at('reports.ts', 96).evidence).toMatch(/`req\.query\.ids` is request input.*passed as `invoiceIds` by the call at line 102/);
+    expect(at('reports.ts', 96).evidence).toMatch(/`req\.query\.ids` is request input.*\(fixtures\/sequential-await\/sizes-api\/src\/reports\.ts:102\), passed as `invoiceIds`/);
+    // Across files: the controller hands the service its @Query('ids') array.
+    expect(at('orders.service.ts', 13).severity).toBe('critical');
+    expect(at('orders.service.ts', 13).evidence).toMatch(/N data-sized: `ids` is request input.*\(fixtures\/sequential-await\/sizes-api\/src\/orders\.controller\.ts:17\), passed as `orderIds`/);
   });
 
   it("is at most high over an object's keys, and says the client's object has an unknown number of them", () => {
@@ -58,7 +61,7 @@ describe('sequential-await/loop: N from where the collection comes from (sizes-a
     for (const [file, line, reason] of [
       ['reports.ts', 61, /cost of one execution: moderate \(.*N small: the values of `Region`: the members of the enum `Region`; one step lighter/],
       ['reports.ts', 71, /N small: `reportConfig\.sections` is configuration/],
-      ['orders.controller.ts', 29, /N small: a split of the string/],
+      ['orders.controller.ts', 42, /N small: a split of the string/],
     ] as const) {
       expect(at(file, line).severity, `${file}:${line}`).toBe('high');
       expect(at(file, line).evidence).toMatch(reason);
@@ -70,11 +73,14 @@ describe('sequential-await/loop: N from where the collection comes from (sizes-a
     expect(f.severity).toBe('high');
     expect(f.evidence).toMatch(/cost of one execution: heavy/);
     expect(f.evidence).toMatch(/N unknown: .*`accountIds` is a parameter; its callers in this file pass collections of unknown source/);
+    // Across files: the controller passes what a guard left on the request.
+    expect(at('orders.service.ts', 23).severity).toBe('high');
+    expect(at('orders.service.ts', 23).evidence).toMatch(/N unknown: .*`orderIds` is a parameter, and no caller is seen passing it a query result or request input/);
   });
 
   it('reports nothing else', () => {
     expect(findings.map((f) => `${f.file}:${f.line}`).sort()).toEqual(
-      ['orders.controller.ts:18', 'orders.controller.ts:29', 'reports.ts:30', 'reports.ts:40', 'reports.ts:51', 'reports.ts:61', 'reports.ts:71', 'reports.ts:82', 'reports.ts:96'].sort(),
+      ['orders.controller.ts:31', 'orders.controller.ts:42', 'orders.service.ts:13', 'orders.service.ts:23', 'reports.ts:30', 'reports.ts:40', 'reports.ts:51', 'reports.ts:61', 'reports.ts:71', 'reports.ts:82', 'reports.ts:96'].sort(),
     );
   });
 });
