@@ -32,6 +32,8 @@ export interface PassedCollection {
  */
 export interface IoOracle {
   ioOf(call: CallLike): { level: 'proven' | 'assumed' | 'none'; via?: string };
+  /** Sources already judged, by declaration, in this file (summarize.ts keeps one per file). */
+  memo?: Map<ts.Node, CollectionSource>;
   /** A data-sized collection some caller passes as argument `index` of the function `fn` (link.ts), if any. */
   passedCollection?(fn: ts.Node, index: number): PassedCollection | undefined;
 }
@@ -58,11 +60,18 @@ const SIZE_PRESERVING = /^(map|filter|slice|flatMap|flat|sort|toSorted|reverse|t
 /** Names that say "settings": a config's entries are a handful the code's author chose. */
 const CONFIG_WORDS = new Set(['config', 'configs', 'configuration', 'options', 'opts', 'settings', 'env', 'constants', 'defaults']);
 
-/** NestJS / routing-controllers decorators that bind a parameter to request input (or a message's payload). */
-const INPUT_DECORATORS = /^(Body|Query|Args|Payload|QueryParams|BodyParam|QueryParam)$/;
+/**
+ * Decorators that bind a parameter to request input (or a message's payload): NestJS, routing-controllers,
+ * inversify-express-utils (`@queryParam('ids')`, `@requestBody()`).
+ */
+const INPUT_DECORATORS = /^(Body|Query|Param|Args|Payload|QueryParams|BodyParam|QueryParam|queryParam|requestBody|requestParam)$/;
 
-/** A parameter typed as a request DTO (`dto: CreateOrdersDto`): what a controller hands on from the request body. */
-const INPUT_TYPE = /(Dto|DTO|Input|Request|Payload|Body)$/;
+/** A parameter typed as a request DTO (`dto: CreateOrdersDto`): what a controller hands on from the request body.
+ *  Not `…Request`: an express or Fastify request object carries much that the client did not send. */
+const INPUT_TYPE = /(Dto|DTO|Input|Body)$/;
+
+/** Parts of a request a handler reads (`req.body`, `ctx.request.query`, `req.params.ids` split): what the client sent. */
+const REQUEST_PARTS = new Set(['body', 'query', 'params']);
 
 const MAX_DEPTH = 6;
 
@@ -88,7 +97,11 @@ export function passedCollections(call: ts.CallExpression | ts.NewExpression, mo
   let found: Record<string, PassedCollection> | undefined;
   (call.arguments ?? []).forEach((argument, index) => {
     const inner = unwrap(argument);
-    if (ts.isLiteralExpression(inner) || ts.isSpreadElement(inner) || ts.isFunctionLike(inner) || ts.isObjectLiteralExpression(inner)) return;
+    // Only what can hold a collection: a name, a member (not of `this`: a field is never shown data-sized), a
+    // call on something (`ids.split(',')`), an await, a spread into an array.
+    const member = ts.isPropertyAccessExpression(inner) || ts.isElementAccessExpression(inner);
+    if (member && memberRoot(inner).kind === ts.SyntaxKind.ThisKeyword) return;
+    if (!(ts.isIdentifier(inner) || member || ts.isAwaitExpression(inner) || (ts.isCallExpression(inner) && inner.arguments.length < 3) || ts.isArrayLiteralExpression(inner))) return;
     const source = sourceOf(inner, { model, sourceFile, depth: 0, seen: new Set(), hopped: true });
     if (source.size === 'data' && source.origin) {
       const line = sourceFile.getLineAndCharacterOfPosition(call.getStart(sourceFile)).line + 1;
@@ -138,10 +151,10 @@ export function sourceOf(expression: ts.Expression, walk: Walk): CollectionSourc
   if (ts.isObjectLiteralExpression(node)) return small('an object literal');
   if (ts.isNumericLiteral(node)) return small(`a literal bound of ${node.text}`);
   if (ts.isStringLiteralLike(node)) return small('a literal string');
-  if (ts.isBinaryExpression(node) && [ts.SyntaxKind.QuestionQuestionToken, ts.SyntaxKind.BarBarToken].includes(node.operatorToken.kind)) return sourceOf(node.left, deeper(walk));
+  if (ts.isBinaryExpression(node) && (node.operatorToken.kind === ts.SyntaxKind.QuestionQuestionToken || node.operatorToken.kind === ts.SyntaxKind.BarBarToken)) return sourceOf(node.left, deeper(walk));
   if (ts.isConditionalExpression(node)) return largest([sourceOf(node.whenTrue, deeper(walk)), sourceOf(node.whenFalse, deeper(walk))]);
   if (ts.isNewExpression(node)) {
-    const built = node.expression.getText(walk.sourceFile);
+    const built = ts.isIdentifier(node.expression) ? node.expression.text : '';
     if (/^(Map|Set|WeakMap|WeakSet|Array)$/.test(built)) {
       const argument = node.arguments?.[0];
       return argument ? sourceOf(argument, deeper(walk)) : small(`a \`new ${built}()\` built in the function`);
@@ -169,7 +182,9 @@ function awaitedCall(call: CallLike, walk: Walk): CollectionSource | undefined {
 
 function callSource(call: ts.CallExpression, walk: Walk): CollectionSource {
   const callee = unwrap(call.expression);
-  const calleeText = callee.getText(walk.sourceFile);
+  // `Object.keys`, `JSON.parse`, `String`: named without reading the source text (this runs for every argument
+  // of every project call when files are summarised).
+  const calleeText = ts.isIdentifier(callee) ? callee.text : ts.isPropertyAccessExpression(callee) && ts.isIdentifier(callee.expression) ? `${callee.expression.text}.${callee.name.text}` : '';
   const first = call.arguments[0];
   if (/^Object\.(keys|values|entries)$/.test(calleeText) && first) {
     const of = sourceOf(first, deeper(walk));
@@ -226,14 +241,14 @@ function memberSource(node: ts.PropertyAccessExpression | ts.ElementAccessExpres
   return of.size === 'small' ? of : unknown();
 }
 
-/** `req.body.ids`, `ctx.request.body.items`, `request.query.tags`, `dto.ids` with `@Body() dto`. */
+/** `req.body.ids`, `ctx.request.body.items`, `request.query.tags`, `req.params.ids`, `dto.ids` with `@Body() dto`. */
 function isRequestInput(root: ts.Expression, path: string[], walk: Walk): boolean {
   if (!ts.isIdentifier(root)) return false;
   const declaration = resolve(root);
   if (!declaration || !ts.isParameter(declaration.node)) return false;
   if (isInputParameter(declaration.node)) return path.length > 0;
   const rest = path[0] === 'request' ? path.slice(1) : path;
-  return (rest[0] === 'body' || rest[0] === 'query') && rest.length > 1;
+  return REQUEST_PARTS.has(rest[0] ?? '') && rest.length > 1;
 }
 
 /** `req.body` / `ctx.request.body` itself: an object the client sends. */
@@ -249,7 +264,7 @@ function isRequestObject(node: ts.Expression, walk: Walk): boolean {
   if (!declaration || !ts.isParameter(declaration.node)) return false;
   if (isInputParameter(declaration.node)) return true;
   const rest = path[0] === 'request' ? path.slice(1) : path;
-  return rest[0] === 'body' || rest[0] === 'query';
+  return REQUEST_PARTS.has(rest[0] ?? '');
 }
 
 /** `@Body() dto`, `@Query('ids') ids`, `input: CreateOrdersDto`: the parameter is what the client sent. */
@@ -260,9 +275,19 @@ function isInputParameter(parameter: ts.ParameterDeclaration): boolean {
     return ts.isIdentifier(expression) && INPUT_DECORATORS.test(expression.text);
   })) return true;
   const type = parameter.type;
-  if (type && ts.isTypeReferenceNode(type)) return INPUT_TYPE.test(type.typeName.getText());
-  if (type && ts.isArrayTypeNode(type) && ts.isTypeReferenceNode(type.elementType)) return INPUT_TYPE.test(type.elementType.typeName.getText());
+  if (type && ts.isTypeReferenceNode(type)) return INPUT_TYPE.test(entityText(type.typeName));
+  if (type && ts.isArrayTypeNode(type) && ts.isTypeReferenceNode(type.elementType)) return INPUT_TYPE.test(entityText(type.elementType.typeName));
   return false;
+}
+
+function memberRoot(node: ts.Expression): ts.Expression {
+  let current = node;
+  while (ts.isPropertyAccessExpression(current) || ts.isElementAccessExpression(current) || ts.isCallExpression(current)) current = unwrap(current.expression);
+  return current;
+}
+
+function entityText(name: ts.EntityName): string {
+  return ts.isIdentifier(name) ? name.text : name.right.text;
 }
 
 function identifierSource(identifier: ts.Identifier, walk: Walk): CollectionSource {
@@ -270,16 +295,25 @@ function identifierSource(identifier: ts.Identifier, walk: Walk): CollectionSour
   if (!declaration) return unknown(`\`${identifier.text}\` is not declared in this file`);
   if (walk.seen.has(declaration.node)) return unknown();
   walk.seen.add(declaration.node);
+  const memo = walk.model.memo;
+  const known = memo?.get(declaration.node);
+  if (known) return known;
+  const judged = declarationSource(identifier, declaration, walk);
+  memo?.set(declaration.node, judged);
+  return judged;
+}
+
+function declarationSource(identifier: ts.Identifier, declaration: Declaration, walk: Walk): CollectionSource {
   const { node, loop } = declaration;
   if (ts.isEnumDeclaration(node)) return small(`the members of the enum \`${identifier.text}\``);
   if (ts.isParameter(node)) {
-    if (isInputParameter(node) && node.type && (ts.isArrayTypeNode(node.type) || /\[\]$/.test(node.type.getText()))) return data(`\`${identifier.text}\` is request input: the client decides how many items it sends`, 'request');
+    if (isInputParameter(node)) return data(`\`${identifier.text}\` is request input: the client decides how many items it sends`, 'request');
     return walk.hopped ? unknown() : parameterSource(node, identifier.text, walk);
   }
   if (loop) {
     // An item's array field of a data-sized collection (`order.lines` for each order of a query) is data too.
     const outer = sourceOf(loop, deeper(walk));
-    return outer.size === 'data' ? { ...outer, reason: `${outer.reason}, an item's field` } : unknown();
+    return outer.size === 'data' ? { ...outer, reason: `${outer.reason}, an item of it` } : unknown();
   }
   if (ts.isVariableDeclaration(node) && node.initializer) {
     const fromInitializer = sourceOf(node.initializer, deeper(walk));
@@ -353,7 +387,7 @@ interface Declaration {
 /** The declaration of `identifier` in this file: a variable, parameter, enum or loop binding in an enclosing scope. */
 function resolve(identifier: ts.Identifier): Declaration | undefined {
   const name = identifier.text;
-  const declares = (binding: ts.BindingName): boolean => bindingIdentifiers(binding).includes(name);
+  const declares = (binding: ts.BindingName): boolean => (ts.isIdentifier(binding) ? binding.text === name : bindingIdentifiers(binding).includes(name));
   for (let scope: ts.Node | undefined = identifier.parent; scope; scope = scope.parent) {
     if ((ts.isForOfStatement(scope) || ts.isForInStatement(scope)) && ts.isVariableDeclarationList(scope.initializer) && scope.initializer.declarations.some((d) => declares(d.name)) && !(identifier.pos >= scope.expression.pos && identifier.end <= scope.expression.end)) {
       return { node: scope.initializer.declarations[0] ?? scope, loop: scope.expression };

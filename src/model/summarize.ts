@@ -61,6 +61,7 @@ export function summarizeFile(file: string, sourceFile: ts.SourceFile, scope: Im
   // Before linking, a call proves I/O only when it is a library call itself (`pool.query`): what a caller passes
   // is judged on that (collection-size.ts).
   const collectionOracle: IoOracle = {
+    memo: new Map(),
     ioOf(call) {
       const outcome = classifyCall(call, context);
       return outcome?.kind === 'io' ? { level: 'proven', via: `${outcome.effect.kind} ${outcome.effect.access} via ${outcome.effect.via}` } : { level: 'none' };

@@ -112,7 +112,7 @@ app.get('/b', async (req, res) => {
   }
 });`);
     expect(nested[0]?.severity).toBe('critical');
-    expect(nested[0]?.evidence.join('\n')).toMatch(/an item's field/);
+    expect(nested[0]?.evidence.join('\n')).toMatch(/an item of it, its `lines`/);
   });
 
   it('keeps a literal of up to 4 items light and grades a longer literal as small', () => {
@@ -140,5 +140,33 @@ app.get('/e', async (req, res) => {
 });`);
     expect(built[0]?.severity).toBe('high');
     expect(built[0]?.evidence.join('\n')).toMatch(/N small: a `new Map\(\)` built in the function/);
+  });
+});
+
+describe('sequential-await/loop: request input by decorator, across files and in a split path parameter', () => {
+  it('takes a split of a route parameter as request input', () => {
+    const findings = analyzeText(`
+import { Pool } from 'pg';
+import express from 'express';
+const pool = new Pool();
+const app = express();
+app.get('/skus/:ids', async (req, res) => {
+  for (const sku of req.params.ids.split(',')) res.write(await pool.query('SELECT * FROM skus WHERE id = $1', [sku]));
+});`, { rules: ['sequential-await'] }).findings;
+    expect(findings[0]?.severity).toBe('critical');
+    expect(findings[0]?.evidence.join('\n')).toMatch(/N data-sized: `req\.params\.ids` is request input/);
+  });
+
+  it("does not take an express request's own fields for what the client sent", () => {
+    const findings = analyzeText(`
+import { Pool } from 'pg';
+import express, { type Request } from 'express';
+const pool = new Pool();
+const app = express();
+app.get('/mine', async (req: Request & { user: { teamIds: string[] } }, res) => {
+  for (const team of req.user.teamIds) res.write(await pool.query('SELECT * FROM teams WHERE id = $1', [team]));
+});`, { rules: ['sequential-await'] }).findings;
+    expect(findings[0]?.severity).toBe('high');
+    expect(findings[0]?.evidence.join('\n')).toMatch(/N unknown: the collection's source is not a query result or request input/);
   });
 });
