@@ -247,6 +247,7 @@ function isRequestInput(root: ts.Expression, path: string[], walk: Walk): boolea
   const declaration = resolve(root);
   if (!declaration || !ts.isParameter(declaration.node)) return false;
   if (isInputParameter(declaration.node)) return path.length > 0;
+  if (!isRequestParameter(declaration.node)) return false;
   const rest = path[0] === 'request' ? path.slice(1) : path;
   return REQUEST_PARTS.has(rest[0] ?? '') && rest.length > 1;
 }
@@ -263,8 +264,16 @@ function isRequestObject(node: ts.Expression, walk: Walk): boolean {
   const declaration = resolve(root);
   if (!declaration || !ts.isParameter(declaration.node)) return false;
   if (isInputParameter(declaration.node)) return true;
+  if (!isRequestParameter(declaration.node)) return false;
   const rest = path[0] === 'request' ? path.slice(1) : path;
   return REQUEST_PARTS.has(rest[0] ?? '');
+}
+
+/** A handler's request or context (`req`, `ctx`, `request: FastifyRequest`): `opts.params` of a helper is not one. */
+function isRequestParameter(parameter: ts.ParameterDeclaration): boolean {
+  if (ts.isIdentifier(parameter.name) && /^(req|request|ctx|context|c|event|message|msg)$/i.test(parameter.name.text)) return true;
+  const type = parameter.type;
+  return type !== undefined && ts.isTypeReferenceNode(type) && /Request|Context/.test(entityText(type.typeName));
 }
 
 /** `@Body() dto`, `@Query('ids') ids`, `input: CreateOrdersDto`: the parameter is what the client sent. */
