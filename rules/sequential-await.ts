@@ -16,6 +16,7 @@ import { distinctMemoEntries, keyedMemoNote } from '../src/model/memo-entries.js
 import { prunedBinding } from '../src/fixes/bindings.js';
 import { deliberateComment } from '../src/model/intent.js';
 import { derivedNames, exitsEarly, hoistableStatement, LIMITER_TEXT, literalItemCount, loopCarried, loopItems, ORDERED_COLLECTION, readsEnclosingLoopItem, readsLoopItem, saysRetry, SHUTDOWN_VERBS, SLEEP_NAMES, type LoopFacts } from '../src/model/loop-facts.js';
+import { loopCollectionSource, modelOracle, type CollectionSource } from '../src/model/collection-size.js';
 import { collectionKind } from '../src/fixes/collection.js';
 import { replaceNode, type EditSpec } from '../src/fixes/edits.js';
 
@@ -150,7 +151,28 @@ function loopRank(loop: LoopNode, context: RuleContext<Options>): number {
   if (io.length === 0) return 0;
   if (io.some((a) => innermostLoop(a) !== loop)) return 3;
   const literal = literalItemCount(loop);
-  return literal !== undefined && literal <= 4 ? 1 : 2;
+  return (literal !== undefined && literal <= 4) || loopSize(loop, context).size === 'small' ? 1 : 2;
+}
+
+/**
+ * How many items the loop walks, from where its collection comes from (src/model/collection-size.ts): a query
+ * result or request input can be large; an object's keys, a config's entries, an enum are a handful.
+ */
+function loopSize(loop: LoopNode, context: RuleContext<Options>): CollectionSource {
+  return loopCollectionSource(loop, modelOracle(context.model), context.sourceFile);
+}
+
+/**
+ * The cost of one pass over the loop: a literal of up to 4 items is light; a small collection one step below
+ * `base`; a data-sized or unknown one `base`, but only a data-sized one may reach critical.
+ */
+function loopCost(loop: LoopNode, base: Cost, context: RuleContext<Options>): { cost: Cost; size: string; cap?: { severity: 'high'; reason: string } } {
+  const literal = literalItemCount(loop);
+  if (literal !== undefined && literal <= 4) return { cost: 'light', size: `a literal list of ${literal} items` };
+  const source = loopSize(loop, context);
+  if (source.size === 'small') return { cost: lighter(base), size: `${source.reason}; one step lighter` };
+  if (source.size === 'unknown') return { cost: base, size: source.reason, cap: { severity: 'high', reason: 'N unknown, so not shown to be large' } };
+  return { cost: base, size: source.reason };
 }
 
 /** Another loop in the same function whose sequential I/O is at least `atLeast` in size (see loopRank). */
@@ -1016,12 +1038,12 @@ function checkLoop(loop: LoopNode, context: RuleContext<Options>): void {
   const frequency = frequencyAt(loop, context);
   const perItemWrites = writes.length > 0;
   const proven = io.every((j) => j.evidence.level === 'proven');
-  const literal = literalItemCount(loop);
-  const cost: Cost = literal !== undefined && literal <= 4 ? 'light' : perItemWrites ? 'moderate' : 'heavy';
   const frontEnd = frontEndOf(context);
   if (frontEnd && (!proven || perItemWrites)) return;
+  const sized = loopCost(loop, perItemWrites ? 'moderate' : 'heavy', context);
   const graded = grade({
-    ...lightenedCost(cost, `${literal !== undefined ? `a literal list of ${literal} items` : perItemWrites ? 'one write per item, items back to back' : 'one round trip per item, N items back to back'}${frontEnd ? `; ${frontEnd}, one user waits (one step lighter)` : ''}`, loop, loopRank(loop, context), frontEnd, context),
+    ...lightenedCost(sized.cost, `${perItemWrites ? 'one write per item, items back to back' : 'one round trip per item, N items back to back'}; ${sized.size}${frontEnd ? `; ${frontEnd}, one user waits (one step lighter)` : ''}`, loop, loopRank(loop, context), frontEnd, context),
+    ...(sized.cap ? { cap: sized.cap } : {}),
     role: frequency.role,
     evidence: proven ? 'proven' : 'assumed',
     inLoop: false,
@@ -1107,12 +1129,11 @@ function reportInvariantRead(loop: LoopNode, read: { awaitNode: ts.AwaitExpressi
   const statement = hoistableStatement(read.awaitNode, read.call, loop, context.sourceFile);
   if (!statement) return;
   const frequency = frequencyAt(loop, context);
-  const literal = literalItemCount(loop);
   const frontEnd = frontEndOf(context);
   if (frontEnd && !proven) return;
-  const cost: Cost = literal !== undefined && literal <= 4 ? 'light' : 'moderate';
+  const sized = loopCost(loop, 'moderate', context);
   const graded = grade({
-    ...lightenedCost(cost, `the same read once per item, N-1 of them redundant${frontEnd ? `; ${frontEnd} (one step lighter)` : ''}`, loop, 2, frontEnd, context),
+    ...lightenedCost(sized.cost, `the same read once per item, N-1 of them redundant; ${sized.size}${frontEnd ? `; ${frontEnd} (one step lighter)` : ''}`, loop, 2, frontEnd, context),
     role: frequency.role,
     evidence: proven ? 'proven' : 'assumed',
     includeOnce: reportsOnce(context),

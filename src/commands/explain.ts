@@ -52,7 +52,8 @@ export interface Explanation {
     callers: string[];
     calls: string[];
   } | null;
-  findings: Array<Pick<Finding, 'ruleId' | 'severity' | 'confidence' | 'line' | 'column' | 'message'>>;
+  /** `cost`: the grade's judgement of one execution, with its reason (for a loop, how large N is and why). */
+  findings: Array<Pick<Finding, 'ruleId' | 'severity' | 'confidence' | 'line' | 'column' | 'message'> & { cost?: string }>;
 }
 
 function parseTarget(target: string): { file: string; line: number } {
@@ -87,7 +88,10 @@ export async function explain(target: string, flags: ExplainFlags, io: Io): Prom
   const fn = innermostAt(summary.functions, line);
   const findings = result.findings
     .filter((f) => f.file === file && (fn ? f.line >= fn.line && f.line <= fn.endLine : f.line === line))
-    .map((f) => ({ ruleId: f.ruleId, severity: f.severity, confidence: f.confidence, line: f.line, column: f.column, message: f.message }));
+    .map((f) => {
+      const cost = f.evidence.find((e) => e.startsWith('cost of one execution: '));
+      return { ruleId: f.ruleId, severity: f.severity, confidence: f.confidence, line: f.line, column: f.column, message: f.message, ...(cost ? { cost: cost.slice('cost of one execution: '.length) } : {}) };
+    });
   if (!fn) return { file, line, function: null, findings };
   const linked = model.linkedFunction(file, fn.key);
   return {
@@ -164,7 +168,10 @@ export function formatExplanation(explanation: Explanation): string {
     }
   }
   lines.push(`  findings${explanation.findings.length === 0 ? ': none' : ':'}`);
-  for (const f of explanation.findings) lines.push(`    ${f.line}:${f.column} ${f.ruleId} ${f.severity} (${f.confidence} confidence): ${f.message}`);
+  for (const f of explanation.findings) {
+    lines.push(`    ${f.line}:${f.column} ${f.ruleId} ${f.severity} (${f.confidence} confidence): ${f.message}`);
+    if (f.cost) lines.push(`      cost of one execution: ${f.cost}`);
+  }
   return `${lines.join('\n')}\n`;
 }
 

@@ -7,6 +7,7 @@ import { accessOfName } from './io-catalog.js';
 import { ModuleResolver } from './resolve-module.js';
 import { PackageIndex } from './packages.js';
 import { addRoutes, joinRoutePath, MAX_ROUTES, OCCASIONAL_PATH } from './routes.js';
+import type { PassedCollection } from './collection-size.js';
 
 import {
   refKey,
@@ -56,7 +57,7 @@ interface Node {
   targets: Array<{ id: string; inner: boolean; inLoop: boolean; line: number; access?: 'read' | 'write' | 'unknown' }>;
   role: Role;
   roleReason: string;
-  callers: Array<{ id: string; line: number; flags?: Record<string, boolean>; argc?: number; numbers?: Record<string, number> }>;
+  callers: Array<{ id: string; line: number; flags?: Record<string, boolean>; argc?: number; numbers?: Record<string, number>; collections?: Record<string, PassedCollection> }>;
   transaction?: string;
   transactionPartly?: string;
   /** Names of calls that resolved to nothing but read as I/O (FunctionSummary.opaqueIfUnresolved). */
@@ -222,6 +223,7 @@ export class ProjectModel {
       // All callers or none: a caller left out could be the one that reaches the flagged code.
       ...(node.callers.length <= MAX_FLAGGED_CALLERS && node.callers.some((c) => c.flags) ? { flaggedCallers: this.flaggedCallers(node) } : {}),
       ...(node.callers.length > 0 && node.callers.length <= MAX_FLAGGED_CALLERS && node.callers.every((c) => c.numbers) ? { argumentNumbers: argumentNumbers(node.callers) } : {}),
+      ...(node.callers.some((c) => c.collections) ? { passedCollections: passedByCallers(node.callers) } : {}),
     };
   }
 
@@ -328,7 +330,7 @@ export class ProjectModel {
         }
         if (!target || target === node.id) continue;
         node.targets.push({ id: target, inner: false, inLoop: call.inLoop, line: call.line, ...(call.access ? { access: call.access } : {}) });
-        this.nodes.get(target)?.callers.push({ id: node.id, line: call.line, ...(call.flags ? { flags: call.flags } : {}), ...(call.argc !== undefined ? { argc: call.argc } : {}), ...(call.numbers ? { numbers: call.numbers } : {}) });
+        this.nodes.get(target)?.callers.push({ id: node.id, line: call.line, ...(call.flags ? { flags: call.flags } : {}), ...(call.argc !== undefined ? { argc: call.argc } : {}), ...(call.numbers ? { numbers: call.numbers } : {}), ...(call.collections ? { collections: call.collections } : {}) });
       }
       for (const inner of node.summary.inner) {
         const id = idOf(node.file, inner);
@@ -1217,6 +1219,13 @@ function describeRoleSource(reason: string): string {
 
 export function idOf(file: string, key: string): string {
   return `${file}::${key}`;
+}
+
+/** The first data-sized collection some caller passes, by argument index: one such caller makes N data-sized. */
+function passedByCallers(callers: ReadonlyArray<{ collections?: Record<string, PassedCollection> }>): Record<string, PassedCollection> {
+  const byIndex: Record<string, PassedCollection> = {};
+  for (const caller of callers) for (const [index, passed] of Object.entries(caller.collections ?? {})) byIndex[index] ??= passed;
+  return byIndex;
 }
 
 /** Numeric literals the callers pass, by argument index: only indexes where every caller passes one (distinct values, at most 6). */

@@ -15,7 +15,8 @@ import type { Role } from './types.js';
  * Evidence that is only assumed (a call the model cannot follow, taken as I/O by its name) lowers the grade
  * one step and never allows `critical`. Code inside a loop of its own caller raises it one step, up to high.
  * A rule's own adjustments (front-end code, `.unref()`, a weak name claim) each lower it one step, with their
- * reason. `critical` needs high confidence: proven I/O, a per-request role and a match the rule is sure of.
+ * reason; what bounds the cost caps it (`cap`: front-end code at low, a loop whose N the model cannot show to be
+ * data-sized at high, see collection-size.ts). `critical` needs high confidence: proven I/O, a per-request role and a match the rule is sure of.
  * With `includeOnce`, code that runs once is reported at `low`; a cost the single run itself pays (a CLI that
  * can never exit) is reported without it, graded like background code.
  */

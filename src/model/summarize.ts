@@ -14,6 +14,7 @@ import { OCCASIONAL_PATH } from './routes.js';
 import { flagArguments, numberArguments } from './flags.js';
 import { passedHandles } from './callbacks.js';
 import { transactionOpener } from './serial.js';
+import { passedCollections, type IoOracle } from './collection-size.js';
 import { accessOfCall, classifyCall, closureKey, heldValueOfExpression, heldValueOfModuleRef, heldValueOfType, type ClassifyContext } from './classify.js';
 import { record } from './records.js';
 import { decoratedRoute, globalPrefixOf, registrationRoute, routerMount } from './routes.js';
@@ -65,6 +66,15 @@ export function summarizeFile(file: string, sourceFile: ts.SourceFile, scope: Im
     if (name !== undefined && summary.locals[name] === undefined) summary.locals[name] = PENDING_LOCAL;
   }
   const context: ClassifyContext = { scope, sourceFile, classes: summary.classes, values: summary.values, locals: summary.locals };
+  // Before linking, a call proves I/O only when it is a library call itself (`pool.query`): what a caller passes
+  // is judged on that (collection-size.ts).
+  const collectionOracle: IoOracle = {
+    memo: new Map(),
+    ioOf(call) {
+      const outcome = classifyCall(call, context);
+      return outcome?.kind === 'io' ? { level: 'proven', via: `${outcome.effect.kind} ${outcome.effect.access} via ${outcome.effect.via}` } : { level: 'none' };
+    },
+  };
   const refOf = registrationRef(context);
   /** The constructor `new X(...)` runs, when X is a project class (local or imported), as a callee reference. */
   const constructorRef = (node: ts.NewExpression): CalleeRef | undefined => {
@@ -270,8 +280,9 @@ export function summarizeFile(file: string, sourceFile: ts.SourceFile, scope: Im
       // The argument count matters to flags.ts only when it leaves a parameter out: `snapshot(id)` vs `snapshot(id, true)`.
       const argc = ts.isCallExpression(node) || ts.isNewExpression(node) ? (node.arguments?.length ?? 0) : 0;
       const numbers = ts.isTaggedTemplateExpression(node) ? undefined : numberArguments(node);
+      const collections = ts.isTaggedTemplateExpression(node) || !node.arguments?.length ? undefined : passedCollections(node, collectionOracle, sourceFile, summary.file);
       const decorator = ts.isDecorator(node.parent) ? { decorator: true } : {};
-      fnSummary.calls.push({ ref: outcome.ref, line: lineOf(node), inLoop: frame.loops > 0, ...access, ...returned, ...receiver, ...(flags ?? { argc }), ...(numbers ? { numbers } : {}), ...decorator });
+      fnSummary.calls.push({ ref: outcome.ref, line: lineOf(node), inLoop: frame.loops > 0, ...access, ...returned, ...receiver, ...(flags ?? { argc }), ...(numbers ? { numbers } : {}), ...decorator, ...(collections ? { collections } : {}) });
       if (!ts.isNewExpression(node) && !ts.isTaggedTemplateExpression(node) && node.arguments.some((a) => ts.isArrowFunction(a) || ts.isFunctionExpression(a))) callRefs.set(node, outcome.ref);
       // A member of a factory's result or a callback's parameter that the linker may not resolve: its name is
       // still evidence, as it was before the model could follow such values.

@@ -1,6 +1,7 @@
 import type { ValueSetting, ValueUser } from './value-users.js';
 import type { Construction } from './constructions.js';
 import type { CodecFact } from './codec.js';
+import type { PassedCollection } from './collection-size.js';
 
 /**
  * The project model's plain data: what each function does (its effects), whom it calls, and who calls it.
@@ -64,6 +65,8 @@ export interface CallSite {
   numbers?: Record<string, number>;
   /** The call is a decorator of the function (`@Remember(60)` on a method). */
   decorator?: boolean;
+  /** Data-sized collections it passes (a query's rows, request input), by argument index (collection-size.ts). */
+  collections?: Record<string, PassedCollection>;
 }
 
 /** A caller of a function whose calls pass flag literals, with its role (flags.ts). */
@@ -344,6 +347,8 @@ export interface LinkedFunction {
   /** Numeric literals its callers pass, by argument index, when every caller's call was seen and some pass one
    *  (`rejectAfter(ms)` called with 30_000 from a route): what a parameter such as a delay is in practice. */
   argumentNumbers?: Record<string, number[]>;
+  /** Data-sized collections some caller passes, by argument index: what a loop over that parameter walks. */
+  passedCollections?: Record<string, PassedCollection>;
   /** Declared routes whose handler's calls reach this function, across files (bounded; link.ts). */
   routes?: RouteFact[];
 }
