@@ -1030,6 +1030,57 @@ function decoratorNames(node: ts.Node): string[] {
   });
 }
 
+/**
+ * Administrators only: an endpoint they alone call is an operator endpoint, like an `/admin/` path, whatever its
+ * path says. Decided from what the handler (or its class) is guarded by, never from the handler's own name:
+ * `@Roles(Role.Admin)` with no other role, `@UseGuards(AdminGuard)`, `@AdminOnly()`; middleware named for it
+ * (`requireAdmin`, `hasRole('admin')`) before an Express-style handler.
+ */
+const ADMIN_DECORATOR = /^(Admin|AdminOnly|OnlyAdmin|IsAdmin|RequireAdmin|AdminRequired|AdminRoute|SuperAdmin|SuperAdminOnly)$/;
+const ROLE_DECORATOR = /^(Roles?|RequireRoles?|RequiresRoles?|HasRoles?|AllowedRoles|Authorize|Auth)$/;
+const ADMIN_TEXT = /admin/i;
+const ADMIN_MIDDLEWARE = /^(require|ensure|is|only|check|assert|verify|must(Be)?)?_?(super_?)?admin(istrator)?(Only|Required|Auth|Guard|Middleware|User)?$/i;
+const ROLE_MIDDLEWARE = /^(require|ensure|has|check|only|authori[sz]e|allow)_?(Roles?|Permissions?)?$/i;
+
+function adminOnlyDecorator(fn: ts.SignatureDeclaration): string | undefined {
+  const owners: ts.Node[] = [fn];
+  if (fn.parent && ts.isClassDeclaration(fn.parent)) owners.push(fn.parent);
+  for (const owner of owners) {
+    if (!ts.canHaveDecorators(owner)) continue;
+    for (const decorator of ts.getDecorators(owner) ?? []) {
+      const call = ts.isCallExpression(decorator.expression) ? decorator.expression : undefined;
+      const callee = call ? call.expression : decorator.expression;
+      const name = ts.isIdentifier(callee) ? callee.text : ts.isPropertyAccessExpression(callee) ? callee.name.text : '';
+      const text = `@${shortText(decorator.expression)}`;
+      if (ADMIN_DECORATOR.test(name)) return text;
+      const args = call?.arguments ?? [];
+      // Every role it lets in is an administrator's: `@Roles('admin', 'member')` lets members in.
+      if (ROLE_DECORATOR.test(name) && args.length > 0 && args.every((a) => ADMIN_TEXT.test(a.getText()))) return text;
+      if (name === 'UseGuards' && args.some((a) => ts.isIdentifier(a) && ADMIN_TEXT.test(a.text))) return text;
+    }
+  }
+  return undefined;
+}
+
+function adminOnlyMiddleware(argument: ts.Expression): boolean {
+  if (ts.isIdentifier(argument) || ts.isPropertyAccessExpression(argument)) {
+    const name = ts.isIdentifier(argument) ? argument.text : argument.name.text;
+    return ADMIN_MIDDLEWARE.test(name);
+  }
+  if (ts.isCallExpression(argument)) {
+    const callee = argument.expression;
+    const name = ts.isIdentifier(callee) ? callee.text : ts.isPropertyAccessExpression(callee) ? callee.name.text : '';
+    if (ADMIN_MIDDLEWARE.test(name)) return true;
+    return ROLE_MIDDLEWARE.test(name) && argument.arguments.length > 0 && argument.arguments.every((a) => ADMIN_TEXT.test(a.getText()));
+  }
+  return false;
+}
+
+function shortText(node: ts.Node): string {
+  const text = node.getText().replace(/\s+/g, ' ');
+  return text.length > 60 ? `${text.slice(0, 57)}...` : text;
+}
+
 function entryOf(fn: ts.SignatureDeclaration, className: string | undefined): FunctionSummary['entry'] {
   const decorators = decoratorNames(fn);
   const request = decorators.find((d) => REQUEST_DECORATORS.has(d));
@@ -1037,6 +1088,8 @@ function entryOf(fn: ts.SignatureDeclaration, className: string | undefined): Fu
     const route = routePathOf(fn, request);
     if (WRITE_DECORATORS.has(request)) return { kind: 'occasional', reason: `handler decorated with @${request}: a write endpoint, graded below reads` };
     if (route && OCCASIONAL_PATH.test(route)) return { kind: 'occasional', reason: `handler decorated with @${request}('${route}'): an operator endpoint, graded below the traffic` };
+    const admin = adminOnlyDecorator(fn);
+    if (admin) return { kind: 'occasional', reason: `handler decorated with @${request}, for administrators only (${admin}): an operator endpoint, graded below the traffic` };
     return { kind: 'request', reason: `handler decorated with @${request}` };
   }
   const mapped = mappedRoute(fn);
@@ -1118,6 +1171,8 @@ function registrationKind(call: ts.CallExpression | ts.NewExpression): { kind: E
       const path = first && ts.isStringLiteralLike(first) ? ` '${first.text}'` : '';
       if (WRITE_METHODS.has(method)) return { kind: 'occasional', reason: `registered as a route handler (${receiverName}.${method}${path}): a write endpoint, graded below reads` };
       if (first && ts.isStringLiteralLike(first) && OCCASIONAL_PATH.test(first.text)) return { kind: 'occasional', reason: `registered as a route handler (${receiverName}.${method}${path}): an operator endpoint, graded below the traffic` };
+      const admin = call.arguments?.slice(0, -1).find((argument) => adminOnlyMiddleware(argument));
+      if (admin) return { kind: 'occasional', reason: `registered as a route handler (${receiverName}.${method}${path}) behind \`${shortText(admin)}\`, for administrators only: an operator endpoint, graded below the traffic` };
       return { kind: 'request', reason: `registered as a route handler (${receiverName}.${method}${path})` };
     }
     const cli = cliRegistration(call, method);

@@ -93,3 +93,22 @@ describe('calls through interfaces and abstract classes (loaders-api)', () => {
     expect(findings[1]?.evidence.join('\n')).toMatch(/PgRecordStore\.fetchRecords/);
   });
 });
+
+describe('endpoints for administrators only', () => {
+  it('grades a handler only administrators reach (roles, guards, middleware) one step below the traffic, and one that admits others per request', async () => {
+    const found = await findingsIn(['admin-api']);
+    expect(found.map((f) => [f.file.split('/').pop(), f.line, f.severity])).toEqual([
+      ['router.ts', 19, 'medium'],
+      ['router.ts', 27, 'high'],
+      ['teams.controller.ts', 19, 'medium'],
+      ['teams.controller.ts', 29, 'high'],
+      ['teams.controller.ts', 39, 'high'],
+      ['teams.controller.ts', 52, 'medium'],
+    ]);
+    const evidence = (file: string, line: number) => found.find((f) => f.file.endsWith(file) && f.line === line)?.evidence.join('\n') ?? '';
+    expect(evidence('router.ts', 19)).toMatch(/behind `requireAdmin`, for administrators only/);
+    expect(evidence('teams.controller.ts', 19)).toMatch(/for administrators only \(@Roles\(Role\.Admin\)\)/);
+    expect(evidence('teams.controller.ts', 52)).toMatch(/for administrators only \(@UseGuards\(AdminGuard\)\)/);
+    expect(evidence('teams.controller.ts', 29)).not.toMatch(/administrators/);
+  });
+});
