@@ -429,10 +429,13 @@ function shortText(node: ts.Node, sourceFile: ts.SourceFile): string {
  */
 const TERMINAL_ONLY: Record<string, RegExp> = { kysely: /^(execute\w*|stream|explain|transaction|connection|destroy)$/ };
 
+/** Terminal calls that run whatever query the chain before them built. */
+const BUILDER_TERMINAL = /^(execute|run|all|get|values|then)$/;
+
 /** What the query a builder chain starts does: `selectFrom` reads; `insertInto`, `updateTable`, `deleteFrom` write. */
 function builderAccess(method: string): Access | undefined {
-  if (/^(selectFrom|selectNoFrom)$/.test(method)) return 'read';
-  if (/^(insertInto|updateTable|deleteFrom|replaceInto|mergeInto)$/.test(method)) return 'write';
+  if (/^(selectFrom|selectNoFrom|select|selectDistinct|selectDistinctOn|\$count)$/.test(method)) return 'read';
+  if (/^(insertInto|updateTable|deleteFrom|replaceInto|mergeInto|insert|update|delete)$/.test(method)) return 'write';
   return undefined;
 }
 
@@ -454,7 +457,9 @@ function ioOutcome(call: ts.CallExpression | ts.TaggedTemplateExpression, held: 
   if (held.io === 'fs' && isSyncFsMember(op)) return undefined;
   const said = accessOf(call, op, held.io);
   // A terminal call of a builder runs the query the chain (or the builder it was handed) describes.
-  const built = terminal ? (chainAccess(call) ?? held.access) : undefined;
+  // Drizzle, knex and other thenable builders run by a generic terminal (`db.select().from(t).execute()`): the
+  // chain's first verb says what the query does, not the terminal's name (`execute` reads as a write).
+  const built = terminal ? (chainAccess(call) ?? held.access) : held.io === 'database' && BUILDER_TERMINAL.test(op) ? chainAccess(call) : undefined;
   const { access, ordered } = built ? { access: built, ordered: undefined } : said;
   return {
     kind: 'io',
