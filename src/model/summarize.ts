@@ -11,6 +11,7 @@ import { markCommandModule, markMigrations, onceAtLoad } from './run-once.js';
 import { cachingDecorator, isCachedLoader } from './memoize.js';
 import { guardShapeOf } from './guards.js';
 import { OCCASIONAL_PATH } from './routes.js';
+import { TreeMemo } from './tree-memo.js';
 import { flagArguments, numberArguments } from './flags.js';
 import { passedHandles } from './callbacks.js';
 import { transactionOpener } from './serial.js';
@@ -796,6 +797,31 @@ interface Memo {
  *  - `return this.x ??= load()`, `this.x ??= load(); return this.x`;
  *  - the same on a class's static slot (`if (X.instance) return X.instance; X.instance = new X(...)`).
  */
+const GLOBAL_OBJECTS = new Set(['global', 'globalThis', 'window', 'self']);
+const globalAliases = new TreeMemo<Set<string>>();
+
+/** `global`, `globalThis`, or a module-level name bound to one (`const g = global as unknown as { db?: Db }`). */
+function isGlobalObject(expression: ts.Expression): boolean {
+  const inner = skipOuter(expression);
+  if (!ts.isIdentifier(inner)) return false;
+  if (GLOBAL_OBJECTS.has(inner.text)) return true;
+  const sourceFile = inner.getSourceFile();
+  const memo = globalAliases.of(sourceFile);
+  let aliases = memo.get(sourceFile);
+  if (!aliases) {
+    aliases = new Set();
+    for (const statement of sourceFile.statements) {
+      if (!ts.isVariableStatement(statement)) continue;
+      for (const declaration of statement.declarationList.declarations) {
+        const value = declaration.initializer ? skipOuter(declaration.initializer) : undefined;
+        if (ts.isIdentifier(declaration.name) && value && ts.isIdentifier(value) && GLOBAL_OBJECTS.has(value.text)) aliases.add(declaration.name.text);
+      }
+    }
+    memo.set(sourceFile, aliases);
+  }
+  return aliases.has(inner.text);
+}
+
 function memoOf(body: ts.Node): Memo | undefined {
   if (!ts.isBlock(body)) return undefined;
   const guarded = new Set<string>();
@@ -803,6 +829,9 @@ function memoOf(body: ts.Node): Memo | undefined {
   const targetText = (expression: ts.Expression): string | undefined => {
     const inner = skipOuter(expression);
     if (ts.isPropertyAccessExpression(inner) && inner.expression.kind === ts.SyntaxKind.ThisKeyword) return `this.${inner.name.text}`;
+    // A slot on the global object (`global.engine`, `(globalThis as any).db`, `g.x` with `const g = global as ...`):
+    // one per process, the hot-reload-proof singleton of Next.js and Prisma set-ups.
+    if (ts.isPropertyAccessExpression(inner) && isGlobalObject(inner.expression)) return `globalThis.${inner.name.text}`;
     // A class's static slot (`RateLimiter.instance`), the getInstance() singleton.
     if (ts.isPropertyAccessExpression(inner) && ts.isIdentifier(inner.expression) && /^[A-Z]/.test(inner.expression.text)) return `${inner.expression.text}.${inner.name.text}`;
     if (ts.isIdentifier(inner)) return inner.text;
