@@ -1177,7 +1177,7 @@ function helperEdits(ctx: Ctx, race: RaceInfo, replacement: string): { edits?: E
   return { edits: [{ start: statement.getStart(sf), end: statement.getEnd(), text: replacement }, ...calls] };
 }
 
-function abortFix(ctx: Ctx, call: ts.CallExpression, handle: HandleInfo, info: AbortInfo, msText: string, msSource: string, browser = false): TimerFix {
+function abortFix(ctx: Ctx, call: ts.CallExpression, handle: HandleInfo, info: AbortInfo, msText: string, msSource: string): TimerFix {
   const sf = ctx.sourceFile;
   const scope = declarationScope(info.controller, info.declaration.name);
   const signalUses: ts.PropertyAccessExpression[] = [];
@@ -1189,9 +1189,8 @@ function abortFix(ctx: Ctx, call: ts.CallExpression, handle: HandleInfo, info: A
     else otherUses += 1;
   });
   const firstSignal = signalUses[0];
-  // Browser code: the project's Node version says nothing; AbortSignal.timeout() is in every current browser
-  // (Chrome 103, Firefox 100, Safari 16), AbortSignal.any() only in recent ones, so a shared controller is cleared instead.
-  const nodeOk = browser ? otherUses === 0 : ctx.project.minNodeMajor === undefined || ctx.project.minNodeMajor >= 18;
+  // Front-end code never gets here: its one-shot timers are not reported.
+  const nodeOk = ctx.project.minNodeMajor === undefined || ctx.project.minNodeMajor >= 18;
   if (nodeOk && firstSignal && signalUses.length === 1) {
     const statement = enclosingStatement(firstSignal);
     const signalExpression = otherUses === 0 ? `AbortSignal.timeout(${msSource})` : `AbortSignal.any([${info.controller}.signal, AbortSignal.timeout(${msSource})])`;
@@ -1213,9 +1212,7 @@ function abortFix(ctx: Ctx, call: ts.CallExpression, handle: HandleInfo, info: A
         edits: [{ start: firstSignal.getStart(sf), end: firstSignal.getEnd(), text: signalExpression }, deleteStatement(timerStatement, sf), ...(dropController ? [deleteStatement(controllerStatement, sf)] : [])],
         description:
           otherUses === 0
-            ? browser
-              ? `Drop the AbortController and the setTimeout: \`AbortSignal.timeout(${msSource})\` aborts after ${msText} without a timer holding the controller after the request finishes (browsers: Chrome 103, Firefox 100, Safari 16 and later; for older ones clear the timer in \`finally\`).`
-              : `Drop the AbortController and the setTimeout: \`AbortSignal.timeout(${msSource})\` aborts after ${msText} without a ref'd timer holding the controller after the request finishes (Node >= 17.3).`
+            ? `Drop the AbortController and the setTimeout: \`AbortSignal.timeout(${msSource})\` aborts after ${msText} without a ref'd timer holding the controller after the request finishes (Node >= 17.3).`
             : `Combine the controller's signal with \`AbortSignal.timeout(${msSource})\` (Node >= 20.3) and drop the setTimeout; nothing stays alive after the request finishes.`,
         replacement: editText(statement, sf, [{ start: firstSignal.getStart(sf), end: firstSignal.getEnd(), text: signalExpression }]),
       };
@@ -1532,7 +1529,9 @@ export default defineRule({
       if (verdict.selfClearOnly) evidence.push('the only clearTimeout runs inside the timer callback itself, after the delay has already elapsed');
       const lower: string[] = [];
       if (unref) lower.push('.unref() lets the process exit, but each pending timer still retains its closure until it fires');
-      if (frontend) lower.push('front-end code: one user per page, so the count is bounded by that user’s actions');
+      // A one-shot timer in a browser or app: it holds its closure until it fires, for one user, and no server's
+      // capacity is spent. Not a bottleneck (intervals, which never end, still are).
+      if (frontend) return;
       const graded = grade({
         cost: cost.cost,
         costReason: cost.reason,
@@ -1552,7 +1551,7 @@ export default defineRule({
       const fix = race
         ? raceFix(ctx, call, handle, race, delay.text)
         : abort
-          ? abortFix(ctx, call, handle, abort, delay.text, delay.source, frontend)
+          ? abortFix(ctx, call, handle, abort, delay.text, delay.source)
           : guard
             ? guardFix(ctx, call, handle, guard, delay.text)
             : { description: '', replacement: '' };
@@ -1614,9 +1613,9 @@ export default defineRule({
       const cost = timeoutCost(ms, 'race');
       if (!cost) return;
       const delayText = ms !== undefined ? formatMs(ms) : 'its delay';
-      const lower: string[] = [];
-      if (frontend) lower.push('front-end code: one user per page, so the count is bounded by that user’s actions');
-      const graded = grade({ cost: cost.cost, costReason: cost.reason, role: runs, evidence: 'proven', inLoop: role.inLoop && runs !== 'request', includeOnce: ctx.options.includeOnce, lower, ...browserCap });
+      // One user's pending race timer in a browser or app (see the one-shot case above): not reported.
+      if (frontend) return;
+      const graded = grade({ cost: cost.cost, costReason: cost.reason, role: runs, evidence: 'proven', inLoop: role.inLoop && runs !== 'request', includeOnce: ctx.options.includeOnce, ...browserCap });
       if (!graded.severity) return;
       const line = sf.getLineAndCharacterOfPosition(race.getStart(sf)).line + 1;
       const combinator = ts.isPropertyAccessExpression(race.expression) ? race.expression.name.text : 'race';
