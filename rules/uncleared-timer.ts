@@ -6,7 +6,7 @@ import { enclosingFunction, type SiteRole } from '../src/scanner/roles.js';
 import { ts } from '../src/scanner/ts.js';
 import { functionName } from '../src/scanner/ast.js';
 import { grade, type Cost } from '../src/model/severity.js';
-import { frontEndReason, packageRole } from '../src/model/front-end.js';
+import { frontEndReason, inBrowserPage, packageRole } from '../src/model/front-end.js';
 import { metricsWriteIn, samplesCallValues } from '../src/model/samplers.js';
 import type { Role } from '../src/model/types.js';
 import { addPropertyEdit, appendArgumentEdit, deleteStatement, replaceNode, insertAt, insertLinesAfter, insertLinesBefore, lineIndent, newlineOf, type EditSpec } from '../src/fixes/edits.js';
@@ -1429,7 +1429,9 @@ export default defineRule({
       const ref = ctx.imports.resolve(call.expression);
       if (!ref || (ref.module !== 'global' && ref.module !== 'timers')) return undefined;
       const name = ref.path.join('.');
-      return name === 'setTimeout' || name === 'setInterval' ? name : undefined;
+      if (name !== 'setTimeout' && name !== 'setInterval') return undefined;
+      // A timer in a function `page.evaluate(...)` runs in the browser page: the page's, gone when it closes.
+      return inBrowserPage(call) ? undefined : name;
     };
 
     const delayOf = (call: ts.CallExpression): { ms: number | undefined; text: string; source: string; fromCallers?: string } => {

@@ -1,3 +1,4 @@
+import { ts } from '../scanner/ts.js';
 import type { ImportScope } from '../scanner/imports.js';
 import type { ProjectFacts } from '../scanner/project-facts.js';
 
@@ -16,7 +17,8 @@ const DOM_USE = /\b(document|window|navigator)\.[A-Za-z]|\bHTML[A-Za-z]*Element\
 /** `text`: the file's source, when the caller wants DOM use counted as front-end too. */
 export function frontEndReason(file: string, imports: ImportScope, project: ProjectFacts, text?: string): string | undefined {
   if (/\.(tsx|jsx)$/i.test(file)) return `${file} is a component file (.tsx/.jsx)`;
-  if (text !== undefined && DOM_USE.test(text)) return 'uses DOM globals (document, window, HTML elements, web storage): browser code';
+  // A browser-automation script names the DOM inside the functions it hands the page; it runs in Node itself.
+  if (text !== undefined && DOM_USE.test(text) && !AUTOMATION_IMPORT.test(text)) return 'uses DOM globals (document, window, HTML elements, web storage): browser code';
   for (const module of imports.importedModules()) if (UI_MODULES.test(module)) return `imports ${module}: front-end code`;
   const role = packageRole(project);
   return role?.role === 'browser' ? role.reason : undefined;
@@ -50,5 +52,32 @@ export function packageRole(project: ProjectFacts): PackageRole | undefined {
   if (tool) return { role: 'browser', reason: `its package builds pages with ${tool} and depends on no server framework: front-end code` };
   const cli = dependencies.find((name) => CLI_FRAMEWORKS.test(name));
   if (project.cliBin && cli) return { role: 'cli', reason: `its package is a command-line tool (package.json bin: ${project.cliBin}, ${cli}) with no server framework: each command runs once` };
+  return undefined;
+}
+
+/** Browser-automation calls whose function argument is serialised and run inside the page, not in Node. */
+const PAGE_CALLS = /^(evaluate|evaluateHandle|evaluateOnNewDocument|\$eval|\$\$eval|addInitScript|waitForFunction)$/;
+const PAGE_RECEIVER = /(page|frame|tab|popup|target)$/i;
+const AUTOMATION_IMPORT = /\bfrom\s+['"](playwright|playwright-core|@playwright\/test|puppeteer|puppeteer-core)['"]|require\(\s*['"](playwright|playwright-core|puppeteer|puppeteer-core)['"]\s*\)/;
+
+/**
+ * The function `node` is in runs inside a browser page: it is the callback of `page.evaluate(...)`,
+ * `frame.$eval(sel, fn)`, `page.addInitScript(fn)` (Playwright, Puppeteer). Its timers and fetches are the
+ * page's, gone when the page closes. The call's method name, and a page-like receiver or a browser-automation
+ * import in the file, decide it.
+ */
+export function inBrowserPage(node: ts.Node): string | undefined {
+  let automation: boolean | undefined;
+  for (let current: ts.Node | undefined = node; current; current = current.parent) {
+    if (!ts.isArrowFunction(current) && !ts.isFunctionExpression(current)) continue;
+    const call = current.parent;
+    if (!call || !ts.isCallExpression(call) || !call.arguments.includes(current as ts.Expression)) continue;
+    const callee = call.expression;
+    if (!ts.isPropertyAccessExpression(callee) || !PAGE_CALLS.test(callee.name.text)) continue;
+    const receiver = callee.expression;
+    const receiverName = ts.isIdentifier(receiver) ? receiver.text : ts.isPropertyAccessExpression(receiver) ? receiver.name.text : '';
+    automation ??= AUTOMATION_IMPORT.test(node.getSourceFile().text);
+    if (PAGE_RECEIVER.test(receiverName) || automation) return `${callee.getText()}(...) runs this function inside the browser page`;
+  }
   return undefined;
 }
