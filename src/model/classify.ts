@@ -410,7 +410,31 @@ function accessOf(call: ts.CallExpression | ts.TaggedTemplateExpression, op: str
     if (verb) return { access: verb, source: 'http' };
     if (op === 'fetch' || op === '' || op === 'request') return { access: 'read', source: 'http' };
   }
+  // AWS SDK v3 and its kin: `client.send(new GetItemCommand(...))` does what the command's name says.
+  const command = /^(send|execute)$/.test(op) && ts.isCallExpression(call) ? commandName(call.arguments[0]) : undefined;
+  if (command) return { ...fromName(command), source: 'name' };
   return { ...fromName(op), source: 'name' };
+}
+
+/** `new GetItemCommand(...)`, or a const in the same function holding one: `GetItem`. */
+function commandName(argument: ts.Expression | undefined): string | undefined {
+  let value = argument ? skipOuter(argument) : undefined;
+  if (value && ts.isIdentifier(value)) {
+    const name = value.text;
+    let found: ts.Node | undefined;
+    for (let scope: ts.Node | undefined = value.parent; scope && !found; scope = scope.parent) {
+      if (!ts.isBlock(scope) && !ts.isSourceFile(scope)) continue;
+      for (const statement of scope.statements) {
+        if (!ts.isVariableStatement(statement) || !(statement.declarationList.flags & ts.NodeFlags.Const)) continue;
+        const declaration = statement.declarationList.declarations.find((d) => ts.isIdentifier(d.name) && d.name.text === name);
+        if (declaration?.initializer) found = skipOuter(declaration.initializer);
+      }
+    }
+    value = found;
+  }
+  if (!value || !ts.isNewExpression(value) || !ts.isIdentifier(value.expression)) return undefined;
+  const match = /^([A-Z]\w*?)Command$/.exec(value.expression.text);
+  return match?.[1];
 }
 
 function fromName(name: string): { access: Access; ordered?: boolean } {
