@@ -1194,6 +1194,18 @@ function asyncForEachEdits(call: ts.CallExpression, receiver: ts.Expression, cal
   return { replacement: `return ${promise};`, edits: [replaceNode(statement, `return ${promise};`, context.sourceFile)] };
 }
 
+const EFFECT_HOOKS = /^(useEffect|useLayoutEffect|useInsertionEffect|useFocusEffect|onMounted|onUpdated)$/;
+
+/** The nearest function around `node` is the callback of `useEffect(() => ...)` (React, React Navigation, Vue). */
+function inEffectCallback(node: ts.Node): boolean {
+  const fn = enclosingFunctionOf(node);
+  const call = fn?.parent;
+  if (!fn || !call || !ts.isCallExpression(call) || call.arguments[0] !== fn) return false;
+  const callee = call.expression;
+  const name = ts.isIdentifier(callee) ? callee.text : ts.isPropertyAccessExpression(callee) ? callee.name.text : '';
+  return EFFECT_HOOKS.test(name);
+}
+
 function checkAsyncForEach(call: ts.CallExpression, context: RuleContext<Options>): void {
   const callee = call.expression;
   if (!ts.isPropertyAccessExpression(callee) || callee.name.text !== 'forEach') return;
@@ -1217,8 +1229,12 @@ function checkAsyncForEach(call: ts.CallExpression, context: RuleContext<Options
   };
   visit(callback.body);
   if (handsOff) return;
+  // Inside a React effect nothing can wait for the work (an effect returns a cleanup, not a promise): firing it
+  // and forgetting it is the effect's design, and `return Promise.all(...)` there would not type-check.
+  if (inEffectCallback(call)) return;
   const frequency = frequencyAt(call, context);
-  const graded = grade({ cost: 'moderate', costReason: 'unbounded fan-out with no completion signal', role: frequency.role, evidence: 'proven', includeOnce: reportsOnce(context) });
+  const frontEnd = frontEndOf(context);
+  const graded = grade({ cost: 'moderate', costReason: 'unbounded fan-out with no completion signal', role: frequency.role, evidence: 'proven', includeOnce: reportsOnce(context), ...(frontEnd ? { lower: [`front-end code (${frontEnd}): one user waits, no server capacity is spent`] } : {}) });
   if (!graded.severity) return;
   const severity = graded.severity;
   const receiver = context.text(callee.expression);
