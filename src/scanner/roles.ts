@@ -22,12 +22,19 @@ const FILE_ROLE_PATTERNS: Array<[FileRole, RegExp]> = [
  * own modules (an agent's tools, shared helpers) that requests run, not the repository's dev tooling.
  */
 const APPLICATION_TOOLS = /(^|\/)(src|lib|app|server|api)\/(.+\/)?tools\//i;
+/**
+ * A `migration/` directory under a request layer (`controllers/migration/`, `api/routes/migrations/`) holds a
+ * feature that moves a user's data in (an import endpoint), which requests run; a schema migration lives in its own
+ * tree (`src/migrations/`, `db/migration/`, TypeORM's `src/migration/`).
+ */
+const REQUEST_LAYER_MIGRATION = /(^|\/)(controllers?|routes?|handlers?|api|resolvers?|endpoints?|services?)\/(.+\/)?(migrations?)\//i;
 const SCRIPT_OTHER_THAN_TOOLS = /(^|\/)(scripts?|bin|cli)\/|(^|\/)(cli|bin)\.[cm]?[jt]s$/i;
 
 export function fileRoleOf(relativePath: string): FileRole {
   for (const [role, pattern] of FILE_ROLE_PATTERNS) {
     if (!pattern.test(relativePath)) continue;
     if (role === 'script' && APPLICATION_TOOLS.test(relativePath) && !SCRIPT_OTHER_THAN_TOOLS.test(relativePath)) continue;
+    if (role === 'migration' && REQUEST_LAYER_MIGRATION.test(relativePath)) continue;
     return role;
   }
   return 'source';

@@ -523,6 +523,15 @@ describe('file roles: tools directories', () => {
     expect(fileRoleOf('src/latest/feed.ts')).toBe('source');
     expect(fileRoleOf('src/ab-testing/variants.ts')).toBe('source');
   });
+
+  it('keeps schema migrations as migrations, and a migration feature under a request layer as source', async () => {
+    const { fileRoleOf } = await import('../../src/scanner/roles.js');
+    expect(fileRoleOf('src/migrations/1700000000000-AddUsers.ts')).toBe('migration');
+    expect(fileRoleOf('src/migration/1700000000000-AddUsers.ts')).toBe('migration');
+    expect(fileRoleOf('packages/db/migrations/0001_init.ts')).toBe('migration');
+    expect(fileRoleOf('apps/web/lib/api/controllers/migration/importFromArchive.ts')).toBe('source');
+    expect(fileRoleOf('src/routes/migrations/import.ts')).toBe('source');
+  });
 });
 
 describe('sequential-await/loop rewrites', () => {
