@@ -390,10 +390,14 @@ export function accessOfCall(call: ts.CallExpression | ts.TaggedTemplateExpressi
 export interface AccessFinding {
   access: Access;
   ordered?: boolean;
+  idempotent?: boolean;
   source: 'sql' | 'rpc' | 'http' | 'name';
 }
 
 function accessOf(call: ts.CallExpression | ts.TaggedTemplateExpression, op: string, io: DirectEffect['kind']): AccessFinding {
+  // `mkdir(dir, { recursive: true })`, fs-extra's `ensureDir`: makes the folder only when it is missing. A write
+  // where it is made (what reads the folder stays after it), but no write fact for its callers (link.ts).
+  if (io === 'fs' && ts.isCallExpression(call) && (/^(ensureDir|mkdirp|mkdirs)$/.test(op) || (op === 'mkdir' && recursiveOption(call)))) return { access: 'write', idempotent: true, source: 'name' };
   if (QUERY_NAMES.test(op) || ts.isTaggedTemplateExpression(call)) {
     const sql = firstStringArgument(call);
     if (sql !== undefined && SQL_START.test(sql)) return { access: accessOfSql(sql), source: 'sql' };
@@ -414,6 +418,11 @@ function accessOf(call: ts.CallExpression | ts.TaggedTemplateExpression, op: str
   const command = /^(send|execute)$/.test(op) && ts.isCallExpression(call) ? commandName(call.arguments[0]) : undefined;
   if (command) return { ...fromName(command), source: 'name' };
   return { ...fromName(op), source: 'name' };
+}
+
+function recursiveOption(call: ts.CallExpression): boolean {
+  const options = call.arguments[1] ? skipOuter(call.arguments[1]) : undefined;
+  return options !== undefined && ts.isObjectLiteralExpression(options) && options.properties.some((p) => ts.isPropertyAssignment(p) && ts.isIdentifier(p.name) && p.name.text === 'recursive' && p.initializer.kind === ts.SyntaxKind.TrueKeyword);
 }
 
 /** `new GetItemCommand(...)`, or a const in the same function holding one: `GetItem`. */
@@ -484,10 +493,10 @@ function ioOutcome(call: ts.CallExpression | ts.TaggedTemplateExpression, held: 
   // Drizzle, knex and other thenable builders run by a generic terminal (`db.select().from(t).execute()`): the
   // chain's first verb says what the query does, not the terminal's name (`execute` reads as a write).
   const built = terminal ? (chainAccess(call) ?? held.access) : held.io === 'database' && BUILDER_TERMINAL.test(op) ? chainAccess(call) : undefined;
-  const { access, ordered } = built ? { access: built, ordered: undefined } : said;
+  const { access, ordered, idempotent } = built ? { access: built, ordered: undefined, idempotent: undefined } : said;
   return {
     kind: 'io',
-    effect: { kind: held.io, access, via: `${via} (${held.module})`, ...(resource ? { resource } : {}), ...(held.single ? { single: true } : {}), ...(ordered ? { ordered: true } : {}) },
+    effect: { kind: held.io, access, via: `${via} (${held.module})`, ...(resource ? { resource } : {}), ...(held.single ? { single: true } : {}), ...(ordered ? { ordered: true } : {}), ...(idempotent ? { idempotent: true } : {}) },
   };
 }
 

@@ -672,7 +672,7 @@ export class ProjectModel {
       if (node.summary.memo || node.summary.cachedBy || node.cachedByProject) node.memos = [node.id];
       if (node.summary.limiter) node.limiters = [node.summary.limiter];
       node.assumed = [...new Set([...node.summary.opaque, ...(node.unresolvedOpaque ?? [])])].slice(0, MAX_SET);
-      const direct = node.summary.direct.find((e) => e.access === 'write');
+      const direct = node.summary.direct.find((e) => e.access === 'write' && !e.idempotent);
       // A call it cannot follow, awaited, whose name is a write (`await store.saveAccount(a)`): a write too, assumed.
       const assumed = direct ? undefined : node.summary.opaqueWrites?.find((name) => node.assumed.includes(name));
       if (direct) node.writes = { via: direct.via, chain: [], file: node.file, line: direct.line, kind: direct.kind };
@@ -822,7 +822,8 @@ export class ProjectModel {
         if (node.effects.length >= MAX_EFFECTS) break;
         const chain = target.inner || !callee ? effect.chain : [name, ...effect.chain];
         if (chain.length > MAX_DEPTH + 2) continue;
-        const access = target.access && (effect.kind === 'network' || effect.kind === 'database') ? target.access : effect.access;
+        // A folder made only when missing is the callee's own business: to its callers the work still only reads.
+        const access = target.access && (effect.kind === 'network' || effect.kind === 'database') ? target.access : effect.idempotent ? 'read' : effect.access;
         const line = callee ? effect.line : target.line;
         if (node.effects.some((e) => e.kind === effect.kind && e.access === access && e.via === effect.via && e.line === line && e.file === (callee ? effect.file : node.file))) continue;
         // A library handle reached through an import (`api.get` with `api` exported elsewhere) happens here.

@@ -27,6 +27,9 @@ export interface DirectEffect {
   single?: boolean;
   /** The operation takes a position, lock or sequence number (`getNonce`, `read`): successive calls stay in order. */
   ordered?: boolean;
+  /** A write that changes nothing when repeated (`mkdir(dir, { recursive: true })`): in order where it is made, a
+   *  read to the callers (no write fact). */
+  idempotent?: boolean;
 }
 
 /**
