@@ -54,7 +54,7 @@ interface Node {
   limiters: string[];
   assumed: string[];
   /** Resolved targets of calls and inner functions: [target id, whether it is an inner function]. */
-  targets: Array<{ id: string; inner: boolean; inLoop: boolean; line: number; access?: 'read' | 'write' | 'unknown' }>;
+  targets: Array<{ id: string; inner: boolean; inLoop: boolean; line: number; access?: 'read' | 'write' | 'unknown'; endless?: boolean }>;
   role: Role;
   roleReason: string;
   callers: Array<{ id: string; line: number; flags?: Record<string, boolean>; argc?: number; numbers?: Record<string, number>; collections?: Record<string, PassedCollection> }>;
@@ -329,7 +329,7 @@ export class ProjectModel {
           if (name) (node.unresolvedOpaque ??= []).push(name);
         }
         if (!target || target === node.id) continue;
-        node.targets.push({ id: target, inner: false, inLoop: call.inLoop, line: call.line, ...(call.access ? { access: call.access } : {}) });
+        node.targets.push({ id: target, inner: false, inLoop: call.inLoop, line: call.line, ...(call.access ? { access: call.access } : {}), ...(call.endless ? { endless: true } : {}) });
         this.nodes.get(target)?.callers.push({ id: node.id, line: call.line, ...(call.flags ? { flags: call.flags } : {}), ...(call.argc !== undefined ? { argc: call.argc } : {}), ...(call.numbers ? { numbers: call.numbers } : {}), ...(call.collections ? { collections: call.collections } : {}) });
       }
       for (const inner of node.summary.inner) {
@@ -1086,6 +1086,14 @@ export class ProjectModel {
       for (const registration of summary.registered) {
         const id = this.resolveRef(summary.file, registration.ref);
         if (id && this.nodes.has(id)) entries.push({ id, kind: registration.kind, reason: `${this.nodes.get(id)?.summary.key}: ${registration.reason} (${summary.file})` });
+      }
+    }
+    // What a polling worker's endless loop calls (`while (true) { await processBatch(); await sleep(10_000) }`)
+    // runs again and again, however often the function holding the loop was started: background work.
+    for (const node of this.nodes.values()) {
+      if (this.fileRoles.get(node.file) === 'test') continue;
+      for (const target of node.targets) {
+        if (target.endless && this.nodes.has(target.id)) entries.push({ id: target.id, kind: 'background', reason: `called in the endless loop of ${node.summary.key} (${node.file}:${target.line}): a polling worker, it runs again and again in the background` });
       }
     }
     entries.sort((a, b) => ROLE_RANK[b.kind] - ROLE_RANK[a.kind]);

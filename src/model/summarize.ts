@@ -45,6 +45,8 @@ interface Frame {
   fn: ts.SignatureDeclaration;
   summary: FunctionSummary;
   loops: number;
+  /** Endless loops around the current node (`while (true)`, `for (;;)`, `while (!this.stopped)`). */
+  endless: number;
   catches: number;
   throws: boolean;
   returnsValue: boolean;
@@ -158,7 +160,7 @@ export function summarizeFile(file: string, sourceFile: ts.SourceFile, scope: Im
     }
     const body = (fn as ts.FunctionLikeDeclaration).body;
     if (body && !ts.isBlock(body)) noteReturn(fnSummary, fn, body);
-    return { fn, summary: fnSummary, loops: 0, catches: 0, throws: false, returnsValue: !ts.isBlock((fn as ts.FunctionLikeDeclaration).body ?? fn) };
+    return { fn, summary: fnSummary, loops: 0, endless: 0, catches: 0, throws: false, returnsValue: !ts.isBlock((fn as ts.FunctionLikeDeclaration).body ?? fn) };
   };
 
   const leave = (frame: Frame): void => {
@@ -253,7 +255,7 @@ export function summarizeFile(file: string, sourceFile: ts.SourceFile, scope: Im
     const fnSummary = frame.summary;
     // `new Session(socket)` runs Session's constructor as often as this function runs.
     const made = ts.isNewExpression(node) ? constructorRef(node) : undefined;
-    if (made) fnSummary.calls.push({ ref: made, line: lineOf(node), inLoop: frame.loops > 0, argc: (node as ts.NewExpression).arguments?.length ?? 0 });
+    if (made) fnSummary.calls.push({ ref: made, line: lineOf(node), inLoop: frame.loops > 0, ...(frame.endless > 0 ? { endless: true } : {}), argc: (node as ts.NewExpression).arguments?.length ?? 0 });
     if (!ts.isTaggedTemplateExpression(node)) {
       for (const argument of node.arguments ?? []) {
         const inner = skipOuter(argument);
@@ -283,7 +285,7 @@ export function summarizeFile(file: string, sourceFile: ts.SourceFile, scope: Im
       const numbers = ts.isTaggedTemplateExpression(node) ? undefined : numberArguments(node);
       const collections = ts.isTaggedTemplateExpression(node) || !node.arguments?.length ? undefined : passedCollections(node, collectionOracle, sourceFile, summary.file);
       const decorator = ts.isDecorator(node.parent) ? { decorator: true } : {};
-      fnSummary.calls.push({ ref: outcome.ref, line: lineOf(node), inLoop: frame.loops > 0, ...access, ...returned, ...receiver, ...(flags ?? { argc }), ...(numbers ? { numbers } : {}), ...decorator, ...(collections ? { collections } : {}) });
+      fnSummary.calls.push({ ref: outcome.ref, line: lineOf(node), inLoop: frame.loops > 0, ...(frame.endless > 0 ? { endless: true } : {}), ...access, ...returned, ...receiver, ...(flags ?? { argc }), ...(numbers ? { numbers } : {}), ...decorator, ...(collections ? { collections } : {}) });
       if (!ts.isNewExpression(node) && !ts.isTaggedTemplateExpression(node) && node.arguments.some((a) => ts.isArrowFunction(a) || ts.isFunctionExpression(a))) callRefs.set(node, outcome.ref);
       // A member of a factory's result or a callback's parameter that the linker may not resolve: its name is
       // still evidence, as it was before the model could follow such values.
@@ -322,7 +324,7 @@ export function summarizeFile(file: string, sourceFile: ts.SourceFile, scope: Im
     }
   };
 
-  type Open = { end: number; kind: 'class' | 'fn' | 'loop' | 'catch'; frame?: Frame };
+  type Open = { end: number; kind: 'class' | 'fn' | 'loop' | 'catch'; frame?: Frame; endless?: boolean };
   const open: Open[] = [];
   const close = (entry: Open): void => {
     if (entry.kind === 'class') classes.pop();
@@ -332,6 +334,7 @@ export function summarizeFile(file: string, sourceFile: ts.SourceFile, scope: Im
     } else if (entry.kind === 'loop') {
       const frame = frames[frames.length - 1];
       if (frame) frame.loops -= 1;
+      if (frame && entry.endless) frame.endless -= 1;
     } else {
       const frame = frames[frames.length - 1];
       if (frame) frame.catches -= 1;
@@ -363,7 +366,9 @@ export function summarizeFile(file: string, sourceFile: ts.SourceFile, scope: Im
     }
     else if (isLoopNode(node)) {
       frame.loops += 1;
-      open.push({ end: node.end, kind: 'loop' });
+      const endless = isEndlessLoop(node);
+      if (endless) frame.endless += 1;
+      open.push({ end: node.end, kind: 'loop', endless });
     } else if (ts.isCatchClause(node)) {
       frame.catches += 1;
       open.push({ end: node.end, kind: 'catch' });
@@ -797,6 +802,22 @@ interface Memo {
  *  - `return this.x ??= load()`, `this.x ??= load(); return this.x`;
  *  - the same on a class's static slot (`if (X.instance) return X.instance; X.instance = new X(...)`).
  */
+const RUN_FLAG = /^(running|isRunning|alive|active|enabled|polling|started|stopped|isStopped|stopping|shuttingDown|shutdown|closed|isClosed|done|cancelled|aborted)$/;
+
+/**
+ * A loop meant to run until the process stops: `while (true)`, `for (;;)`, `do ... while (true)`, or one whose
+ * whole condition is a run flag (`while (this.running)`, `while (!stopped)`, `while (!signal.aborted)`).
+ */
+function isEndlessLoop(node: ts.Node): boolean {
+  if (ts.isForStatement(node)) return node.condition === undefined || node.condition.kind === ts.SyntaxKind.TrueKeyword;
+  if (!ts.isWhileStatement(node) && !ts.isDoStatement(node)) return false;
+  let condition = skipOuter(node.expression);
+  if (condition.kind === ts.SyntaxKind.TrueKeyword) return true;
+  if (ts.isPrefixUnaryExpression(condition) && condition.operator === ts.SyntaxKind.ExclamationToken) condition = skipOuter(condition.operand);
+  const name = ts.isIdentifier(condition) ? condition.text : ts.isPropertyAccessExpression(condition) ? condition.name.text : undefined;
+  return name !== undefined && RUN_FLAG.test(name);
+}
+
 const GLOBAL_OBJECTS = new Set(['global', 'globalThis', 'window', 'self']);
 const globalAliases = new TreeMemo<Set<string>>();
 

@@ -54,6 +54,8 @@ export interface CallSite {
   line: number;
   /** Inside a loop or an iteration callback in this function. */
   inLoop: boolean;
+  /** Inside an endless loop of this function (`while (true)`, `while (!this.stopped)`): it runs again and again. */
+  endless?: boolean;
   /** The call's own arguments say what it does (`rpc.call('eth_getBalance')`, SQL text): overrides the access
    *  of the network or database effects reached through it. */
   access?: Access;
