@@ -69,6 +69,8 @@ const AUTOMATION_IMPORT = /\bfrom\s+['"](playwright|playwright-core|@playwright\
 export function inBrowserPage(node: ts.Node): string | undefined {
   let automation: boolean | undefined;
   for (let current: ts.Node | undefined = node; current; current = current.parent) {
+    const passed = passedToPageByName(current);
+    if (passed) return passed;
     if (!ts.isArrowFunction(current) && !ts.isFunctionExpression(current)) continue;
     const call = current.parent;
     if (!call || !ts.isCallExpression(call) || !call.arguments.includes(current as ts.Expression)) continue;
@@ -80,4 +82,20 @@ export function inBrowserPage(node: ts.Node): string | undefined {
     if (PAGE_RECEIVER.test(receiverName) || automation) return `${callee.getText()}(...) runs this function inside the browser page`;
   }
   return undefined;
+}
+
+/** `const autoScroll = async () => {...}` handed over by name: `page.evaluate(autoScroll, 30)` in the same file. */
+function passedToPageByName(fn: ts.Node): string | undefined {
+  let name: string | undefined;
+  if (ts.isFunctionDeclaration(fn)) name = fn.name?.text;
+  else if ((ts.isArrowFunction(fn) || ts.isFunctionExpression(fn)) && ts.isVariableDeclaration(fn.parent) && ts.isIdentifier(fn.parent.name)) name = fn.parent.name.text;
+  if (!name) return undefined;
+  const text = fn.getSourceFile().text;
+  if (!text.includes(name)) return undefined;
+  const escaped = name.replace(/\$/g, '\\$');
+  const call = new RegExp(`([\\w$]+)\\.(evaluate|evaluateHandle|evaluateOnNewDocument|addInitScript|waitForFunction)\\(\\s*${escaped}\\b|([\\w$]+)\\.(\\$\\$?eval)\\([^,()]+,\\s*${escaped}\\b`).exec(text);
+  if (!call) return undefined;
+  const receiver = call[1] ?? call[3] ?? '';
+  if (!PAGE_RECEIVER.test(receiver) && !AUTOMATION_IMPORT.test(text)) return undefined;
+  return `${receiver}.${call[2] ?? call[4]}(${name}, ...) runs ${name} inside the browser page`;
 }
