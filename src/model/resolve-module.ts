@@ -14,7 +14,8 @@ const MAX_CONFIG_BYTES = 1024 * 1024;
 interface PathConfig {
   /** Relative to cwd, `/` separators; '' for cwd itself. */
   baseUrl: string | undefined;
-  paths: Array<{ prefix: string; suffix: string; targets: string[] }>;
+  /** `exact`: a pattern with no `*` matches only the specifier it names (`@app/lib`, not `@app/lib/x`). */
+  paths: Array<{ prefix: string; suffix: string; targets: string[]; exact?: boolean }>;
 }
 
 /** A tsconfig or package.json as text: never a FIFO, device or link (src/safe-fs.ts), never a huge file. */
@@ -82,7 +83,7 @@ export class ModuleResolver {
     const config = this.pathConfigFor(dir);
     if (config) {
       for (const entry of config.paths) {
-        if (!specifier.startsWith(entry.prefix) || !specifier.endsWith(entry.suffix) || specifier.length < entry.prefix.length + entry.suffix.length) continue;
+        if (entry.exact ? specifier !== entry.prefix : !specifier.startsWith(entry.prefix) || !specifier.endsWith(entry.suffix) || specifier.length < entry.prefix.length + entry.suffix.length) continue;
         const star = specifier.slice(entry.prefix.length, specifier.length - entry.suffix.length);
         for (const target of entry.targets) {
           const found = this.fileFor(path.posix.join(config.baseUrl ?? '', target.replace('*', star)));
@@ -172,6 +173,7 @@ export class ModuleResolver {
           prefix: star === -1 ? pattern : pattern.slice(0, star),
           suffix: star === -1 ? '' : pattern.slice(star + 1),
           targets: targets.filter((t): t is string => typeof t === 'string'),
+          ...(star === -1 ? { exact: true } : {}),
         });
       }
     } else if (inherited) {
