@@ -1,4 +1,5 @@
-import { z } from 'zod';
+import type { z } from 'zod';
+import type { Zod } from '../src/lazy-zod.js';
 import type { Confidence } from '../src/findings.js';
 import { defineRule, type RuleContext } from '../src/rule.js';
 import { refName, skipOuter } from '../src/scanner/imports.js';
@@ -19,7 +20,9 @@ import { importInsertion, importsName, nameTaken, replaceNode, type EditSpec } f
  * truncation makes the function "not proven" and the rule stays silent.
  */
 
-const options = z.strictObject({
+/** Built on first use (`RuleMeta.options`): a scan without options for this rule never loads zod. */
+const optionsSchema = (z: Zod) =>
+  z.strictObject({
   /** Extra module names whose calls count as real compression (in-house wrappers around zlib, etc.). */
   compressorModules: z.array(z.string()).default([]),
   /** Also report functions that only JSON.stringify / TextEncode / return their input (no size growth). */
@@ -27,7 +30,10 @@ const options = z.strictObject({
   /** Also report code that runs once (scripts, start-up, migrations), at low. */
   includeOnce: z.boolean().default(false),
 });
-type Options = z.infer<typeof options>;
+type Options = z.infer<ReturnType<typeof optionsSchema>>;
+
+/** `optionsSchema(z).parse({})`, as plain data (checked by test/rule-options-defaults.test.ts). */
+const defaults: Options = { compressorModules: [], reportSerializeOnly: true, includeOnce: false };
 
 // ---------------------------------------------------------------- names
 
@@ -1028,7 +1034,8 @@ export default defineRule<Options>({
     // Every report needs a name claiming compression (or a compress flag): those words as words, not `package`.
     triggers: [nameWordPattern(CLAIM_WORDS)],
     requiresTypeInfo: false,
-    options,
+    defaults,
+    options: optionsSchema,
   },
   // Fakes in tests are mocks standing in for a real codec.
   appliesTo: (file) => file.role !== 'test',

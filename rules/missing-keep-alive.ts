@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { z } from 'zod';
+import type { z } from 'zod';
+import type { Zod } from '../src/lazy-zod.js';
 import { readRegularFile } from '../src/safe-fs.js';
 import { shiftSeverity, type Confidence, type Severity } from '../src/findings.js';
 import { defineRule, type RuleContext } from '../src/rule.js';
@@ -27,11 +28,16 @@ import { addPropertyEdit, importInsertion, importsName, insertLinesBefore, nameT
  * - `connection-close`: a `Connection: close` request header.
  */
 
-type Options = z.infer<typeof optionsSchema>;
+type Options = z.infer<ReturnType<typeof optionsSchema>>;
+
+/** `optionsSchema(z).parse({})`, as plain data (checked by test/rule-options-defaults.test.ts). */
+const defaults: Options = { suggestedMaxSockets: 50, suggestedMaxFreeSockets: 10, checkOldNodeClients: true, includeTestsAndScripts: false, includeOnce: false };
 type Context = RuleContext<Options>;
 type ParamValue = string | number | boolean | null | Array<string | number>;
 
-const optionsSchema = z.strictObject({
+/** Built on first use (`RuleMeta.options`): a scan without options for this rule never loads zod. */
+const optionsSchema = (z: Zod) =>
+  z.strictObject({
   suggestedMaxSockets: z.number().int().positive().default(50),
   suggestedMaxFreeSockets: z.number().int().positive().default(10),
   checkOldNodeClients: z.boolean().default(true),
@@ -567,6 +573,7 @@ export default defineRule<Options>({
     },
     triggers: ['Agent', 'axios', 'got', 'fetch', 'request', 'onnection', 'HttpModule', 'http'],
     requiresTypeInfo: false,
+    defaults,
     options: optionsSchema,
   },
   // Example and demo code runs by hand, once: treated like a script.

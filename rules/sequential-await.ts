@@ -1,4 +1,5 @@
-import { z } from 'zod';
+import type { z } from 'zod';
+import type { Zod } from '../src/lazy-zod.js';
 import type { Confidence } from '../src/findings.js';
 import type { RuleContext } from '../src/rule.js';
 import { defineRule } from '../src/rule.js';
@@ -33,7 +34,9 @@ import { replaceNode, type EditSpec } from '../src/fixes/edits.js';
  * anything that may write, lock, wait, log, or run on one transaction/connection ends a run or exempts a loop.
  */
 
-const options = z.strictObject({
+/** Built on first use (`RuleMeta.options`): a scan without options for this rule never loads zod. */
+const optionsSchema = (z: Zod) =>
+  z.strictObject({
   minAwaits: z.number().int().min(2).default(2),
   includeTests: z.boolean().default(false),
   checkLoops: z.boolean().default(true),
@@ -41,7 +44,10 @@ const options = z.strictObject({
   /** Also report code that runs once (start-up, scripts, migrations, module top level), at low. */
   includeOnce: z.boolean().default(false),
 });
-type Options = z.infer<typeof options>;
+type Options = z.infer<ReturnType<typeof optionsSchema>>;
+
+/** `optionsSchema(z).parse({})`, as plain data (checked by test/rule-options-defaults.test.ts). */
+const defaults: Options = { minAwaits: 2, includeTests: false, checkLoops: true, checkAsyncForEach: true, includeOnce: false };
 
 // ---------------------------------------------------------------------------------------------------------
 // Call classification by name
@@ -1286,7 +1292,8 @@ export default defineRule<Options>({
     },
     triggers: ['await'],
     requiresTypeInfo: false,
-    options,
+    defaults,
+    options: optionsSchema,
   },
   appliesTo: (file, options) => (file.role !== 'migration' || options.includeOnce) && (file.role !== 'test' || options.includeTests),
   create(context) {

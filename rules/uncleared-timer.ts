@@ -1,4 +1,5 @@
-import { z } from 'zod';
+import type { z } from 'zod';
+import type { Zod } from '../src/lazy-zod.js';
 import type { Confidence } from '../src/findings.js';
 import { defineRule, type RuleContext } from '../src/rule.js';
 import { bindingIdentifiers } from '../src/scanner/imports.js';
@@ -22,7 +23,9 @@ import { addPropertyEdit, appendArgumentEdit, deleteStatement, replaceNode, inse
  * - interval: a `setInterval` whose handle is discarded, or stored but never cleared anywhere in the file.
  */
 
-const options = z.strictObject({
+/** Built on first use (`RuleMeta.options`): a scan without options for this rule never loads zod. */
+const optionsSchema = (z: Zod) =>
+  z.strictObject({
   /** Report `setInterval` handles that are discarded or never cleared. */
   checkIntervals: z.boolean().default(true),
   /** Report race / abort timeouts that are never cleared. */
@@ -34,7 +37,10 @@ const options = z.strictObject({
   /** Call rate used to turn a per-call leak into a number of live timers in the impact text. */
   assumedCallsPerSecond: z.number().positive().default(1000),
 });
-type Options = z.infer<typeof options>;
+type Options = z.infer<ReturnType<typeof optionsSchema>>;
+
+/** `optionsSchema(z).parse({})`, as plain data (checked by test/rule-options-defaults.test.ts). */
+const defaults: Options = { checkIntervals: true, checkTimeouts: true, reportStartupIntervals: false, includeOnce: false, assumedCallsPerSecond: 1000 };
 
 type TimerKind = 'setTimeout' | 'setInterval';
 type Ctx = RuleContext<Options>;
@@ -1401,7 +1407,8 @@ export default defineRule({
     },
     triggers: ['setTimeout', 'setInterval'],
     requiresTypeInfo: false,
-    options,
+    defaults,
+    options: optionsSchema,
   },
   appliesTo: (file) => file.role !== 'test' && !/\.d\.[cm]?ts$/i.test(file.path),
   create(context) {

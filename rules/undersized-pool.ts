@@ -1,4 +1,5 @@
-import { z } from 'zod';
+import type { z } from 'zod';
+import type { Zod } from '../src/lazy-zod.js';
 import type { Confidence, Severity } from '../src/findings.js';
 import type { ReportDescriptor, RuleContext } from '../src/rule.js';
 import type { ProjectFacts } from '../src/scanner/project-facts.js';
@@ -19,7 +20,9 @@ import { addPropertyEdit, appendArgumentEdit, deleteStatement, importInsertion, 
  * accepts, one shared connection serving a server, and pools or connections built per request.
  */
 
-const options = z.strictObject({
+/** Built on first use (`RuleMeta.options`): a scan without options for this rule never loads zod. */
+const optionsSchema = (z: Zod) =>
+  z.strictObject({
   /**
    * A literal pool max below this, in a file or project that serves HTTP, is reported. 6: Sequelize's default of 5 and
    * smaller pools are the ones audits find saturated; 6-9 is close enough to pg's and mysql2's default of 10 that it
@@ -47,7 +50,10 @@ const options = z.strictObject({
 });
 /** The database servers' own `max_connections` defaults, assumed when the option does not say. */
 const DEFAULT_MAX_CONNECTIONS = { postgres: 100, mysql: 151 } as const;
-type Options = z.infer<typeof options>;
+type Options = z.infer<ReturnType<typeof optionsSchema>>;
+
+/** `optionsSchema(z).parse({})`, as plain data (checked by test/rule-options-defaults.test.ts). */
+const defaults: Options = { minServerPoolSize: 6, maxAcquireTimeoutMs: 60000, expectedConcurrency: 50, includeOnce: false, databaseMaxConnections: {} };
 
 type Db = 'postgres' | 'mysql' | 'sqlite' | 'other' | 'unknown';
 
@@ -1040,7 +1046,8 @@ export default defineRule<Options>({
       'connection_limit', 'maxPoolSize', 'poolSize', 'mongoose', 'postgres',
     ],
     requiresTypeInfo: false,
-    options,
+    defaults,
+    options: optionsSchema,
   },
   appliesTo: (file, options) => file.role !== 'test' && ((file.role !== 'script' && file.role !== 'migration') || options.includeOnce),
   create(context) {

@@ -5,7 +5,7 @@
  * Nothing here prints or sets an exit code; bad input throws an `Error` with the message the CLI would print.
  */
 import path from 'node:path';
-import { loadConfig, validateConfig } from './config/load.js';
+import { loadConfig, resolveConfig } from './config/load.js';
 import type { BottleneckConfigInput } from './config/schema.js';
 import type { FailOn } from './config/schema.js';
 import type { Io } from './commands/io.js';
@@ -76,8 +76,8 @@ function ioFor(cwd: string, log?: (text: string) => void): Io {
 }
 
 async function configFor(cwd: string, option: ScanOptions['config']) {
-  if (option === false) return { config: validateConfig({}, ALL_RULES), filepath: undefined, skipped: [] };
-  if (typeof option === 'object') return { config: validateConfig(option, ALL_RULES), filepath: undefined, skipped: [] };
+  if (option === false) return { config: await resolveConfig({}, ALL_RULES), filepath: undefined, skipped: [] };
+  if (typeof option === 'object') return { config: await resolveConfig(option, ALL_RULES), filepath: undefined, skipped: [] };
   return loadConfig(cwd, option, ALL_RULES);
 }
 

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { z } from 'zod';
+import { loadZod, type Zod } from './lazy-zod.js';
 import { UsageError } from './errors.js';
 import { compareFindings, SEVERITIES, type BaselineEntry, type Finding } from './findings.js';
 
@@ -14,20 +14,22 @@ import { compareFindings, SEVERITIES, type BaselineEntry, type Finding } from '.
 
 export const BASELINE_VERSION = 1;
 
-const entrySchema = z.object({
-  fingerprint: z.string().min(1),
-  ruleId: z.string(),
-  file: z.string(),
-  line: z.number().int(),
-  severity: z.enum(SEVERITIES),
-  message: z.string(),
-});
-
-const baselineSchema = z.object({
-  tool: z.literal('bottleneck'),
-  version: z.literal(BASELINE_VERSION),
-  findings: z.array(entrySchema),
-});
+/** Built when a baseline is read: a scan without one does not load zod. */
+function baselineSchema(z: Zod) {
+  const entrySchema = z.object({
+    fingerprint: z.string().min(1),
+    ruleId: z.string(),
+    file: z.string(),
+    line: z.number().int(),
+    severity: z.enum(SEVERITIES),
+    message: z.string(),
+  });
+  return z.object({
+    tool: z.literal('bottleneck'),
+    version: z.literal(BASELINE_VERSION),
+    findings: z.array(entrySchema),
+  });
+}
 
 export function toBaselineEntries(findings: Finding[]): BaselineEntry[] {
   return [...findings].sort(compareFindings).map((f) => ({
@@ -45,7 +47,7 @@ export function formatBaseline(findings: Finding[]): string {
 }
 
 /** Reads and validates a baseline; a missing or malformed file is a usage error (exit 2), never "no baseline". */
-export function readBaseline(absolute: string, shown: string): BaselineEntry[] {
+export async function readBaseline(absolute: string, shown: string): Promise<BaselineEntry[]> {
   let text: string;
   try {
     text = readFileSync(absolute, 'utf8');
@@ -58,7 +60,7 @@ export function readBaseline(absolute: string, shown: string): BaselineEntry[] {
   } catch (error) {
     throw new UsageError(`Baseline ${shown} is not valid JSON: ${error instanceof Error ? error.message : String(error)}`);
   }
-  const parsed = baselineSchema.safeParse(raw);
+  const parsed = baselineSchema(await loadZod()).safeParse(raw);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
     const where = issue && issue.path.length > 0 ? issue.path.map(String).join('.') : '(root)';

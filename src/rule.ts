@@ -1,4 +1,5 @@
 import type { z } from 'zod';
+import { loadedZod, type Zod } from './lazy-zod.js';
 import type { Category, Confidence, Effort, Severity } from './findings.js';
 import type { ImportScope } from './scanner/imports.js';
 import type { ProjectFacts } from './scanner/project-facts.js';
@@ -22,8 +23,13 @@ export interface RuleMeta<Options> {
    */
   triggers: Array<string | RegExp>;
   requiresTypeInfo: boolean;
-  /** Options schema; every field has a default so `parse({})` yields the full options. */
-  options: z.ZodType<Options>;
+  /** The options when none are given: equal to `options(z).parse({})` (test/rule-options-defaults.test.ts checks it). */
+  defaults: Options;
+  /**
+   * Builds the options schema (every field has a default so `parse({})` yields `defaults`). A function, called
+   * with zod on first use, so that a scan without rule options never loads zod.
+   */
+  options: (zod: Zod) => z.ZodType<Options>;
 }
 
 /** One edit a rule proposes, in offsets of the file it is analysing (the engine adds line and column). */
@@ -105,8 +111,10 @@ export interface Rule<Options = unknown> {
 /** A rule as the engine holds it: options arrive as raw config and are parsed by the rule's own schema. */
 export interface RegisteredRule {
   meta: RuleMeta<unknown>;
-  /** Validates raw options against the rule's schema (throws a ZodError). */
+  /** Validates raw options against the rule's schema (throws a ZodError); none (undefined, `{}`) are the defaults. */
   parseOptions(raw: unknown): unknown;
+  /** The options schema, built once (zod must be loaded: `loadZod()`). */
+  optionsSchema(): z.ZodType;
   appliesTo(file: FileFacts, rawOptions: unknown): boolean;
   create(context: RuleContext<unknown>): RuleVisitors;
 }
@@ -114,10 +122,14 @@ export interface RegisteredRule {
 /** One shape for every rule, typed options merged with defaults (after typescript-eslint's `createRule`). */
 export function defineRule<Options>(rule: Rule<Options>): RegisteredRule {
   const parsed = new Map<unknown, Options>();
+  let schema: z.ZodType<Options> | undefined;
+  const optionsSchema = (): z.ZodType<Options> => (schema ??= rule.meta.options(loadedZod()));
+  const defaults = deepFreeze(rule.meta.defaults);
   const parse = (raw: unknown): Options => {
+    if (raw === undefined || isEmptyObject(raw)) return defaults;
     let options = parsed.get(raw);
     if (options === undefined) {
-      options = rule.meta.options.parse(raw ?? {});
+      options = optionsSchema().parse(raw);
       parsed.set(raw, options);
     }
     return options;
@@ -126,8 +138,27 @@ export function defineRule<Options>(rule: Rule<Options>): RegisteredRule {
   return {
     meta: rule.meta,
     parseOptions: parse,
+    optionsSchema,
     appliesTo,
     // The same answer decides both whether the engine parses a file for this rule and whether the rule runs.
     create: (context) => (appliesTo({ path: context.file, role: context.fileRole }, context.options) ? rule.create({ ...context, options: parse(context.options) }) : { kinds: {} }),
   };
+}
+
+/** `{}` as written in a config or passed by the engine: no options given. */
+export function isEmptyObject(value: unknown): boolean {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
+  const proto = Object.getPrototypeOf(value) as unknown;
+  if (proto !== Object.prototype && proto !== null) return false;
+  for (const _ in value) return false;
+  return Object.getOwnPropertySymbols(value).length === 0;
+}
+
+/** The defaults are shared by every file a rule runs on: a rule that wrote to them would change the next file's. */
+function deepFreeze<T>(value: T): T {
+  if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const inner of Object.values(value)) deepFreeze(inner);
+  }
+  return value;
 }

@@ -3,7 +3,7 @@ import path from 'node:path';
 import Ajv2020 from 'ajv/dist/2020.js';
 import { afterAll, describe, expect, it } from 'vitest';
 import { configJsonSchemaText, SCHEMA_FILE } from '../src/config/json-schema.js';
-import { validateConfig } from '../src/config/load.js';
+import { validateConfig } from '../src/config/validate.js';
 import { ALL_RULES } from '../rules/index.js';
 import { project, removeProjects, runCli as run } from './model/cli-project.js';
 

@@ -183,8 +183,8 @@ export function writeOutputs(targets: OutputTarget[], input: Omit<ReportInput, '
   }
 }
 
-export function loadBaseline(cwd: string, file: string | undefined): { source: string; entries: BaselineEntry[] } | undefined {
-  return file === undefined ? undefined : { source: file, entries: readBaseline(path.resolve(cwd, file), file) };
+export async function loadBaseline(cwd: string, file: string | undefined): Promise<{ source: string; entries: BaselineEntry[] } | undefined> {
+  return file === undefined ? undefined : { source: file, entries: await readBaseline(path.resolve(cwd, file), file) };
 }
 
 /** Records every finding still in the code (new and already baselined; not the suppressed ones). */

@@ -11,6 +11,8 @@ import { ALL_RULES, findRule } from '../../rules/index.js';
 export interface RulePlan {
   rules: EnabledRule[];
   rulesFor?: (absolute: string) => EnabledRule[];
+  /** Whether a set `rulesFor` returns can hold rule options (the engine then loads zod to parse them). */
+  rulesForOptions?: boolean;
   enabledRuleIds: string[];
 }
 
@@ -45,14 +47,8 @@ function toEnabled(selected: RegisteredRule[], settings: Map<string, Resolved>, 
 
 /** `--include-once` sets the rule's `includeOnce` option, for every rule that has one. */
 function withIncludeOnce(rule: RegisteredRule, options: Record<string, unknown>): Record<string, unknown> {
-  const withOnce = { ...options, includeOnce: true };
-  try {
-    rule.parseOptions(withOnce);
-    return withOnce;
-  } catch {
-    // This rule has no includeOnce option.
-    return options;
-  }
+  // The options were checked with the config, so the rule accepts `includeOnce` exactly when it has one.
+  return Object.hasOwn(rule.meta.defaults as object, 'includeOnce') ? { ...options, includeOnce: true } : options;
 }
 
 /** Rules to run: `--rule` narrows (and re-enables rules turned off in config); config may turn off or re-level. */
@@ -102,9 +98,11 @@ export function rulePlan(config: BottleneckConfig, only: string[], baseDir: stri
   const enabledRuleIds = selected
     .filter((rule) => rules.some((enabled) => enabled.rule === rule) || entries.some((entry) => { const setting = entry.rules[rule.meta.id]; return setting !== undefined && setting !== 'off' && !(typeof setting === 'object' && setting.severity === 'off'); }))
     .map((rule) => rule.meta.id);
+  const hasOptions = (settings: Record<string, RuleSetting | undefined>) => Object.values(settings).some((setting) => typeof setting === 'object' && setting !== null && setting.options !== undefined);
   return {
     rules,
     enabledRuleIds,
+    rulesForOptions: includeOnce || hasOptions(config.rules as Record<string, RuleSetting | undefined>) || entries.some((entry) => hasOptions(entry.rules)),
     rulesFor: (absolute) => {
       const relative = path.relative(baseDir, absolute).split(path.sep).join('/');
       if (relative.startsWith('../') || path.isAbsolute(relative)) return rules;

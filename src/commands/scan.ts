@@ -1,7 +1,8 @@
 import path from 'node:path';
 import { Command, Option } from 'commander';
 import { loadConfig } from '../config/load.js';
-import { failOnSchema, type BottleneckConfig, type FailOn } from '../config/schema.js';
+import type { BottleneckConfig } from '../config/schema.js';
+import { FAIL_ON_LEVELS, type FailOn } from '../config/plain.js';
 import { UsageError } from '../errors.js';
 import { isAtOrAbove, isIncomplete, type ScanResult } from '../findings.js';
 import { REPORTERS } from '../reporters/index.js';
@@ -96,7 +97,7 @@ export function targetRequest(
   io: Io,
   // The config file: `overrides` globs are relative to its directory (to the working directory without one).
   configFile?: string,
-): Pick<ScanRequest, 'cwd' | 'paths' | 'include' | 'exclude' | 'maxFileSize' | 'rules' | 'rulesFor' | 'enabledRuleIds'> {
+): Pick<ScanRequest, 'cwd' | 'paths' | 'include' | 'exclude' | 'maxFileSize' | 'rules' | 'rulesFor' | 'rulesForOptions' | 'enabledRuleIds'> {
   const plan = rulePlan(config, flags.rule, configFile ? path.dirname(configFile) : io.cwd, flags.includeOnce === true);
   return {
     cwd: io.cwd,
@@ -106,7 +107,7 @@ export function targetRequest(
     maxFileSize: config.maxFileSize,
     rules: plan.rules,
     enabledRuleIds: plan.enabledRuleIds,
-    ...(plan.rulesFor ? { rulesFor: plan.rulesFor } : {}),
+    ...(plan.rulesFor ? { rulesFor: plan.rulesFor, rulesForOptions: plan.rulesForOptions ?? true } : {}),
   };
 }
 
@@ -154,16 +155,16 @@ export async function runScan(paths: string[], flags: ScanFlags, io: Io): Promis
   }
   let failOnFlag: FailOn | undefined;
   if (flags.failOn !== undefined) {
-    const parsed = failOnSchema.safeParse(flags.failOn);
-    if (!parsed.success) throw new UsageError(`Invalid --fail-on "${flags.failOn}". Expected one of: ${failOnSchema.options.join(', ')}`);
-    failOnFlag = parsed.data;
+    const level = FAIL_ON_LEVELS.find((candidate) => candidate === flags.failOn);
+    if (level === undefined) throw new UsageError(`Invalid --fail-on "${flags.failOn}". Expected one of: ${FAIL_ON_LEVELS.join(', ')}`);
+    failOnFlag = level;
   }
   const { config, filepath: configFile, skipped: configSkipped } = await loadConfig(io.cwd, flags.config, ALL_RULES);
   const wants = (format: string) => targets.some((target) => target.format === format);
   // Read everything that can fail before the (possibly long) scan, so a typo fails fast.
   const template = wants('markdown') ? loadTemplate(io.cwd, flags.template, config.template, configFile, Boolean(flags.summary)) : undefined;
   reportWidth(flags.width, io, true);
-  const baseline = loadBaseline(io.cwd, flags.baseline);
+  const baseline = await loadBaseline(io.cwd, flags.baseline);
   const onlyFiles = changedFiles(io.cwd, flags.changedSince);
   const progress = progressFor(io, flags.progress && !flags.quiet);
   const failOn: FailOn = failOnFlag ?? config.failOn ?? 'critical';
@@ -234,7 +235,7 @@ export function scanCommand(io: Io, setExit: (code: number) => void, examples: s
     .argument('[paths...]', 'files or directories to scan')
     .option('-f, --format <name>', `output format, repeatable (${Object.keys(REPORTERS).join(', ')}; default terminal)`, collect, [])
     .option('-o, --output <[format=]file>', 'write a report to a file: <format>=<file> per format (repeatable), or a plain file for the one format', collect, [])
-    .addOption(new Option('--fail-on <severity>', 'exit 1 when a finding is at or above this severity (default: critical)').choices(failOnSchema.options))
+    .addOption(new Option('--fail-on <severity>', 'exit 1 when a finding is at or above this severity (default: critical)').choices(FAIL_ON_LEVELS))
     .option('-c, --config <path>', 'use this config file instead of searching for one')
     .option('--include <glob>', 'only scan files matching this glob (repeatable)', collect, [])
     .option('--exclude <glob>', 'skip files matching this glob (repeatable)', collect, [])

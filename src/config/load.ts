@@ -3,14 +3,15 @@ import { register } from 'node:module';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { cosmiconfig, getDefaultSearchPlaces, type Loader } from 'cosmiconfig';
-import { ZodError } from 'zod';
 import { ConfigError } from '../errors.js';
 import { notRegularReason, specialKind } from '../safe-fs.js';
 import type { RegisteredRule } from '../rule.js';
 import { typeScriptFile } from '../scanner/ts.js';
 import { CONFIG_MARK } from './ts-hooks.js';
 import { entryFile, packageRoot } from '../version.js';
-import { buildConfigSchema, formatConfigIssues, type BottleneckConfig } from './schema.js';
+import type { BottleneckConfig } from './schema.js';
+import { plainConfig } from './plain.js';
+import { loadZod } from '../lazy-zod.js';
 
 export const MODULE_NAME = 'bottleneck';
 
@@ -136,18 +137,18 @@ export async function loadConfig(cwd: string, explicitPath: string | undefined, 
     const where = filepath ?? explicitPath ?? (loadingFile ? path.relative(cwd, loadingFile) || loadingFile : 'configuration');
     throw new ConfigError(`Cannot load ${where}: ${error instanceof Error ? error.message : String(error)}`);
   }
-  return { config: validateConfig(raw ?? {}, rules, filepath), filepath, skipped };
+  return { config: await resolveConfig(raw ?? {}, rules, filepath), filepath, skipped };
 }
 
-export function validateConfig(raw: unknown, rules: RegisteredRule[], filepath?: string): BottleneckConfig {
-  const schema = buildConfigSchema(rules);
-  try {
-    return schema.parse(raw);
-  } catch (error) {
-    if (error instanceof ZodError) {
-      const where = filepath ? path.relative(process.cwd(), filepath) || filepath : 'configuration';
-      throw new ConfigError(`Invalid config in ${where}:\n${formatConfigIssues(error, raw, schema).map((line) => `  - ${line}`).join('\n')}`);
-    }
-    throw error;
-  }
+/**
+ * The config as the schema returns it: checked by hand when it is one of the common shapes (plain.ts), else by
+ * the zod schema, loaded only then (its messages name the key path and what is expected).
+ */
+export async function resolveConfig(raw: unknown, rules: RegisteredRule[], filepath?: string): Promise<BottleneckConfig> {
+  const plain = plainConfig(raw, rules);
+  if (plain) return plain;
+  // Rule options are parsed again, synchronously, when the rules run.
+  await loadZod();
+  const { validateConfig } = await import('./validate.js');
+  return validateConfig(raw, rules, filepath);
 }

@@ -3,11 +3,11 @@ import { didYouMean } from './suggest.js';
 import { SEVERITIES, type Severity } from '../findings.js';
 import type { RegisteredRule } from '../rule.js';
 
-export const severitySchema = z.enum(SEVERITIES);
-export const failOnSchema = z.enum([...SEVERITIES, 'none']);
-export type FailOn = z.infer<typeof failOnSchema>;
+import { DEFAULT_MAX_FILE_SIZE, FAIL_ON_LEVELS, type FailOn } from './plain.js';
 
-const DEFAULT_MAX_FILE_SIZE = 1024 * 1024;
+export type { FailOn } from './plain.js';
+export const severitySchema = z.enum(SEVERITIES);
+export const failOnSchema = z.enum(FAIL_ON_LEVELS);
 
 /** The config schema, with one entry per known rule so unknown ids and bad options are named exactly. */
 export function buildConfigSchema(rules: RegisteredRule[]) {
@@ -19,7 +19,7 @@ export function buildConfigSchema(rules: RegisteredRule[]) {
         level,
         z.strictObject({
           severity: level.optional(),
-          options: rule.meta.options.optional(),
+          options: rule.meta.options(z).optional(),
         }),
       ])
       .optional();

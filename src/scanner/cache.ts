@@ -3,7 +3,7 @@ import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, rmSync } f
 import { homedir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { cachedFileSchema } from '../result-schema.js';
+import { checkCachedFile } from './cached-entry.js';
 import { notRegularReason, readRegularFile, writeFileAtomic } from '../safe-fs.js';
 import type { FileAnalysis } from './engine.js';
 import { BUNDLED } from '../version.js';
@@ -143,7 +143,7 @@ function ensureDirectories(dirs: string[], mustBePrivate: boolean): string | und
   return undefined;
 }
 
-/** A cached analysis, checked against the JSON report's finding schema: a corrupt or forged entry is a miss. */
+/** A cached analysis, checked against the JSON report's finding schema (`cachedFileSchema`): a corrupt or forged entry is a miss. */
 function validEntry(file: string, entry: unknown): CachedFile | undefined {
   // Most files have no findings: the schema's answer for an empty entry, without its cost (0.05 ms per file).
   const e = entry as { key?: unknown; lines?: unknown; analysis?: { findings?: unknown; errors?: unknown } } | null;
@@ -153,11 +153,12 @@ function validEntry(file: string, entry: unknown): CachedFile | undefined {
   ) {
     return { key: e.key, lines: e.lines as number, analysis: { findings: [], errors: [] } };
   }
-  const parsed = cachedFileSchema.safeParse(entry);
-  if (!parsed.success) return undefined;
+  // The report schema's check, written out by hand (cached-entry.ts): a warm scan does not load zod.
+  const checked = checkCachedFile(entry);
+  if (!checked) return undefined;
   // An entry may only speak for its own file.
-  if (parsed.data.analysis.findings.some((finding) => finding.file !== file)) return undefined;
-  return parsed.data as CachedFile;
+  if (checked.analysis.findings.some((finding) => finding.file !== file)) return undefined;
+  return checked;
 }
 
 export class AnalysisCache {

@@ -17,6 +17,8 @@ import { summarizeFile } from '../model/summarize.js';
 import { configStamps, fileStamp, ModelDigestStore, SummaryCache, type DigestEntry } from '../model/summary-cache.js';
 import type { FileModelFacts, FileSummary } from '../model/types.js';
 import { ModelView } from '../model/view.js';
+import { loadZod } from '../lazy-zod.js';
+import { isEmptyObject } from '../rule.js';
 
 export interface EnabledRule {
   rule: RegisteredRule;
@@ -38,6 +40,8 @@ export interface ScanRequest {
    * for the same set (per-set work is done once per array). `rules` applies to every file when absent.
    */
   rulesFor?: (absolute: string) => EnabledRule[];
+  /** Whether the sets `rulesFor` returns can hold rule options (parsed with zod, loaded for them); assumed when absent. */
+  rulesForOptions?: boolean;
   /** Every rule id some file runs (suppression warnings need it); the ids of `rules` when absent. */
   enabledRuleIds?: string[];
   /** Skip parsing files that hold none of the enabled rules' trigger words. */
@@ -502,6 +506,9 @@ export async function scan(request: ScanRequest): Promise<ScanResult> {
     ...(request.knownRuleIds ? { knownRuleIds: request.knownRuleIds } : {}),
     ...(request.baseline ? { baseline: request.baseline } : {}),
   });
+  // Rule options other than the defaults are parsed with zod, synchronously, as files are analysed: loaded now,
+  // only then (per-path rule sets come from a config that may hold options).
+  if ((request.rulesFor && request.rulesForOptions !== false) || request.rules.some((enabled) => hasOptions(enabled.options))) await loadZod();
   const discovery = discoverFiles(request);
   // With no cached results every file needing analysis is parsed, so the compiler will be needed: loading it
   // now (synchronous) overlaps the directory reads discovery has in flight. A warm cache never loads it.
@@ -798,4 +805,9 @@ function storeAnalysis(collector: FindingsCollector, cache: AnalysisCache | unde
 function addAnalysis(collector: FindingsCollector, file: string, analysis: FileAnalysis): void {
   collector.addFileFindings(analysis.findings);
   for (const error of analysis.errors) collector.addError({ file, ...error });
+}
+
+/** Options a rule must parse (zod), as against none: undefined or `{}` are its defaults. */
+export function hasOptions(options: unknown): boolean {
+  return options !== undefined && !isEmptyObject(options);
 }

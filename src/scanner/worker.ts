@@ -1,11 +1,22 @@
 import { readRegularFile } from '../safe-fs.js';
 import { parentPort } from 'node:worker_threads';
 import { findRule } from '../../rules/index.js';
-import { analyzeSource, type EnabledRule } from './engine.js';
+import { analyzeSource, hasOptions, type EnabledRule } from './engine.js';
+import { loadZod } from '../lazy-zod.js';
 import type { WorkerRequest, WorkerResponse } from './worker-pool.js';
 
 /** Worker thread body: analyses batches of files and posts plain results back. */
 parentPort?.on('message', (request: WorkerRequest) => {
+  // Rule options are parsed with zod (synchronously, per file): loaded first, only for a batch that has some.
+  if (request.jobs.some((job) => job.rules.some((config) => hasOptions(config.options)))) {
+    loadZod().then(
+      () => analyze(request),
+      (error: unknown) => parentPort?.postMessage({ batch: request.batch, error: error instanceof Error ? error.message : String(error) } satisfies WorkerResponse),
+    );
+  } else analyze(request);
+});
+
+function analyze(request: WorkerRequest): void {
   let response: WorkerResponse;
   try {
     const toEnabled = (config: WorkerRequest['jobs'][number]['rules'][number]): EnabledRule => {
@@ -29,4 +40,4 @@ parentPort?.on('message', (request: WorkerRequest) => {
     response = { batch: request.batch, error: error instanceof Error ? error.message : String(error) };
   }
   parentPort?.postMessage(response);
-});
+}

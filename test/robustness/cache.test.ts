@@ -89,6 +89,14 @@ describe('cache entries are checked against the JSON finding schema: a bad entry
     ['a bogus severity', (_file, entry) => ({ ...entry, analysis: { ...entry.analysis, findings: entry.analysis.findings.map((f) => ({ ...f, severity: 'bogus' })) } })],
     ['a finding for another file', (_file, entry) => ({ ...entry, analysis: { ...entry.analysis, findings: entry.analysis.findings.map((f) => ({ ...f, file: 'elsewhere.ts' })) } })],
     ['a line that is not a number', (_file, entry) => ({ ...entry, analysis: { ...entry.analysis, findings: entry.analysis.findings.map((f) => ({ ...f, line: 'x' })) } })],
+    // Checked by hand since the warm path stopped loading zod (src/scanner/cached-entry.ts): the same misses.
+    ['a fractional column', (_file, entry) => ({ ...entry, analysis: { ...entry.analysis, findings: entry.analysis.findings.map((f) => ({ ...f, column: 1.5 })) } })],
+    ['a null fix', (_file, entry) => ({ ...entry, analysis: { ...entry.analysis, findings: entry.analysis.findings.map((f) => ({ ...f, fix: null })) } })],
+    ['evidence holding a number', (_file, entry) => ({ ...entry, analysis: { ...entry.analysis, findings: entry.analysis.findings.map((f) => ({ ...f, evidence: [1] })) } })],
+    ['no fingerprint text', (_file, entry) => ({ ...entry, analysis: { ...entry.analysis, findings: entry.analysis.findings.map(({ fingerprintText: _, ...f }) => f) } })],
+    ['a params value that is an object', (_file, entry) => ({ ...entry, analysis: { ...entry.analysis, findings: entry.analysis.findings.map((f) => ({ ...f, params: { planted: { a: 1 } } })) } })],
+    ['a negative line count', (_file, entry) => ({ ...entry, lines: -1 })],
+    ['errors: [null]', (_file, entry) => ({ ...entry, analysis: { ...entry.analysis, errors: [null] } })],
   ];
   for (const [name, corrupt] of corruptions) {
     it(`${name}, under a key that still matches: no crash, the same findings and exit code as a clean run`, () => {
