@@ -11,6 +11,9 @@ import type { ProjectFacts } from '../scanner/project-facts.js';
 const UI_MODULES = /^(react|react-dom|preact|vue|svelte|solid-js|@angular\/core|react-native|@tauri-apps\/[\w-]+|@capacitor\/[\w-]+|@ionic\/[\w-]+)$/;
 const SERVER_MODULES = /^(express|@nestjs\/core|fastify|koa|@hapi\/hapi|hono|next|nuxt|@remix-run\/node|restify|egg|@sveltejs\/kit|@trpc\/server|apollo-server|@apollo\/server)$/;
 
+/** Database drivers, ORMs, queue clients and the `server-only` marker: a package that depends on one is server code. */
+const SERVER_DATA_MODULES = /^(server-only|@prisma\/client|pg|pg-promise|postgres|mysql2|mariadb|mongodb|mongoose|typeorm|knex|sequelize|drizzle-orm|kysely|ioredis|redis|bullmq|bull|bee-queue|amqplib|kafkajs|nodemailer|better-sqlite3|sqlite3)$/;
+
 /** DOM globals and element types: only a browser has them. */
 const DOM_USE = /\b(document|window|navigator)\.[A-Za-z]|\bHTML[A-Za-z]*Element\b|\b(localStorage|sessionStorage)\b/;
 
@@ -45,6 +48,10 @@ export function packageRole(project: ProjectFacts): PackageRole | undefined {
   const dependencies = Object.keys(project.dependencies);
   const server = dependencies.find((name) => SERVER_MODULES.test(name));
   if (server) return { role: 'server', reason: `its package depends on ${server}, a server framework` };
+  // A shared library of a monorepo that talks to a database or a queue (or says `server-only`) runs on the server,
+  // whatever UI kit it also renders emails or PDFs with; its .tsx files are still judged as components.
+  const data = dependencies.find((name) => SERVER_DATA_MODULES.test(name));
+  if (data) return { role: 'server', reason: `its package depends on ${data}, which only runs on a server` };
   const ui = dependencies.find((name) => UI_MODULES.test(name));
   if (ui) return { role: 'browser', reason: `its package depends on ${ui} and on no server framework: front-end code` };
   const tool = dependencies.find((name) => BROWSER_TOOLS.test(name));

@@ -22,4 +22,13 @@ describe('packageRole(): what each package of a monorepo is', () => {
     expect(packageRole(facts({}, { cliBin: 'tool' }))).toBeUndefined();
     expect(packageRole(facts({ yargs: '17' }, { cliBin: 'tool' }))?.role).toBe('cli');
   });
+
+  it('takes a shared library that talks to a database, a queue or says server-only as server code, whatever UI kit it also uses', () => {
+    const facts = (dependencies: Record<string, string>) => ({ root: '/x', minNodeMajor: undefined, nodeVersionSource: undefined, dependencies });
+    const lib = packageRole(facts({ react: '18', '@react-email/components': '0.0.1', '@prisma/client': '6' }));
+    expect(lib?.role).toBe('server');
+    expect(lib?.reason).toContain('@prisma/client');
+    expect(packageRole(facts({ react: '18', 'server-only': '0.0.1' }))?.role).toBe('server');
+    expect(packageRole(facts({ react: '18', 'react-dom': '18' }))?.role).toBe('browser');
+  });
 });
