@@ -1144,6 +1144,8 @@ function entryOf(fn: ts.SignatureDeclaration, className: string | undefined): Fu
   }
   const mapped = mappedRoute(fn);
   if (mapped) return mapped;
+  const nextRoute = appRouteHandler(fn);
+  if (nextRoute) return nextRoute;
   const background = decorators.find((d) => BACKGROUND_DECORATORS.has(d));
   if (background) return { kind: 'background', reason: `decorated with @${background}: runs as a job or event handler` };
   const name = functionName(fn);
@@ -1216,6 +1218,8 @@ function registrationKind(call: ts.CallExpression | ts.NewExpression): { kind: E
     const receiver = skipOuter(callee.expression);
     const receiverName = ts.isIdentifier(receiver) ? receiver.text : ts.isPropertyAccessExpression(receiver) ? receiver.name.text : ts.isCallExpression(receiver) ? 'route' : '';
     const first = call.arguments?.[0];
+    const procedure = rpcProcedure(call, method);
+    if (procedure) return procedure;
     if (ROUTE_METHODS.has(method) && (ROUTER_RECEIVER.test(receiverName) || (first !== undefined && ts.isStringLiteralLike(first) && first.text.startsWith('/')))) {
       if (method === 'use' && !ROUTER_RECEIVER.test(receiverName)) return undefined;
       const path = first && ts.isStringLiteralLike(first) ? ` '${first.text}'` : '';
@@ -1243,6 +1247,43 @@ function registrationKind(call: ts.CallExpression | ts.NewExpression): { kind: E
     if (/^(cron|schedule|scheduleJob)$/.test(callee.text)) return { kind: 'background', reason: `${callee.text}() callback: runs on a schedule` };
   }
   return undefined;
+}
+
+const APP_ROUTE_FILE = /(^|\/)app\/(.+\/)?route\.[cm]?[jt]s$/;
+const APP_ROUTE_METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS']);
+
+/** A Next.js App Router handler: `export async function GET(request)` in `app/**\/route.ts`. */
+function appRouteHandler(fn: ts.SignatureDeclaration): { kind: EntryKind; reason: string } | undefined {
+  const sourceFile = fn.getSourceFile();
+  if (!APP_ROUTE_FILE.test(sourceFile.fileName.replace(/\\/g, '/'))) return undefined;
+  let name: string | undefined;
+  let exported = false;
+  if (ts.isFunctionDeclaration(fn) && fn.name) {
+    name = fn.name.text;
+    exported = (ts.getCombinedModifierFlags(fn) & ts.ModifierFlags.Export) !== 0;
+  } else if ((ts.isArrowFunction(fn) || ts.isFunctionExpression(fn)) && ts.isVariableDeclaration(fn.parent) && ts.isIdentifier(fn.parent.name)) {
+    name = fn.parent.name.text;
+    const statement = fn.parent.parent.parent;
+    exported = ts.isVariableStatement(statement) && (ts.getCombinedModifierFlags(fn.parent) & ts.ModifierFlags.Export) !== 0;
+  }
+  if (!name || !exported || !APP_ROUTE_METHODS.has(name)) return undefined;
+  if (name === 'GET' || name === 'HEAD' || name === 'OPTIONS') return { kind: 'request', reason: `exported ${name} of a Next.js route file: runs per request` };
+  return { kind: 'occasional', reason: `exported ${name} of a Next.js route file: a write endpoint, graded below reads` };
+}
+
+/**
+ * A tRPC or oRPC procedure: `publicProcedure.input(schema).query(fn)`, `t.procedure.mutation(fn)`,
+ * `os.input(schema).handler(fn)`. Each call of the procedure is a request; a mutation is a write endpoint.
+ */
+function rpcProcedure(call: ts.CallExpression | ts.NewExpression, method: string): { kind: EntryKind; reason: string } | undefined {
+  if (!ts.isCallExpression(call) || !/^(query|mutation|subscription|handler)$/.test(method) || !ts.isPropertyAccessExpression(call.expression)) return undefined;
+  const { root, members } = chainMembers(call.expression.expression);
+  const rootName = ts.isIdentifier(root) ? root.text : '';
+  const named = [rootName, ...members].find((name) => /procedure$/i.test(name));
+  if (!named && !(method === 'handler' && rootName === 'os')) return undefined;
+  const kind = named ? 'tRPC' : 'oRPC';
+  if (method === 'mutation') return { kind: 'occasional', reason: `a ${kind} mutation (${named}...mutation(fn)): a write endpoint, graded below reads` };
+  return { kind: 'request', reason: `a ${kind} procedure (${named ?? rootName}...${method}(fn)): runs per request` };
 }
 
 /** The members called along a chain `program.command('x').description('..').action` (outermost last). */

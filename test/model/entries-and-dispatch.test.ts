@@ -112,3 +112,20 @@ describe('endpoints for administrators only', () => {
     expect(evidence('teams.controller.ts', 29)).not.toMatch(/administrators/);
   });
 });
+
+describe('tRPC procedures and Next.js route handlers', () => {
+  it('grades a query procedure and a GET route per request, a mutation and a POST one step below', async () => {
+    const found = await findingsIn(['trpc-api']);
+    expect(found.map((f) => [f.file.split('/').pop(), f.line, f.severity])).toEqual([
+      ['route.ts', 9, 'high'],
+      ['route.ts', 18, 'medium'],
+      ['projects.router.ts', 11, 'high'],
+      ['projects.router.ts', 18, 'medium'],
+    ]);
+    const evidence = found.map((f) => f.evidence.join('\n'));
+    expect(evidence[0]).toMatch(/exported GET of a Next\.js route file: runs per request/);
+    expect(evidence[1]).toMatch(/exported POST of a Next\.js route file: a write endpoint/);
+    expect(evidence[2]).toMatch(/a tRPC procedure \(publicProcedure\.\.\.query\(fn\)\)/);
+    expect(evidence[3]).toMatch(/a tRPC mutation/);
+  });
+});
