@@ -1150,6 +1150,10 @@ function entryOf(fn: ts.SignatureDeclaration, className: string | undefined): Fu
   if (background) return { kind: 'background', reason: `decorated with @${background}: runs as a job or event handler` };
   const name = functionName(fn);
   if (className && name && LIFECYCLE_HOOKS.has(name)) return { kind: 'once', reason: `${name}() is a framework lifecycle hook: runs once` };
+  const plugin = name && PLUGIN_LIFECYCLE.test(name) ? pluginBase(fn) : undefined;
+  if (plugin) return { kind: 'once', reason: `${name}() of a subclass of ${plugin}, a plugin lifecycle step: runs once when the plugin loads, installs or upgrades` };
+  const lifecycleEvent = lifecycleListener(fn);
+  if (lifecycleEvent) return { kind: 'once', reason: `listens for '${lifecycleEvent}', an application lifecycle event: runs once per start, load or upgrade` };
   if (ts.isConstructorDeclaration(fn)) return undefined;
   const command = cliCommandClass(fn, name);
   if (command) return { kind: 'once', reason: `${name}() of ${command}, a CLI command (oclif, clipanion command class): runs once per command a person runs` };
@@ -1247,6 +1251,35 @@ function registrationKind(call: ts.CallExpression | ts.NewExpression): { kind: E
     if (/^(cron|schedule|scheduleJob)$/.test(callee.text)) return { kind: 'background', reason: `${callee.text}() callback: runs on a schedule` };
   }
   return undefined;
+}
+
+/** Lifecycle steps of a plugin system (NocoBase, Strapi, Backstage...): each runs once per load, install or upgrade. */
+const PLUGIN_LIFECYCLE = /^(load|beforeLoad|afterLoad|afterAdd|beforeEnable|afterEnable|beforeDisable|afterDisable|install|afterInstall|upgrade|afterUpgrade|afterSync|beforeRemove|afterRemove|register|bootstrap|destroy)$/;
+/** Application lifecycle events (`app.on('beforeStart', ...)`): emitted once per start, load, install or upgrade. */
+const LIFECYCLE_EVENT = /^(before|after)(Start|Stop|Load|Install|Upgrade|Reload|Destroy|Restart|Enable|Disable|Sync)$|^(ready|started|listening)$/;
+
+/** The base class when `fn` is a method of a class that extends a `...Plugin` class. */
+function pluginBase(fn: ts.SignatureDeclaration): string | undefined {
+  if (!ts.isMethodDeclaration(fn) || !ts.isClassLike(fn.parent)) return undefined;
+  for (const clause of fn.parent.heritageClauses ?? []) {
+    if (clause.token !== ts.SyntaxKind.ExtendsKeyword) continue;
+    for (const type of clause.types) {
+      const base = type.expression;
+      const text = ts.isIdentifier(base) ? base.text : ts.isPropertyAccessExpression(base) ? base.name.text : '';
+      if (/Plugin$/.test(text)) return text;
+    }
+  }
+  return undefined;
+}
+
+/** `this.app.on('beforeStart', async () => ...)`: the lifecycle event a listener is registered for. */
+function lifecycleListener(fn: ts.SignatureDeclaration): string | undefined {
+  if (!ts.isArrowFunction(fn) && !ts.isFunctionExpression(fn)) return undefined;
+  const call = fn.parent;
+  if (!call || !ts.isCallExpression(call) || !call.arguments.includes(fn as ts.Expression) || !ts.isPropertyAccessExpression(call.expression)) return undefined;
+  if (!/^(on|once|addListener|prependListener)$/.test(call.expression.name.text)) return undefined;
+  const event = call.arguments[0];
+  return event && ts.isStringLiteralLike(event) && LIFECYCLE_EVENT.test(event.text) ? event.text : undefined;
 }
 
 const APP_ROUTE_FILE = /(^|\/)app\/(.+\/)?route\.[cm]?[jt]s$/;
