@@ -462,6 +462,13 @@ function shortText(node: ts.Node, sourceFile: ts.SourceFile): string {
  */
 const TERMINAL_ONLY: Record<string, RegExp> = { kysely: /^(execute\w*|stream|explain|transaction|connection|destroy)$/ };
 
+/**
+ * Members of a library's handles that work on what is already in memory: a Sequelize instance's `get('title')`,
+ * `setDataValue`, `changed()` (its attributes, until `save()`), and its `sequelize.col/literal/fn/where` builders.
+ */
+const SEQUELIZE_IN_MEMORY = /^(get|set|getDataValue|setDataValue|changed|previous|isSoftDeleted|toJSON|col|literal|fn|where|cast|json|getDialect|getQueryInterface|getDatabaseName|isDefined|getAttributes|rawAttributes)$/;
+const IN_MEMORY_MEMBERS: Record<string, RegExp> = { sequelize: SEQUELIZE_IN_MEMORY, 'sequelize-typescript': SEQUELIZE_IN_MEMORY };
+
 /** Terminal calls that run whatever query the chain before them built. */
 const BUILDER_TERMINAL = /^(execute|run|all|get|values|then)$/;
 
@@ -485,6 +492,8 @@ function chainAccess(call: ts.CallExpression | ts.TaggedTemplateExpression): Acc
 function ioOutcome(call: ts.CallExpression | ts.TaggedTemplateExpression, held: Extract<HeldValue, { kind: 'io' }>, op: string, via: string, resource: string | undefined): CallOutcome | undefined {
   const terminal = TERMINAL_ONLY[held.module];
   if (terminal && !terminal.test(op)) return { kind: 'memory' };
+  const inMemory = IN_MEMORY_MEMBERS[held.module];
+  if (inMemory?.test(op)) return { kind: 'memory' };
   if (isHelperMember(op)) return undefined;
   // `readFileSync` blocks the thread: it is no awaited I/O that could overlap with other work.
   if (held.io === 'fs' && isSyncFsMember(op)) return undefined;
