@@ -523,7 +523,45 @@ function isTransparent(statement: ts.Statement, run: AwaitStep[], context: RuleC
   if (!ts.isVariableStatement(statement) && !ts.isExpressionStatement(statement)) return false;
   if (mayHoldAwait(statement, context.sourceFile) && awaitsIn(statement).length > 0) return false;
   const reads = identifiersRead(statement);
+  if (readsFilledContext(statement, run)) return false;
   return !run.some((step) => [...step.writes, ...step.objectWrites].some((w) => reads.has(w)));
+}
+
+/** Context objects a handler hands its callees to fill in (`await actions.list(ctx, next); ctx.body.rows`). */
+const CONTEXT_OBJECT = /^(ctx|context|c|req|request|res|response|reply|state|locals)$/;
+
+function handedContexts(run: AwaitStep[]): Set<string> {
+  const handed = new Set<string>();
+  for (const step of run) {
+    if (!ts.isCallExpression(step.call)) continue;
+    for (const argument of step.call.arguments) {
+      const value = unwrap(argument);
+      if (ts.isIdentifier(value) && CONTEXT_OBJECT.test(value.text)) handed.add(value.text);
+    }
+  }
+  return handed;
+}
+
+/**
+ * `node` reads a member of a context object an earlier await of the run was handed: that call may have filled
+ * it (`ctx.body`, `res.locals.user`), so what reads it stays after the call.
+ */
+function readsFilledContext(node: ts.Node, run: AwaitStep[]): boolean {
+  const handed = handedContexts(run);
+  if (handed.size === 0) return false;
+  // Handed on whole (`await a(ctx); await b(ctx)`): the next call may read what the first one filled.
+  if (ts.isCallExpression(node) && node.arguments.some((argument) => ts.isIdentifier(unwrap(argument)) && handed.has((unwrap(argument) as ts.Identifier).text))) return true;
+  let found = false;
+  const visit = (current: ts.Node): void => {
+    if (found) return;
+    if ((ts.isPropertyAccessExpression(current) || ts.isElementAccessExpression(current)) && ts.isIdentifier(unwrap(current.expression)) && handed.has((unwrap(current.expression) as ts.Identifier).text)) {
+      found = true;
+      return;
+    }
+    ts.forEachChild(current, visit);
+  };
+  visit(node);
+  return found;
 }
 
 /** The bound results are only read to build the message of a `throw` that follows: the run is an error path. */
@@ -564,7 +602,7 @@ function checkStatements(statements: readonly ts.Statement[], context: RuleConte
       flush(index);
       return;
     }
-    if (run.some((earlier) => interaction(earlier, step) !== undefined)) flush(index);
+    if (run.some((earlier) => interaction(earlier, step) !== undefined) || readsFilledContext(step.call, run)) flush(index);
     run.push(step);
     // What the `if` runs may depend on anything before it: the run ends with its condition.
     if (step.target.kind === 'condition') flush(index + 1);
