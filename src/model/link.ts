@@ -1130,6 +1130,8 @@ export class ProjectModel {
         for (const target of node.targets) {
           const callee = this.nodes.get(target.id);
           if (!callee || callee.role !== 'unknown') continue;
+          // A callback the start-up code hands a registry runs when the registry calls it, not once with it.
+          if (kind === 'once' && target.inner && callee.summary.registered) continue;
           callee.role = kind;
           callee.roleReason = target.inner ? node.roleReason : `called from ${node.summary.key} (${node.file}:${target.line}), ${describeRoleSource(node.roleReason)}`;
           queue.push(callee);

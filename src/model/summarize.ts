@@ -120,6 +120,7 @@ export function summarizeFile(file: string, sourceFile: ts.SourceFile, scope: Im
       validatorOnly: false,
       hasBody: true,
     };
+    if (registeredCallback(fn)) fnSummary.registered = true;
     const entry = entryOf(fn, className);
     if (entry) {
       if (entry.kind === 'request' || entry.kind === 'occasional') {
@@ -1251,6 +1252,26 @@ function registrationKind(call: ts.CallExpression | ts.NewExpression): { kind: E
     if (/^(cron|schedule|scheduleJob)$/.test(callee.text)) return { kind: 'background', reason: `${callee.text}() callback: runs on a schedule` };
   }
   return undefined;
+}
+
+const REGISTRATION_VERB = /^(register|add|on|subscribe|use|define|provide|handle|intercept|hook|set)[A-Z_]?\w*$/;
+
+/**
+ * A callback handed to a registry to be called later (`registry.registerSource('db', { sync: async (ctx) => ... })`,
+ * `events.subscribe(fn)`): it runs when the registry calls it, not when the function writing it runs.
+ */
+function registeredCallback(fn: ts.SignatureDeclaration): boolean {
+  if (!ts.isArrowFunction(fn) && !ts.isFunctionExpression(fn)) return false;
+  let holder: ts.Node = fn;
+  // `{ sync: fn }` as an argument: an option object the registry keeps.
+  if (ts.isPropertyAssignment(fn.parent) && ts.isObjectLiteralExpression(fn.parent.parent)) holder = fn.parent.parent;
+  const call = holder.parent;
+  if (!call || !ts.isCallExpression(call) || !call.arguments.includes(holder as ts.Expression) || !ts.isPropertyAccessExpression(call.expression)) return false;
+  const method = call.expression.name.text;
+  if (!REGISTRATION_VERB.test(method)) return false;
+  // `on('ready', fn)` and its kin fire once.
+  const event = call.arguments[0];
+  return !(event && ts.isStringLiteralLike(event) && LIFECYCLE_EVENT.test(event.text)) && !/^(setTimeout|setImmediate)$/.test(method);
 }
 
 /** Lifecycle steps of a plugin system (NocoBase, Strapi, Backstage...): each runs once per load, install or upgrade. */

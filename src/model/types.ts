@@ -168,6 +168,8 @@ export interface RouteFact extends RouteDecl {
 export interface FunctionSummary {
   /** Unique in the file: `name`, `Class.method`, `<anonymous>@line:col`, or `factory() result@line:col` for a function a factory returns. */
   key: string;
+  /** Handed to a registry to be called later (`registerSource('db', { sync: fn })`): it does not run when its outer function does. */
+  registered?: boolean;
   name: string;
   /** Node start position, so a rule can map its AST node back to this summary. */
   pos: number;
