@@ -1254,7 +1254,7 @@ function registrationKind(call: ts.CallExpression | ts.NewExpression): { kind: E
   return undefined;
 }
 
-const REGISTRATION_VERB = /^(register|add|on|subscribe|use|define|provide|handle|intercept|hook|set)[A-Z_]?\w*$/;
+const REGISTRATION_VERB = /^(register|on|subscribe|use|define|handle|intercept|hook)([A-Z_]\w*)?$/;
 
 /**
  * A callback handed to a registry to be called later (`registry.registerSource('db', { sync: async (ctx) => ... })`,
