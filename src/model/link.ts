@@ -403,7 +403,13 @@ export class ProjectModel {
     const summary = this.summaries.get(file);
     if (!summary || depth > MAX_DEPTH) return undefined;
     const [name = 'default', member, ...rest] = refPath;
-    if (rest.length > 0) return undefined;
+    if (rest.length > 0) {
+      // `prisma.user.findMany()` on an exported client (`export const prisma = new PrismaClient()`): a handle's
+      // member chain, as for a module value of the same file.
+      const exported = summary.exports[name];
+      const value = exported !== undefined ? summary.values[exported] : undefined;
+      return value?.kind === 'io' ? this.resolveHeldMember(file, value, [member ?? '', ...rest], refPath.join('.'), depth + 1) : undefined;
+    }
     const local = summary.exports[name];
     if (local !== undefined) return this.resolveLocal(file, local, member, depth + 1);
     for (const reexport of summary.reexports) {

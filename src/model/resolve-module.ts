@@ -59,6 +59,8 @@ export function parseJsonc(text: string): unknown {
 export class ModuleResolver {
   private readonly configs = new Map<string, PathConfig | null>();
   private readonly packageDirs = new Map<string, string>();
+  /** A workspace package's own entry (`exports["."]`, `module`, `main`, `types`), relative to its directory. */
+  private readonly packageEntries = new Map<string, string>();
   private readonly cache = new Map<string, string | null>();
 
   constructor(
@@ -100,7 +102,8 @@ export class ModuleResolver {
     const packageDir = this.packageDirs.get(packageName);
     if (packageDir !== undefined) {
       const rest = parts.slice(specifier.startsWith('@') ? 2 : 1).join('/');
-      const bases = rest ? [rest, `src/${rest}`, `lib/${rest}`] : ['src/index', 'index', 'lib/index', 'src/main'];
+      const entry = this.packageEntries.get(packageName);
+      const bases = rest ? [rest, `src/${rest}`, `lib/${rest}`] : [...(entry ? [entry] : []), 'src/index', 'index', 'lib/index', 'src/main'];
       for (const base of bases) {
         const found = this.fileFor(path.posix.join(packageDir, base));
         if (found) return found;
@@ -193,8 +196,13 @@ export class ModuleResolver {
         const text = readSmallFile(path.join(this.cwd, dir, 'package.json'));
         if (text !== undefined) {
           try {
-            const name = (JSON.parse(text) as { name?: unknown }).name;
-            if (typeof name === 'string' && !this.packageDirs.has(name)) this.packageDirs.set(name, dir === '.' ? '' : dir);
+            const manifest = JSON.parse(text) as { name?: unknown; exports?: unknown; main?: unknown; module?: unknown; types?: unknown };
+            const name = manifest.name;
+            if (typeof name === 'string' && !this.packageDirs.has(name)) {
+              this.packageDirs.set(name, dir === '.' ? '' : dir);
+              const entry = packageEntry(manifest);
+              if (entry) this.packageEntries.set(name, entry);
+            }
           } catch {
             // A broken package.json names no package.
           }
@@ -203,4 +211,21 @@ export class ModuleResolver {
       }
     }
   }
+}
+
+/** The file a package's root import names: `exports["."]` (a path, or its `types`/`import`/`default`), then `module`, `main`, `types`. */
+function packageEntry(manifest: { exports?: unknown; main?: unknown; module?: unknown; types?: unknown }): string | undefined {
+  const pick = (value: unknown): string | undefined => {
+    if (typeof value === 'string') return value;
+    if (value && typeof value === 'object') {
+      const conditions = value as Record<string, unknown>;
+      for (const key of ['.', 'types', 'import', 'default', 'require', 'node']) {
+        const found = key in conditions ? pick(conditions[key]) : undefined;
+        if (found) return found;
+      }
+    }
+    return undefined;
+  };
+  const found = pick(manifest.exports) ?? pick(manifest.module) ?? pick(manifest.main) ?? pick(manifest.types);
+  return found?.replace(/^\.\//, '').replace(/\.d\.ts$/, '');
 }

@@ -129,3 +129,14 @@ describe('tRPC procedures and Next.js route handlers', () => {
     expect(evidence[3]).toMatch(/a tRPC mutation/);
   });
 });
+
+describe('a client exported by a workspace package', () => {
+  it('proves the reads of prisma.<model>.<method> on a client imported from a package entry, directly and through wrappers', async () => {
+    const found = await findingsIn(['prisma-workspace']);
+    expect(found.map((f) => [f.file.split('/').pop(), f.line, f.severity, f.confidence])).toEqual([
+      ['server.ts', 9, 'high', 'medium'],
+      ['server.ts', 16, 'high', 'medium'],
+    ]);
+    expect(found[1]?.evidence.join('\n')).toMatch(/database read via prisma\.customer\.findUnique \(@prisma\/client\)/);
+  });
+});

@@ -30,6 +30,13 @@ describe('ModuleResolver and tsconfig paths', () => {
     expect(resolver.resolve('apps/web/app/route.ts', '@acme/lib/server-only/users')).toBe('packages/lib/server-only/users.ts');
   });
 
+  it('resolves a workspace package by its exports entry', () => {
+    write('packages/db/package.json', JSON.stringify({ name: '@acme/db', exports: { '.': { types: './src/client.ts', default: './dist/client.js' } } }));
+    write('packages/db/src/client.ts', 'export const prisma = {};\n');
+    const resolver = new ModuleResolver(root, new Set([...files, 'packages/db/src/client.ts']));
+    expect(resolver.resolve('apps/web/app/route.ts', '@acme/db')).toBe('packages/db/src/client.ts');
+  });
+
   it('still maps the exact specifier and wildcard patterns', () => {
     const resolver = new ModuleResolver(root, files);
     expect(resolver.resolve('apps/web/app/route.ts', '@acme/lib')).toBe('packages/lib/index.ts');
