@@ -102,6 +102,10 @@ function qualifiedRest(name: ts.QualifiedName): string[] {
 export function heldValueOfExpression(expression: ts.Expression, scope: ImportScope, classes: Record<string, ClassSummary>, values: Record<string, HeldValue> = {}): HeldValue | undefined {
   let inner = skipOuter(expression);
   const awaited = ts.isAwaitExpression(expression) || (ts.isParenthesizedExpression(expression) && ts.isAwaitExpression(expression.expression));
+  // `globalForPrisma.prisma ?? new PrismaClient()`: a cached client or a new one, the same kind either way.
+  if (ts.isBinaryExpression(inner) && (inner.operatorToken.kind === ts.SyntaxKind.QuestionQuestionToken || inner.operatorToken.kind === ts.SyntaxKind.BarBarToken) && ts.isPropertyAccessExpression(skipOuter(inner.left))) {
+    return heldValueOfExpression(inner.right, scope, classes, values);
+  }
   if (ts.isNewExpression(inner)) {
     const ref = scope.resolve(inner.expression);
     if (ref && ref.module !== 'global') return heldValueOfModuleRef(ref.module, ref.path);
