@@ -510,6 +510,8 @@ function topLevelFunctions(sourceFile: ts.SourceFile): ts.SignatureDeclaration[]
     for (const declaration of statement.declarationList.declarations) {
       const value = declaration.initializer;
       consider(value);
+      // `cache(async (...) => ...)`: the wrapped function (requestCacheWrapper).
+      if (value && ts.isCallExpression(value)) consider(value.arguments[0]);
       if (!value || !ts.isObjectLiteralExpression(value)) continue;
       for (const property of value.properties) consider(ts.isPropertyAssignment(property) ? property.initializer : property);
     }
@@ -519,6 +521,8 @@ function topLevelFunctions(sourceFile: ts.SourceFile): ts.SignatureDeclaration[]
 
 function topLevelName(fn: ts.SignatureDeclaration): string | undefined {
   if (ts.isFunctionDeclaration(fn) && ts.isSourceFile(fn.parent) && fn.name) return fn.name.text;
+  const wrapped = requestCacheWrapper(fn);
+  if (wrapped) return wrapped;
   const parent = fn.parent;
   if (parent && ts.isVariableDeclaration(parent) && ts.isIdentifier(parent.name) && parent.initializer === fn && isTopLevelDeclaration(parent)) return parent.name.text;
   if (parent && (ts.isPropertyAssignment(parent) || ts.isMethodDeclaration(fn)) && ts.isObjectLiteralExpression(ts.isPropertyAssignment(parent) ? parent.parent : fn.parent)) {
@@ -528,6 +532,22 @@ function topLevelName(fn: ts.SignatureDeclaration): string | undefined {
     if (member && holder && ts.isVariableDeclaration(holder) && ts.isIdentifier(holder.name) && isTopLevelDeclaration(holder)) return `${holder.name.text}.${member}`;
   }
   return undefined;
+}
+
+const REACT_CACHE_IMPORT = /import\s*\{[^}]*\bcache\b[^}]*\}\s*from\s*['"]react['"]/;
+
+/**
+ * `export const getUser = cache(async (id) => ...)` with React's `cache`: a memo for one request's render, so the
+ * first call in each request runs the wrapped function. The name stands for that function.
+ */
+function requestCacheWrapper(fn: ts.SignatureDeclaration): string | undefined {
+  if (!ts.isArrowFunction(fn) && !ts.isFunctionExpression(fn)) return undefined;
+  const call = fn.parent;
+  if (!call || !ts.isCallExpression(call) || call.arguments[0] !== fn) return undefined;
+  const callee = call.expression;
+  const isCache = (ts.isIdentifier(callee) && callee.text === 'cache' && REACT_CACHE_IMPORT.test(fn.getSourceFile().text)) || (ts.isPropertyAccessExpression(callee) && ts.isIdentifier(callee.expression) && callee.expression.text === 'React' && callee.name.text === 'cache');
+  const holder = call.parent;
+  return isCache && holder && ts.isVariableDeclaration(holder) && holder.initializer === call && ts.isIdentifier(holder.name) && isTopLevelDeclaration(holder) ? holder.name.text : undefined;
 }
 
 function isTopLevelDeclaration(declaration: ts.VariableDeclaration): boolean {

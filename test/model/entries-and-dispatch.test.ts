@@ -119,14 +119,17 @@ describe('tRPC procedures and Next.js route handlers', () => {
     expect(found.map((f) => [f.file.split('/').pop(), f.line, f.severity])).toEqual([
       ['route.ts', 9, 'high'],
       ['route.ts', 18, 'medium'],
+      ['route.ts', 7, 'high'],
       ['projects.router.ts', 11, 'high'],
       ['projects.router.ts', 18, 'medium'],
     ]);
     const evidence = found.map((f) => f.evidence.join('\n'));
     expect(evidence[0]).toMatch(/exported GET of a Next\.js route file: runs per request/);
     expect(evidence[1]).toMatch(/exported POST of a Next\.js route file: a write endpoint/);
-    expect(evidence[2]).toMatch(/a tRPC procedure \(publicProcedure\.\.\.query\(fn\)\)/);
-    expect(evidence[3]).toMatch(/a tRPC mutation/);
+    // Loaders wrapped in React's cache() are followed to the queries they run.
+    expect(evidence[2]).toMatch(/database read via .+ -> pool\.query \(pg\) \(fixtures\/sequential-await\/trpc-api\/src\/data\.ts:8\)/);
+    expect(evidence[3]).toMatch(/a tRPC procedure \(publicProcedure\.\.\.query\(fn\)\)/);
+    expect(evidence[4]).toMatch(/a tRPC mutation/);
   });
 });
 
