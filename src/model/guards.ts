@@ -1,5 +1,6 @@
 import { ts } from '../scanner/ts.js';
 import type { GuardShape } from './types.js';
+import { unwrap } from './syntax.js';
 
 /**
  * Existence and permission checks, from the body: a function that awaits a value, throws when a condition on
@@ -12,24 +13,17 @@ import type { GuardShape } from './types.js';
  * `await find(id); if (this.denied) throw ...` is) count as the check the name says it is.
  */
 
-/** Parentheses, `as`, `!` and `satisfies` peeled off; an `await` kept (skipOuter peels it too). */
-function skipOuter(node: ts.Node): ts.Node {
-  let current = node;
-  while (ts.isParenthesizedExpression(current) || ts.isAsExpression(current) || ts.isNonNullExpression(current) || ts.isTypeAssertionExpression(current) || ts.isSatisfiesExpression(current)) current = current.expression;
-  return current;
-}
-
 const CHECK_NAME = /^(require|assert|ensure)[A-Z_$]|(OrFail|OrThrow)$/;
 
 /** What a declaration binds when its value is an await: `const { rows } = await pool.query(...)`, `const p = (await find()).rows[0]`. */
 function awaitedCallOf(initializer: ts.Expression): string | undefined {
-  let current = skipOuter(initializer);
+  let current = unwrap(initializer);
   for (;;) {
-    if (ts.isPropertyAccessExpression(current) || ts.isElementAccessExpression(current)) current = skipOuter(current.expression);
+    if (ts.isPropertyAccessExpression(current) || ts.isElementAccessExpression(current)) current = unwrap(current.expression);
     else break;
   }
   if (!ts.isAwaitExpression(current)) return undefined;
-  const operand = skipOuter(current.expression);
+  const operand = unwrap(current.expression);
   if (!ts.isCallExpression(operand)) return undefined;
   return operand.expression.getText().replace(/\s+/g, ' ').slice(0, 60);
 }
@@ -45,8 +39,8 @@ function isBoundary(node: ts.Node): boolean {
 
 /** The identifier a returned value is rooted in: `project`, `rows[0]`, `user!.profile` -> its root name. */
 function rootName(expression: ts.Expression): string | undefined {
-  let current = skipOuter(expression);
-  while (ts.isPropertyAccessExpression(current) || ts.isElementAccessExpression(current) || ts.isNonNullExpression(current)) current = skipOuter(current.expression);
+  let current = unwrap(expression);
+  while (ts.isPropertyAccessExpression(current) || ts.isElementAccessExpression(current) || ts.isNonNullExpression(current)) current = unwrap(current.expression);
   return ts.isIdentifier(current) ? current.text : undefined;
 }
 
@@ -59,7 +53,7 @@ function readsAny(node: ts.Node, names: Map<string, string>): string | undefined
       return;
     }
     if (ts.isAwaitExpression(n)) {
-      const operand = skipOuter(n.expression);
+      const operand = unwrap(n.expression);
       if (ts.isCallExpression(operand)) {
         found = operand.expression.getText().replace(/\s+/g, ' ').slice(0, 60);
         return;
@@ -99,7 +93,7 @@ export function guardShapeOf(fn: ts.SignatureDeclaration, lineOf: (node: ts.Node
     }
     if (ts.isAwaitExpression(node) && firstAwait === undefined) {
       firstAwait = node.getStart();
-      const operand = skipOuter(node.expression);
+      const operand = unwrap(node.expression);
       if (ts.isCallExpression(operand)) firstAwaitCall = operand.expression.getText().replace(/\s+/g, ' ').slice(0, 60);
     }
     if (ts.isVariableDeclaration(node) && node.initializer) {
@@ -118,7 +112,7 @@ export function guardShapeOf(fn: ts.SignatureDeclaration, lineOf: (node: ts.Node
   if (throws.length === 0 || firstAwait === undefined) return undefined;
   // It hands back nothing, or what it read: a caller that ignores the result loses nothing but the check.
   for (const value of returns) {
-    const inner = skipOuter(value);
+    const inner = unwrap(value);
     const root = rootName(value);
     if (inner.kind === ts.SyntaxKind.UndefinedKeyword || (ts.isIdentifier(inner) && inner.text === 'undefined') || ts.isVoidExpression(inner)) continue;
     if (root === undefined || !awaited.has(root)) returnsOther = true;

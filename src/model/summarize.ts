@@ -12,6 +12,7 @@ import { cachingDecorator, isCachedLoader } from './memoize.js';
 import { guardShapeOf } from './guards.js';
 import { OCCASIONAL_PATH } from './routes.js';
 import { TreeMemo } from './tree-memo.js';
+import { shorten } from './syntax.js';
 import { flagArguments, numberArguments } from './flags.js';
 import { passedHandles } from './callbacks.js';
 import { transactionOpener } from './serial.js';
@@ -1122,7 +1123,7 @@ function adminOnlyDecorator(fn: ts.SignatureDeclaration): string | undefined {
       const call = ts.isCallExpression(decorator.expression) ? decorator.expression : undefined;
       const callee = call ? call.expression : decorator.expression;
       const name = ts.isIdentifier(callee) ? callee.text : ts.isPropertyAccessExpression(callee) ? callee.name.text : '';
-      const text = `@${shortText(decorator.expression)}`;
+      const text = `@${shorten(decorator.expression.getText())}`;
       if (ADMIN_DECORATOR.test(name)) return text;
       const args = call?.arguments ?? [];
       // Every role it lets in is an administrator's: `@Roles('admin', 'member')` lets members in.
@@ -1147,10 +1148,6 @@ function adminOnlyMiddleware(argument: ts.Expression): boolean {
   return false;
 }
 
-function shortText(node: ts.Node): string {
-  const text = node.getText().replace(/\s+/g, ' ');
-  return text.length > 60 ? `${text.slice(0, 57)}...` : text;
-}
 
 function entryOf(fn: ts.SignatureDeclaration, className: string | undefined): FunctionSummary['entry'] {
   const decorators = decoratorNames(fn);
@@ -1251,7 +1248,7 @@ function registrationKind(call: ts.CallExpression | ts.NewExpression): { kind: E
       if (WRITE_METHODS.has(method)) return { kind: 'occasional', reason: `registered as a route handler (${receiverName}.${method}${path}): a write endpoint, graded below reads` };
       if (first && ts.isStringLiteralLike(first) && OCCASIONAL_PATH.test(first.text)) return { kind: 'occasional', reason: `registered as a route handler (${receiverName}.${method}${path}): an operator endpoint, graded below the traffic` };
       const admin = call.arguments?.slice(0, -1).find((argument) => adminOnlyMiddleware(argument));
-      if (admin) return { kind: 'occasional', reason: `registered as a route handler (${receiverName}.${method}${path}) behind \`${shortText(admin)}\`, for administrators only: an operator endpoint, graded below the traffic` };
+      if (admin) return { kind: 'occasional', reason: `registered as a route handler (${receiverName}.${method}${path}) behind \`${shorten(admin.getText())}\`, for administrators only: an operator endpoint, graded below the traffic` };
       return { kind: 'request', reason: `registered as a route handler (${receiverName}.${method}${path})` };
     }
     const cli = cliRegistration(call, method);
