@@ -1,4 +1,5 @@
 import { ts } from '../scanner/ts.js';
+import { TreeMemo } from './tree-memo.js';
 import type { ImportScope } from '../scanner/imports.js';
 import type { ProjectFacts } from '../scanner/project-facts.js';
 
@@ -16,6 +17,8 @@ const SERVER_DATA_MODULES = /^(server-only|@prisma\/client|pg|pg-promise|postgre
 
 /** DOM globals and element types: only a browser has them. */
 const DOM_USE = /\b(document|window|navigator)\.[A-Za-z]|\bHTML[A-Za-z]*Element\b|\b(localStorage|sessionStorage)\b/;
+/** A browser-automation script (Playwright, Puppeteer): it names the DOM in functions it hands a page, and runs in Node. */
+const AUTOMATION_IMPORT = /\bfrom\s+['"](playwright|playwright-core|@playwright\/test|puppeteer|puppeteer-core)['"]|require\(\s*['"](playwright|playwright-core|puppeteer|puppeteer-core)['"]\s*\)/;
 
 /** `text`: the file's source, when the caller wants DOM use counted as front-end too. */
 export function frontEndReason(file: string, imports: ImportScope, project: ProjectFacts, text?: string): string | undefined {
@@ -62,47 +65,66 @@ export function packageRole(project: ProjectFacts): PackageRole | undefined {
   return undefined;
 }
 
-/** Browser-automation calls whose function argument is serialised and run inside the page, not in Node. */
-const PAGE_CALLS = /^(evaluate|evaluateHandle|evaluateOnNewDocument|\$eval|\$\$eval|addInitScript|waitForFunction)$/;
+/**
+ * Browser-automation calls whose function argument is serialised and run inside the page, not in Node, with the
+ * index of that argument (`frame.$eval(selector, fn)`).
+ */
+const PAGE_CALLS = new Map([['evaluate', 0], ['evaluateHandle', 0], ['evaluateOnNewDocument', 0], ['addInitScript', 0], ['waitForFunction', 0], ['$eval', 1], ['$$eval', 1]]);
 const PAGE_RECEIVER = /(page|frame|tab|popup|target)$/i;
-const AUTOMATION_IMPORT = /\bfrom\s+['"](playwright|playwright-core|@playwright\/test|puppeteer|puppeteer-core)['"]|require\(\s*['"](playwright|playwright-core|puppeteer|puppeteer-core)['"]\s*\)/;
+const namesHandedToPage = new TreeMemo<Map<string, string>>();
 
 /**
- * The function `node` is in runs inside a browser page: it is the callback of `page.evaluate(...)`,
- * `frame.$eval(sel, fn)`, `page.addInitScript(fn)` (Playwright, Puppeteer). Its timers and fetches are the
- * page's, gone when the page closes. The call's method name, and a page-like receiver or a browser-automation
- * import in the file, decide it.
+ * The function `node` is in runs inside a browser page: it is handed to `page.evaluate(...)`, `frame.$eval(sel,
+ * fn)`, `page.addInitScript(fn)` (Playwright, Puppeteer), written there or by name (`page.evaluate(autoScroll,
+ * 30)` in the same file). Its timers and fetches are the page's, gone when the page closes. The call's method,
+ * and a page-like receiver or a browser-automation import in the file, decide it.
  */
 export function inBrowserPage(node: ts.Node): string | undefined {
-  let automation: boolean | undefined;
+  const sourceFile = node.getSourceFile();
   for (let current: ts.Node | undefined = node; current; current = current.parent) {
-    const passed = passedToPageByName(current);
-    if (passed) return passed;
-    if (!ts.isArrowFunction(current) && !ts.isFunctionExpression(current)) continue;
-    const call = current.parent;
-    if (!call || !ts.isCallExpression(call) || !call.arguments.includes(current as ts.Expression)) continue;
-    const callee = call.expression;
-    if (!ts.isPropertyAccessExpression(callee) || !PAGE_CALLS.test(callee.name.text)) continue;
-    const receiver = callee.expression;
-    const receiverName = ts.isIdentifier(receiver) ? receiver.text : ts.isPropertyAccessExpression(receiver) ? receiver.name.text : '';
-    automation ??= AUTOMATION_IMPORT.test(node.getSourceFile().text);
-    if (PAGE_RECEIVER.test(receiverName) || automation) return `${callee.getText()}(...) runs this function inside the browser page`;
+    const inline = ts.isArrowFunction(current) || ts.isFunctionExpression(current) ? pageCallHanding(current, sourceFile) : undefined;
+    if (inline) return `${inline}(...) runs this function inside the browser page`;
+    const name = declaredName(current);
+    const byName = name !== undefined ? pageHandedNames(sourceFile).get(name) : undefined;
+    if (byName) return `${byName}(${name}, ...) runs ${name} inside the browser page`;
   }
   return undefined;
 }
 
-/** `const autoScroll = async () => {...}` handed over by name: `page.evaluate(autoScroll, 30)` in the same file. */
-function passedToPageByName(fn: ts.Node): string | undefined {
-  let name: string | undefined;
-  if (ts.isFunctionDeclaration(fn)) name = fn.name?.text;
-  else if ((ts.isArrowFunction(fn) || ts.isFunctionExpression(fn)) && ts.isVariableDeclaration(fn.parent) && ts.isIdentifier(fn.parent.name)) name = fn.parent.name.text;
-  if (!name) return undefined;
-  const text = fn.getSourceFile().text;
-  if (!text.includes(name)) return undefined;
-  const escaped = name.replace(/\$/g, '\\$');
-  const call = new RegExp(`([\\w$]+)\\.(evaluate|evaluateHandle|evaluateOnNewDocument|addInitScript|waitForFunction)\\(\\s*${escaped}\\b|([\\w$]+)\\.(\\$\\$?eval)\\([^,()]+,\\s*${escaped}\\b`).exec(text);
-  if (!call) return undefined;
-  const receiver = call[1] ?? call[3] ?? '';
-  if (!PAGE_RECEIVER.test(receiver) && !AUTOMATION_IMPORT.test(text)) return undefined;
-  return `${receiver}.${call[2] ?? call[4]}(${name}, ...) runs ${name} inside the browser page`;
+/** The page call (`page.evaluate`) `argument` is the page function of, when it is one. */
+function pageCallHanding(argument: ts.Expression, sourceFile: ts.SourceFile): string | undefined {
+  const call = argument.parent;
+  if (!call || !ts.isCallExpression(call) || !ts.isPropertyAccessExpression(call.expression)) return undefined;
+  const index = PAGE_CALLS.get(call.expression.name.text);
+  if (index === undefined || call.arguments[index] !== argument) return undefined;
+  const receiver = call.expression.expression;
+  const receiverName = ts.isIdentifier(receiver) ? receiver.text : ts.isPropertyAccessExpression(receiver) ? receiver.name.text : '';
+  return PAGE_RECEIVER.test(receiverName) || AUTOMATION_IMPORT.test(sourceFile.text) ? call.expression.getText(sourceFile) : undefined;
+}
+
+/** Names a file hands to page calls (`page.evaluate(autoScroll, 30)`), with the call; one walk per file. */
+function pageHandedNames(sourceFile: ts.SourceFile): Map<string, string> {
+  const memo = namesHandedToPage.of(sourceFile);
+  let names = memo.get(sourceFile);
+  if (!names) {
+    const found = new Map<string, string>();
+    const visit = (node: ts.Node): void => {
+      if (ts.isIdentifier(node) && !found.has(node.text)) {
+        const call = pageCallHanding(node, sourceFile);
+        if (call) found.set(node.text, call);
+      }
+      ts.forEachChild(node, visit);
+    };
+    visit(sourceFile);
+    names = found;
+    memo.set(sourceFile, names);
+  }
+  return names;
+}
+
+/** `function autoScroll() {}`, `const autoScroll = async () => {}`: the name a function is declared under. */
+function declaredName(node: ts.Node): string | undefined {
+  if (ts.isFunctionDeclaration(node)) return node.name?.text;
+  if ((ts.isArrowFunction(node) || ts.isFunctionExpression(node)) && ts.isVariableDeclaration(node.parent) && ts.isIdentifier(node.parent.name)) return node.parent.name.text;
+  return undefined;
 }
