@@ -66,7 +66,7 @@ export function summarizeFile(file: string, sourceFile: ts.SourceFile, scope: Im
   // A call above the function it calls (`async function main() { await step(); }` then `function step()`) is a
   // call of that function: its name is a local from the start, and leave() fills in its key.
   for (const fn of topLevelFunctions(sourceFile)) {
-    const name = topLevelName(fn);
+    const name = topLevelName(fn, scope);
     if (name !== undefined && summary.locals[name] === undefined) summary.locals[name] = PENDING_LOCAL;
   }
   const context: ClassifyContext = { scope, sourceFile, classes: summary.classes, values: summary.values, locals: summary.locals };
@@ -198,7 +198,7 @@ export function summarizeFile(file: string, sourceFile: ts.SourceFile, scope: Im
       const codec = codecOf(fn, scope);
       if (codec) fnSummary.codec = codec;
     }
-    const topName = topLevelName(fn);
+    const topName = topLevelName(fn, scope);
     if (topName && (summary.locals[topName] === undefined || summary.locals[topName] === PENDING_LOCAL)) summary.locals[topName] = fnSummary.key;
   };
 
@@ -520,9 +520,9 @@ function topLevelFunctions(sourceFile: ts.SourceFile): ts.SignatureDeclaration[]
   return found;
 }
 
-function topLevelName(fn: ts.SignatureDeclaration): string | undefined {
+function topLevelName(fn: ts.SignatureDeclaration, scope: ImportScope): string | undefined {
   if (ts.isFunctionDeclaration(fn) && ts.isSourceFile(fn.parent) && fn.name) return fn.name.text;
-  const wrapped = requestCacheWrapper(fn);
+  const wrapped = requestCacheWrapper(fn, scope);
   if (wrapped) return wrapped;
   const parent = fn.parent;
   if (parent && ts.isVariableDeclaration(parent) && ts.isIdentifier(parent.name) && parent.initializer === fn && isTopLevelDeclaration(parent)) return parent.name.text;
@@ -535,20 +535,18 @@ function topLevelName(fn: ts.SignatureDeclaration): string | undefined {
   return undefined;
 }
 
-const REACT_CACHE_IMPORT = /import\s*\{[^}]*\bcache\b[^}]*\}\s*from\s*['"]react['"]/;
-
 /**
  * `export const getUser = cache(async (id) => ...)` with React's `cache`: a memo for one request's render, so the
  * first call in each request runs the wrapped function. The name stands for that function.
  */
-function requestCacheWrapper(fn: ts.SignatureDeclaration): string | undefined {
+function requestCacheWrapper(fn: ts.SignatureDeclaration, scope: ImportScope): string | undefined {
   if (!ts.isArrowFunction(fn) && !ts.isFunctionExpression(fn)) return undefined;
   const call = fn.parent;
   if (!call || !ts.isCallExpression(call) || call.arguments[0] !== fn) return undefined;
-  const callee = call.expression;
-  const isCache = (ts.isIdentifier(callee) && callee.text === 'cache' && REACT_CACHE_IMPORT.test(fn.getSourceFile().text)) || (ts.isPropertyAccessExpression(callee) && ts.isIdentifier(callee.expression) && callee.expression.text === 'React' && callee.name.text === 'cache');
   const holder = call.parent;
-  return isCache && holder && ts.isVariableDeclaration(holder) && holder.initializer === call && ts.isIdentifier(holder.name) && isTopLevelDeclaration(holder) ? holder.name.text : undefined;
+  if (!holder || !ts.isVariableDeclaration(holder) || holder.initializer !== call || !ts.isIdentifier(holder.name) || !isTopLevelDeclaration(holder)) return undefined;
+  const ref = scope.resolve(call.expression);
+  return ref?.module === 'react' && ref.path.at(-1) === 'cache' ? holder.name.text : undefined;
 }
 
 function isTopLevelDeclaration(declaration: ts.VariableDeclaration): boolean {
