@@ -1260,7 +1260,11 @@ function checkAsyncForEach(call: ts.CallExpression, context: RuleContext<Options
   if (parent && (ts.isAwaitExpression(parent) || ts.isReturnStatement(parent) || ts.isVariableDeclaration(parent) || ts.isArrowFunction(parent))) return;
   if (call.arguments.length > 1) return;
   const awaits = awaitsIn(callback.body);
-  const firstAwait = awaits.find((a) => awaitOperandCall(a) !== undefined);
+  // Only work the model takes for I/O fans out anywhere: a dynamic import or an in-memory async helper does not.
+  const firstAwait = awaits.find((a) => {
+    const call = awaitOperandCall(a);
+    return call !== undefined && context.model.ioEvidence(call, calleeLabel(call)).level !== 'none';
+  });
   if (!firstAwait) return;
   // `queue.forEach(async ({ fn, resolve }) => resolve(await fn()))`: each result is delivered through a callback
   // the item carries, so nothing is meant to await the forEach.

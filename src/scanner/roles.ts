@@ -11,7 +11,9 @@ const FILE_ROLE_PATTERNS: Array<[FileRole, RegExp]> = [
   // Benchmarks, Storybook stories and dev servers exercise the code; they are not the service.
   // A directory named for its tests counts too: `integration-tests/`, `load_tests/`, Nx's `apps/api-e2e/`,
   // `test-helpers/`.
-  ['test', /(^|\/)(__tests__|__mocks__|__fixtures__|tests?|testing|test-utils|spec|e2e|cypress|playwright|benchmarks?|storybook|\.storybook|stories|dev-server)\/|(^|\/)[\w.-]+[-_](tests?|specs?|e2e)\/|(^|\/)tests?[-_](utils|helpers|support|setup|fixtures|data)\/|\.(test|spec|e2e|bench|stories)\.[cm]?[jt]sx?$/i],
+  // Cucumber's `features/support/` and `features/step_definitions/` drive the service from outside.
+  // Not an application's own `src/features/support/` (a customer-support feature).
+  ['test', /(^|\/)(?<!(?:src|app|lib|client|server|web|components|modules)\/)features(-[\w-]+)?\/(support|step_definitions)\/|(^|\/)(__tests__|__mocks__|__fixtures__|tests?|testing|test-utils|spec|e2e|cypress|playwright|benchmarks?|storybook|\.storybook|stories|dev-server)\/|(^|\/)[\w.-]+[-_](tests?|specs?|e2e)\/|(^|\/)tests?[-_](utils|helpers|support|setup|fixtures|data)\/|\.(test|spec|e2e|bench|stories)\.[cm]?[jt]sx?$/i],
   ['migration', /(^|\/)(migrations?|seeds?|seeders)\//i],
   ['script', /(^|\/)(scripts?|bin|tools|tooling|dev-?tools|cli)\/|(^|\/)(cli|bin)\.[cm]?[jt]s$/i],
   ['config', /(^|\/)[^/]+\.config\.[cm]?[jt]s$|(^|\/)(jest|vitest|webpack|rollup|vite|eslint|babel|gulpfile|gruntfile)[^/]*\.[cm]?[jt]s$/i],

@@ -522,6 +522,12 @@ describe('file roles: tools directories', () => {
     expect(fileRoleOf('src/contests/scoreboard.ts')).toBe('source');
     expect(fileRoleOf('src/latest/feed.ts')).toBe('source');
     expect(fileRoleOf('src/ab-testing/variants.ts')).toBe('source');
+    // Cucumber: what drives the service from outside is test code; a product's own features/ folder is not.
+    expect(fileRoleOf('features/support/hooks.ts')).toBe('test');
+    expect(fileRoleOf('features-legacy/support/hooks.ts')).toBe('test');
+    expect(fileRoleOf('features/step_definitions/orders.steps.ts')).toBe('test');
+    expect(fileRoleOf('src/features/billing/service.ts')).toBe('source');
+    expect(fileRoleOf('src/features/support/tickets.ts')).toBe('source');
   });
 
   it('keeps schema migrations as migrations, and a migration feature under a request layer as source', async () => {
